@@ -1,0 +1,219 @@
+package gitstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// Indexer keeps the history index: which modules each commit on main touched.
+// go-git's log filtered by path diffs every commit on every request; the index
+// answers history from the database instead.
+type Indexer interface {
+	// IndexedCommits returns which of ids the index holds.
+	IndexedCommits(ctx context.Context, ids []string) (map[string]bool, error)
+	// AddCommits stores records; each batch arrives parents first, and a commit is
+	// only ever added after all its ancestors, so a partial catch-up never leaves
+	// a gap behind an indexed commit.
+	AddCommits(ctx context.Context, records []praxis.CommitRecord) error
+}
+
+// indexBatch is how many commits go to the index in one transaction.
+const indexBatch = 1000
+
+// CatchUp adds every commit reachable from main that the index lacks, oldest
+// first, and returns how many it added. It runs at start, after praxis's own
+// writes to main and after a push.
+func (s *Store) CatchUp(ctx context.Context) (int, error) {
+	if s.indexer == nil {
+		return 0, nil
+	}
+	s.indexMu.Lock()
+	defer s.indexMu.Unlock()
+	tip, ok, err := s.readRef(BranchRef(praxis.MainBranch))
+	if err != nil || !ok {
+		return 0, err
+	}
+
+	// Walk back from the tip, a generation at a time, until every path reaches
+	// an indexed commit or a root.
+	var found []*object.Commit
+	seen := map[string]bool{}
+	frontier := []string{tip}
+	for len(frontier) > 0 {
+		known, err := s.indexer.IndexedCommits(ctx, frontier)
+		if err != nil {
+			return 0, fmt.Errorf("gitstore: catch up: %w", err)
+		}
+		var next []string
+		for _, id := range frontier {
+			if known[id] || seen[id] {
+				continue
+			}
+			seen[id] = true
+			var c *object.Commit
+			err := s.withHandle(ctx, func(h *filesystem.Storage) error {
+				var err error
+				c, err = object.GetCommit(h, plumbing.NewHash(id))
+				return err
+			})
+			if err != nil {
+				return 0, fmt.Errorf("gitstore: catch up: read commit %s: %w", id, err)
+			}
+			found = append(found, c)
+			for _, p := range c.ParentHashes {
+				next = append(next, p.String())
+			}
+		}
+		frontier = next
+	}
+
+	ordered := parentsFirst(found)
+	added := 0
+	for start := 0; start < len(ordered); start += indexBatch {
+		batch := ordered[start:min(start+indexBatch, len(ordered))]
+		records := make([]praxis.CommitRecord, len(batch))
+		for i, c := range batch {
+			rec, err := s.record(ctx, c)
+			if err != nil {
+				return added, err
+			}
+			records[i] = rec
+		}
+		if err := s.indexer.AddCommits(ctx, records); err != nil {
+			return added, fmt.Errorf("gitstore: catch up: %w", err)
+		}
+		added += len(records)
+	}
+	return added, nil
+}
+
+// catchUpQuietly catches the index up after a write. The write has already
+// succeeded; an index failure is logged and repaired at the next catch-up.
+func (s *Store) catchUpQuietly(ctx context.Context) {
+	if _, err := s.CatchUp(context.WithoutCancel(ctx)); err != nil {
+		s.log.Error("history index catch-up failed; it will be retried", "err", err)
+	}
+}
+
+// parentsFirst orders commits so that each comes after all of its parents that
+// are in the set (Kahn's algorithm), keeping discovery order among equals.
+func parentsFirst(commits []*object.Commit) []*object.Commit {
+	inSet := make(map[plumbing.Hash]bool, len(commits))
+	for _, c := range commits {
+		inSet[c.Hash] = true
+	}
+	pending := make(map[plumbing.Hash]int, len(commits))
+	children := map[plumbing.Hash][]*object.Commit{}
+	var ready []*object.Commit
+	for _, c := range commits {
+		for _, p := range c.ParentHashes {
+			if inSet[p] {
+				pending[c.Hash]++
+				children[p] = append(children[p], c)
+			}
+		}
+	}
+	// Discovery order is newest first, so start from the end.
+	for i := len(commits) - 1; i >= 0; i-- {
+		if pending[commits[i].Hash] == 0 {
+			ready = append(ready, commits[i])
+		}
+	}
+	out := make([]*object.Commit, 0, len(commits))
+	for len(ready) > 0 {
+		c := ready[0]
+		ready = ready[1:]
+		out = append(out, c)
+		for _, child := range children[c.Hash] {
+			pending[child.Hash]--
+			if pending[child.Hash] == 0 {
+				ready = append(ready, child)
+			}
+		}
+	}
+	return out
+}
+
+// record works out which modules a commit touched, comparing the entries of the
+// modules/ folder with each parent's. Most commits leave most modules alone, so
+// equal folder ids are skipped without looking inside.
+func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitRecord, error) {
+	rec := praxis.CommitRecord{Commit: toCommit(c)}
+	modules, err := s.modulesFolder(ctx, c.TreeHash)
+	if err != nil {
+		return rec, err
+	}
+	touched := map[string]uint64{}
+	if len(c.ParentHashes) == 0 {
+		for _, e := range modules.entries {
+			if e.Mode == filemode.Dir {
+				touched[e.Name] |= 1
+			}
+		}
+	}
+	for i, p := range c.ParentHashes {
+		if i >= 64 {
+			break
+		}
+		parentTree, _, err := s.commitTree(ctx, p.String())
+		if err != nil {
+			return rec, err
+		}
+		parent, err := s.modulesFolder(ctx, parentTree)
+		if err != nil {
+			return rec, err
+		}
+		if parent.id == modules.id {
+			continue
+		}
+		for _, e := range modules.entries {
+			if e.Mode != filemode.Dir {
+				continue
+			}
+			if j, ok := parent.byName[e.Name]; !ok || parent.entries[j].Hash != e.Hash {
+				touched[e.Name] |= 1 << i
+			}
+		}
+		for _, e := range parent.entries {
+			if _, ok := modules.byName[e.Name]; !ok && e.Mode == filemode.Dir {
+				touched[e.Name] |= 1 << i
+			}
+		}
+	}
+	for slug, bits := range touched {
+		rec.Modules = append(rec.Modules, praxis.ModuleChange{Slug: slug, Parents: bits})
+	}
+	sort.Slice(rec.Modules, func(i, j int) bool { return rec.Modules[i].Slug < rec.Modules[j].Slug })
+	return rec, nil
+}
+
+// folder is a tree's listing and its id; a missing folder has the zero id.
+type folder struct {
+	id plumbing.Hash
+	*treeListing
+}
+
+// modulesFolder returns the modules/ folder of a root tree (empty when absent).
+func (s *Store) modulesFolder(ctx context.Context, root plumbing.Hash) (folder, error) {
+	empty := folder{treeListing: &treeListing{}}
+	listing, err := s.tree(ctx, root)
+	if err != nil {
+		return empty, err
+	}
+	i, ok := listing.byName["modules"]
+	if !ok || listing.entries[i].Mode != filemode.Dir {
+		return empty, nil
+	}
+	modules, err := s.tree(ctx, listing.entries[i].Hash)
+	if err != nil {
+		return empty, err
+	}
+	return folder{id: listing.entries[i].Hash, treeListing: modules}, nil
+}
