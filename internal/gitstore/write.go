@@ -380,4 +380,3 @@ func normaliseMessage(msg string) string {
 	msg = strings.ReplaceAll(msg, "\x00", "")
 	return strings.TrimRight(strings.TrimSpace(msg), "\n") + "\n"
 }
-

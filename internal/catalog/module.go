@@ -1,0 +1,206 @@
+package catalog
+
+import (
+	"context"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+
+	"github.com/praxis-coop/praxis/internal/module"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// ModuleView is one module at one revision, ready to show.
+type ModuleView struct {
+	// Module is the parsed module; when Parsed is false only Slug is set.
+	Module praxis.Module
+	Parsed bool
+	// Problems are what praxis lint says of this module at this revision.
+	Problems []praxis.Problem
+	// Source is module.md as stored.
+	Source []byte
+	// HTML is the rendered, sanitised body.
+	HTML string
+	// Commit is the commit read; Current reports whether it is main's head.
+	Commit  praxis.Commit
+	Current bool
+	// Rev is the revision as asked for ("" for main).
+	Rev string
+	// PlanID is the blob id of module.md.
+	PlanID   string
+	Handouts []Handout
+	// Series, Previous and Next place the module in its series, when it has one.
+	Series         *SeriesEntry
+	Previous, Next *praxis.Module
+}
+
+// Handout is a file in a module's handouts folder.
+type Handout struct {
+	Name string
+	Size int64
+}
+
+// URL returns the module's page, keeping the revision when it is not main.
+func URL(slug, rev string) string {
+	u := "/modules/" + slug
+	if rev != "" {
+		u += "?rev=" + url.QueryEscape(rev)
+	}
+	return u
+}
+
+// Module reads a module at a revision ("" for main). ENOTFOUND when the revision
+// or the module does not exist; a module whose plan is broken is returned with
+// Parsed false and its problems.
+func (c *Catalog) Module(ctx context.Context, slug, rev string) (*ModuleView, error) {
+	if !module.ValidSlug(slug) {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q", slug)
+	}
+	snap, err := c.snapshot(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	cm, err := c.checkModule(snap, slug)
+	if err != nil {
+		return nil, notFound(err, "there is no module %q at this version", slug)
+	}
+	view := &ModuleView{Problems: cm.Problems, PlanID: cm.PlanID, Rev: rev}
+	view.Commit, err = c.Commit(ctx, snap.Commit())
+	if err != nil {
+		return nil, err
+	}
+	if main, err := c.Main(ctx); err == nil {
+		view.Current = main == snap.Commit()
+	}
+	if cm.PlanID != "" {
+		if view.Source, err = snap.ReadFile(module.PlanPath(slug)); err != nil {
+			return nil, err
+		}
+	}
+	view.Handouts, err = handouts(snap, slug)
+	if err != nil {
+		return nil, err
+	}
+	if cm.Doc == nil {
+		view.Module.Slug = slug
+		return view, nil
+	}
+	view.Module, view.Parsed = cm.Doc.Module, true
+	opts := module.RenderOptions{LinkBase: "/modules/" + slug + "/"}
+	if rev != "" {
+		opts.LinkQuery = "rev=" + url.QueryEscape(rev)
+	}
+	view.HTML = c.render(cm.PlanID, cm.Doc.Module.Body, opts)
+
+	if view.Module.Series != "" {
+		listing, err := c.Listing(ctx, snap.Commit())
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := listing.FindSeries(view.Module.Series); ok {
+			view.Series = &s
+			for i, m := range s.Modules {
+				if m.Slug != slug {
+					continue
+				}
+				if i > 0 {
+					view.Previous = &s.Modules[i-1]
+				}
+				if i+1 < len(s.Modules) {
+					view.Next = &s.Modules[i+1]
+				}
+			}
+		}
+	}
+	return view, nil
+}
+
+func handouts(snap fs.FS, slug string) ([]Handout, error) {
+	dir := path.Join(module.Dir(slug), module.HandoutDir)
+	var out []Handout
+	err := fs.WalkDir(snap, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir {
+				return fs.SkipDir // no handouts folder
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, Handout{Name: p[len(dir)+1:], Size: info.Size()})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// File is a file read from a module's folder.
+type File struct {
+	Name    string
+	Content []byte
+	// ID is the blob id, usable as an ETag.
+	ID string
+	// HTML is the rendered file when it is Markdown.
+	HTML string
+	// Commit is the commit read.
+	Commit string
+}
+
+// Handout reads a handout of a module at a revision, rendering it when it is
+// Markdown. name is relative to the handouts folder and may hold sub-folders.
+func (c *Catalog) Handout(ctx context.Context, slug, name, rev string) (*File, error) {
+	if !module.ValidSlug(slug) {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q", slug)
+	}
+	full := path.Join(module.Dir(slug), module.HandoutDir, name)
+	if !fs.ValidPath(name) || path.Clean(name) != name || !fs.ValidPath(full) {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no handout %q", name)
+	}
+	snap, err := c.snapshot(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	id, err := snap.ID(full)
+	if err != nil {
+		return nil, notFound(err, "there is no handout %q in module %q", name, slug)
+	}
+	info, err := snap.Stat(full)
+	if err != nil || info.IsDir() {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no handout %q in module %q", name, slug)
+	}
+	data, err := snap.ReadFile(full)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{Name: name, Content: data, ID: id, Commit: snap.Commit()}
+	if isMarkdown(name) {
+		opts := module.RenderOptions{LinkBase: "/modules/" + slug + "/" + path.Join(module.HandoutDir, path.Dir(name)) + "/"}
+		if rev != "" {
+			opts.LinkQuery = "rev=" + url.QueryEscape(rev)
+		}
+		f.HTML = c.render(id, string(data), opts)
+	}
+	return f, nil
+}
+
+// Series returns a series at a revision; ENOTFOUND when it does not exist.
+func (c *Catalog) Series(ctx context.Context, slug, rev string) (*SeriesEntry, *Listing, error) {
+	listing, err := c.Listing(ctx, rev)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, ok := listing.FindSeries(slug)
+	if !ok {
+		return nil, nil, praxis.Errorf(praxis.ENOTFOUND, "there is no series %q", slug)
+	}
+	return &s, listing, nil
+}

@@ -1,0 +1,174 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"gorm.io/gorm"
+)
+
+// commitRow is a row of the history index.
+type commitRow struct {
+	Seq           int64 `gorm:"primaryKey"`
+	ID            string
+	Parents       string // space-separated ids
+	AuthorName    string
+	AuthorEmail   string
+	AuthoredAt    time.Time
+	CommitterName string
+	CommittedAt   time.Time
+	Message       string
+}
+
+func (commitRow) TableName() string { return "commits" }
+
+type commitModuleRow struct {
+	CommitSeq int64
+	Slug      string
+	Parents   uint64
+}
+
+func (commitModuleRow) TableName() string { return "commit_modules" }
+
+// IndexedCommits returns which of ids the history index holds.
+func (db *DB) IndexedCommits(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		batch := ids[start:min(start+500, len(ids))]
+		var found []string
+		err := db.gorm.WithContext(ctx).Model(&commitRow{}).Where("id IN ?", batch).Pluck("id", &found).Error
+		if err != nil {
+			return nil, fmt.Errorf("db: indexed commits: %w", err)
+		}
+		for _, id := range found {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+// AddCommits adds commits to the history index in one transaction, in the order
+// given (parents first). Commits already present are skipped.
+func (db *DB) AddCommits(ctx context.Context, records []praxis.CommitRecord) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var next int64
+		if err := tx.Raw("SELECT COALESCE(MAX(seq), 0) + 1 FROM commits").Scan(&next).Error; err != nil {
+			return err
+		}
+		var rows []commitModuleRow
+		for _, r := range records {
+			var exists int64
+			if err := tx.Model(&commitRow{}).Where("id = ?", r.ID).Count(&exists).Error; err != nil {
+				return err
+			}
+			if exists > 0 {
+				continue
+			}
+			row := commitRow{
+				Seq: next, ID: r.ID, Parents: strings.Join(r.Parents, " "),
+				AuthorName: r.Author.Name, AuthorEmail: r.Author.Email, AuthoredAt: r.Author.When.UTC(),
+				CommitterName: r.Committer.Name, CommittedAt: r.Committer.When.UTC(),
+				Message: r.Message,
+			}
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+			for _, m := range r.Modules {
+				rows = append(rows, commitModuleRow{CommitSeq: next, Slug: m.Slug, Parents: m.Parents})
+			}
+			next++
+		}
+		if len(rows) > 0 {
+			return tx.CreateInBatches(rows, 500).Error
+		}
+		return nil
+	})
+}
+
+// ExpandCommitID returns the indexed commit whose id starts with prefix (at
+// least 4 hex digits). ENOTFOUND when none does, EINVALID when several do.
+func (db *DB) ExpandCommitID(ctx context.Context, prefix string) (string, error) {
+	prefix = strings.ToLower(prefix)
+	if len(prefix) < 4 || len(prefix) > 40 || strings.Trim(prefix, "0123456789abcdef") != "" {
+		return "", praxis.Errorf(praxis.ENOTFOUND, "there is no version %q", prefix)
+	}
+	var ids []string
+	// The range keeps the lookup on the unique index; LIKE would scan.
+	upper := prefix + strings.Repeat("g", 40-len(prefix))
+	err := db.gorm.WithContext(ctx).Model(&commitRow{}).
+		Where("id >= ? AND id < ?", prefix, upper).Limit(2).Pluck("id", &ids).Error
+	if err != nil {
+		return "", fmt.Errorf("db: expand commit id: %w", err)
+	}
+	switch len(ids) {
+	case 0:
+		return "", praxis.Errorf(praxis.ENOTFOUND, "there is no version %q", prefix)
+	case 1:
+		return ids[0], nil
+	default:
+		return "", praxis.Errorf(praxis.EINVALID, "%q names more than one version; give more of the id", prefix)
+	}
+}
+
+// CommitSummary is an indexed commit with the modules it touched.
+type CommitSummary struct {
+	praxis.Commit
+	Modules []string
+}
+
+// RecentCommits returns the newest indexed commits on main, newest first, with
+// the modules each touched. onlyModules leaves out commits that touched none.
+func (db *DB) RecentCommits(ctx context.Context, limit int, onlyModules bool) ([]CommitSummary, error) {
+	q := db.gorm.WithContext(ctx).Model(&commitRow{}).Order("committed_at DESC, seq DESC").Limit(limit)
+	if onlyModules {
+		q = q.Where("EXISTS (SELECT 1 FROM commit_modules cm WHERE cm.commit_seq = commits.seq)")
+	}
+	var rows []commitRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("db: recent commits: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	seqs := make([]int64, len(rows))
+	for i, r := range rows {
+		seqs[i] = r.Seq
+	}
+	var touched []commitModuleRow
+	if err := db.gorm.WithContext(ctx).Where("commit_seq IN ?", seqs).Order("slug").Find(&touched).Error; err != nil {
+		return nil, fmt.Errorf("db: recent commits: %w", err)
+	}
+	bySeq := map[int64][]string{}
+	for _, t := range touched {
+		bySeq[t.CommitSeq] = append(bySeq[t.CommitSeq], t.Slug)
+	}
+	out := make([]CommitSummary, len(rows))
+	for i, r := range rows {
+		out[i] = CommitSummary{Commit: r.commit(), Modules: bySeq[r.Seq]}
+	}
+	return out, nil
+}
+
+// CountCommits returns how many commits the history index holds.
+func (db *DB) CountCommits(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.gorm.WithContext(ctx).Model(&commitRow{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("db: count commits: %w", err)
+	}
+	return n, nil
+}
+
+func (r commitRow) commit() praxis.Commit {
+	var parents []string
+	if r.Parents != "" {
+		parents = strings.Split(r.Parents, " ")
+	}
+	return praxis.Commit{
+		ID: r.ID, Parents: parents, Message: r.Message,
+		Author:    praxis.Signature{Name: r.AuthorName, Email: r.AuthorEmail, When: r.AuthoredAt.UTC()},
+		Committer: praxis.Signature{Name: r.CommitterName, When: r.CommittedAt.UTC()},
+	}
+}

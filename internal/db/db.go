@@ -1,0 +1,92 @@
+// Package db owns the relational data: a SQLite database opened through GORM with
+// WAL, foreign keys, a busy timeout and immediate transactions, and versioned
+// migrations that run once each, in order. It is the only package that imports
+// GORM; it returns praxis types.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// DB is the praxis database. It is safe for concurrent use.
+type DB struct {
+	gorm *gorm.DB
+	path string
+}
+
+// Open opens (creating if needed) the SQLite database at path and brings its
+// schema up to date. A database written by a newer praxis is refused.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	// _txlock=immediate makes every transaction take the write lock at BEGIN, so
+	// two writers never deadlock upgrading from read to write; the busy timeout
+	// makes the second wait rather than fail.
+	dsn := "file:" + path + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL"
+	g, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Default.LogMode(logger.Silent),
+		PrepareStmt:            true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	conns := max(4, 2*runtime.GOMAXPROCS(0))
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
+	db := &DB{gorm: g, path: path}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.gorm.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	return nil
+}
+
+// translate maps GORM's errors to praxis codes at the boundary.
+func translate(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return praxis.Errorf(praxis.ENOTFOUND, "%s not found", what)
+	default:
+		return fmt.Errorf("db: %s: %w", what, err)
+	}
+}
