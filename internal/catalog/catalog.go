@@ -29,11 +29,11 @@ type Catalog struct {
 	store     *gitstore.Store
 	commitIDs CommitIDs
 
-	modules  *lru.Cache[string, *checkedModule]   // by module folder tree id
-	series   *lru.Cache[string, *seriesFile]      // by series file blob id
-	html     *lru.Cache[string, string]           // by plan blob id and link base
-	listings *lru.Cache[string, *Listing]         // by commit id
-	commits  *lru.Cache[string, praxis.Commit]    // by commit id
+	modules  *lru.Cache[string, *checkedModule]  // by module folder tree id
+	series   *lru.Cache[string, *seriesFile]     // by series file blob id
+	html     *lru.Cache[string, module.Rendered] // by plan blob id and link base
+	listings *lru.Cache[string, *Listing]        // by commit id
+	commits  *lru.Cache[string, praxis.Commit]   // by commit id
 }
 
 // New returns a catalog over a repository. commitIDs may be nil, in which case
@@ -44,7 +44,7 @@ func New(store *gitstore.Store, commitIDs CommitIDs) *Catalog {
 		commitIDs: commitIDs,
 		modules:   lru.New[string, *checkedModule](4096),
 		series:    lru.New[string, *seriesFile](256),
-		html:      lru.New[string, string](2048),
+		html:      lru.New[string, module.Rendered](2048),
 		listings:  lru.New[string, *Listing](32),
 		commits:   lru.New[string, praxis.Commit](1024),
 	}
@@ -145,15 +145,15 @@ func (c *Catalog) readSeries(snap *gitstore.Snapshot, slug string) (*seriesFile,
 	return sf, nil
 }
 
-// render returns the plan's HTML, cached by blob id and link base.
-func (c *Catalog) render(blobID, markdown string, opts module.RenderOptions) string {
+// render returns a Markdown file rendered, cached by blob id and link base.
+func (c *Catalog) render(blobID, markdown string, opts module.RenderOptions) module.Rendered {
 	key := blobID + "\x00" + opts.LinkBase + "\x00" + opts.LinkQuery
-	if html, ok := c.html.Get(key); ok {
-		return html
+	if r, ok := c.html.Get(key); ok {
+		return r
 	}
-	html := module.Render(markdown, opts)
-	c.html.Add(key, html)
-	return html
+	r := module.Render(markdown, opts)
+	c.html.Add(key, r)
+	return r
 }
 
 // CacheStats reports hits and misses of the rendered-HTML cache.

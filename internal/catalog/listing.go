@@ -30,6 +30,8 @@ type Listing struct {
 type Entry struct {
 	praxis.Module
 	Problems []praxis.Problem
+	// SeriesTitle is the title of the module's series, when the series exists.
+	SeriesTitle string
 }
 
 // Broken is a module whose plan cannot be read, with what is wrong.
@@ -165,6 +167,13 @@ func (c *Catalog) Listing(ctx context.Context, rev string) (*Listing, error) {
 		}
 	}
 	sort.SliceStable(l.Series, func(i, j int) bool { return l.Series[i].Title < l.Series[j].Title })
+	titles := map[string]string{}
+	for _, s := range l.Series {
+		titles[s.Slug] = s.Title
+	}
+	for i := range l.Modules {
+		l.Modules[i].SeriesTitle = titles[l.Modules[i].Series]
+	}
 	c.listings.Add(id, l)
 	return l, nil
 }

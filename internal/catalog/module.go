@@ -20,8 +20,12 @@ type ModuleView struct {
 	Problems []praxis.Problem
 	// Source is module.md as stored.
 	Source []byte
-	// HTML is the rendered, sanitised body.
-	HTML string
+	// HTML is the rendered, sanitised body; Headings its headings.
+	HTML     string
+	Headings []module.Heading
+	// AgendaAnchors holds, for each agenda item in order, the anchor of its
+	// section in the body ("" when it has none).
+	AgendaAnchors []string
 	// Commit is the commit read; Current reports whether it is main's head.
 	Commit  praxis.Commit
 	Current bool
@@ -91,7 +95,12 @@ func (c *Catalog) Module(ctx context.Context, slug, rev string) (*ModuleView, er
 	if rev != "" {
 		opts.LinkQuery = "rev=" + url.QueryEscape(rev)
 	}
-	view.HTML = c.render(cm.PlanID, cm.Doc.Module.Body, opts)
+	rendered := c.render(cm.PlanID, cm.Doc.Module.Body, opts)
+	view.HTML, view.Headings = rendered.HTML, rendered.Headings
+	anchors := rendered.SectionAnchors()
+	for _, item := range view.Module.Agenda {
+		view.AgendaAnchors = append(view.AgendaAnchors, anchors[module.SectionKey(item.Title)])
+	}
 
 	if view.Module.Series != "" {
 		listing, err := c.Listing(ctx, snap.Commit())
@@ -187,7 +196,7 @@ func (c *Catalog) Handout(ctx context.Context, slug, name, rev string) (*File, e
 		if rev != "" {
 			opts.LinkQuery = "rev=" + url.QueryEscape(rev)
 		}
-		f.HTML = c.render(id, string(data), opts)
+		f.HTML = c.render(id, string(data), opts).HTML
 	}
 	return f, nil
 }

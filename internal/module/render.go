@@ -60,19 +60,53 @@ type RenderOptions struct {
 	LinkQuery string
 }
 
-var linkBaseKey = parser.NewContextKey()
+var (
+	linkBaseKey = parser.NewContextKey()
+	headingsKey = parser.NewContextKey()
+)
 
-// Render converts a Markdown body to sanitised HTML. Raw HTML in the source is
-// dropped, headings get stable ids, and callouts get their class.
-func Render(src string, opts RenderOptions) string {
+// Rendered is a Markdown document rendered for display.
+type Rendered struct {
+	// HTML is sanitised and safe to show.
+	HTML string
+	// Headings lists the document's headings in order, with their anchors.
+	Headings []Heading
+}
+
+// Heading is a heading of a rendered document.
+type Heading struct {
+	Level int
+	Text  string
+	ID    string
+}
+
+// Render converts Markdown to sanitised HTML. Raw HTML in the source is dropped,
+// headings get stable ids, and callouts get their class.
+func Render(src string, opts RenderOptions) Rendered {
 	var buf bytes.Buffer
 	ctx := parser.NewContext()
 	ctx.Set(linkBaseKey, opts)
 	if err := markdown.Convert([]byte(src), &buf, parser.WithContext(ctx)); err != nil {
 		// goldmark only fails when the writer does; a bytes.Buffer does not.
-		return ""
+		return Rendered{}
 	}
-	return sanitizer.Sanitize(buf.String())
+	headings, _ := ctx.Get(headingsKey).([]Heading)
+	return Rendered{HTML: sanitizer.Sanitize(buf.String()), Headings: headings}
+}
+
+// SectionAnchors maps each agenda item's SectionKey to the anchor of the
+// section that describes it.
+func (r Rendered) SectionAnchors() map[string]string {
+	anchors := map[string]string{}
+	for _, h := range r.Headings {
+		if h.Level == 2 || h.Level == 3 {
+			key := SectionKey(h.Text)
+			if _, seen := anchors[key]; !seen {
+				anchors[key] = h.ID
+			}
+		}
+	}
+	return anchors
 }
 
 // planTransformer marks callouts and rewrites relative links.
@@ -81,11 +115,16 @@ type planTransformer struct{}
 func (planTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	opts, _ := pc.Get(linkBaseKey).(RenderOptions)
 	src := reader.Source()
+	var headings []Heading
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		switch n := n.(type) {
+		case *ast.Heading:
+			id, _ := n.AttributeString("id")
+			idBytes, _ := id.([]byte)
+			headings = append(headings, Heading{Level: n.Level, Text: strings.TrimSpace(PlainText(n, src)), ID: string(idBytes)})
 		case *ast.Blockquote:
 			if kind := CalloutKind(n, src); kind != "" {
 				n.SetAttributeString("class", []byte(kind))
@@ -97,6 +136,7 @@ func (planTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 		}
 		return ast.WalkContinue, nil
 	})
+	pc.Set(headingsKey, headings)
 }
 
 // CalloutKind returns CalloutSay or CalloutFacilitatorNote when a block quote opens

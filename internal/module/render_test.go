@@ -25,7 +25,7 @@ func TestRenderHostileMarkdownIsInert(t *testing.T) {
 		``,
 		`<svg onload="alert(6)"></svg>`,
 	}, "\n")
-	html := module.Render(src, module.RenderOptions{LinkBase: "/modules/m/"})
+	html := module.Render(src, module.RenderOptions{LinkBase: "/modules/m/"}).HTML
 	for _, bad := range []string{"<script", "onerror", "javascript:", "<iframe", "onclick", "<style", "<svg", "onload", "data:text/html"} {
 		if strings.Contains(strings.ToLower(html), bad) {
 			t.Errorf("Render output contains %q:\n%s", bad, html)
@@ -51,7 +51,8 @@ func TestRenderPlan(t *testing.T) {
 		"",
 		"## Welcome and agreements (15 min)",
 	}, "\n")
-	html := module.Render(src, module.RenderOptions{LinkBase: "/modules/m/", LinkQuery: "rev=abc"})
+	r := module.Render(src, module.RenderOptions{LinkBase: "/modules/m/", LinkQuery: "rev=abc"})
+	html := r.HTML
 	for _, want := range []string{
 		`<h2 id="welcome-and-agreements-15-min">`,
 		`<h2 id="welcome-and-agreements-15-min-1">`,
@@ -69,14 +70,20 @@ func TestRenderPlan(t *testing.T) {
 			t.Errorf("Render output lacks %s:\n%s", want, html)
 		}
 	}
+	if len(r.Headings) != 2 || r.Headings[1].ID != "welcome-and-agreements-15-min-1" || r.Headings[0].Text != "Welcome and agreements (15 min)" {
+		t.Errorf("Headings = %+v", r.Headings)
+	}
+	if got := r.SectionAnchors()["welcome and agreements"]; got != "welcome-and-agreements-15-min" {
+		t.Errorf("SectionAnchors = %q, want the first heading's id", got)
+	}
 }
 
 func TestRenderIsStable(t *testing.T) {
 	src := "## One\n\ntext\n\n## Two\n"
 	first := module.Render(src, module.RenderOptions{})
 	for range 3 {
-		if got := module.Render(src, module.RenderOptions{}); got != first {
-			t.Fatalf("Render changed between calls:\n%s\n%s", first, got)
+		if got := module.Render(src, module.RenderOptions{}); got.HTML != first.HTML {
+			t.Fatalf("Render changed between calls:\n%s\n%s", first.HTML, got.HTML)
 		}
 	}
 }

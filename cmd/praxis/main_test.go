@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine to write while the
+// test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func noEnv(string) string { return "" }
+
+// startServe boots `praxis serve` through run on 127.0.0.1:0 and returns its URL
+// and a function that stops it and returns run's error.
+func startServe(t *testing.T, dataDir string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdoutReader, stdoutWriter := io.Pipe()
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, noEnv, strings.NewReader(""), stdoutWriter, stderr)
+		stdoutWriter.Close()
+	}()
+	urls := make(chan string, 1)
+	go func() {
+		scanner := bufio.NewScanner(stdoutReader)
+		for scanner.Scan() {
+			if url, ok := strings.CutPrefix(scanner.Text(), "praxis listening on "); ok {
+				urls <- url
+			}
+		}
+	}()
+	select {
+	case url := <-urls:
+		return url, func() error {
+			cancel()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(30 * time.Second):
+				t.Fatal("praxis did not stop within 30s of being asked")
+				return nil
+			}
+		}
+	case err := <-done:
+		cancel()
+		t.Fatalf("praxis serve exited early: %v\n%s", err, stderr.String())
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatalf("praxis serve did not start within 60s\n%s", stderr.String())
+	}
+	return "", nil
+}
+
+func getBody(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+// TestServeEndToEnd runs praxis as a user would: first start creates the data
+// directory and the repository, pages and the API answer, a restart keeps the
+// same curriculum without re-seeding, and SIGINT-style cancellation stops it.
+func TestServeEndToEnd(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	url, stop := startServe(t, dataDir)
+
+	if status, body := getBody(t, url+"/healthz"); status != 200 || !strings.Contains(body, `"status":"ok"`) {
+		t.Fatalf("healthz = %d %s", status, body)
+	}
+	status, body := getBody(t, url+"/modules/organising-4-match-women-1888")
+	if status != 200 || !strings.Contains(body, "Bryant") || !strings.Contains(body, `<table class="agenda">`) {
+		t.Fatalf("module page = %d", status)
+	}
+	_, apiBody := getBody(t, url+"/api/v1/modules")
+	var list struct {
+		Version string
+		Modules []struct{ Slug string }
+	}
+	if err := json.Unmarshal([]byte(apiBody), &list); err != nil || len(list.Modules) != 13 || len(list.Version) != 40 {
+		t.Fatalf("API modules = %v, %d modules, version %q", err, len(list.Modules), list.Version)
+	}
+	for _, name := range []string{"praxis.db", "curriculum.git/HEAD", "curriculum.git/refs/heads/main"} {
+		if _, err := os.Stat(filepath.Join(dataDir, name)); err != nil {
+			t.Errorf("data directory lacks %s: %v", name, err)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after being stopped, want nil", err)
+	}
+
+	url, stop = startServe(t, dataDir)
+	_, apiBody = getBody(t, url+"/api/v1/modules")
+	var again struct{ Version string }
+	json.Unmarshal([]byte(apiBody), &again)
+	if again.Version != list.Version {
+		t.Errorf("after a restart main is %s, want %s (never re-seed)", again.Version, list.Version)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeFailsClearly(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	file := filepath.Join(t.TempDir(), "a-file")
+	os.WriteFile(file, []byte("x"), 0o644)
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"port in use", []string{"serve", "--addr", busy.Addr().String(), "--data", t.TempDir()}, "praxis: cannot listen on " + busy.Addr().String() + ": the address is already in use"},
+		{"data dir is a file", []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(file, "data")}, "praxis: cannot use " + filepath.Join(file, "data") + " as the data directory: a file is in the way of the folder"},
+		{"bad address", []string{"serve", "--addr", "nonsense", "--data", t.TempDir()}, "praxis: cannot listen on nonsense: missing port in address"},
+		{"bad log level", []string{"serve", "--log-level", "loud", "--data", t.TempDir()}, `praxis: unknown log level "loud"`},
+		{"stray argument", []string{"serve", "extra"}, `praxis: serve takes no arguments`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, noEnv, strings.NewReader(""), &stdout, &stderr)
+			code := exitCode(err, &stderr)
+			if code != 1 || !strings.HasPrefix(stderr.String(), tt.want) {
+				t.Fatalf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), tt.want)
+			}
+			if strings.Count(strings.TrimSpace(stderr.String()), "\n") > 0 || strings.Contains(stderr.String(), "goroutine") {
+				t.Errorf("stderr is not one clear line: %q", stderr.String())
+			}
+		})
+	}
+}
+
+func TestEnvironmentConfiguresServe(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "from-env")
+	getenv := func(name string) string {
+		return map[string]string{"PRAXIS_ADDR": "127.0.0.1:0", "PRAXIS_DATA": dataDir}[name]
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, getenv, strings.NewReader(""), stdout, io.Discard) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(stdout.String(), "praxis listening on") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "praxis.db")); err != nil {
+		t.Fatalf("PRAXIS_DATA was not used: %v", err)
+	}
+}
+
+func TestLintCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"lint", "../../curriculum"}, noEnv, nil, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 0 || stdout.Len() != 0 {
+		t.Fatalf("lint of the shipped curriculum = exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "modules", "broken"), 0o755)
+	os.WriteFile(filepath.Join(dir, "modules", "broken", "module.md"), []byte("---\ntitle: x\nduration: ten\n---\n"), 0o644)
+	stdout.Reset()
+	stderr.Reset()
+	err = run(context.Background(), []string{"lint", dir}, noEnv, nil, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 1 {
+		t.Fatalf("lint of a broken curriculum = exit %d, want 1", code)
+	}
+	want := filepath.Join(dir, "modules", "broken", "module.md") + ":3: duration: must be a whole number"
+	if !strings.Contains(stdout.String(), want) {
+		t.Fatalf("lint output lacks %q:\n%s", want, stdout.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		if !strings.HasPrefix(line, filepath.Join(dir, "modules")) {
+			t.Errorf("line is not path:line: message: %q", line)
+		}
+	}
+
+	stderr.Reset()
+	err = run(context.Background(), []string{"lint", filepath.Join(dir, "missing")}, noEnv, nil, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "is not a folder") {
+		t.Fatalf("lint of a missing folder = exit %d %q", code, stderr.String())
+	}
+}
+
+func TestHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, noEnv, nil, &stdout, &stderr); exitCode(err, &stderr) != 0 {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"serve", "lint", "version"} {
+		if !strings.Contains(stdout.String(), cmd) {
+			t.Errorf("praxis --help does not mention %s", cmd)
+		}
+	}
+	stdout.Reset()
+	if err := run(context.Background(), []string{"serve", "--help"}, noEnv, nil, &stdout, &stderr); exitCode(err, &stderr) != 0 {
+		t.Fatal(err)
+	}
+	for _, flag := range []string{"-addr", "-data", "PRAXIS_ADDR", "PRAXIS_DATA", "-log-format", "-log-level"} {
+		if !strings.Contains(stdout.String(), flag) {
+			t.Errorf("praxis serve --help does not explain %s", flag)
+		}
+	}
+	stdout.Reset()
+	if err := run(context.Background(), []string{"lint", "--help"}, noEnv, nil, &stdout, &stderr); exitCode(err, &stderr) != 0 || !strings.Contains(stdout.String(), "path:line: message") {
+		t.Errorf("praxis lint --help = %q", stdout.String())
+	}
+	stderr.Reset()
+	if code := exitCode(run(context.Background(), []string{"frobnicate"}, noEnv, nil, &stdout, &stderr), &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "frobnicate"`) {
+		t.Errorf("unknown command = exit %d %q", code, stderr.String())
+	}
+	stdout.Reset()
+	if code := exitCode(run(context.Background(), []string{"version"}, noEnv, nil, &stdout, &stderr), &stderr); code != 0 || !strings.Contains(stdout.String(), "database schema 1") {
+		t.Errorf("version = exit %d %q", code, stdout.String())
+	}
+}

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// statusOf maps praxis error codes to HTTP status codes; this is the only place
+// that decides a failure's status.
+var statusOf = map[string]int{
+	praxis.EINVALID:        http.StatusUnprocessableEntity,
+	praxis.EMALFORMED:      http.StatusBadRequest,
+	praxis.ENOTFOUND:       http.StatusNotFound,
+	praxis.ECONFLICT:       http.StatusConflict,
+	praxis.EUNAUTHORIZED:   http.StatusUnauthorized,
+	praxis.EFORBIDDEN:      http.StatusForbidden,
+	praxis.ETOOLARGE:       http.StatusRequestEntityTooLarge,
+	praxis.ETOOMANY:        http.StatusTooManyRequests,
+	praxis.ENOTIMPLEMENTED: http.StatusNotImplemented,
+	praxis.EUNAVAILABLE:    http.StatusServiceUnavailable,
+	praxis.EINTERNAL:       http.StatusInternalServerError,
+}
+
+// headings are the titles of error pages.
+var headings = map[int]string{
+	http.StatusBadRequest:            "That request could not be read",
+	http.StatusUnauthorized:          "Please sign in",
+	http.StatusForbidden:             "You cannot do that",
+	http.StatusNotFound:              "Page not found",
+	http.StatusMethodNotAllowed:      "That cannot be done here",
+	http.StatusConflict:              "Someone else got there first",
+	http.StatusRequestEntityTooLarge: "That is too large",
+	http.StatusUnprocessableEntity:   "Something needs fixing",
+	http.StatusTooManyRequests:       "Too many requests",
+	http.StatusNotImplemented:        "Not available here",
+	http.StatusServiceUnavailable:    "Try again in a moment",
+}
+
+// classify turns any error into a status and a message that is safe to show.
+func classify(err error) (int, string) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound:
+			return he.Code, "There is no page at this address."
+		case http.StatusMethodNotAllowed:
+			return he.Code, "This address does not accept that kind of request."
+		case http.StatusRequestEntityTooLarge:
+			return he.Code, "The request is larger than praxis accepts."
+		}
+		if msg, ok := he.Message.(string); ok && he.Code < 500 {
+			return he.Code, msg
+		}
+		if he.Code < 500 {
+			return he.Code, http.StatusText(he.Code)
+		}
+		return http.StatusInternalServerError, "internal error"
+	}
+	code := praxis.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return status, praxis.ErrorMessage(err)
+}
+
+// handleError is Echo's error handler: it logs internal errors and answers JSON
+// for the API and an HTML page for people.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := classify(err)
+	requestID := c.Response().Header().Get(echo.HeaderXRequestID)
+	if status >= 500 {
+		s.log.Error("internal error", "err", err, "request_id", requestID, "uri", c.Request().RequestURI)
+		msg = "Something went wrong inside praxis. It has been logged."
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if wantsJSON(c) {
+		body := map[string]any{"error": msg}
+		if status >= 500 {
+			body["error"] = "internal error"
+			body["request_id"] = requestID
+		}
+		var withProblems interface{ ProblemList() []praxis.Problem }
+		if errors.As(err, &withProblems) {
+			body["problems"] = withProblems.ProblemList()
+		}
+		_ = c.JSON(status, body)
+		return
+	}
+	heading := headings[status]
+	if heading == "" {
+		heading = "Something went wrong"
+	}
+	data := errorPage{Status: status, Heading: heading, Message: msg}
+	if status >= 500 {
+		data.RequestID = requestID
+	}
+	if rerr := s.render(c, status, "error", view{Title: heading, Data: data}); rerr != nil {
+		s.log.Error("rendering the error page failed", "err", rerr)
+		_ = c.String(status, fmt.Sprintf("%s: %s", heading, msg))
+	}
+}
+
+type errorPage struct {
+	Status    int
+	Heading   string
+	Message   string
+	RequestID string
+}
+
+// wantsJSON reports whether a response should be JSON: API and health routes
+// always, others when the client asks for JSON rather than HTML.
+func wantsJSON(c echo.Context) bool {
+	p := c.Request().URL.Path
+	if strings.HasPrefix(p, "/api/") || p == "/healthz" {
+		return true
+	}
+	accept := c.Request().Header.Get(echo.HeaderAccept)
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
+
+// problemsError is an EINVALID error that carries lint problems to the client.
+type problemsError struct {
+	err      *praxis.Error
+	problems []praxis.Problem
+}
+
+func (e *problemsError) Error() string                 { return e.err.Error() }
+func (e *problemsError) Unwrap() error                 { return e.err }
+func (e *problemsError) ProblemList() []praxis.Problem { return e.problems }

@@ -1,0 +1,38 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/db"
+)
+
+// recentChanges is how many changes the home page lists.
+const recentChanges = 8
+
+type homePage struct {
+	Listing *catalog.Listing
+	Changes []db.CommitSummary
+}
+
+func (s *Server) home(c echo.Context) error {
+	ctx := c.Request().Context()
+	listing, err := s.catalog.Listing(ctx, "")
+	if err != nil {
+		return err
+	}
+	changes, err := s.db.RecentCommits(ctx, recentChanges, true)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "home", view{Data: homePage{Listing: listing, Changes: changes}})
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	if err := s.health(c.Request().Context()); err != nil {
+		s.log.Error("health check failed", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database or the curriculum repository does not answer"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}

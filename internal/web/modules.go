@@ -1,0 +1,152 @@
+package web
+
+import (
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/module"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// durationChoices are the "up to" lengths the catalogue offers as a filter.
+var durationChoices = []int{60, 90, 120, 150, 180, 240}
+
+type modulesPage struct {
+	Listing   *catalog.Listing
+	Modules   []catalog.Entry
+	Filter    catalog.Filter
+	Filtered  bool
+	Current   bool
+	Tags      []string
+	Formats   []string
+	Durations []int
+}
+
+// filterFrom reads the catalogue's filters from the query string. Values that
+// are not numbers are ignored rather than refused: a filter form never fails.
+func filterFrom(c echo.Context) catalog.Filter {
+	atoi := func(name string) int {
+		n, err := strconv.Atoi(c.QueryParam(name))
+		if err != nil || n < 0 {
+			return 0
+		}
+		return n
+	}
+	return catalog.Filter{
+		Series:      c.QueryParam("series"),
+		Tag:         c.QueryParam("tag"),
+		Format:      c.QueryParam("format"),
+		MinDuration: atoi("min_duration"),
+		MaxDuration: atoi("max_duration"),
+	}
+}
+
+func (s *Server) listModules(c echo.Context) error {
+	ctx := c.Request().Context()
+	rev := c.QueryParam("rev")
+	listing, err := s.catalog.Listing(ctx, rev)
+	if err != nil {
+		return err
+	}
+	filter := filterFrom(c)
+	page := modulesPage{
+		Listing:   listing,
+		Modules:   listing.Filter(filter),
+		Filter:    filter,
+		Filtered:  filter != catalog.Filter{},
+		Current:   rev == "",
+		Tags:      listing.Tags(),
+		Formats:   praxis.Formats,
+		Durations: durationChoices,
+	}
+	return s.render(c, http.StatusOK, "modules", view{Title: "Workshops", Section: "modules", Data: page})
+}
+
+type modulePage struct {
+	*catalog.ModuleView
+	Agenda   []agendaRow
+	Contents []module.Heading
+}
+
+type agendaRow struct {
+	Title   string
+	Minutes int
+	Start   int // minutes from the start of the workshop
+	Anchor  string
+}
+
+func (s *Server) showModule(c echo.Context) error {
+	v, err := s.catalog.Module(c.Request().Context(), c.Param("slug"), c.QueryParam("rev"))
+	if err != nil {
+		return err
+	}
+	page := modulePage{ModuleView: v}
+	start := 0
+	for i, item := range v.Module.Agenda {
+		row := agendaRow{Title: item.Title, Minutes: item.Minutes, Start: start}
+		if i < len(v.AgendaAnchors) {
+			row.Anchor = v.AgendaAnchors[i]
+		}
+		page.Agenda = append(page.Agenda, row)
+		start += item.Minutes
+	}
+	for _, h := range v.Headings {
+		if h.Level == 2 && h.ID != "" {
+			page.Contents = append(page.Contents, h)
+		}
+	}
+	title := v.Module.Title
+	if !v.Parsed {
+		title = v.Module.Slug
+	}
+	return s.render(c, http.StatusOK, "module", view{Title: title, Section: "modules", Data: page})
+}
+
+type handoutPage struct {
+	Slug        string
+	ModuleTitle string
+	Rev         string
+	File        *catalog.File
+}
+
+// showHandout shows a Markdown handout as a page, or serves any other file (an
+// image, a PDF) as it is. ?raw=1 serves Markdown as text.
+func (s *Server) showHandout(c echo.Context) error {
+	ctx := c.Request().Context()
+	slug, rev := c.Param("slug"), c.QueryParam("rev")
+	f, err := s.catalog.Handout(ctx, slug, c.Param("*"), rev)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	etag := `"` + f.ID + `"`
+	h.Set("ETag", etag)
+	if f.HTML == "" || c.QueryParam("raw") != "" {
+		if c.Request().Header.Get("If-None-Match") == etag {
+			return c.NoContent(http.StatusNotModified)
+		}
+		ctype := mime.TypeByExtension(path.Ext(f.Name))
+		switch {
+		case f.HTML != "":
+			ctype = "text/markdown; charset=utf-8"
+		case ctype == "":
+			ctype = http.DetectContentType(f.Content)
+		}
+		// A handout is content from contributors: never let a browser run it.
+		h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
+		h.Set("Content-Disposition", "inline; filename=\""+path.Base(f.Name)+"\"")
+		return c.Blob(http.StatusOK, ctype, f.Content)
+	}
+	title := slug
+	if listing, err := s.catalog.Listing(ctx, f.Commit); err == nil {
+		if m, ok := listing.Module(slug); ok {
+			title = m.Title
+		}
+	}
+	page := handoutPage{Slug: slug, ModuleTitle: title, Rev: rev, File: f}
+	return s.render(c, http.StatusOK, "handout", view{Title: title, Section: "modules", Data: page})
+}

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/ui"
+)
+
+// view is what every page template receives.
+type view struct {
+	// Title is the page's title, before " · praxis".
+	Title string
+	// Section marks the current item of the main navigation.
+	Section string
+	// Data is the page's own data.
+	Data any
+}
+
+// pages holds one parsed template set per page: the layout, the partials and
+// the page itself.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+func parsePages(assets *assets) (*pages, error) {
+	funcs := templateFuncs(assets)
+	names, err := fs.Glob(ui.FS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, name := range names {
+		t, err := template.New("").Funcs(funcs).ParseFS(ui.FS, "templates/layout.html", "templates/partials/*.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", name, err)
+		}
+		p.byName[strings.TrimSuffix(path.Base(name), ".html")] = t
+	}
+	for _, required := range []string{"home", "modules", "module", "series", "series-index", "handout", "error"} {
+		if p.byName[required] == nil {
+			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
+		}
+	}
+	return p, nil
+}
+
+// render executes a page into a buffer first, so a template failure becomes a
+// clean error response rather than half a page.
+func (s *Server) render(c echo.Context, status int, page string, v view) error {
+	t, ok := s.pages.byName[page]
+	if !ok {
+		return fmt.Errorf("web: no page template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return fmt.Errorf("web: render %s: %w", page, err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+func templateFuncs(assets *assets) template.FuncMap {
+	return template.FuncMap{
+		"asset": assets.URL,
+		// safeHTML marks HTML that module.Render has already sanitised.
+		"safeHTML": func(s string) template.HTML { return template.HTML(s) },
+		"minutes":  formatMinutes,
+		"clock": func(m int) string {
+			return fmt.Sprintf("%d:%02d", m/60, m%60)
+		},
+		"short": func(id string) string {
+			if len(id) > 7 {
+				return id[:7]
+			}
+			return id
+		},
+		"date":    func(t time.Time) string { return t.UTC().Format("2 January 2006") },
+		"isoDate": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join":    strings.Join,
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return one
+			}
+			return many
+		},
+		"sub":       func(a, b int) int { return a - b },
+		"firstLine": firstLine,
+		"bytes":     formatBytes,
+		"handoutName": func(name string) string {
+			base := strings.TrimSuffix(path.Base(name), path.Ext(name))
+			base = strings.NewReplacer("-", " ", "_", " ").Replace(base)
+			if base == "" {
+				return name
+			}
+			return strings.ToUpper(base[:1]) + base[1:]
+		},
+		"moduleTitle": func(l *catalog.Listing, slug string) string {
+			if m, ok := l.Module(slug); ok {
+				return m.Title
+			}
+			return slug
+		},
+	}
+}
+
+// formatMinutes writes a duration the way a facilitator would say it.
+func formatMinutes(m int) string {
+	switch {
+	case m < 60:
+		return fmt.Sprintf("%d min", m)
+	case m%60 == 0:
+		h := m / 60
+		if h == 1 {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", h)
+	default:
+		return fmt.Sprintf("%d h %d min", m/60, m%60)
+	}
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.0f KB", float64(n)/1024)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
