@@ -66,6 +66,14 @@ flight are allowed to finish.`)
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Read the whole curriculum now, in the background, so the first visitor does
+	// not wait for every plan to be parsed.
+	go func() {
+		start := time.Now()
+		if listing, err := a.catalog.Listing(ctx, ""); err == nil {
+			log.Info("curriculum loaded", "modules", len(listing.Modules), "broken", len(listing.Broken), "took", time.Since(start).Round(time.Millisecond))
+		}
+	}()
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 	url := "http://" + listener.Addr().String()

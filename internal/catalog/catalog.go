@@ -56,6 +56,7 @@ type checkedModule struct {
 	Doc      *module.Document
 	Problems []praxis.Problem
 	PlanID   string // blob id of module.md, "" when missing
+	Handouts []Handout
 }
 
 type seriesFile struct {
@@ -121,6 +122,9 @@ func (c *Catalog) checkModule(snap *gitstore.Snapshot, slug string) (*checkedMod
 	cm := &checkedModule{Doc: doc, Problems: problems}
 	if id, err := snap.ID(module.PlanPath(slug)); err == nil {
 		cm.PlanID = id
+	}
+	if cm.Handouts, err = handouts(snap, slug); err != nil {
+		return nil, err
 	}
 	c.modules.Add(dirID, cm)
 	return cm, nil

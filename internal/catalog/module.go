@@ -69,7 +69,7 @@ func (c *Catalog) Module(ctx context.Context, slug, rev string) (*ModuleView, er
 	if err != nil {
 		return nil, notFound(err, "there is no module %q at this version", slug)
 	}
-	view := &ModuleView{Problems: cm.Problems, PlanID: cm.PlanID, Rev: rev}
+	view := &ModuleView{Problems: cm.Problems, PlanID: cm.PlanID, Rev: rev, Handouts: cm.Handouts}
 	view.Commit, err = c.Commit(ctx, snap.Commit())
 	if err != nil {
 		return nil, err
@@ -77,29 +77,24 @@ func (c *Catalog) Module(ctx context.Context, slug, rev string) (*ModuleView, er
 	if main, err := c.Main(ctx); err == nil {
 		view.Current = main == snap.Commit()
 	}
-	if cm.PlanID != "" {
-		if view.Source, err = snap.ReadFile(module.PlanPath(slug)); err != nil {
-			return nil, err
-		}
-	}
-	view.Handouts, err = handouts(snap, slug)
-	if err != nil {
-		return nil, err
-	}
 	if cm.Doc == nil {
 		view.Module.Slug = slug
+		if cm.PlanID != "" {
+			if view.Source, err = snap.ReadFile(module.PlanPath(slug)); err != nil {
+				return nil, err
+			}
+		}
 		return view, nil
 	}
-	view.Module, view.Parsed = cm.Doc.Module, true
+	view.Module, view.Parsed, view.Source = cm.Doc.Module, true, cm.Doc.Source
 	opts := module.RenderOptions{LinkBase: "/modules/" + slug + "/"}
 	if rev != "" {
 		opts.LinkQuery = "rev=" + url.QueryEscape(rev)
 	}
 	rendered := c.render(cm.PlanID, cm.Doc.Module.Body, opts)
 	view.HTML, view.Headings = rendered.HTML, rendered.Headings
-	anchors := rendered.SectionAnchors()
 	for _, item := range view.Module.Agenda {
-		view.AgendaAnchors = append(view.AgendaAnchors, anchors[module.SectionKey(item.Title)])
+		view.AgendaAnchors = append(view.AgendaAnchors, rendered.Sections[module.SectionKey(item.Title)])
 	}
 
 	if view.Module.Series != "" {

@@ -53,6 +53,9 @@ func (s *Store) Resolve(ctx context.Context, rev string) (string, error) {
 
 // peelToCommit follows annotated tags to the commit they name.
 func (s *Store) peelToCommit(ctx context.Context, id, rev string) (string, error) {
+	if commit, ok := s.peeled.Get(id); ok {
+		return commit, nil
+	}
 	hash := plumbing.NewHash(id)
 	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
 		for range 10 {
@@ -81,6 +84,7 @@ func (s *Store) peelToCommit(ctx context.Context, id, rev string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("gitstore: resolve %s: %w", rev, err)
 	}
+	s.peeled.Add(id, hash.String())
 	return hash.String(), nil
 }
 
@@ -154,7 +158,11 @@ func (s *Store) treeWith(h *filesystem.Storage, hash plumbing.Hash) (*treeListin
 	return listing, nil
 }
 
+// commitTree returns a commit's tree and commit time, cached by commit id.
 func (s *Store) commitTree(ctx context.Context, id string) (plumbing.Hash, time.Time, error) {
+	if c, ok := s.commitTrees.Get(id); ok {
+		return c.tree, c.when, nil
+	}
 	var tree plumbing.Hash
 	var when time.Time
 	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
@@ -168,7 +176,13 @@ func (s *Store) commitTree(ctx context.Context, id string) (plumbing.Hash, time.
 	if err != nil {
 		return plumbing.ZeroHash, time.Time{}, fmt.Errorf("gitstore: read commit %s: %w", id, err)
 	}
+	s.commitTrees.Add(id, commitTree{tree: tree, when: when})
 	return tree, when, nil
+}
+
+type commitTree struct {
+	tree plumbing.Hash
+	when time.Time
 }
 
 // readBlob returns a blob's content.

@@ -50,6 +50,9 @@ type Store struct {
 	handles chan *filesystem.Storage
 	objects *cache.ObjectLRU // shared by every handle; it has its own lock
 	trees   *lru.Cache[plumbing.Hash, *treeListing]
+	// Objects never change, so these caches never need invalidating.
+	peeled      *lru.Cache[string, string]     // object id -> commit it peels to
+	commitTrees *lru.Cache[string, commitTree] // commit id -> its tree and time
 
 	refMu   sync.Mutex // one writer of refs at a time in this process
 	indexMu sync.Mutex // one history catch-up at a time
@@ -87,12 +90,14 @@ func Open(path string, opts Options) (s *Store, created bool, err error) {
 		opts.Handles = runtime.GOMAXPROCS(0)
 	}
 	s = &Store{
-		path:    path,
-		log:     opts.Logger,
-		indexer: opts.Indexer,
-		handles: make(chan *filesystem.Storage, opts.Handles),
-		objects: cache.NewObjectLRU(64 * cache.MiByte),
-		trees:   lru.New[plumbing.Hash, *treeListing](8192),
+		path:        path,
+		log:         opts.Logger,
+		indexer:     opts.Indexer,
+		handles:     make(chan *filesystem.Storage, opts.Handles),
+		objects:     cache.NewObjectLRU(64 * cache.MiByte),
+		trees:       lru.New[plumbing.Hash, *treeListing](8192),
+		peeled:      lru.New[string, string](1024),
+		commitTrees: lru.New[string, commitTree](16384),
 	}
 	for range opts.Handles {
 		s.handles <- s.newHandle()

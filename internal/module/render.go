@@ -71,6 +71,9 @@ type Rendered struct {
 	HTML string
 	// Headings lists the document's headings in order, with their anchors.
 	Headings []Heading
+	// Sections maps the SectionKey of each level 2 and 3 heading to its anchor
+	// (the first, when two headings have the same key).
+	Sections map[string]string
 }
 
 // Heading is a heading of a rendered document.
@@ -91,22 +94,16 @@ func Render(src string, opts RenderOptions) Rendered {
 		return Rendered{}
 	}
 	headings, _ := ctx.Get(headingsKey).([]Heading)
-	return Rendered{HTML: sanitizer.Sanitize(buf.String()), Headings: headings}
-}
-
-// SectionAnchors maps each agenda item's SectionKey to the anchor of the
-// section that describes it.
-func (r Rendered) SectionAnchors() map[string]string {
-	anchors := map[string]string{}
-	for _, h := range r.Headings {
+	sections := map[string]string{}
+	for _, h := range headings {
 		if h.Level == 2 || h.Level == 3 {
 			key := SectionKey(h.Text)
-			if _, seen := anchors[key]; !seen {
-				anchors[key] = h.ID
+			if _, seen := sections[key]; !seen {
+				sections[key] = h.ID
 			}
 		}
 	}
-	return anchors
+	return Rendered{HTML: sanitizer.Sanitize(buf.String()), Headings: headings, Sections: sections}
 }
 
 // planTransformer marks callouts and rewrites relative links.

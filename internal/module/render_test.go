@@ -73,8 +73,8 @@ func TestRenderPlan(t *testing.T) {
 	if len(r.Headings) != 2 || r.Headings[1].ID != "welcome-and-agreements-15-min-1" || r.Headings[0].Text != "Welcome and agreements (15 min)" {
 		t.Errorf("Headings = %+v", r.Headings)
 	}
-	if got := r.SectionAnchors()["welcome and agreements"]; got != "welcome-and-agreements-15-min" {
-		t.Errorf("SectionAnchors = %q, want the first heading's id", got)
+	if got := r.Sections["welcome and agreements"]; got != "welcome-and-agreements-15-min" {
+		t.Errorf("Sections = %q, want the first heading's id", got)
 	}
 }
 

@@ -15,6 +15,9 @@ import (
 // durationChoices are the "up to" lengths the catalogue offers as a filter.
 var durationChoices = []int{60, 90, 120, 150, 180, 240}
 
+// cataloguePageSize is how many workshops one catalogue page shows.
+const cataloguePageSize = 48
+
 type modulesPage struct {
 	Listing   *catalog.Listing
 	Modules   []catalog.Entry
@@ -24,25 +27,31 @@ type modulesPage struct {
 	Tags      []string
 	Formats   []string
 	Durations []int
+	// Matches is how many modules match the filter; Modules holds one page.
+	Matches          int
+	Page, Pages      int
+	PrevURL, NextURL string
 }
 
 // filterFrom reads the catalogue's filters from the query string. Values that
 // are not numbers are ignored rather than refused: a filter form never fails.
 func filterFrom(c echo.Context) catalog.Filter {
-	atoi := func(name string) int {
-		n, err := strconv.Atoi(c.QueryParam(name))
-		if err != nil || n < 0 {
-			return 0
-		}
-		return n
-	}
 	return catalog.Filter{
 		Series:      c.QueryParam("series"),
 		Tag:         c.QueryParam("tag"),
 		Format:      c.QueryParam("format"),
-		MinDuration: atoi("min_duration"),
-		MaxDuration: atoi("max_duration"),
+		MinDuration: atoiOr(c.QueryParam("min_duration"), 0),
+		MaxDuration: atoiOr(c.QueryParam("max_duration"), 0),
 	}
+}
+
+// atoiOr reads a non-negative whole number, or returns def.
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return def
+	}
+	return n
 }
 
 func (s *Server) listModules(c echo.Context) error {
@@ -53,15 +62,30 @@ func (s *Server) listModules(c echo.Context) error {
 		return err
 	}
 	filter := filterFrom(c)
+	matches := listing.Filter(filter)
 	page := modulesPage{
 		Listing:   listing,
-		Modules:   listing.Filter(filter),
+		Matches:   len(matches),
 		Filter:    filter,
 		Filtered:  filter != catalog.Filter{},
 		Current:   rev == "",
 		Tags:      listing.Tags(),
 		Formats:   praxis.Formats,
 		Durations: durationChoices,
+	}
+	page.Pages = max(1, (len(matches)+cataloguePageSize-1)/cataloguePageSize)
+	page.Page = min(max(1, atoiOr(c.QueryParam("page"), 1)), page.Pages)
+	page.Modules = matches[(page.Page-1)*cataloguePageSize : min(len(matches), page.Page*cataloguePageSize)]
+	pageURL := func(n int) string {
+		q := c.QueryParams()
+		q.Set("page", strconv.Itoa(n))
+		return "/modules?" + q.Encode()
+	}
+	if page.Page > 1 {
+		page.PrevURL = pageURL(page.Page - 1)
+	}
+	if page.Page < page.Pages {
+		page.NextURL = pageURL(page.Page + 1)
 	}
 	return s.render(c, http.StatusOK, "modules", view{Title: "Workshops", Section: "modules", Data: page})
 }

@@ -21,7 +21,9 @@ func (s *Server) routes() {
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level:     5,
 		MinLength: 1024,
-		Skipper:   func(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/static/") && !compressible(c.Param("*")) },
+		Skipper: func(c echo.Context) bool {
+			return strings.HasPrefix(c.Path(), "/static/") && !compressible(c.Param("*"))
+		},
 	}))
 
 	// Pages.

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/web"
@@ -184,6 +186,34 @@ func TestCatalogueAndFilters(t *testing.T) {
 		t.Errorf("junk filters = %d, or the tag was echoed unescaped", junk.status)
 	}
 	mustContain(t, junk, "No workshop matches")
+}
+
+func TestCataloguePagination(t *testing.T) {
+	a := newTestApp(t)
+	a.commit(demo.Modules(100, 7, demo.ModuleOptions{BodyBytes: 500})...)
+	first := a.get("/modules?format=in-person")
+	if n := strings.Count(first.body, `class="card"`); n != 48 {
+		t.Fatalf("first page shows %d cards, want 48", n)
+	}
+	mustContain(t, first, "Page 1 of 3", `href="/modules?format=in-person&amp;page=2" rel="next"`)
+	last := a.get("/modules?format=in-person&page=99")
+	mustContain(t, last, "Page 3 of 3", `rel="prev"`)
+	if strings.Contains(last.body, `rel="next"`) {
+		t.Error("the last page links to a next page")
+	}
+	seen := map[string]bool{}
+	for p := 1; p <= 3; p++ {
+		page := a.get(fmt.Sprintf("/modules?format=in-person&page=%d", p))
+		for _, m := range regexp.MustCompile(`<h3 class="card-title"><a href="/modules/([a-z0-9-]+)">`).FindAllStringSubmatch(page.body, -1) {
+			if seen[m[1]] {
+				t.Errorf("%s is on two pages", m[1])
+			}
+			seen[m[1]] = true
+		}
+	}
+	if len(seen) != 113 {
+		t.Errorf("pages show %d modules in all, want 113", len(seen))
+	}
 }
 
 func TestModulePage(t *testing.T) {
