@@ -12,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/ui"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 // view is what every page template receives.
@@ -101,6 +103,7 @@ func templateFuncs(assets *assets) template.FuncMap {
 			}
 			return strings.ToUpper(base[:1]) + base[1:]
 		},
+		"language": languageName,
 		"moduleTitle": func(l *catalog.Listing, slug string) string {
 			if m, ok := l.Module(slug); ok {
 				return m.Title
@@ -135,6 +138,19 @@ func formatBytes(n int64) string {
 	default:
 		return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
 	}
+}
+
+// languageName names a language tag in English ("cy" is "Welsh"), falling back
+// to the tag itself.
+func languageName(tag string) string {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return tag
+	}
+	if name := display.English.Tags().Name(t); name != "" {
+		return name
+	}
+	return tag
 }
 
 func firstLine(s string) string {
