@@ -41,6 +41,95 @@ var migrations = []migration{
 		) WITHOUT ROWID`,
 		`CREATE INDEX commit_modules_slug ON commit_modules (slug, commit_seq DESC)`,
 	}},
+	{2, "accounts", []string{
+		`CREATE TABLE users (
+			id            INTEGER PRIMARY KEY,
+			email         TEXT NOT NULL,
+			email_key     TEXT NOT NULL UNIQUE,
+			name          TEXT NOT NULL,
+			pronouns      TEXT NOT NULL DEFAULT '',
+			region        TEXT NOT NULL DEFAULT '',
+			town          TEXT NOT NULL DEFAULT '',
+			organisation  TEXT NOT NULL DEFAULT '',
+			languages     TEXT NOT NULL DEFAULT '',
+			bio           TEXT NOT NULL DEFAULT '',
+			roles         INTEGER NOT NULL DEFAULT 1,
+			status        TEXT NOT NULL,
+			visibility    TEXT NOT NULL DEFAULT '{}',
+			password_hash TEXT NOT NULL DEFAULT '',
+			created_at    DATETIME NOT NULL,
+			updated_at    DATETIME NOT NULL
+		)`,
+		`CREATE INDEX users_status ON users (status, id)`,
+		`CREATE INDEX users_region ON users (region)`,
+		`CREATE TABLE sessions (
+			id           INTEGER PRIMARY KEY,
+			token_hash   BLOB NOT NULL UNIQUE,
+			user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			created_at   DATETIME NOT NULL,
+			expires_at   DATETIME NOT NULL,
+			last_seen_at DATETIME NOT NULL,
+			user_agent   TEXT NOT NULL DEFAULT '',
+			ip           TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX sessions_user ON sessions (user_id)`,
+		`CREATE INDEX sessions_expires ON sessions (expires_at)`,
+		`CREATE TABLE api_tokens (
+			id           INTEGER PRIMARY KEY,
+			token_hash   BLOB NOT NULL UNIQUE,
+			user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			name         TEXT NOT NULL,
+			prefix       TEXT NOT NULL,
+			created_at   DATETIME NOT NULL,
+			last_used_at DATETIME
+		)`,
+		`CREATE INDEX api_tokens_user ON api_tokens (user_id)`,
+		`CREATE TABLE invitations (
+			id         INTEGER PRIMARY KEY,
+			token_hash BLOB NOT NULL UNIQUE,
+			created_by INTEGER NOT NULL REFERENCES users (id),
+			email      TEXT NOT NULL DEFAULT '',
+			note       TEXT NOT NULL DEFAULT '',
+			created_at DATETIME NOT NULL,
+			expires_at DATETIME NOT NULL,
+			used_at    DATETIME,
+			used_by    INTEGER REFERENCES users (id)
+		)`,
+		`CREATE TABLE password_resets (
+			id         INTEGER PRIMARY KEY,
+			token_hash BLOB NOT NULL UNIQUE,
+			user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			created_by INTEGER REFERENCES users (id),
+			created_at DATETIME NOT NULL,
+			expires_at DATETIME NOT NULL,
+			used_at    DATETIME
+		)`,
+		`CREATE INDEX password_resets_user ON password_resets (user_id)`,
+		`CREATE TABLE trainings (
+			id         INTEGER PRIMARY KEY,
+			user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			module     TEXT NOT NULL,
+			awarded_by INTEGER NOT NULL REFERENCES users (id),
+			awarded_at DATETIME NOT NULL,
+			note       TEXT NOT NULL DEFAULT '',
+			UNIQUE (user_id, module)
+		)`,
+		`CREATE INDEX trainings_module ON trainings (module, user_id)`,
+		`CREATE TABLE audit_log (
+			id        INTEGER PRIMARY KEY,
+			at        DATETIME NOT NULL,
+			actor_id  INTEGER REFERENCES users (id),
+			action    TEXT NOT NULL,
+			target_id INTEGER REFERENCES users (id),
+			detail    TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX audit_log_at ON audit_log (at DESC, id DESC)`,
+		`CREATE INDEX audit_log_target ON audit_log (target_id, id DESC)`,
+		`CREATE TABLE settings (
+			key   TEXT PRIMARY KEY,
+			value TEXT NOT NULL
+		)`,
+	}},
 }
 
 // SchemaVersion is the schema version this build of praxis writes.

@@ -1,0 +1,236 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// SignupMode returns the instance's sign-up policy; approval when never set.
+func (s *Service) SignupMode(ctx context.Context) (praxis.SignupMode, error) {
+	v, err := s.db.Setting(ctx, "signup_mode", string(praxis.SignupApproval))
+	if err != nil {
+		return "", err
+	}
+	return praxis.SignupMode(v), nil
+}
+
+// SetSignupMode changes the sign-up policy (admins).
+func (s *Service) SetSignupMode(ctx context.Context, actor *praxis.User, mode praxis.SignupMode) error {
+	if err := Authorize(actor, EditSettings); err != nil {
+		return err
+	}
+	if !slices.Contains(praxis.SignupModes, mode) {
+		return invalid("signup_mode", "unknown sign-up policy %q", mode)
+	}
+	return s.db.SetSetting(ctx, "signup_mode", string(mode), praxis.AuditEntry{
+		ActorID: actor.ID, Action: "settings.signup_mode", Detail: string(mode), At: s.now(),
+	})
+}
+
+// manageable returns the user actor may manage: coordinators manage
+// facilitators and maintainers; managing a coordinator or an admin takes an
+// admin; nobody manages their own account this way.
+func (s *Service) manageable(ctx context.Context, actor *praxis.User, userID int64) (*praxis.User, error) {
+	if err := Authorize(actor, ManageUsers); err != nil {
+		return nil, err
+	}
+	target, err := s.db.FindUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if target.Status == praxis.StatusDeleted {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
+	}
+	if target.ID == actor.ID {
+		return nil, praxis.Errorf(praxis.EFORBIDDEN, "you cannot do that to your own account")
+	}
+	if (target.HasRole(praxis.RoleCoordinator) || target.HasRole(praxis.RoleAdmin)) && !Can(actor, ManageAdmins) {
+		return nil, praxis.Errorf(praxis.EFORBIDDEN, "only an admin can do that to a coordinator or an admin")
+	}
+	return target, nil
+}
+
+// SetStatus approves, suspends or reinstates a user (to active or suspended).
+// Suspending ends their sessions at once; their tokens are refused while they
+// are suspended.
+func (s *Service) SetStatus(ctx context.Context, actor *praxis.User, userID int64, status praxis.UserStatus) (*praxis.User, error) {
+	target, err := s.manageable(ctx, actor, userID)
+	if err != nil {
+		return nil, err
+	}
+	if status != praxis.StatusActive && status != praxis.StatusSuspended {
+		return nil, invalid("status", "a status can be set to active or suspended")
+	}
+	if target.Status == status {
+		return target, nil
+	}
+	action := map[praxis.UserStatus]string{praxis.StatusActive: "user.reinstate", praxis.StatusSuspended: "user.suspend"}[status]
+	if target.Status == praxis.StatusPending && status == praxis.StatusActive {
+		action = "user.approve"
+	}
+	err = s.db.SetStatus(ctx, target.ID, status, praxis.AuditEntry{
+		ActorID: actor.ID, TargetID: target.ID, Action: action, Detail: fmt.Sprintf("%s → %s", target.Status, status), At: s.now(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if action == "user.approve" && s.mail.Enabled() {
+		if err := s.mail.Send(ctx, approvedMessage(target, s.link("/login"))); err != nil {
+			s.log.Error("could not email an approval", "user", target.ID, "err", err)
+		}
+	}
+	return s.db.FindUser(ctx, target.ID)
+}
+
+// SetRoles replaces a user's roles (admins). An admin cannot remove their own
+// admin role, so an instance is never left without one by accident.
+func (s *Service) SetRoles(ctx context.Context, actor *praxis.User, userID int64, roles []praxis.Role) (*praxis.User, error) {
+	if err := Authorize(actor, ChangeRoles); err != nil {
+		return nil, err
+	}
+	roles, err := cleanRoles(roles)
+	if err != nil {
+		return nil, err
+	}
+	target, err := s.db.FindUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if target.Status == praxis.StatusDeleted {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
+	}
+	if target.ID == actor.ID && !slices.Contains(roles, praxis.RoleAdmin) {
+		return nil, praxis.Errorf(praxis.EFORBIDDEN, "you cannot remove your own admin role; ask another admin")
+	}
+	if slices.Equal(roles, target.Roles) {
+		return target, nil
+	}
+	err = s.db.SetRoles(ctx, target.ID, roles, praxis.AuditEntry{
+		ActorID: actor.ID, TargetID: target.ID, Action: "user.roles",
+		Detail: fmt.Sprintf("%s → %s", joinRoles(target.Roles), joinRoles(roles)), At: s.now(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.db.FindUser(ctx, target.ID)
+}
+
+func joinRoles(roles []praxis.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ",")
+}
+
+// AwardTraining records that a user is trained to deliver a module.
+func (s *Service) AwardTraining(ctx context.Context, actor *praxis.User, userID int64, module, note string) error {
+	if err := Authorize(actor, AwardTraining); err != nil {
+		return err
+	}
+	target, err := s.db.FindUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if target.Status == praxis.StatusDeleted {
+		return praxis.Errorf(praxis.ENOTFOUND, "user not found")
+	}
+	if !s.modules(ctx, module) {
+		return invalid("module", "there is no module %q", module)
+	}
+	note, err = cleanText("note", note, 500, false, true)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	_, err = s.db.AwardTraining(ctx, praxis.Training{UserID: target.ID, Module: module, AwardedBy: actor.ID, AwardedAt: now, Note: note},
+		praxis.AuditEntry{ActorID: actor.ID, TargetID: target.ID, Action: "training.award", Detail: module, At: now})
+	return err
+}
+
+// WithdrawTraining removes a training.
+func (s *Service) WithdrawTraining(ctx context.Context, actor *praxis.User, userID int64, module string) error {
+	if err := Authorize(actor, AwardTraining); err != nil {
+		return err
+	}
+	return s.db.WithdrawTraining(ctx, userID, module,
+		praxis.AuditEntry{ActorID: actor.ID, TargetID: userID, Action: "training.withdraw", Detail: module, At: s.now()})
+}
+
+// CreateInvitation makes a one-time invitation link (coordinators). When an
+// email is given and the instance sends mail, the link is emailed too.
+func (s *Service) CreateInvitation(ctx context.Context, actor *praxis.User, email, note string) (link string, emailed bool, err error) {
+	if err := Authorize(actor, InviteUsers); err != nil {
+		return "", false, err
+	}
+	if email != "" {
+		if email, err = cleanEmail(email); err != nil {
+			return "", false, err
+		}
+	}
+	if note, err = cleanText("note", note, 500, false, true); err != nil {
+		return "", false, err
+	}
+	secret, hash := newSecret("")
+	now := s.now()
+	inv := praxis.Invitation{CreatedBy: actor.ID, Email: email, Note: note, CreatedAt: now, ExpiresAt: now.Add(InviteLifetime)}
+	if _, err := s.db.CreateInvitation(ctx, inv, hash, praxis.AuditEntry{ActorID: actor.ID, Action: "invitation.create", Detail: email, At: now}); err != nil {
+		return "", false, err
+	}
+	link = s.link("/signup?invitation=" + secret)
+	if email != "" && s.mail.Enabled() {
+		if err := s.mail.Send(ctx, invitationMessage(email, actor.Name, link, inv.ExpiresAt)); err != nil {
+			s.log.Error("could not email an invitation", "err", err)
+		} else {
+			emailed = true
+		}
+	}
+	return link, emailed, nil
+}
+
+// CheckInvitation returns the invitation a secret belongs to, if it is unused
+// and unexpired.
+func (s *Service) CheckInvitation(ctx context.Context, secret string) (praxis.Invitation, error) {
+	return s.db.FindInvitation(ctx, hashSecret(secret), s.now())
+}
+
+// Invitations lists the newest invitations (coordinators).
+func (s *Service) Invitations(ctx context.Context, actor *praxis.User) ([]praxis.Invitation, error) {
+	if err := Authorize(actor, InviteUsers); err != nil {
+		return nil, err
+	}
+	return s.db.ListInvitations(ctx, 50)
+}
+
+// Users lists users for coordinators, with every field.
+func (s *Service) Users(ctx context.Context, actor *praxis.User, f db.UserFilter) ([]*praxis.User, int64, error) {
+	if err := Authorize(actor, ManageUsers); err != nil {
+		return nil, 0, err
+	}
+	return s.db.ListUsers(ctx, f)
+}
+
+// User returns one user for coordinators, with every field.
+func (s *Service) User(ctx context.Context, actor *praxis.User, id int64) (*praxis.User, error) {
+	if err := Authorize(actor, ManageUsers); err != nil {
+		return nil, err
+	}
+	u, err := s.db.FindUser(ctx, id)
+	if err == nil && u.Status == praxis.StatusDeleted {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
+	}
+	return u, err
+}
+
+// Audit returns the audit log (admins), optionally about one user.
+func (s *Service) Audit(ctx context.Context, actor *praxis.User, f db.AuditFilter) ([]praxis.AuditEntry, error) {
+	if err := Authorize(actor, ViewAudit); err != nil {
+		return nil, err
+	}
+	return s.db.ListAudit(ctx, f)
+}

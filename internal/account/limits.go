@@ -1,0 +1,81 @@
+package account
+
+import (
+	"math"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/lru"
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"golang.org/x/time/rate"
+)
+
+// limits holds token buckets per key ("ip:…", "account:…") for the actions that
+// guessing or spam would hammer: signing in, signing up, asking for reset links.
+type limits struct {
+	buckets *lru.Cache[string, *rate.Limiter]
+}
+
+// limit is a rate: burst attempts at once, refilling one every interval.
+type limit struct {
+	burst    int
+	interval time.Duration
+}
+
+// Rates. Generous enough for a person who mistypes, tight enough to make
+// guessing a password or filling the database slow.
+var (
+	loginPerIP       = limit{burst: 20, interval: 6 * time.Second}  // 10 a minute after the burst
+	loginPerAccount  = limit{burst: 10, interval: 90 * time.Second} // 40 an hour
+	signupPerIP      = limit{burst: 5, interval: 2 * time.Minute}
+	resetPerIP       = limit{burst: 5, interval: 2 * time.Minute}
+	resetPerAccount  = limit{burst: 3, interval: 20 * time.Minute}
+	maxTrackedBucket = 100_000
+)
+
+func newLimits() *limits {
+	return &limits{buckets: lru.New[string, *rate.Limiter](maxTrackedBucket)}
+}
+
+// allow takes one token from each key's bucket, or none when any is empty, and
+// returns ETOOMANY saying how long to wait.
+func (l *limits) allow(now time.Time, keys map[string]limit) error {
+	var wait time.Duration
+	var taken []*rate.Reservation
+	for key, lim := range keys {
+		b, ok := l.buckets.Get(key)
+		if !ok {
+			b = rate.NewLimiter(rate.Every(lim.interval), lim.burst)
+			l.buckets.Add(key, b)
+		}
+		r := b.ReserveN(now, 1)
+		if d := r.DelayFrom(now); d > 0 {
+			wait = max(wait, d)
+			r.CancelAt(now)
+			continue
+		}
+		taken = append(taken, r)
+	}
+	if wait > 0 {
+		for _, r := range taken {
+			r.CancelAt(now)
+		}
+		return &RateLimitError{RetryAfter: wait}
+	}
+	return nil
+}
+
+// RateLimitError is ETOOMANY with how long to wait.
+type RateLimitError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap gives the praxis error, so ErrorCode finds ETOOMANY.
+func (e *RateLimitError) Unwrap() error {
+	minutes := int(math.Ceil(e.RetryAfter.Minutes()))
+	if minutes <= 1 {
+		return praxis.Errorf(praxis.ETOOMANY, "too many attempts; wait a minute and try again")
+	}
+	return praxis.Errorf(praxis.ETOOMANY, "too many attempts; wait %d minutes and try again", minutes)
+}

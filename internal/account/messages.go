@@ -1,0 +1,61 @@
+package account
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/mail"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+func resetMessage(u *praxis.User, link, issuedBy string) mail.Message {
+	who := "You (or someone using your email address) asked"
+	if issuedBy != "" {
+		who = issuedBy + " asked"
+	}
+	return mail.Message{
+		To:      u.Email,
+		Subject: "Set a new password for praxis",
+		Body: fmt.Sprintf(`Hello %s,
+
+%s for a link to set a new password for your praxis account.
+Open this link within %d hours to choose a new password:
+
+%s
+
+The link works once. If you did not expect this email, you can ignore it:
+your password stays as it is.
+`, u.Name, who, int(ResetLifetime.Hours()), link),
+	}
+}
+
+func invitationMessage(email, from, link string, expires time.Time) mail.Message {
+	return mail.Message{
+		To:      email,
+		Subject: "An invitation to join the facilitator network on praxis",
+		Body: fmt.Sprintf(`Hello,
+
+%s has invited you to join the facilitator network on praxis, where the
+network keeps its workshop plans and records the workshops it delivers.
+
+Join with this link before %s:
+
+%s
+
+The link works once.
+`, from, when(expires), link),
+	}
+}
+
+func approvedMessage(u *praxis.User, loginLink string) mail.Message {
+	return mail.Message{
+		To:      u.Email,
+		Subject: "Your praxis account is ready",
+		Body: fmt.Sprintf(`Hello %s,
+
+A coordinator has approved your account. You can sign in now:
+
+%s
+`, u.Name, loginLink),
+	}
+}

@@ -1,0 +1,89 @@
+package account
+
+import (
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// Action is something a person may be permitted to do. Every route that is not
+// public names the action it needs, and every service method that acts for
+// someone checks it: the policy below is the one place that decides.
+type Action string
+
+// Actions.
+const (
+	UseAccount     Action = "account.use"       // own profile, password, tokens, sessions, data export, deletion
+	ViewDirectory  Action = "directory.view"    // the facilitator directory and network-visible profile fields
+	ManageUsers    Action = "users.manage"      // list, search, approve, suspend and reinstate users; issue reset links
+	InviteUsers    Action = "users.invite"      // create invitation links
+	AwardTraining  Action = "training.award"    // award and withdraw trainings
+	ViewPrivate    Action = "profiles.private"  // see profile fields visible to coordinators only
+	ChangeRoles    Action = "users.roles"       // change anyone's roles
+	ViewAudit      Action = "audit.view"        // read the audit log
+	EditSettings   Action = "settings.edit"     // change instance settings such as the sign-up policy
+	ManageAdmins   Action = "users.manage_high" // suspend or reset coordinators and admins
+)
+
+// Rule is one row of the permission policy.
+type Rule struct {
+	Action      Action
+	Description string
+	Roles       []praxis.Role
+}
+
+var (
+	everyone     = []praxis.Role{praxis.RoleFacilitator, praxis.RoleMaintainer, praxis.RoleCoordinator, praxis.RoleAdmin}
+	coordinators = []praxis.Role{praxis.RoleCoordinator, praxis.RoleAdmin}
+	admins       = []praxis.Role{praxis.RoleAdmin}
+)
+
+// policy is the permission table: action × role. A signed-in, active user may
+// take an action when they hold one of its roles. Admins appear in every row.
+// docs/PERMISSIONS.md is generated from it (a test keeps the two the same).
+var policy = []Rule{
+	{UseAccount, "Edit their own profile, password, API tokens and sessions; download or delete their data", everyone},
+	{ViewDirectory, "See the facilitator directory and profile fields shared with the network", everyone},
+	{ManageUsers, "List, search, approve, suspend and reinstate facilitators and maintainers; issue password reset links", coordinators},
+	{InviteUsers, "Create invitation links", coordinators},
+	{AwardTraining, "Award and withdraw trainings (which modules a person may deliver)", coordinators},
+	{ViewPrivate, "See profile fields shared with coordinators only", coordinators},
+	{ManageAdmins, "Suspend, reinstate or issue reset links for coordinators and admins", admins},
+	{ChangeRoles, "Change anyone's roles", admins},
+	{ViewAudit, "Read the audit log", admins},
+	{EditSettings, "Change instance settings (the sign-up policy)", admins},
+}
+
+// Policy returns the permission table, for documentation and tests.
+func Policy() []Rule { return policy }
+
+// Can reports whether user may take action. A nil user (not signed in) and a
+// user who is not active may take none.
+func Can(user *praxis.User, action Action) bool {
+	if user == nil || user.Status != praxis.StatusActive {
+		return false
+	}
+	for _, rule := range policy {
+		if rule.Action != action {
+			continue
+		}
+		for _, r := range rule.Roles {
+			if user.HasRole(r) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// Authorize returns nil when user may take action, EUNAUTHORIZED when nobody is
+// signed in, and EFORBIDDEN otherwise.
+func Authorize(user *praxis.User, action Action) error {
+	switch {
+	case Can(user, action):
+		return nil
+	case user == nil:
+		return praxis.Errorf(praxis.EUNAUTHORIZED, "please sign in first")
+	default:
+		return praxis.Errorf(praxis.EFORBIDDEN, "your account does not have permission to do that")
+	}
+}

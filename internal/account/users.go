@@ -1,0 +1,481 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// Field length limits.
+const (
+	MaxNameLength         = 100
+	MaxEmailLength        = 254
+	MaxPronounsLength     = 40
+	MaxPlaceLength        = 80
+	MaxOrganisationLength = 120
+	MaxBioLength          = 2000
+	MaxLanguages          = 12
+)
+
+// FieldError is EINVALID naming the form field at fault, so a form can show the
+// message beside it.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap gives the praxis error so that ErrorCode finds EINVALID.
+func (e *FieldError) Unwrap() error { return &praxis.Error{Code: praxis.EINVALID, Message: e.Message} }
+
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// cleanEmail checks an email address and returns it trimmed.
+func cleanEmail(email string) (string, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return "", invalid("email", "enter your email address")
+	}
+	if len(email) > MaxEmailLength {
+		return "", invalid("email", "the email address is longer than %d characters", MaxEmailLength)
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+		return "", invalid("email", "%q is not an email address like name@example.org", email)
+	}
+	return email, nil
+}
+
+// cleanText trims a field and checks its length and that it holds no control
+// characters other than line breaks (for multi-line fields).
+func cleanText(field, value string, max int, required, multiline bool) (string, error) {
+	value = strings.TrimSpace(strings.ReplaceAll(value, "\r\n", "\n"))
+	if required && value == "" {
+		return "", invalid(field, "this is required")
+	}
+	if utf8.RuneCountInString(value) > max {
+		return "", invalid(field, "this is longer than %d characters", max)
+	}
+	if !utf8.ValidString(value) {
+		return "", invalid(field, "this is not valid text")
+	}
+	for _, r := range value {
+		if (r < 0x20 && !(multiline && (r == '\n' || r == '\t'))) || r == 0x7f {
+			return "", invalid(field, "this holds a control character")
+		}
+	}
+	return value, nil
+}
+
+func cleanRoles(roles []praxis.Role) ([]praxis.Role, error) {
+	var out []praxis.Role
+	for _, r := range praxis.AllRoles {
+		for _, have := range roles {
+			if have == r {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	for _, r := range roles {
+		if !praxis.IsRole(r) {
+			return nil, invalid("roles", "unknown role %q: use %s", r, roleList())
+		}
+	}
+	if len(out) == 0 {
+		return nil, invalid("roles", "give at least one role: %s", roleList())
+	}
+	return out, nil
+}
+
+func roleList() string {
+	names := make([]string, len(praxis.AllRoles))
+	for i, r := range praxis.AllRoles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+// SignUp is a request to join the network.
+type SignUp struct {
+	Name, Email, Password string
+	AgreedToConduct       bool
+	// Invitation is the secret of an invitation link, when there is one.
+	Invitation string
+	IP         string
+}
+
+// SignUp creates an account under the instance's sign-up policy: active at once
+// when sign-up is open or the person was invited, pending approval when
+// approval is required; refused without an invitation when sign-up is by
+// invitation only. Rate limited per IP.
+func (s *Service) SignUp(ctx context.Context, req SignUp) (*praxis.User, error) {
+	if err := s.limits.allow(s.now(), map[string]limit{"signup-ip:" + req.IP: signupPerIP}); err != nil {
+		return nil, err
+	}
+	mode, err := s.SignupMode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var invitation *praxis.Invitation
+	if req.Invitation != "" {
+		inv, err := s.db.FindInvitation(ctx, hashSecret(req.Invitation), s.now())
+		if err != nil {
+			return nil, err
+		}
+		invitation = &inv
+	} else if mode == praxis.SignupInvitation {
+		return nil, praxis.Errorf(praxis.EFORBIDDEN, "joining this network is by invitation: ask a coordinator for an invitation link")
+	}
+	name, err := cleanText("name", req.Name, MaxNameLength, true, false)
+	if err != nil {
+		return nil, err
+	}
+	email, err := cleanEmail(req.Email)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckPassword(req.Password, email, name); err != nil {
+		return nil, &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
+	}
+	if !req.AgreedToConduct {
+		return nil, invalid("conduct", "to join, agree to the network's code of conduct")
+	}
+	hash, err := HashPassword(req.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &praxis.User{Name: name, Email: email, Roles: []praxis.Role{praxis.RoleFacilitator}, Status: praxis.StatusActive}
+	if mode == praxis.SignupApproval && invitation == nil {
+		u.Status = praxis.StatusPending
+	}
+	if invitation != nil {
+		u.ID, err = s.db.CreateUserFromInvitation(ctx, invitation.ID, u, hash)
+	} else {
+		u.ID, err = s.db.CreateUser(ctx, u, hash)
+	}
+	if err != nil {
+		if praxis.ErrorCode(err) == praxis.ECONFLICT && strings.Contains(praxis.ErrorMessage(err), "email") {
+			return nil, invalid("email", "there is already an account with this email address; sign in, or ask a coordinator for a password reset link")
+		}
+		return nil, err
+	}
+	s.log.Info("account created", "user", u.ID, "status", u.Status, "invited", invitation != nil)
+	return s.db.FindUser(ctx, u.ID)
+}
+
+// NewUser is an account made by an operator (praxis user add).
+type NewUser struct {
+	Email, Name string
+	Roles       []praxis.Role
+	// Password may be empty: the person then sets one through a reset link.
+	Password string
+}
+
+// AddUser creates an active account with the given roles, for the first admin
+// and for scripts. It returns the user and, when no password was given, a
+// one-time link to set one.
+func (s *Service) AddUser(ctx context.Context, req NewUser) (*praxis.User, string, error) {
+	name, err := cleanText("name", req.Name, MaxNameLength, true, false)
+	if err != nil {
+		return nil, "", err
+	}
+	email, err := cleanEmail(req.Email)
+	if err != nil {
+		return nil, "", err
+	}
+	roles, err := cleanRoles(req.Roles)
+	if err != nil {
+		return nil, "", err
+	}
+	hash := ""
+	if req.Password != "" {
+		if err := CheckPassword(req.Password, email, name); err != nil {
+			return nil, "", err
+		}
+		if hash, err = HashPassword(req.Password); err != nil {
+			return nil, "", err
+		}
+	}
+	u := &praxis.User{Name: name, Email: email, Roles: roles, Status: praxis.StatusActive}
+	if u.ID, err = s.db.CreateUser(ctx, u, hash); err != nil {
+		return nil, "", err
+	}
+	link := ""
+	if hash == "" {
+		if link, err = s.newResetLink(ctx, u.ID, nil, nil); err != nil {
+			return nil, "", err
+		}
+	}
+	u, err = s.db.FindUser(ctx, u.ID)
+	return u, link, err
+}
+
+// LogIn is a request to sign in.
+type LogIn struct {
+	Email, Password string
+	IP, UserAgent   string
+}
+
+// LogIn checks an email and password and starts a session. It returns the user,
+// the session, and the session's secret for the cookie. A wrong email and a
+// wrong password give the same EUNAUTHORIZED answer in the same time. Rate
+// limited per IP and per account (ETOOMANY).
+func (s *Service) LogIn(ctx context.Context, req LogIn) (*praxis.User, praxis.Session, string, error) {
+	now := s.now()
+	err := s.limits.allow(now, map[string]limit{
+		"login-ip:" + req.IP:                               loginPerIP,
+		"login-account:" + strings.ToLower(strings.TrimSpace(req.Email)): loginPerAccount,
+	})
+	if err != nil {
+		return nil, praxis.Session{}, "", err
+	}
+	wrong := praxis.Errorf(praxis.EUNAUTHORIZED, "that email and password do not match an account")
+	if len(req.Password) > MaxPasswordLength || len(req.Email) > MaxEmailLength {
+		return nil, praxis.Session{}, "", wrong
+	}
+	user, hash, err := s.db.FindCredentials(ctx, req.Email)
+	switch {
+	case praxis.ErrorCode(err) == praxis.ENOTFOUND:
+		VerifyPassword(dummyHash, req.Password)
+		return nil, praxis.Session{}, "", wrong
+	case err != nil:
+		return nil, praxis.Session{}, "", err
+	}
+	if !VerifyPassword(hash, req.Password) || user.Status == praxis.StatusDeleted {
+		return nil, praxis.Session{}, "", wrong
+	}
+	switch user.Status {
+	case praxis.StatusPending:
+		return nil, praxis.Session{}, "", praxis.Errorf(praxis.EFORBIDDEN, "your account is waiting for a coordinator to approve it; you will be able to sign in once they have")
+	case praxis.StatusSuspended:
+		return nil, praxis.Session{}, "", praxis.Errorf(praxis.EFORBIDDEN, "this account is suspended; contact a coordinator of the network")
+	}
+	session, secret, err := s.startSession(ctx, user.ID, req.IP, req.UserAgent)
+	if err != nil {
+		return nil, praxis.Session{}, "", err
+	}
+	return user, session, secret, nil
+}
+
+func (s *Service) startSession(ctx context.Context, userID int64, ip, userAgent string) (praxis.Session, string, error) {
+	now := s.now().UTC()
+	secret, hash := newSecret(sessionPrefix)
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	session := praxis.Session{UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionIdle), UserAgent: userAgent, IP: ip}
+	id, err := s.db.CreateSession(ctx, session, hash)
+	if err != nil {
+		return praxis.Session{}, "", err
+	}
+	session.ID = id
+	return session, secret, nil
+}
+
+// Authenticate returns the user and session for a session secret (the cookie).
+// EUNAUTHORIZED when the session does not exist, has expired, or its user is
+// not active: a suspended user's session stops working at once.
+func (s *Service) Authenticate(ctx context.Context, secret string) (*praxis.User, praxis.Session, error) {
+	none := praxis.Errorf(praxis.EUNAUTHORIZED, "your session has ended; please sign in again")
+	if !strings.HasPrefix(secret, sessionPrefix) || len(secret) > 100 {
+		return nil, praxis.Session{}, none
+	}
+	now := s.now()
+	session, err := s.db.FindSession(ctx, hashSecret(secret), now)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil, praxis.Session{}, none
+	}
+	if err != nil {
+		return nil, praxis.Session{}, err
+	}
+	user, err := s.db.FindUser(ctx, session.UserID)
+	if err != nil {
+		return nil, praxis.Session{}, err
+	}
+	if user.Status != praxis.StatusActive {
+		return nil, praxis.Session{}, none
+	}
+	if now.Sub(session.LastSeenAt) > sessionTouchStep {
+		expires := now.Add(SessionIdle)
+		if limit := session.CreatedAt.Add(SessionMax); expires.After(limit) {
+			expires = limit
+		}
+		if err := s.db.TouchSession(ctx, session.ID, now, expires); err != nil {
+			s.log.Warn("could not record session use", "err", err)
+		}
+		session.LastSeenAt, session.ExpiresAt = now, expires
+	}
+	return user, session, nil
+}
+
+// AuthenticateToken returns the user of an API token. EUNAUTHORIZED when the
+// token is unknown or its user is not active.
+func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*praxis.User, praxis.Token, error) {
+	none := praxis.Errorf(praxis.EUNAUTHORIZED, "the API token is not valid")
+	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 100 {
+		return nil, praxis.Token{}, none
+	}
+	token, err := s.db.FindToken(ctx, hashSecret(secret))
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil, praxis.Token{}, none
+	}
+	if err != nil {
+		return nil, praxis.Token{}, err
+	}
+	user, err := s.db.FindUser(ctx, token.UserID)
+	if err != nil {
+		return nil, praxis.Token{}, err
+	}
+	if user.Status != praxis.StatusActive {
+		return nil, praxis.Token{}, praxis.Errorf(praxis.EUNAUTHORIZED, "the account of this API token is not active")
+	}
+	now := s.now()
+	if token.LastUsedAt == nil || now.Sub(*token.LastUsedAt) > tokenTouchStep {
+		if err := s.db.TouchToken(ctx, token.ID, now); err != nil {
+			s.log.Warn("could not record token use", "err", err)
+		}
+	}
+	return user, token, nil
+}
+
+// LogOut ends a session.
+func (s *Service) LogOut(ctx context.Context, user *praxis.User, sessionID int64) error {
+	return s.db.DeleteSession(ctx, user.ID, sessionID)
+}
+
+// ChangePassword replaces a password after checking the current one, and signs
+// the person out of every other session.
+func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current, next string, keepSession int64) error {
+	if err := Authorize(user, UseAccount); err != nil {
+		return err
+	}
+	hash, err := s.db.PasswordHash(ctx, user.ID)
+	if err != nil {
+		return err
+	}
+	if !VerifyPassword(hash, current) {
+		return invalid("current", "that is not your current password")
+	}
+	if err := CheckPassword(next, user.Email, user.Name); err != nil {
+		return &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
+	}
+	newHash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	return s.db.SetPassword(ctx, user.ID, newHash, keepSession, 0)
+}
+
+// newResetLink stores a one-time reset link for a user and returns its path.
+func (s *Service) newResetLink(ctx context.Context, userID int64, actor *praxis.User, audit *praxis.AuditEntry) (string, error) {
+	secret, hash := newSecret("")
+	now := s.now()
+	var createdBy *int64
+	if actor != nil {
+		createdBy = &actor.ID
+	}
+	if err := s.db.CreatePasswordReset(ctx, userID, createdBy, hash, now, now.Add(ResetLifetime), audit); err != nil {
+		return "", err
+	}
+	return "/reset/" + secret, nil
+}
+
+// IssueReset makes a one-time password reset link for a user, for a coordinator
+// to pass on. When the instance sends mail, the link is also emailed to the
+// user. Resetting a coordinator's or admin's password needs an admin.
+func (s *Service) IssueReset(ctx context.Context, actor *praxis.User, userID int64) (link string, emailed bool, err error) {
+	target, err := s.manageable(ctx, actor, userID)
+	if err != nil {
+		return "", false, err
+	}
+	audit := &praxis.AuditEntry{ActorID: actor.ID, TargetID: target.ID, Action: "password_reset.issue", At: s.now()}
+	path, err := s.newResetLink(ctx, target.ID, actor, audit)
+	if err != nil {
+		return "", false, err
+	}
+	link = s.link(path)
+	if s.mail.Enabled() {
+		err := s.mail.Send(ctx, resetMessage(target, link, actor.Name))
+		if err != nil {
+			s.log.Error("could not email a reset link", "user", target.ID, "err", err)
+		}
+		emailed = err == nil
+	}
+	return link, emailed, nil
+}
+
+// RequestReset emails a reset link to the address given, if it belongs to an
+// active account and the instance sends mail. It answers the same whether or
+// not the account exists. ENOTIMPLEMENTED when the instance sends no mail.
+func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
+	if !s.mail.Enabled() {
+		return praxis.Errorf(praxis.ENOTIMPLEMENTED, "this network does not send email: ask a coordinator for a password reset link")
+	}
+	if err := s.limits.allow(s.now(), map[string]limit{"reset-ip:" + ip: resetPerIP, "reset-account:" + strings.ToLower(strings.TrimSpace(email)): resetPerAccount}); err != nil {
+		return err
+	}
+	user, _, err := s.db.FindCredentials(ctx, email)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND || (err == nil && user.Status != praxis.StatusActive) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	path, err := s.newResetLink(ctx, user.ID, nil, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.mail.Send(ctx, resetMessage(user, s.link(path), "")); err != nil {
+		s.log.Error("could not email a reset link", "user", user.ID, "err", err)
+	}
+	return nil
+}
+
+// CheckReset returns the user a reset link is for. ENOTFOUND when the link is
+// used, expired or unknown.
+func (s *Service) CheckReset(ctx context.Context, secret string) (*praxis.User, error) {
+	reset, err := s.db.FindPasswordReset(ctx, hashSecret(secret), s.now())
+	if err != nil {
+		return nil, err
+	}
+	return s.db.FindUser(ctx, reset.UserID)
+}
+
+// ResetPassword sets a new password through a one-time link, which is then
+// used up, and signs the person out everywhere.
+func (s *Service) ResetPassword(ctx context.Context, secret, password string) (*praxis.User, error) {
+	reset, err := s.db.FindPasswordReset(ctx, hashSecret(secret), s.now())
+	if err != nil {
+		return nil, err
+	}
+	user, err := s.db.FindUser(ctx, reset.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if user.Status == praxis.StatusDeleted || user.Status == praxis.StatusSuspended {
+		return nil, praxis.Errorf(praxis.EFORBIDDEN, "this account cannot sign in; contact a coordinator of the network")
+	}
+	if err := CheckPassword(password, user.Email, user.Name); err != nil {
+		return nil, &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.SetPassword(ctx, user.ID, hash, 0, reset.ID); err != nil {
+		return nil, err
+	}
+	return user, nil
+}
+
+// when formats a time for messages.
+func when(t time.Time) string { return t.UTC().Format("2 January 2006 at 15:04 UTC") }
