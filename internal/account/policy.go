@@ -11,16 +11,16 @@ type Action string
 
 // Actions.
 const (
-	UseAccount     Action = "account.use"       // own profile, password, tokens, sessions, data export, deletion
-	ViewDirectory  Action = "directory.view"    // the facilitator directory and network-visible profile fields
-	ManageUsers    Action = "users.manage"      // list, search, approve, suspend and reinstate users; issue reset links
-	InviteUsers    Action = "users.invite"      // create invitation links
-	AwardTraining  Action = "training.award"    // award and withdraw trainings
-	ViewPrivate    Action = "profiles.private"  // see profile fields visible to coordinators only
-	ChangeRoles    Action = "users.roles"       // change anyone's roles
-	ViewAudit      Action = "audit.view"        // read the audit log
-	EditSettings   Action = "settings.edit"     // change instance settings such as the sign-up policy
-	ManageAdmins   Action = "users.manage_high" // suspend or reset coordinators and admins
+	UseAccount    Action = "account.use"       // own profile, password, tokens, sessions, data export, deletion
+	ViewDirectory Action = "directory.view"    // the facilitator directory and network-visible profile fields
+	ManageUsers   Action = "users.manage"      // list, search, approve, suspend and reinstate users; issue reset links
+	InviteUsers   Action = "users.invite"      // create invitation links
+	AwardTraining Action = "training.award"    // award and withdraw trainings
+	ViewPrivate   Action = "profiles.private"  // see profile fields visible to coordinators only
+	ChangeRoles   Action = "users.roles"       // change anyone's roles
+	ViewAudit     Action = "audit.view"        // read the audit log
+	EditSettings  Action = "settings.edit"     // change instance settings such as the sign-up policy
+	ManageAdmins  Action = "users.manage_high" // suspend or reset coordinators and admins
 )
 
 // Rule is one row of the permission policy.

@@ -232,7 +232,7 @@ type LogIn struct {
 func (s *Service) LogIn(ctx context.Context, req LogIn) (*praxis.User, praxis.Session, string, error) {
 	now := s.now()
 	err := s.limits.allow(now, map[string]limit{
-		"login-ip:" + req.IP:                               loginPerIP,
+		"login-ip:" + req.IP: loginPerIP,
 		"login-account:" + strings.ToLower(strings.TrimSpace(req.Email)): loginPerAccount,
 	})
 	if err != nil {
