@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/curriculum"
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -28,16 +30,23 @@ const (
 
 // app is praxis wired together over one data directory.
 type app struct {
-	log     *slog.Logger
-	db      *db.DB
-	store   *gitstore.Store
-	catalog *catalog.Catalog
+	log      *slog.Logger
+	db       *db.DB
+	store    *gitstore.Store
+	catalog  *catalog.Catalog
+	accounts *account.Service
+}
+
+// options are the settings that shape the app beyond its data directory.
+type options struct {
+	baseURL string
+	mail    *mail.Sender
 }
 
 // openApp opens (creating on first start) the database and the curriculum
 // repository in dataDir, seeds the repository from the embedded curriculum when
 // it is new, and catches the history index up with the repository.
-func openApp(ctx context.Context, dataDir string, log *slog.Logger) (*app, error) {
+func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options) (*app, error) {
 	if err := prepareDataDir(dataDir); err != nil {
 		return nil, err
 	}
@@ -51,6 +60,17 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger) (*app, error
 		return nil, err
 	}
 	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, database)}
+	a.accounts = account.New(account.Config{
+		DB: database, Mail: opts.mail, Logger: log, BaseURL: opts.baseURL,
+		Modules: func(ctx context.Context, slug string) bool {
+			listing, err := a.catalog.Listing(ctx, "")
+			if err != nil {
+				return false
+			}
+			_, ok := listing.Module(slug)
+			return ok
+		},
+	})
 	if created {
 		seed, err := fs.Sub(curriculum.FS, ".")
 		if err == nil {

@@ -1,7 +1,9 @@
 // Command praxis runs the praxis curriculum platform and its tools.
 //
-//	praxis serve   run the web app
-//	praxis lint    check a curriculum folder
+//	praxis serve         run the web app
+//	praxis lint          check a curriculum folder
+//	praxis user add      add an account
+//	praxis token create  create an API token
 //
 // Run `praxis --help` or `praxis COMMAND --help` for every flag.
 package main
@@ -68,6 +70,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the praxis web app", runServe},
 		{"lint", "check a curriculum folder and print its problems", runLint},
+		{"user", "add an account: praxis user add --email E --name N --role R", runUser},
+		{"token", "create an API token: praxis token create --email E", runToken},
 		{"version", "print the version of praxis and of its database schema", runVersion},
 	}
 }

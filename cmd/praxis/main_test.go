@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/praxis-coop/praxis/internal/db"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine to write while the
@@ -252,7 +255,67 @@ func TestHelp(t *testing.T) {
 		t.Errorf("unknown command = exit %d %q", code, stderr.String())
 	}
 	stdout.Reset()
-	if code := exitCode(run(context.Background(), []string{"version"}, noEnv, nil, &stdout, &stderr), &stderr); code != 0 || !strings.Contains(stdout.String(), "database schema 1") {
+	if code := exitCode(run(context.Background(), []string{"version"}, noEnv, nil, &stdout, &stderr), &stderr); code != 0 || !strings.Contains(stdout.String(), fmt.Sprintf("database schema %d", db.SchemaVersion())) {
 		t.Errorf("version = exit %d %q", code, stdout.String())
+	}
+}
+
+func TestUserAddAndTokenCreate(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	ctx := context.Background()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"user", "add", "--data", dataDir, "--email", "admin@example.org", "--name", "Ada Admin", "--role", "admin,coordinator", "--password-stdin"},
+		noEnv, strings.NewReader("a long enough passphrase\n"), &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 0 || !strings.Contains(stdout.String(), "Created user 1, Ada Admin <admin@example.org>, roles coordinator,admin.") {
+		t.Fatalf("user add = exit %d %q %q", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	err = run(ctx, []string{"user", "add", "--data", dataDir, "--email", "fay@example.org", "--name", "Fay", "--base-url", "https://praxis.example.org"}, noEnv, strings.NewReader(""), &stdout, &stderr)
+	if exitCode(err, &stderr) != 0 || !strings.Contains(stdout.String(), "https://praxis.example.org/reset/") {
+		t.Fatalf("user add without password = %v %q", err, stdout.String())
+	}
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"user", "add", "--data", dataDir, "--email", "ADMIN@example.org", "--name", "Dup"}, "", "there is already an account with the email ADMIN@example.org"},
+		{[]string{"user", "add", "--data", dataDir, "--email", "x@example.org", "--name", "X", "--role", "boss"}, "", `unknown role "boss"`},
+		{[]string{"user", "add", "--data", dataDir, "--email", "x@example.org"}, "", "give both --email and --name"},
+		{[]string{"user", "add", "--data", dataDir, "--email", "x@example.org", "--name", "X", "--password-stdin"}, "", "standard input holds no password"},
+		{[]string{"user", "add", "--data", dataDir, "--email", "x@example.org", "--name", "X", "--password-stdin"}, "short\n", "at least 10 characters"},
+		{[]string{"token", "create", "--data", dataDir, "--email", "nobody@example.org"}, "", "there is no account with the email nobody@example.org"},
+	} {
+		stderr.Reset()
+		err := run(ctx, tc.args, noEnv, strings.NewReader(tc.stdin), io.Discard, &stderr)
+		if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v = exit %d %q, want 1 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+
+	stdout.Reset()
+	err = run(ctx, []string{"token", "create", "--data", dataDir, "--email", "admin@example.org"}, noEnv, nil, &stdout, &stderr)
+	token := stdout.String()
+	if exitCode(err, &stderr) != 0 || !strings.HasPrefix(token, "praxis_") || strings.Count(token, "\n") != 1 || strings.Contains(strings.TrimSpace(token), " ") {
+		t.Fatalf("token create printed %q, want the token alone", token)
+	}
+
+	// The token works against a running praxis.
+	url, stop := startServe(t, dataDir)
+	defer stop()
+	req, _ := http.NewRequest(http.MethodGet, url+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var me struct {
+		Email string
+		Roles []string
+	}
+	json.NewDecoder(res.Body).Decode(&me)
+	if res.StatusCode != 200 || me.Email != "admin@example.org" || len(me.Roles) != 2 {
+		t.Fatalf("/api/v1/me with the CLI token = %d %+v", res.StatusCode, me)
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/web"
 )
@@ -28,6 +30,12 @@ flight are allowed to finish.`)
 	dataDir := fs.String("data", envOr(env, "PRAXIS_DATA", defaultDataDir), "`DIR` holding the database and the curriculum repository (env PRAXIS_DATA)")
 	logFormat := fs.String("log-format", envOr(env, "PRAXIS_LOG_FORMAT", "text"), "log `FORMAT`: text or json (env PRAXIS_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(env, "PRAXIS_LOG_LEVEL", "info"), "log `LEVEL`: debug, info, warn or error (env PRAXIS_LOG_LEVEL)")
+	baseURL := fs.String("base-url", envOr(env, "PRAXIS_BASE_URL", ""), "public `URL` of praxis, such as https://praxis.example.org, used in links sent by email; an https URL also marks cookies Secure (env PRAXIS_BASE_URL)")
+	behindProxy := fs.Bool("behind-proxy", envOr(env, "PRAXIS_BEHIND_PROXY", "") == "true", "trust X-Forwarded-For from a reverse proxy for client addresses (env PRAXIS_BEHIND_PROXY=true)")
+	smtpAddr := fs.String("smtp-addr", envOr(env, "PRAXIS_SMTP_ADDR", ""), "`HOST:PORT` of an SMTP server for reset links and invitations; empty sends no mail (env PRAXIS_SMTP_ADDR)")
+	smtpFrom := fs.String("smtp-from", envOr(env, "PRAXIS_SMTP_FROM", ""), "sender `ADDRESS` of mail, such as \"praxis <praxis@example.org>\" (env PRAXIS_SMTP_FROM)")
+	smtpUser := fs.String("smtp-user", envOr(env, "PRAXIS_SMTP_USER", ""), "SMTP `USERNAME`; the password comes from env PRAXIS_SMTP_PASSWORD (env PRAXIS_SMTP_USER)")
+	smtpTLS := fs.String("smtp-tls", envOr(env, "PRAXIS_SMTP_TLS", ""), "SMTP `MODE`: starttls (default), tls (port 465) or none (local relays only) (env PRAXIS_SMTP_TLS)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -38,6 +46,17 @@ flight are allowed to finish.`)
 	if err != nil {
 		return err
 	}
+	if *baseURL != "" {
+		u, err := url.Parse(*baseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return praxis.Errorf(praxis.EINVALID, "--base-url %q is not an http or https URL such as https://praxis.example.org", *baseURL)
+		}
+		*baseURL = strings.TrimRight(*baseURL, "/")
+	}
+	sender, err := mail.New(mail.Config{Addr: *smtpAddr, From: *smtpFrom, Username: *smtpUser, Password: env.getenv("PRAXIS_SMTP_PASSWORD"), TLS: *smtpTLS})
+	if err != nil {
+		return praxis.Errorf(praxis.EINVALID, "the mail settings are not usable: %s", strings.TrimPrefix(err.Error(), "mail: "))
+	}
 
 	// Take the address first: a port in use should fail before anything is
 	// created on disk.
@@ -47,13 +66,14 @@ flight are allowed to finish.`)
 	}
 	defer listener.Close()
 
-	a, err := openApp(ctx, *dataDir, log)
+	a, err := openApp(ctx, *dataDir, log, options{baseURL: *baseURL, mail: sender})
 	if err != nil {
 		return err
 	}
 	defer a.close()
 
-	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db})
+	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts,
+		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy})
 	if err != nil {
 		return err
 	}

@@ -211,9 +211,11 @@ func (s *Service) AddUser(ctx context.Context, req NewUser) (*praxis.User, strin
 	}
 	link := ""
 	if hash == "" {
-		if link, err = s.newResetLink(ctx, u.ID, nil, nil); err != nil {
+		path, err := s.newResetLink(ctx, u.ID, nil, nil)
+		if err != nil {
 			return nil, "", err
 		}
+		link = s.link(path)
 	}
 	u, err = s.db.FindUser(ctx, u.ID)
 	return u, link, err

@@ -208,3 +208,25 @@ func (c *Catalog) Series(ctx context.Context, slug, rev string) (*SeriesEntry, *
 	}
 	return &s, listing, nil
 }
+
+// RenderRootFile renders a Markdown file at the top of the curriculum on main,
+// such as CODE_OF_CONDUCT.md, so each organisation's own text is shown. A
+// missing file renders as "" rather than failing.
+func (c *Catalog) RenderRootFile(ctx context.Context, name string) (string, error) {
+	if !fs.ValidPath(name) || !isMarkdown(name) {
+		return "", praxis.Errorf(praxis.ENOTFOUND, "there is no document %q", name)
+	}
+	snap, err := c.snapshot(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	id, err := snap.ID(name)
+	if err != nil {
+		return "", nil
+	}
+	data, err := snap.ReadFile(name)
+	if err != nil {
+		return "", err
+	}
+	return c.render(id, string(data), module.RenderOptions{}).HTML, nil
+}

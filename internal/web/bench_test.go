@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/demo"
@@ -38,7 +39,7 @@ func benchApp(b *testing.B, n int) (http.Handler, string) {
 	if _, err := store.Seed(ctx, fsys, praxis.Signature{Name: "bench"}, "generated"); err != nil {
 		b.Fatal(err)
 	}
-	handler, err := web.New(web.Config{Catalog: catalog.New(store, database), DB: database})
+	handler, err := web.New(web.Config{Catalog: catalog.New(store, database), DB: database, Accounts: account.New(account.Config{DB: database})})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -77,6 +77,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	status, msg := classify(err)
 	requestID := c.Response().Header().Get(echo.HeaderXRequestID)
+	if status == http.StatusTooManyRequests {
+		setRetryAfter(c, err)
+	}
+	if status == http.StatusUnauthorized && !wantsJSON(c) && c.Request().Header.Get(echo.HeaderAuthorization) == "" {
+		_ = redirectToLogin(c)
+		return
+	}
 	if status >= 500 {
 		s.log.Error("internal error", "err", err, "request_id", requestID, "uri", c.Request().RequestURI)
 		msg = "Something went wrong inside praxis. It has been logged."

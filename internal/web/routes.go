@@ -6,7 +6,20 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/praxis-coop/praxis/internal/account"
 )
+
+// public marks a route anyone may use.
+const public account.Action = ""
+
+// route registers a handler behind the permission it needs.
+func (s *Server) route(method, path string, action account.Action, h echo.HandlerFunc) {
+	if action != public {
+		h = require(action, h)
+	}
+	s.echo.Add(method, path, h)
+	s.routeTable = append(s.routeTable, Route{Method: method, Path: path, Action: action})
+}
 
 // routes lists every route, grouped by area, after the middleware every request
 // passes through.
@@ -25,25 +38,77 @@ func (s *Server) routes() {
 			return strings.HasPrefix(c.Path(), "/static/") && !compressible(c.Param("*"))
 		},
 	}))
+	e.Use(s.authenticate)
+	e.Use(s.csrf())
 
-	// Pages.
-	e.GET("/", s.home)
-	e.GET("/modules", s.listModules)
-	e.GET("/modules/:slug", s.showModule)
-	e.GET("/modules/:slug/handouts/*", s.showHandout)
-	e.GET("/series", s.listSeries)
-	e.GET("/series/:slug", s.showSeries)
+	const get, post = http.MethodGet, http.MethodPost
+
+	// The curriculum.
+	s.route(get, "/", public, s.home)
+	s.route(get, "/modules", public, s.listModules)
+	s.route(get, "/modules/:slug", public, s.showModule)
+	s.route(get, "/modules/:slug/handouts/*", public, s.showHandout)
+	s.route(get, "/series", public, s.listSeries)
+	s.route(get, "/series/:slug", public, s.showSeries)
+
+	// Joining and signing in.
+	s.route(get, "/signup", public, s.signupForm)
+	s.route(post, "/signup", public, s.signup)
+	s.route(get, "/login", public, s.loginForm)
+	s.route(post, "/login", public, s.login)
+	s.route(post, "/logout", public, s.logout)
+	s.route(get, "/forgot", public, s.forgotForm)
+	s.route(post, "/forgot", public, s.forgot)
+	s.route(get, "/reset/:secret", public, s.resetForm)
+	s.route(post, "/reset/:secret", public, s.reset)
+	s.route(get, "/conduct", public, s.conduct)
+
+	// One's own account.
+	s.route(get, "/account", account.UseAccount, s.profileForm)
+	s.route(post, "/account", account.UseAccount, s.saveProfile)
+	s.route(get, "/account/password", account.UseAccount, s.passwordForm)
+	s.route(post, "/account/password", account.UseAccount, s.changePassword)
+	s.route(get, "/account/tokens", account.UseAccount, s.tokensPage)
+	s.route(post, "/account/tokens", account.UseAccount, s.createToken)
+	s.route(post, "/account/tokens/:id/revoke", account.UseAccount, s.revokeToken)
+	s.route(get, "/account/sessions", account.UseAccount, s.sessionsPage)
+	s.route(post, "/account/sessions/:id/revoke", account.UseAccount, s.revokeSession)
+	s.route(post, "/account/sessions/revoke-others", account.UseAccount, s.revokeOtherSessions)
+	s.route(get, "/account/data", account.UseAccount, s.dataPage)
+	s.route(get, "/account/export.json", account.UseAccount, s.exportData)
+	s.route(post, "/account/delete", account.UseAccount, s.deleteAccount)
+
+	// The network.
+	s.route(get, "/people/:id", public, s.showPerson)
+	s.route(get, "/facilitators", account.ViewDirectory, s.directory)
+
+	// Coordinators and admins.
+	s.route(get, "/admin/users", account.ManageUsers, s.adminUsers)
+	s.route(get, "/admin/users/:id", account.ManageUsers, s.adminUser)
+	s.route(post, "/admin/users/:id/status", account.ManageUsers, s.adminSetStatus)
+	s.route(post, "/admin/users/:id/reset", account.ManageUsers, s.adminIssueReset)
+	s.route(post, "/admin/users/:id/roles", account.ChangeRoles, s.adminSetRoles)
+	s.route(post, "/admin/users/:id/trainings", account.AwardTraining, s.adminAwardTraining)
+	s.route(post, "/admin/users/:id/trainings/withdraw", account.AwardTraining, s.adminWithdrawTraining)
+	s.route(get, "/admin/invitations", account.InviteUsers, s.adminInvitations)
+	s.route(post, "/admin/invitations", account.InviteUsers, s.adminCreateInvitation)
+	s.route(get, "/admin/audit", account.ViewAudit, s.adminAudit)
+	s.route(get, "/admin/settings", account.EditSettings, s.adminSettings)
+	s.route(post, "/admin/settings", account.EditSettings, s.adminSaveSettings)
 
 	// Assets.
 	e.GET("/static/:hash/*", s.serveAsset)
 	e.GET("/favicon.ico", s.serveFavicon)
 
 	// Health and the JSON API.
-	e.GET("/healthz", s.healthz)
-	api := e.Group("/api/v1")
-	api.GET("/modules", s.apiListModules)
-	api.GET("/modules/:slug", s.apiShowModule)
-	api.GET("/series", s.apiListSeries)
-	api.GET("/series/:slug", s.apiShowSeries)
-	api.Any("/*", s.apiNotFound)
+	s.route(get, "/healthz", public, s.healthz)
+	s.route(get, "/api/v1/modules", public, s.apiListModules)
+	s.route(get, "/api/v1/modules/:slug", public, s.apiShowModule)
+	s.route(get, "/api/v1/series", public, s.apiListSeries)
+	s.route(get, "/api/v1/series/:slug", public, s.apiShowSeries)
+	s.route(get, "/api/v1/me", account.UseAccount, s.apiMe)
+	s.route(get, "/api/v1/users", account.ManageUsers, s.apiListUsers)
+	s.route(get, "/api/v1/users/:id", account.ManageUsers, s.apiShowUser)
+	s.route(http.MethodPatch, "/api/v1/users/:id", account.ManageUsers, s.apiUpdateUser)
+	e.Any("/api/v1/*", s.apiNotFound)
 }

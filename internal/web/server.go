@@ -10,26 +10,47 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 )
 
 // Config holds what the web layer needs.
 type Config struct {
-	Logger  *slog.Logger
-	Catalog *catalog.Catalog
-	DB      *db.DB
+	Logger   *slog.Logger
+	Catalog  *catalog.Catalog
+	DB       *db.DB
+	Accounts *account.Service
+	// SecureCookies marks cookies Secure even when a request arrives over plain
+	// HTTP (praxis behind a TLS-terminating proxy).
+	SecureCookies bool
+	// BehindProxy trusts X-Forwarded-For for the client's address (rate limits
+	// count per address). Leave it off unless a proxy sets the header.
+	BehindProxy bool
 }
 
 // Server is praxis's HTTP handler.
 type Server struct {
-	echo    *echo.Echo
-	log     *slog.Logger
-	catalog *catalog.Catalog
-	db      *db.DB
-	pages   *pages
-	assets  *assets
+	echo          *echo.Echo
+	log           *slog.Logger
+	catalog       *catalog.Catalog
+	db            *db.DB
+	accounts      *account.Service
+	pages         *pages
+	assets        *assets
+	secureCookies bool
+	routeTable    []Route
 }
+
+// Route is one registered route and the permission it needs ("" for public).
+type Route struct {
+	Method string
+	Path   string
+	Action account.Action
+}
+
+// Routes lists every registered route, for the permission tests and docs.
+func (s *Server) Routes() []Route { return s.routeTable }
 
 // New builds the server: it parses every template and hashes every static file
 // now, so that a broken template stops praxis at start, not on a request.
@@ -46,15 +67,21 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		echo:    echo.New(),
-		log:     cfg.Logger,
-		catalog: cfg.Catalog,
-		db:      cfg.DB,
-		pages:   pages,
-		assets:  assets,
+		echo:          echo.New(),
+		log:           cfg.Logger,
+		catalog:       cfg.Catalog,
+		db:            cfg.DB,
+		accounts:      cfg.Accounts,
+		pages:         pages,
+		assets:        assets,
+		secureCookies: cfg.SecureCookies,
 	}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
+	s.echo.IPExtractor = echo.ExtractIPDirect()
+	if cfg.BehindProxy {
+		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	s.echo.HTTPErrorHandler = s.handleError
 	s.routes()
 	return s, nil

@@ -6,11 +6,14 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/ui"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -24,6 +27,11 @@ type view struct {
 	Section string
 	// Data is the page's own data.
 	Data any
+
+	// Set by render for every page:
+	User  *praxis.User // who is signed in, or nil
+	CSRF  string       // the token forms repeat
+	Flash string       // a message left by the previous request
 }
 
 // pages holds one parsed template set per page: the layout, the partials and
@@ -46,7 +54,10 @@ func parsePages(assets *assets) (*pages, error) {
 		}
 		p.byName[strings.TrimSuffix(path.Base(name), ".html")] = t
 	}
-	for _, required := range []string{"home", "modules", "module", "series", "series-index", "handout", "error"} {
+	for _, required := range []string{"home", "modules", "module", "series", "series-index", "handout", "error",
+		"signup", "login", "forgot", "reset", "conduct", "account-profile", "account-password", "account-tokens",
+		"account-sessions", "account-data", "person", "facilitators", "admin-users", "admin-user",
+		"admin-invitations", "admin-audit", "admin-settings"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}
@@ -61,6 +72,9 @@ func (s *Server) render(c echo.Context, status int, page string, v view) error {
 	if !ok {
 		return fmt.Errorf("web: no page template %q", page)
 	}
+	v.User = currentUser(c)
+	v.CSRF, _ = c.Get(csrfKey).(string)
+	v.Flash = s.takeFlash(c)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)
@@ -83,15 +97,10 @@ func templateFuncs(assets *assets) template.FuncMap {
 			}
 			return id
 		},
-		"date":    func(t time.Time) string { return t.UTC().Format("2 January 2006") },
-		"isoDate": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"join":    strings.Join,
-		"plural": func(n int, one, many string) string {
-			if n == 1 {
-				return one
-			}
-			return many
-		},
+		"date":      func(t time.Time) string { return t.UTC().Format("2 January 2006") },
+		"isoDate":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join":      strings.Join,
+		"plural":    plural,
 		"sub":       func(a, b int) int { return a - b },
 		"firstLine": firstLine,
 		"bytes":     formatBytes,
@@ -104,6 +113,17 @@ func templateFuncs(assets *assets) template.FuncMap {
 			return strings.ToUpper(base[:1]) + base[1:]
 		},
 		"language": languageName,
+		"field":    field,
+		"list":     func(items ...string) []string { return items },
+		"int":      func(n int64) int { return int(n) },
+		"hasRoleExact": func(u *praxis.User, r praxis.Role) bool {
+			return slices.Contains(u.Roles, r)
+		},
+		"can":          func(u *praxis.User, action string) bool { return account.Can(u, account.Action(action)) },
+		"hasRole":      func(u *praxis.User, role string) bool { return u.HasRole(praxis.Role(role)) },
+		"visibilities": func() []praxis.Visibility { return praxis.Visibilities },
+		"roles":        func() []praxis.Role { return praxis.AllRoles },
+		"dateTime":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 		"moduleTitle": func(l *catalog.Listing, slug string) string {
 			if m, ok := l.Module(slug); ok {
 				return m.Title
@@ -140,9 +160,15 @@ func formatBytes(n int64) string {
 	}
 }
 
+// languageNames covers languages that x/text's display tables leave unnamed.
+var languageNames = map[string]string{"bfi": "British Sign Language", "ase": "American Sign Language", "isg": "Irish Sign Language"}
+
 // languageName names a language tag in English ("cy" is "Welsh"), falling back
 // to the tag itself.
 func languageName(tag string) string {
+	if name, ok := languageNames[tag]; ok {
+		return name
+	}
 	t, err := language.Parse(tag)
 	if err != nil {
 		return tag

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/praxis-coop/praxis/curriculum"
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/demo"
@@ -47,7 +48,7 @@ func newTestApp(t testing.TB) *testApp {
 	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis", Email: "praxis@localhost"}, "Seed the curriculum"); err != nil {
 		t.Fatal(err)
 	}
-	handler, err := web.New(web.Config{Catalog: catalog.New(store, database), DB: database})
+	handler, err := web.New(web.Config{Catalog: catalog.New(store, database), DB: database, Accounts: account.New(account.Config{DB: database})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,7 +469,9 @@ func TestStaticAssets(t *testing.T) {
 
 func TestMethodNotAllowed(t *testing.T) {
 	a := newTestApp(t)
-	res, err := http.Post(a.server.URL+"/modules", "text/plain", strings.NewReader("x"))
+	req, _ := http.NewRequest(http.MethodPost, a.server.URL+"/modules", strings.NewReader("x"))
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,261 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+const adminPageSize = 50
+
+type adminUsersPage struct {
+	Users            []*praxis.User
+	Total            int64
+	Query, Status    string
+	Role             string
+	Pending          int64
+	Page, Pages      int
+	PrevURL, NextURL string
+}
+
+func (s *Server) adminUsers(c echo.Context) error {
+	ctx := c.Request().Context()
+	actor := currentUser(c)
+	page := max(1, atoiOr(c.QueryParam("page"), 1))
+	filter := db.UserFilter{Query: c.QueryParam("q"), Status: praxis.UserStatus(c.QueryParam("status")),
+		Role: praxis.Role(c.QueryParam("role")), Limit: adminPageSize, Offset: (page - 1) * adminPageSize}
+	users, total, err := s.accounts.Users(ctx, actor, filter)
+	if err != nil {
+		return err
+	}
+	_, pending, err := s.accounts.Users(ctx, actor, db.UserFilter{Status: praxis.StatusPending, Limit: 1})
+	if err != nil {
+		return err
+	}
+	data := adminUsersPage{Users: users, Total: total, Query: filter.Query, Status: string(filter.Status), Role: string(filter.Role),
+		Pending: pending, Page: page, Pages: max(1, int((total+adminPageSize-1)/adminPageSize))}
+	pageURL := func(n int) string {
+		q := c.QueryParams()
+		q.Set("page", strconv.Itoa(n))
+		return "/admin/users?" + q.Encode()
+	}
+	if page > 1 {
+		data.PrevURL = pageURL(page - 1)
+	}
+	if page < data.Pages {
+		data.NextURL = pageURL(page + 1)
+	}
+	return s.render(c, http.StatusOK, "admin-users", view{Title: "People", Section: "admin", Data: data})
+}
+
+type adminUserPage struct {
+	Person    *praxis.User
+	Audit     []praxis.AuditEntry
+	Modules   []catalog.Entry
+	Listing   *catalog.Listing
+	ResetLink string
+	Emailed   bool
+	Form      form
+}
+
+func (s *Server) renderAdminUser(c echo.Context, status int, page adminUserPage) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	actor := currentUser(c)
+	if page.Person, err = s.accounts.User(ctx, actor, id); err != nil {
+		return err
+	}
+	if page.Audit, err = s.accounts.Audit(ctx, actor, db.AuditFilter{TargetID: id, Limit: 50}); praxis.ErrorCode(err) == praxis.EFORBIDDEN {
+		page.Audit, err = nil, nil // the audit log is for admins
+	}
+	if err != nil {
+		return err
+	}
+	if page.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
+		return err
+	}
+	page.Modules = page.Listing.Modules
+	if page.Form.Errors == nil {
+		page.Form.Errors = map[string]string{}
+	}
+	return s.render(c, status, "admin-user", view{Title: page.Person.Name, Section: "admin", Data: page})
+}
+
+func (s *Server) adminUser(c echo.Context) error {
+	return s.renderAdminUser(c, http.StatusOK, adminUserPage{})
+}
+
+// adminAct runs one change to a user and shows the result on their page: back to
+// the page with a message on success, the page with the error otherwise.
+func (s *Server) adminAct(c echo.Context, done string, act func(id int64, f form) error) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	f := newForm(c)
+	if err := act(id, f); err != nil {
+		status, err := f.fail(err)
+		if err != nil {
+			return err
+		}
+		return s.renderAdminUser(c, status, adminUserPage{Form: f})
+	}
+	s.setFlash(c, done)
+	return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) adminSetStatus(c echo.Context) error {
+	status := praxis.UserStatus(c.FormValue("status"))
+	done := map[praxis.UserStatus]string{praxis.StatusActive: "The account is active.", praxis.StatusSuspended: "The account is suspended: their sessions have ended and their tokens are refused."}[status]
+	return s.adminAct(c, done, func(id int64, f form) error {
+		_, err := s.accounts.SetStatus(c.Request().Context(), currentUser(c), id, status)
+		return err
+	})
+}
+
+func (s *Server) adminSetRoles(c echo.Context) error {
+	return s.adminAct(c, "Roles saved.", func(id int64, f form) error {
+		var roles []praxis.Role
+		for _, r := range f.Values["roles"] {
+			roles = append(roles, praxis.Role(r))
+		}
+		_, err := s.accounts.SetRoles(c.Request().Context(), currentUser(c), id, roles)
+		return err
+	})
+}
+
+func (s *Server) adminAwardTraining(c echo.Context) error {
+	return s.adminAct(c, "Training awarded.", func(id int64, f form) error {
+		return s.accounts.AwardTraining(c.Request().Context(), currentUser(c), id, f.Value("module"), f.Value("note"))
+	})
+}
+
+func (s *Server) adminWithdrawTraining(c echo.Context) error {
+	return s.adminAct(c, "Training withdrawn.", func(id int64, f form) error {
+		return s.accounts.WithdrawTraining(c.Request().Context(), currentUser(c), id, f.Value("module"))
+	})
+}
+
+// adminIssueReset shows the new link on the page itself: it is a secret for the
+// coordinator to pass on, so it never goes into a cookie or a URL.
+func (s *Server) adminIssueReset(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	link, emailed, err := s.accounts.IssueReset(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		f := form{Errors: map[string]string{}}
+		status, err := f.fail(err)
+		if err != nil {
+			return err
+		}
+		return s.renderAdminUser(c, status, adminUserPage{Form: f})
+	}
+	if link[0] == '/' {
+		link = c.Scheme() + "://" + c.Request().Host + link
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.renderAdminUser(c, http.StatusOK, adminUserPage{ResetLink: link, Emailed: emailed})
+}
+
+type invitationsPage struct {
+	Invitations []praxis.Invitation
+	Form        form
+	Link        string
+	Emailed     bool
+	Mode        praxis.SignupMode
+}
+
+func (s *Server) renderInvitations(c echo.Context, status int, page invitationsPage) error {
+	ctx := c.Request().Context()
+	var err error
+	if page.Invitations, err = s.accounts.Invitations(ctx, currentUser(c)); err != nil {
+		return err
+	}
+	if page.Mode, err = s.accounts.SignupMode(ctx); err != nil {
+		return err
+	}
+	if page.Form.Errors == nil {
+		page.Form.Errors = map[string]string{}
+	}
+	return s.render(c, status, "admin-invitations", view{Title: "Invitations", Section: "admin", Data: page})
+}
+
+func (s *Server) adminInvitations(c echo.Context) error {
+	return s.renderInvitations(c, http.StatusOK, invitationsPage{})
+}
+
+func (s *Server) adminCreateInvitation(c echo.Context) error {
+	f := newForm(c)
+	link, emailed, err := s.accounts.CreateInvitation(c.Request().Context(), currentUser(c), f.Value("email"), f.Value("note"))
+	if err != nil {
+		status, err := f.fail(err)
+		if err != nil {
+			return err
+		}
+		return s.renderInvitations(c, status, invitationsPage{Form: f})
+	}
+	if link[0] == '/' {
+		link = c.Scheme() + "://" + c.Request().Host + link
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.renderInvitations(c, http.StatusCreated, invitationsPage{Link: link, Emailed: emailed})
+}
+
+type auditPage struct {
+	Entries []praxis.AuditEntry
+	NextURL string
+}
+
+func (s *Server) adminAudit(c echo.Context) error {
+	const size = 100
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	entries, err := s.accounts.Audit(c.Request().Context(), currentUser(c), db.AuditFilter{Before: before, Limit: size})
+	if err != nil {
+		return err
+	}
+	page := auditPage{Entries: entries}
+	if len(entries) == size {
+		page.NextURL = "/admin/audit?" + url.Values{"before": {strconv.FormatInt(entries[len(entries)-1].ID, 10)}}.Encode()
+	}
+	return s.render(c, http.StatusOK, "admin-audit", view{Title: "Audit log", Section: "admin", Data: page})
+}
+
+type settingsPage struct {
+	Mode  praxis.SignupMode
+	Modes []praxis.SignupMode
+	Form  form
+}
+
+func (s *Server) adminSettings(c echo.Context) error {
+	mode, err := s.accounts.SignupMode(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "admin-settings", view{Title: "Settings", Section: "admin",
+		Data: settingsPage{Mode: mode, Modes: praxis.SignupModes, Form: form{Errors: map[string]string{}}}})
+}
+
+func (s *Server) adminSaveSettings(c echo.Context) error {
+	f := newForm(c)
+	mode := praxis.SignupMode(f.Value("signup_mode"))
+	if err := s.accounts.SetSignupMode(c.Request().Context(), currentUser(c), mode); err != nil {
+		status, err := f.fail(err)
+		if err != nil {
+			return err
+		}
+		current, _ := s.accounts.SignupMode(c.Request().Context())
+		return s.render(c, status, "admin-settings", view{Title: "Settings", Section: "admin", Data: settingsPage{Mode: current, Modes: praxis.SignupModes, Form: f}})
+	}
+	s.setFlash(c, "Settings saved.")
+	return c.Redirect(http.StatusSeeOther, "/admin/settings")
+}

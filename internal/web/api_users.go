@@ -1,0 +1,144 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// apiUser is a user in the JSON API. Nil lists show as [].
+type apiUser struct {
+	*praxis.User
+}
+
+func toAPIUser(u *praxis.User) apiUser {
+	out := *u
+	if out.Languages == nil {
+		out.Languages = []string{}
+	}
+	if out.Roles == nil {
+		out.Roles = []praxis.Role{}
+	}
+	if out.Trainings == nil {
+		out.Trainings = []praxis.Training{}
+	}
+	if out.Visibility == nil {
+		out.Visibility = map[string]praxis.Visibility{}
+	}
+	return apiUser{User: &out}
+}
+
+func (s *Server) apiMe(c echo.Context) error {
+	return c.JSON(http.StatusOK, toAPIUser(currentUser(c)))
+}
+
+func (s *Server) apiListUsers(c echo.Context) error {
+	filter := db.UserFilter{
+		Query: c.QueryParam("q"), Status: praxis.UserStatus(c.QueryParam("status")), Role: praxis.Role(c.QueryParam("role")),
+		Region: c.QueryParam("region"), Language: c.QueryParam("language"), Module: c.QueryParam("module"),
+		Limit: atoiOr(c.QueryParam("limit"), 50), Offset: atoiOr(c.QueryParam("offset"), 0),
+	}
+	users, total, err := s.accounts.Users(c.Request().Context(), currentUser(c), filter)
+	if err != nil {
+		return err
+	}
+	out := make([]apiUser, len(users))
+	for i, u := range users {
+		out[i] = toAPIUser(u)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"users": out, "total": total})
+}
+
+func (s *Server) apiShowUser(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.accounts.User(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIUser(u))
+}
+
+// userPatch is the body of PATCH /api/v1/users/{id}.
+type userPatch struct {
+	Roles  *[]praxis.Role     `json:"roles"`
+	Status *praxis.UserStatus `json:"status"`
+}
+
+func (s *Server) apiUpdateUser(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var patch userPatch
+	if err := decodeJSON(c, &patch); err != nil {
+		return err
+	}
+	if patch.Roles == nil && patch.Status == nil {
+		return praxis.Errorf(praxis.EINVALID, "give roles or status to change")
+	}
+	ctx, actor := c.Request().Context(), currentUser(c)
+	// Check what can be checked before changing anything, so that a refused
+	// request changes nothing: the roles permission, and the status value.
+	if patch.Roles != nil {
+		if err := account.Authorize(actor, account.ChangeRoles); err != nil {
+			return err
+		}
+	}
+	if patch.Status != nil && *patch.Status != praxis.StatusActive && *patch.Status != praxis.StatusSuspended {
+		return praxis.Errorf(praxis.EINVALID, "status can be set to active or suspended")
+	}
+	if patch.Roles != nil {
+		if _, err := s.accounts.SetRoles(ctx, actor, id, *patch.Roles); err != nil {
+			return err
+		}
+	}
+	if patch.Status != nil {
+		if _, err := s.accounts.SetStatus(ctx, actor, id, *patch.Status); err != nil {
+			return err
+		}
+	}
+	u, err := s.accounts.User(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIUser(u))
+}
+
+// decodeJSON reads a JSON request body strictly: one object, known fields only.
+func decodeJSON(c echo.Context, into any) error {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
+		return praxis.Errorf(praxis.EMALFORMED, "send the body as application/json")
+	}
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		var syntax *json.SyntaxError
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return praxis.Errorf(praxis.EMALFORMED, "the request body is empty; send a JSON object")
+		case errors.As(err, &syntax):
+			return praxis.Errorf(praxis.EMALFORMED, "the request body is not valid JSON (at byte %d)", syntax.Offset)
+		case errors.As(err, &typeErr):
+			return praxis.Errorf(praxis.EMALFORMED, "the field %q has the wrong type", typeErr.Field)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return praxis.Errorf(praxis.EMALFORMED, "%s", strings.TrimPrefix(err.Error(), "json: "))
+		default:
+			return praxis.Errorf(praxis.EMALFORMED, "the request body cannot be read as JSON")
+		}
+	}
+	if dec.More() {
+		return praxis.Errorf(praxis.EMALFORMED, "send one JSON object")
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// Cookie names.
+const (
+	sessionCookie = "praxis_session"
+	csrfCookie    = "praxis_csrf"
+	flashCookie   = "praxis_flash"
+)
+
+// Context keys.
+const (
+	userKey    = "praxis.user"
+	sessionKey = "praxis.session"
+	bearerKey  = "praxis.bearer"
+	csrfKey    = "csrf"
+)
+
+// currentUser returns the signed-in user, or nil.
+func currentUser(c echo.Context) *praxis.User {
+	u, _ := c.Get(userKey).(*praxis.User)
+	return u
+}
+
+// currentSession returns the browser session, or nil for token and anonymous
+// requests.
+func currentSession(c echo.Context) *praxis.Session {
+	s, _ := c.Get(sessionKey).(*praxis.Session)
+	return s
+}
+
+// authenticate finds who is making the request: an API token in the
+// Authorization header, or a session cookie. A wrong token is refused at once
+// (401); a stale cookie is cleared and the request goes on anonymously.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		if header := c.Request().Header.Get(echo.HeaderAuthorization); header != "" {
+			scheme, secret, _ := strings.Cut(header, " ")
+			if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+				return praxis.Errorf(praxis.EUNAUTHORIZED, "use Authorization: Bearer <token>")
+			}
+			user, _, err := s.accounts.AuthenticateToken(ctx, strings.TrimSpace(secret))
+			if err != nil {
+				return err
+			}
+			c.Set(userKey, user)
+			c.Set(bearerKey, true)
+			return next(c)
+		}
+		if cookie, err := c.Cookie(sessionCookie); err == nil && cookie.Value != "" {
+			user, session, err := s.accounts.Authenticate(ctx, cookie.Value)
+			switch praxis.ErrorCode(err) {
+			case "":
+				c.Set(userKey, user)
+				c.Set(sessionKey, &session)
+			case praxis.EUNAUTHORIZED:
+				s.clearCookie(c, sessionCookie)
+			default:
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+// require wraps a handler so that it runs only for someone the permission
+// policy allows to take the action.
+func require(action account.Action, h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := account.Authorize(currentUser(c), action); err != nil {
+			return err
+		}
+		return h(c)
+	}
+}
+
+// csrf protects every state-changing browser request: browsers that send
+// Sec-Fetch-Site are checked by it, others by a token in a cookie that forms
+// repeat in a hidden field (or the X-CSRF-Token header). API requests carrying a
+// bearer token cannot be forged by a browser and skip it.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		Skipper: func(c echo.Context) bool {
+			return c.Get(bearerKey) == true || strings.HasPrefix(c.Request().URL.Path, "/static/")
+		},
+		TokenLookup:    "form:csrf,header:X-CSRF-Token",
+		ContextKey:     csrfKey,
+		CookieName:     csrfCookie,
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.secureCookies,
+		CookieSameSite: http.SameSiteLaxMode,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return praxis.Errorf(praxis.EFORBIDDEN, "this form has expired or was sent from another site; go back, reload the page and try again")
+		},
+	})
+}
+
+// startSession sets the session cookie after signing in.
+func (s *Server) startSession(c echo.Context, secret string) {
+	c.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.secureCookies || c.Scheme() == "https", MaxAge: int(account.SessionMax / time.Second),
+	})
+}
+
+func (s *Server) clearCookie(c echo.Context, name string) {
+	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.secureCookies || c.Scheme() == "https"})
+}
+
+// setFlash leaves a one-line message for the next page shown.
+func (s *Server) setFlash(c echo.Context, msg string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.secureCookies || c.Scheme() == "https"})
+}
+
+// takeFlash reads and clears the message left by the last request.
+func (s *Server) takeFlash(c echo.Context) string {
+	cookie, err := c.Cookie(flashCookie)
+	if err != nil || cookie.Value == "" {
+		return ""
+	}
+	s.clearCookie(c, flashCookie)
+	msg, err := url.QueryUnescape(cookie.Value)
+	if err != nil || len(msg) > 300 {
+		return ""
+	}
+	return msg
+}
+
+// redirectToLogin sends a person who must sign in to the sign-in page, to come
+// back afterwards.
+func redirectToLogin(c echo.Context) error {
+	next := c.Request().URL.RequestURI()
+	if c.Request().Method != http.MethodGet {
+		next = c.Request().Referer()
+		if u, err := url.Parse(next); err == nil {
+			next = u.RequestURI()
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(safeNext(next)))
+}
+
+// safeNext keeps a post-sign-in destination on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+// clientIP is the address rate limits count against.
+func clientIP(c echo.Context) string { return c.RealIP() }
