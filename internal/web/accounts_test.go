@@ -564,3 +564,32 @@ func TestLoginRedirectsBackSafely(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionCookieFlags(t *testing.T) {
+	a := newAccountApp(t)
+	for _, tc := range []struct {
+		proto      string
+		wantSecure bool
+	}{{"", false}, {"https", true}} {
+		b := a.browser()
+		page := b.do(http.MethodGet, "/login", nil)
+		m := csrfField.FindStringSubmatch(page.body)
+		headers := []string{}
+		if tc.proto != "" {
+			headers = append(headers, "X-Forwarded-Proto", tc.proto)
+		}
+		res := b.do(http.MethodPost, "/login", url.Values{"email": {"admin@example.org"}, "password": {pw}, "csrf": {m[1]}}, headers...)
+		var session string
+		for _, c := range res.header.Values("Set-Cookie") {
+			if strings.HasPrefix(c, "praxis_session=") {
+				session = c
+			}
+		}
+		if session == "" || !strings.Contains(session, "HttpOnly") || !strings.Contains(session, "SameSite=Lax") {
+			t.Fatalf("session cookie = %q", session)
+		}
+		if strings.Contains(session, "Secure") != tc.wantSecure {
+			t.Errorf("proto %q: cookie %q, want Secure %v", tc.proto, session, tc.wantSecure)
+		}
+	}
+}
