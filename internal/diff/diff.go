@@ -1,0 +1,263 @@
+// Package diff compares and merges text: line diffs in unified format, word
+// diffs for showing readable changes, and three-way merges with conflict
+// markers. Diffs use diff-match-patch's Myers bisection (linear space, with a
+// deadline); merges use github.com/epiclabs-io/diff3. This package owns how
+// text is split into lines (so a missing final newline survives) and words, and
+// how conflicts are marked (git's seven-character markers).
+package diff
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+)
+
+// deadline bounds one diff: past it, the bisection settles for a coarser (still
+// correct) answer rather than running long on two unrelated texts.
+const deadline = 500 * time.Millisecond
+
+// Op says what happened to a piece of text.
+type Op int
+
+// Operations.
+const (
+	Equal Op = iota
+	Insert
+	Delete
+)
+
+// Segment is a run of text with one operation.
+type Segment struct {
+	Op   Op
+	Text string
+}
+
+// SplitLines splits text into lines that keep their line endings, so that
+// joining them gives the text back exactly, including a missing final newline.
+func SplitLines(text string) []string {
+	if text == "" {
+		return nil
+	}
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// hunk is one run of tokens with one operation.
+type hunk struct {
+	op     Op
+	tokens []string
+}
+
+// compare diffs two token sequences. Each distinct token becomes one rune, so
+// diff-match-patch compares tokens as it would characters.
+func compare(a, b []string) []hunk {
+	ids := map[string]rune{}
+	var names []string
+	encode := func(toks []string) []rune {
+		out := make([]rune, len(toks))
+		for i, t := range toks {
+			id, ok := ids[t]
+			if !ok {
+				id = runeFor(len(names))
+				ids[t] = id
+				names = append(names, t)
+			}
+			out[i] = id
+		}
+		return out
+	}
+	ra, rb := encode(a), encode(b)
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = deadline
+	var out []hunk
+	for _, d := range dmp.DiffMainRunes(ra, rb, false) {
+		op := Equal
+		switch d.Type {
+		case diffmatchpatch.DiffInsert:
+			op = Insert
+		case diffmatchpatch.DiffDelete:
+			op = Delete
+		}
+		var toks []string
+		for _, r := range d.Text {
+			toks = append(toks, names[indexOf(r)])
+		}
+		if len(toks) > 0 {
+			out = append(out, hunk{op, toks})
+		}
+	}
+	return out
+}
+
+// runeFor maps a token index to a rune, stepping over the surrogate range,
+// which is not valid in strings.
+func runeFor(i int) rune {
+	r := rune(i + 1)
+	if r >= 0xD800 {
+		r += 0x800
+	}
+	return r
+}
+
+func indexOf(r rune) int {
+	if r >= 0xD800+0x800 {
+		r -= 0x800
+	}
+	return int(r) - 1
+}
+
+// Lines returns the line-by-line difference between a and b.
+func Lines(a, b string) []Segment {
+	return segments(compare(SplitLines(a), SplitLines(b)))
+}
+
+// Words returns the word-by-word difference between a and b, with spaces and
+// punctuation as their own tokens, for showing changes in readable text.
+func Words(a, b string) []Segment {
+	return segments(compare(tokens(a), tokens(b)))
+}
+
+func segments(hunks []hunk) []Segment {
+	var out []Segment
+	for _, h := range hunks {
+		text := strings.Join(h.tokens, "")
+		if n := len(out); n > 0 && out[n-1].Op == h.op {
+			out[n-1].Text += text
+			continue
+		}
+		out = append(out, Segment{Op: h.op, Text: text})
+	}
+	return out
+}
+
+// tokens splits text into words, runs of spaces, and single punctuation marks.
+func tokens(text string) []string {
+	var out []string
+	start := 0
+	kind := func(r rune) int {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’':
+			return 1
+		case unicode.IsSpace(r):
+			return 2
+		default:
+			return 3
+		}
+	}
+	prev := -1
+	for i, r := range text {
+		k := kind(r)
+		if i > start && (k != prev || k == 3) {
+			out = append(out, text[start:i])
+			start = i
+		}
+		prev = k
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
+}
+
+// Changed reports whether a diff holds any change.
+func Changed(segments []Segment) bool {
+	for _, s := range segments {
+		if s.Op != Equal {
+			return true
+		}
+	}
+	return false
+}
+
+// Unified writes the difference between a and b in unified diff format with
+// the given lines of context, as `diff -u` and `git diff` do. It returns "" when
+// the texts are equal.
+func Unified(nameA, nameB, a, b string, context int) string {
+	hunks := compare(SplitLines(a), SplitLines(b))
+	type line struct {
+		op     byte
+		text   string
+		ia, ib int // line numbers (0-based) in a and b before this line
+	}
+	var all []line
+	ia, ib := 0, 0
+	for _, h := range hunks {
+		for _, t := range h.tokens {
+			switch h.op {
+			case Equal:
+				all = append(all, line{' ', t, ia, ib})
+				ia++
+				ib++
+			case Delete:
+				all = append(all, line{'-', t, ia, ib})
+				ia++
+			case Insert:
+				all = append(all, line{'+', t, ia, ib})
+				ib++
+			}
+		}
+	}
+	var b2 strings.Builder
+	header := false
+	for i := 0; i < len(all); {
+		if all[i].op == ' ' {
+			i++
+			continue
+		}
+		// A hunk: from context lines before the change to context lines after
+		// the last change that is within 2*context of the next.
+		start := max(0, i-context)
+		end := i
+		for j := i; j < len(all); j++ {
+			if all[j].op != ' ' {
+				end = j
+			} else if j-end > 2*context {
+				break
+			}
+		}
+		stop := min(len(all), end+context+1)
+		if !header {
+			fmt.Fprintf(&b2, "--- %s\n+++ %s\n", nameA, nameB)
+			header = true
+		}
+		countA, countB := 0, 0
+		for _, l := range all[start:stop] {
+			if l.op != '+' {
+				countA++
+			}
+			if l.op != '-' {
+				countB++
+			}
+		}
+		startA, startB := all[start].ia+1, all[start].ib+1
+		if countA == 0 {
+			startA--
+		}
+		if countB == 0 {
+			startB--
+		}
+		fmt.Fprintf(&b2, "@@ -%s +%s @@\n", hunkRange(startA, countA), hunkRange(startB, countB))
+		for _, l := range all[start:stop] {
+			b2.WriteByte(l.op)
+			b2.WriteString(l.text)
+			if !strings.HasSuffix(l.text, "\n") {
+				b2.WriteString("\n\\ No newline at end of file\n")
+			}
+		}
+		i = stop
+	}
+	return b2.String()
+}
+
+func hunkRange(start, count int) string {
+	if count == 1 {
+		return fmt.Sprint(start)
+	}
+	return fmt.Sprintf("%d,%d", start, count)
+}
