@@ -29,6 +29,9 @@ type CommitRequest struct {
 	// Parents of the new commit; when empty, Expected alone (or none when
 	// Expected is ""). Changes apply to the tree of the first parent.
 	Parents []string
+	// Tree, when set, is the tree the changes apply to instead of the first
+	// parent's: the tree of a merge (MergeResult.Tree).
+	Tree string
 	// Changes to files, applied in order.
 	Changes []praxis.FileChange
 	// Author of the change; also recorded as committer. A zero When means now.
@@ -73,11 +76,18 @@ func (s *Store) WriteCommit(ctx context.Context, req CommitRequest) (string, err
 			}
 			baseTree = c.TreeHash
 		}
+		parentTree := baseTree
+		if req.Tree != "" {
+			if !isObjectID(req.Tree) {
+				return praxis.Errorf(praxis.EINVALID, "%q is not a tree id", req.Tree)
+			}
+			baseTree = plumbing.NewHash(req.Tree)
+		}
 		newTree, err := s.applyChanges(h, baseTree, "", changes)
 		if err != nil {
 			return err
 		}
-		if len(parents) == 1 && newTree == baseTree {
+		if len(parents) == 1 && newTree == parentTree {
 			return praxis.Errorf(praxis.EINVALID, "nothing changed: the files are the same as before")
 		}
 		author := signature(req.Author)

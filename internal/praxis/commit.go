@@ -54,3 +54,13 @@ type ModuleChange struct {
 	// parents a merge is the same as.
 	Parents uint64
 }
+
+// MergeConflict is a path a three-way merge could not combine.
+type MergeConflict struct {
+	Path string `json:"path"`
+	// Reason says why, for people.
+	Reason string `json:"reason"`
+	// Lines are where each conflicted region starts in the merged file (counted
+	// from 1, at its "<<<<<<<" marker); empty when the whole file conflicts.
+	Lines []int `json:"lines"`
+}
