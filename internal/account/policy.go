@@ -21,6 +21,13 @@ const (
 	ViewAudit     Action = "audit.view"        // read the audit log
 	EditSettings  Action = "settings.edit"     // change instance settings such as the sign-up policy
 	ManageAdmins  Action = "users.manage_high" // suspend or reset coordinators and admins
+
+	ForkModule      Action = "modules.fork"       // adapt a module: one's own copy to edit
+	ProposeChange   Action = "proposals.create"   // open proposals and edit one's own
+	CommentProposal Action = "proposals.comment"  // comment on proposals
+	ReviewProposal  Action = "proposals.review"   // approve or request changes
+	MergeProposal   Action = "proposals.merge"    // merge approved proposals into the curriculum
+	ModerateReview  Action = "proposals.moderate" // close or reopen anyone's proposal
 )
 
 // Rule is one row of the permission policy.
@@ -32,6 +39,7 @@ type Rule struct {
 
 var (
 	everyone     = []praxis.Role{praxis.RoleFacilitator, praxis.RoleMaintainer, praxis.RoleCoordinator, praxis.RoleAdmin}
+	maintainers  = []praxis.Role{praxis.RoleMaintainer, praxis.RoleAdmin}
 	coordinators = []praxis.Role{praxis.RoleCoordinator, praxis.RoleAdmin}
 	admins       = []praxis.Role{praxis.RoleAdmin}
 )
@@ -50,6 +58,12 @@ var policy = []Rule{
 	{ChangeRoles, "Change anyone's roles", admins},
 	{ViewAudit, "Read the audit log", admins},
 	{EditSettings, "Change instance settings (the sign-up policy)", admins},
+	{ForkModule, "Adapt a module: make their own copy, edit it, update it from the curriculum", everyone},
+	{ProposeChange, "Suggest an edit or propose their adapted copy; edit, close and reopen their own proposals", everyone},
+	{CommentProposal, "Comment on proposals and on lines of their diffs", everyone},
+	{ReviewProposal, "Review proposals: approve or request changes", maintainers},
+	{MergeProposal, "Merge approved, lint-clean proposals into the curriculum", maintainers},
+	{ModerateReview, "Close or reopen anyone's proposal", maintainers},
 }
 
 // Policy returns the permission table, for documentation and tests.

@@ -130,6 +130,74 @@ var migrations = []migration{
 			value TEXT NOT NULL
 		)`,
 	}},
+	{3, "forks and proposals", []string{
+		`CREATE TABLE forks (
+			id         INTEGER PRIMARY KEY,
+			user_id    INTEGER NOT NULL REFERENCES users (id),
+			module     TEXT NOT NULL,
+			branch     TEXT NOT NULL UNIQUE,
+			created_at DATETIME NOT NULL,
+			UNIQUE (user_id, module)
+		)`,
+		`CREATE TABLE proposals (
+			id           INTEGER PRIMARY KEY,
+			author_id    INTEGER NOT NULL REFERENCES users (id),
+			title        TEXT NOT NULL,
+			description  TEXT NOT NULL DEFAULT '',
+			status       TEXT NOT NULL,
+			branch       TEXT NOT NULL UNIQUE,
+			base         TEXT NOT NULL,
+			head         TEXT NOT NULL DEFAULT '',
+			fork_id      INTEGER REFERENCES forks (id),
+			created_at   DATETIME NOT NULL,
+			updated_at   DATETIME NOT NULL,
+			merged_at    DATETIME,
+			merged_by    INTEGER REFERENCES users (id),
+			merge_commit TEXT NOT NULL DEFAULT '',
+			closed_at    DATETIME
+		)`,
+		`CREATE INDEX proposals_status ON proposals (status, updated_at DESC)`,
+		`CREATE INDEX proposals_author ON proposals (author_id, updated_at DESC)`,
+		`CREATE TABLE proposal_modules (
+			proposal_id INTEGER NOT NULL REFERENCES proposals (id) ON DELETE CASCADE,
+			module      TEXT NOT NULL,
+			PRIMARY KEY (proposal_id, module)
+		) WITHOUT ROWID`,
+		`CREATE INDEX proposal_modules_module ON proposal_modules (module, proposal_id)`,
+		`CREATE TABLE proposal_comments (
+			id          INTEGER PRIMARY KEY,
+			proposal_id INTEGER NOT NULL REFERENCES proposals (id) ON DELETE CASCADE,
+			author_id   INTEGER NOT NULL REFERENCES users (id),
+			body        TEXT NOT NULL,
+			path        TEXT NOT NULL DEFAULT '',
+			line        INTEGER NOT NULL DEFAULT 0,
+			head        TEXT NOT NULL,
+			created_at  DATETIME NOT NULL
+		)`,
+		`CREATE INDEX proposal_comments_proposal ON proposal_comments (proposal_id, id)`,
+		`CREATE TABLE proposal_reviews (
+			id          INTEGER PRIMARY KEY,
+			proposal_id INTEGER NOT NULL REFERENCES proposals (id) ON DELETE CASCADE,
+			reviewer_id INTEGER NOT NULL REFERENCES users (id),
+			verdict     TEXT NOT NULL,
+			body        TEXT NOT NULL DEFAULT '',
+			head        TEXT NOT NULL,
+			created_at  DATETIME NOT NULL
+		)`,
+		`CREATE INDEX proposal_reviews_proposal ON proposal_reviews (proposal_id, id)`,
+		`CREATE TABLE events (
+			id          INTEGER PRIMARY KEY,
+			at          DATETIME NOT NULL,
+			actor_id    INTEGER REFERENCES users (id),
+			kind        TEXT NOT NULL,
+			proposal_id INTEGER REFERENCES proposals (id),
+			module      TEXT NOT NULL DEFAULT '',
+			title       TEXT NOT NULL DEFAULT '',
+			detail      TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX events_at ON events (id DESC)`,
+		`CREATE INDEX events_actor ON events (actor_id, id DESC)`,
+	}},
 }
 
 // SchemaVersion is the schema version this build of praxis writes.

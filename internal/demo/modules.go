@@ -125,19 +125,16 @@ func Plan(r *rand.Rand, slug, series string, order int, opts ModuleOptions) stri
 	b.WriteString("---\n\n## About this workshop\n\n")
 	b.WriteString(paragraph(r, 3))
 	b.WriteString("\n\nUse [the first handout](handouts/handout-1.md).\n")
-	for len(b.String()) < opts.BodyBytes {
-		for _, item := range agenda {
-			fmt.Fprintf(&b, "\n## %s (%d min)\n\n", item.Title, item.Minutes)
-			fmt.Fprintf(&b, "> **Say:** \"%s\"\n\n", sentences[r.IntN(len(sentences))])
-			for step := 1; step <= 3; step++ {
-				fmt.Fprintf(&b, "%d. %s\n", step, sentences[r.IntN(len(sentences))])
-			}
-			fmt.Fprintf(&b, "\n> **Facilitator note:** %s\n", sentences[r.IntN(len(sentences))])
-			if len(b.String()) >= opts.BodyBytes {
-				break
-			}
+	// Every agenda item gets its section; then prose grows the plan to size.
+	for _, item := range agenda {
+		fmt.Fprintf(&b, "\n## %s (%d min)\n\n", item.Title, item.Minutes)
+		fmt.Fprintf(&b, "> **Say:** \"%s\"\n\n", sentences[r.IntN(len(sentences))])
+		for step := 1; step <= 3; step++ {
+			fmt.Fprintf(&b, "%d. %s\n", step, sentences[r.IntN(len(sentences))])
 		}
-		agenda = agenda[:0] // later passes add prose under the sections already written
+		fmt.Fprintf(&b, "\n> **Facilitator note:** %s\n", sentences[r.IntN(len(sentences))])
+	}
+	for b.Len() < opts.BodyBytes {
 		b.WriteString("\n" + paragraph(r, 4) + "\n")
 	}
 	return b.String()

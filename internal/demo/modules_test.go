@@ -22,6 +22,13 @@ func TestGeneratedModulesAreLintClean(t *testing.T) {
 	if len(plan) < 10_000 || len(plan) > 14_000 {
 		t.Errorf("plan is %d bytes, want about 10 KB", len(plan))
 	}
+	small := fstest.MapFS{}
+	for _, f := range demo.Modules(20, 2, demo.ModuleOptions{BodyBytes: 300}) {
+		small[f.Path] = &fstest.MapFile{Data: f.Content}
+	}
+	for _, p := range module.Lint(small) {
+		t.Errorf("small: %s", p)
+	}
 	again := demo.Modules(60, 1, demo.ModuleOptions{BodyBytes: 10_000})
 	if string(again[5].Content) != string(files[5].Content) {
 		t.Error("the same seed gave different modules")

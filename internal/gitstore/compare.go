@@ -32,6 +32,46 @@ type Comparison struct {
 // It walks both histories newest first and stops as soon as everything left is
 // common, so its cost is the number of commits since the two diverged.
 func (s *Store) Compare(ctx context.Context, from, to string) (Comparison, error) {
+	cmp, _, err := s.compare(ctx, from, to)
+	return cmp, err
+}
+
+// Log returns the commits reachable from head but not from exclude ("" for
+// none), newest first, at most limit of them: `git log exclude..head`.
+func (s *Store) Log(ctx context.Context, head, exclude string, limit int) ([]praxis.Commit, error) {
+	var ids []string
+	if exclude == "" {
+		ids = []string{head}
+		for len(ids) < limit {
+			c, err := s.FindCommit(ctx, ids[len(ids)-1])
+			if err != nil || len(c.Parents) == 0 {
+				break
+			}
+			ids = append(ids, c.Parents[0])
+		}
+	} else {
+		var err error
+		if _, ids, err = s.compare(ctx, exclude, head); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]praxis.Commit, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.FindCommit(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Committer.When.After(out[j].Committer.When) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// compare is Compare, also returning the commits only to has.
+func (s *Store) compare(ctx context.Context, from, to string) (Comparison, []string, error) {
 	const (
 		left   = 1
 		right  = 2
@@ -39,7 +79,7 @@ func (s *Store) Compare(ctx context.Context, from, to string) (Comparison, error
 		common = 4 // reached through a commit that was already common
 	)
 	if from == to {
-		return Comparison{Base: from}, nil
+		return Comparison{Base: from}, nil, nil
 	}
 	type node struct {
 		id    string
@@ -73,7 +113,7 @@ func (s *Store) Compare(ctx context.Context, from, to string) (Comparison, error
 	push(to, right)
 	for queue.Len() > 0 && walkErr == nil {
 		if len(nodes) > maxWalk {
-			return Comparison{}, fmt.Errorf("gitstore: compare %s and %s: more than %d commits", from, to, maxWalk)
+			return Comparison{}, nil, fmt.Errorf("gitstore: compare %s and %s: more than %d commits", from, to, maxWalk)
 		}
 		if queue.allCommon(func(id string) bool { return nodes[id].flags&both == both }) {
 			break
@@ -100,16 +140,17 @@ func (s *Store) Compare(ctx context.Context, from, to string) (Comparison, error
 		}
 	}
 	if walkErr != nil {
-		return Comparison{}, fmt.Errorf("gitstore: compare %s and %s: %w", from, to, walkErr)
+		return Comparison{}, nil, fmt.Errorf("gitstore: compare %s and %s: %w", from, to, walkErr)
 	}
 	var cmp Comparison
-	var candidates []string
+	var candidates, onlyTo []string
 	for _, n := range nodes {
 		switch {
 		case n.flags&both == left:
 			cmp.Behind++
 		case n.flags&both == right:
 			cmp.Ahead++
+			onlyTo = append(onlyTo, n.id)
 		case n.flags&common == 0:
 			candidates = append(candidates, n.id) // common, reached from no common commit
 		}
@@ -119,7 +160,7 @@ func (s *Store) Compare(ctx context.Context, from, to string) (Comparison, error
 	if len(candidates) > 0 {
 		cmp.Base = candidates[0]
 	}
-	return cmp, nil
+	return cmp, onlyTo, nil
 }
 
 type queued struct {

@@ -49,6 +49,23 @@ func (s *Store) WriteCommit(ctx context.Context, req CommitRequest) (string, err
 	if !ValidRefName(refName) {
 		return "", praxis.Errorf(praxis.EINVALID, "%q is not a valid branch name", req.Branch)
 	}
+	commitID, err := s.CreateCommit(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	if err := s.updateRef(refName, req.Expected, commitID); err != nil {
+		return "", err
+	}
+	if req.Branch == praxis.MainBranch {
+		s.catchUpQuietly(ctx)
+	}
+	return commitID, nil
+}
+
+// CreateCommit writes the commit that WriteCommit would, without moving any
+// branch: for checking a result before publishing it with MoveBranch.
+// req.Branch is not used.
+func (s *Store) CreateCommit(ctx context.Context, req CommitRequest) (string, error) {
 	parents := req.Parents
 	if len(parents) == 0 && req.Expected != "" {
 		parents = []string{req.Expected}
@@ -116,12 +133,6 @@ func (s *Store) WriteCommit(ctx context.Context, req CommitRequest) (string, err
 			return "", err
 		}
 		return "", fmt.Errorf("gitstore: commit to %s: %w", req.Branch, err)
-	}
-	if err := s.updateRef(refName, req.Expected, commitID); err != nil {
-		return "", err
-	}
-	if req.Branch == praxis.MainBranch {
-		s.catchUpQuietly(ctx)
 	}
 	return commitID, nil
 }

@@ -99,3 +99,11 @@ func BenchmarkRender10KB(b *testing.B) {
 		module.Render(src, module.RenderOptions{LinkBase: "/modules/m/"})
 	}
 }
+
+func TestReadableText(t *testing.T) {
+	src := "## Welcome (15 min)\n\nSay *hello* to **everyone**.\n\n- first\n- second\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> **Say:** \"Hi\"\n\n<div>raw</div>\n"
+	want := "Welcome (15 min)\n\nSay hello to everyone.\n\n• first\n\n• second\n\na | b\n\n1 | 2\n\nSay: “Hi”"
+	if got := module.ReadableText(src); got != want {
+		t.Fatalf("ReadableText =\n%q\nwant\n%q", got, want)
+	}
+}

@@ -1,0 +1,89 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"gorm.io/gorm"
+)
+
+type eventRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	At         time.Time
+	ActorID    *int64
+	Kind       string
+	ProposalID *int64
+	Module     string
+	Title      string
+	Detail     string
+}
+
+func (eventRow) TableName() string { return "events" }
+
+// addEvent records an activity event inside a transaction; an event without a
+// kind is nothing to record.
+func addEvent(tx *gorm.DB, e praxis.Event) error {
+	if e.Kind == "" {
+		return nil
+	}
+	at := e.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	row := eventRow{At: at.UTC(), ActorID: nonZero(e.ActorID), Kind: e.Kind, ProposalID: nonZero(e.ProposalID), Module: e.Module, Title: e.Title, Detail: e.Detail}
+	if err := tx.Create(&row).Error; err != nil {
+		return fmt.Errorf("db: event: %w", err)
+	}
+	return nil
+}
+
+// AddEvent records an activity event on its own.
+func (db *DB) AddEvent(ctx context.Context, e praxis.Event) error {
+	return addEvent(db.gorm.WithContext(ctx), e)
+}
+
+// EventFilter narrows the activity feed.
+type EventFilter struct {
+	ActorID int64
+	Module  string
+	Limit   int
+}
+
+// ListEvents returns the newest events first.
+func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]praxis.Event, error) {
+	type row struct {
+		Row       eventRow `gorm:"embedded"`
+		ActorName string
+	}
+	q := db.gorm.WithContext(ctx).Table("events").Select("events.*, users.name AS actor_name").
+		Joins("LEFT JOIN users ON users.id = events.actor_id")
+	if f.ActorID != 0 {
+		q = q.Where("events.actor_id = ?", f.ActorID)
+	}
+	if f.Module != "" {
+		q = q.Where("events.module = ?", f.Module)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	var rows []row
+	if err := q.Order("events.id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("db: events: %w", err)
+	}
+	out := make([]praxis.Event, len(rows))
+	for i, j := range rows {
+		r := j.Row
+		e := praxis.Event{ID: r.ID, At: r.At.UTC(), Actor: j.ActorName, Kind: r.Kind, Module: r.Module, Title: r.Title, Detail: r.Detail}
+		if r.ActorID != nil {
+			e.ActorID = *r.ActorID
+		}
+		if r.ProposalID != nil {
+			e.ProposalID = *r.ProposalID
+		}
+		out[i] = e
+	}
+	return out, nil
+}

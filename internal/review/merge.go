@@ -1,0 +1,365 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/diff"
+	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/module"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// mergeAttempts bounds how often a merge retries when main moves under it
+// (another merge landed first); each attempt merges afresh onto the new main.
+const mergeAttempts = 20
+
+// ConflictError is ECONFLICT listing the files and lines that do not merge.
+type ConflictError struct {
+	Message   string
+	Conflicts []praxis.MergeConflict
+}
+
+func (e *ConflictError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap gives the praxis error.
+func (e *ConflictError) Unwrap() error {
+	return &praxis.Error{Code: praxis.ECONFLICT, Message: e.Message}
+}
+
+// ConflictList returns the conflicts, for the API's error body.
+func (e *ConflictError) ConflictList() []praxis.MergeConflict { return e.Conflicts }
+
+// Merge merges an open, approved, lint-clean proposal into main with a merge
+// commit, and returns its id. It merges exactly the head that was approved: if
+// expectedHead is given and the proposal has moved on, or its head is not the
+// approved one, it refuses. Main is moved by compare-and-swap; when another
+// merge lands first, the merge is recomputed on the new main.
+func (s *Service) Merge(ctx context.Context, user *praxis.User, id int64, expectedHead string) (string, error) {
+	if err := account.Authorize(user, account.MergeProposal); err != nil {
+		return "", err
+	}
+	lock := s.proposalLock(id)
+	lock.Lock()
+	defer lock.Unlock()
+
+	p, err := s.db.FindProposal(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if p.Status != praxis.ProposalOpen {
+		return "", praxis.Errorf(praxis.ECONFLICT, "the proposal is already %s", p.Status)
+	}
+	head, err := s.store.Branch(ctx, p.Branch)
+	if err != nil {
+		return "", err
+	}
+	if expectedHead != "" && expectedHead != head {
+		return "", praxis.Errorf(praxis.ECONFLICT, "the proposal changed (it is now at %s) since the version you reviewed; review it again", praxis.ShortID(head))
+	}
+	reviews, err := s.db.ListReviews(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if !approvedAt(reviews, head) {
+		return "", praxis.Errorf(praxis.EINVALID, "the proposal's latest changes (%s) need a maintainer's approval before merging", praxis.ShortID(head))
+	}
+	if problems, err := s.lintAt(ctx, head, p.Modules); err != nil {
+		return "", err
+	} else if len(problems) > 0 {
+		return "", &ProblemsError{Problems: problems}
+	}
+
+	s.mainMu.Lock()
+	defer s.mainMu.Unlock()
+	message := fmt.Sprintf("Merge proposal #%d: %s\n\n%s\n\nProposal: /proposals/%d\nAuthor: %s\nApproved at: %s", id, p.Title, firstParagraph(p.Description), id, p.Author, head)
+	for attempt := 0; ; attempt++ {
+		main, err := s.store.Branch(ctx, praxis.MainBranch)
+		if err != nil {
+			return "", err
+		}
+		result, err := s.store.Merge(ctx, main, head, gitstore.MergeOptions{OursLabel: "main", TheirsLabel: "proposal", Write: true})
+		if err != nil {
+			return "", err
+		}
+		if !result.Clean() {
+			return "", &ConflictError{Message: "the proposal conflicts with the curriculum as it is now; its author can update it from main to resolve this", Conflicts: result.Conflicts}
+		}
+		commit, err := s.store.WriteCommit(ctx, gitstore.CommitRequest{
+			Branch: praxis.MainBranch, Expected: main, Parents: []string{main, head}, Tree: result.Tree,
+			Author: s.signature(user), Message: message,
+		})
+		if praxis.ErrorCode(err) == praxis.ECONFLICT && attempt < mergeAttempts {
+			continue // another merge moved main first: merge again onto it
+		}
+		if err != nil {
+			return "", err
+		}
+		event := praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalMerged, ProposalID: id, Module: firstModule(p), Title: p.Title}
+		if err := s.db.SetProposalStatus(ctx, id, praxis.ProposalOpen, praxis.ProposalMerged, user.ID, commit, event); err != nil {
+			s.log.Error("proposal merged into main but its status was not saved", "proposal", id, "commit", commit, "err", err)
+		}
+		_ = s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Head: &head})
+		return commit, nil
+	}
+}
+
+func firstParagraph(s string) string {
+	p, _, _ := strings.Cut(strings.TrimSpace(s), "\n\n")
+	return p
+}
+
+// lintAt returns the problems of modules at a commit (modules it deletes are
+// skipped), and conflict markers left in any of their text files.
+func (s *Service) lintAt(ctx context.Context, commit string, modules []string) ([]praxis.Problem, error) {
+	snap, err := s.store.Snapshot(ctx, commit)
+	if err != nil {
+		return nil, err
+	}
+	var problems []praxis.Problem
+	for _, slug := range modules {
+		if _, err := snap.Stat(module.Dir(slug)); err != nil {
+			continue
+		}
+		_, found := module.CheckModule(snap, slug)
+		problems = append(problems, found...)
+		err := fs.WalkDir(snap, module.Dir(slug), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !isText(p) {
+				return err
+			}
+			data, err := snap.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if diff.HasConflictMarkers(string(data)) {
+				problems = append(problems, praxis.Problem{Path: p, Message: "holds conflict markers (<<<<<<< and >>>>>>>): resolve them"})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return problems, nil
+}
+
+// Target names a branch a person edits: their fork, or their proposal.
+type Target struct {
+	ForkID, ProposalID int64
+}
+
+// target resolves a target to its branch and modules, checking that user owns it.
+func (s *Service) target(ctx context.Context, user *praxis.User, t Target) (branch string, modules []string, err error) {
+	switch {
+	case t.ForkID != 0:
+		fork, err := s.ownFork(ctx, user, t.ForkID)
+		if err != nil {
+			return "", nil, err
+		}
+		return fork.Branch, []string{fork.Module}, nil
+	case t.ProposalID != 0:
+		p, err := s.ownProposal(ctx, user, t.ProposalID)
+		if err != nil {
+			return "", nil, err
+		}
+		return p.Branch, p.Modules, nil
+	}
+	return "", nil, praxis.Errorf(praxis.EINVALID, "say which copy or proposal to update")
+}
+
+// Update is the result of bringing a fork or proposal up to date with main.
+type Update struct {
+	// Head is the branch's head: the new merge commit when the update was
+	// clean, the unchanged head otherwise.
+	Head string
+	// Main is the commit of main merged in.
+	Main string
+	// UpToDate is true when there was nothing to bring in.
+	UpToDate bool
+	// Conflicts and Files describe what needs resolving when the update was
+	// not clean. Nothing is written then.
+	Conflicts []praxis.MergeConflict
+	Files     []ConflictFile
+}
+
+// ConflictFile is a conflicted file as the merge left it, for resolving.
+type ConflictFile struct {
+	praxis.MergeConflict
+	// Merged is the text with conflict markers; empty for binary files.
+	Merged string
+	Binary bool
+}
+
+// UpdateFromMain merges main into a fork or proposal. A clean merge is
+// committed at once; a conflicted one is returned for resolving, with nothing
+// written, so no work is ever lost.
+func (s *Service) UpdateFromMain(ctx context.Context, user *praxis.User, t Target) (*Update, error) {
+	branch, modules, err := s.target(ctx, user, t)
+	if err != nil {
+		return nil, err
+	}
+	head, err := s.store.Branch(ctx, branch)
+	if err != nil {
+		return nil, err
+	}
+	main, err := s.store.Branch(ctx, praxis.MainBranch)
+	if err != nil {
+		return nil, err
+	}
+	cmp, err := s.store.Compare(ctx, head, main)
+	if err != nil {
+		return nil, err
+	}
+	if cmp.Ahead == 0 {
+		return &Update{Head: head, Main: main, UpToDate: true}, nil
+	}
+	result, err := s.store.Merge(ctx, head, main, gitstore.MergeOptions{OursLabel: "your version", TheirsLabel: "main", Write: true})
+	if err != nil {
+		return nil, err
+	}
+	if !result.Clean() {
+		up := &Update{Head: head, Main: main, Conflicts: result.Conflicts}
+		snap, err := s.treeFiles(ctx, head, main, result)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range result.Conflicts {
+			cf := ConflictFile{MergeConflict: c}
+			data, err := snap(c.Path)
+			if err == nil && !isBinaryContent(data) {
+				cf.Merged = string(data)
+			} else {
+				cf.Binary = err == nil
+			}
+			up.Files = append(up.Files, cf)
+		}
+		return up, nil
+	}
+	next, err := s.commitUpdate(ctx, user, branch, head, main, result.Tree, nil, modules)
+	if err != nil {
+		return nil, err
+	}
+	return &Update{Head: next, Main: main}, nil
+}
+
+// treeFiles reads files of a merged tree by writing it as a provisional commit
+// (no branch points at it) and reading that.
+func (s *Service) treeFiles(ctx context.Context, head, main string, result *gitstore.MergeResult) (func(string) ([]byte, error), error) {
+	provisional, err := s.store.CreateCommit(ctx, gitstore.CommitRequest{Parents: []string{head, main}, Tree: result.Tree,
+		Author: praxis.Signature{Name: "praxis", Email: "praxis@localhost", When: s.now()}, Message: "provisional merge"})
+	if err != nil {
+		return nil, err
+	}
+	snap, err := s.store.Snapshot(ctx, provisional)
+	if err != nil {
+		return nil, err
+	}
+	return snap.ReadFile, nil
+}
+
+// Resolution is how a person resolved one conflicted file: its new text, or
+// deleting it, or keeping one side's version as it is (for binary files).
+type Resolution struct {
+	Content []byte
+	Delete  bool
+	// Keep is "yours" or "main" to take that side's version unchanged.
+	Keep string
+}
+
+// ResolveUpdate finishes an update from main that had conflicts: it merges the
+// same two versions again, applies the person's resolution of every conflicted
+// file, checks the modules, and commits, as long as the branch has not moved
+// since head (compare-and-swap).
+func (s *Service) ResolveUpdate(ctx context.Context, user *praxis.User, t Target, head, main string, resolutions map[string]Resolution) (string, error) {
+	branch, modules, err := s.target(ctx, user, t)
+	if err != nil {
+		return "", err
+	}
+	current, err := s.store.Branch(ctx, branch)
+	if err != nil {
+		return "", err
+	}
+	if current != head {
+		return "", staleError(current)
+	}
+	if _, err := s.store.FindCommit(ctx, main); err != nil {
+		return "", err
+	}
+	result, err := s.store.Merge(ctx, head, main, gitstore.MergeOptions{OursLabel: "your version", TheirsLabel: "main", Write: true})
+	if err != nil {
+		return "", err
+	}
+	var changes []praxis.FileChange
+	for _, c := range result.Conflicts {
+		r, ok := resolutions[c.Path]
+		if !ok {
+			return "", praxis.Errorf(praxis.EINVALID, "%s is not resolved yet", c.Path)
+		}
+		change := praxis.FileChange{Path: c.Path}
+		switch {
+		case r.Delete:
+			change.Delete = true
+		case r.Keep == "yours" || r.Keep == "main":
+			side := head
+			if r.Keep == "main" {
+				side = main
+			}
+			data, err := s.fileAt(ctx, side, c.Path)
+			if err != nil {
+				change.Delete = true // that side had deleted it
+			} else {
+				change.Content = data
+			}
+		default:
+			text := strings.ReplaceAll(string(r.Content), "\r\n", "\n")
+			if strings.Contains(text, "\n<<<<<<< ") || strings.HasPrefix(text, "<<<<<<< ") || strings.Contains(text, "\n>>>>>>> ") {
+				return "", praxis.Errorf(praxis.EINVALID, "%s still holds conflict markers: choose what to keep and remove the <<<<<<<, ======= and >>>>>>> lines", c.Path)
+			}
+			change.Content = []byte(text)
+		}
+		changes = append(changes, change)
+	}
+	return s.commitUpdate(ctx, user, branch, head, main, result.Tree, changes, modules)
+}
+
+func (s *Service) fileAt(ctx context.Context, commit, p string) ([]byte, error) {
+	snap, err := s.store.Snapshot(ctx, commit)
+	if err != nil {
+		return nil, err
+	}
+	return snap.ReadFile(p)
+}
+
+// commitUpdate writes the merge of main into a branch, checks the branch's
+// modules at the result, and moves the branch if it is still at head.
+func (s *Service) commitUpdate(ctx context.Context, user *praxis.User, branch, head, main, tree string, changes []praxis.FileChange, modules []string) (string, error) {
+	commit, err := s.store.CreateCommit(ctx, gitstore.CommitRequest{
+		Parents: []string{head, main}, Tree: tree, Changes: changes,
+		Author: s.signature(user), Message: "Update from main",
+	})
+	if err != nil {
+		return "", err
+	}
+	if problems, err := s.lintAt(ctx, commit, modules); err != nil {
+		return "", err
+	} else if len(problems) > 0 {
+		return "", &ProblemsError{Problems: problems}
+	}
+	if err := s.store.MoveBranch(ctx, branch, head, commit); err != nil {
+		if praxis.ErrorCode(err) == praxis.ECONFLICT {
+			current, _ := s.store.Branch(ctx, branch)
+			return "", staleError(current)
+		}
+		return "", err
+	}
+	if p, err := s.db.FindProposalByBranch(ctx, branch); err == nil {
+		if err := s.refresh(ctx, p.ID, commit, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: p.ID, Module: firstModule(p), Title: p.Title, Detail: "updated from main"}); err != nil {
+			return "", err
+		}
+	}
+	return commit, nil
+}

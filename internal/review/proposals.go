@@ -1,0 +1,464 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/module"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// Limits on proposal text.
+const (
+	MaxTitleLength       = 200
+	MaxDescriptionLength = 20_000
+	MaxCommentLength     = 20_000
+)
+
+// ProposalBranch is the branch of a proposal opened in the browser: under its
+// author's id, named for the module and the proposal's number.
+func ProposalBranch(userID int64, slug string, id int64) string {
+	return fmt.Sprintf("proposals/%d/%s-%d", userID, slug, id)
+}
+
+// NewProposal opens a proposal, either from a fork or from edits to a module as
+// it stood at Base (a commit of main).
+type NewProposal struct {
+	Title, Description string
+	ForkID             int64
+	Module             string
+	Base               string
+	Edits              []Edit
+	Message            string
+}
+
+func cleanProposalText(title, description string) (string, string, error) {
+	title = strings.TrimSpace(title)
+	description = strings.TrimSpace(strings.ReplaceAll(description, "\r\n", "\n"))
+	switch {
+	case title == "":
+		return "", "", praxis.Errorf(praxis.EINVALID, "give the proposal a title saying what it changes")
+	case utf8.RuneCountInString(title) > MaxTitleLength:
+		return "", "", praxis.Errorf(praxis.EINVALID, "the title is longer than %d characters", MaxTitleLength)
+	case strings.ContainsAny(title, "\n\r\x00"):
+		return "", "", praxis.Errorf(praxis.EINVALID, "the title must be one line")
+	case utf8.RuneCountInString(description) > MaxDescriptionLength:
+		return "", "", praxis.Errorf(praxis.EINVALID, "the description is longer than %d characters", MaxDescriptionLength)
+	}
+	return title, description, nil
+}
+
+// CreateProposal opens a proposal. From a fork, the proposal starts at the
+// fork's head; from edits, a new branch at Base receives them as its first
+// commit. A proposal must change something, and its module must exist on main.
+func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req NewProposal) (*praxis.Proposal, error) {
+	if err := account.Authorize(user, account.ProposeChange); err != nil {
+		return nil, err
+	}
+	title, description, err := cleanProposalText(req.Title, req.Description)
+	if err != nil {
+		return nil, err
+	}
+	main, err := s.store.Branch(ctx, praxis.MainBranch)
+	if err != nil {
+		return nil, err
+	}
+	var start, slug string
+	var changes []praxis.FileChange
+	switch {
+	case req.ForkID != 0:
+		fork, err := s.ownFork(ctx, user, req.ForkID)
+		if err != nil {
+			return nil, err
+		}
+		if start, err = s.store.Branch(ctx, fork.Branch); err != nil {
+			return nil, err
+		}
+		slug = fork.Module
+		cmp, err := s.store.Compare(ctx, main, start)
+		if err != nil {
+			return nil, err
+		}
+		if cmp.Ahead == 0 {
+			return nil, praxis.Errorf(praxis.EINVALID, "your copy has no changes to propose yet")
+		}
+	case req.Module != "":
+		slug = req.Module
+		if !module.ValidSlug(slug) {
+			return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q", slug)
+		}
+		if _, err := s.catalog.Module(ctx, slug, ""); err != nil {
+			return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q in the curriculum now", slug)
+		}
+		start = req.Base
+		if start == "" {
+			start = main
+		}
+		cmp, err := s.store.Compare(ctx, main, start)
+		if err != nil || cmp.Ahead != 0 {
+			return nil, praxis.Errorf(praxis.EINVALID, "the base %q is not a version of the curriculum", req.Base)
+		}
+		if changes, err = moduleChanges(slug, req.Edits); err != nil {
+			return nil, err
+		}
+		snap, err := s.store.Snapshot(ctx, start)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkModule(snap, slug, changes); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, praxis.Errorf(praxis.EINVALID, "say which copy (fork_id) or module the proposal changes")
+	}
+	if _, err := s.catalog.Module(ctx, slug, ""); err != nil {
+		return nil, praxis.Errorf(praxis.EINVALID, "the module %q is no longer in the curriculum", slug)
+	}
+
+	p := &praxis.Proposal{AuthorID: user.ID, Title: title, Description: description, Base: main, Head: start,
+		ForkID: req.ForkID, Modules: []string{slug},
+		// A unique placeholder until the id is known.
+		Branch: fmt.Sprintf("proposals/%d/new-%d", user.ID, s.now().UnixNano())}
+	if p.ID, err = s.db.CreateProposal(ctx, p); err != nil {
+		return nil, err
+	}
+	branch := ProposalBranch(user.ID, slug, p.ID)
+	if err := s.db.SetProposalBranch(ctx, p.ID, branch); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateBranch(ctx, branch, start); err != nil {
+		return nil, err
+	}
+	head := start
+	if len(changes) > 0 {
+		message := req.Message
+		if strings.TrimSpace(message) == "" {
+			message = title
+		}
+		head, err = s.store.WriteCommit(ctx, gitstore.CommitRequest{Branch: branch, Expected: start, Changes: changes, Author: s.signature(user), Message: message})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := s.refresh(ctx, p.ID, head, praxis.Event{}); err != nil {
+		return nil, err
+	}
+	return s.db.FindProposal(ctx, p.ID)
+}
+
+// refresh records a proposal's head and the modules it touches.
+func (s *Service) refresh(ctx context.Context, id int64, head string, event praxis.Event) error {
+	main, err := s.store.Branch(ctx, praxis.MainBranch)
+	if err != nil {
+		return err
+	}
+	modules, err := s.touchedModules(ctx, main, head)
+	if err != nil {
+		return err
+	}
+	return s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Head: &head, Modules: modules, Event: event})
+}
+
+// touchedModules lists the modules a branch changes relative to its merge base
+// with main.
+func (s *Service) touchedModules(ctx context.Context, main, head string) ([]string, error) {
+	cmp, err := s.store.Compare(ctx, main, head)
+	if err != nil {
+		return nil, err
+	}
+	if cmp.Base == "" {
+		return []string{}, nil
+	}
+	changed, err := s.store.ChangedFiles(ctx, cmp.Base, head, module.ModulesDir)
+	if err != nil {
+		return nil, err
+	}
+	modules := []string{}
+	for _, c := range changed {
+		rest := strings.TrimPrefix(c.Path, module.ModulesDir+"/")
+		slug, _, _ := strings.Cut(rest, "/")
+		if !slices.Contains(modules, slug) {
+			modules = append(modules, slug)
+		}
+	}
+	return modules, nil
+}
+
+// ProposalView is a proposal with everything a reviewer needs.
+type ProposalView struct {
+	*praxis.Proposal
+	// Head is the proposal branch's commit now.
+	Head string
+	// Main is main's head; MergeBase where the proposal and main diverged.
+	Main, MergeBase string
+	// Behind counts commits on main that the proposal lacks.
+	Behind int
+	// Commits are the proposal's own commits, newest first.
+	Commits []praxis.Commit
+	Files   []FileDiff
+	// Lint holds the problems of the changed modules at Head.
+	Lint      []praxis.Problem
+	Conflicts []praxis.MergeConflict
+	Mergeable bool
+	Comments  []praxis.Comment
+	Reviews   []praxis.Review
+	// Approved is true when a maintainer approved Head and nobody has asked for
+	// changes to it since.
+	Approved bool
+}
+
+// Proposal returns a proposal with its diff, lint results, mergeability,
+// comments and reviews. Anyone may read proposals.
+func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error) {
+	p, err := s.db.FindProposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	view := &ProposalView{Proposal: p}
+	if view.Head, err = s.store.Branch(ctx, p.Branch); err != nil {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "the branch of proposal %d is missing", id)
+	}
+	if view.Main, err = s.store.Branch(ctx, praxis.MainBranch); err != nil {
+		return nil, err
+	}
+	if view.Comments, err = s.db.ListComments(ctx, id); err != nil {
+		return nil, err
+	}
+	if view.Reviews, err = s.db.ListReviews(ctx, id); err != nil {
+		return nil, err
+	}
+	view.Approved = approvedAt(view.Reviews, view.Head)
+
+	diffFrom := p.Base
+	if p.Status == praxis.ProposalMerged && p.MergeCommit != "" {
+		// Once merged, show what the merge brought: its first parent to its
+		// second side as merged.
+		if c, err := s.store.FindCommit(ctx, p.MergeCommit); err == nil && len(c.Parents) == 2 {
+			if cmp, err := s.store.Compare(ctx, c.Parents[0], c.Parents[1]); err == nil {
+				diffFrom, view.Head = cmp.Base, c.Parents[1]
+			}
+		}
+	} else {
+		cmp, err := s.store.Compare(ctx, view.Main, view.Head)
+		if err != nil {
+			return nil, err
+		}
+		view.MergeBase, view.Behind = cmp.Base, cmp.Behind
+		if cmp.Base != "" {
+			diffFrom = cmp.Base
+		}
+		merge, err := s.dryMerge(ctx, view.Main, view.Head, "main", "proposal")
+		if err != nil {
+			return nil, err
+		}
+		view.Conflicts = merge.Conflicts
+	}
+	if view.Files, err = s.Diff(ctx, diffFrom, view.Head, ""); err != nil {
+		return nil, err
+	}
+	if view.Commits, err = s.store.Log(ctx, view.Head, diffFrom, 100); err != nil {
+		return nil, err
+	}
+	if view.Lint, err = s.lintAt(ctx, view.Head, p.Modules); err != nil {
+		return nil, err
+	}
+	view.Mergeable = p.Status == praxis.ProposalOpen && len(view.Conflicts) == 0 && len(view.Lint) == 0 && len(view.Files) > 0
+	return view, nil
+}
+
+// approvedAt reports whether the latest verdict on head is an approval.
+func approvedAt(reviews []praxis.Review, head string) bool {
+	approved := false
+	for _, r := range reviews {
+		if r.Head != head {
+			continue
+		}
+		switch r.Verdict {
+		case praxis.VerdictApprove:
+			approved = true
+		case praxis.VerdictRequestChanges:
+			approved = false
+		}
+	}
+	return approved
+}
+
+// Proposals lists proposals.
+func (s *Service) Proposals(ctx context.Context, f db.ProposalFilter) ([]*praxis.Proposal, int64, error) {
+	return s.db.ListProposals(ctx, f)
+}
+
+// ownProposal returns an open proposal that user may edit: their own.
+func (s *Service) ownProposal(ctx context.Context, user *praxis.User, id int64) (*praxis.Proposal, error) {
+	if err := account.Authorize(user, account.ProposeChange); err != nil {
+		return nil, err
+	}
+	p, err := s.db.FindProposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.AuthorID != user.ID {
+		return nil, praxis.Errorf(praxis.EFORBIDDEN, "only the author of a proposal can change it; comment instead")
+	}
+	if p.Status != praxis.ProposalOpen {
+		return nil, praxis.Errorf(praxis.ECONFLICT, "the proposal is %s; reopen it to change it", p.Status)
+	}
+	return p, nil
+}
+
+// EditProposal saves edits to one module of a proposal by compare-and-swap
+// against base (the head the edit started from).
+func (s *Service) EditProposal(ctx context.Context, user *praxis.User, id int64, slug, base string, edits []Edit, message string) (string, error) {
+	p, err := s.ownProposal(ctx, user, id)
+	if err != nil {
+		return "", err
+	}
+	if slug == "" && len(p.Modules) > 0 {
+		slug = p.Modules[0]
+	}
+	head, err := s.writeModule(ctx, p.Branch, slug, base, edits, s.signature(user), message)
+	if err != nil {
+		return "", err
+	}
+	return head, s.refresh(ctx, id, head, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: id, Module: slug, Title: p.Title})
+}
+
+// ProposalFile reads a file of one of a proposal's modules at its head.
+func (s *Service) ProposalFile(ctx context.Context, id int64, slug, p string) ([]byte, string, error) {
+	prop, err := s.db.FindProposal(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.branchFile(ctx, prop.Branch, slug, p)
+}
+
+// UpdateProposalText changes a proposal's title and description (its author).
+func (s *Service) UpdateProposalText(ctx context.Context, user *praxis.User, id int64, title, description string) error {
+	p, err := s.ownProposal(ctx, user, id)
+	if err != nil {
+		return err
+	}
+	if title, description, err = cleanProposalText(title, description); err != nil {
+		return err
+	}
+	_ = p
+	return s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Title: &title, Description: &description})
+}
+
+// Comment adds a comment to a proposal, optionally on a line of a file's diff.
+func (s *Service) Comment(ctx context.Context, user *praxis.User, id int64, body, path string, line int) (*praxis.Comment, error) {
+	if err := account.Authorize(user, account.CommentProposal); err != nil {
+		return nil, err
+	}
+	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	switch {
+	case body == "":
+		return nil, praxis.Errorf(praxis.EINVALID, "write something to comment")
+	case utf8.RuneCountInString(body) > MaxCommentLength:
+		return nil, praxis.Errorf(praxis.EINVALID, "the comment is longer than %d characters", MaxCommentLength)
+	case line < 0 || (line > 0 && path == ""):
+		return nil, praxis.Errorf(praxis.EINVALID, "a comment on a line needs the file's path and a line number from 1")
+	}
+	p, err := s.db.FindProposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	head, err := s.store.Branch(ctx, p.Branch)
+	if err != nil {
+		return nil, err
+	}
+	if path != "" {
+		if _, err := gitstore.CleanPath(path); err != nil {
+			return nil, err
+		}
+		files, err := s.Diff(ctx, p.Base, head, "")
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(files, func(f FileDiff) bool { return f.Path == path }) {
+			return nil, praxis.Errorf(praxis.EINVALID, "the proposal does not change %s", path)
+		}
+	}
+	c := &praxis.Comment{ProposalID: id, AuthorID: user.ID, Author: user.Name, Body: body, Path: path, Line: line, Head: head, CreatedAt: s.now().UTC()}
+	c.ID, err = s.db.AddComment(ctx, c, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventComment, ProposalID: id, Module: firstModule(p), Title: p.Title})
+	return c, err
+}
+
+func firstModule(p *praxis.Proposal) string {
+	if len(p.Modules) == 0 {
+		return ""
+	}
+	return p.Modules[0]
+}
+
+// Review records a maintainer's verdict on the proposal's current head.
+func (s *Service) Review(ctx context.Context, user *praxis.User, id int64, verdict, body string) (*praxis.Review, error) {
+	if err := account.Authorize(user, account.ReviewProposal); err != nil {
+		return nil, err
+	}
+	if verdict != praxis.VerdictApprove && verdict != praxis.VerdictRequestChanges && verdict != praxis.VerdictComment {
+		return nil, praxis.Errorf(praxis.EINVALID, "a verdict is approve, request_changes or comment")
+	}
+	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	if utf8.RuneCountInString(body) > MaxCommentLength {
+		return nil, praxis.Errorf(praxis.EINVALID, "the review is longer than %d characters", MaxCommentLength)
+	}
+	if verdict == praxis.VerdictRequestChanges && body == "" {
+		return nil, praxis.Errorf(praxis.EINVALID, "say what should change")
+	}
+	p, err := s.db.FindProposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != praxis.ProposalOpen {
+		return nil, praxis.Errorf(praxis.ECONFLICT, "the proposal is %s", p.Status)
+	}
+	head, err := s.store.Branch(ctx, p.Branch)
+	if err != nil {
+		return nil, err
+	}
+	r := &praxis.Review{ProposalID: id, ReviewerID: user.ID, Reviewer: user.Name, Verdict: verdict, Body: body, Head: head, CreatedAt: s.now().UTC()}
+	r.ID, err = s.db.AddReview(ctx, r, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventReview, ProposalID: id, Module: firstModule(p), Title: p.Title, Detail: verdict})
+	return r, err
+}
+
+// SetStatus closes or reopens a proposal: its author, or a maintainer.
+func (s *Service) SetStatus(ctx context.Context, user *praxis.User, id int64, status string) (*praxis.Proposal, error) {
+	if err := account.Authorize(user, account.ProposeChange); err != nil {
+		return nil, err
+	}
+	p, err := s.db.FindProposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.AuthorID != user.ID && !account.Can(user, account.ModerateReview) {
+		return nil, praxis.Errorf(praxis.EFORBIDDEN, "only the author or a maintainer can close or reopen a proposal")
+	}
+	var from, kind string
+	switch status {
+	case praxis.ProposalClosed:
+		from, kind = praxis.ProposalOpen, praxis.EventProposalClosed
+	case praxis.ProposalOpen:
+		from, kind = praxis.ProposalClosed, praxis.EventProposalReopen
+	default:
+		return nil, praxis.Errorf(praxis.EINVALID, "a proposal can be closed or reopened")
+	}
+	if p.Status == praxis.ProposalMerged {
+		return nil, praxis.Errorf(praxis.ECONFLICT, "the proposal is merged already")
+	}
+	if err := s.db.SetProposalStatus(ctx, id, from, status, user.ID, "", praxis.Event{At: s.now(), ActorID: user.ID, Kind: kind, ProposalID: id, Module: firstModule(p), Title: p.Title}); err != nil {
+		return nil, err
+	}
+	return s.db.FindProposal(ctx, id)
+}
+
+// Activity returns recent events: proposals, reviews, merges, forks.
+func (s *Service) Activity(ctx context.Context, f db.EventFilter) ([]praxis.Event, error) {
+	return s.db.ListEvents(ctx, f)
+}

@@ -1,0 +1,102 @@
+// Package review is how the curriculum improves: forks (a person's own copy of
+// a module, on a branch forks/<user-id>/<slug>), edits to them with the module
+// rules checked on every save and compare-and-swap against stale saves,
+// proposals (branches proposals/<user-id>/<topic>) with diffs, lint results,
+// comments and reviews, and merging approved proposals into main with a
+// three-way merge that never loses anyone's work.
+package review
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/lru"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// MaxFileSize bounds a file saved through praxis.
+const MaxFileSize = 5 << 20
+
+// Config holds what the review service needs.
+type Config struct {
+	DB      *db.DB
+	Store   *gitstore.Store
+	Catalog *catalog.Catalog
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Service is the review service. It is safe for concurrent use.
+type Service struct {
+	db      *db.DB
+	store   *gitstore.Store
+	catalog *catalog.Catalog
+	log     *slog.Logger
+	now     func() time.Time
+
+	merges *lru.Cache[string, *gitstore.MergeResult] // dry runs by "ours theirs"
+	diffs  *lru.Cache[string, []FileDiff]            // by "base head"
+
+	locksMu sync.Mutex
+	locks   map[int64]*sync.Mutex // one merge at a time per proposal
+
+	// mainMu lets one merge into main compute and land at a time. Without it,
+	// concurrent merges would mostly recompute against a main that another has
+	// just moved; compare-and-swap still guards against writers outside this
+	// process (pushes).
+	mainMu sync.Mutex
+}
+
+// New returns the review service.
+func New(cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{
+		db: cfg.DB, store: cfg.Store, catalog: cfg.Catalog, log: cfg.Logger, now: cfg.Now,
+		merges: lru.New[string, *gitstore.MergeResult](512),
+		diffs:  lru.New[string, []FileDiff](256),
+		locks:  map[int64]*sync.Mutex{},
+	}
+}
+
+func (s *Service) proposalLock(id int64) *sync.Mutex {
+	s.locksMu.Lock()
+	defer s.locksMu.Unlock()
+	if s.locks[id] == nil {
+		s.locks[id] = &sync.Mutex{}
+	}
+	return s.locks[id]
+}
+
+// signature is who a commit is by.
+func (s *Service) signature(u *praxis.User) praxis.Signature {
+	email := u.Email
+	if email == "" {
+		email = fmt.Sprintf("user-%d@praxis.invalid", u.ID)
+	}
+	return praxis.Signature{Name: u.Name, Email: email, When: s.now()}
+}
+
+// dryMerge merges theirs into ours without writing, cached by the pair.
+func (s *Service) dryMerge(ctx context.Context, ours, theirs, oursLabel, theirsLabel string) (*gitstore.MergeResult, error) {
+	key := ours + " " + theirs
+	if r, ok := s.merges.Get(key); ok {
+		return r, nil
+	}
+	r, err := s.store.Merge(ctx, ours, theirs, gitstore.MergeOptions{OursLabel: oursLabel, TheirsLabel: theirsLabel})
+	if err != nil {
+		return nil, err
+	}
+	s.merges.Add(key, r)
+	return r, nil
+}
