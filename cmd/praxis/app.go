@@ -18,6 +18,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/review"
 )
 
 // Files in the data directory.
@@ -35,6 +36,7 @@ type app struct {
 	store    *gitstore.Store
 	catalog  *catalog.Catalog
 	accounts *account.Service
+	review   *review.Service
 }
 
 // options are the settings that shape the app beyond its data directory.
@@ -60,6 +62,7 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 		return nil, err
 	}
 	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, database)}
+	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log})
 	a.accounts = account.New(account.Config{
 		DB: database, Mail: opts.mail, Logger: log, BaseURL: opts.baseURL,
 		Modules: func(ctx context.Context, slug string) bool {

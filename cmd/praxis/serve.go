@@ -72,7 +72,7 @@ flight are allowed to finish.`)
 	}
 	defer a.close()
 
-	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts,
+	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy})
 	if err != nil {
 		return err

@@ -233,3 +233,6 @@ func (e *StaleError) Error() string { return e.Unwrap().Error() }
 func (e *StaleError) Unwrap() error {
 	return praxis.Errorf(praxis.ECONFLICT, "someone saved a newer version (%s) since you started editing; nothing was overwritten", praxis.ShortID(e.Head))
 }
+
+// StaleHead returns the newer version, for the API's error body.
+func (e *StaleError) StaleHead() string { return e.Head }

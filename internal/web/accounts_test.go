@@ -21,6 +21,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
@@ -63,7 +64,8 @@ func newAccountApp(t *testing.T) *accountApp {
 		_, ok := l.Module(slug)
 		return ok
 	}})
-	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: svc})
+	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: svc,
+		Review: review.New(review.Config{DB: database, Store: store, Catalog: cat})})
 	if err != nil {
 		t.Fatal(err)
 	}

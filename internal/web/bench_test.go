@@ -14,6 +14,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
@@ -39,7 +40,9 @@ func benchApp(b *testing.B, n int) (http.Handler, string) {
 	if _, err := store.Seed(ctx, fsys, praxis.Signature{Name: "bench"}, "generated"); err != nil {
 		b.Fatal(err)
 	}
-	handler, err := web.New(web.Config{Catalog: catalog.New(store, database), DB: database, Accounts: account.New(account.Config{DB: database})})
+	cat := catalog.New(store, database)
+	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: account.New(account.Config{DB: database}),
+		Review: review.New(review.Config{DB: database, Store: store, Catalog: cat})})
 	if err != nil {
 		b.Fatal(err)
 	}

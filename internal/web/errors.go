@@ -102,6 +102,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if errors.As(err, &withProblems) {
 			body["problems"] = withProblems.ProblemList()
 		}
+		var withConflicts interface{ ConflictList() []praxis.MergeConflict }
+		if errors.As(err, &withConflicts) {
+			body["conflicts"] = withConflicts.ConflictList()
+		}
+		var stale interface{ StaleHead() string }
+		if errors.As(err, &stale) {
+			body["head"] = stale.StaleHead()
+		}
 		_ = c.JSON(status, body)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -94,6 +95,11 @@ type modulePage struct {
 	*catalog.ModuleView
 	Agenda   []agendaRow
 	Contents []module.Heading
+	// OpenProposals are proposals under review that change this module.
+	OpenProposals []*praxis.Proposal
+	// MyFork is the signed-in person's own copy of the module, if any.
+	MyFork *praxis.Fork
+	CSRF   string
 }
 
 type agendaRow struct {
@@ -104,23 +110,19 @@ type agendaRow struct {
 }
 
 func (s *Server) showModule(c echo.Context) error {
-	v, err := s.catalog.Module(c.Request().Context(), c.Param("slug"), c.QueryParam("rev"))
+	ctx := c.Request().Context()
+	v, err := s.catalog.Module(ctx, c.Param("slug"), c.QueryParam("rev"))
 	if err != nil {
 		return err
 	}
-	page := modulePage{ModuleView: v}
-	start := 0
-	for i, item := range v.Module.Agenda {
-		row := agendaRow{Title: item.Title, Minutes: item.Minutes, Start: start}
-		if i < len(v.AgendaAnchors) {
-			row.Anchor = v.AgendaAnchors[i]
-		}
-		page.Agenda = append(page.Agenda, row)
-		start += item.Minutes
+	page := s.modulePageOf(v)
+	page.CSRF, _ = c.Get(csrfKey).(string)
+	if page.OpenProposals, _, err = s.review.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Module: v.Module.Slug, Limit: 20}); err != nil {
+		return err
 	}
-	for _, h := range v.Headings {
-		if h.Level == 2 && h.ID != "" {
-			page.Contents = append(page.Contents, h)
+	if u := currentUser(c); u != nil {
+		if fork, err := s.review.ForkOf(ctx, u.ID, v.Module.Slug); err == nil {
+			page.MyFork = fork
 		}
 	}
 	title := v.Module.Title

@@ -13,6 +13,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/review"
 )
 
 // Config holds what the web layer needs.
@@ -21,6 +22,7 @@ type Config struct {
 	Catalog  *catalog.Catalog
 	DB       *db.DB
 	Accounts *account.Service
+	Review   *review.Service
 	// SecureCookies marks cookies Secure even when a request arrives over plain
 	// HTTP (praxis behind a TLS-terminating proxy).
 	SecureCookies bool
@@ -36,6 +38,7 @@ type Server struct {
 	catalog       *catalog.Catalog
 	db            *db.DB
 	accounts      *account.Service
+	review        *review.Service
 	pages         *pages
 	assets        *assets
 	secureCookies bool
@@ -72,6 +75,7 @@ func New(cfg Config) (*Server, error) {
 		catalog:       cfg.Catalog,
 		db:            cfg.DB,
 		accounts:      cfg.Accounts,
+		review:        cfg.Review,
 		pages:         pages,
 		assets:        assets,
 		secureCookies: cfg.SecureCookies,

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/diff"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/ui"
 	"golang.org/x/text/language"
@@ -57,7 +58,8 @@ func parsePages(assets *assets) (*pages, error) {
 	for _, required := range []string{"home", "modules", "module", "series", "series-index", "handout", "error",
 		"signup", "login", "forgot", "reset", "conduct", "account-profile", "account-password", "account-tokens",
 		"account-sessions", "account-data", "person", "facilitators", "admin-users", "admin-user",
-		"admin-invitations", "admin-audit", "admin-settings"} {
+		"admin-invitations", "admin-audit", "admin-settings", "fork", "editor", "stale", "resolve", "propose",
+		"proposals", "proposal"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}
@@ -112,10 +114,13 @@ func templateFuncs(assets *assets) template.FuncMap {
 			}
 			return strings.ToUpper(base[:1]) + base[1:]
 		},
-		"language": languageName,
-		"field":    field,
-		"list":     func(items ...string) []string { return items },
-		"int":      func(n int64) int { return int(n) },
+		"language":  languageName,
+		"wordDiff":  func(segs []diff.Segment) template.HTML { return template.HTML(wordDiffHTML(segs)) },
+		"diffLines": diffLines,
+		"lineKey":   func(p string, line int) string { return fmt.Sprintf("%s:%d", p, line) },
+		"field":     field,
+		"list":      func(items ...string) []string { return items },
+		"int":       func(n int64) int { return int(n) },
 		"hasRoleExact": func(u *praxis.User, r praxis.Role) bool {
 			return slices.Contains(u.Roles, r)
 		},

@@ -19,6 +19,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
@@ -48,7 +49,9 @@ func newTestApp(t testing.TB) *testApp {
 	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis", Email: "praxis@localhost"}, "Seed the curriculum"); err != nil {
 		t.Fatal(err)
 	}
-	handler, err := web.New(web.Config{Catalog: catalog.New(store, database), DB: database, Accounts: account.New(account.Config{DB: database})})
+	cat := catalog.New(store, database)
+	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: account.New(account.Config{DB: database}),
+		Review: review.New(review.Config{DB: database, Store: store, Catalog: cat})})
 	if err != nil {
 		t.Fatal(err)
 	}

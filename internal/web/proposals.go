@@ -1,0 +1,374 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/diff"
+	"github.com/praxis-coop/praxis/internal/module"
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/review"
+)
+
+// suggestForm is the editor for a new proposal, starting from main.
+func (s *Server) suggestForm(c echo.Context) error {
+	slug := c.Param("slug")
+	v, err := s.catalog.Module(c.Request().Context(), slug, "")
+	if err != nil {
+		return err
+	}
+	file := c.QueryParam("file")
+	if file == "" {
+		file = module.PlanFile
+	}
+	content := v.Source
+	if file != module.PlanFile {
+		h, err := s.catalog.Handout(c.Request().Context(), slug, strings.TrimPrefix(file, module.HandoutDir+"/"), v.Commit.ID)
+		if err != nil {
+			return err
+		}
+		content = h.Content
+	}
+	return s.renderEditor(c, http.StatusOK, editorPage{Kind: "suggest", Slug: slug, File: file, Content: string(content), Base: v.Commit.ID,
+		Action: "/modules/" + slug + "/suggest", Back: "/modules/" + slug})
+}
+
+func (s *Server) suggest(c echo.Context) error {
+	slug := c.Param("slug")
+	page := editorPage{Kind: "suggest", Slug: slug, File: c.FormValue("file"), Content: c.FormValue("content"), Base: c.FormValue("base"),
+		Message: c.FormValue("message"), Title: c.FormValue("title"), Description: c.FormValue("description"),
+		Action: "/modules/" + slug + "/suggest", Back: "/modules/" + slug}
+	if c.FormValue("preview") != "" {
+		return s.renderEditor(c, http.StatusOK, page)
+	}
+	p, err := s.review.CreateProposal(c.Request().Context(), currentUser(c), review.NewProposal{
+		Module: slug, Base: page.Base, Title: page.Title, Description: page.Description, Message: page.Message,
+		Edits: []review.Edit{{Path: page.File, Content: []byte(page.Content)}},
+	})
+	if err == nil {
+		page.Back = "/proposals/" + strconv.FormatInt(p.ID, 10)
+	}
+	return s.saveResult(c, page, err, "Your suggestion is open as a proposal. Maintainers will review it.")
+}
+
+type proposalsPage struct {
+	Proposals        []*praxis.Proposal
+	Total            int64
+	Status, Module   string
+	Author           string
+	Listing          *catalog.Listing
+	Page, Pages      int
+	PrevURL, NextURL string
+}
+
+const proposalsPageSize = 30
+
+func (s *Server) listProposals(c echo.Context) error {
+	ctx := c.Request().Context()
+	status := c.QueryParam("status")
+	if status == "" && !c.QueryParams().Has("status") {
+		status = praxis.ProposalOpen
+	}
+	page := max(1, atoiOr(c.QueryParam("page"), 1))
+	filter := db.ProposalFilter{Status: status, Module: c.QueryParam("module"), Limit: proposalsPageSize, Offset: (page - 1) * proposalsPageSize}
+	if a := c.QueryParam("author"); a != "" {
+		filter.AuthorID = int64(atoiOr(a, -1))
+	}
+	props, total, err := s.review.Proposals(ctx, filter)
+	if err != nil {
+		return err
+	}
+	listing, err := s.catalog.Listing(ctx, "")
+	if err != nil {
+		return err
+	}
+	data := proposalsPage{Proposals: props, Total: total, Status: status, Module: filter.Module, Author: c.QueryParam("author"),
+		Listing: listing, Page: page, Pages: max(1, int((total+proposalsPageSize-1)/proposalsPageSize))}
+	pageURL := func(n int) string {
+		q := c.QueryParams()
+		q.Set("page", strconv.Itoa(n))
+		return "/proposals?" + q.Encode()
+	}
+	if page > 1 {
+		data.PrevURL = pageURL(page - 1)
+	}
+	if page < data.Pages {
+		data.NextURL = pageURL(page + 1)
+	}
+	return s.render(c, http.StatusOK, "proposals", view{Title: "Proposals", Section: "proposals", Data: data})
+}
+
+type proposalPage struct {
+	*review.ProposalView
+	Listing   *catalog.Listing
+	Author    bool
+	CanReview bool
+	CanMerge  bool
+	// LineComments groups comments on lines by file and line.
+	LineComments map[string][]praxis.Comment
+	Form         form
+}
+
+func (s *Server) showProposal(c echo.Context) error {
+	return s.renderProposal(c, http.StatusOK, form{Errors: map[string]string{}})
+}
+
+func (s *Server) renderProposal(c echo.Context, status int, f form) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v, err := s.review.Proposal(ctx, id)
+	if err != nil {
+		return err
+	}
+	listing, err := s.catalog.Listing(ctx, "")
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	page := proposalPage{ProposalView: v, Listing: listing, Form: f, LineComments: map[string][]praxis.Comment{},
+		Author: u != nil && u.ID == v.AuthorID, CanReview: account.Can(u, account.ReviewProposal), CanMerge: account.Can(u, account.MergeProposal)}
+	for _, cm := range v.Comments {
+		if cm.Path != "" {
+			key := fmt.Sprintf("%s:%d", cm.Path, cm.Line)
+			page.LineComments[key] = append(page.LineComments[key], cm)
+		}
+	}
+	return s.render(c, status, "proposal", view{Title: fmt.Sprintf("#%d %s", v.ID, v.Title), Section: "proposals", Data: page})
+}
+
+// proposalAct runs one action on a proposal from its page: back to the page
+// with a message, or the page with what went wrong.
+func (s *Server) proposalAct(c echo.Context, done string, act func(id int64) error) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := act(id); err != nil {
+		f := newForm(c)
+		status, err := f.fail(err)
+		if err != nil {
+			return err
+		}
+		if conflicts, ok := err.(interface{ ConflictList() []praxis.MergeConflict }); ok && len(conflicts.ConflictList()) > 0 {
+			var paths []string
+			for _, cf := range conflicts.ConflictList() {
+				paths = append(paths, cf.Path)
+			}
+			f.Error += " Conflicting: " + strings.Join(paths, ", ") + "."
+		}
+		return s.renderProposal(c, status, f)
+	}
+	s.setFlash(c, done)
+	return c.Redirect(http.StatusSeeOther, "/proposals/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) commentProposal(c echo.Context) error {
+	return s.proposalAct(c, "Comment added.", func(id int64) error {
+		_, err := s.review.Comment(c.Request().Context(), currentUser(c), id, c.FormValue("body"), c.FormValue("path"), atoiOr(c.FormValue("line"), 0))
+		return err
+	})
+}
+
+func (s *Server) reviewProposal(c echo.Context) error {
+	verdict := c.FormValue("verdict")
+	done := map[string]string{praxis.VerdictApprove: "Approved.", praxis.VerdictRequestChanges: "Changes requested.", praxis.VerdictComment: "Review added."}[verdict]
+	return s.proposalAct(c, done, func(id int64) error {
+		_, err := s.review.Review(c.Request().Context(), currentUser(c), id, verdict, c.FormValue("body"))
+		return err
+	})
+}
+
+func (s *Server) mergeProposal(c echo.Context) error {
+	return s.proposalAct(c, "Merged into the curriculum. Thank you to everyone who worked on it.", func(id int64) error {
+		_, err := s.review.Merge(c.Request().Context(), currentUser(c), id, c.FormValue("head"))
+		return err
+	})
+}
+
+func (s *Server) closeProposal(c echo.Context) error {
+	return s.proposalAct(c, "Closed.", func(id int64) error {
+		_, err := s.review.SetStatus(c.Request().Context(), currentUser(c), id, praxis.ProposalClosed)
+		return err
+	})
+}
+
+func (s *Server) reopenProposal(c echo.Context) error {
+	return s.proposalAct(c, "Reopened.", func(id int64) error {
+		_, err := s.review.SetStatus(c.Request().Context(), currentUser(c), id, praxis.ProposalOpen)
+		return err
+	})
+}
+
+func (s *Server) editProposalText(c echo.Context) error {
+	return s.proposalAct(c, "Saved.", func(id int64) error {
+		return s.review.UpdateProposalText(c.Request().Context(), currentUser(c), id, c.FormValue("title"), c.FormValue("description"))
+	})
+}
+
+func (s *Server) proposalEditor(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p, err := s.review.Proposal(ctx, id)
+	if err != nil {
+		return err
+	}
+	if u := currentUser(c); u.ID != p.AuthorID {
+		return praxis.Errorf(praxis.EFORBIDDEN, "only the author of a proposal can change it; comment instead")
+	}
+	slug := c.QueryParam("module")
+	if slug == "" && len(p.Modules) > 0 {
+		slug = p.Modules[0]
+	}
+	file := c.QueryParam("file")
+	if file == "" {
+		file = module.PlanFile
+	}
+	content, head, err := s.review.ProposalFile(ctx, id, slug, file)
+	if err != nil && (praxis.ErrorCode(err) != praxis.ENOTFOUND || c.QueryParam("new") == "") {
+		return err
+	}
+	if head == "" {
+		head = p.Head
+	}
+	back := "/proposals/" + strconv.FormatInt(id, 10)
+	return s.renderEditor(c, http.StatusOK, editorPage{Kind: "proposal", ID: id, Slug: slug, File: file, Content: string(content), Base: head,
+		Action: back + "/edit", Back: back})
+}
+
+func (s *Server) saveProposal(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	back := "/proposals/" + strconv.FormatInt(id, 10)
+	page := editorPage{Kind: "proposal", ID: id, Slug: c.FormValue("slug"), File: c.FormValue("file"), Content: c.FormValue("content"),
+		Base: c.FormValue("base"), Message: c.FormValue("message"), Action: back + "/edit", Back: back}
+	if !module.ValidSlug(page.Slug) {
+		return praxis.Errorf(praxis.EINVALID, "unknown module")
+	}
+	if c.FormValue("preview") != "" {
+		return s.renderEditor(c, http.StatusOK, page)
+	}
+	_, err = s.review.EditProposal(c.Request().Context(), currentUser(c), id, page.Slug, page.Base, []review.Edit{{Path: page.File, Content: []byte(page.Content)}}, page.Message)
+	return s.saveResult(c, page, err, "Saved to the proposal.")
+}
+
+func (s *Server) addProposalFile(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	back := "/proposals/" + strconv.FormatInt(id, 10)
+	name, data, err := readUpload(c)
+	if err == nil {
+		_, err = s.review.EditProposal(c.Request().Context(), currentUser(c), id, c.FormValue("slug"), c.FormValue("base"),
+			[]review.Edit{{Path: module.HandoutDir + "/" + name, Content: data}}, "Add handout "+name)
+	}
+	return s.afterFileChange(c, back, err, "Handout added.")
+}
+
+func (s *Server) deleteProposalFile(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	file := c.FormValue("file")
+	_, err = s.review.EditProposal(c.Request().Context(), currentUser(c), id, c.FormValue("slug"), c.FormValue("base"),
+		[]review.Edit{{Path: file, Delete: true}}, "Remove "+file)
+	return s.afterFileChange(c, "/proposals/"+strconv.FormatInt(id, 10), err, "Removed "+file+".")
+}
+
+func (s *Server) updateProposal(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	back := "/proposals/" + strconv.FormatInt(id, 10)
+	return s.updateTarget(c, review.Target{ProposalID: id}, back, back+"/resolve")
+}
+
+func (s *Server) resolveProposal(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	back := "/proposals/" + strconv.FormatInt(id, 10)
+	return s.resolveTarget(c, review.Target{ProposalID: id}, back, back+"/resolve")
+}
+
+// wordDiffHTML is a word diff as HTML: insertions in <ins>, deletions in <del>,
+// paragraphs kept.
+func wordDiffHTML(segments []diff.Segment) string {
+	var b strings.Builder
+	b.WriteString("<p>")
+	for _, seg := range segments {
+		text := htmlEscape(seg.Text)
+		text = strings.ReplaceAll(text, "\n\n", "</p><p>")
+		switch seg.Op {
+		case diff.Insert:
+			b.WriteString("<ins>" + strings.ReplaceAll(text, "</p><p>", "</ins></p><p><ins>") + "</ins>")
+		case diff.Delete:
+			b.WriteString("<del>" + strings.ReplaceAll(text, "</p><p>", "</del></p><p><del>") + "</del>")
+		default:
+			b.WriteString(text)
+		}
+	}
+	b.WriteString("</p>")
+	return b.String()
+}
+
+// diffLine is a line of a unified diff, numbered for line comments.
+type diffLine struct {
+	Kind string // add, del, ctx, hunk, meta
+	Text string
+	// New is the line number in the new file (0 for deleted lines and headers).
+	New int
+}
+
+// diffLines numbers a unified diff's lines by their place in the new file.
+func diffLines(unified string) []diffLine {
+	var out []diffLine
+	next := 0
+	for _, l := range strings.Split(strings.TrimSuffix(unified, "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(l, "@@"):
+			var a, b, c, d int
+			fmt.Sscanf(l, "@@ -%d,%d +%d,%d", &a, &b, &c, &d)
+			if c == 0 {
+				fmt.Sscanf(l, "@@ -%d +%d", &a, &c)
+				if c == 0 {
+					fmt.Sscanf(l, "@@ -%d,%d +%d", &a, &b, &c)
+				}
+			}
+			next = c
+			out = append(out, diffLine{Kind: "hunk", Text: l})
+		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"), strings.HasPrefix(l, "\\"):
+			out = append(out, diffLine{Kind: "meta", Text: l})
+		case strings.HasPrefix(l, "+"):
+			out = append(out, diffLine{Kind: "add", Text: l, New: next})
+			next++
+		case strings.HasPrefix(l, "-"):
+			out = append(out, diffLine{Kind: "del", Text: l})
+		default:
+			out = append(out, diffLine{Kind: "ctx", Text: l, New: next})
+			next++
+		}
+	}
+	return out
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}
