@@ -6,14 +6,16 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // recentChanges is how many changes the home page lists.
 const recentChanges = 8
 
 type homePage struct {
-	Listing *catalog.Listing
-	Changes []db.CommitSummary
+	Listing  *catalog.Listing
+	Changes  []db.CommitSummary
+	Activity []praxis.Event
 }
 
 func (s *Server) home(c echo.Context) error {
@@ -26,7 +28,11 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "home", view{Data: homePage{Listing: listing, Changes: changes}})
+	activity, err := s.review.Activity(ctx, db.EventFilter{Limit: 10})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "home", view{Data: homePage{Listing: listing, Changes: changes, Activity: activity}})
 }
 
 func (s *Server) healthz(c echo.Context) error {

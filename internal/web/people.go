@@ -8,13 +8,15 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 type personPage struct {
-	Person  *praxis.User
-	Self    bool
-	Listing *catalog.Listing
+	Person   *praxis.User
+	Self     bool
+	Listing  *catalog.Listing
+	Activity []praxis.Event
 }
 
 func (s *Server) showPerson(c echo.Context) error {
@@ -31,7 +33,11 @@ func (s *Server) showPerson(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := personPage{Person: person, Self: viewer != nil && viewer.ID == person.ID, Listing: listing}
+	activity, err := s.review.Activity(c.Request().Context(), db.EventFilter{ActorID: person.ID, Limit: 15})
+	if err != nil {
+		return err
+	}
+	page := personPage{Person: person, Self: viewer != nil && viewer.ID == person.ID, Listing: listing, Activity: activity}
 	return s.render(c, http.StatusOK, "person", view{Title: person.Name, Section: "facilitators", Data: page})
 }
 
