@@ -142,20 +142,26 @@ func parentsFirst(commits []*object.Commit) []*object.Commit {
 }
 
 // record works out which modules a commit touched, comparing the entries of the
-// modules/ folder with each parent's. Most commits leave most modules alone, so
-// equal folder ids are skipped without looking inside.
+// modules/ folder with each parent's. Equal folder ids are skipped without
+// reading them; differing folders are compared as raw bytes, entry by entry.
 func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitRecord, error) {
 	rec := praxis.CommitRecord{Commit: toCommit(c)}
-	modules, err := s.modulesFolder(ctx, c.TreeHash)
+	modules, err := s.modulesID(ctx, c.TreeHash)
+	if err != nil {
+		return rec, err
+	}
+	raw, err := s.rawTree(ctx, modules)
 	if err != nil {
 		return rec, err
 	}
 	touched := map[string]uint64{}
 	if len(c.ParentHashes) == 0 {
-		for _, e := range modules.entries {
-			if e.Mode == filemode.Dir {
-				touched[e.Name] |= 1
-			}
+		dirs, err := changedDirs(raw, nil)
+		if err != nil {
+			return rec, err
+		}
+		for _, d := range dirs {
+			touched[d] |= 1
 		}
 	}
 	for i, p := range c.ParentHashes {
@@ -166,25 +172,23 @@ func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitReco
 		if err != nil {
 			return rec, err
 		}
-		parent, err := s.modulesFolder(ctx, parentTree)
+		parent, err := s.modulesID(ctx, parentTree)
 		if err != nil {
 			return rec, err
 		}
-		if parent.id == modules.id {
+		if parent == modules {
 			continue
 		}
-		for _, e := range modules.entries {
-			if e.Mode != filemode.Dir {
-				continue
-			}
-			if j, ok := parent.byName[e.Name]; !ok || parent.entries[j].Hash != e.Hash {
-				touched[e.Name] |= 1 << i
-			}
+		parentRaw, err := s.rawTree(ctx, parent)
+		if err != nil {
+			return rec, err
 		}
-		for _, e := range parent.entries {
-			if _, ok := modules.byName[e.Name]; !ok && e.Mode == filemode.Dir {
-				touched[e.Name] |= 1 << i
-			}
+		dirs, err := changedDirs(parentRaw, raw)
+		if err != nil {
+			return rec, err
+		}
+		for _, d := range dirs {
+			touched[d] |= 1 << i
 		}
 	}
 	for slug, bits := range touched {
@@ -194,26 +198,16 @@ func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitReco
 	return rec, nil
 }
 
-// folder is a tree's listing and its id; a missing folder has the zero id.
-type folder struct {
-	id plumbing.Hash
-	*treeListing
-}
-
-// modulesFolder returns the modules/ folder of a root tree (empty when absent).
-func (s *Store) modulesFolder(ctx context.Context, root plumbing.Hash) (folder, error) {
-	empty := folder{treeListing: &treeListing{}}
+// modulesID returns the id of the modules/ folder of a root tree (zero when
+// there is none).
+func (s *Store) modulesID(ctx context.Context, root plumbing.Hash) (plumbing.Hash, error) {
 	listing, err := s.tree(ctx, root)
 	if err != nil {
-		return empty, err
+		return plumbing.ZeroHash, err
 	}
 	i, ok := listing.byName["modules"]
 	if !ok || listing.entries[i].Mode != filemode.Dir {
-		return empty, nil
+		return plumbing.ZeroHash, nil
 	}
-	modules, err := s.tree(ctx, listing.entries[i].Hash)
-	if err != nil {
-		return empty, err
-	}
-	return folder{id: listing.entries[i].Hash, treeListing: modules}, nil
+	return listing.entries[i].Hash, nil
 }

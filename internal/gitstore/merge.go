@@ -151,7 +151,7 @@ func (m *merger) mergeTrees(dir string, base, ours, theirs plumbing.Hash) (plumb
 	if len(tree.Entries) == 0 {
 		return plumbing.ZeroHash, nil
 	}
-	sort.Sort(object.TreeEntrySorter(tree.Entries))
+	sortEntries(tree.Entries)
 	return m.store(tree)
 }
 

@@ -150,12 +150,17 @@ func (s *Store) treeWith(h *filesystem.Storage, hash plumbing.Hash) (*treeListin
 	if err != nil {
 		return nil, fmt.Errorf("gitstore: read tree %s: %w", hash, err)
 	}
-	listing := &treeListing{entries: tree.Entries, byName: make(map[string]int, len(tree.Entries))}
-	for i, e := range tree.Entries {
+	return s.cacheTree(hash, tree.Entries), nil
+}
+
+// cacheTree remembers a tree's entries under its id.
+func (s *Store) cacheTree(hash plumbing.Hash, entries []object.TreeEntry) *treeListing {
+	listing := &treeListing{entries: entries, byName: make(map[string]int, len(entries))}
+	for i, e := range entries {
 		listing.byName[e.Name] = i
 	}
 	s.trees.Add(hash, listing)
-	return listing, nil
+	return listing
 }
 
 // commitTree returns a commit's tree and commit time, cached by commit id.

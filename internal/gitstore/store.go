@@ -51,8 +51,9 @@ type Store struct {
 	objects *cache.ObjectLRU // shared by every handle; it has its own lock
 	trees   *lru.Cache[plumbing.Hash, *treeListing]
 	// Objects never change, so these caches never need invalidating.
-	peeled      *lru.Cache[string, string]     // object id -> commit it peels to
-	commitTrees *lru.Cache[string, commitTree] // commit id -> its tree and time
+	peeled      *lru.Cache[string, string]        // object id -> commit it peels to
+	commitTrees *lru.Cache[string, commitTree]    // commit id -> its tree and time
+	rawTrees    *lru.Cache[plumbing.Hash, []byte] // tree id -> encoded entries
 
 	refMu   sync.Mutex // one writer of refs at a time in this process
 	indexMu sync.Mutex // one history catch-up at a time
@@ -98,6 +99,7 @@ func Open(path string, opts Options) (s *Store, created bool, err error) {
 		trees:       lru.New[plumbing.Hash, *treeListing](8192),
 		peeled:      lru.New[string, string](1024),
 		commitTrees: lru.New[string, commitTree](16384),
+		rawTrees:    lru.New[plumbing.Hash, []byte](64),
 	}
 	for range opts.Handles {
 		s.handles <- s.newHandle()

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -341,11 +341,14 @@ func (s *Store) applyChanges(h *filesystem.Storage, base plumbing.Hash, dir stri
 	for _, e := range entries {
 		tree.Entries = append(tree.Entries, e)
 	}
-	sort.Sort(object.TreeEntrySorter(tree.Entries))
+	sortEntries(tree.Entries)
 	obj := h.NewEncodedObject()
 	if err := tree.Encode(obj); err != nil {
 		return plumbing.ZeroHash, err
 	}
+	// The next commit on this branch will start from this tree: remember it
+	// rather than read it back from disk.
+	s.cacheTree(obj.Hash(), tree.Entries)
 	if h.HasEncodedObject(obj.Hash()) == nil {
 		return obj.Hash(), nil
 	}
@@ -400,4 +403,12 @@ func normaliseMessage(msg string) string {
 	msg = strings.ReplaceAll(msg, "\r\n", "\n")
 	msg = strings.ReplaceAll(msg, "\x00", "")
 	return strings.TrimRight(strings.TrimSpace(msg), "\n") + "\n"
+}
+
+// sortEntries puts tree entries in git's order without allocating for each
+// comparison (go-git's sorter builds a string per compare).
+func sortEntries(entries []object.TreeEntry) {
+	slices.SortFunc(entries, func(a, b object.TreeEntry) int {
+		return compareEntryNames(a.Name, a.Mode == filemode.Dir, b.Name, b.Mode == filemode.Dir)
+	})
 }

@@ -107,7 +107,7 @@ func (s *Server) listProposals(c echo.Context) error {
 type proposalPage struct {
 	*review.ProposalView
 	Listing   *catalog.Listing
-	Author    bool
+	IsAuthor  bool
 	CanReview bool
 	CanMerge  bool
 	// LineComments groups comments on lines by file and line.
@@ -135,7 +135,7 @@ func (s *Server) renderProposal(c echo.Context, status int, f form) error {
 	}
 	u := currentUser(c)
 	page := proposalPage{ProposalView: v, Listing: listing, Form: f, LineComments: map[string][]praxis.Comment{},
-		Author: u != nil && u.ID == v.AuthorID, CanReview: account.Can(u, account.ReviewProposal), CanMerge: account.Can(u, account.MergeProposal)}
+		IsAuthor: u != nil && u.ID == v.AuthorID, CanReview: account.Can(u, account.ReviewProposal), CanMerge: account.Can(u, account.MergeProposal)}
 	for _, cm := range v.Comments {
 		if cm.Path != "" {
 			key := fmt.Sprintf("%s:%d", cm.Path, cm.Line)
@@ -309,23 +309,66 @@ func (s *Server) resolveProposal(c echo.Context) error {
 }
 
 // wordDiffHTML is a word diff as HTML: insertions in <ins>, deletions in <del>,
-// paragraphs kept.
+// one <p> per paragraph. Only changed paragraphs and one on either side are
+// shown; runs of unchanged ones collapse to a note.
 func wordDiffHTML(segments []diff.Segment) string {
-	var b strings.Builder
-	b.WriteString("<p>")
+	type paragraph struct {
+		html    strings.Builder
+		changed bool
+	}
+	paras := []*paragraph{{}}
 	for _, seg := range segments {
-		text := htmlEscape(seg.Text)
-		text = strings.ReplaceAll(text, "\n\n", "</p><p>")
-		switch seg.Op {
-		case diff.Insert:
-			b.WriteString("<ins>" + strings.ReplaceAll(text, "</p><p>", "</ins></p><p><ins>") + "</ins>")
-		case diff.Delete:
-			b.WriteString("<del>" + strings.ReplaceAll(text, "</p><p>", "</del></p><p><del>") + "</del>")
-		default:
-			b.WriteString(text)
+		parts := strings.Split(seg.Text, "\n\n")
+		for i, part := range parts {
+			if i > 0 {
+				paras = append(paras, &paragraph{})
+			}
+			if part == "" {
+				continue
+			}
+			cur := paras[len(paras)-1]
+			text := strings.ReplaceAll(htmlEscape(part), "\n", "<br>")
+			switch seg.Op {
+			case diff.Insert:
+				cur.html.WriteString("<ins>" + text + "</ins>")
+				cur.changed = true
+			case diff.Delete:
+				cur.html.WriteString("<del>" + text + "</del>")
+				cur.changed = true
+			default:
+				cur.html.WriteString(text)
+			}
 		}
 	}
-	b.WriteString("</p>")
+	show := make([]bool, len(paras))
+	for i, p := range paras {
+		if p.changed {
+			for j := max(0, i-1); j <= min(len(paras)-1, i+1); j++ {
+				show[j] = true
+			}
+		}
+	}
+	var b strings.Builder
+	skipped := 0
+	flush := func() {
+		if skipped > 0 {
+			fmt.Fprintf(&b, "<p class=\"diff-skip\">… %d unchanged %s …</p>", skipped, plural(skipped, "paragraph", "paragraphs"))
+			skipped = 0
+		}
+	}
+	for i, p := range paras {
+		if !show[i] {
+			if p.html.Len() > 0 {
+				skipped++
+			}
+			continue
+		}
+		flush()
+		if p.html.Len() > 0 {
+			b.WriteString("<p>" + p.html.String() + "</p>")
+		}
+	}
+	flush()
 	return b.String()
 }
 

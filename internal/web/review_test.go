@@ -259,7 +259,7 @@ func TestForkAndProposalPages(t *testing.T) {
 	}
 	propURL := res.header.Get("Location")
 	prop := b.do(http.MethodGet, propURL, nil)
-	mustContain(t, prop, "Adaptation for our branch", "We ran it twice.", "<ins>", "Adapted for our branch.", "Waiting for a maintainer", "Merges cleanly")
+	mustContain(t, prop, "Proposed by <a href=\"/people/", "Facilitator Person</a>", "Adaptation for our branch", "We ran it twice.", "<ins>", "Adapted for our branch.", "Waiting for a maintainer", "Merges cleanly")
 
 	maint := a.browser()
 	maint.logIn("maintainer@example.org")

@@ -1,0 +1,150 @@
+package review_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/demo"
+	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/review"
+)
+
+// bigRepo is a repository of 1,000 modules and 10,000 commits, built once per
+// test binary and shared by the benchmarks (they only add branches and merges).
+var bigRepo struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func bigRepoDir(b *testing.B) string {
+	bigRepo.once.Do(func() {
+		dir, err := makeTempDir()
+		if err != nil {
+			bigRepo.err = err
+			return
+		}
+		bigRepo.dir = dir
+		store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{})
+		if err != nil {
+			bigRepo.err = err
+			return
+		}
+		defer store.Close()
+		_, bigRepo.err = demo.BuildHistory(context.Background(), store, demo.HistoryOptions{Modules: 1000, Commits: 10_000, Seed: 7})
+	})
+	if bigRepo.err != nil {
+		b.Fatal(bigRepo.err)
+	}
+	return bigRepo.dir
+}
+
+type benchEnv struct {
+	svc        *review.Service
+	store      *gitstore.Store
+	author     *praxis.User
+	maintainer *praxis.User
+}
+
+func openBench(b *testing.B) *benchEnv {
+	b.Helper()
+	ctx := context.Background()
+	dir := bigRepoDir(b)
+	database, err := db.Open(ctx, filepath.Join(b.TempDir(), "praxis.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { database.Close() })
+	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	if _, err := store.CatchUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+	accounts := account.New(account.Config{DB: database})
+	author, _, _ := accounts.AddUser(ctx, account.NewUser{Email: "a@example.org", Name: "A", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: "a long enough passphrase"})
+	maint, _, _ := accounts.AddUser(ctx, account.NewUser{Email: "m@example.org", Name: "M", Roles: []praxis.Role{praxis.RoleMaintainer}, Password: "a long enough passphrase"})
+	return &benchEnv{svc: review.New(review.Config{DB: database, Store: store, Catalog: catalog.New(store, database)}), store: store, author: author, maintainer: maint}
+}
+
+// BenchmarkMergeProposal merges an approved proposal touching one module into
+// main, in a repository of 1,000 modules and 10,000 commits: checks, lint, the
+// three-way merge, the merge commit, the ref update and the index catch-up.
+func BenchmarkMergeProposal(b *testing.B) {
+	env := openBench(b)
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		slug := demo.ModuleSlug(i % 1000)
+		snap, _ := env.store.Snapshot(ctx, "main")
+		plan, _ := snap.ReadFile("modules/" + slug + "/module.md")
+		p, err := env.svc.CreateProposal(ctx, env.author, review.NewProposal{Title: "Bench", Module: slug,
+			Edits: []review.Edit{{Path: "module.md", Content: []byte(string(plan) + fmt.Sprintf("\nBenchmark change %d.\n", i))}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := env.svc.Review(ctx, env.maintainer, p.ID, praxis.VerdictApprove, ""); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := env.svc.Merge(ctx, env.maintainer, p.ID, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDiff10KB computes the source and word diffs of a 10 KB plan changed
+// in a few places, uncached.
+func BenchmarkDiff10KB(b *testing.B) {
+	f := newBenchFixture(b)
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		svc := review.New(review.Config{DB: f.db, Store: f.store, Catalog: catalog.New(f.store, f.db)})
+		b.StartTimer()
+		files, err := svc.Diff(ctx, f.from, f.to, "")
+		if err != nil || len(files) != 1 || len(files[0].Words) == 0 {
+			b.Fatalf("Diff = %v, %v", files, err)
+		}
+	}
+}
+
+type diffFixture struct {
+	db       *db.DB
+	store    *gitstore.Store
+	from, to string
+}
+
+func newBenchFixture(b *testing.B) *diffFixture {
+	ctx := context.Background()
+	dir := b.TempDir()
+	database, _ := db.Open(ctx, filepath.Join(dir, "praxis.db"))
+	b.Cleanup(func() { database.Close() })
+	store, _, _ := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{})
+	b.Cleanup(func() { store.Close() })
+	files := demo.Modules(1, 3, demo.ModuleOptions{BodyBytes: 10_000})
+	from, err := store.CreateCommit(ctx, gitstore.CommitRequest{Changes: files, Message: "a", Author: praxis.Signature{Name: "x"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan := string(files[0].Content)
+	changed := strings.Replace(plan, "Ask the group", "Invite the whole group", 3)
+	changed = strings.Replace(changed, "## About this workshop", "## About this workshop\n\nA new opening paragraph for the revised plan.", 1)
+	to, err := store.CreateCommit(ctx, gitstore.CommitRequest{Parents: []string{from}, Changes: []praxis.FileChange{{Path: files[0].Path, Content: []byte(changed)}}, Message: "b", Author: praxis.Signature{Name: "x"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &diffFixture{db: database, store: store, from: from, to: to}
+}
