@@ -16,6 +16,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
@@ -37,6 +38,8 @@ type app struct {
 	catalog  *catalog.Catalog
 	accounts *account.Service
 	review   *review.Service
+	history  *history.Index
+	versions *history.Versions
 }
 
 // options are the settings that shape the app beyond its data directory.
@@ -56,12 +59,14 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	if err != nil {
 		return nil, err
 	}
-	store, created, err := gitstore.Open(filepath.Join(dataDir, repositoryDir), gitstore.Options{Indexer: database, Logger: log})
+	index := history.New(database)
+	store, created, err := gitstore.Open(filepath.Join(dataDir, repositoryDir), gitstore.Options{Indexer: index, Logger: log})
 	if err != nil {
 		database.Close()
 		return nil, err
 	}
-	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, database)}
+	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, database), history: index}
+	a.versions = history.NewVersions(index, store, database)
 	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log})
 	a.accounts = account.New(account.Config{
 		DB: database, Mail: opts.mail, Logger: log, BaseURL: opts.baseURL,

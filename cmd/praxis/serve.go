@@ -73,6 +73,7 @@ flight are allowed to finish.`)
 	defer a.close()
 
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
+		History: a.history, Versions: a.versions,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy})
 	if err != nil {
 		return err
@@ -92,6 +93,9 @@ flight are allowed to finish.`)
 		start := time.Now()
 		if listing, err := a.catalog.Listing(ctx, ""); err == nil {
 			log.Info("curriculum loaded", "modules", len(listing.Modules), "broken", len(listing.Broken), "took", time.Since(start).Round(time.Millisecond))
+		}
+		if err := a.history.Preload(ctx); err != nil {
+			log.Error("could not load the history index", "err", err)
 		}
 	}()
 	served := make(chan error, 1)

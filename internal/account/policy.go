@@ -28,6 +28,7 @@ const (
 	ReviewProposal  Action = "proposals.review"   // approve or request changes
 	MergeProposal   Action = "proposals.merge"    // merge approved proposals into the curriculum
 	ModerateReview  Action = "proposals.moderate" // close or reopen anyone's proposal
+	CutRelease      Action = "releases.create"    // tag a release of the whole curriculum
 )
 
 // Rule is one row of the permission policy.
@@ -64,6 +65,7 @@ var policy = []Rule{
 	{ReviewProposal, "Review proposals: approve or request changes", maintainers},
 	{MergeProposal, "Merge approved, lint-clean proposals into the curriculum", maintainers},
 	{ModerateReview, "Close or reopen anyone's proposal", maintainers},
+	{CutRelease, "Cut a release of the whole curriculum (an annotated tag vYYYY.MM[.n] on main)", maintainers},
 }
 
 // Policy returns the permission table, for documentation and tests.

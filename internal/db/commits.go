@@ -130,6 +130,20 @@ func (db *DB) RecentCommits(ctx context.Context, limit int, onlyModules bool) ([
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("db: recent commits: %w", err)
 	}
+	return db.summaries(ctx, rows)
+}
+
+// RecentCommitsPage returns a page of indexed commits, newest first, with the
+// modules each touched.
+func (db *DB) RecentCommitsPage(ctx context.Context, limit, offset int) ([]CommitSummary, error) {
+	var rows []commitRow
+	if err := db.gorm.WithContext(ctx).Order("committed_at DESC, seq DESC").Limit(limit).Offset(offset).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("db: commits page: %w", err)
+	}
+	return db.summaries(ctx, rows)
+}
+
+func (db *DB) summaries(ctx context.Context, rows []commitRow) ([]CommitSummary, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
@@ -139,7 +153,7 @@ func (db *DB) RecentCommits(ctx context.Context, limit int, onlyModules bool) ([
 	}
 	var touched []commitModuleRow
 	if err := db.gorm.WithContext(ctx).Where("commit_seq IN ?", seqs).Order("slug").Find(&touched).Error; err != nil {
-		return nil, fmt.Errorf("db: recent commits: %w", err)
+		return nil, fmt.Errorf("db: commit modules: %w", err)
 	}
 	bySeq := map[int64][]string{}
 	for _, t := range touched {
@@ -171,4 +185,35 @@ func (r commitRow) commit() praxis.Commit {
 		Author:    praxis.Signature{Name: r.AuthorName, Email: r.AuthorEmail, When: r.AuthoredAt.UTC()},
 		Committer: praxis.Signature{Name: r.CommitterName, When: r.CommittedAt.UTC()},
 	}
+}
+
+// IndexedCommit is a commit of the history index with its place in it.
+type IndexedCommit struct {
+	Seq int64
+	praxis.CommitRecord
+}
+
+// LoadHistory returns every indexed commit after seq (0 for all), parents
+// first, with the modules each touched.
+func (db *DB) LoadHistory(ctx context.Context, afterSeq int64) ([]IndexedCommit, error) {
+	var rows []commitRow
+	if err := db.gorm.WithContext(ctx).Where("seq > ?", afterSeq).Order("seq").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("db: load history: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var touched []commitModuleRow
+	if err := db.gorm.WithContext(ctx).Where("commit_seq > ?", afterSeq).Find(&touched).Error; err != nil {
+		return nil, fmt.Errorf("db: load history: %w", err)
+	}
+	bySeq := map[int64][]praxis.ModuleChange{}
+	for _, t := range touched {
+		bySeq[t.CommitSeq] = append(bySeq[t.CommitSeq], praxis.ModuleChange{Slug: t.Slug, Parents: t.Parents})
+	}
+	out := make([]IndexedCommit, len(rows))
+	for i, r := range rows {
+		out[i] = IndexedCommit{Seq: r.Seq, CommitRecord: praxis.CommitRecord{Commit: r.commit(), Modules: bySeq[r.Seq]}}
+	}
+	return out, nil
 }

@@ -198,6 +198,13 @@ var migrations = []migration{
 		`CREATE INDEX events_at ON events (id DESC)`,
 		`CREATE INDEX events_actor ON events (actor_id, id DESC)`,
 	}},
+	{4, "commits of merged proposals", []string{
+		`CREATE TABLE proposal_commits (
+			commit_id   TEXT PRIMARY KEY,
+			proposal_id INTEGER NOT NULL REFERENCES proposals (id)
+		) WITHOUT ROWID`,
+		`CREATE INDEX proposal_commits_proposal ON proposal_commits (proposal_id)`,
+	}},
 }
 
 // SchemaVersion is the schema version this build of praxis writes.

@@ -3,10 +3,12 @@ package db
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 type proposalRow struct {
@@ -409,4 +411,62 @@ func (db *DB) SetProposalBranch(ctx context.Context, id int64, branch string) er
 		return fmt.Errorf("db: set proposal branch: %w", res.Error)
 	}
 	return nil
+}
+
+type proposalCommitRow struct {
+	CommitID   string `gorm:"primaryKey"`
+	ProposalID int64
+}
+
+func (proposalCommitRow) TableName() string { return "proposal_commits" }
+
+// RecordProposalCommits remembers which proposal commits came from, so that a
+// module's history can link each change to its proposal.
+func (db *DB) RecordProposalCommits(ctx context.Context, proposalID int64, commits []string) error {
+	if len(commits) == 0 {
+		return nil
+	}
+	rows := make([]proposalCommitRow, len(commits))
+	for i, c := range commits {
+		rows[i] = proposalCommitRow{CommitID: c, ProposalID: proposalID}
+	}
+	err := db.gorm.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500).Error
+	if err != nil {
+		return fmt.Errorf("db: record proposal commits: %w", err)
+	}
+	return nil
+}
+
+// ProposalsOfCommits maps commits to the proposals they came from.
+func (db *DB) ProposalsOfCommits(ctx context.Context, commits []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for start := 0; start < len(commits); start += 500 {
+		var rows []proposalCommitRow
+		batch := commits[start:min(start+500, len(commits))]
+		if err := db.gorm.WithContext(ctx).Where("commit_id IN ?", batch).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("db: proposals of commits: %w", err)
+		}
+		for _, r := range rows {
+			out[r.CommitID] = r.ProposalID
+		}
+	}
+	return out, nil
+}
+
+// MergedProposalsAmong returns the merged proposals whose merge commits are
+// among the given commits, oldest first.
+func (db *DB) MergedProposalsAmong(ctx context.Context, commits []string) ([]*praxis.Proposal, error) {
+	var out []*praxis.Proposal
+	for start := 0; start < len(commits); start += 500 {
+		batch := commits[start:min(start+500, len(commits))]
+		var rows []proposalWithAuthor
+		if err := db.proposalQuery(ctx).Where("proposals.status = ? AND proposals.merge_commit IN ?", praxis.ProposalMerged, batch).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("db: merged proposals: %w", err)
+		}
+		for _, r := range rows {
+			out = append(out, r.proposal())
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }

@@ -89,6 +89,12 @@ func (s *Service) Merge(ctx context.Context, user *praxis.User, id int64, expect
 		if !result.Clean() {
 			return "", &ConflictError{Message: "the proposal conflicts with the curriculum as it is now; its author can update it from main to resolve this", Conflicts: result.Conflicts}
 		}
+		// The proposal's own commits (not those it took from main), to link
+		// each to the proposal in the history.
+		own, err := s.store.Log(ctx, head, main, 10_000)
+		if err != nil {
+			return "", err
+		}
 		commit, err := s.store.WriteCommit(ctx, gitstore.CommitRequest{
 			Branch: praxis.MainBranch, Expected: main, Parents: []string{main, head}, Tree: result.Tree,
 			Author: s.signature(user), Message: message,
@@ -104,6 +110,13 @@ func (s *Service) Merge(ctx context.Context, user *praxis.User, id int64, expect
 			s.log.Error("proposal merged into main but its status was not saved", "proposal", id, "commit", commit, "err", err)
 		}
 		_ = s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Head: &head})
+		ids := []string{commit}
+		for _, c := range own {
+			ids = append(ids, c.ID)
+		}
+		if err := s.db.RecordProposalCommits(ctx, id, ids); err != nil {
+			s.log.Error("could not record the commits of a merged proposal", "proposal", id, "err", err)
+		}
 		return commit, nil
 	}
 }

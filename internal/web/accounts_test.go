@@ -20,6 +20,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/web"
@@ -47,7 +48,8 @@ func newAccountApp(t *testing.T) *accountApp {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
+	index := history.New(database)
+	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +67,8 @@ func newAccountApp(t *testing.T) *accountApp {
 		return ok
 	}})
 	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: svc,
-		Review: review.New(review.Config{DB: database, Store: store, Catalog: cat})})
+		Review:  review.New(review.Config{DB: database, Store: store, Catalog: cat}),
+		History: index, Versions: history.NewVersions(index, store, database)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/web"
@@ -28,7 +29,8 @@ func benchApp(b *testing.B, n int) (http.Handler, string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
+	index := history.New(database)
+	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +44,8 @@ func benchApp(b *testing.B, n int) (http.Handler, string) {
 	}
 	cat := catalog.New(store, database)
 	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: account.New(account.Config{DB: database}),
-		Review: review.New(review.Config{DB: database, Store: store, Catalog: cat})})
+		Review:  review.New(review.Config{DB: database, Store: store, Catalog: cat}),
+		History: index, Versions: history.NewVersions(index, store, database)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -100,6 +100,9 @@ type modulePage struct {
 	// MyFork is the signed-in person's own copy of the module, if any.
 	MyFork *praxis.Fork
 	CSRF   string
+	// FirstRelease is the release the module's current text first appeared
+	// in; LatestRelease the newest release ("" when there is none).
+	FirstRelease, LatestRelease string
 }
 
 type agendaRow struct {
@@ -124,6 +127,9 @@ func (s *Server) showModule(c echo.Context) error {
 		if fork, err := s.review.ForkOf(ctx, u.ID, v.Module.Slug); err == nil {
 			page.MyFork = fork
 		}
+	}
+	if err := s.releaseInfo(c, &page); err != nil {
+		return err
 	}
 	title := v.Module.Title
 	if !v.Parsed {
@@ -175,4 +181,26 @@ func (s *Server) showHandout(c echo.Context) error {
 	}
 	page := handoutPage{Slug: slug, ModuleTitle: title, Rev: rev, File: f}
 	return s.render(c, http.StatusOK, "handout", view{Title: title, Section: "modules", Data: page})
+}
+
+// releaseInfo says which release a module's text at the shown version first
+// appeared in, and which is the latest release.
+func (s *Server) releaseInfo(c echo.Context, page *modulePage) error {
+	ctx := c.Request().Context()
+	releases, err := s.versions.Releases(ctx)
+	if err != nil || len(releases) == 0 {
+		return err
+	}
+	page.LatestRelease = releases[0].Name
+	latest, _, err := s.history.ModuleHistory(ctx, page.Module.Slug, page.Commit.ID, 1, "")
+	if err != nil {
+		if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+			return nil // a version outside main's history (a fork)
+		}
+		return err
+	}
+	if len(latest) == 1 {
+		page.FirstRelease, err = s.versions.FirstRelease(ctx, latest[0].ID)
+	}
+	return err
 }

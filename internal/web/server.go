@@ -13,6 +13,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/review"
 )
 
@@ -23,6 +24,8 @@ type Config struct {
 	DB       *db.DB
 	Accounts *account.Service
 	Review   *review.Service
+	History  *history.Index
+	Versions *history.Versions
 	// SecureCookies marks cookies Secure even when a request arrives over plain
 	// HTTP (praxis behind a TLS-terminating proxy).
 	SecureCookies bool
@@ -39,6 +42,8 @@ type Server struct {
 	db            *db.DB
 	accounts      *account.Service
 	review        *review.Service
+	history       *history.Index
+	versions      *history.Versions
 	pages         *pages
 	assets        *assets
 	secureCookies bool
@@ -76,6 +81,8 @@ func New(cfg Config) (*Server, error) {
 		db:            cfg.DB,
 		accounts:      cfg.Accounts,
 		review:        cfg.Review,
+		history:       cfg.History,
+		versions:      cfg.Versions,
 		pages:         pages,
 		assets:        assets,
 		secureCookies: cfg.SecureCookies,

@@ -14,6 +14,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/diff"
+	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/ui"
 	"golang.org/x/text/language"
@@ -59,7 +60,7 @@ func parsePages(assets *assets) (*pages, error) {
 		"signup", "login", "forgot", "reset", "conduct", "account-profile", "account-password", "account-tokens",
 		"account-sessions", "account-data", "person", "facilitators", "admin-users", "admin-user",
 		"admin-invitations", "admin-audit", "admin-settings", "fork", "editor", "stale", "resolve", "propose",
-		"proposals", "proposal"} {
+		"proposals", "proposal", "history", "compare", "changes", "releases", "release-new"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}
@@ -119,6 +120,7 @@ func templateFuncs(assets *assets) template.FuncMap {
 		"diffLines": diffLines,
 		"lineKey":   func(p string, line int) string { return fmt.Sprintf("%s:%d", p, line) },
 		"field":     field,
+		"markdown":  func(src string) string { return module.Render(src, module.RenderOptions{}).HTML },
 		"list":      func(items ...string) []string { return items },
 		"int":       func(n int64) int { return int(n) },
 		"hasRoleExact": func(u *praxis.User, r praxis.Role) bool {

@@ -18,6 +18,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/web"
@@ -41,7 +42,8 @@ func newTestApp(t testing.TB) *testApp {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
+	index := history.New(database)
+	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,8 @@ func newTestApp(t testing.TB) *testApp {
 	}
 	cat := catalog.New(store, database)
 	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: account.New(account.Config{DB: database}),
-		Review: review.New(review.Config{DB: database, Store: store, Catalog: cat})})
+		Review:  review.New(review.Config{DB: database, Store: store, Catalog: cat}),
+		History: index, Versions: history.NewVersions(index, store, database)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,235 @@
+// Package history answers "which commits changed this module?" from the
+// history index, exactly as `git log -- modules/<slug>` would on main, without
+// walking git objects per request. It keeps the commit graph in memory (loaded
+// once from the database, then extended as the index catches up) and replays
+// git's default history simplification on it.
+package history
+
+import (
+	"container/heap"
+	"context"
+	"sync"
+
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// Index is the history index: it stores records through the database and keeps
+// the commit graph in memory for walks. It implements gitstore.Indexer.
+type Index struct {
+	db *db.DB
+
+	mu      sync.RWMutex
+	loaded  bool
+	lastSeq int64
+	nodes   map[string]*node
+}
+
+var _ gitstore.Indexer = (*Index)(nil)
+
+// node is a commit in the in-memory graph.
+type node struct {
+	commit  praxis.Commit
+	parents []*node
+	date    int64 // committer time, as git orders by it
+	// touched holds, for each module the commit changed, which parents it
+	// differs from (bit i for parent i).
+	touched map[string]uint64
+}
+
+// New returns the index over a database.
+func New(database *db.DB) *Index {
+	return &Index{db: database, nodes: map[string]*node{}}
+}
+
+// IndexedCommits implements gitstore.Indexer.
+func (x *Index) IndexedCommits(ctx context.Context, ids []string) (map[string]bool, error) {
+	return x.db.IndexedCommits(ctx, ids)
+}
+
+// AddCommits implements gitstore.Indexer: it stores the records, then extends
+// the in-memory graph if it is loaded.
+func (x *Index) AddCommits(ctx context.Context, records []praxis.CommitRecord) error {
+	if err := x.db.AddCommits(ctx, records); err != nil {
+		return err
+	}
+	x.mu.RLock()
+	loaded := x.loaded
+	x.mu.RUnlock()
+	if loaded {
+		return x.refresh(ctx)
+	}
+	return nil
+}
+
+// refresh loads into memory the commits indexed since the last load.
+func (x *Index) refresh(ctx context.Context) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	rows, err := x.db.LoadHistory(ctx, x.lastSeq)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		n := &node{commit: r.Commit, date: r.Committer.When.Unix(), touched: make(map[string]uint64, len(r.Modules))}
+		for _, m := range r.Modules {
+			n.touched[m.Slug] = m.Parents
+		}
+		// Parents come first in the index, so they are already here.
+		for _, p := range r.Parents {
+			if pn, ok := x.nodes[p]; ok {
+				n.parents = append(n.parents, pn)
+			} else {
+				n.parents = append(n.parents, nil) // outside the index: treat as absent
+			}
+		}
+		x.nodes[r.ID] = n
+		x.lastSeq = r.Seq
+	}
+	x.loaded = true
+	return nil
+}
+
+// ensure loads the graph on first use.
+func (x *Index) ensure(ctx context.Context) error {
+	x.mu.RLock()
+	loaded := x.loaded
+	x.mu.RUnlock()
+	if loaded {
+		return nil
+	}
+	return x.refresh(ctx)
+}
+
+// Preload loads the graph now (serve does it in the background at start).
+func (x *Index) Preload(ctx context.Context) error { return x.refresh(ctx) }
+
+// Entry is one commit of a module's history.
+type Entry struct {
+	praxis.Commit
+	// Proposal is the proposal the commit came from, when it did.
+	Proposal int64 `json:"proposal,omitempty"`
+}
+
+// ModuleHistory returns the commits that changed a module, newest first as git
+// log orders them, starting from tip (normally main's head): at most limit of
+// them, starting after the commit before ("" for the first page). more reports
+// whether there are further commits.
+func (x *Index) ModuleHistory(ctx context.Context, slug, tip string, limit int, before string) (entries []Entry, more bool, err error) {
+	if err := x.ensure(ctx); err != nil {
+		return nil, false, err
+	}
+	x.mu.RLock()
+	start, ok := x.nodes[tip]
+	x.mu.RUnlock()
+	if !ok {
+		// The tip may be newer than the graph; catch the graph up once.
+		if err := x.refresh(ctx); err != nil {
+			return nil, false, err
+		}
+		x.mu.RLock()
+		start, ok = x.nodes[tip]
+		x.mu.RUnlock()
+		if !ok {
+			return nil, false, praxis.Errorf(praxis.ENOTFOUND, "the version %s is not in the history index", praxis.ShortID(tip))
+		}
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	passed := before == ""
+	walk(start, slug, func(n *node) bool {
+		if !passed {
+			passed = n.commit.ID == before
+			return true
+		}
+		if len(entries) == limit {
+			more = true
+			return false
+		}
+		entries = append(entries, Entry{Commit: n.commit})
+		return true
+	})
+	if !passed {
+		return nil, false, praxis.Errorf(praxis.EINVALID, "%s is not in this module's history", praxis.ShortID(before))
+	}
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	proposals, err := x.db.ProposalsOfCommits(ctx, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	for i := range entries {
+		entries[i].Proposal = proposals[entries[i].ID]
+	}
+	return entries, more, nil
+}
+
+// walk replays `git log -- modules/<slug>` from start: commits come off a queue
+// ordered by committer date (newest first; equal dates in the order they were
+// queued), each is simplified against its parents, and it is shown when it is
+// not TREESAME. A merge TREESAME to one of its parents follows that parent
+// alone (git's default history simplification). visit returns false to stop.
+func walk(start *node, slug string, visit func(*node) bool) {
+	seen := map[*node]bool{start: true}
+	q := &queue{}
+	heap.Push(q, queued{n: start, order: 0})
+	order := 1
+	for q.Len() > 0 {
+		n := heap.Pop(q).(queued).n
+		mask := n.touched[slug]
+		parents := n.parents
+		show := true
+		if len(parents) == 0 {
+			show = mask&1 != 0 // a root shows when it has the module
+		} else {
+			for i, p := range parents {
+				if i < 64 && mask&(1<<i) == 0 {
+					// TREESAME to parent i: follow it alone, show nothing.
+					parents = []*node{p}
+					show = false
+					break
+				}
+			}
+		}
+		for _, p := range parents {
+			if p == nil || seen[p] {
+				continue
+			}
+			seen[p] = true
+			heap.Push(q, queued{n: p, order: order})
+			order++
+		}
+		if show && !visit(n) {
+			return
+		}
+	}
+}
+
+type queued struct {
+	n     *node
+	order int
+}
+
+// queue pops the newest committer date first, and among equal dates the one
+// queued first, as git's commit_list_insert_by_date does.
+type queue []queued
+
+func (q queue) Len() int { return len(q) }
+func (q queue) Less(i, j int) bool {
+	if q[i].n.date != q[j].n.date {
+		return q[i].n.date > q[j].n.date
+	}
+	return q[i].order < q[j].order
+}
+func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *queue) Push(x any)   { *q = append(*q, x.(queued)) }
+func (q *queue) Pop() any {
+	old := *q
+	n := len(old)
+	it := old[n-1]
+	*q = old[:n-1]
+	return it
+}

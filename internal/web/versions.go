@@ -1,0 +1,288 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/history"
+	"github.com/praxis-coop/praxis/internal/module"
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/review"
+)
+
+// historyPageSize is how many commits a history page lists.
+const historyPageSize = 25
+
+type historyEntry struct {
+	history.Entry
+	Release string
+	Parent  string
+}
+
+type historyPage struct {
+	Slug    string
+	Title   string
+	Exists  bool
+	Entries []historyEntry
+	Main    string
+	NextURL string
+}
+
+// moduleHistory reads a page of a module's history with each commit's release.
+func (s *Server) moduleHistory(c echo.Context, slug string, limit int, before string) ([]historyEntry, bool, string, error) {
+	ctx := c.Request().Context()
+	if !module.ValidSlug(slug) {
+		return nil, false, "", praxis.Errorf(praxis.ENOTFOUND, "there is no module %q", slug)
+	}
+	main, err := s.catalog.Main(ctx)
+	if err != nil {
+		return nil, false, "", err
+	}
+	if before != "" {
+		if before, err = s.catalog.Resolve(ctx, before); err != nil {
+			return nil, false, "", err
+		}
+	}
+	entries, more, err := s.history.ModuleHistory(ctx, slug, main, limit, before)
+	if err != nil {
+		return nil, false, "", err
+	}
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	releases, err := s.versions.ReleaseMap(ctx, ids)
+	if err != nil {
+		return nil, false, "", err
+	}
+	out := make([]historyEntry, len(entries))
+	for i, e := range entries {
+		out[i] = historyEntry{Entry: e, Release: releases[e.ID]}
+		if len(e.Parents) > 0 {
+			out[i].Parent = e.Parents[0]
+		}
+	}
+	return out, more, main, nil
+}
+
+func (s *Server) showHistory(c echo.Context) error {
+	slug := c.Param("slug")
+	entries, more, main, err := s.moduleHistory(c, slug, historyPageSize, c.QueryParam("before"))
+	if err != nil {
+		return err
+	}
+	page := historyPage{Slug: slug, Title: slug, Entries: entries, Main: main}
+	if v, err := s.catalog.Module(c.Request().Context(), slug, ""); err == nil {
+		page.Exists = true
+		if v.Parsed {
+			page.Title = v.Module.Title
+		}
+	} else if len(entries) == 0 && c.QueryParam("before") == "" {
+		return err
+	}
+	if more {
+		page.NextURL = "/modules/" + slug + "/history?before=" + entries[len(entries)-1].ID
+	}
+	return s.render(c, http.StatusOK, "history", view{Title: "History of " + page.Title, Section: "modules", Data: page})
+}
+
+func (s *Server) apiHistory(c echo.Context) error {
+	limit := atoiOr(c.QueryParam("limit"), 50)
+	if limit < 1 || limit > 500 {
+		return praxis.Errorf(praxis.EINVALID, "limit is between 1 and 500")
+	}
+	entries, more, _, err := s.moduleHistory(c, c.Param("slug"), limit, c.QueryParam("before"))
+	if err != nil {
+		return err
+	}
+	commits := make([]map[string]any, len(entries))
+	for i, e := range entries {
+		commits[i] = map[string]any{"commit": e.ID, "author": e.Author.Name, "date": e.Committer.When, "authored": e.Author.When,
+			"message": e.Message, "proposal": nilIfZero(e.Proposal), "release": e.Release, "parents": e.Parents}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"commits": commits, "more": more})
+}
+
+func nilIfZero(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+type comparePage struct {
+	*review.Comparison
+	From, To     string
+	FromCommit   string
+	ToCommit     string
+	TotalMinutes [2]int
+}
+
+// parseRange reads "from...to" (or "from..to").
+func parseRange(r string) (string, string, bool) {
+	if from, to, ok := strings.Cut(r, "..."); ok && from != "" && to != "" {
+		return from, to, true
+	}
+	if from, to, ok := strings.Cut(r, ".."); ok && from != "" && to != "" && !strings.HasPrefix(to, ".") {
+		return from, to, true
+	}
+	return "", "", false
+}
+
+func (s *Server) compare(c echo.Context, slug, from, to string) (*comparePage, error) {
+	cmp, err := s.review.CompareModule(c.Request().Context(), slug, from, to)
+	if err != nil {
+		return nil, err
+	}
+	page := &comparePage{Comparison: cmp, From: from, To: to}
+	if cmp.From != nil {
+		page.FromCommit, page.TotalMinutes[0] = cmp.From.Commit.ID, cmp.From.Module.Duration
+	}
+	if cmp.To != nil {
+		page.ToCommit, page.TotalMinutes[1] = cmp.To.Commit.ID, cmp.To.Module.Duration
+	}
+	return page, nil
+}
+
+func (s *Server) showCompare(c echo.Context) error {
+	from, to, ok := parseRange(c.Param("*"))
+	if !ok {
+		return praxis.Errorf(praxis.ENOTFOUND, "compare two versions as /modules/%s/compare/FROM...TO", c.Param("slug"))
+	}
+	page, err := s.compare(c, c.Param("slug"), from, to)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "compare", view{Title: "Changes to " + c.Param("slug"), Section: "modules", Data: page})
+}
+
+func (s *Server) apiCompare(c echo.Context) error {
+	from, to := c.QueryParam("from"), c.QueryParam("to")
+	if from == "" || to == "" {
+		return praxis.Errorf(praxis.EINVALID, "give from and to: two versions (commits, releases or branches)")
+	}
+	page, err := s.compare(c, c.Param("slug"), from, to)
+	if err != nil {
+		return err
+	}
+	var unified strings.Builder
+	files := make([]map[string]any, len(page.Files))
+	for i, f := range page.Files {
+		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified}
+		unified.WriteString(f.Unified)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"from": page.FromCommit, "to": page.ToCommit, "unified": unified.String(),
+		"agenda": page.Agenda, "files": files})
+}
+
+type changesPage struct {
+	Changes          []db.CommitSummary
+	Page             int
+	PrevURL, NextURL string
+}
+
+func (s *Server) showChanges(c echo.Context) error {
+	const size = 40
+	page := max(1, atoiOr(c.QueryParam("page"), 1))
+	changes, err := s.db.RecentCommitsPage(c.Request().Context(), size+1, (page-1)*size)
+	if err != nil {
+		return err
+	}
+	data := changesPage{Page: page}
+	if len(changes) > size {
+		changes = changes[:size]
+		data.NextURL = "/changes?page=" + strconv.Itoa(page+1)
+	}
+	if page > 1 {
+		data.PrevURL = "/changes?page=" + strconv.Itoa(page-1)
+	}
+	data.Changes = changes
+	return s.render(c, http.StatusOK, "changes", view{Title: "Changes to the curriculum", Section: "modules", Data: data})
+}
+
+type releasesPage struct {
+	Releases []history.Release
+	CanCut   bool
+}
+
+func (s *Server) showReleases(c echo.Context) error {
+	releases, err := s.versions.Releases(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "releases", view{Title: "Releases", Section: "releases",
+		Data: releasesPage{Releases: releases, CanCut: account.Can(currentUser(c), account.CutRelease)}})
+}
+
+type newReleasePage struct {
+	Draft *history.Draft
+	Name  string
+	Notes string
+	Error string
+}
+
+func (s *Server) newReleaseForm(c echo.Context) error {
+	draft, err := s.versions.DraftRelease(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "release-new", view{Title: "Cut a release", Section: "releases",
+		Data: newReleasePage{Draft: draft, Name: draft.Name, Notes: draft.Notes}})
+}
+
+func (s *Server) createRelease(c echo.Context) error {
+	name, notes := c.FormValue("name"), c.FormValue("notes")
+	_, err := s.versions.CreateRelease(c.Request().Context(), currentUser(c), name, notes)
+	if err == nil {
+		s.setFlash(c, "Release "+name+" is cut. Organisations can now point to it.")
+		return c.Redirect(http.StatusSeeOther, "/releases")
+	}
+	status, _ := classify(err)
+	if status >= 500 || status == http.StatusForbidden {
+		return err
+	}
+	draft, derr := s.versions.DraftRelease(c.Request().Context())
+	if derr != nil {
+		return derr
+	}
+	return s.render(c, status, "release-new", view{Title: "Cut a release", Section: "releases",
+		Data: newReleasePage{Draft: draft, Name: name, Notes: notes, Error: praxis.ErrorMessage(err)}})
+}
+
+func (s *Server) apiReleases(c echo.Context) error {
+	releases, err := s.versions.Releases(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if releases == nil {
+		releases = []history.Release{}
+	}
+	for i := range releases {
+		if releases[i].Modules == nil {
+			releases[i].Modules = []history.ModuleChanges{}
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"releases": releases})
+}
+
+func (s *Server) apiCreateRelease(c echo.Context) error {
+	var body struct {
+		Name  string `json:"name"`
+		Notes string `json:"notes"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	r, err := s.versions.CreateRelease(c.Request().Context(), currentUser(c), body.Name, body.Notes)
+	if err != nil {
+		return err
+	}
+	if r.Modules == nil {
+		r.Modules = []history.ModuleChanges{}
+	}
+	return c.JSON(http.StatusCreated, r)
+}
