@@ -44,6 +44,12 @@ func noEnv(string) string { return "" }
 // and a function that stops it and returns run's error.
 func startServe(t *testing.T, dataDir string) (string, func() error) {
 	t.Helper()
+	return startServeB(t, dataDir)
+}
+
+// startServeB is startServe for tests and benchmarks.
+func startServeB(t testing.TB, dataDir string) (string, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdoutReader, stdoutWriter := io.Pipe()
 	stderr := &syncBuffer{}

@@ -58,31 +58,45 @@ func (db *DB) AddCommits(ctx context.Context, records []praxis.CommitRecord) err
 		if err := tx.Raw("SELECT COALESCE(MAX(seq), 0) + 1 FROM commits").Scan(&next).Error; err != nil {
 			return err
 		}
-		var rows []commitModuleRow
-		for _, r := range records {
-			var exists int64
-			if err := tx.Model(&commitRow{}).Where("id = ?", r.ID).Count(&exists).Error; err != nil {
+		ids := make([]string, len(records))
+		for i, r := range records {
+			ids[i] = r.ID
+		}
+		existing := map[string]bool{}
+		for start := 0; start < len(ids); start += 500 {
+			var found []string
+			if err := tx.Model(&commitRow{}).Where("id IN ?", ids[start:min(start+500, len(ids))]).Pluck("id", &found).Error; err != nil {
 				return err
 			}
-			if exists > 0 {
+			for _, id := range found {
+				existing[id] = true
+			}
+		}
+		var commits []commitRow
+		var modules []commitModuleRow
+		for _, r := range records {
+			if existing[r.ID] {
 				continue
 			}
-			row := commitRow{
+			existing[r.ID] = true
+			commits = append(commits, commitRow{
 				Seq: next, ID: r.ID, Parents: strings.Join(r.Parents, " "),
 				AuthorName: r.Author.Name, AuthorEmail: r.Author.Email, AuthoredAt: r.Author.When.UTC(),
 				CommitterName: r.Committer.Name, CommittedAt: r.Committer.When.UTC(),
 				Message: r.Message,
-			}
-			if err := tx.Create(&row).Error; err != nil {
-				return err
-			}
+			})
 			for _, m := range r.Modules {
-				rows = append(rows, commitModuleRow{CommitSeq: next, Slug: m.Slug, Parents: m.Parents})
+				modules = append(modules, commitModuleRow{CommitSeq: next, Slug: m.Slug, Parents: m.Parents})
 			}
 			next++
 		}
-		if len(rows) > 0 {
-			return tx.CreateInBatches(rows, 500).Error
+		if len(commits) > 0 {
+			if err := tx.CreateInBatches(commits, 200).Error; err != nil {
+				return err
+			}
+		}
+		if len(modules) > 0 {
+			return tx.CreateInBatches(modules, 300).Error
 		}
 		return nil
 	})

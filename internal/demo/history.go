@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -79,4 +81,43 @@ func BuildHistory(ctx context.Context, store *gitstore.Store, opts HistoryOption
 		return "", err
 	}
 	return head, nil
+}
+
+// historyFormat changes when BuildHistory's output changes, so that cached
+// repositories from an older praxis are not reused.
+const historyFormat = 1
+
+// CachedHistory returns the folder of a bare repository built by BuildHistory
+// with opts, building it on first use under dir (os.TempDir() when empty) and
+// reusing it afterwards: benchmarks in several packages share one 10,000-commit
+// repository instead of each spending half a minute on it. Callers must not
+// write to main.
+func CachedHistory(ctx context.Context, dir string, opts HistoryOptions) (string, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	path := filepath.Join(dir, fmt.Sprintf("praxis-history-v%d-%dm-%dc-%d.git", historyFormat, opts.Modules, opts.Commits, opts.Seed))
+	if _, err := os.Stat(filepath.Join(path, "refs", "heads", "main")); err == nil {
+		return path, nil
+	}
+	tmp := path + fmt.Sprintf(".building-%d", os.Getpid())
+	os.RemoveAll(tmp)
+	store, _, err := gitstore.Open(tmp, gitstore.Options{})
+	if err != nil {
+		return "", err
+	}
+	_, err = BuildHistory(ctx, store, opts)
+	store.Close()
+	if err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.RemoveAll(tmp)
+		if _, statErr := os.Stat(filepath.Join(path, "refs", "heads", "main")); statErr == nil {
+			return path, nil // built meanwhile by another process
+		}
+		return "", err
+	}
+	return path, nil
 }

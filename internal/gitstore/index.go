@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -78,13 +79,9 @@ func (s *Store) CatchUp(ctx context.Context) (int, error) {
 	added := 0
 	for start := 0; start < len(ordered); start += indexBatch {
 		batch := ordered[start:min(start+indexBatch, len(ordered))]
-		records := make([]praxis.CommitRecord, len(batch))
-		for i, c := range batch {
-			rec, err := s.record(ctx, c)
-			if err != nil {
-				return added, err
-			}
-			records[i] = rec
+		records, err := s.records(ctx, batch)
+		if err != nil {
+			return added, err
 		}
 		if err := s.indexer.AddCommits(ctx, records); err != nil {
 			return added, fmt.Errorf("gitstore: catch up: %w", err)
@@ -92,6 +89,52 @@ func (s *Store) CatchUp(ctx context.Context) (int, error) {
 		added += len(records)
 	}
 	return added, nil
+}
+
+// records works out the records of a batch of commits, spreading the work over
+// the storage handles: each commit's record depends only on its own trees and
+// its parents'.
+func (s *Store) records(ctx context.Context, commits []*object.Commit) ([]praxis.CommitRecord, error) {
+	records := make([]praxis.CommitRecord, len(commits))
+	workers := min(cap(s.handles), len(commits))
+	jobs := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				rec, err := s.record(ctx, commits[i])
+				if err != nil {
+					errs <- err
+					return
+				}
+				records[i] = rec
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := range commits {
+		select {
+		case jobs <- i:
+		case err = <-errs:
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gitstore: catch up: %w", err)
+	}
+	return records, nil
 }
 
 // catchUpQuietly catches the index up after a write. The write has already

@@ -3,9 +3,9 @@ package review_test
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/praxis-coop/praxis/internal/account"
@@ -17,34 +17,19 @@ import (
 	"github.com/praxis-coop/praxis/internal/review"
 )
 
-// bigRepo is a repository of 1,000 modules and 10,000 commits, built once per
-// test binary and shared by the benchmarks (they only add branches and merges).
-var bigRepo struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-func bigRepoDir(b *testing.B) string {
-	bigRepo.once.Do(func() {
-		dir, err := makeTempDir()
-		if err != nil {
-			bigRepo.err = err
-			return
-		}
-		bigRepo.dir = dir
-		store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{})
-		if err != nil {
-			bigRepo.err = err
-			return
-		}
-		defer store.Close()
-		_, bigRepo.err = demo.BuildHistory(context.Background(), store, demo.HistoryOptions{Modules: 1000, Commits: 10_000, Seed: 7})
-	})
-	if bigRepo.err != nil {
-		b.Fatal(bigRepo.err)
+// bigRepoCopy copies the shared generated repository of 1,000 modules and
+// 10,000 commits, so that a benchmark may merge into it.
+func bigRepoCopy(b *testing.B) string {
+	b.Helper()
+	src, err := demo.CachedHistory(context.Background(), "", demo.HistoryOptions{Modules: 1000, Commits: 10_000, Seed: 7})
+	if err != nil {
+		b.Fatal(err)
 	}
-	return bigRepo.dir
+	dst := filepath.Join(b.TempDir(), "curriculum.git")
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		b.Fatalf("copy the repository: %v %s", err, out)
+	}
+	return dst
 }
 
 type benchEnv struct {
@@ -57,13 +42,13 @@ type benchEnv struct {
 func openBench(b *testing.B) *benchEnv {
 	b.Helper()
 	ctx := context.Background()
-	dir := bigRepoDir(b)
+	repo := bigRepoCopy(b)
 	database, err := db.Open(ctx, filepath.Join(b.TempDir(), "praxis.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
+	store, _, err := gitstore.Open(repo, gitstore.Options{Indexer: database})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -147,4 +132,21 @@ func newBenchFixture(b *testing.B) *diffFixture {
 		b.Fatal(err)
 	}
 	return &diffFixture{db: database, store: store, from: from, to: to}
+}
+
+// BenchmarkCompareModule10KB compares two versions of a 10 KB module as the
+// compare page does (both versions read and checked, source and word diffs,
+// agenda changes), with every cache cold.
+func BenchmarkCompareModule10KB(b *testing.B) {
+	f := newBenchFixture(b)
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		svc := review.New(review.Config{DB: f.db, Store: f.store, Catalog: catalog.New(f.store, f.db)})
+		b.StartTimer()
+		cmp, err := svc.CompareModule(ctx, demo.ModuleSlug(0), f.from, f.to)
+		if err != nil || len(cmp.Files) != 1 || len(cmp.Agenda) == 0 {
+			b.Fatalf("CompareModule = %v, %v", cmp, err)
+		}
+	}
 }
