@@ -29,6 +29,11 @@ const (
 	MergeProposal   Action = "proposals.merge"    // merge approved proposals into the curriculum
 	ModerateReview  Action = "proposals.moderate" // close or reopen anyone's proposal
 	CutRelease      Action = "releases.create"    // tag a release of the whole curriculum
+
+	LogDelivery     Action = "deliveries.log"         // log one's own deliveries, edit and delete them
+	ReadReflections Action = "deliveries.reflections" // read other facilitators' reflections on modules
+	AllDeliveries   Action = "deliveries.all"         // see, edit and export everyone's deliveries and feedback
+	ViewStats       Action = "stats.view"             // the dashboard of the whole network
 )
 
 // Rule is one row of the permission policy.
@@ -66,6 +71,10 @@ var policy = []Rule{
 	{MergeProposal, "Merge approved, lint-clean proposals into the curriculum", maintainers},
 	{ModerateReview, "Close or reopen anyone's proposal", maintainers},
 	{CutRelease, "Cut a release of the whole curriculum (an annotated tag vYYYY.MM[.n] on main)", maintainers},
+	{LogDelivery, "Log the workshops they deliver; edit and delete their own records; see their feedback", everyone},
+	{ReadReflections, "Read other facilitators' reflections on a module", everyone},
+	{AllDeliveries, "See, edit, delete and export everyone's deliveries and feedback", coordinators},
+	{ViewStats, "The dashboard of the whole network, and its exports", coordinators},
 }
 
 // Policy returns the permission table, for documentation and tests.

@@ -205,6 +205,52 @@ var migrations = []migration{
 		) WITHOUT ROWID`,
 		`CREATE INDEX proposal_commits_proposal ON proposal_commits (proposal_id)`,
 	}},
+	{5, "deliveries and feedback", []string{
+		`CREATE TABLE deliveries (
+			id             INTEGER PRIMARY KEY,
+			facilitator_id INTEGER NOT NULL REFERENCES users (id),
+			module         TEXT NOT NULL,
+			fork_id        INTEGER REFERENCES forks (id),
+			version        TEXT NOT NULL,
+			date           TEXT NOT NULL,
+			duration       INTEGER NOT NULL,
+			format         TEXT NOT NULL,
+			town           TEXT NOT NULL DEFAULT '',
+			region         TEXT NOT NULL DEFAULT '',
+			country        TEXT NOT NULL,
+			host           TEXT NOT NULL DEFAULT '',
+			host_type      TEXT NOT NULL,
+			participants   INTEGER NOT NULL,
+			first_time     INTEGER NOT NULL,
+			worked         TEXT NOT NULL DEFAULT '',
+			change         TEXT NOT NULL DEFAULT '',
+			feedback_token TEXT NOT NULL UNIQUE,
+			feedback_count INTEGER NOT NULL DEFAULT 0,
+			feedback_sum   INTEGER NOT NULL DEFAULT 0,
+			created_at     DATETIME NOT NULL,
+			updated_at     DATETIME NOT NULL
+		)`,
+		`CREATE INDEX deliveries_facilitator ON deliveries (facilitator_id, date DESC)`,
+		`CREATE INDEX deliveries_date ON deliveries (date)`,
+		`CREATE INDEX deliveries_module ON deliveries (module, date DESC)`,
+		`CREATE TABLE delivery_cofacilitators (
+			delivery_id INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+			user_id     INTEGER NOT NULL REFERENCES users (id),
+			PRIMARY KEY (delivery_id, user_id)
+		) WITHOUT ROWID`,
+		`CREATE INDEX delivery_cofacilitators_user ON delivery_cofacilitators (user_id)`,
+		`CREATE TABLE feedback (
+			id           INTEGER PRIMARY KEY,
+			delivery_id  INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+			rating       INTEGER NOT NULL,
+			valued       TEXT NOT NULL DEFAULT '',
+			improve      TEXT NOT NULL DEFAULT '',
+			browser      BLOB NOT NULL,
+			created_at   DATETIME NOT NULL,
+			UNIQUE (delivery_id, browser)
+		)`,
+		`CREATE INDEX feedback_delivery ON feedback (delivery_id, id)`,
+	}},
 }
 
 // SchemaVersion is the schema version this build of praxis writes.

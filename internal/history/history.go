@@ -9,6 +9,7 @@ import (
 	"container/heap"
 	"context"
 	"sync"
+	"time"
 
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
@@ -232,4 +233,34 @@ func (q *queue) Pop() any {
 	it := old[n-1]
 	*q = old[:n-1]
 	return it
+}
+
+// MainAt returns the commit that was the head of main at the end of a day: the
+// newest commit on main's first-parent line committed before that moment, or
+// main's first commit when the day is earlier than all of them.
+func (x *Index) MainAt(ctx context.Context, tip string, endOfDay time.Time) (string, error) {
+	if err := x.ensure(ctx); err != nil {
+		return "", err
+	}
+	x.mu.RLock()
+	n, ok := x.nodes[tip]
+	x.mu.RUnlock()
+	if !ok {
+		if err := x.refresh(ctx); err != nil {
+			return "", err
+		}
+		x.mu.RLock()
+		n, ok = x.nodes[tip]
+		x.mu.RUnlock()
+		if !ok {
+			return "", praxis.Errorf(praxis.ENOTFOUND, "the version %s is not in the history index", praxis.ShortID(tip))
+		}
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	limit := endOfDay.Unix()
+	for n.date > limit && len(n.parents) > 0 && n.parents[0] != nil {
+		n = n.parents[0]
+	}
+	return n.commit.ID, nil
 }

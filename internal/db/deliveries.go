@@ -1,0 +1,391 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"gorm.io/gorm"
+)
+
+type deliveryRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	FacilitatorID int64
+	Module        string
+	ForkID        *int64
+	Version       string
+	Date          string
+	Duration      int
+	Format        string
+	Town          string
+	Region        string
+	Country       string
+	Host          string
+	HostType      string
+	Participants  int
+	FirstTime     int
+	Worked        string
+	Change        string
+	FeedbackToken string
+	FeedbackCount int
+	FeedbackSum   int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+func (deliveryRow) TableName() string { return "deliveries" }
+
+type coFacilitatorRow struct {
+	DeliveryID int64
+	UserID     int64
+}
+
+func (coFacilitatorRow) TableName() string { return "delivery_cofacilitators" }
+
+func rowFromDelivery(d *praxis.Delivery) deliveryRow {
+	r := deliveryRow{ID: d.ID, FacilitatorID: d.FacilitatorID, Module: d.Module, Version: d.Version, Date: d.Date,
+		Duration: d.Duration, Format: d.Format, Town: d.Town, Region: d.Region, Country: d.Country, Host: d.Host,
+		HostType: d.HostType, Participants: d.Participants, FirstTime: d.FirstTime, Worked: d.Worked, Change: d.Change,
+		FeedbackToken: d.FeedbackToken, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+	if d.ForkID != 0 {
+		r.ForkID = &d.ForkID
+	}
+	return r
+}
+
+func (r deliveryRow) delivery() *praxis.Delivery {
+	d := &praxis.Delivery{ID: r.ID, FacilitatorID: r.FacilitatorID, Module: r.Module, Version: r.Version, Date: r.Date,
+		Duration: r.Duration, Format: r.Format, Town: r.Town, Region: r.Region, Country: r.Country, Host: r.Host,
+		HostType: r.HostType, Participants: r.Participants, FirstTime: r.FirstTime, Worked: r.Worked, Change: r.Change,
+		FeedbackToken: r.FeedbackToken, FeedbackCount: r.FeedbackCount, FeedbackSum: r.FeedbackSum,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CoFacilitators: []int64{}}
+	if r.ForkID != nil {
+		d.ForkID = *r.ForkID
+	}
+	return d
+}
+
+// CreateDelivery stores a delivery with its co-facilitators.
+func (db *DB) CreateDelivery(ctx context.Context, d *praxis.Delivery) (int64, error) {
+	row := rowFromDelivery(d)
+	row.ID = 0
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return setCoFacilitators(tx, row.ID, d.CoFacilitators)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("db: create delivery: %w", err)
+	}
+	return row.ID, nil
+}
+
+func setCoFacilitators(tx *gorm.DB, id int64, users []int64) error {
+	if err := tx.Where("delivery_id = ?", id).Delete(&coFacilitatorRow{}).Error; err != nil {
+		return err
+	}
+	for _, u := range users {
+		if err := tx.Create(&coFacilitatorRow{DeliveryID: id, UserID: u}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateDelivery saves a delivery's fields (not its feedback) and co-facilitators.
+func (db *DB) UpdateDelivery(ctx context.Context, d *praxis.Delivery) error {
+	row := rowFromDelivery(d)
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&deliveryRow{}).Where("id = ?", d.ID).Updates(map[string]any{
+			"module": row.Module, "fork_id": row.ForkID, "version": row.Version, "date": row.Date, "duration": row.Duration,
+			"format": row.Format, "town": row.Town, "region": row.Region, "country": row.Country, "host": row.Host,
+			"host_type": row.HostType, "participants": row.Participants, "first_time": row.FirstTime,
+			"worked": row.Worked, "change": row.Change, "updated_at": time.Now().UTC(),
+		})
+		if res.Error != nil {
+			return fmt.Errorf("db: update delivery: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return praxis.Errorf(praxis.ENOTFOUND, "delivery not found")
+		}
+		return setCoFacilitators(tx, d.ID, d.CoFacilitators)
+	})
+}
+
+// DeleteDelivery removes a delivery and its feedback.
+func (db *DB) DeleteDelivery(ctx context.Context, id int64) error {
+	res := db.gorm.WithContext(ctx).Delete(&deliveryRow{}, id)
+	if res.Error != nil {
+		return fmt.Errorf("db: delete delivery: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return praxis.Errorf(praxis.ENOTFOUND, "delivery not found")
+	}
+	return nil
+}
+
+func (db *DB) deliveryQuery(ctx context.Context) *gorm.DB {
+	return db.gorm.WithContext(ctx).Table("deliveries").
+		Select("deliveries.*, users.name AS facilitator_name").
+		Joins("LEFT JOIN users ON users.id = deliveries.facilitator_id")
+}
+
+type deliveryWithName struct {
+	Row             deliveryRow `gorm:"embedded"`
+	FacilitatorName string
+}
+
+func (db *DB) withCoFacilitators(ctx context.Context, rows []deliveryWithName) ([]*praxis.Delivery, error) {
+	out := make([]*praxis.Delivery, len(rows))
+	ids := make([]int64, len(rows))
+	byID := map[int64]*praxis.Delivery{}
+	for i, r := range rows {
+		d := r.Row.delivery()
+		d.Facilitator = r.FacilitatorName
+		out[i], ids[i], byID[d.ID] = d, d.ID, d
+	}
+	for start := 0; start < len(ids); start += 500 {
+		var cos []coFacilitatorRow
+		if err := db.gorm.WithContext(ctx).Where("delivery_id IN ?", ids[start:min(start+500, len(ids))]).Order("user_id").Find(&cos).Error; err != nil {
+			return nil, fmt.Errorf("db: co-facilitators: %w", err)
+		}
+		for _, c := range cos {
+			byID[c.DeliveryID].CoFacilitators = append(byID[c.DeliveryID].CoFacilitators, c.UserID)
+		}
+	}
+	return out, nil
+}
+
+// FindDelivery returns a delivery. ENOTFOUND when there is none.
+func (db *DB) FindDelivery(ctx context.Context, id int64) (*praxis.Delivery, error) {
+	var row deliveryWithName
+	if err := db.deliveryQuery(ctx).Where("deliveries.id = ?", id).Take(&row).Error; err != nil {
+		return nil, translate(err, "delivery")
+	}
+	out, err := db.withCoFacilitators(ctx, []deliveryWithName{row})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// FindDeliveryByToken returns the delivery of a feedback link.
+func (db *DB) FindDeliveryByToken(ctx context.Context, token string) (*praxis.Delivery, error) {
+	var row deliveryWithName
+	if err := db.deliveryQuery(ctx).Where("deliveries.feedback_token = ?", token).Take(&row).Error; err != nil {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "this feedback link is not valid")
+	}
+	out, err := db.withCoFacilitators(ctx, []deliveryWithName{row})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// DeliveryFilter narrows a list of deliveries. Zero fields do not filter.
+type DeliveryFilter struct {
+	From, To string // YYYY-MM-DD, inclusive
+	Module   string
+	Modules  []string // any of these (a series)
+	Region   string
+	Format   string
+	// PersonID limits to deliveries a person led or co-facilitated.
+	PersonID int64
+	// WithReflection keeps those with a reflection written.
+	WithReflection bool
+	Limit          int
+	Offset         int
+}
+
+func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
+	if f.From != "" {
+		q = q.Where("deliveries.date >= ?", f.From)
+	}
+	if f.To != "" {
+		q = q.Where("deliveries.date <= ?", f.To)
+	}
+	if f.Module != "" {
+		q = q.Where("deliveries.module = ?", f.Module)
+	}
+	if len(f.Modules) > 0 {
+		q = q.Where("deliveries.module IN ?", f.Modules)
+	}
+	if f.Region != "" {
+		q = q.Where("deliveries.region = ?", f.Region)
+	}
+	if f.Format != "" {
+		q = q.Where("deliveries.format = ?", f.Format)
+	}
+	if f.PersonID != 0 {
+		q = q.Where("(deliveries.facilitator_id = ? OR deliveries.id IN (SELECT delivery_id FROM delivery_cofacilitators WHERE user_id = ?))", f.PersonID, f.PersonID)
+	}
+	if f.WithReflection {
+		q = q.Where("(deliveries.worked <> '' OR deliveries.change <> '')")
+	}
+	return q
+}
+
+// ListDeliveries returns deliveries, newest first, and how many match.
+func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*praxis.Delivery, int64, error) {
+	q := f.apply(db.deliveryQuery(ctx))
+	var total int64
+	if err := f.apply(db.gorm.WithContext(ctx).Table("deliveries")).Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("db: list deliveries: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 50
+	}
+	var rows []deliveryWithName
+	if err := q.Order("deliveries.date DESC, deliveries.id DESC").Limit(limit).Offset(f.Offset).Find(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("db: list deliveries: %w", err)
+	}
+	out, err := db.withCoFacilitators(ctx, rows)
+	return out, total, err
+}
+
+// EachDelivery streams matching deliveries, newest first, without holding them
+// all in memory; fn returning an error stops the stream. Co-facilitators are
+// not filled in (CSV exports name them separately).
+func (db *DB) EachDelivery(ctx context.Context, f DeliveryFilter, fn func(*praxis.Delivery) error) error {
+	rows, err := f.apply(db.deliveryQuery(ctx)).Order("deliveries.date DESC, deliveries.id DESC").Rows()
+	if err != nil {
+		return fmt.Errorf("db: stream deliveries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r deliveryWithName
+		if err := db.gorm.ScanRows(rows, &r); err != nil {
+			return fmt.Errorf("db: stream deliveries: %w", err)
+		}
+		d := r.Row.delivery()
+		d.Facilitator = r.FacilitatorName
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// DeliveryFact is the part of a delivery the statistics need.
+type DeliveryFact struct {
+	ID, FacilitatorID                 int64
+	Module, Version, Date             string
+	Format, Region, Country, HostType string
+	Participants, FirstTime           int
+	FeedbackCount, FeedbackSum        int
+	CoFacilitators                    []int64
+}
+
+// EachDeliveryFact streams every delivery's facts, in id order, with its
+// co-facilitators, for building the statistics in memory.
+func (db *DB) EachDeliveryFact(ctx context.Context, fn func(DeliveryFact)) error {
+	cos := map[int64][]int64{}
+	var coRows []coFacilitatorRow
+	if err := db.gorm.WithContext(ctx).Find(&coRows).Error; err != nil {
+		return fmt.Errorf("db: delivery facts: %w", err)
+	}
+	for _, c := range coRows {
+		cos[c.DeliveryID] = append(cos[c.DeliveryID], c.UserID)
+	}
+	rows, err := db.gorm.WithContext(ctx).Raw(`SELECT id, facilitator_id, module, version, date, format, region, country,
+		host_type, participants, first_time, feedback_count, feedback_sum FROM deliveries ORDER BY id`).Rows()
+	if err != nil {
+		return fmt.Errorf("db: delivery facts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f DeliveryFact
+		if err := rows.Scan(&f.ID, &f.FacilitatorID, &f.Module, &f.Version, &f.Date, &f.Format, &f.Region, &f.Country,
+			&f.HostType, &f.Participants, &f.FirstTime, &f.FeedbackCount, &f.FeedbackSum); err != nil {
+			return fmt.Errorf("db: delivery facts: %w", err)
+		}
+		f.CoFacilitators = cos[f.ID]
+		fn(f)
+	}
+	return rows.Err()
+}
+
+type feedbackRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	DeliveryID int64
+	Rating     int
+	Valued     string
+	Improve    string
+	Browser    []byte
+	CreatedAt  time.Time
+}
+
+func (feedbackRow) TableName() string { return "feedback" }
+
+// AddFeedback stores one participant's feedback and adds it to the delivery's
+// totals, at most cap answers per delivery and one per browser: ECONFLICT when
+// this browser answered already, ETOOMANY past the cap.
+func (db *DB) AddFeedback(ctx context.Context, fb *praxis.Feedback, browser []byte, cap int) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var count int64
+		if err := tx.Model(&feedbackRow{}).Where("delivery_id = ?", fb.DeliveryID).Count(&count).Error; err != nil {
+			return err
+		}
+		if count >= int64(cap) {
+			return praxis.Errorf(praxis.ETOOMANY, "this workshop has had all the feedback it can take")
+		}
+		row := feedbackRow{DeliveryID: fb.DeliveryID, Rating: fb.Rating, Valued: fb.Valued, Improve: fb.Improve, Browser: browser, CreatedAt: fb.CreatedAt.UTC()}
+		if err := tx.Create(&row).Error; err != nil {
+			if isUniqueViolation(err) {
+				return praxis.Errorf(praxis.ECONFLICT, "you have already given feedback on this workshop: thank you")
+			}
+			return err
+		}
+		fb.ID = row.ID
+		return tx.Model(&deliveryRow{}).Where("id = ?", fb.DeliveryID).Updates(map[string]any{
+			"feedback_count": gorm.Expr("feedback_count + 1"), "feedback_sum": gorm.Expr("feedback_sum + ?", fb.Rating),
+		}).Error
+	})
+}
+
+// ListFeedback returns a delivery's feedback, newest first.
+func (db *DB) ListFeedback(ctx context.Context, deliveryID int64) ([]praxis.Feedback, error) {
+	var rows []feedbackRow
+	if err := db.gorm.WithContext(ctx).Where("delivery_id = ?", deliveryID).Order("id DESC").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("db: list feedback: %w", err)
+	}
+	out := make([]praxis.Feedback, len(rows))
+	for i, r := range rows {
+		out[i] = praxis.Feedback{ID: r.ID, DeliveryID: r.DeliveryID, Rating: r.Rating, Valued: r.Valued, Improve: r.Improve, CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// UsersExist returns which of the ids are active accounts.
+func (db *DB) UsersExist(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var found []int64
+	if err := db.gorm.WithContext(ctx).Model(&userRow{}).Where("id IN ? AND status = ?", ids, praxis.StatusActive).Pluck("id", &found).Error; err != nil {
+		return nil, fmt.Errorf("db: users exist: %w", err)
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// UserNames returns the names of users by id.
+func (db *DB) UserNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	for start := 0; start < len(ids); start += 500 {
+		var rows []userRow
+		if err := db.gorm.WithContext(ctx).Select("id, name").Where("id IN ?", ids[start:min(start+500, len(ids))]).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("db: user names: %w", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r.Name
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,72 @@
+package praxis
+
+import (
+	"slices"
+	"time"
+)
+
+// Host group types.
+var HostTypes = []string{"union branch", "community group", "tenants' union", "political organisation", "campaign", "other"}
+
+// IsHostType reports whether t is a known host group type.
+func IsHostType(t string) bool { return slices.Contains(HostTypes, t) }
+
+// Delivery is one workshop a facilitator delivered.
+type Delivery struct {
+	ID            int64  `json:"id"`
+	FacilitatorID int64  `json:"facilitator_id"`
+	Facilitator   string `json:"facilitator"`
+	Module        string `json:"module"`
+	ForkID        int64  `json:"fork_id,omitempty"`
+	// Version is the commit of the material delivered.
+	Version        string  `json:"version"`
+	Date           string  `json:"date"` // YYYY-MM-DD
+	Duration       int     `json:"duration"`
+	Format         string  `json:"format"`
+	Town           string  `json:"town"`
+	Region         string  `json:"region"`
+	Country        string  `json:"country"` // ISO 3166-1 alpha-2
+	Host           string  `json:"host"`
+	HostType       string  `json:"host_type"`
+	Participants   int     `json:"participants"`
+	FirstTime      int     `json:"first_time"`
+	CoFacilitators []int64 `json:"co_facilitators"`
+	// Reflection: what worked, and what to change next time.
+	Worked string `json:"reflection_worked"`
+	Change string `json:"reflection_change"`
+	// FeedbackToken makes the public feedback link.
+	FeedbackToken string    `json:"feedback_token,omitempty"`
+	FeedbackCount int       `json:"feedback_count"`
+	FeedbackSum   int       `json:"-"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// FeedbackAverage returns the mean participant rating, or 0 without feedback.
+func (d *Delivery) FeedbackAverage() float64 {
+	if d.FeedbackCount == 0 {
+		return 0
+	}
+	return float64(d.FeedbackSum) / float64(d.FeedbackCount)
+}
+
+// Reflection returns the two halves of the reflection joined, for quoting.
+func (d *Delivery) Reflection() string {
+	switch {
+	case d.Worked == "":
+		return d.Change
+	case d.Change == "":
+		return d.Worked
+	}
+	return d.Worked + "\n\n" + d.Change
+}
+
+// Feedback is one participant's anonymous answer about a delivery.
+type Feedback struct {
+	ID         int64     `json:"id"`
+	DeliveryID int64     `json:"delivery_id"`
+	Rating     int       `json:"rating"` // 1 to 5
+	Valued     string    `json:"valued"`
+	Improve    string    `json:"improve"`
+	CreatedAt  time.Time `json:"created_at"`
+}
