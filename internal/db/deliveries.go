@@ -389,3 +389,23 @@ func (db *DB) UserNames(ctx context.Context, ids []int64) (map[int64]string, err
 	}
 	return out, nil
 }
+
+// ActiveUserIDs returns the ids of every active account.
+func (db *DB) ActiveUserIDs(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	if err := db.gorm.WithContext(ctx).Model(&userRow{}).Where("status = ?", praxis.StatusActive).Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("db: active users: %w", err)
+	}
+	return ids, nil
+}
+
+// DeliveryTotals sums the deliveries matching a filter.
+func (db *DB) DeliveryTotals(ctx context.Context, f DeliveryFilter) (deliveries, participants, firstTime int64, err error) {
+	var t struct{ N, P, F int64 }
+	err = f.apply(db.gorm.WithContext(ctx).Table("deliveries")).
+		Select("COUNT(*) AS n, COALESCE(SUM(participants), 0) AS p, COALESCE(SUM(first_time), 0) AS f").Scan(&t).Error
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("db: delivery totals: %w", err)
+	}
+	return t.N, t.P, t.F, nil
+}

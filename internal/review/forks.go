@@ -82,6 +82,19 @@ func (s *Service) Fork(ctx context.Context, id int64) (*ForkView, error) {
 	return view, nil
 }
 
+// ForkInfo tells a fork's module, owner and head commit.
+func (s *Service) ForkInfo(ctx context.Context, id int64) (module string, owner int64, head string, err error) {
+	fork, err := s.db.FindFork(ctx, id)
+	if err != nil {
+		return "", 0, "", err
+	}
+	head, err = s.store.Branch(ctx, fork.Branch)
+	if err != nil {
+		return "", 0, "", err
+	}
+	return fork.Module, fork.UserID, head, nil
+}
+
 // Forks lists a person's forks.
 func (s *Service) Forks(ctx context.Context, userID int64) ([]*praxis.Fork, error) {
 	return s.db.ListForks(ctx, userID)

@@ -1,0 +1,395 @@
+package delivery
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// Stats holds the facts of every delivery in memory, column-coded, so that
+// the coordinators' dashboard aggregates a million deliveries in one pass of a
+// few milliseconds instead of a dozen GROUP BY queries over the table. It is
+// loaded from the database on first use and kept in step by the service's
+// writes; the database stays the record. Safe for concurrent use.
+type Stats struct {
+	db *db.DB
+
+	mu     sync.RWMutex
+	loaded bool
+	rows   []factRow
+	pos    map[int64]int // delivery id -> index in rows
+	co     map[int64][]uint32
+	people idDict
+	dims   [numDims]dict
+}
+
+// Dimensions a delivery is coded along.
+const (
+	dimMonth = iota
+	dimModule
+	dimVersion
+	dimRegion
+	dimCountry
+	dimHostType
+	dimFormat
+	numDims
+)
+
+// factRow is one delivery, coded: about 60 bytes.
+type factRow struct {
+	id           int64
+	facilitator  uint32 // index in people
+	day          int32  // days since 1970-01-01
+	dim          [numDims]uint32
+	participants int32
+	firstTime    int32
+	fbCount      int32
+	fbSum        int32
+	hasCo        bool
+}
+
+// dict codes strings as small integers.
+type dict struct {
+	codes map[string]uint32
+	names []string
+}
+
+func (d *dict) code(s string) uint32 {
+	if c, ok := d.codes[s]; ok {
+		return c
+	}
+	if d.codes == nil {
+		d.codes = map[string]uint32{}
+	}
+	c := uint32(len(d.names))
+	d.codes[s] = c
+	d.names = append(d.names, s)
+	return c
+}
+
+// idDict codes user ids densely.
+type idDict struct {
+	codes map[int64]uint32
+	ids   []int64
+}
+
+func (d *idDict) code(id int64) uint32 {
+	if c, ok := d.codes[id]; ok {
+		return c
+	}
+	if d.codes == nil {
+		d.codes = map[int64]uint32{}
+	}
+	c := uint32(len(d.ids))
+	d.codes[id] = c
+	d.ids = append(d.ids, id)
+	return c
+}
+
+func newStats(database *db.DB) *Stats {
+	return &Stats{db: database, pos: map[int64]int{}, co: map[int64][]uint32{}}
+}
+
+const epochDay = 24 * 60 * 60
+
+func dayNumber(date string) int32 {
+	t, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return 0
+	}
+	return int32(t.Unix() / epochDay)
+}
+
+// ensure loads the facts from the database once.
+func (s *Stats) ensure(ctx context.Context) error {
+	s.mu.RLock()
+	loaded := s.loaded
+	s.mu.RUnlock()
+	if loaded {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loaded {
+		return nil
+	}
+	err := s.db.EachDeliveryFact(ctx, func(f db.DeliveryFact) {
+		s.put(f)
+	})
+	if err != nil {
+		// Start again next time rather than serve half a picture.
+		s.rows, s.pos, s.co = nil, map[int64]int{}, map[int64][]uint32{}
+		return err
+	}
+	s.loaded = true
+	return nil
+}
+
+// Load reads the facts from the database now rather than on first use.
+func (s *Stats) Load(ctx context.Context) error { return s.ensure(ctx) }
+
+// put adds or replaces a delivery's facts. The caller holds the write lock.
+func (s *Stats) put(f db.DeliveryFact) {
+	r := factRow{id: f.ID, facilitator: s.people.code(f.FacilitatorID), day: dayNumber(f.Date),
+		participants: int32(f.Participants), firstTime: int32(f.FirstTime),
+		fbCount: int32(f.FeedbackCount), fbSum: int32(f.FeedbackSum)}
+	month := ""
+	if len(f.Date) >= 7 {
+		month = f.Date[:7]
+	}
+	for dim, v := range [numDims]string{month, f.Module, f.Version, f.Region, f.Country, f.HostType, f.Format} {
+		r.dim[dim] = s.dims[dim].code(v)
+	}
+	delete(s.co, f.ID)
+	if len(f.CoFacilitators) > 0 {
+		codes := make([]uint32, len(f.CoFacilitators))
+		for i, id := range f.CoFacilitators {
+			codes[i] = s.people.code(id)
+		}
+		s.co[f.ID] = codes
+		r.hasCo = true
+	}
+	if i, ok := s.pos[f.ID]; ok {
+		s.rows[i] = r
+		return
+	}
+	s.pos[f.ID] = len(s.rows)
+	s.rows = append(s.rows, r)
+}
+
+// apply records a created or changed delivery. Until the facts are loaded
+// there is nothing to keep in step: the load will read it.
+func (s *Stats) apply(d *praxis.Delivery) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.loaded {
+		return
+	}
+	fbCount, fbSum := d.FeedbackCount, d.FeedbackSum
+	if i, ok := s.pos[d.ID]; ok { // feedback totals are counted here, not by edits
+		fbCount, fbSum = int(s.rows[i].fbCount), int(s.rows[i].fbSum)
+	}
+	s.put(db.DeliveryFact{ID: d.ID, FacilitatorID: d.FacilitatorID, Module: d.Module, Version: d.Version, Date: d.Date,
+		Format: d.Format, Region: d.Region, Country: d.Country, HostType: d.HostType, Participants: d.Participants,
+		FirstTime: d.FirstTime, FeedbackCount: fbCount, FeedbackSum: fbSum, CoFacilitators: d.CoFacilitators})
+}
+
+// remove forgets a deleted delivery, moving the last row into its place.
+func (s *Stats) remove(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.pos[id]
+	if !ok {
+		return
+	}
+	last := len(s.rows) - 1
+	s.rows[i] = s.rows[last]
+	s.pos[s.rows[i].id] = i
+	s.rows = s.rows[:last]
+	delete(s.pos, id)
+	delete(s.co, id)
+}
+
+// addFeedback counts one participant's rating.
+func (s *Stats) addFeedback(id int64, rating int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i, ok := s.pos[id]; ok {
+		s.rows[i].fbCount++
+		s.rows[i].fbSum += int32(rating)
+	}
+}
+
+// Count returns how many deliveries the statistics hold.
+func (s *Stats) Count(ctx context.Context) (int, error) {
+	if err := s.ensure(ctx); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.rows), nil
+}
+
+// Acc accumulates the measures of a group of deliveries.
+type Acc struct {
+	Deliveries    int
+	Participants  int
+	FirstTime     int
+	FeedbackCount int
+	FeedbackSum   int
+}
+
+func (a *Acc) add(r *factRow) {
+	a.Deliveries++
+	a.Participants += int(r.participants)
+	a.FirstTime += int(r.firstTime)
+	a.FeedbackCount += int(r.fbCount)
+	a.FeedbackSum += int(r.fbSum)
+}
+
+func (a *Acc) merge(b Acc) {
+	a.Deliveries += b.Deliveries
+	a.Participants += b.Participants
+	a.FirstTime += b.FirstTime
+	a.FeedbackCount += b.FeedbackCount
+	a.FeedbackSum += b.FeedbackSum
+}
+
+// query is a filter in codes. A nil set does not filter; an empty one matches
+// nothing.
+type query struct {
+	from, to int32 // days, inclusive; 0 for none
+	sets     [numDims]map[uint32]bool
+	dims     [numDims]bool // which dimensions to group by
+	pairs    bool          // module × version, over deliveries with feedback
+	people   bool          // per-facilitator counts
+	activeOn int32         // count facilitators active since this day
+}
+
+// result is what one pass over the facts gives.
+type result struct {
+	total  Acc
+	by     [numDims]map[string]Acc
+	pairs  map[[2]string]Acc
+	counts map[int64]int // facilitator id -> deliveries led or co-facilitated
+	active int           // facilitators with a delivery on or after activeOn
+}
+
+// Filter codes for the string filter of each dimension: a nil map for no
+// filter, and an empty one when the value was never seen (nothing matches).
+func (s *Stats) codeSet(dim int, values []string) map[uint32]bool {
+	if values == nil {
+		return nil
+	}
+	set := map[uint32]bool{}
+	for _, v := range values {
+		if c, ok := s.dims[dim].codes[v]; ok {
+			set[c] = true
+		}
+	}
+	return set
+}
+
+// run aggregates the facts matching q in one pass.
+func (s *Stats) run(ctx context.Context, from, to string, filters [numDims][]string, q query) (*result, error) {
+	if err := s.ensure(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if from != "" {
+		q.from = dayNumber(from)
+	}
+	if to != "" {
+		q.to = dayNumber(to)
+	}
+	for dim, values := range filters {
+		q.sets[dim] = s.codeSet(dim, values)
+	}
+	// Accumulate by code into slices (no hashing in the loop), name them after.
+	var by [numDims][]Acc
+	for dim, want := range q.dims {
+		if want {
+			by[dim] = make([]Acc, len(s.dims[dim].names))
+		}
+	}
+	var pairs map[[2]uint32]*Acc
+	if q.pairs {
+		pairs = map[[2]uint32]*Acc{}
+	}
+	var counts []int32
+	var last []int32
+	if q.people {
+		counts = make([]int32, len(s.people.ids))
+		last = make([]int32, len(s.people.ids))
+	}
+	res := &result{}
+	dims := q.dims
+	sets := q.sets
+	hasSets := false
+	for _, set := range sets {
+		hasSets = hasSets || set != nil
+	}
+rows:
+	for i := range s.rows {
+		r := &s.rows[i]
+		if (q.from != 0 && r.day < q.from) || (q.to != 0 && r.day > q.to) {
+			continue
+		}
+		if hasSets {
+			for dim, set := range sets {
+				if set != nil && !set[r.dim[dim]] {
+					continue rows
+				}
+			}
+		}
+		res.total.add(r)
+		for dim, want := range dims {
+			if want {
+				by[dim][r.dim[dim]].add(r)
+			}
+		}
+		if pairs != nil && r.fbCount > 0 {
+			key := [2]uint32{r.dim[dimModule], r.dim[dimVersion]}
+			a := pairs[key]
+			if a == nil {
+				a = &Acc{}
+				pairs[key] = a
+			}
+			a.add(r)
+		}
+		if counts != nil {
+			counts[r.facilitator]++
+			last[r.facilitator] = max(last[r.facilitator], r.day)
+			if r.hasCo {
+				for _, c := range s.co[r.id] {
+					counts[c]++
+					last[c] = max(last[c], r.day)
+				}
+			}
+		}
+	}
+	for dim, accs := range by {
+		if accs == nil {
+			continue
+		}
+		res.by[dim] = map[string]Acc{}
+		for code, a := range accs {
+			if a.Deliveries > 0 {
+				res.by[dim][s.dims[dim].names[code]] = a
+			}
+		}
+	}
+	if pairs != nil {
+		res.pairs = make(map[[2]string]Acc, len(pairs))
+		for key, a := range pairs {
+			res.pairs[[2]string{s.dims[dimModule].names[key[0]], s.dims[dimVersion].names[key[1]]}] = *a
+		}
+	}
+	if counts != nil {
+		res.counts = map[int64]int{}
+		for code, n := range counts {
+			if n > 0 {
+				res.counts[s.people.ids[code]] = int(n)
+				if last[code] >= q.activeOn {
+					res.active++
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
