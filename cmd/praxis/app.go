@@ -15,6 +15,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/mail"
@@ -40,6 +41,7 @@ type app struct {
 	review   *review.Service
 	history  *history.Index
 	versions *history.Versions
+	delivery *delivery.Service
 }
 
 // options are the settings that shape the app beyond its data directory.
@@ -68,6 +70,7 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, database), history: index}
 	a.versions = history.NewVersions(index, store, database)
 	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log})
+	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
 	a.accounts = account.New(account.Config{
 		DB: database, Mail: opts.mail, Logger: log, BaseURL: opts.baseURL,
 		Modules: func(ctx context.Context, slug string) bool {

@@ -72,6 +72,7 @@ func commands() []command {
 		{"lint", "check a curriculum folder and print its problems", runLint},
 		{"user", "add an account: praxis user add --email E --name N --role R", runUser},
 		{"token", "create an API token: praxis token create --email E", runToken},
+		{"demo", "fill an instance with generated facilitators and deliveries", runDemo},
 		{"version", "print the version of praxis and of its database schema", runVersion},
 	}
 }

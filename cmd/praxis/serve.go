@@ -73,7 +73,7 @@ flight are allowed to finish.`)
 	defer a.close()
 
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
-		History: a.history, Versions: a.versions,
+		History: a.history, Versions: a.versions, Deliveries: a.delivery,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy})
 	if err != nil {
 		return err

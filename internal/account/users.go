@@ -481,3 +481,32 @@ func (s *Service) ResetPassword(ctx context.Context, secret, password string) (*
 
 // when formats a time for messages.
 func when(t time.Time) string { return t.UTC().Format("2 January 2006 at 15:04 UTC") }
+
+// FindActiveByEmail returns the active account with an email address, for
+// naming co-facilitators. ENOTFOUND otherwise.
+func (s *Service) FindActiveByEmail(ctx context.Context, email string) (*praxis.User, error) {
+	u, _, err := s.db.FindCredentials(ctx, strings.TrimSpace(email))
+	if err != nil || u.Status != praxis.StatusActive {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no active member with that address")
+	}
+	return u, nil
+}
+
+// Emails returns the email addresses of accounts by id, in the same order,
+// skipping those that no longer exist.
+func (s *Service) Emails(ctx context.Context, ids []int64) ([]string, error) {
+	var out []string
+	for _, id := range ids {
+		u, err := s.db.FindUser(ctx, id)
+		if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if u.Email != "" {
+			out = append(out, u.Email)
+		}
+	}
+	return out, nil
+}

@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -246,23 +248,40 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*praxis.D
 	return out, total, err
 }
 
-// EachDelivery streams matching deliveries, newest first, without holding them
-// all in memory; fn returning an error stops the stream. Co-facilitators are
-// not filled in (CSV exports name them separately).
+// EachDelivery streams matching deliveries, newest first, with their
+// co-facilitators, without holding them all in memory; fn returning an error
+// stops the stream. The delivery passed to fn is reused between calls.
 func (db *DB) EachDelivery(ctx context.Context, f DeliveryFilter, fn func(*praxis.Delivery) error) error {
-	rows, err := f.apply(db.deliveryQuery(ctx)).Order("deliveries.date DESC, deliveries.id DESC").Rows()
+	q := f.apply(db.gorm.WithContext(ctx).Table("deliveries").
+		Select(`deliveries.id, deliveries.facilitator_id, COALESCE(users.name, ''), deliveries.module,
+			COALESCE(deliveries.fork_id, 0), deliveries.version, deliveries.date, deliveries.duration, deliveries.format,
+			deliveries.town, deliveries.region, deliveries.country, deliveries.host, deliveries.host_type,
+			deliveries.participants, deliveries.first_time, deliveries.worked, deliveries.change,
+			deliveries.feedback_token, deliveries.feedback_count, deliveries.feedback_sum, deliveries.created_at,
+			deliveries.updated_at,
+			COALESCE((SELECT group_concat(user_id, ' ') FROM delivery_cofacilitators c WHERE c.delivery_id = deliveries.id), '')`).
+		Joins("LEFT JOIN users ON users.id = deliveries.facilitator_id"))
+	rows, err := q.Order("deliveries.date DESC, deliveries.id DESC").Rows()
 	if err != nil {
 		return fmt.Errorf("db: stream deliveries: %w", err)
 	}
 	defer rows.Close()
+	var d praxis.Delivery
+	var co string
 	for rows.Next() {
-		var r deliveryWithName
-		if err := db.gorm.ScanRows(rows, &r); err != nil {
+		if err := rows.Scan(&d.ID, &d.FacilitatorID, &d.Facilitator, &d.Module, &d.ForkID, &d.Version, &d.Date,
+			&d.Duration, &d.Format, &d.Town, &d.Region, &d.Country, &d.Host, &d.HostType, &d.Participants,
+			&d.FirstTime, &d.Worked, &d.Change, &d.FeedbackToken, &d.FeedbackCount, &d.FeedbackSum, &d.CreatedAt,
+			&d.UpdatedAt, &co); err != nil {
 			return fmt.Errorf("db: stream deliveries: %w", err)
 		}
-		d := r.Row.delivery()
-		d.Facilitator = r.FacilitatorName
-		if err := fn(d); err != nil {
+		d.CoFacilitators = d.CoFacilitators[:0]
+		for _, field := range strings.Fields(co) {
+			if id, err := strconv.ParseInt(field, 10, 64); err == nil {
+				d.CoFacilitators = append(d.CoFacilitators, id)
+			}
+		}
+		if err := fn(&d); err != nil {
 			return err
 		}
 	}

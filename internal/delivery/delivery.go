@@ -458,3 +458,19 @@ func (s *Service) allowFeedback(ip string) bool {
 	}
 	return l.AllowN(s.now(), 1)
 }
+
+// Reflection returns a delivery's reflection for a member of the network who
+// wants to turn it into a proposal. ENOTFOUND when it has none.
+func (s *Service) Reflection(ctx context.Context, user *praxis.User, id int64) (*praxis.Delivery, error) {
+	if err := account.Authorize(user, account.ReadReflections); err != nil {
+		return nil, err
+	}
+	d, err := s.db.FindDelivery(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.Worked == "" && d.Change == "" {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "that delivery has no reflection")
+	}
+	return d, nil
+}

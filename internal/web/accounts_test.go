@@ -22,7 +22,6 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
-	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
@@ -66,9 +65,7 @@ func newAccountApp(t *testing.T) *accountApp {
 		_, ok := l.Module(slug)
 		return ok
 	}})
-	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: svc,
-		Review:  review.New(review.Config{DB: database, Store: store, Catalog: cat}),
-		History: index, Versions: history.NewVersions(index, store, database)})
+	handler, err := web.New(testConfig(database, store, index, cat, svc))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
-	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
@@ -43,9 +42,7 @@ func benchApp(b *testing.B, n int) (http.Handler, string) {
 		b.Fatal(err)
 	}
 	cat := catalog.New(store, database)
-	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: account.New(account.Config{DB: database}),
-		Review:  review.New(review.Config{DB: database, Store: store, Catalog: cat}),
-		History: index, Versions: history.NewVersions(index, store, database)})
+	handler, err := web.New(testConfig(database, store, index, cat, account.New(account.Config{DB: database})))
 	if err != nil {
 		b.Fatal(err)
 	}

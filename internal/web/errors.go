@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -97,6 +98,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if status >= 500 {
 			body["error"] = "internal error"
 			body["request_id"] = requestID
+		}
+		var fieldErr *account.FieldError
+		if errors.As(err, &fieldErr) {
+			body["field"] = fieldErr.Field
 		}
 		var withProblems interface{ ProblemList() []praxis.Problem }
 		if errors.As(err, &withProblems) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/module"
@@ -103,6 +104,11 @@ type modulePage struct {
 	// FirstRelease is the release the module's current text first appeared
 	// in; LatestRelease the newest release ("" when there is none).
 	FirstRelease, LatestRelease string
+	// Reflections are recent reflections of facilitators who delivered the
+	// module, for members of the network; SignedIn says whether to offer
+	// logging a delivery.
+	Reflections []*praxis.Delivery
+	SignedIn    bool
 }
 
 type agendaRow struct {
@@ -124,8 +130,14 @@ func (s *Server) showModule(c echo.Context) error {
 		return err
 	}
 	if u := currentUser(c); u != nil {
+		page.SignedIn = true
 		if fork, err := s.review.ForkOf(ctx, u.ID, v.Module.Slug); err == nil {
 			page.MyFork = fork
+		}
+		if account.Can(u, account.ReadReflections) && v.Parsed {
+			if page.Reflections, err = s.deliveries.Reflections(ctx, u, v.Module.Slug, 5); err != nil {
+				return err
+			}
 		}
 	}
 	if err := s.releaseInfo(c, &page); err != nil {

@@ -35,8 +35,31 @@ func (s *Server) suggestForm(c echo.Context) error {
 		}
 		content = h.Content
 	}
-	return s.renderEditor(c, http.StatusOK, editorPage{Kind: "suggest", Slug: slug, File: file, Content: string(content), Base: v.Commit.ID,
-		Action: "/modules/" + slug + "/suggest", Back: "/modules/" + slug})
+	page := editorPage{Kind: "suggest", Slug: slug, File: file, Content: string(content), Base: v.Commit.ID,
+		Action: "/modules/" + slug + "/suggest", Back: "/modules/" + slug}
+	if id, err := strconv.ParseInt(c.QueryParam("reflection"), 10, 64); err == nil {
+		d, err := s.deliveries.Reflection(c.Request().Context(), currentUser(c), id)
+		if err != nil {
+			return err
+		}
+		page.Title = "Changes from a delivery on " + d.Date
+		page.Description = reflectionQuote(d)
+	}
+	return s.renderEditor(c, http.StatusOK, page)
+}
+
+// reflectionQuote starts a proposal's description from a facilitator's
+// reflection, quoted and attributed.
+func reflectionQuote(d *praxis.Delivery) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "After delivering this module on %s to %d participants, %s reflected:\n\n", d.Date, d.Participants, d.Facilitator)
+	for _, part := range []struct{ label, text string }{{"What worked", d.Worked}, {"What to change", d.Change}} {
+		if part.text == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "> **%s:** %s\n>\n", part.label, strings.ReplaceAll(part.text, "\n", "\n> "))
+	}
+	return strings.TrimSuffix(b.String(), ">\n") + "\nThis proposal changes the plan in response.\n"
 }
 
 func (s *Server) suggest(c echo.Context) error {

@@ -86,6 +86,19 @@ func (s *Server) routes() {
 	s.route(post, "/proposals/:id/close", account.ProposeChange, s.closeProposal)
 	s.route(post, "/proposals/:id/reopen", account.ProposeChange, s.reopenProposal)
 
+	// Deliveries, participants' feedback and the network's statistics.
+	s.route(get, "/deliveries", account.LogDelivery, s.listDeliveries)
+	s.route(get, "/deliveries/new", account.LogDelivery, s.newDelivery)
+	s.route(post, "/deliveries", account.LogDelivery, s.createDelivery)
+	s.route(get, "/deliveries/:id", account.LogDelivery, s.showDelivery)
+	s.route(post, "/deliveries/:id", account.LogDelivery, s.updateDelivery)
+	s.route(get, "/deliveries/:id/edit", account.LogDelivery, s.editDelivery)
+	s.route(post, "/deliveries/:id/delete", account.LogDelivery, s.deleteDelivery)
+	s.route(get, "/deliveries/:id/qr.png", account.LogDelivery, s.deliveryQR)
+	s.route(get, "/f/:token", public, s.feedbackForm)
+	s.route(post, "/f/:token", public, s.giveFeedback)
+	s.route(get, "/stats", account.ViewStats, s.showStats)
+
 	// Joining and signing in.
 	s.route(get, "/signup", public, s.signupForm)
 	s.route(post, "/signup", public, s.signup)
@@ -165,5 +178,16 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/proposals/:id/merge", account.MergeProposal, s.apiMerge)
 	s.route(post, "/api/v1/proposals/:id/close", account.ProposeChange, s.apiClose)
 	s.route(post, "/api/v1/proposals/:id/reopen", account.ProposeChange, s.apiReopen)
+	s.route(post, "/api/v1/deliveries", account.LogDelivery, s.apiCreateDelivery)
+	s.route(get, "/api/v1/deliveries", account.LogDelivery, s.apiListDeliveries)
+	s.route(get, "/api/v1/deliveries.csv", account.LogDelivery, s.apiExportDeliveries)
+	s.route(get, "/api/v1/deliveries.json", account.LogDelivery, s.apiExportDeliveries)
+	s.route(get, "/api/v1/deliveries/:id", account.LogDelivery, s.apiShowDelivery)
+	s.route(http.MethodPatch, "/api/v1/deliveries/:id", account.LogDelivery, s.apiUpdateDelivery)
+	s.route(http.MethodDelete, "/api/v1/deliveries/:id", account.LogDelivery, s.apiDeleteDelivery)
+	s.route(get, "/api/v1/deliveries/:id/feedback", account.LogDelivery, s.apiDeliveryFeedback)
+	s.route(get, "/api/v1/modules/:slug/reflections", account.ReadReflections, s.apiReflections)
+	s.route(get, "/api/v1/stats/deliveries", account.ViewStats, s.apiStats)
+	s.route(get, "/api/v1/stats/deliveries.csv", account.ViewStats, s.apiStatsCSV)
 	e.Any("/api/v1/*", s.apiNotFound)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/review"
 )
@@ -26,6 +27,8 @@ type Config struct {
 	Review   *review.Service
 	History  *history.Index
 	Versions *history.Versions
+	// Deliveries records workshops delivered and answers the dashboard.
+	Deliveries *delivery.Service
 	// SecureCookies marks cookies Secure even when a request arrives over plain
 	// HTTP (praxis behind a TLS-terminating proxy).
 	SecureCookies bool
@@ -44,6 +47,7 @@ type Server struct {
 	review        *review.Service
 	history       *history.Index
 	versions      *history.Versions
+	deliveries    *delivery.Service
 	pages         *pages
 	assets        *assets
 	secureCookies bool
@@ -83,6 +87,7 @@ func New(cfg Config) (*Server, error) {
 		review:        cfg.Review,
 		history:       cfg.History,
 		versions:      cfg.Versions,
+		deliveries:    cfg.Deliveries,
 		pages:         pages,
 		assets:        assets,
 		secureCookies: cfg.SecureCookies,

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/diff"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -60,7 +61,8 @@ func parsePages(assets *assets) (*pages, error) {
 		"signup", "login", "forgot", "reset", "conduct", "account-profile", "account-password", "account-tokens",
 		"account-sessions", "account-data", "person", "facilitators", "admin-users", "admin-user",
 		"admin-invitations", "admin-audit", "admin-settings", "fork", "editor", "stale", "resolve", "propose",
-		"proposals", "proposal", "history", "compare", "changes", "releases", "release-new"} {
+		"proposals", "proposal", "history", "compare", "changes", "releases", "release-new",
+		"deliveries", "delivery-form", "delivery", "feedback", "stats"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}
@@ -115,14 +117,36 @@ func templateFuncs(assets *assets) template.FuncMap {
 			}
 			return strings.ToUpper(base[:1]) + base[1:]
 		},
-		"language":  languageName,
-		"wordDiff":  func(segs []diff.Segment) template.HTML { return template.HTML(wordDiffHTML(segs)) },
-		"diffLines": diffLines,
-		"lineKey":   func(p string, line int) string { return fmt.Sprintf("%s:%d", p, line) },
-		"field":     field,
-		"markdown":  func(src string) string { return module.Render(src, module.RenderOptions{}).HTML },
-		"list":      func(items ...string) []string { return items },
-		"int":       func(n int64) int { return int(n) },
+		"language":   languageName,
+		"wordDiff":   func(segs []diff.Segment) template.HTML { return template.HTML(wordDiffHTML(segs)) },
+		"diffLines":  diffLines,
+		"lineKey":    func(p string, line int) string { return fmt.Sprintf("%s:%d", p, line) },
+		"field":      field,
+		"stars":      stars,
+		"rating":     func(avg float64) string { return fmt.Sprintf("%.1f", avg) },
+		"formatName": delivery.FormatLabel,
+		"dateLong": func(d string) string {
+			t, err := time.Parse("2006-01-02", d)
+			if err != nil {
+				return d
+			}
+			return t.Format("2 January 2006")
+		},
+		"deref": func(p *float64) float64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"derefInt": func(p *int) int {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"markdown": func(src string) string { return module.Render(src, module.RenderOptions{}).HTML },
+		"list":     func(items ...string) []string { return items },
+		"int":      func(n int64) int { return int(n) },
 		"hasRoleExact": func(u *praxis.User, r praxis.Role) bool {
 			return slices.Contains(u.Roles, r)
 		},

@@ -16,6 +16,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
@@ -52,9 +53,7 @@ func newTestApp(t testing.TB) *testApp {
 		t.Fatal(err)
 	}
 	cat := catalog.New(store, database)
-	handler, err := web.New(web.Config{Catalog: cat, DB: database, Accounts: account.New(account.Config{DB: database}),
-		Review:  review.New(review.Config{DB: database, Store: store, Catalog: cat}),
-		History: index, Versions: history.NewVersions(index, store, database)})
+	handler, err := web.New(testConfig(database, store, index, cat, account.New(account.Config{DB: database})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,4 +484,13 @@ func TestMethodNotAllowed(t *testing.T) {
 	if res.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST /modules = %d, want 405", res.StatusCode)
 	}
+}
+
+// testConfig wires the services over one database and repository as the
+// praxis command does.
+func testConfig(database *db.DB, store *gitstore.Store, index *history.Index, cat *catalog.Catalog, accounts *account.Service) web.Config {
+	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat})
+	versions := history.NewVersions(index, store, database)
+	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Versions: versions,
+		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev})}
 }

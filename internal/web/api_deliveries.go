@@ -1,0 +1,304 @@
+package web
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/delivery"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// deliveryBody is a delivery as the API takes it.
+type deliveryBody struct {
+	Module         string  `json:"module"`
+	ForkID         int64   `json:"fork_id"`
+	Version        string  `json:"version"`
+	Date           string  `json:"date"`
+	Duration       int     `json:"duration"`
+	Format         string  `json:"format"`
+	Town           string  `json:"town"`
+	Region         string  `json:"region"`
+	Country        string  `json:"country"`
+	Host           string  `json:"host"`
+	HostType       string  `json:"host_type"`
+	Participants   int     `json:"participants"`
+	FirstTime      int     `json:"first_time"`
+	CoFacilitators []int64 `json:"co_facilitators"`
+	Worked         string  `json:"reflection_worked"`
+	Change         string  `json:"reflection_change"`
+}
+
+func (b deliveryBody) input() delivery.Input {
+	return delivery.Input{Module: b.Module, ForkID: b.ForkID, Version: b.Version, Date: b.Date, Duration: b.Duration,
+		Format: b.Format, Town: b.Town, Region: b.Region, Country: b.Country, Host: b.Host, HostType: b.HostType,
+		Participants: b.Participants, FirstTime: b.FirstTime, CoFacilitators: b.CoFacilitators, Worked: b.Worked, Change: b.Change}
+}
+
+func bodyOf(d *praxis.Delivery) deliveryBody {
+	return deliveryBody{Module: d.Module, ForkID: d.ForkID, Version: d.Version, Date: d.Date, Duration: d.Duration,
+		Format: d.Format, Town: d.Town, Region: d.Region, Country: d.Country, Host: d.Host, HostType: d.HostType,
+		Participants: d.Participants, FirstTime: d.FirstTime, CoFacilitators: d.CoFacilitators, Worked: d.Worked, Change: d.Change}
+}
+
+// apiDelivery is a delivery as the API gives it: the record, its feedback
+// link and average.
+type apiDelivery struct {
+	*praxis.Delivery
+	FeedbackURL     string   `json:"feedback_url,omitempty"`
+	FeedbackAverage *float64 `json:"feedback_average"`
+}
+
+func toAPIDelivery(c echo.Context, d *praxis.Delivery) apiDelivery {
+	out := apiDelivery{Delivery: d}
+	if d.FeedbackToken != "" {
+		out.FeedbackURL = absoluteURL(c, "/f/"+d.FeedbackToken)
+	}
+	if d.FeedbackCount > 0 {
+		avg := d.FeedbackAverage()
+		out.FeedbackAverage = &avg
+	}
+	return out
+}
+
+func (s *Server) apiCreateDelivery(c echo.Context) error {
+	var body deliveryBody
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	d, err := s.deliveries.Create(c.Request().Context(), currentUser(c), body.input())
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/deliveries/%d", d.ID))
+	return c.JSON(http.StatusCreated, toAPIDelivery(c, d))
+}
+
+func (s *Server) apiShowDelivery(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.deliveries.Find(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIDelivery(c, d))
+}
+
+// apiUpdateDelivery changes the fields a PATCH body names; others keep their
+// values.
+func (s *Server) apiUpdateDelivery(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.deliveries.Find(ctx, currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	body := bodyOf(d)
+	if d.ForkID != 0 {
+		body.Module = "" // the fork says which module
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	updated, err := s.deliveries.Update(ctx, currentUser(c), id, body.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIDelivery(c, updated))
+}
+
+func (s *Server) apiDeleteDelivery(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deliveries.Delete(c.Request().Context(), currentUser(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) apiDeliveryFeedback(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.deliveries.Feedback(c.Request().Context(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"feedback": list})
+}
+
+// apiFilter reads the list filter and scope of an API request: coordinators
+// get everyone's deliveries unless scope=mine, others always their own.
+func apiFilter(c echo.Context) (db.DeliveryFilter, bool, error) {
+	f, err := deliveryFilterOf(c)
+	if err != nil {
+		return f, false, err
+	}
+	all := c.QueryParam("scope") != "mine" && account.Can(currentUser(c), account.AllDeliveries)
+	return f, all, nil
+}
+
+// seriesModules fills a filter's modules from the series parameter.
+func (s *Server) seriesModules(c echo.Context, f *db.DeliveryFilter) error {
+	slug := c.QueryParam("series")
+	if slug == "" {
+		return nil
+	}
+	listing, err := s.mainListing(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	series, ok := listing.FindSeries(slug)
+	if !ok {
+		return &account.FieldError{Field: "series", Message: fmt.Sprintf("there is no series %q", slug)}
+	}
+	f.Modules = []string{""} // matches nothing when the series is empty
+	for _, m := range series.Modules {
+		f.Modules = append(f.Modules, m.Slug)
+	}
+	return nil
+}
+
+func (s *Server) apiListDeliveries(c echo.Context) error {
+	f, all, err := apiFilter(c)
+	if err != nil {
+		return err
+	}
+	if err := s.seriesModules(c, &f); err != nil {
+		return err
+	}
+	f.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
+	f.Offset, _ = strconv.Atoi(c.QueryParam("offset"))
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	f.Offset = max(f.Offset, 0)
+	list, total, err := s.deliveries.List(c.Request().Context(), currentUser(c), f, all)
+	if err != nil {
+		return err
+	}
+	out := make([]apiDelivery, len(list))
+	for i, d := range list {
+		out[i] = toAPIDelivery(c, d)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"deliveries": out, "total": total, "limit": f.Limit, "offset": f.Offset})
+}
+
+// deliveryColumns are the columns of the deliveries CSV.
+var deliveryColumns = []string{"id", "date", "module", "fork_id", "version", "facilitator_id", "facilitator",
+	"co_facilitators", "duration", "format", "town", "region", "country", "host", "host_type", "participants",
+	"first_time", "feedback_count", "feedback_average", "reflection_worked", "reflection_change"}
+
+// apiExportDeliveries streams every matching delivery as CSV or as a JSON
+// array, without holding them in memory.
+func (s *Server) apiExportDeliveries(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, all, err := apiFilter(c)
+	if err != nil {
+		return err
+	}
+	if err := s.seriesModules(c, &f); err != nil {
+		return err
+	}
+	user := currentUser(c)
+	if strings.HasSuffix(c.Path(), ".json") {
+		c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="praxis-deliveries.json"`)
+		c.Response().WriteHeader(http.StatusOK)
+		w := c.Response()
+		enc := json.NewEncoder(w)
+		first := true
+		put := func(b string) { w.Write([]byte(b)) }
+		put("[")
+		err := s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
+			if !first {
+				put(",")
+			}
+			first = false
+			return enc.Encode(toAPIDelivery(c, d))
+		})
+		put("]\n")
+		return err
+	}
+	w := startCSV(c, "praxis-deliveries.csv")
+	w.Write(deliveryColumns)
+	err = s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
+		ids := make([]string, len(d.CoFacilitators))
+		for i, id := range d.CoFacilitators {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		avg, fork := "", ""
+		if d.FeedbackCount > 0 {
+			avg = ftoa(d.FeedbackAverage())
+		}
+		if d.ForkID != 0 {
+			fork = strconv.FormatInt(d.ForkID, 10)
+		}
+		return w.Write([]string{strconv.FormatInt(d.ID, 10), d.Date, d.Module, fork, d.Version,
+			strconv.FormatInt(d.FacilitatorID, 10), csvText(d.Facilitator), strings.Join(ids, " "), itoa(d.Duration),
+			d.Format, csvText(d.Town), csvText(d.Region), d.Country, csvText(d.Host), d.HostType, itoa(d.Participants),
+			itoa(d.FirstTime), itoa(d.FeedbackCount), avg, csvText(d.Worked), csvText(d.Change)})
+	})
+	w.Flush()
+	if err != nil {
+		return err
+	}
+	return w.Error()
+}
+
+// startCSV begins a CSV download.
+func startCSV(c echo.Context, name string) *csv.Writer {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Response().WriteHeader(http.StatusOK)
+	return csv.NewWriter(c.Response())
+}
+
+// csvText defuses text a spreadsheet would run as a formula (a cell starting
+// with = + - @ or a control character), by OWASP's advice: a leading quote.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+
+// apiReflections lists recent reflections on a module, for network members.
+func (s *Server) apiReflections(c echo.Context) error {
+	list, err := s.deliveries.Reflections(c.Request().Context(), currentUser(c), c.Param("slug"), 50)
+	if err != nil {
+		return err
+	}
+	type reflection struct {
+		DeliveryID  int64  `json:"delivery_id"`
+		Date        string `json:"date"`
+		Facilitator string `json:"facilitator"`
+		Version     string `json:"version"`
+		Worked      string `json:"reflection_worked"`
+		Change      string `json:"reflection_change"`
+	}
+	out := make([]reflection, len(list))
+	for i, d := range list {
+		out[i] = reflection{d.ID, d.Date, d.Facilitator, d.Version, d.Worked, d.Change}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"reflections": out})
+}
