@@ -138,7 +138,7 @@ func TestLoggingADeliveryAndFeedbackInTheBrowser(t *testing.T) {
 	form := url.Values{"material": {"module:exploring-class-2-stigma"}, "date": {"2026-02-03"}, "duration": {"120"},
 		"format": {"online"}, "town": {"Swansea"}, "region": {"Wales"}, "country": {"gb"}, "host": {"Living Rent"},
 		"host_type": {"tenants' union"}, "participants": {"abc"}, "first_time": {"2"},
-		"co_facilitators": {"maintainer@example.org"},
+		"co_facilitators":   {"maintainer@example.org"},
 		"reflection_worked": {"Pairs <script>alert(1)</script> worked."}, "reflection_change": {"Shorter input."}}
 
 	// A mistake shows the form again with the field marked and every value kept.
