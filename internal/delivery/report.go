@@ -25,23 +25,30 @@ type Filter struct {
 	Format string `json:"format,omitempty"`
 }
 
+// Grouping is one way the dashboard groups deliveries.
+type Grouping struct {
+	Key, Title string
+	// Column names the groups in a table's first column.
+	Column string
+}
+
 // Groupings of the dashboard, in the order it shows them.
-var Groupings = []struct{ Key, Title string }{
-	{"month", "Deliveries and participants per month"},
-	{"module", "By module"},
-	{"series", "By series"},
-	{"region", "By region"},
-	{"country", "By country"},
-	{"host_type", "By host group"},
-	{"format", "By format"},
-	{"frequency", "Facilitators by how often they teach"},
-	{"version", "Versions in use"},
-	{"feedback", "Participant feedback by module and version"},
+var Groupings = []Grouping{
+	{"month", "Deliveries and participants per month", "Month"},
+	{"module", "By module", "Module"},
+	{"series", "By series", "Series"},
+	{"region", "By region", "Region"},
+	{"country", "By country", "Country"},
+	{"host_type", "By host group", "Host group"},
+	{"format", "By format", "Format"},
+	{"frequency", "Facilitators by how often they teach", "Deliveries each"},
+	{"version", "Versions in use", "Release"},
+	{"feedback", "Participant feedback by module and version", "Module and release"},
 }
 
 // IsGrouping reports whether key names a grouping.
 func IsGrouping(key string) bool {
-	return slices.ContainsFunc(Groupings, func(g struct{ Key, Title string }) bool { return g.Key == key })
+	return slices.ContainsFunc(Groupings, func(g Grouping) bool { return g.Key == key })
 }
 
 // Group is one row of a statistics table.
@@ -75,6 +82,7 @@ func average(a Acc) *float64 {
 type Table struct {
 	GroupBy string  `json:"group_by"`
 	Title   string  `json:"title"`
+	Column  string  `json:"column"`
 	Groups  []Group `json:"groups"`
 }
 
@@ -263,7 +271,8 @@ func (s *Service) Report(ctx context.Context, user *praxis.User, f Filter, group
 		}
 	}
 	for _, key := range groupBy {
-		table := Table{GroupBy: key, Title: titleOf(key)}
+		g := groupingOf(key)
+		table := Table{GroupBy: key, Title: g.Title, Column: g.Column}
 		switch key {
 		case "month":
 			table.Groups = months(res.by[dimMonth], f)
@@ -310,13 +319,13 @@ func (s *Service) Report(ctx context.Context, user *praxis.User, f Filter, group
 	return rep, nil
 }
 
-func titleOf(key string) string {
+func groupingOf(key string) Grouping {
 	for _, g := range Groupings {
 		if g.Key == key {
-			return g.Title
+			return g
 		}
 	}
-	return key
+	return Grouping{Key: key, Title: key, Column: key}
 }
 
 // labelled turns accumulated groups into rows, most deliveries first.

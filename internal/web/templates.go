@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,6 +124,7 @@ func templateFuncs(assets *assets) template.FuncMap {
 		"lineKey":    func(p string, line int) string { return fmt.Sprintf("%s:%d", p, line) },
 		"field":      field,
 		"stars":      stars,
+		"num":        thousands,
 		"rating":     func(avg float64) string { return fmt.Sprintf("%.1f", avg) },
 		"formatName": delivery.FormatLabel,
 		"dateLong": func(d string) string {
@@ -213,4 +215,16 @@ func languageName(tag string) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
+}
+
+// thousands writes a count with thousands separators: 1,298,938.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
