@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/delivery"
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine to write while the
@@ -323,5 +326,41 @@ func TestUserAddAndTokenCreate(t *testing.T) {
 	json.NewDecoder(res.Body).Decode(&me)
 	if res.StatusCode != 200 || me.Email != "admin@example.org" || len(me.Roles) != 2 {
 		t.Fatalf("/api/v1/me with the CLI token = %d %+v", res.StatusCode, me)
+	}
+}
+
+func TestDemoFillsAFreshInstanceOnly(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	ctx := context.Background()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"demo", "--data", dataDir, "--facilitators", "40", "--deliveries", "600", "--seed", "3"}, noEnv, strings.NewReader(""), &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 0 || !strings.Contains(stdout.String(), "Added 40 facilitators and 600 deliveries") {
+		t.Fatalf("demo = exit %d %q %q", code, stdout.String(), stderr.String())
+	}
+	a, err := openApp(ctx, dataDir, slog.New(slog.DiscardHandler), options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coordinator := &praxis.User{ID: 1, Roles: []praxis.Role{praxis.RoleCoordinator}, Status: praxis.StatusActive}
+	report, err := a.delivery.Report(ctx, coordinator, delivery.Filter{}, []string{"region", "module"})
+	a.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Totals.Deliveries != 600 || report.Totals.Regions < 8 || len(report.Table("module").Groups) != 13 {
+		t.Errorf("demo network: %+v, %d modules", report.Totals, len(report.Table("module").Groups))
+	}
+	// A second run adds more; a real account makes it refuse without --force.
+	if err := run(ctx, []string{"demo", "--data", dataDir, "--facilitators", "5", "--deliveries", "10"}, noEnv, strings.NewReader(""), io.Discard, &stderr); exitCode(err, &stderr) != 0 {
+		t.Fatalf("second demo run: %q", stderr.String())
+	}
+	run(ctx, []string{"user", "add", "--data", dataDir, "--email", "real@example.org", "--name", "Real Person"}, noEnv, strings.NewReader(""), io.Discard, io.Discard)
+	stderr.Reset()
+	err = run(ctx, []string{"demo", "--data", dataDir, "--deliveries", "10"}, noEnv, strings.NewReader(""), io.Discard, &stderr)
+	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "1 real account(s)") {
+		t.Errorf("demo over real accounts = exit %d %q", code, stderr.String())
+	}
+	if err := run(ctx, []string{"demo", "--data", dataDir, "--deliveries", "10", "--facilitators", "2", "--force"}, noEnv, strings.NewReader(""), io.Discard, &stderr); exitCode(err, &stderr) != 0 {
+		t.Errorf("demo --force: %q", stderr.String())
 	}
 }

@@ -97,6 +97,12 @@ flight are allowed to finish.`)
 		if err := a.history.Preload(ctx); err != nil {
 			log.Error("could not load the history index", "err", err)
 		}
+		start = time.Now()
+		if err := a.delivery.Stats().Load(ctx); err != nil {
+			log.Error("could not load the delivery statistics", "err", err)
+		} else if n, _ := a.delivery.Stats().Count(ctx); n > 0 {
+			log.Info("delivery statistics loaded", "deliveries", n, "took", time.Since(start).Round(time.Millisecond))
+		}
 	}()
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()

@@ -22,7 +22,9 @@ type Stats struct {
 	loaded bool
 	rows   []factRow
 	pos    map[int64]int // delivery id -> index in rows
-	co     map[int64][]uint32
+	// co holds the co-facilitators of every row, each row's run at
+	// coOff:coOff+coLen; replaced runs are left behind until the next load.
+	co     []uint32
 	people idDict
 	dims   [numDims]dict
 }
@@ -49,7 +51,8 @@ type factRow struct {
 	firstTime    int32
 	fbCount      int32
 	fbSum        int32
-	hasCo        bool
+	coOff        uint32
+	coLen        uint8
 }
 
 // dict codes strings as small integers.
@@ -91,7 +94,7 @@ func (d *idDict) code(id int64) uint32 {
 }
 
 func newStats(database *db.DB) *Stats {
-	return &Stats{db: database, pos: map[int64]int{}, co: map[int64][]uint32{}}
+	return &Stats{db: database, pos: map[int64]int{}}
 }
 
 const epochDay = 24 * 60 * 60
@@ -122,7 +125,7 @@ func (s *Stats) ensure(ctx context.Context) error {
 	})
 	if err != nil {
 		// Start again next time rather than serve half a picture.
-		s.rows, s.pos, s.co = nil, map[int64]int{}, map[int64][]uint32{}
+		s.rows, s.pos, s.co = nil, map[int64]int{}, nil
 		return err
 	}
 	s.loaded = true
@@ -144,14 +147,11 @@ func (s *Stats) put(f db.DeliveryFact) {
 	for dim, v := range [numDims]string{month, f.Module, f.Version, f.Region, f.Country, f.HostType, f.Format} {
 		r.dim[dim] = s.dims[dim].code(v)
 	}
-	delete(s.co, f.ID)
 	if len(f.CoFacilitators) > 0 {
-		codes := make([]uint32, len(f.CoFacilitators))
-		for i, id := range f.CoFacilitators {
-			codes[i] = s.people.code(id)
+		r.coOff, r.coLen = uint32(len(s.co)), uint8(min(len(f.CoFacilitators), 255))
+		for _, id := range f.CoFacilitators[:r.coLen] {
+			s.co = append(s.co, s.people.code(id))
 		}
-		s.co[f.ID] = codes
-		r.hasCo = true
 	}
 	if i, ok := s.pos[f.ID]; ok {
 		s.rows[i] = r
@@ -191,7 +191,6 @@ func (s *Stats) remove(id int64) {
 	s.pos[s.rows[i].id] = i
 	s.rows = s.rows[:last]
 	delete(s.pos, id)
-	delete(s.co, id)
 }
 
 // addFeedback counts one participant's rating.
@@ -308,7 +307,12 @@ func (s *Stats) run(ctx context.Context, from, to string, filters [numDims][]str
 		last = make([]int32, len(s.people.ids))
 	}
 	res := &result{}
-	dims := q.dims
+	var dims []int // the dimensions grouped by, so the loop skips the rest
+	for dim, want := range q.dims {
+		if want {
+			dims = append(dims, dim)
+		}
+	}
 	sets := q.sets
 	hasSets := false
 	for _, set := range sets {
@@ -328,10 +332,8 @@ rows:
 			}
 		}
 		res.total.add(r)
-		for dim, want := range dims {
-			if want {
-				by[dim][r.dim[dim]].add(r)
-			}
+		for _, dim := range dims {
+			by[dim][r.dim[dim]].add(r)
 		}
 		if pairs != nil && r.fbCount > 0 {
 			key := [2]uint32{r.dim[dimModule], r.dim[dimVersion]}
@@ -345,11 +347,9 @@ rows:
 		if counts != nil {
 			counts[r.facilitator]++
 			last[r.facilitator] = max(last[r.facilitator], r.day)
-			if r.hasCo {
-				for _, c := range s.co[r.id] {
-					counts[c]++
-					last[c] = max(last[c], r.day)
-				}
+			for _, c := range s.co[r.coOff : r.coOff+uint32(r.coLen)] {
+				counts[c]++
+				last[c] = max(last[c], r.day)
 			}
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -142,7 +144,7 @@ func Network(opts NetworkOptions, firstID int64) ([]*praxis.User, func(emit func
 		regionOf[i] = reg
 		byRegion[reg.Name] = append(byRegion[reg.Name], i)
 		users[i] = &praxis.User{ID: firstID + int64(i), Name: first + " " + last,
-			Email:  fmt.Sprintf("%s.%s.%d@%s", asciiFold(first), asciiFold(last), i+1, DemoDomain),
+			Email:  fmt.Sprintf("%s.%s.%d@%s", asciiFold(first), asciiFold(last), firstID+int64(i), DemoDomain),
 			Region: reg.Name, Town: reg.Towns[r.IntN(len(reg.Towns))], Roles: []praxis.Role{praxis.RoleFacilitator},
 			Status: praxis.StatusActive, CreatedAt: created}
 	}
@@ -288,3 +290,44 @@ func Populate(ctx context.Context, database *db.DB, opts NetworkOptions, passwor
 	}
 	return deliveries, feedback, err
 }
+
+// CachedNetwork returns the path of a database filled by Populate with opts,
+// building it on first use under dir (os.TempDir() when empty): benchmarks
+// over a million deliveries share one file instead of spending half a minute
+// each. key must name whatever opts.Version depends on (the curriculum's
+// commit). Callers that write must copy the file first.
+func CachedNetwork(ctx context.Context, dir string, opts NetworkOptions, key string) (string, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	path := filepath.Join(dir, fmt.Sprintf("praxis-network-v%d-s%d-%df-%dd-%d-%s.db", networkFormat, db.SchemaVersion(), opts.Facilitators, opts.Deliveries, opts.Seed, key))
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	tmp := fmt.Sprintf("%s.building-%d", path, os.Getpid())
+	os.Remove(tmp)
+	database, err := db.Open(ctx, tmp)
+	if err != nil {
+		return "", err
+	}
+	_, _, err = Populate(ctx, database, opts, "!")
+	if err == nil {
+		err = database.Checkpoint(ctx)
+	}
+	database.Close()
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	os.Remove(tmp + "-wal")
+	os.Remove(tmp + "-shm")
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return path, nil
+}
+
+// networkFormat changes whenever Network generates different data, so that
+// CachedNetwork does not reuse a stale file.
+const networkFormat = 2
