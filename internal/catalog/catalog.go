@@ -100,6 +100,12 @@ func (c *Catalog) Main(ctx context.Context) (string, error) {
 }
 
 // snapshot resolves rev and opens the files at that commit.
+// Snapshot returns the curriculum at a revision ("" for main) as an fs.FS,
+// for exports that read whole folders.
+func (c *Catalog) Snapshot(ctx context.Context, rev string) (*gitstore.Snapshot, error) {
+	return c.snapshot(ctx, rev)
+}
+
 func (c *Catalog) snapshot(ctx context.Context, rev string) (*gitstore.Snapshot, error) {
 	id, err := c.Resolve(ctx, rev)
 	if err != nil {

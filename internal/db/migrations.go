@@ -251,6 +251,31 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX feedback_delivery ON feedback (delivery_id, id)`,
 	}},
+	{6, "download counts", []string{
+		`CREATE TABLE downloads (
+			module  TEXT NOT NULL,
+			format  TEXT NOT NULL,
+			version TEXT NOT NULL,
+			day     TEXT NOT NULL,
+			count   INTEGER NOT NULL,
+			PRIMARY KEY (module, format, version, day)
+		) WITHOUT ROWID`,
+		`CREATE INDEX downloads_day ON downloads (day)`,
+	}},
+	{7, "full-text search of modules", []string{
+		// FTS4 (compiled into mattn/go-sqlite3 without build tags) with the
+		// Porter stemmer: "organise" finds "organising".
+		`CREATE VIRTUAL TABLE search_modules USING fts4(title, summary, objectives, tags, agenda, body, handouts, tokenize=porter)`,
+		`CREATE TABLE search_docs (
+			slug  TEXT PRIMARY KEY,
+			docid INTEGER NOT NULL UNIQUE,
+			tree  TEXT NOT NULL
+		)`,
+		`CREATE TABLE search_state (
+			key   TEXT PRIMARY KEY,
+			value TEXT NOT NULL
+		) WITHOUT ROWID`,
+	}},
 }
 
 // SchemaVersion is the schema version this build of praxis writes.

@@ -211,3 +211,14 @@ func PlainText(n ast.Node, src []byte) string {
 	walk(n)
 	return b.String()
 }
+
+// ParseMarkdown parses Markdown with the same extensions and transformations
+// as Render (tables, strikethrough, task lists, typographic quotes, callouts
+// marked with their "class" attribute, heading ids), for exporters that walk
+// the syntax tree into other formats (PDF, ODT, DOCX). Raw HTML nodes are in
+// the tree; exporters must skip them as Render does.
+func ParseMarkdown(src []byte) ast.Node {
+	ctx := parser.NewContext()
+	ctx.Set(linkBaseKey, RenderOptions{})
+	return markdown.Parser().Parse(text.NewReader(src), parser.WithContext(ctx))
+}

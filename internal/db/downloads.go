@@ -1,0 +1,61 @@
+package db
+
+import (
+	"context"
+	"fmt"
+)
+
+// CountDownload adds one download of a module's file in a format at a
+// version on a day (YYYY-MM-DD).
+func (db *DB) CountDownload(ctx context.Context, module, format, version, day string) error {
+	err := db.gorm.WithContext(ctx).Exec(`INSERT INTO downloads (module, format, version, day, count) VALUES (?, ?, ?, ?, 1)
+		ON CONFLICT (module, format, version, day) DO UPDATE SET count = count + 1`, module, format, version, day).Error
+	if err != nil {
+		return fmt.Errorf("db: count download: %w", err)
+	}
+	return nil
+}
+
+// DownloadCount is how often a module's file was downloaded in a format.
+type DownloadCount struct {
+	Module string `json:"module"`
+	Format string `json:"format"`
+	Count  int    `json:"count"`
+}
+
+// DownloadCounts sums downloads per module and format between two days
+// (inclusive; "" for no bound), optionally of one module's versions.
+func (db *DB) DownloadCounts(ctx context.Context, from, to, module string) ([]DownloadCount, error) {
+	q := db.gorm.WithContext(ctx).Table("downloads").Select("module, format, SUM(count) AS count")
+	if from != "" {
+		q = q.Where("day >= ?", from)
+	}
+	if to != "" {
+		q = q.Where("day <= ?", to)
+	}
+	if module != "" {
+		q = q.Where("module = ?", module)
+	}
+	var out []DownloadCount
+	if err := q.Group("module, format").Order("module, format").Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("db: download counts: %w", err)
+	}
+	return out, nil
+}
+
+// VersionDownloads sums a module's downloads per version.
+func (db *DB) VersionDownloads(ctx context.Context, module string) (map[string]int, error) {
+	var rows []struct {
+		Version string
+		Count   int
+	}
+	if err := db.gorm.WithContext(ctx).Table("downloads").Select("version, SUM(count) AS count").
+		Where("module = ?", module).Group("version").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("db: version downloads: %w", err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Version] = r.Count
+	}
+	return out, nil
+}
