@@ -510,3 +510,17 @@ func (s *Service) Emails(ctx context.Context, ids []int64) ([]string, error) {
 	}
 	return out, nil
 }
+
+// AuthenticateBasic checks HTTP basic credentials as git sends them: the
+// account's email address as the user name and one of its API tokens as the
+// password.
+func (s *Service) AuthenticateBasic(ctx context.Context, email, secret string) (*praxis.User, error) {
+	user, _, err := s.AuthenticateToken(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(strings.TrimSpace(email), strings.TrimSpace(user.Email)) {
+		return nil, praxis.Errorf(praxis.EUNAUTHORIZED, "the API token is not valid")
+	}
+	return user, nil
+}

@@ -46,9 +46,10 @@ func (db *DB) AddEvent(ctx context.Context, e praxis.Event) error {
 
 // EventFilter narrows the activity feed.
 type EventFilter struct {
-	ActorID int64
-	Module  string
-	Limit   int
+	ActorID    int64
+	Module     string
+	ProposalID int64
+	Limit      int
 }
 
 // ListEvents returns the newest events first.
@@ -64,6 +65,9 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]praxis.Event, er
 	}
 	if f.Module != "" {
 		q = q.Where("events.module = ?", f.Module)
+	}
+	if f.ProposalID != 0 {
+		q = q.Where("events.proposal_id = ?", f.ProposalID)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {

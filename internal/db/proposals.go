@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -164,8 +165,10 @@ type ProposalFilter struct {
 	Status   string
 	Module   string
 	AuthorID int64
-	Limit    int
-	Offset   int
+	// Query keeps proposals whose title or description holds every word.
+	Query  string
+	Limit  int
+	Offset int
 }
 
 // ListProposals returns proposals, most recently updated first, and how many
@@ -180,6 +183,13 @@ func (db *DB) ListProposals(ctx context.Context, f ProposalFilter) ([]*praxis.Pr
 	}
 	if f.Module != "" {
 		q = q.Where("proposals.id IN (SELECT proposal_id FROM proposal_modules WHERE module = ?)", f.Module)
+	}
+	for i, word := range strings.Fields(strings.ToLower(f.Query)) {
+		if i == 12 {
+			break
+		}
+		like := "%" + escapeLike(word) + "%"
+		q = q.Where("(lower(proposals.title) LIKE ? ESCAPE '\\' OR lower(proposals.description) LIKE ? ESCAPE '\\')", like, like)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

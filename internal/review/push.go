@@ -1,0 +1,79 @@
+package review
+
+import (
+	"context"
+	"strings"
+
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// zeroID is git's id of a ref that does not exist.
+const zeroID = "0000000000000000000000000000000000000000"
+
+// ProposalFromPush turns a pushed branch (proposals/<user id>/<topic>) into a
+// proposal, or updates the one already on that branch: its head moves, its
+// modules are found again, and the push is recorded (as a force-push when the
+// old head is not in the new history). A new proposal takes its title and
+// description from the first commit's message. A deleted branch closes its
+// proposal. It returns the proposal, or nil when the branch has no changes
+// yet (a branch at main).
+func (s *Service) ProposalFromPush(ctx context.Context, user *praxis.User, branch, old, head string) (*praxis.Proposal, error) {
+	existing, err := s.db.FindProposalByBranch(ctx, branch)
+	if err != nil && praxis.ErrorCode(err) != praxis.ENOTFOUND {
+		return nil, err
+	}
+	if head == zeroID {
+		if existing == nil || existing.Status != praxis.ProposalOpen {
+			return existing, nil
+		}
+		return s.SetStatus(ctx, user, existing.ID, praxis.ProposalClosed)
+	}
+	main, err := s.store.Branch(ctx, praxis.MainBranch)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		detail := "pushed"
+		if old != zeroID {
+			if cmp, err := s.store.Compare(ctx, old, head); err == nil && cmp.Behind > 0 {
+				detail = "force-pushed"
+			}
+		}
+		event := praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: existing.ID,
+			Module: firstModule(existing), Title: existing.Title, Detail: detail}
+		if err := s.refresh(ctx, existing.ID, head, event); err != nil {
+			return nil, err
+		}
+		return s.db.FindProposal(ctx, existing.ID)
+	}
+	commits, err := s.store.Log(ctx, head, main, 10_000)
+	if err != nil {
+		return nil, err
+	}
+	if len(commits) == 0 {
+		return nil, nil
+	}
+	first := commits[len(commits)-1] // Log is newest first
+	title, description, _ := strings.Cut(strings.TrimSpace(first.Message), "\n")
+	title, description, err = cleanProposalText(title, description)
+	if err != nil {
+		title, description = "Changes pushed to "+branch, strings.TrimSpace(first.Message)
+		if title, description, err = cleanProposalText(title, description); err != nil {
+			return nil, err
+		}
+	}
+	cmp, err := s.store.Compare(ctx, main, head)
+	if err != nil {
+		return nil, err
+	}
+	modules, err := s.touchedModules(ctx, main, head)
+	if err != nil {
+		return nil, err
+	}
+	p := &praxis.Proposal{AuthorID: user.ID, Title: title, Description: description, Base: cmp.Base, Head: head,
+		Modules: modules, Branch: branch}
+	if p.ID, err = s.db.CreateProposal(ctx, p); err != nil {
+		return nil, err
+	}
+	return s.db.FindProposal(ctx, p.ID)
+}
