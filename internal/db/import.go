@@ -135,7 +135,7 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 // IntegrityCheck runs SQLite's PRAGMA integrity_check.
 func (db *DB) IntegrityCheck(ctx context.Context) (bool, error) {
 	var result string
-	if err := db.gorm.WithContext(ctx).Raw("PRAGMA integrity_check").Row().Scan(&result); err != nil {
+	if err := db.gorm.WithContext(ctx).Raw("PRAGMA integrity_check").Scan(&result).Error; err != nil {
 		return false, fmt.Errorf("db: integrity check: %w", err)
 	}
 	return result == "ok", nil

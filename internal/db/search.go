@@ -2,9 +2,7 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"gorm.io/gorm"
@@ -23,15 +21,14 @@ var SearchColumns = []string{"title", "summary", "objectives", "tags", "agenda",
 
 // SearchState reads a value of the search index's state ("" when unset).
 func (db *DB) SearchState(ctx context.Context, key string) (string, error) {
-	var v string
-	err := db.gorm.WithContext(ctx).Raw(`SELECT value FROM search_state WHERE key = ?`, key).Row().Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
+	var values []string
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT value FROM search_state WHERE key = ?`, key).Scan(&values).Error; err != nil {
 		return "", fmt.Errorf("db: search state: %w", err)
 	}
-	return v, nil
+	if len(values) == 0 {
+		return "", nil
+	}
+	return values[0], nil
 }
 
 // SearchTrees returns the folder id indexed for each module.
@@ -80,7 +77,7 @@ func (db *DB) UpdateSearch(ctx context.Context, reset bool, docs []SearchDoc, re
 				return err
 			}
 			var next int64
-			if err := tx.Raw(`SELECT COALESCE(MAX(docid), 0) + 1 FROM search_docs`).Row().Scan(&next); err != nil {
+			if err := tx.Raw(`SELECT COALESCE(MAX(docid), 0) + 1 FROM search_docs`).Scan(&next).Error; err != nil {
 				return err
 			}
 			if err := tx.Exec(`INSERT INTO search_modules (docid, title, summary, objectives, tags, agenda, body, handouts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
