@@ -1,0 +1,261 @@
+package export
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/module"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// licenceFile is the curriculum's licence at the top of the repository.
+const licenceFile = "LICENSE.md"
+
+// writeModuleBundle writes a module's zip: plan.pdf, plan.md, each handout as
+// it is stored and, for Markdown ones, as PDF, the licence, and a README.
+func (s *Service) writeModuleBundle(ctx context.Context, w io.Writer, doc *Document, skipped []string, opts Options) error {
+	z := zip.NewWriter(w)
+	if err := s.addModule(ctx, z, "", doc, skipped, opts); err != nil {
+		return err
+	}
+	if err := s.addLicence(ctx, z, "", doc.Version.Commit); err != nil {
+		return err
+	}
+	return z.Close()
+}
+
+// addModule adds a module's files under dir.
+func (s *Service) addModule(ctx context.Context, z *zip.Writer, dir string, doc *Document, skipped []string, opts Options) error {
+	when := doc.Version.Date
+	var pdf bytes.Buffer
+	if err := render(&pdf, doc, "pdf", opts.Paper); err != nil {
+		return err
+	}
+	if err := addFile(z, path.Join(dir, "plan.pdf"), pdf.Bytes(), when); err != nil {
+		return err
+	}
+	snap, err := s.catalog.Snapshot(ctx, doc.Version.Commit)
+	if err != nil {
+		return err
+	}
+	plan, err := snap.ReadFile(module.PlanPath(doc.Module.Slug))
+	if err != nil {
+		return err
+	}
+	if err := addFile(z, path.Join(dir, "plan.md"), plan, when); err != nil {
+		return err
+	}
+	// Every handout as stored (images and PDFs too), and Markdown ones as PDF.
+	handoutDir := path.Join(module.Dir(doc.Module.Slug), module.HandoutDir)
+	var walkSkipped []string
+	err = fs.WalkDir(snap, handoutDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == handoutDir {
+				return fs.SkipDir // no handouts folder
+			}
+			walkSkipped = append(walkSkipped, fmt.Sprintf("%s: %v", strings.TrimPrefix(p, module.Dir(doc.Module.Slug)+"/"), err))
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err == nil && info.Size() > 20*MaxPlan {
+			walkSkipped = append(walkSkipped, fmt.Sprintf("%s: larger than %d MB", strings.TrimPrefix(p, module.Dir(doc.Module.Slug)+"/"), 20*MaxPlan>>20))
+			return nil
+		}
+		data, err := snap.ReadFile(p)
+		if err != nil {
+			walkSkipped = append(walkSkipped, fmt.Sprintf("%s: %v", strings.TrimPrefix(p, module.Dir(doc.Module.Slug)+"/"), err))
+			return nil
+		}
+		return addFile(z, path.Join(dir, strings.TrimPrefix(p, module.Dir(doc.Module.Slug)+"/")), data, when)
+	})
+	if err != nil {
+		return err
+	}
+	for _, h := range doc.Handouts {
+		var buf bytes.Buffer
+		hd := &Document{Module: praxis.Module{Slug: doc.Module.Slug, Title: h.Title, Licence: doc.Module.Licence, Body: h.Markdown},
+			Version: doc.Version, Start: -1}
+		if err := render(&buf, hd, "pdf", opts.Paper); err != nil {
+			skipped = append(skipped, fmt.Sprintf("handouts/%s as PDF: %v", h.Name, err))
+			continue
+		}
+		if err := addFile(z, path.Join(dir, module.HandoutDir, strings.TrimSuffix(h.Name, path.Ext(h.Name))+".pdf"), buf.Bytes(), when); err != nil {
+			return err
+		}
+	}
+	return addFile(z, path.Join(dir, "README.md"), []byte(bundleReadme(doc, append(skipped, walkSkipped...))), when)
+}
+
+// bundleReadme names what a bundle holds and where it came from.
+func bundleReadme(doc *Document, skipped []string) string {
+	var b strings.Builder
+	m := doc.Module
+	fmt.Fprintf(&b, "# %s\n\n%s\n\n", m.Title, m.Summary)
+	fmt.Fprintf(&b, "- Module: `%s`\n", m.Slug)
+	fmt.Fprintf(&b, "- Version: %s (commit %s, %s)\n", doc.Version.Label(), doc.Version.Commit, doc.Version.Date.UTC().Format("2 January 2006"))
+	if doc.Version.Release != "" {
+		fmt.Fprintf(&b, "- Release: %s\n", doc.Version.Release)
+	} else {
+		b.WriteString("- Release: not yet in a release\n")
+	}
+	fmt.Fprintf(&b, "- From: %s\n", doc.Version.URL)
+	fmt.Fprintf(&b, "- Licence: %s (see LICENSE.md)\n\n", m.Licence)
+	b.WriteString("## In this bundle\n\n- `plan.pdf`: the session plan to print or read on a tablet\n- `plan.md`: the plan as written, to adapt in any text editor\n")
+	if len(doc.Handouts) > 0 {
+		b.WriteString("- `handouts/`: each handout as written, and Markdown handouts as PDF\n")
+	}
+	if len(skipped) > 0 {
+		b.WriteString("\n## Left out\n\nThese files could not be included:\n\n")
+		for _, s := range skipped {
+			fmt.Fprintf(&b, "- %s\n", s)
+		}
+	}
+	b.WriteString("\nMade by praxis. Share and adapt it under the licence; improvements are welcome as proposals.\n")
+	return b.String()
+}
+
+func (s *Service) addLicence(ctx context.Context, z *zip.Writer, dir, commit string) error {
+	snap, err := s.catalog.Snapshot(ctx, commit)
+	if err != nil {
+		return err
+	}
+	data, err := snap.ReadFile(licenceFile)
+	if err != nil {
+		return nil // a curriculum without a licence file: the README names the licence
+	}
+	return addFile(z, path.Join(dir, licenceFile), data, time.Time{})
+}
+
+func addFile(z *zip.Writer, name string, data []byte, when time.Time) error {
+	if when.IsZero() {
+		when = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: when.UTC()})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// Series returns a series' bundle: a folder per module, in the series' order.
+func (s *Service) Series(ctx context.Context, slug string, opts Options) (*File, error) {
+	entry, _, err := s.catalog.Series(ctx, slug, opts.Rev)
+	if err != nil {
+		return nil, err
+	}
+	commit, err := s.catalog.Resolve(ctx, opts.Rev)
+	if err != nil {
+		return nil, err
+	}
+	release, err := s.versions.FirstRelease(ctx, commit)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("series %s %s %d %s", commit, slug, opts.Paper, opts.BaseURL)
+	return s.generate(ctx, key, func() (*File, error) {
+		var buf bytes.Buffer
+		z := zip.NewWriter(&buf)
+		var readme strings.Builder
+		fmt.Fprintf(&readme, "# %s\n\n%s\n\n- Version: %s\n- From: %s/series/%s\n\n## Modules\n\n", entry.Title, entry.Summary,
+			Version{Commit: commit, Release: release}.Label(), strings.TrimRight(opts.BaseURL, "/"), slug)
+		for i, m := range entry.Modules {
+			dir := fmt.Sprintf("%02d-%s", i+1, m.Slug)
+			doc, _, skipped, err := s.Document(ctx, m.Slug, Options{Rev: commit, Start: -1, Paper: opts.Paper, BaseURL: opts.BaseURL})
+			if err != nil {
+				fmt.Fprintf(&readme, "%d. %s: left out (%s)\n", i+1, m.Title, praxis.ErrorMessage(err))
+				continue
+			}
+			if err := s.addModule(ctx, z, dir, doc, skipped, opts); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(&readme, "%d. `%s/`: %s (%s)\n", i+1, dir, m.Title, formatDuration(m.Duration))
+		}
+		if err := addFile(z, "README.md", []byte(readme.String()), time.Time{}); err != nil {
+			return nil, err
+		}
+		if err := s.addLicence(ctx, z, "", commit); err != nil {
+			return nil, err
+		}
+		if err := z.Close(); err != nil {
+			return nil, err
+		}
+		v := Version{Commit: commit, Release: release}
+		return &File{Name: fileName(slug, v, "zip"), ContentType: "application/zip", Body: buf.Bytes(), ETag: etag(key),
+			Module: "series:" + slug, Format: "zip", Commit: commit}, nil
+	})
+}
+
+// Curriculum returns the whole curriculum at a revision as a zip of its
+// files, as git archive would, under one folder.
+func (s *Service) Curriculum(ctx context.Context, opts Options) (*File, error) {
+	commit, err := s.catalog.Resolve(ctx, opts.Rev)
+	if err != nil {
+		return nil, err
+	}
+	release, err := s.versions.FirstRelease(ctx, commit)
+	if err != nil {
+		return nil, err
+	}
+	v := Version{Commit: commit, Release: release}
+	key := "curriculum " + commit
+	return s.generate(ctx, key, func() (*File, error) {
+		snap, err := s.catalog.Snapshot(ctx, commit)
+		if err != nil {
+			return nil, err
+		}
+		info, err := s.catalog.Commit(ctx, commit)
+		if err != nil {
+			return nil, err
+		}
+		root := strings.TrimSuffix(fileName("curriculum", v, "zip"), ".zip")
+		var buf bytes.Buffer
+		z := zip.NewWriter(&buf)
+		err = fs.WalkDir(snap, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := snap.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return addFile(z, path.Join(root, p), data, info.Committer.When)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := z.Close(); err != nil {
+			return nil, err
+		}
+		return &File{Name: root + ".zip", ContentType: "application/zip", Body: buf.Bytes(), ETag: etag(key),
+			Module: "curriculum", Format: "zip", Commit: commit}, nil
+	})
+}
+
+// formatDuration says a length in minutes for people: "2 hours 30 minutes".
+func formatDuration(m int) string {
+	h, min := m/60, m%60
+	plural := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch {
+	case h == 0:
+		return plural(min, "minute")
+	case min == 0:
+		return plural(h, "hour")
+	}
+	return plural(h, "hour") + " " + plural(min, "minute")
+}

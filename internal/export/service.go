@@ -1,0 +1,277 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/history"
+	"github.com/praxis-coop/praxis/internal/lru"
+	"github.com/praxis-coop/praxis/internal/module"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// Limits that keep one request from taking the server down.
+const (
+	// MaxConcurrent is how many files are generated at once; others wait.
+	MaxConcurrent = 4
+	// Timeout bounds the wait for, and the generation of, one file.
+	Timeout = 30 * time.Second
+	// MaxPlan is the largest plan or handout exported (a 1 MB plan is absurd
+	// for a workshop, but it must not hurt anyone).
+	MaxPlan = 1 << 20
+)
+
+// Config holds what the export service needs.
+type Config struct {
+	Catalog  *catalog.Catalog
+	Versions *history.Versions
+	DB       *db.DB
+	Logger   *slog.Logger
+}
+
+// Service generates, caches and counts downloads. Safe for concurrent use.
+type Service struct {
+	catalog  *catalog.Catalog
+	versions *history.Versions
+	db       *db.DB
+	log      *slog.Logger
+	cache    *lru.Cache[string, *File]
+	slots    chan struct{}
+}
+
+// New returns the export service.
+func New(cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{catalog: cfg.Catalog, versions: cfg.Versions, db: cfg.DB, log: cfg.Logger,
+		cache: lru.New[string, *File](256), slots: make(chan struct{}, MaxConcurrent)}
+}
+
+// File is a generated download.
+type File struct {
+	// Name is the file name offered, with slug and short version:
+	// exploring-class-2-stigma-v2026.11-3f2a1c9.pdf.
+	Name        string
+	ContentType string
+	// ETag names the content: it changes when the commit, the blobs or the
+	// options change.
+	ETag string
+	Body []byte
+	// Module, Format and Commit say what to count the download as.
+	Module, Format, Commit string
+}
+
+// Options shape a download.
+type Options struct {
+	// Rev is the revision ("" for main): a release, branch or commit id.
+	Rev string
+	// Start is the agenda's start time in minutes after midnight; -1 for none.
+	Start int
+	// Paper is the page size of PDFs.
+	Paper PageSize
+	// BaseURL is the public address of praxis, for the footer's link.
+	BaseURL string
+}
+
+// Document reads a module at a revision as a Document; skipped lists the
+// handouts left out, with why.
+func (s *Service) Document(ctx context.Context, slug string, opts Options) (*Document, *catalog.ModuleView, []string, error) {
+	view, err := s.catalog.Module(ctx, slug, opts.Rev)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !view.Parsed {
+		return nil, nil, nil, praxis.Errorf(praxis.EINVALID, "the plan of %s cannot be read, so it cannot be exported: see the module page for its problems", slug)
+	}
+	if len(view.Source) > MaxPlan {
+		return nil, nil, nil, praxis.Errorf(praxis.ETOOLARGE, "the plan of %s is larger than %d KB and cannot be exported", slug, MaxPlan>>10)
+	}
+	release, err := s.versions.FirstRelease(ctx, view.Commit.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	doc := &Document{Module: view.Module, Start: opts.Start, Version: Version{Commit: view.Commit.ID, Release: release,
+		Date: view.Commit.Committer.When, URL: strings.TrimRight(opts.BaseURL, "/") + "/modules/" + slug}}
+	var skipped []string
+	for _, h := range view.Handouts {
+		if !strings.HasSuffix(strings.ToLower(h.Name), ".md") {
+			continue
+		}
+		f, err := s.catalog.Handout(ctx, slug, h.Name, view.Commit.ID)
+		switch {
+		case err != nil:
+			skipped = append(skipped, fmt.Sprintf("handouts/%s: %s", h.Name, praxis.ErrorMessage(err)))
+			continue
+		case len(f.Content) > MaxPlan:
+			skipped = append(skipped, fmt.Sprintf("handouts/%s: larger than %d KB", h.Name, MaxPlan>>10))
+			continue
+		case !utf8.Valid(f.Content):
+			skipped = append(skipped, fmt.Sprintf("handouts/%s: not UTF-8 text", h.Name))
+			continue
+		}
+		doc.Handouts = append(doc.Handouts, Handout{Name: h.Name, Title: handoutTitle(h.Name, f.Content), Markdown: string(f.Content)})
+	}
+	return doc, view, skipped, nil
+}
+
+// handoutTitle is a handout's first level 1 or 2 heading, or a title made
+// from its file name.
+func handoutTitle(name string, src []byte) string {
+	for _, line := range strings.SplitN(string(src), "\n", 40) {
+		line = strings.TrimSpace(line)
+		if t, ok := strings.CutPrefix(line, "# "); ok {
+			return strings.TrimSpace(t)
+		}
+		if t, ok := strings.CutPrefix(line, "## "); ok {
+			return strings.TrimSpace(t)
+		}
+	}
+	base := strings.TrimSuffix(path.Base(name), path.Ext(name))
+	base = strings.NewReplacer("-", " ", "_", " ").Replace(base)
+	if base == "" {
+		return name
+	}
+	return strings.ToUpper(base[:1]) + base[1:]
+}
+
+// fileName is slug-release-short.ext, or slug-short.ext before a release.
+func fileName(slug string, v Version, ext string) string {
+	if v.Release != "" {
+		return fmt.Sprintf("%s-%s-%s.%s", slug, v.Release, v.Short(), ext)
+	}
+	return fmt.Sprintf("%s-%s.%s", slug, v.Short(), ext)
+}
+
+// etag names generated content by what it was made from.
+func etag(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
+}
+
+// generate runs fn under the concurrency limit and the timeout, caching the
+// result under key. fn cannot be interrupted; when the deadline passes the
+// caller gets EUNAVAILABLE and the work finishes (and is cached) behind it.
+func (s *Service) generate(ctx context.Context, key string, fn func() (*File, error)) (*File, error) {
+	if f, ok := s.cache.Get(key); ok {
+		return f, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, praxis.Errorf(praxis.EUNAVAILABLE, "praxis is busy making other downloads; try again in a moment")
+	}
+	type result struct {
+		f   *File
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { <-s.slots }()
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("export panicked", "key", key, "panic", r)
+				done <- result{err: fmt.Errorf("export: %v", r)}
+			}
+		}()
+		f, err := fn()
+		if err == nil {
+			s.cache.Add(key, f)
+		}
+		done <- result{f, err}
+	}()
+	select {
+	case r := <-done:
+		return r.f, r.err
+	case <-ctx.Done():
+		return nil, praxis.Errorf(praxis.EUNAVAILABLE, "making this download took too long; try again in a moment")
+	}
+}
+
+// Formats of a module's plan: the extension is the format's name.
+var moduleFormats = map[string]string{
+	"pdf":  "application/pdf",
+	"md":   "text/markdown; charset=utf-8",
+	"odt":  "application/vnd.oasis.opendocument.text",
+	"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	"zip":  "application/zip",
+}
+
+// IsFormat reports whether ext is a format a plan downloads in.
+func IsFormat(ext string) bool { _, ok := moduleFormats[ext]; return ok }
+
+// Module returns a module's plan in a format (pdf, md, odt, docx) or its
+// bundle (zip).
+func (s *Service) Module(ctx context.Context, slug, format string, opts Options) (*File, error) {
+	contentType, ok := moduleFormats[format]
+	if !ok {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "plans download as pdf, md, odt, docx or zip, not %q", format)
+	}
+	if format == "md" { // the source as stored: no parsing, no cache
+		view, err := s.catalog.Module(ctx, slug, opts.Rev)
+		if err != nil {
+			return nil, err
+		}
+		release, err := s.versions.FirstRelease(ctx, view.Commit.ID)
+		if err != nil {
+			return nil, err
+		}
+		v := Version{Commit: view.Commit.ID, Release: release}
+		return &File{Name: fileName(slug, v, "md"), ContentType: contentType, ETag: etag(view.PlanID, "md"),
+			Body: view.Source, Module: slug, Format: format, Commit: view.Commit.ID}, nil
+	}
+	commit, err := s.catalog.Resolve(ctx, opts.Rev)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("module %s %s %s %d %d %s", commit, slug, format, opts.Start, opts.Paper, opts.BaseURL)
+	return s.generate(ctx, key, func() (*File, error) {
+		doc, _, skipped, err := s.Document(ctx, slug, Options{Rev: commit, Start: opts.Start, Paper: opts.Paper, BaseURL: opts.BaseURL})
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		switch format {
+		case "zip":
+			err = s.writeModuleBundle(ctx, &buf, doc, skipped, opts)
+		default:
+			err = render(&buf, doc, format, opts.Paper)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &File{Name: fileName(slug, doc.Version, format), ContentType: contentType, Body: buf.Bytes(),
+			ETag: etag(key), Module: slug, Format: format, Commit: commit}, nil
+	})
+}
+
+// Count records a download; failures are logged, never shown: a count must
+// not cost anyone their file.
+func (s *Service) Count(ctx context.Context, f *File) {
+	if s.db == nil || f.Module == "" {
+		return
+	}
+	day := time.Now().UTC().Format("2006-01-02")
+	if err := s.db.CountDownload(context.WithoutCancel(ctx), f.Module, f.Format, f.Commit, day); err != nil {
+		s.log.Warn("could not count a download", "module", f.Module, "err", err)
+	}
+}
+
+// ValidSlug reports whether a slug can name a module or series.
+func ValidSlug(slug string) bool { return module.ValidSlug(slug) }
