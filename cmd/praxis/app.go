@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,11 +19,14 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
+	"github.com/praxis-coop/praxis/internal/export"
+	"github.com/praxis-coop/praxis/internal/githttp"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
+	"github.com/praxis-coop/praxis/internal/search"
 )
 
 // Files in the data directory.
@@ -42,12 +48,18 @@ type app struct {
 	history  *history.Index
 	versions *history.Versions
 	delivery *delivery.Service
+	exports  *export.Service
+	search   *search.Index
+	git      *githttp.Server
 }
 
 // options are the settings that shape the app beyond its data directory.
 type options struct {
 	baseURL string
 	mail    *mail.Sender
+	// curriculumFrom, on a first start, is a repository (URL or path) to
+	// clone instead of seeding the starter curriculum.
+	curriculumFrom string
 }
 
 // openApp opens (creating on first start) the database and the curriculum
@@ -62,7 +74,14 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 		return nil, err
 	}
 	index := history.New(database)
-	store, created, err := gitstore.Open(filepath.Join(dataDir, repositoryDir), gitstore.Options{Indexer: index, Logger: log})
+	repoPath := filepath.Join(dataDir, repositoryDir)
+	if opts.curriculumFrom != "" {
+		if err := cloneCurriculum(ctx, opts.curriculumFrom, repoPath, log); err != nil {
+			database.Close()
+			return nil, err
+		}
+	}
+	store, created, err := gitstore.Open(repoPath, gitstore.Options{Indexer: index, Logger: log})
 	if err != nil {
 		database.Close()
 		return nil, err
@@ -71,6 +90,25 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	a.versions = history.NewVersions(index, store, database)
 	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log})
 	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
+	a.search = search.New(database, a.catalog)
+	a.exports = export.New(export.Config{Catalog: a.catalog, Versions: a.versions, DB: database, Logger: log})
+	a.git, err = githttp.New(githttp.Config{Repository: store.Path(), Logger: log,
+		Authenticate: func(r *http.Request) (*praxis.User, error) {
+			email, token, ok := r.BasicAuth()
+			if !ok {
+				return nil, nil
+			}
+			return a.accounts.AuthenticateBasic(r.Context(), email, token)
+		},
+		CanPush:    func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) },
+		PublicRead: func(ctx context.Context) bool { return a.accounts.GitReadPublic(ctx) },
+		Pushed:     a.pushed,
+	})
+	if err != nil {
+		store.Close()
+		database.Close()
+		return nil, err
+	}
 	a.accounts = account.New(account.Config{
 		DB: database, Mail: opts.mail, Logger: log, BaseURL: opts.baseURL,
 		Modules: func(ctx context.Context, slug string) bool {
@@ -103,6 +141,64 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 		log.Info("history index caught up", "commits", n, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return a, nil
+}
+
+// pushed runs after a git push: each proposal branch becomes or updates a
+// proposal, and the history and search indexes catch up.
+func (a *app) pushed(ctx context.Context, u *praxis.User, updates []githttp.Update) {
+	prefix := githttp.PushPrefix(u.ID)
+	for _, up := range updates {
+		if !strings.HasPrefix(up.Ref, prefix) {
+			continue // the hook refuses these; nothing to do
+		}
+		p, err := a.review.ProposalFromPush(ctx, u, strings.TrimPrefix(up.Ref, "refs/heads/"), up.Old, up.New)
+		switch {
+		case err != nil:
+			a.log.Error("git push: proposal", "ref", up.Ref, "err", err)
+		case p != nil:
+			a.log.Info("git push", "user", u.ID, "ref", up.Ref, "proposal", p.ID)
+		}
+	}
+	if _, err := a.store.CatchUp(ctx); err != nil {
+		a.log.Error("git push: history index", "err", err)
+	}
+	if _, err := a.search.Update(ctx); err != nil {
+		a.log.Error("git push: search index", "err", err)
+	}
+}
+
+// cloneCurriculum makes the data directory's repository a bare clone of
+// another curriculum, on a first start only (an existing repository is left
+// alone). It needs git.
+func cloneCurriculum(ctx context.Context, from, repoPath string, log *slog.Logger) error {
+	if entries, err := os.ReadDir(repoPath); err == nil && len(entries) > 0 {
+		log.Info("the curriculum repository exists; --curriculum-from is used only on a first start", "path", repoPath)
+		return nil
+	}
+	git, err := exec.LookPath("git")
+	if err != nil {
+		return praxis.Errorf(praxis.EINVALID, "--curriculum-from needs the git program, which is not installed")
+	}
+	tmp := repoPath + ".cloning"
+	os.RemoveAll(tmp)
+	cmd := exec.CommandContext(ctx, git, "clone", "--bare", "--quiet", "--", from, tmp)
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(tmp)
+		return praxis.Errorf(praxis.EINVALID, "cannot clone the curriculum from %s: %s", from, strings.TrimSpace(string(out)))
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "refs", "heads", praxis.MainBranch)); err != nil {
+		if out, err := exec.CommandContext(ctx, git, "-C", tmp, "show-ref", "--verify", "--quiet", "refs/heads/"+praxis.MainBranch).CombinedOutput(); err != nil {
+			os.RemoveAll(tmp)
+			return praxis.Errorf(praxis.EINVALID, "the repository at %s has no branch %q to serve as the curriculum%s", from, praxis.MainBranch, strings.TrimSpace(string(out)))
+		}
+	}
+	os.RemoveAll(repoPath) // an empty folder
+	if err := os.Rename(tmp, repoPath); err != nil {
+		return fmt.Errorf("clone the curriculum: %w", err)
+	}
+	log.Info("cloned the curriculum", "from", from, "path", repoPath)
+	return nil
 }
 
 func (a *app) close() error {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -72,6 +73,9 @@ func commands() []command {
 		{"lint", "check a curriculum folder and print its problems", runLint},
 		{"user", "add an account: praxis user add --email E --name N --role R", runUser},
 		{"token", "create an API token: praxis token create --email E", runToken},
+		{"backup", "write a backup of a data directory, even while praxis runs", runBackup},
+		{"restore", "restore a backup into an empty data directory", runRestore},
+		{"sync", "bring upstream curriculum changes in as a proposal: praxis sync --from URL", runSync},
 		{"demo", "fill an instance with generated facilitators and deliveries", runDemo},
 		{"version", "print the version of praxis and of its database schema", runVersion},
 	}
@@ -150,6 +154,13 @@ func parseFlags(fs *flag.FlagSet, env *environment, args []string) error {
 }
 
 // envOr returns the environment variable's value, or def when it is unset.
+// envDuration reads a duration from the environment; 0 when unset or not a
+// duration (the flag's parser then reports nothing: the default applies).
+func envDuration(env *environment, name string) time.Duration {
+	d, _ := time.ParseDuration(env.getenv(name))
+	return d
+}
+
 func envOr(env *environment, name, def string) string {
 	if v := env.getenv(name); v != "" {
 		return v

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
+	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -362,5 +364,117 @@ func TestDemoFillsAFreshInstanceOnly(t *testing.T) {
 	}
 	if err := run(ctx, []string{"demo", "--data", dataDir, "--deliveries", "10", "--facilitators", "2", "--force"}, noEnv, strings.NewReader(""), io.Discard, &stderr); exitCode(err, &stderr) != 0 {
 		t.Errorf("demo --force: %q", stderr.String())
+	}
+}
+
+func TestCurriculumFromAndSync(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed; .ci/run installs it")
+	}
+	ctx := context.Background()
+	quiet := slog.New(slog.DiscardHandler)
+	// An upstream praxis, whose curriculum another organisation starts from.
+	upstreamDir := filepath.Join(t.TempDir(), "upstream")
+	up, err := openApp(ctx, upstreamDir, quiet, options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upMain, _ := up.store.Branch(ctx, "main")
+	up.close()
+	source := filepath.Join(upstreamDir, repositoryDir)
+
+	dataDir := filepath.Join(t.TempDir(), "fork")
+	a, err := openApp(ctx, dataDir, quiet, options{curriculumFrom: source})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if main, _ := a.store.Branch(ctx, "main"); main != upMain {
+		t.Errorf("cloned main %s, upstream %s", main, upMain)
+	}
+	a.close()
+	run(ctx, []string{"user", "add", "--data", dataDir, "--email", "admin@example.org", "--name", "Ada", "--role", "admin"}, noEnv, strings.NewReader(""), io.Discard, io.Discard)
+
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"sync", "--data", dataDir, "--from", source}, noEnv, strings.NewReader(""), &stdout, &stderr); exitCode(err, &stderr) != 0 || !strings.Contains(stdout.String(), "Up to date") {
+		t.Fatalf("sync with nothing new: %q %q", stdout.String(), stderr.String())
+	}
+	// Upstream improves a module; sync brings it in as a proposal.
+	up, err = openApp(ctx, upstreamDir, quiet, options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := up.store.WriteCommit(ctx, gitstore.CommitRequest{Branch: "main", Expected: upMain,
+		Changes: []praxis.FileChange{{Path: "modules/exploring-class-2-stigma/handouts/upstream.md", Content: []byte("# From upstream\n")}},
+		Message: "Add a handout upstream", Author: praxis.Signature{Name: "Upstream"}}); err != nil {
+		t.Fatal(err)
+	}
+	up.close()
+	stdout.Reset()
+	if err := run(ctx, []string{"sync", "--data", dataDir, "--from", source}, noEnv, strings.NewReader(""), &stdout, &stderr); exitCode(err, &stderr) != 0 || !strings.Contains(stdout.String(), "Proposal 1") {
+		t.Fatalf("sync: %q %q", stdout.String(), stderr.String())
+	}
+	a, err = openApp(ctx, dataDir, quiet, options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	view, err := a.review.Proposal(ctx, 1)
+	if err != nil || !strings.Contains(view.Description, "Add a handout upstream") || len(view.Modules) != 1 {
+		t.Errorf("sync proposal: %+v %v", view, err)
+	}
+	stderr.Reset()
+	if err := run(ctx, []string{"sync", "--data", dataDir, "--from", filepath.Join(t.TempDir(), "nowhere")}, noEnv, strings.NewReader(""), io.Discard, &stderr); exitCode(err, &stderr) != 1 || !strings.Contains(stderr.String(), "cannot fetch main") {
+		t.Errorf("sync from nowhere: %q", stderr.String())
+	}
+}
+
+func TestServeClonesOverGit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed; .ci/run installs it")
+	}
+	base, stop := startServe(t, filepath.Join(t.TempDir(), "data"))
+	defer stop()
+	dir := filepath.Join(t.TempDir(), "clone")
+	cmd := exec.Command("git", "clone", base+"/curriculum.git", dir)
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git clone through praxis serve: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "modules", "exploring-class-2-stigma", "module.md")); err != nil {
+		t.Errorf("the clone lacks a module: %v", err)
+	}
+	if status, body := getBody(t, base+"/modules/exploring-class-2-stigma"); status != 200 || !strings.Contains(body, base+"/curriculum.git") {
+		t.Errorf("the module page does not show the clone URL (%d)", status)
+	}
+}
+
+func TestBackupAndRestoreCommands(t *testing.T) {
+	ctx := context.Background()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, []string{"demo", "--data", dataDir, "--facilitators", "10", "--deliveries", "50"}, noEnv, strings.NewReader(""), io.Discard, &stderr); exitCode(err, &stderr) != 0 {
+		t.Fatalf("demo: %q", stderr.String())
+	}
+	out := filepath.Join(t.TempDir(), "praxis.tar.gz")
+	if err := run(ctx, []string{"backup", "--data", dataDir, "--out", out}, noEnv, strings.NewReader(""), &stdout, &stderr); exitCode(err, &stderr) != 0 || !strings.Contains(stdout.String(), "Backed up") {
+		t.Fatalf("backup: %q %q", stdout.String(), stderr.String())
+	}
+	target := filepath.Join(t.TempDir(), "restored")
+	stdout.Reset()
+	if err := run(ctx, []string{"restore", "--from", out, "--data", target}, noEnv, strings.NewReader(""), &stdout, &stderr); exitCode(err, &stderr) != 0 || !strings.Contains(stdout.String(), "Restored") {
+		t.Fatalf("restore: %q %q", stdout.String(), stderr.String())
+	}
+	a, err := openApp(ctx, target, slog.New(slog.DiscardHandler), options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := a.delivery.Stats().Count(ctx)
+	a.close()
+	if err != nil || n != 50 {
+		t.Errorf("restored %d deliveries, %v", n, err)
+	}
+	stderr.Reset()
+	if err := run(ctx, []string{"restore", "--from", out, "--data", target}, noEnv, strings.NewReader(""), io.Discard, &stderr); exitCode(err, &stderr) != 1 || !strings.Contains(stderr.String(), "not empty") {
+		t.Errorf("restore over data: %q", stderr.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,9 @@ flight are allowed to finish.`)
 	smtpAddr := fs.String("smtp-addr", envOr(env, "PRAXIS_SMTP_ADDR", ""), "`HOST:PORT` of an SMTP server for reset links and invitations; empty sends no mail (env PRAXIS_SMTP_ADDR)")
 	smtpFrom := fs.String("smtp-from", envOr(env, "PRAXIS_SMTP_FROM", ""), "sender `ADDRESS` of mail, such as \"praxis <praxis@example.org>\" (env PRAXIS_SMTP_FROM)")
 	smtpUser := fs.String("smtp-user", envOr(env, "PRAXIS_SMTP_USER", ""), "SMTP `USERNAME`; the password comes from env PRAXIS_SMTP_PASSWORD (env PRAXIS_SMTP_USER)")
+	backupEvery := fs.Duration("backup-every", envDuration(env, "PRAXIS_BACKUP_EVERY"), "write a backup to DIR/backups this often, such as 24h; 0 for none (env PRAXIS_BACKUP_EVERY)")
+	backupKeep := fs.Int("backup-keep", 14, "how many scheduled backups to keep")
+	curriculumFrom := fs.String("curriculum-from", envOr(env, "PRAXIS_CURRICULUM_FROM", ""), "on a first start, clone the curriculum from this git `URL` or path instead of starting from the one praxis ships (env PRAXIS_CURRICULUM_FROM)")
 	smtpTLS := fs.String("smtp-tls", envOr(env, "PRAXIS_SMTP_TLS", ""), "SMTP `MODE`: starttls (default), tls (port 465) or none (local relays only) (env PRAXIS_SMTP_TLS)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -66,14 +70,14 @@ flight are allowed to finish.`)
 	}
 	defer listener.Close()
 
-	a, err := openApp(ctx, *dataDir, log, options{baseURL: *baseURL, mail: sender})
+	a, err := openApp(ctx, *dataDir, log, options{baseURL: *baseURL, mail: sender, curriculumFrom: *curriculumFrom})
 	if err != nil {
 		return err
 	}
 	defer a.close()
 
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
-		History: a.history, Versions: a.versions, Deliveries: a.delivery,
+		History: a.history, Versions: a.versions, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy})
 	if err != nil {
 		return err
@@ -98,12 +102,24 @@ flight are allowed to finish.`)
 			log.Error("could not load the history index", "err", err)
 		}
 		start = time.Now()
+		if n, err := a.search.Update(ctx); err != nil {
+			log.Error("could not update the search index", "err", err)
+		} else if n > 0 {
+			log.Info("search index updated", "modules", n, "took", time.Since(start).Round(time.Millisecond))
+		}
+		start = time.Now()
 		if err := a.delivery.Stats().Load(ctx); err != nil {
 			log.Error("could not load the delivery statistics", "err", err)
 		} else if n, _ := a.delivery.Stats().Count(ctx); n > 0 {
 			log.Info("delivery statistics loaded", "deliveries", n, "took", time.Since(start).Round(time.Millisecond))
 		}
 	}()
+	if *backupEvery > 0 {
+		if *backupEvery < time.Minute || *backupKeep < 1 {
+			return praxis.Errorf(praxis.EINVALID, "--backup-every must be at least 1m and --backup-keep at least 1")
+		}
+		go scheduleBackups(ctx, *dataDir, filepath.Join(*dataDir, "backups"), *backupEvery, *backupKeep, log)
+	}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 	url := "http://" + listener.Addr().String()

@@ -13,7 +13,15 @@ func runVersion(_ context.Context, env *environment, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	version, goVersion := "(devel)", "unknown"
+	version, goVersion := praxisVersion()
+	fmt.Fprintf(env.stdout, "praxis %s\n%s\ndatabase schema %d\n", version, goVersion, db.SchemaVersion())
+	return nil
+}
+
+// praxisVersion returns praxis's version (module version and commit, or
+// "(devel)") and the Go version it was built with.
+func praxisVersion() (version, goVersion string) {
+	version, goVersion = "(devel)", "unknown"
 	if info, ok := debug.ReadBuildInfo(); ok {
 		goVersion = info.GoVersion
 		if info.Main.Version != "" {
@@ -25,6 +33,5 @@ func runVersion(_ context.Context, env *environment, args []string) error {
 			}
 		}
 	}
-	fmt.Fprintf(env.stdout, "praxis %s\n%s\ndatabase schema %d\n", version, goVersion, db.SchemaVersion())
-	return nil
+	return version, goVersion
 }

@@ -32,6 +32,27 @@ func (s *Service) SetSignupMode(ctx context.Context, actor *praxis.User, mode pr
 	})
 }
 
+// GitReadPublic reports whether anonymous visitors may clone and fetch the
+// curriculum with git (the default), or only signed-in members.
+func (s *Service) GitReadPublic(ctx context.Context) bool {
+	v, err := s.db.Setting(ctx, "git_read", "public")
+	return err != nil || v != "members" // on a database error, the default
+}
+
+// SetGitRead sets who may clone the curriculum with git: "public" or
+// "members" (admins).
+func (s *Service) SetGitRead(ctx context.Context, actor *praxis.User, who string) error {
+	if err := Authorize(actor, EditSettings); err != nil {
+		return err
+	}
+	if who != "public" && who != "members" {
+		return invalid("git_read", "who may clone is public or members, not %q", who)
+	}
+	return s.db.SetSetting(ctx, "git_read", who, praxis.AuditEntry{
+		ActorID: actor.ID, Action: "settings.git_read", Detail: who, At: s.now(),
+	})
+}
+
 // manageable returns the user actor may manage: coordinators manage
 // facilitators and maintainers; managing a coordinator or an admin takes an
 // admin; nobody manages their own account this way.

@@ -2,8 +2,10 @@ package review
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
+	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -61,6 +63,71 @@ func (s *Service) ProposalFromPush(ctx context.Context, user *praxis.User, branc
 		if title, description, err = cleanProposalText(title, description); err != nil {
 			return nil, err
 		}
+	}
+	cmp, err := s.store.Compare(ctx, main, head)
+	if err != nil {
+		return nil, err
+	}
+	modules, err := s.touchedModules(ctx, main, head)
+	if err != nil {
+		return nil, err
+	}
+	p := &praxis.Proposal{AuthorID: user.ID, Title: title, Description: description, Base: cmp.Base, Head: head,
+		Modules: modules, Branch: branch}
+	if p.ID, err = s.db.CreateProposal(ctx, p); err != nil {
+		return nil, err
+	}
+	return s.db.FindProposal(ctx, p.ID)
+}
+
+// UpstreamProposal opens (or updates) the proposal that brings a fetched
+// upstream branch into main, titled for its source and listing its commits.
+// It returns nil when the branch has nothing main lacks.
+func (s *Service) UpstreamProposal(ctx context.Context, user *praxis.User, branch, source string) (*praxis.Proposal, error) {
+	head, err := s.store.Branch(ctx, branch)
+	if err != nil {
+		return nil, err
+	}
+	main, err := s.store.Branch(ctx, praxis.MainBranch)
+	if err != nil {
+		return nil, err
+	}
+	commits, err := s.store.Log(ctx, head, main, 200)
+	if err != nil {
+		return nil, err
+	}
+	if len(commits) == 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Changes from %s not yet in this curriculum:\n\n", source)
+	for _, c := range commits {
+		subject, _, _ := strings.Cut(strings.TrimSpace(c.Message), "\n")
+		fmt.Fprintf(&b, "- %s (%s, %s)\n", subject, praxis.ShortID(c.ID), c.Author.Name)
+	}
+	title, description, err := cleanProposalText("Changes from "+source, b.String())
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.db.FindProposalByBranch(ctx, branch)
+	switch {
+	case err == nil && existing.Status == praxis.ProposalOpen:
+		event := praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: existing.ID,
+			Module: firstModule(existing), Title: existing.Title, Detail: "synced from " + source}
+		if err := s.db.UpdateProposal(ctx, existing.ID, db.ProposalUpdate{Description: &description}); err != nil {
+			return nil, err
+		}
+		if err := s.refresh(ctx, existing.ID, head, event); err != nil {
+			return nil, err
+		}
+		return s.db.FindProposal(ctx, existing.ID)
+	case err == nil:
+		// A merged or closed proposal keeps its branch name; start afresh.
+		if err := s.db.SetProposalBranch(ctx, existing.ID, fmt.Sprintf("%s-%d", branch, existing.ID)); err != nil {
+			return nil, err
+		}
+	case praxis.ErrorCode(err) != praxis.ENOTFOUND:
+		return nil, err
 	}
 	cmp, err := s.store.Compare(ctx, main, head)
 	if err != nil {

@@ -234,6 +234,8 @@ type settingsPage struct {
 	Mode  praxis.SignupMode
 	Modes []praxis.SignupMode
 	Form  form
+	// GitPublic is true when anyone may clone the curriculum with git.
+	GitPublic bool
 }
 
 func (s *Server) adminSettings(c echo.Context) error {
@@ -242,19 +244,24 @@ func (s *Server) adminSettings(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "admin-settings", view{Title: "Settings", Section: "admin",
-		Data: settingsPage{Mode: mode, Modes: praxis.SignupModes, Form: form{Errors: map[string]string{}}}})
+		Data: settingsPage{Mode: mode, Modes: praxis.SignupModes, Form: form{Errors: map[string]string{}}, GitPublic: s.accounts.GitReadPublic(c.Request().Context())}})
 }
 
 func (s *Server) adminSaveSettings(c echo.Context) error {
 	f := newForm(c)
+	ctx := c.Request().Context()
 	mode := praxis.SignupMode(f.Value("signup_mode"))
-	if err := s.accounts.SetSignupMode(c.Request().Context(), currentUser(c), mode); err != nil {
+	err := s.accounts.SetSignupMode(ctx, currentUser(c), mode)
+	if err == nil && f.Value("git_read") != "" {
+		err = s.accounts.SetGitRead(ctx, currentUser(c), f.Value("git_read"))
+	}
+	if err != nil {
 		status, err := f.fail(err)
 		if err != nil {
 			return err
 		}
-		current, _ := s.accounts.SignupMode(c.Request().Context())
-		return s.render(c, status, "admin-settings", view{Title: "Settings", Section: "admin", Data: settingsPage{Mode: current, Modes: praxis.SignupModes, Form: f}})
+		current, _ := s.accounts.SignupMode(ctx)
+		return s.render(c, status, "admin-settings", view{Title: "Settings", Section: "admin", Data: settingsPage{Mode: current, Modes: praxis.SignupModes, Form: f, GitPublic: s.accounts.GitReadPublic(ctx)}})
 	}
 	s.setFlash(c, "Settings saved.")
 	return c.Redirect(http.StatusSeeOther, "/admin/settings")

@@ -109,6 +109,10 @@ type modulePage struct {
 	// logging a delivery.
 	Reflections []*praxis.Delivery
 	SignedIn    bool
+	// CloneURL is the curriculum's git address; UserID fills the push
+	// command for the person signed in.
+	CloneURL string
+	UserID   int64
 }
 
 type agendaRow struct {
@@ -129,8 +133,9 @@ func (s *Server) showModule(c echo.Context) error {
 	if page.OpenProposals, _, err = s.review.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Module: v.Module.Slug, Limit: 20}); err != nil {
 		return err
 	}
+	page.CloneURL = absoluteURL(c, "/curriculum.git")
 	if u := currentUser(c); u != nil {
-		page.SignedIn = true
+		page.SignedIn, page.UserID = true, u.ID
 		if fork, err := s.review.ForkOf(ctx, u.ID, v.Module.Slug); err == nil {
 			page.MyFork = fork
 		}

@@ -35,7 +35,10 @@ func (s *Server) routes() {
 		Level:     5,
 		MinLength: 1024,
 		Skipper: func(c echo.Context) bool {
-			return strings.HasPrefix(c.Path(), "/static/") && !compressible(c.Param("*"))
+			if strings.HasPrefix(c.Path(), "/static/") {
+				return !compressible(c.Param("*"))
+			}
+			return alreadyCompressed(c.Path())
 		},
 	}))
 	e.Use(s.authenticate)
@@ -48,12 +51,21 @@ func (s *Server) routes() {
 	s.route(get, "/modules", public, s.listModules)
 	s.route(get, "/modules/:slug", public, s.showModule)
 	s.route(get, "/modules/:slug/handouts/*", public, s.showHandout)
+	s.route(get, "/modules/:slug/print", public, s.showPrint)
+	s.route(get, "/modules/:slug/plan.pdf", public, s.downloadModule)
+	s.route(get, "/modules/:slug/plan.md", public, s.downloadModule)
+	s.route(get, "/modules/:slug/plan.odt", public, s.downloadModule)
+	s.route(get, "/modules/:slug/plan.docx", public, s.downloadModule)
+	s.route(get, "/modules/:slug/bundle.zip", public, s.downloadModule)
+	s.route(get, "/series/:slug/bundle.zip", public, s.downloadSeries)
+	s.route(get, "/curriculum.zip", public, s.downloadCurriculum)
 	s.route(get, "/modules/:slug/history", public, s.showHistory)
 	s.route(get, "/modules/:slug/compare/*", public, s.showCompare)
 	s.route(get, "/changes", public, s.showChanges)
 	s.route(get, "/releases", public, s.showReleases)
 	s.route(get, "/releases/new", account.CutRelease, s.newReleaseForm)
 	s.route(post, "/releases", account.CutRelease, s.createRelease)
+	s.route(get, "/search", public, s.showSearch)
 	s.route(get, "/series", public, s.listSeries)
 	s.route(get, "/series/:slug", public, s.showSeries)
 
@@ -156,6 +168,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/modules/:slug/compare", public, s.apiCompare)
 	s.route(get, "/api/v1/releases", public, s.apiReleases)
 	s.route(post, "/api/v1/releases", account.CutRelease, s.apiCreateRelease)
+	s.route(get, "/api/v1/search", public, s.apiSearch)
 	s.route(get, "/api/v1/series", public, s.apiListSeries)
 	s.route(get, "/api/v1/series/:slug", public, s.apiShowSeries)
 	s.route(get, "/api/v1/me", account.UseAccount, s.apiMe)
@@ -189,5 +202,6 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/modules/:slug/reflections", account.ReadReflections, s.apiReflections)
 	s.route(get, "/api/v1/stats/deliveries", account.ViewStats, s.apiStats)
 	s.route(get, "/api/v1/stats/deliveries.csv", account.ViewStats, s.apiStatsCSV)
+	s.route(get, "/api/v1/stats/downloads", account.ViewStats, s.apiDownloads)
 	e.Any("/api/v1/*", s.apiNotFound)
 }

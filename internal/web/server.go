@@ -8,14 +8,18 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
+	"github.com/praxis-coop/praxis/internal/export"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/review"
+	"github.com/praxis-coop/praxis/internal/search"
 )
 
 // Config holds what the web layer needs.
@@ -29,6 +33,12 @@ type Config struct {
 	Versions *history.Versions
 	// Deliveries records workshops delivered and answers the dashboard.
 	Deliveries *delivery.Service
+	// Exports makes the downloads: PDF, documents and zip bundles.
+	Exports *export.Service
+	// Search finds workshops.
+	Search *search.Index
+	// Git serves the curriculum repository at /curriculum.git; nil for none.
+	Git http.Handler
 	// SecureCookies marks cookies Secure even when a request arrives over plain
 	// HTTP (praxis behind a TLS-terminating proxy).
 	SecureCookies bool
@@ -48,6 +58,9 @@ type Server struct {
 	history       *history.Index
 	versions      *history.Versions
 	deliveries    *delivery.Service
+	exports       *export.Service
+	search        *search.Index
+	git           http.Handler
 	pages         *pages
 	assets        *assets
 	secureCookies bool
@@ -88,6 +101,9 @@ func New(cfg Config) (*Server, error) {
 		history:       cfg.History,
 		versions:      cfg.Versions,
 		deliveries:    cfg.Deliveries,
+		exports:       cfg.Exports,
+		search:        cfg.Search,
+		git:           cfg.Git,
 		pages:         pages,
 		assets:        assets,
 		secureCookies: cfg.SecureCookies,
@@ -105,7 +121,34 @@ func New(cfg Config) (*Server, error) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// git's smart HTTP protocol has its own authentication (basic, with API
+	// tokens), request sizes and compression: it bypasses the web middleware.
+	if s.git != nil && (r.URL.Path == "/curriculum.git" || strings.HasPrefix(r.URL.Path, "/curriculum.git/")) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		s.git.ServeHTTP(rec, r)
+		s.log.Info("git", "method", r.Method, "uri", r.URL.RequestURI(), "status", rec.status, "took", time.Since(start).Round(time.Millisecond))
+		return
+	}
 	s.echo.ServeHTTP(w, r)
+}
+
+// statusRecorder remembers a response's status for the log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// Flush passes flushes through, as git's streamed responses need.
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // health reports whether the database and the repository answer.

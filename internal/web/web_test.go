@@ -18,10 +18,12 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/demo"
+	"github.com/praxis-coop/praxis/internal/export"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
+	"github.com/praxis-coop/praxis/internal/search"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
@@ -492,5 +494,7 @@ func testConfig(database *db.DB, store *gitstore.Store, index *history.Index, ca
 	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat})
 	versions := history.NewVersions(index, store, database)
 	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Versions: versions,
-		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev})}
+		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev}),
+		Exports:    export.New(export.Config{Catalog: cat, Versions: versions, DB: database}),
+		Search:     search.New(database, cat)}
 }

@@ -1,0 +1,190 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/export"
+)
+
+// exportOptions reads ?rev=, ?start=HH:MM and ?paper=a4|letter.
+func exportOptions(c echo.Context) (export.Options, error) {
+	opts := export.Options{Rev: c.QueryParam("rev"), Start: -1, Paper: export.A4, BaseURL: c.Scheme() + "://" + c.Request().Host}
+	if start := strings.TrimSpace(c.QueryParam("start")); start != "" {
+		t, err := time.Parse("15:04", start)
+		if err != nil {
+			return opts, &account.FieldError{Field: "start", Message: "give the start time as HH:MM, such as 18:30"}
+		}
+		opts.Start = t.Hour()*60 + t.Minute()
+	}
+	switch strings.ToLower(c.QueryParam("paper")) {
+	case "", "a4":
+	case "letter":
+		opts.Paper = export.Letter
+	default:
+		return opts, &account.FieldError{Field: "paper", Message: "the paper is a4 or letter"}
+	}
+	return opts, nil
+}
+
+// downloadModule serves /modules/{slug}/plan.{pdf,md,odt,docx} and
+// /modules/{slug}/bundle.zip.
+func (s *Server) downloadModule(c echo.Context) error {
+	opts, err := exportOptions(c)
+	if err != nil {
+		return err
+	}
+	format := c.Path()[strings.LastIndexByte(c.Path(), '.')+1:]
+	f, err := s.exports.Module(c.Request().Context(), c.Param("slug"), format, opts)
+	if err != nil {
+		return err
+	}
+	return s.sendDownload(c, f, opts)
+}
+
+func (s *Server) downloadSeries(c echo.Context) error {
+	opts, err := exportOptions(c)
+	if err != nil {
+		return err
+	}
+	f, err := s.exports.Series(c.Request().Context(), c.Param("slug"), opts)
+	if err != nil {
+		return err
+	}
+	return s.sendDownload(c, f, opts)
+}
+
+func (s *Server) downloadCurriculum(c echo.Context) error {
+	opts, err := exportOptions(c)
+	if err != nil {
+		return err
+	}
+	f, err := s.exports.Curriculum(c.Request().Context(), opts)
+	if err != nil {
+		return err
+	}
+	return s.sendDownload(c, f, opts)
+}
+
+// sendDownload answers with a generated file: its name, an ETag from what it
+// was made of, caching (for a year when the revision is a commit id, which
+// never changes; briefly for main and releases), 304 for a repeat, and the
+// download counted.
+func (s *Server) sendDownload(c echo.Context, f *export.File, opts export.Options) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, f.ContentType)
+	disposition := "attachment"
+	if f.Format == "pdf" || f.Format == "md" {
+		disposition = "inline"
+	}
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`%s; filename="%s"`, disposition, f.Name))
+	h.Set("ETag", f.ETag)
+	if opts.Rev != "" && strings.HasPrefix(f.Commit, strings.ToLower(opts.Rev)) && len(opts.Rev) == len(f.Commit) {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, max-age=60")
+	}
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, f.ETag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if c.Request().Method == http.MethodGet {
+		s.exports.Count(c.Request().Context(), f)
+	}
+	return c.Blob(http.StatusOK, f.ContentType, f.Body)
+}
+
+// printPage is a module laid out for paper.
+type printPage struct {
+	Doc      *export.Document
+	Agenda   []export.AgendaRow
+	Body     template.HTML
+	Handouts []printHandout
+	Skipped  []string
+	Paper    string
+	Start    string
+	Rev      string
+	Query    string
+}
+
+type printHandout struct {
+	Title string
+	HTML  template.HTML
+}
+
+// showPrint is /modules/{slug}/print: the plan for paper, A4 or Letter.
+func (s *Server) showPrint(c echo.Context) error {
+	ctx := c.Request().Context()
+	opts, err := exportOptions(c)
+	if err != nil {
+		return err
+	}
+	doc, mv, skipped, err := s.exports.Document(ctx, c.Param("slug"), opts)
+	if err != nil {
+		return err
+	}
+	page := printPage{Doc: doc, Agenda: doc.Agenda(), Body: template.HTML(mv.HTML), Skipped: skipped, Paper: "a4",
+		Start: c.QueryParam("start"), Rev: opts.Rev}
+	if opts.Paper == export.Letter {
+		page.Paper = "letter"
+	}
+	for _, h := range doc.Handouts {
+		f, err := s.catalog.Handout(ctx, doc.Module.Slug, h.Name, doc.Version.Commit)
+		if err != nil {
+			return err
+		}
+		page.Handouts = append(page.Handouts, printHandout{Title: h.Title, HTML: template.HTML(f.HTML)})
+	}
+	q := c.QueryParams()
+	page.Query = q.Encode()
+	return s.renderStandalone(c, http.StatusOK, "print", "print-document", view{Title: doc.Module.Title, Data: page})
+}
+
+// renderStandalone renders a page that has its own document, not the site's
+// layout (the print view).
+func (s *Server) renderStandalone(c echo.Context, status int, page, entry string, v view) error {
+	t, ok := s.pages.byName[page]
+	if !ok {
+		return fmt.Errorf("web: no page template %q", page)
+	}
+	v.User = currentUser(c)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, entry, v); err != nil {
+		return fmt.Errorf("web: render %s: %w", page, err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// alreadyCompressed reports whether a route serves files that gzip cannot
+// shrink (PDFs, zips and the zip-based documents).
+func alreadyCompressed(routePath string) bool {
+	for _, ext := range []string{".pdf", ".zip", ".odt", ".docx", ".png"} {
+		if strings.HasSuffix(routePath, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// apiDownloads answers GET /api/v1/stats/downloads?from=&to=&module=:
+// downloads per module and format.
+func (s *Server) apiDownloads(c echo.Context) error {
+	f, err := deliveryFilterOf(c)
+	if err != nil {
+		return err
+	}
+	counts, err := s.db.DownloadCounts(c.Request().Context(), f.From, f.To, f.Module)
+	if err != nil {
+		return err
+	}
+	if counts == nil {
+		counts = []db.DownloadCount{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"downloads": counts})
+}

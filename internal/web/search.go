@@ -1,0 +1,146 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/catalog"
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/search"
+)
+
+// searchPageSize is how many results a page shows.
+const searchPageSize = 20
+
+// searchFilterOf reads the filters of a search; a number that is not one is
+// an error naming its field.
+func searchFilterOf(c echo.Context) (search.Filter, error) {
+	f := search.Filter{Series: c.QueryParam("series"), Format: c.QueryParam("format"),
+		Audience: c.QueryParam("audience"), Language: c.QueryParam("language")}
+	for _, t := range c.QueryParams()["tag"] {
+		if t = strings.TrimSpace(t); t != "" {
+			f.Tags = append(f.Tags, t)
+		}
+	}
+	for _, n := range []struct {
+		name string
+		into *int
+	}{{"min_duration", &f.MinDuration}, {"max_duration", &f.MaxDuration}, {"group_size", &f.GroupSize}} {
+		v := strings.TrimSpace(c.QueryParam(n.name))
+		if v == "" {
+			continue
+		}
+		i, err := strconv.Atoi(v)
+		if err != nil || i < 0 || i > 100000 {
+			return f, &account.FieldError{Field: n.name, Message: "give a whole number"}
+		}
+		*n.into = i
+	}
+	return f, nil
+}
+
+type searchPage struct {
+	Form    form
+	In      string // modules, proposals or people
+	Query   string
+	Parsed  string
+	Results []search.Result
+	// Proposals and People are the other kinds of result.
+	Proposals []*praxis.Proposal
+	People    []*praxis.User
+	Total     int
+	Listing   *catalog.Listing
+	Formats   []string
+	Regions   []string
+	CanPeople bool
+	Page      int
+	Pages     int
+	PrevURL   string
+	NextURL   string
+}
+
+func (s *Server) showSearch(c echo.Context) error {
+	ctx := c.Request().Context()
+	user := currentUser(c)
+	values, _ := url.ParseQuery(c.QueryString())
+	page := searchPage{Form: form{Values: values, Errors: map[string]string{}}, In: c.QueryParam("in"),
+		Query: c.QueryParam("q"), Formats: praxis.Formats, Regions: regionNames(),
+		CanPeople: account.Can(user, account.ManageUsers), Page: max(1, atoiOr(c.QueryParam("page"), 1))}
+	var err error
+	if page.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
+		return err
+	}
+	offset := (page.Page - 1) * searchPageSize
+	status := http.StatusOK
+	switch page.In {
+	case "proposals":
+		props, total, err := s.review.Proposals(ctx, db.ProposalFilter{Query: page.Query, Limit: searchPageSize, Offset: offset})
+		if err != nil {
+			return err
+		}
+		page.Proposals, page.Total = props, int(total)
+	case "people":
+		if !page.CanPeople {
+			return praxis.Errorf(praxis.EFORBIDDEN, "searching people is for coordinators")
+		}
+		users, total, err := s.accounts.Users(ctx, user, db.UserFilter{Query: page.Query, Region: c.QueryParam("region"),
+			Module: c.QueryParam("module"), Limit: searchPageSize, Offset: offset})
+		if err != nil {
+			return err
+		}
+		page.People, page.Total = users, int(total)
+	default:
+		page.In = "modules"
+		filter, ferr := searchFilterOf(c)
+		if ferr != nil {
+			if status, err = page.Form.fail(ferr); err != nil {
+				return err
+			}
+		}
+		res, err := s.search.Search(ctx, page.Query, filter, searchPageSize, offset)
+		if err != nil {
+			return err
+		}
+		page.Results, page.Total, page.Parsed = res.Results, res.Total, res.Query.String()
+	}
+	page.Pages = max(1, (page.Total+searchPageSize-1)/searchPageSize)
+	pageURL := func(n int) string {
+		q := c.QueryParams()
+		q.Set("page", strconv.Itoa(n))
+		return "/search?" + q.Encode()
+	}
+	if page.Page > 1 {
+		page.PrevURL = pageURL(page.Page - 1)
+	}
+	if page.Page < page.Pages {
+		page.NextURL = pageURL(page.Page + 1)
+	}
+	title := "Search"
+	if page.Query != "" {
+		title = "Search: " + page.Query
+	}
+	return s.render(c, status, "search", view{Title: title, Section: "search", Data: page})
+}
+
+// apiSearch answers GET /api/v1/search?q=&series=&tag=&format=&min_duration=
+// &max_duration=&group_size=&audience=&language=&limit=&offset=.
+func (s *Server) apiSearch(c echo.Context) error {
+	filter, err := searchFilterOf(c)
+	if err != nil {
+		return err
+	}
+	limit := atoiOr(c.QueryParam("limit"), 20)
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	res, err := s.search.Search(c.Request().Context(), c.QueryParam("q"), filter, limit, max(0, atoiOr(c.QueryParam("offset"), 0)))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"results": res.Results, "total": res.Total, "query": res.Query.String()})
+}
