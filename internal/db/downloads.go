@@ -42,20 +42,3 @@ func (db *DB) DownloadCounts(ctx context.Context, from, to, module string) ([]Do
 	}
 	return out, nil
 }
-
-// VersionDownloads sums a module's downloads per version.
-func (db *DB) VersionDownloads(ctx context.Context, module string) (map[string]int, error) {
-	var rows []struct {
-		Version string
-		Count   int
-	}
-	if err := db.gorm.WithContext(ctx).Table("downloads").Select("version, SUM(count) AS count").
-		Where("module = ?", module).Group("version").Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("db: version downloads: %w", err)
-	}
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Version] = r.Count
-	}
-	return out, nil
-}

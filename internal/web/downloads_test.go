@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -199,4 +200,45 @@ func TestDownloadsAreCounted(t *testing.T) {
 	coord := a.browser()
 	coord.logIn("coordinator@example.org")
 	mustContain(t, coord.do(http.MethodGet, "/stats", nil), "Downloads and deliveries by module", "Class, stigma and shame")
+}
+
+func TestForkDownloadAndHugePlan(t *testing.T) {
+	a := newAccountApp(t)
+	tok := a.tokens["facilitator"]
+	status, fork := a.apiCall(http.MethodPost, "/api/v1/modules/"+stigmaSlug+"/forks", tok, nil)
+	if status != http.StatusCreated {
+		t.Fatalf("fork = %d %v", status, fork)
+	}
+	id, head := int(fork["id"].(float64)), fork["head"].(string)
+	plan := planSource(t, a, stigmaSlug)
+	edited := strings.Replace(plan, "## ", "Our branch runs this on Thursdays.\n\n## ", 1)
+	status, res := a.apiCall(http.MethodPut, "/api/v1/forks/"+itoa(id)+"/files/module.md", tok, map[string]string{"content": edited, "base": head, "message": "Thursdays"})
+	if status != http.StatusOK {
+		t.Fatalf("edit fork = %d %v", status, res)
+	}
+	newHead := res["head"].(string)
+	md := a.browser().do(http.MethodGet, "/modules/"+stigmaSlug+"/plan.md?rev="+newHead, nil)
+	if md.status != http.StatusOK || !strings.Contains(md.body, "Thursdays") {
+		t.Errorf("the fork's plan.md = %d", md.status)
+	}
+	if pdf := a.browser().do(http.MethodGet, "/modules/"+stigmaSlug+"/plan.pdf?rev="+newHead, nil); pdf.status != http.StatusOK {
+		t.Errorf("the fork's PDF = %d", pdf.status)
+	}
+	mustContain(t, a.browser().do(http.MethodGet, "/forks/"+itoa(id), nil), "/plan.pdf?rev="+newHead)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestHugePlanIsRefusedNotFatal(t *testing.T) {
+	a := newTestApp(t)
+	plan := string(mustRead(t, a, stigmaSlug))
+	huge := plan + strings.Repeat("A very long plan line that goes on and on.\n\n", 30_000) // about 1.3 MB
+	a.commit(praxis.FileChange{Path: "modules/" + stigmaSlug + "/module.md", Content: []byte(huge)})
+	// The plan is past the size praxis reads (lint says so): a clear 4xx.
+	if res := a.get("/modules/" + stigmaSlug + "/plan.pdf"); res.status != http.StatusRequestEntityTooLarge && res.status != http.StatusUnprocessableEntity {
+		t.Errorf("PDF of a 1.3 MB plan = %d %s", res.status, res.body)
+	}
+	if res := a.get("/modules/exploring-class-1-where-we-come-from/plan.pdf"); res.status != http.StatusOK {
+		t.Errorf("after a refused export, another PDF = %d", res.status)
+	}
 }
