@@ -27,6 +27,12 @@ type DB struct {
 // Open opens (creating if needed) the SQLite database at path and brings its
 // schema up to date. A database written by a newer praxis is refused.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return openAt(ctx, path, SchemaVersion())
+}
+
+// openAt opens the database and migrates it up to version (tests open older
+// schemas to check upgrades from them).
+func openAt(ctx context.Context, path string, version int) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("db: %w", err)
 	}
@@ -54,7 +60,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, version); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}

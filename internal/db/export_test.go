@@ -1,6 +1,9 @@
 package db
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // Migrations exposes the migration list to tests.
 func Migrations() []migration { return migrations }
@@ -32,3 +35,7 @@ func Exec(t *testing.T, d *DB, sql string) {
 		t.Fatal(err)
 	}
 }
+
+// OpenAt opens a database migrated only up to version, as an older praxis
+// left it.
+func OpenAt(ctx context.Context, path string, version int) (*DB, error) { return openAt(ctx, path, version) }

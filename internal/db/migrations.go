@@ -287,7 +287,8 @@ type schemaMigration struct {
 	AppliedAt time.Time
 }
 
-func (db *DB) migrate(ctx context.Context) error {
+// migrate applies the migrations the database lacks, up to target.
+func (db *DB) migrate(ctx context.Context, target int) error {
 	g := db.gorm.WithContext(ctx)
 	if err := g.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
@@ -306,7 +307,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			db.path, current, latest)
 	}
 	for _, m := range migrations {
-		if m.version <= current {
+		if m.version <= current || m.version > target {
 			continue
 		}
 		err := g.Transaction(func(tx *gorm.DB) error {

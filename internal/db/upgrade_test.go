@@ -1,0 +1,105 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// TestUpgradeFromEveryVersion builds a database as each earlier praxis left
+// it, with data in every table it had, opens it with this praxis, and checks
+// the schema is current and the data is all there.
+func TestUpgradeFromEveryVersion(t *testing.T) {
+	ctx := context.Background()
+	latest := db.SchemaVersion()
+	for from := 1; from < latest; from++ {
+		t.Run(fmt.Sprintf("from %d", from), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "praxis.db")
+			old, err := db.OpenAt(ctx, path, from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, _ := old.Version(ctx); v != from {
+				t.Fatalf("opened at version %d, want %d", v, from)
+			}
+			when := time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC)
+			commit := "1111111111111111111111111111111111111111"
+			if err := old.AddCommits(ctx, []praxis.CommitRecord{record(commit, nil, when, "exploring-class-2-stigma")}); err != nil {
+				t.Fatal(err)
+			}
+			var userID, forkID, deliveryID int64
+			if from >= 2 {
+				userID, err = old.CreateUser(ctx, &praxis.User{Email: "old@example.org", Name: "Old Timer", Status: praxis.StatusActive,
+					Roles: []praxis.Role{praxis.RoleFacilitator}, CreatedAt: when}, "hash")
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if from >= 3 {
+				forkID, err = old.CreateFork(ctx, &praxis.Fork{UserID: userID, Module: "exploring-class-2-stigma", Branch: "forks/1/exploring-class-2-stigma", CreatedAt: when})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if from >= 5 {
+				deliveryID, err = old.CreateDelivery(ctx, &praxis.Delivery{FacilitatorID: userID, Module: "exploring-class-2-stigma",
+					Version: commit, Date: "2025-05-02", Duration: 120, Format: "online", Country: "GB", HostType: "other",
+					Participants: 9, FirstTime: 2, FeedbackToken: "token", CreatedAt: when, UpdatedAt: when})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if from >= 6 {
+				if err := old.CountDownload(ctx, "exploring-class-2-stigma", "pdf", commit, "2025-05-03"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			old.Close()
+
+			d, err := db.Open(ctx, path)
+			if err != nil {
+				t.Fatalf("upgrade from %d: %v", from, err)
+			}
+			defer d.Close()
+			if v, _ := d.Version(ctx); v != latest {
+				t.Errorf("version after the upgrade %d, want %d", v, latest)
+			}
+			if n := db.MigrationRows(t, d); n != latest {
+				t.Errorf("%d migrations recorded, want %d", n, latest)
+			}
+			if indexed, err := d.IndexedCommits(ctx, []string{commit}); err != nil || !indexed[commit] {
+				t.Errorf("the history index lost its commit: %v", err)
+			}
+			if userID != 0 {
+				if u, err := d.FindUser(ctx, userID); err != nil || u.Name != "Old Timer" {
+					t.Errorf("user after the upgrade: %+v %v", u, err)
+				}
+			}
+			if forkID != 0 {
+				if f, err := d.FindFork(ctx, forkID); err != nil || f.UserID != userID {
+					t.Errorf("fork after the upgrade: %+v %v", f, err)
+				}
+			}
+			if deliveryID != 0 {
+				if got, err := d.FindDelivery(ctx, deliveryID); err != nil || got.Participants != 9 {
+					t.Errorf("delivery after the upgrade: %+v %v", got, err)
+				}
+			}
+			// Every table of the latest schema works after the upgrade.
+			if err := d.CountDownload(ctx, "exploring-class-2-stigma", "odt", commit, "2025-06-01"); err != nil {
+				t.Errorf("downloads after the upgrade: %v", err)
+			}
+			if _, err := d.SearchState(ctx, "commit"); err != nil {
+				t.Errorf("search state after the upgrade: %v", err)
+			}
+			if ok, err := d.IntegrityCheck(ctx); err != nil || !ok {
+				t.Errorf("integrity after the upgrade: %v %v", ok, err)
+			}
+		})
+	}
+}
