@@ -38,4 +38,6 @@ func Exec(t *testing.T, d *DB, sql string) {
 
 // OpenAt opens a database migrated only up to version, as an older praxis
 // left it.
-func OpenAt(ctx context.Context, path string, version int) (*DB, error) { return openAt(ctx, path, version) }
+func OpenAt(ctx context.Context, path string, version int) (*DB, error) {
+	return openAt(ctx, path, version)
+}
