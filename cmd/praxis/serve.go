@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/mail"
+	"github.com/praxis-coop/praxis/internal/metrics"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/web"
 )
@@ -76,12 +77,18 @@ flight are allowed to finish.`)
 	}
 	defer a.close()
 
+	// The one metrics registry: the web layer counts requests into it and
+	// serves it at /metrics.
+	registry := metrics.New()
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
 		History: a.history, Versions: a.versions, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git,
-		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy})
+		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry})
 	if err != nil {
 		return err
 	}
+	// Timeouts for pages and forms. Streamed exports, downloads and git
+	// requests extend their own deadlines (internal/web); request bodies are
+	// bounded there too (2 MB, 8 MB where a file is uploaded).
 	server := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -6,6 +6,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +22,7 @@ import (
 // DB is the praxis database. It is safe for concurrent use.
 type DB struct {
 	gorm *gorm.DB
+	pool *sql.DB
 	path string
 }
 
@@ -55,7 +57,7 @@ func openAt(ctx context.Context, path string, version int) (*DB, error) {
 	conns := max(4, 2*runtime.GOMAXPROCS(0))
 	sqlDB.SetMaxOpenConns(conns)
 	sqlDB.SetMaxIdleConns(conns)
-	db := &DB{gorm: g, path: path}
+	db := &DB{gorm: g, pool: sqlDB, path: path}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
@@ -75,6 +77,10 @@ func (db *DB) Close() error {
 	}
 	return sqlDB.Close()
 }
+
+// Pool returns the connection pool under GORM, for its statistics (the
+// metrics page); queries go through DB's methods, never through the pool.
+func (db *DB) Pool() *sql.DB { return db.pool }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {

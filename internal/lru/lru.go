@@ -75,3 +75,11 @@ func (c *Cache[K, V]) Len() int {
 func (c *Cache[K, V]) Stats() (hits, misses uint64) {
 	return c.hits.Load(), c.misses.Load()
 }
+
+// Purge removes every entry.
+func (c *Cache[K, V]) Purge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.order.Init()
+	clear(c.entries)
+}

@@ -60,3 +60,17 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("Len = %d, want 64", c.Len())
 	}
 }
+
+func TestPurge(t *testing.T) {
+	c := lru.New[string, int](4)
+	c.Add("a", 1)
+	c.Add("b", 2)
+	c.Purge()
+	if _, ok := c.Get("a"); ok || c.Len() != 0 {
+		t.Errorf("after Purge: %d entries", c.Len())
+	}
+	c.Add("c", 3)
+	if v, ok := c.Get("c"); !ok || v != 3 {
+		t.Error("the cache does not work after Purge")
+	}
+}

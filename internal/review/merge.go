@@ -2,9 +2,12 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
@@ -40,6 +43,50 @@ func (e *ConflictError) ConflictList() []praxis.MergeConflict { return e.Conflic
 // approved one, it refuses. Main is moved by compare-and-swap; when another
 // merge lands first, the merge is recomputed on the new main.
 func (s *Service) Merge(ctx context.Context, user *praxis.User, id int64, expectedHead string) (string, error) {
+	commit, err := s.merge(ctx, user, id, expectedHead)
+	s.countMerge(err)
+	return commit, err
+}
+
+// MergeStats counts the outcomes of Merge since the service started.
+type MergeStats struct {
+	// Merged landed on main.
+	Merged uint64
+	// Conflicts did not merge cleanly with main as it was.
+	Conflicts uint64
+	// Refused were turned down before merging: not permitted, not approved,
+	// lint problems, already merged or closed, changed since review.
+	Refused uint64
+	// Failed ended in an internal error (or the request gave up).
+	Failed uint64
+}
+
+// mergeCounters are MergeStats as they are counted.
+type mergeCounters struct {
+	merged, conflicts, refused, failed atomic.Uint64
+}
+
+// MergeStats reports how merges have ended, for the metrics page.
+func (s *Service) MergeStats() MergeStats {
+	return MergeStats{Merged: s.mergeCount.merged.Load(), Conflicts: s.mergeCount.conflicts.Load(),
+		Refused: s.mergeCount.refused.Load(), Failed: s.mergeCount.failed.Load()}
+}
+
+func (s *Service) countMerge(err error) {
+	var conflict *ConflictError
+	switch {
+	case err == nil:
+		s.mergeCount.merged.Add(1)
+	case errors.As(err, &conflict):
+		s.mergeCount.conflicts.Add(1)
+	case slices.Contains([]string{praxis.EINVALID, praxis.ECONFLICT, praxis.ENOTFOUND, praxis.EFORBIDDEN, praxis.EUNAUTHORIZED}, praxis.ErrorCode(err)):
+		s.mergeCount.refused.Add(1)
+	default:
+		s.mergeCount.failed.Add(1)
+	}
+}
+
+func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expectedHead string) (string, error) {
 	if err := account.Authorize(user, account.MergeProposal); err != nil {
 		return "", err
 	}

@@ -51,6 +51,8 @@ type Service struct {
 	// just moved; compare-and-swap still guards against writers outside this
 	// process (pushes).
 	mainMu sync.Mutex
+
+	mergeCount mergeCounters
 }
 
 // New returns the review service.

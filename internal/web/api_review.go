@@ -81,7 +81,7 @@ func fileEdit(c echo.Context) (review.Edit, fileBody, error) {
 		}
 		return review.Edit{Path: filePath, Delete: true}, body, nil
 	}
-	if err := decodeJSON(c, &body); err != nil {
+	if err := decodeJSONLimit(c, &body, uploadLimitBytes); err != nil {
 		return review.Edit{}, body, err
 	}
 	content, err := body.bytes()
@@ -157,7 +157,7 @@ type proposalBody struct {
 
 func (s *Server) apiCreateProposal(c echo.Context) error {
 	var body proposalBody
-	if err := decodeJSON(c, &body); err != nil {
+	if err := decodeJSONLimit(c, &body, uploadLimitBytes); err != nil {
 		return err
 	}
 	req := review.NewProposal{ForkID: body.ForkID, Title: body.Title, Description: body.Description, Module: body.Module, Base: body.Base, Message: body.Message}

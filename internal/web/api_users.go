@@ -114,17 +114,27 @@ func (s *Server) apiUpdateUser(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIUser(u))
 }
 
-// decodeJSON reads a JSON request body strictly: one object, known fields only.
+// decodeJSON reads a JSON request body of at most 1 MB strictly: one object,
+// known fields only.
 func decodeJSON(c echo.Context, into any) error {
+	return decodeJSONLimit(c, into, 1<<20)
+}
+
+// decodeJSONLimit is decodeJSON for a body of at most limit bytes; a larger
+// body is ETOOLARGE.
+func decodeJSONLimit(c echo.Context, into any, limit int64) error {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
 		return praxis.Errorf(praxis.EMALFORMED, "send the body as application/json")
 	}
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 1<<20))
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(into); err != nil {
 		var syntax *json.SyntaxError
 		var typeErr *json.UnmarshalTypeError
+		var tooLarge *http.MaxBytesError
 		switch {
+		case errors.As(err, &tooLarge), errors.Is(err, echo.ErrStatusRequestEntityTooLarge):
+			return praxis.Errorf(praxis.ETOOLARGE, "the request body is larger than the %d KB this accepts", limit>>10)
 		case errors.Is(err, io.EOF):
 			return praxis.Errorf(praxis.EMALFORMED, "the request body is empty; send a JSON object")
 		case errors.As(err, &syntax):

@@ -110,7 +110,7 @@ type printPage struct {
 	Paper    string
 	Start    string
 	Rev      string
-	Query    string
+	Query    template.URL // the options as a query string, from url.Values.Encode
 }
 
 type printHandout struct {
@@ -142,7 +142,7 @@ func (s *Server) showPrint(c echo.Context) error {
 		page.Handouts = append(page.Handouts, printHandout{Title: h.Title, HTML: template.HTML(f.HTML)})
 	}
 	q := c.QueryParams()
-	page.Query = q.Encode()
+	page.Query = template.URL(q.Encode())
 	return s.renderStandalone(c, http.StatusOK, "print", "print-document", view{Title: doc.Module.Title, Data: page})
 }
 

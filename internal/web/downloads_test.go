@@ -242,3 +242,15 @@ func TestHugePlanIsRefusedNotFatal(t *testing.T) {
 		t.Errorf("after a refused export, another PDF = %d", res.status)
 	}
 }
+
+// TestExportLinksKeepTheFilter: links built from a query string must reach
+// the server as that query, not as one escaped value.
+func TestExportLinksKeepTheFilter(t *testing.T) {
+	a := newAccountApp(t)
+	coord := a.browser()
+	coord.logIn("coordinator@example.org")
+	stats := coord.do(http.MethodGet, "/stats?region=London&from=2025-01-01", nil)
+	mustContain(t, stats, `/api/v1/deliveries.csv?from=2025-01-01&amp;region=London"`, `/api/v1/stats/deliveries?from=2025-01-01&amp;region=London"`)
+	print := a.browser().do(http.MethodGet, "/modules/"+stigmaSlug+"/print?start=18:30&paper=letter", nil)
+	mustContain(t, print, `/plan.pdf?paper=letter&amp;start=18%3A30"`)
+}

@@ -85,9 +85,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = redirectToLogin(c)
 		return
 	}
-	if status >= 500 {
+	// Only internal errors hide their message: the other 5xx codes
+	// (unavailable, not implemented) carry one written for people.
+	internal := status == http.StatusInternalServerError
+	switch {
+	case internal:
 		s.log.Error("internal error", "err", err, "request_id", requestID, "uri", c.Request().RequestURI)
 		msg = "Something went wrong inside praxis. It has been logged."
+	case status >= 500:
+		s.log.Warn("request not served", "status", status, "err", err, "request_id", requestID, "uri", c.Request().RequestURI)
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
@@ -95,7 +101,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if wantsJSON(c) {
 		body := map[string]any{"error": msg}
-		if status >= 500 {
+		if internal {
 			body["error"] = "internal error"
 			body["request_id"] = requestID
 		}
@@ -123,7 +129,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		heading = "Something went wrong"
 	}
 	data := errorPage{Status: status, Heading: heading, Message: msg}
-	if status >= 500 {
+	if internal {
 		data.RequestID = requestID
 	}
 	if rerr := s.render(c, status, "error", view{Title: heading, Data: data}); rerr != nil {
@@ -139,11 +145,11 @@ type errorPage struct {
 	RequestID string
 }
 
-// wantsJSON reports whether a response should be JSON: API and health routes
-// always, others when the client asks for JSON rather than HTML.
+// wantsJSON reports whether a response should be JSON: API, health and
+// metrics routes always, others when the client asks for JSON rather than HTML.
 func wantsJSON(c echo.Context) bool {
 	p := c.Request().URL.Path
-	if strings.HasPrefix(p, "/api/") || p == "/healthz" {
+	if strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/metrics" {
 		return true
 	}
 	accept := c.Request().Header.Get(echo.HeaderAccept)

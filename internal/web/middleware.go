@@ -1,10 +1,15 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"log/slog"
+	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // contentSecurityPolicy allows nothing inline and nothing from elsewhere: praxis
@@ -57,4 +62,69 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// Limits on what one request may take.
+const (
+	// bodyLimit bounds request bodies in general: forms and JSON.
+	bodyLimit = "2M"
+	// uploadLimit bounds requests that may carry a file: a file of
+	// review.MaxFileSize (5 MB), base64-encoded in JSON or URL-encoded in a
+	// form, with the rest of the request.
+	uploadLimit = "8M"
+	// uploadLimitBytes is uploadLimit in bytes, for reading JSON bodies.
+	uploadLimitBytes = 8 << 20
+	// expensiveTimeout bounds diffs, comparisons and merges (downloads have
+	// their own limit in internal/export).
+	expensiveTimeout = 30 * time.Second
+	// longResponseTimeout is how long a streamed export or a download may take
+	// to reach a slow client; the server's WriteTimeout suits pages.
+	longResponseTimeout = 15 * time.Minute
+	// gitTimeout is how long a git request may take: a clone or a push of up to
+	// 50 MB over a slow link.
+	gitTimeout = 30 * time.Minute
+)
+
+// bodyLimits bounds request bodies: uploadLimit on the routes that take files,
+// bodyLimit on every other.
+func (s *Server) bodyLimits() []echo.MiddlewareFunc {
+	isUpload := func(c echo.Context) bool { return s.uploadRoutes[c.Request().Method+" "+c.Path()] }
+	return []echo.MiddlewareFunc{
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimit, Skipper: isUpload}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: uploadLimit, Skipper: func(c echo.Context) bool { return !isUpload(c) }}),
+	}
+}
+
+// withDeadline bounds the work of a request: its context ends after d, and a
+// handler that fails once the deadline has passed answers 503 saying why. The
+// work stops where it next looks at its context.
+func withDeadline(d time.Duration, next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		err := next(c)
+		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return praxis.Errorf(praxis.EUNAVAILABLE, "this took longer than %s, so praxis stopped working on it; please try again in a moment", d)
+		}
+		return err
+	}
+}
+
+// withLongResponse lets a response take longResponseTimeout to be written, for
+// streamed exports and large downloads.
+func withLongResponse(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		extendDeadlines(c.Response(), longResponseTimeout)
+		return next(c)
+	}
+}
+
+// extendDeadlines moves the connection's read and write deadlines d from now.
+// Writers that cannot (a test recorder, HTTP/2 without support) keep theirs.
+func extendDeadlines(w http.ResponseWriter, d time.Duration) {
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(d)
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline)
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"path"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
@@ -122,8 +124,31 @@ type agendaRow struct {
 	Anchor  string
 }
 
+// anonPageTTL bounds how stale a cached anonymous module page may be: the
+// open proposals and releases on it can change without main moving.
+const anonPageTTL = 5 * time.Second
+
+// cachedPage is a module page as anonymous visitors see it.
+type cachedPage struct {
+	html []byte
+	at   time.Time
+}
+
 func (s *Server) showModule(c echo.Context) error {
 	ctx := c.Request().Context()
+	// Anonymous visitors all see the same page for a module at a commit of
+	// main: serve it from memory, skipping the queries and the templates.
+	var cacheKey string
+	if currentUser(c) == nil {
+		if _, err := c.Cookie(flashCookie); err != nil {
+			if main, err := s.catalog.Main(ctx); err == nil {
+				cacheKey = strings.Join([]string{c.Param("slug"), c.QueryParam("rev"), main, c.Scheme(), c.Request().Host}, "\x00")
+				if p, ok := s.anonPages.Get(cacheKey); ok && time.Since(p.at) < anonPageTTL {
+					return c.HTMLBlob(http.StatusOK, p.html)
+				}
+			}
+		}
+	}
 	v, err := s.catalog.Module(ctx, c.Param("slug"), c.QueryParam("rev"))
 	if err != nil {
 		return err
@@ -152,7 +177,14 @@ func (s *Server) showModule(c echo.Context) error {
 	if !v.Parsed {
 		title = v.Module.Slug
 	}
-	return s.render(c, http.StatusOK, "module", view{Title: title, Section: "modules", Data: page})
+	html, err := s.renderBytes(c, "module", view{Title: title, Section: "modules", Data: page})
+	if err != nil {
+		return err
+	}
+	if cacheKey != "" {
+		s.anonPages.Add(cacheKey, cachedPage{html: html, at: time.Now()})
+	}
+	return c.HTMLBlob(http.StatusOK, html)
 }
 
 type handoutPage struct {

@@ -18,6 +18,9 @@ func TestPermissionsDocRoutes(t *testing.T) {
 		if r.Action != "" {
 			action = "`" + string(r.Action) + "`"
 		}
+		if r.Loopback {
+			action += ", or anyone on the loopback interface"
+		}
 		b.WriteString("| " + r.Method + " | `" + r.Path + "` | " + action + " |\n")
 	}
 	const path = "../../docs/PERMISSIONS.md"

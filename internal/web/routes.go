@@ -12,13 +12,46 @@ import (
 // public marks a route anyone may use.
 const public account.Action = ""
 
+// routeOption changes how a route is served.
+type routeOption int
+
+const (
+	// loopbackToo lets anyone on the loopback interface use the route as well
+	// as those the policy allows.
+	loopbackToo routeOption = iota + 1
+	// upload lets requests carry a file (uploadLimit rather than bodyLimit).
+	upload
+	// expensive bounds the request's work by expensiveTimeout.
+	expensive
+	// longResponse gives a streamed or large response longResponseTimeout to
+	// reach the client.
+	longResponse
+)
+
 // route registers a handler behind the permission it needs.
-func (s *Server) route(method, path string, action account.Action, h echo.HandlerFunc) {
-	if action != public {
+func (s *Server) route(method, path string, action account.Action, h echo.HandlerFunc, opts ...routeOption) {
+	r := Route{Method: method, Path: path, Action: action}
+	for _, opt := range opts {
+		switch opt {
+		case loopbackToo:
+			r.Loopback = true
+		case upload:
+			s.uploadRoutes[method+" "+path] = true
+		case expensive:
+			h = withDeadline(expensiveTimeout, h)
+		case longResponse:
+			h = withLongResponse(h)
+		}
+	}
+	switch {
+	case action == public:
+	case r.Loopback:
+		h = requireUnlessLoopback(action, h)
+	default:
 		h = require(action, h)
 	}
 	s.echo.Add(method, path, h)
-	s.routeTable = append(s.routeTable, Route{Method: method, Path: path, Action: action})
+	s.routeTable = append(s.routeTable, Route{Method: method, Path: path, Action: action, Loopback: r.Loopback})
 }
 
 // routes lists every route, grouped by area, after the middleware every request
@@ -26,11 +59,12 @@ func (s *Server) route(method, path string, action account.Action, h echo.Handle
 func (s *Server) routes() {
 	e := s.echo
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(s.observe)
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
 	e.Use(middleware.Recover())
 	e.Use(securityHeaders)
-	e.Use(middleware.BodyLimit("2M"))
+	e.Use(s.bodyLimits()...)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level:     5,
 		MinLength: 1024,
@@ -52,15 +86,15 @@ func (s *Server) routes() {
 	s.route(get, "/modules/:slug", public, s.showModule)
 	s.route(get, "/modules/:slug/handouts/*", public, s.showHandout)
 	s.route(get, "/modules/:slug/print", public, s.showPrint)
-	s.route(get, "/modules/:slug/plan.pdf", public, s.downloadModule)
-	s.route(get, "/modules/:slug/plan.md", public, s.downloadModule)
-	s.route(get, "/modules/:slug/plan.odt", public, s.downloadModule)
-	s.route(get, "/modules/:slug/plan.docx", public, s.downloadModule)
-	s.route(get, "/modules/:slug/bundle.zip", public, s.downloadModule)
-	s.route(get, "/series/:slug/bundle.zip", public, s.downloadSeries)
-	s.route(get, "/curriculum.zip", public, s.downloadCurriculum)
+	s.route(get, "/modules/:slug/plan.pdf", public, s.downloadModule, longResponse)
+	s.route(get, "/modules/:slug/plan.md", public, s.downloadModule, longResponse)
+	s.route(get, "/modules/:slug/plan.odt", public, s.downloadModule, longResponse)
+	s.route(get, "/modules/:slug/plan.docx", public, s.downloadModule, longResponse)
+	s.route(get, "/modules/:slug/bundle.zip", public, s.downloadModule, longResponse)
+	s.route(get, "/series/:slug/bundle.zip", public, s.downloadSeries, longResponse)
+	s.route(get, "/curriculum.zip", public, s.downloadCurriculum, longResponse)
 	s.route(get, "/modules/:slug/history", public, s.showHistory)
-	s.route(get, "/modules/:slug/compare/*", public, s.showCompare)
+	s.route(get, "/modules/:slug/compare/*", public, s.showCompare, expensive)
 	s.route(get, "/changes", public, s.showChanges)
 	s.route(get, "/releases", public, s.showReleases)
 	s.route(get, "/releases/new", account.CutRelease, s.newReleaseForm)
@@ -72,29 +106,29 @@ func (s *Server) routes() {
 	// Adapting modules and proposing changes.
 	s.route(post, "/modules/:slug/fork", account.ForkModule, s.forkModule)
 	s.route(get, "/modules/:slug/suggest", account.ProposeChange, s.suggestForm)
-	s.route(post, "/modules/:slug/suggest", account.ProposeChange, s.suggest)
-	s.route(post, "/preview", account.ProposeChange, s.preview)
-	s.route(get, "/forks/:id", public, s.showFork)
+	s.route(post, "/modules/:slug/suggest", account.ProposeChange, s.suggest, upload)
+	s.route(post, "/preview", account.ProposeChange, s.preview, upload)
+	s.route(get, "/forks/:id", public, s.showFork, expensive)
 	s.route(get, "/forks/:id/edit", account.ForkModule, s.forkEditor)
-	s.route(post, "/forks/:id/edit", account.ForkModule, s.saveFork)
-	s.route(post, "/forks/:id/files", account.ForkModule, s.addForkFile)
+	s.route(post, "/forks/:id/edit", account.ForkModule, s.saveFork, upload)
+	s.route(post, "/forks/:id/files", account.ForkModule, s.addForkFile, upload)
 	s.route(post, "/forks/:id/files/delete", account.ForkModule, s.deleteForkFile)
-	s.route(post, "/forks/:id/update", account.ForkModule, s.updateFork)
+	s.route(post, "/forks/:id/update", account.ForkModule, s.updateFork, expensive)
 	s.route(post, "/forks/:id/resolve", account.ForkModule, s.resolveFork)
 	s.route(get, "/forks/:id/propose", account.ProposeChange, s.proposeFromForkForm)
 	s.route(post, "/forks/:id/propose", account.ProposeChange, s.proposeFromFork)
 	s.route(get, "/proposals", public, s.listProposals)
-	s.route(get, "/proposals/:id", public, s.showProposal)
+	s.route(get, "/proposals/:id", public, s.showProposal, expensive)
 	s.route(get, "/proposals/:id/edit", account.ProposeChange, s.proposalEditor)
-	s.route(post, "/proposals/:id/edit", account.ProposeChange, s.saveProposal)
+	s.route(post, "/proposals/:id/edit", account.ProposeChange, s.saveProposal, upload)
 	s.route(post, "/proposals/:id/text", account.ProposeChange, s.editProposalText)
-	s.route(post, "/proposals/:id/files", account.ProposeChange, s.addProposalFile)
+	s.route(post, "/proposals/:id/files", account.ProposeChange, s.addProposalFile, upload)
 	s.route(post, "/proposals/:id/files/delete", account.ProposeChange, s.deleteProposalFile)
-	s.route(post, "/proposals/:id/update", account.ProposeChange, s.updateProposal)
+	s.route(post, "/proposals/:id/update", account.ProposeChange, s.updateProposal, expensive)
 	s.route(post, "/proposals/:id/resolve", account.ProposeChange, s.resolveProposal)
 	s.route(post, "/proposals/:id/comments", account.CommentProposal, s.commentProposal)
 	s.route(post, "/proposals/:id/reviews", account.ReviewProposal, s.reviewProposal)
-	s.route(post, "/proposals/:id/merge", account.MergeProposal, s.mergeProposal)
+	s.route(post, "/proposals/:id/merge", account.MergeProposal, s.mergeProposal, expensive)
 	s.route(post, "/proposals/:id/close", account.ProposeChange, s.closeProposal)
 	s.route(post, "/proposals/:id/reopen", account.ProposeChange, s.reopenProposal)
 
@@ -135,7 +169,7 @@ func (s *Server) routes() {
 	s.route(post, "/account/sessions/:id/revoke", account.UseAccount, s.revokeSession)
 	s.route(post, "/account/sessions/revoke-others", account.UseAccount, s.revokeOtherSessions)
 	s.route(get, "/account/data", account.UseAccount, s.dataPage)
-	s.route(get, "/account/export.json", account.UseAccount, s.exportData)
+	s.route(get, "/account/export.json", account.UseAccount, s.exportData, longResponse)
 	s.route(post, "/account/delete", account.UseAccount, s.deleteAccount)
 
 	// The network.
@@ -162,10 +196,11 @@ func (s *Server) routes() {
 
 	// Health and the JSON API.
 	s.route(get, "/healthz", public, s.healthz)
+	s.route(get, "/metrics", account.ViewMetrics, s.showMetrics, loopbackToo)
 	s.route(get, "/api/v1/modules", public, s.apiListModules)
 	s.route(get, "/api/v1/modules/:slug", public, s.apiShowModule)
 	s.route(get, "/api/v1/modules/:slug/history", public, s.apiHistory)
-	s.route(get, "/api/v1/modules/:slug/compare", public, s.apiCompare)
+	s.route(get, "/api/v1/modules/:slug/compare", public, s.apiCompare, expensive)
 	s.route(get, "/api/v1/releases", public, s.apiReleases)
 	s.route(post, "/api/v1/releases", account.CutRelease, s.apiCreateRelease)
 	s.route(get, "/api/v1/search", public, s.apiSearch)
@@ -176,32 +211,32 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/users/:id", account.ManageUsers, s.apiShowUser)
 	s.route(http.MethodPatch, "/api/v1/users/:id", account.ManageUsers, s.apiUpdateUser)
 	s.route(post, "/api/v1/modules/:slug/forks", account.ForkModule, s.apiCreateFork)
-	s.route(get, "/api/v1/forks/:id", public, s.apiShowFork)
-	s.route(http.MethodPut, "/api/v1/forks/:id/files/*", account.ForkModule, s.apiForkFile)
+	s.route(get, "/api/v1/forks/:id", public, s.apiShowFork, expensive)
+	s.route(http.MethodPut, "/api/v1/forks/:id/files/*", account.ForkModule, s.apiForkFile, upload)
 	s.route(http.MethodDelete, "/api/v1/forks/:id/files/*", account.ForkModule, s.apiForkFile)
-	s.route(post, "/api/v1/forks/:id/update", account.ForkModule, s.apiUpdateFork)
-	s.route(post, "/api/v1/proposals", account.ProposeChange, s.apiCreateProposal)
+	s.route(post, "/api/v1/forks/:id/update", account.ForkModule, s.apiUpdateFork, expensive)
+	s.route(post, "/api/v1/proposals", account.ProposeChange, s.apiCreateProposal, upload)
 	s.route(get, "/api/v1/proposals", public, s.apiListProposals)
-	s.route(get, "/api/v1/proposals/:id", public, s.apiShowProposal)
-	s.route(http.MethodPut, "/api/v1/proposals/:id/files/*", account.ProposeChange, s.apiProposalFile)
+	s.route(get, "/api/v1/proposals/:id", public, s.apiShowProposal, expensive)
+	s.route(http.MethodPut, "/api/v1/proposals/:id/files/*", account.ProposeChange, s.apiProposalFile, upload)
 	s.route(http.MethodDelete, "/api/v1/proposals/:id/files/*", account.ProposeChange, s.apiProposalFile)
-	s.route(post, "/api/v1/proposals/:id/update", account.ProposeChange, s.apiUpdateProposal)
+	s.route(post, "/api/v1/proposals/:id/update", account.ProposeChange, s.apiUpdateProposal, expensive)
 	s.route(post, "/api/v1/proposals/:id/comments", account.CommentProposal, s.apiComment)
 	s.route(post, "/api/v1/proposals/:id/reviews", account.ReviewProposal, s.apiReview)
-	s.route(post, "/api/v1/proposals/:id/merge", account.MergeProposal, s.apiMerge)
+	s.route(post, "/api/v1/proposals/:id/merge", account.MergeProposal, s.apiMerge, expensive)
 	s.route(post, "/api/v1/proposals/:id/close", account.ProposeChange, s.apiClose)
 	s.route(post, "/api/v1/proposals/:id/reopen", account.ProposeChange, s.apiReopen)
 	s.route(post, "/api/v1/deliveries", account.LogDelivery, s.apiCreateDelivery)
 	s.route(get, "/api/v1/deliveries", account.LogDelivery, s.apiListDeliveries)
-	s.route(get, "/api/v1/deliveries.csv", account.LogDelivery, s.apiExportDeliveries)
-	s.route(get, "/api/v1/deliveries.json", account.LogDelivery, s.apiExportDeliveries)
+	s.route(get, "/api/v1/deliveries.csv", account.LogDelivery, s.apiExportDeliveries, longResponse)
+	s.route(get, "/api/v1/deliveries.json", account.LogDelivery, s.apiExportDeliveries, longResponse)
 	s.route(get, "/api/v1/deliveries/:id", account.LogDelivery, s.apiShowDelivery)
 	s.route(http.MethodPatch, "/api/v1/deliveries/:id", account.LogDelivery, s.apiUpdateDelivery)
 	s.route(http.MethodDelete, "/api/v1/deliveries/:id", account.LogDelivery, s.apiDeleteDelivery)
 	s.route(get, "/api/v1/deliveries/:id/feedback", account.LogDelivery, s.apiDeliveryFeedback)
 	s.route(get, "/api/v1/modules/:slug/reflections", account.ReadReflections, s.apiReflections)
 	s.route(get, "/api/v1/stats/deliveries", account.ViewStats, s.apiStats)
-	s.route(get, "/api/v1/stats/deliveries.csv", account.ViewStats, s.apiStatsCSV)
+	s.route(get, "/api/v1/stats/deliveries.csv", account.ViewStats, s.apiStatsCSV, longResponse)
 	s.route(get, "/api/v1/stats/downloads", account.ViewStats, s.apiDownloads)
 	e.Any("/api/v1/*", s.apiNotFound)
 }

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/export"
 	"github.com/praxis-coop/praxis/internal/history"
+	"github.com/praxis-coop/praxis/internal/lru"
+	"github.com/praxis-coop/praxis/internal/metrics"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
 )
@@ -45,6 +48,10 @@ type Config struct {
 	// BehindProxy trusts X-Forwarded-For for the client's address (rate limits
 	// count per address). Leave it off unless a proxy sets the header.
 	BehindProxy bool
+	// Metrics counts requests and serves /metrics; nil makes a registry of
+	// the server's own. The server adds the catalog's cache, the database
+	// pool and the merge outcomes to it.
+	Metrics *metrics.Registry
 }
 
 // Server is praxis's HTTP handler.
@@ -58,6 +65,7 @@ type Server struct {
 	history       *history.Index
 	versions      *history.Versions
 	deliveries    *delivery.Service
+	anonPages     *lru.Cache[string, cachedPage]
 	exports       *export.Service
 	search        *search.Index
 	git           http.Handler
@@ -65,6 +73,10 @@ type Server struct {
 	assets        *assets
 	secureCookies bool
 	routeTable    []Route
+	metrics       *metrics.Registry
+	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
+	// may carry a file, and so a larger body.
+	uploadRoutes map[string]bool
 }
 
 // Route is one registered route and the permission it needs ("" for public).
@@ -72,6 +84,9 @@ type Route struct {
 	Method string
 	Path   string
 	Action account.Action
+	// Loopback says that anyone connecting from the loopback interface may
+	// use the route too, whatever the action.
+	Loopback bool
 }
 
 // Routes lists every registered route, for the permission tests and docs.
@@ -101,12 +116,21 @@ func New(cfg Config) (*Server, error) {
 		history:       cfg.History,
 		versions:      cfg.Versions,
 		deliveries:    cfg.Deliveries,
+		anonPages:     lru.New[string, cachedPage](2048),
 		exports:       cfg.Exports,
 		search:        cfg.Search,
 		git:           cfg.Git,
 		pages:         pages,
 		assets:        assets,
 		secureCookies: cfg.SecureCookies,
+		metrics:       cfg.Metrics,
+		uploadRoutes:  map[string]bool{},
+	}
+	if s.metrics == nil {
+		s.metrics = metrics.New()
+	}
+	if err := s.watch(); err != nil {
+		return nil, fmt.Errorf("web: metrics: %w", err)
 	}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
@@ -125,12 +149,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// tokens), request sizes and compression: it bypasses the web middleware.
 	if s.git != nil && (r.URL.Path == "/curriculum.git" || strings.HasPrefix(r.URL.Path, "/curriculum.git/")) {
 		start := time.Now()
+		// A clone or a 50 MB push over a slow link outlasts the server's
+		// read and write timeouts, which suit pages.
+		extendDeadlines(w, gitTimeout)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		s.git.ServeHTTP(rec, r)
+		s.metrics.ObserveGit(gitService(r.URL.Path), rec.status)
 		s.log.Info("git", "method", r.Method, "uri", r.URL.RequestURI(), "status", rec.status, "took", time.Since(start).Round(time.Millisecond))
 		return
 	}
 	s.echo.ServeHTTP(w, r)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// Any write may change what a module page shows (a proposal opened,
+		// a release cut): anonymous pages are rendered again.
+		s.anonPages.Purge()
+	}
 }
 
 // statusRecorder remembers a response's status for the log.

@@ -40,8 +40,9 @@ type statsPage struct {
 	Formats []string
 	// Data is the report as JSON for the charts, in a data block.
 	Data template.JS
-	// Query is the filter as a query string, for export links.
-	Query string
+	// Query is the filter as a query string, for export links; built by
+	// url.Values.Encode, so safe to put after a "?" as it is.
+	Query template.URL
 	// Downloads sets each module's downloads beside its deliveries.
 	Downloads []downloadRow
 }
@@ -121,7 +122,7 @@ func (s *Server) showStats(c echo.Context) error {
 		return err
 	}
 	page.Data = template.JS(data)
-	page.Query = filterQuery(page.Report.Filter).Encode()
+	page.Query = template.URL(filterQuery(page.Report.Filter).Encode())
 	if page.Downloads, err = s.downloadRows(c, page.Report, page.Listing); err != nil {
 		return err
 	}

@@ -74,18 +74,27 @@ func parsePages(assets *assets) (*pages, error) {
 // render executes a page into a buffer first, so a template failure becomes a
 // clean error response rather than half a page.
 func (s *Server) render(c echo.Context, status int, page string, v view) error {
+	html, err := s.renderBytes(c, page, v)
+	if err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, html)
+}
+
+// renderBytes executes a page for the request without sending it.
+func (s *Server) renderBytes(c echo.Context, page string, v view) ([]byte, error) {
 	t, ok := s.pages.byName[page]
 	if !ok {
-		return fmt.Errorf("web: no page template %q", page)
+		return nil, fmt.Errorf("web: no page template %q", page)
 	}
 	v.User = currentUser(c)
 	v.CSRF, _ = c.Get(csrfKey).(string)
 	v.Flash = s.takeFlash(c)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		return fmt.Errorf("web: render %s: %w", page, err)
+		return nil, fmt.Errorf("web: render %s: %w", page, err)
 	}
-	return c.HTMLBlob(status, buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 func templateFuncs(assets *assets) template.FuncMap {

@@ -16,7 +16,10 @@
 
   function draw(canvas, table) {
     var g = table.groups, cfg;
-    var labels = function (list) { return list.map(function (x) { return x.label; }); };
+    // Long module titles are shortened on the axis; the table has them whole.
+    var labels = function (list) {
+      return list.map(function (x) { return x.label.length > 34 ? x.label.slice(0, 32) + "…" : x.label; });
+    };
     switch (table.group_by) {
       case "month":
         cfg = { type: "bar", data: { labels: labels(g), datasets: [
