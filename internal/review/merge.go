@@ -152,6 +152,9 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 		if err != nil {
 			return "", err
 		}
+		// The merge is on main: record it even if the request ends now (a
+		// client gone, a deadline passed), or the proposal would stay open.
+		ctx := context.WithoutCancel(ctx)
 		event := praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalMerged, ProposalID: id, Module: firstModule(p), Title: p.Title}
 		if err := s.db.SetProposalStatus(ctx, id, praxis.ProposalOpen, praxis.ProposalMerged, user.ID, commit, event); err != nil {
 			s.log.Error("proposal merged into main but its status was not saved", "proposal", id, "commit", commit, "err", err)
