@@ -33,3 +33,20 @@ func TestAnonymousModulePagesFollowWrites(t *testing.T) {
 	member.logIn("facilitator@example.org")
 	mustContain(t, member.do(http.MethodGet, "/modules/"+stigmaSlug, nil), "Facilitator Person", `action="/modules/`+stigmaSlug+`/fork"`)
 }
+
+// TestSourceDiffRowsHoldNoStrayWhitespace: the source diff's cells keep
+// white space, so the template must not add any (each row one line high).
+func TestSourceDiffRowsHoldNoStrayWhitespace(t *testing.T) {
+	a := newAccountApp(t)
+	plan := planSource(t, a, stigmaSlug)
+	status, p := a.apiCall(http.MethodPost, "/api/v1/proposals", a.tokens["facilitator"], map[string]any{
+		"module": stigmaSlug, "title": "A line",
+		"changes": []map[string]string{{"path": "module.md", "content": strings.Replace(plan, "## ", "A line.\n\n## ", 1)}}})
+	if status != http.StatusCreated {
+		t.Fatalf("proposal = %d", status)
+	}
+	page := a.browser().do(http.MethodGet, "/proposals/"+itoa(int(p["id"].(float64))), nil)
+	if !strings.Contains(page.body, "</code></td></tr>") || strings.Contains(page.body, "</code>\n") {
+		t.Error("white space between a diff line's code and the end of its cell")
+	}
+}
