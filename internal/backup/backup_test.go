@@ -11,32 +11,19 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/backup"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // liveData is a data directory in use: an open database and repository.
 func liveData(t *testing.T) (string, *db.DB, *gitstore.Store) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, backup.DatabaseFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, backup.RepositoryDir), gitstore.Options{Indexer: database})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis"}, "Seed"); err != nil {
-		t.Fatal(err)
-	}
+	env := testenv.New(t, testenv.Options{})
+	dir, database, store := env.Dir, env.DB, env.Store
 	return dir, database, store
 }
 

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
@@ -19,6 +17,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 const stigma = "exploring-class-2-stigma"
@@ -42,31 +41,17 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	index := history.New(database)
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	f := &fixture{t: t, db: database, store: store, index: index}
-	if _, err = store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis", When: time.Date(2025, 1, 10, 9, 0, 0, 0, time.UTC)}, "Seed"); err != nil {
-		t.Fatal(err)
-	}
-	f.seed, _ = store.Branch(ctx, "main")
+	env := testenv.New(t, testenv.Options{Author: praxis.Signature{Name: "praxis", When: time.Date(2025, 1, 10, 9, 0, 0, 0, time.UTC)}})
+	database, store, index := env.DB, env.Store, env.History
+	f := &fixture{t: t, db: database, store: store, index: index, seed: env.Main(t)}
+	var err error
 	f.revised, err = store.WriteCommit(ctx, gitstore.CommitRequest{Branch: "main", Expected: f.seed,
 		Changes: []praxis.FileChange{{Path: "modules/" + stigma + "/handouts/extra.md", Content: []byte("# Extra\n\nA new handout.\n")}},
 		Message: "Add a handout", Author: praxis.Signature{Name: "Maya", When: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.catalog = catalog.New(store, database)
-	f.versions = history.NewVersions(index, store, database)
+	f.catalog, f.versions = env.Catalog, env.Versions
 	f.review = review.New(review.Config{DB: database, Store: store, Catalog: f.catalog})
 	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Versions: f.versions,
 		Forks: f.review, Now: func() time.Time { return today }})

@@ -126,12 +126,13 @@ func (r *Report) Table(key string) *Table {
 // ActiveWindow is how recent a delivery makes a facilitator active.
 const ActiveWindow = 90
 
-// CheckFilter validates a statistics filter, naming the field at fault.
-func (s *Service) CheckFilter(ctx context.Context, f *Filter) error {
+// CheckRange validates a date range given as from and to (YYYY-MM-DD, each
+// optional), trimming them, and names the field at fault.
+func CheckRange(from, to *string) error {
 	for _, d := range []struct {
 		field string
 		v     *string
-	}{{"from", &f.From}, {"to", &f.To}} {
+	}{{"from", from}, {"to", to}} {
 		*d.v = strings.TrimSpace(*d.v)
 		if *d.v == "" {
 			continue
@@ -140,14 +141,22 @@ func (s *Service) CheckFilter(ctx context.Context, f *Filter) error {
 			return invalid(d.field, "give the date as YYYY-MM-DD")
 		}
 	}
-	if f.From != "" && f.To != "" && f.From > f.To {
+	if *from != "" && *to != "" && *from > *to {
 		return invalid("to", "the end of the range is before its start")
+	}
+	return nil
+}
+
+// CheckFilter validates a statistics filter, naming the field at fault.
+func (s *Service) CheckFilter(ctx context.Context, f *Filter) error {
+	if err := CheckRange(&f.From, &f.To); err != nil {
+		return err
 	}
 	if f.Format != "" && !praxis.IsFormat(f.Format) {
 		return invalid("format", "the format is in-person, online or hybrid")
 	}
 	if f.Series != "" {
-		listing, err := s.mainListing(ctx)
+		listing, err := s.catalog.Listing(ctx, "")
 		if err != nil {
 			return err
 		}
@@ -155,9 +164,9 @@ func (s *Service) CheckFilter(ctx context.Context, f *Filter) error {
 			return invalid("series", "there is no series %q", f.Series)
 		}
 	}
-	for _, v := range []string{f.Region, f.Module} {
-		if len(v) > 200 {
-			return invalid("region", "this is too long")
+	for _, v := range []struct{ field, value string }{{"region", f.Region}, {"module", f.Module}} {
+		if len(v.value) > 200 {
+			return invalid(v.field, "this is too long")
 		}
 	}
 	return nil
@@ -186,7 +195,7 @@ func (s *Service) Report(ctx context.Context, user *praxis.User, f Filter, group
 			return nil, invalid("group_by", "%q is not a grouping; choose from %s", g, strings.Join(keys, ", "))
 		}
 	}
-	listing, err := s.mainListing(ctx)
+	listing, err := s.catalog.Listing(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -539,13 +548,4 @@ func FormatLabel(format string) string {
 		return "Hybrid"
 	}
 	return format
-}
-
-// mainListing is the listing of the curriculum's main branch.
-func (s *Service) mainListing(ctx context.Context) (*catalog.Listing, error) {
-	main, err := s.catalog.Main(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.catalog.Listing(ctx, main)
 }

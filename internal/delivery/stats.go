@@ -25,8 +25,8 @@ type Stats struct {
 	// co holds the co-facilitators of every row, each row's run at
 	// coOff:coOff+coLen; replaced runs are left behind until the next load.
 	co     []uint32
-	people idDict
-	dims   [numDims]dict
+	people dict[int64]
+	dims   [numDims]dict[string]
 }
 
 // Dimensions a delivery is coded along.
@@ -55,41 +55,22 @@ type factRow struct {
 	coLen        uint8
 }
 
-// dict codes strings as small integers.
-type dict struct {
-	codes map[string]uint32
-	names []string
+// dict codes values (strings, user ids) as small dense integers.
+type dict[K comparable] struct {
+	codes map[K]uint32
+	names []K
 }
 
-func (d *dict) code(s string) uint32 {
-	if c, ok := d.codes[s]; ok {
+func (d *dict[K]) code(v K) uint32 {
+	if c, ok := d.codes[v]; ok {
 		return c
 	}
 	if d.codes == nil {
-		d.codes = map[string]uint32{}
+		d.codes = map[K]uint32{}
 	}
 	c := uint32(len(d.names))
-	d.codes[s] = c
-	d.names = append(d.names, s)
-	return c
-}
-
-// idDict codes user ids densely.
-type idDict struct {
-	codes map[int64]uint32
-	ids   []int64
-}
-
-func (d *idDict) code(id int64) uint32 {
-	if c, ok := d.codes[id]; ok {
-		return c
-	}
-	if d.codes == nil {
-		d.codes = map[int64]uint32{}
-	}
-	c := uint32(len(d.ids))
-	d.codes[id] = c
-	d.ids = append(d.ids, id)
+	d.codes[v] = c
+	d.names = append(d.names, v)
 	return c
 }
 
@@ -303,8 +284,8 @@ func (s *Stats) run(ctx context.Context, from, to string, filters [numDims][]str
 	var counts []int32
 	var last []int32
 	if q.people {
-		counts = make([]int32, len(s.people.ids))
-		last = make([]int32, len(s.people.ids))
+		counts = make([]int32, len(s.people.names))
+		last = make([]int32, len(s.people.names))
 	}
 	res := &result{}
 	var dims []int // the dimensions grouped by, so the loop skips the rest
@@ -374,7 +355,7 @@ rows:
 		res.counts = map[int64]int{}
 		for code, n := range counts {
 			if n > 0 {
-				res.counts[s.people.ids[code]] = int(n)
+				res.counts[s.people.names[code]] = int(n)
 				if last[code] >= q.activeOn {
 					res.active++
 				}

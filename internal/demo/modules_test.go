@@ -1,11 +1,13 @@
 package demo_test
 
 import (
+	"slices"
 	"testing"
 	"testing/fstest"
 
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/module"
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // Generated modules must be valid, or benchmarks measure the error path.
@@ -32,5 +34,13 @@ func TestGeneratedModulesAreLintClean(t *testing.T) {
 	again := demo.Modules(60, 1, demo.ModuleOptions{BodyBytes: 10_000})
 	if string(again[5].Content) != string(files[5].Content) {
 		t.Error("the same seed gave different modules")
+	}
+}
+
+func TestDemoRegionsAreTheOnesFormsOffer(t *testing.T) {
+	for _, r := range demo.Regions {
+		if !slices.Contains(praxis.Regions, r.Name) {
+			t.Errorf("demo region %q is not in praxis.Regions", r.Name)
+		}
 	}
 }

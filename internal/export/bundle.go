@@ -154,21 +154,18 @@ func (s *Service) Series(ctx context.Context, slug string, opts Options) (*File,
 	if err != nil {
 		return nil, err
 	}
-	commit, err := s.catalog.Resolve(ctx, opts.Rev)
+	v, err := s.version(ctx, opts.Rev)
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.versions.FirstRelease(ctx, commit)
-	if err != nil {
-		return nil, err
-	}
+	commit := v.Commit
 	key := fmt.Sprintf("series %s %s %d %s", commit, slug, opts.Paper, opts.BaseURL)
-	return s.generate(ctx, key, func() (*File, error) {
+	return s.generate(ctx, key, func(ctx context.Context) (*File, error) {
 		var buf bytes.Buffer
 		z := zip.NewWriter(&buf)
 		var readme strings.Builder
 		fmt.Fprintf(&readme, "# %s\n\n%s\n\n- Version: %s\n- From: %s/series/%s\n\n## Modules\n\n", entry.Title, entry.Summary,
-			Version{Commit: commit, Release: release}.Label(), strings.TrimRight(opts.BaseURL, "/"), slug)
+			v.Label(), strings.TrimRight(opts.BaseURL, "/"), slug)
 		for i, m := range entry.Modules {
 			dir := fmt.Sprintf("%02d-%s", i+1, m.Slug)
 			doc, _, skipped, err := s.Document(ctx, m.Slug, Options{Rev: commit, Start: -1, Paper: opts.Paper, BaseURL: opts.BaseURL})
@@ -190,7 +187,6 @@ func (s *Service) Series(ctx context.Context, slug string, opts Options) (*File,
 		if err := z.Close(); err != nil {
 			return nil, err
 		}
-		v := Version{Commit: commit, Release: release}
 		return &File{Name: fileName(slug, v, "zip"), ContentType: "application/zip", Body: buf.Bytes(), ETag: etag(key),
 			Module: "series:" + slug, Format: "zip", Commit: commit}, nil
 	})
@@ -199,17 +195,13 @@ func (s *Service) Series(ctx context.Context, slug string, opts Options) (*File,
 // Curriculum returns the whole curriculum at a revision as a zip of its
 // files, as git archive would, under one folder.
 func (s *Service) Curriculum(ctx context.Context, opts Options) (*File, error) {
-	commit, err := s.catalog.Resolve(ctx, opts.Rev)
+	v, err := s.version(ctx, opts.Rev)
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.versions.FirstRelease(ctx, commit)
-	if err != nil {
-		return nil, err
-	}
-	v := Version{Commit: commit, Release: release}
+	commit := v.Commit
 	key := "curriculum " + commit
-	return s.generate(ctx, key, func() (*File, error) {
+	return s.generate(ctx, key, func(ctx context.Context) (*File, error) {
 		snap, err := s.catalog.Snapshot(ctx, commit)
 		if err != nil {
 			return nil, err

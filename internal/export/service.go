@@ -16,7 +16,6 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/lru"
-	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -97,12 +96,12 @@ func (s *Service) Document(ctx context.Context, slug string, opts Options) (*Doc
 	if len(view.Source) > MaxPlan {
 		return nil, nil, nil, praxis.Errorf(praxis.ETOOLARGE, "the plan of %s is larger than %d KB and cannot be exported", slug, MaxPlan>>10)
 	}
-	release, err := s.versions.FirstRelease(ctx, view.Commit.ID)
+	version, err := s.version(ctx, view.Commit.ID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	doc := &Document{Module: view.Module, Start: opts.Start, Version: Version{Commit: view.Commit.ID, Release: release,
-		Date: view.Commit.Committer.When, URL: strings.TrimRight(opts.BaseURL, "/") + "/modules/" + slug}}
+	version.Date, version.URL = view.Commit.Committer.When, strings.TrimRight(opts.BaseURL, "/")+"/modules/"+slug
+	doc := &Document{Module: view.Module, Start: opts.Start, Version: version}
 	var skipped []string
 	for _, h := range view.Handouts {
 		if !strings.HasSuffix(strings.ToLower(h.Name), ".md") {
@@ -123,6 +122,20 @@ func (s *Service) Document(ctx context.Context, slug string, opts Options) (*Doc
 		doc.Handouts = append(doc.Handouts, Handout{Name: h.Name, Title: handoutTitle(h.Name, f.Content), Markdown: string(f.Content)})
 	}
 	return doc, view, skipped, nil
+}
+
+// version resolves a revision to its commit and the release the commit first
+// appeared in.
+func (s *Service) version(ctx context.Context, rev string) (Version, error) {
+	commit, err := s.catalog.Resolve(ctx, rev)
+	if err != nil {
+		return Version{}, err
+	}
+	release, err := s.versions.FirstRelease(ctx, commit)
+	if err != nil {
+		return Version{}, err
+	}
+	return Version{Commit: commit, Release: release}, nil
 }
 
 // handoutTitle is a handout's first level 1 or 2 heading, or a title made
@@ -166,7 +179,7 @@ func etag(parts ...string) string {
 // generate runs fn under the concurrency limit and the timeout, caching the
 // result under key. fn cannot be interrupted; when the deadline passes the
 // caller gets EUNAVAILABLE and the work finishes (and is cached) behind it.
-func (s *Service) generate(ctx context.Context, key string, fn func() (*File, error)) (*File, error) {
+func (s *Service) generate(ctx context.Context, key string, fn func(ctx context.Context) (*File, error)) (*File, error) {
 	if f, ok := s.cache.Get(key); ok {
 		return f, nil
 	}
@@ -190,7 +203,9 @@ func (s *Service) generate(ctx context.Context, key string, fn func() (*File, er
 				done <- result{err: fmt.Errorf("export: %v", r)}
 			}
 		}()
-		f, err := fn()
+		// The work goes on when the request gives up, so it is cached for
+		// the next: it must not stop with the request's context.
+		f, err := fn(context.WithoutCancel(ctx))
 		if err == nil {
 			s.cache.Add(key, f)
 		}
@@ -213,9 +228,6 @@ var moduleFormats = map[string]string{
 	"zip":  "application/zip",
 }
 
-// IsFormat reports whether ext is a format a plan downloads in.
-func IsFormat(ext string) bool { _, ok := moduleFormats[ext]; return ok }
-
 // Module returns a module's plan in a format (pdf, md, odt, docx) or its
 // bundle (zip).
 func (s *Service) Module(ctx context.Context, slug, format string, opts Options) (*File, error) {
@@ -228,11 +240,10 @@ func (s *Service) Module(ctx context.Context, slug, format string, opts Options)
 		if err != nil {
 			return nil, err
 		}
-		release, err := s.versions.FirstRelease(ctx, view.Commit.ID)
+		v, err := s.version(ctx, view.Commit.ID)
 		if err != nil {
 			return nil, err
 		}
-		v := Version{Commit: view.Commit.ID, Release: release}
 		return &File{Name: fileName(slug, v, "md"), ContentType: contentType, ETag: etag(view.PlanID, "md"),
 			Body: view.Source, Module: slug, Format: format, Commit: view.Commit.ID}, nil
 	}
@@ -241,7 +252,7 @@ func (s *Service) Module(ctx context.Context, slug, format string, opts Options)
 		return nil, err
 	}
 	key := fmt.Sprintf("module %s %s %s %d %d %s", commit, slug, format, opts.Start, opts.Paper, opts.BaseURL)
-	return s.generate(ctx, key, func() (*File, error) {
+	return s.generate(ctx, key, func(ctx context.Context) (*File, error) {
 		doc, _, skipped, err := s.Document(ctx, slug, Options{Rev: commit, Start: opts.Start, Paper: opts.Paper, BaseURL: opts.BaseURL})
 		if err != nil {
 			return nil, err
@@ -272,6 +283,3 @@ func (s *Service) Count(ctx context.Context, f *File) {
 		s.log.Warn("could not count a download", "module", f.Module, "err", err)
 	}
 }
-
-// ValidSlug reports whether a slug can name a module or series.
-func ValidSlug(slug string) bool { return module.ValidSlug(slug) }

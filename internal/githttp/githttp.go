@@ -57,20 +57,18 @@ type Update struct {
 	Old, New, Ref string
 }
 
-// Zero is the id git gives a ref that does not exist (before a creation,
-// after a deletion).
-const Zero = "0000000000000000000000000000000000000000"
-
 // Server serves the repository.
 type Server struct {
-	cfg      Config
-	git      string // "" when there is no git: every request answers 501
-	hooks    string
-	root     string // GIT_PROJECT_ROOT
-	name     string // the repository's folder name
-	logDir   string
-	disabled string
+	cfg    Config
+	git    string // "" when there is no git: every request answers 501
+	hooks  string
+	root   string // GIT_PROJECT_ROOT
+	name   string // the repository's folder name
+	logDir string
 }
+
+// noGit is the answer of a praxis without the git program.
+const noGit = "git over HTTP needs the git program, which is not installed on this server; everything else in praxis works without it."
 
 // New prepares the server: finds git and writes praxis's hooks to a folder
 // beside the repository (never inside it, so clones do not carry them).
@@ -84,7 +82,6 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, root: filepath.Dir(cfg.Repository), name: filepath.Base(cfg.Repository)}
 	git, _ := exec.LookPath(cmp.Or(cfg.Git, "git"))
 	if git == "" {
-		s.disabled = "git over HTTP needs the git program, which is not installed on this server; everything else in praxis works without it."
 		return s, nil
 	}
 	s.git = git
@@ -157,7 +154,7 @@ func challenge(w http.ResponseWriter, msg string) {
 // ServeHTTP serves /<repository>/... as git's smart HTTP protocol.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.git == "" {
-		http.Error(w, s.disabled, http.StatusNotImplemented)
+		http.Error(w, noGit, http.StatusNotImplemented)
 		return
 	}
 	user, err := s.cfg.Authenticate(r)
@@ -248,10 +245,3 @@ func readPushLog(name string) ([]Update, error) {
 	}
 	return out, sc.Err()
 }
-
-// Enabled reports whether git is there to serve the repository; when it is
-// not, Reason says so in one sentence.
-func (s *Server) Enabled() bool { return s.git != "" }
-
-// Reason says why the server is disabled ("" when it is not).
-func (s *Server) Reason() string { return s.disabled }

@@ -15,30 +15,27 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/githttp"
 	"github.com/praxis-coop/praxis/internal/gitstore"
-	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 const stigma = "exploring-class-2-stigma"
 
 type fixture struct {
-	t            *testing.T
-	url          string
-	store        *gitstore.Store
-	db           *db.DB
-	review       *review.Service
-	users        map[string]*praxis.User
-	tokens       map[string]string
-	publicRead   atomic.Bool
-	pushes       sync.WaitGroup
-	repo, gitDir string
+	t          *testing.T
+	url        string
+	store      *gitstore.Store
+	db         *db.DB
+	review     *review.Service
+	users      map[string]*praxis.User
+	tokens     map[string]string
+	publicRead atomic.Bool
+	repo       string
 }
 
 func newFixture(t *testing.T, maxPush int64) *fixture {
@@ -47,23 +44,8 @@ func newFixture(t *testing.T, maxPush int64) *fixture {
 		t.Skip("git is not installed; .ci/run installs it")
 	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	index := history.New(database)
-	repo := filepath.Join(dir, "curriculum.git")
-	store, _, err := gitstore.Open(repo, gitstore.Options{Indexer: index})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis"}, "Seed"); err != nil {
-		t.Fatal(err)
-	}
-	cat := catalog.New(store, database)
+	env := testenv.New(t, testenv.Options{})
+	database, store, cat, repo := env.DB, env.Store, env.Catalog, env.Store.Path()
 	f := &fixture{t: t, store: store, db: database, repo: repo,
 		review: review.New(review.Config{DB: database, Store: store, Catalog: cat}),
 		users:  map[string]*praxis.User{}, tokens: map[string]string{}}
@@ -373,5 +355,41 @@ func TestWithoutGit(t *testing.T) {
 	server.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/curriculum.git/info/refs?service=git-upload-pack", nil))
 	if rec.Code != http.StatusNotImplemented || !strings.Contains(rec.Body.String(), "git program") {
 		t.Errorf("without git: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+func TestPushingAgainAfterAMergeOpensANewProposal(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	alice, maya := f.users["alice"], f.users["maya"]
+	dir := f.clone()
+	branch := fmt.Sprintf("proposals/%d/handouts", alice.ID)
+	push := func(name, message string) *praxis.Proposal {
+		t.Helper()
+		os.WriteFile(filepath.Join(dir, "modules", stigma, "handouts", name), []byte("# "+name+"\n"), 0o644)
+		f.mustGit(dir, "add", "-A")
+		f.mustGit(dir, "commit", "-m", message)
+		f.mustGit(dir, "push", "--force", f.authURL("alice"), "HEAD:refs/heads/"+branch)
+		p, err := f.db.FindProposalByBranch(ctx, branch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := push("one.md", "First handout")
+	view, _ := f.review.Proposal(ctx, first.ID)
+	if _, err := f.review.Review(ctx, maya, first.ID, "approve", "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.review.Merge(ctx, maya, first.ID, view.Head); err != nil {
+		t.Fatal(err)
+	}
+	second := push("two.md", "Second handout")
+	if second.ID == first.ID || second.Status != praxis.ProposalOpen || second.Title != "Second handout" {
+		t.Errorf("a push after the merge: %+v, first was %d", second, first.ID)
+	}
+	merged, err := f.review.Proposal(ctx, first.ID)
+	if err != nil || merged.Status != praxis.ProposalMerged || merged.Head != view.Head {
+		t.Errorf("the merged proposal after its branch was reused: %+v %v", merged, err)
 	}
 }

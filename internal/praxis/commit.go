@@ -21,6 +21,10 @@ type Commit struct {
 	Message   string    `json:"message"`
 }
 
+// ZeroID is the id git gives a ref that does not exist: the old id when a
+// push creates a branch, the new one when it deletes it.
+const ZeroID = "0000000000000000000000000000000000000000"
+
 // ShortID returns the first seven characters of a commit id, as git shows it.
 func ShortID(id string) string {
 	if len(id) > 7 {

@@ -5,6 +5,11 @@ import (
 	"time"
 )
 
+// Regions are the UK's nations and English regions, and Ireland: what forms
+// and filters offer for where a workshop ran (people may type others).
+var Regions = []string{"London", "North West", "Yorkshire and the Humber", "Scotland", "West Midlands", "North East",
+	"Wales", "South East", "East Midlands", "South West", "East of England", "Northern Ireland", "Dublin"}
+
 // Host group types.
 var HostTypes = []string{"union branch", "community group", "tenants' union", "political organisation", "campaign", "other"}
 

@@ -222,7 +222,12 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 	}
 	view := &ProposalView{Proposal: p}
 	if view.Head, err = s.store.Branch(ctx, p.Branch); err != nil {
-		return nil, praxis.Errorf(praxis.ENOTFOUND, "the branch of proposal %d is missing", id)
+		if p.Status == praxis.ProposalOpen || p.Head == "" {
+			return nil, praxis.Errorf(praxis.ENOTFOUND, "the branch of proposal %d is missing", id)
+		}
+		// A merged or closed proposal may have given its branch up (a new
+		// push to the same topic); its recorded head is what it was.
+		view.Head = p.Head
 	}
 	if view.Main, err = s.store.Branch(ctx, praxis.MainBranch); err != nil {
 		return nil, err

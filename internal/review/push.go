@@ -9,9 +9,6 @@ import (
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
-// zeroID is git's id of a ref that does not exist.
-const zeroID = "0000000000000000000000000000000000000000"
-
 // ProposalFromPush turns a pushed branch (proposals/<user id>/<topic>) into a
 // proposal, or updates the one already on that branch: its head moves, its
 // modules are found again, and the push is recorded (as a force-push when the
@@ -20,13 +17,13 @@ const zeroID = "0000000000000000000000000000000000000000"
 // proposal. It returns the proposal, or nil when the branch has no changes
 // yet (a branch at main).
 func (s *Service) ProposalFromPush(ctx context.Context, user *praxis.User, branch, old, head string) (*praxis.Proposal, error) {
-	existing, err := s.db.FindProposalByBranch(ctx, branch)
-	if err != nil && praxis.ErrorCode(err) != praxis.ENOTFOUND {
+	existing, err := s.openProposalOn(ctx, branch)
+	if err != nil {
 		return nil, err
 	}
-	if head == zeroID {
-		if existing == nil || existing.Status != praxis.ProposalOpen {
-			return existing, nil
+	if head == praxis.ZeroID {
+		if existing == nil {
+			return nil, nil
 		}
 		return s.SetStatus(ctx, user, existing.ID, praxis.ProposalClosed)
 	}
@@ -36,7 +33,7 @@ func (s *Service) ProposalFromPush(ctx context.Context, user *praxis.User, branc
 	}
 	if existing != nil {
 		detail := "pushed"
-		if old != zeroID {
+		if old != praxis.ZeroID {
 			if cmp, err := s.store.Compare(ctx, old, head); err == nil && cmp.Behind > 0 {
 				detail = "force-pushed"
 			}
@@ -64,20 +61,7 @@ func (s *Service) ProposalFromPush(ctx context.Context, user *praxis.User, branc
 			return nil, err
 		}
 	}
-	cmp, err := s.store.Compare(ctx, main, head)
-	if err != nil {
-		return nil, err
-	}
-	modules, err := s.touchedModules(ctx, main, head)
-	if err != nil {
-		return nil, err
-	}
-	p := &praxis.Proposal{AuthorID: user.ID, Title: title, Description: description, Base: cmp.Base, Head: head,
-		Modules: modules, Branch: branch}
-	if p.ID, err = s.db.CreateProposal(ctx, p); err != nil {
-		return nil, err
-	}
-	return s.db.FindProposal(ctx, p.ID)
+	return s.openFromBranch(ctx, user, branch, main, head, title, description)
 }
 
 // UpstreamProposal opens (or updates) the proposal that brings a fetched
@@ -109,9 +93,11 @@ func (s *Service) UpstreamProposal(ctx context.Context, user *praxis.User, branc
 	if err != nil {
 		return nil, err
 	}
-	existing, err := s.db.FindProposalByBranch(ctx, branch)
-	switch {
-	case err == nil && existing.Status == praxis.ProposalOpen:
+	existing, err := s.openProposalOn(ctx, branch)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
 		event := praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: existing.ID,
 			Module: firstModule(existing), Title: existing.Title, Detail: "synced from " + source}
 		if err := s.db.UpdateProposal(ctx, existing.ID, db.ProposalUpdate{Description: &description}); err != nil {
@@ -121,14 +107,31 @@ func (s *Service) UpstreamProposal(ctx context.Context, user *praxis.User, branc
 			return nil, err
 		}
 		return s.db.FindProposal(ctx, existing.ID)
-	case err == nil:
-		// A merged or closed proposal keeps its branch name; start afresh.
-		if err := s.db.SetProposalBranch(ctx, existing.ID, fmt.Sprintf("%s-%d", branch, existing.ID)); err != nil {
-			return nil, err
-		}
-	case praxis.ErrorCode(err) != praxis.ENOTFOUND:
+	}
+	return s.openFromBranch(ctx, user, branch, main, head, title, description)
+}
+
+// openProposalOn returns the open proposal on a branch, or nil. A merged or
+// closed proposal gives the branch up (its record keeps the branch renamed
+// and its last head), so that new work pushed there opens a new proposal.
+func (s *Service) openProposalOn(ctx context.Context, branch string) (*praxis.Proposal, error) {
+	p, err := s.db.FindProposalByBranch(ctx, branch)
+	switch {
+	case praxis.ErrorCode(err) == praxis.ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case p.Status == praxis.ProposalOpen:
+		return p, nil
+	}
+	if err := s.db.SetProposalBranch(ctx, p.ID, fmt.Sprintf("%s-was-%d", branch, p.ID)); err != nil {
 		return nil, err
 	}
+	return nil, nil
+}
+
+// openFromBranch opens a proposal from a branch's commits beyond main.
+func (s *Service) openFromBranch(ctx context.Context, user *praxis.User, branch, main, head, title, description string) (*praxis.Proposal, error) {
 	cmp, err := s.store.Compare(ctx, main, head)
 	if err != nil {
 		return nil, err

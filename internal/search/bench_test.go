@@ -2,7 +2,6 @@ package search_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"testing/fstest"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 	"github.com/praxis-coop/praxis/internal/search"
 )
 
@@ -19,25 +19,12 @@ import (
 func benchIndex(b *testing.B) (*search.Index, *db.DB, *catalog.Catalog, *gitstore.Store) {
 	b.Helper()
 	ctx := context.Background()
-	dir := b.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
 	fsys := fstest.MapFS{}
 	for _, f := range demo.Modules(1000, 42, demo.ModuleOptions{}) {
 		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
 	}
-	if _, err := store.Seed(ctx, fsys, praxis.Signature{Name: "bench"}, "generated"); err != nil {
-		b.Fatal(err)
-	}
-	cat := catalog.New(store, database)
+	env := testenv.New(b, testenv.Options{Seed: fsys, Author: praxis.Signature{Name: "bench"}})
+	database, cat, store := env.DB, env.Catalog, env.Store
 	index := search.New(database, cat)
 	if _, err := index.Update(ctx); err != nil {
 		b.Fatal(err)

@@ -2,17 +2,16 @@ package search_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 type fixture struct {
@@ -25,22 +24,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis"}, "Seed"); err != nil {
-		t.Fatal(err)
-	}
-	cat := catalog.New(store, database)
+	env := testenv.New(t, testenv.Options{})
+	store, database, cat := env.Store, env.DB, env.Catalog
 	return &fixture{t: t, index: search.New(database, cat), store: store, db: database, cat: cat}
 }
 

@@ -9,19 +9,15 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
-	"github.com/praxis-coop/praxis/internal/gitstore"
-	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
@@ -41,22 +37,8 @@ type accountApp struct {
 func newAccountApp(t *testing.T) *accountApp {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	index := history.New(database)
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis"}, "Seed"); err != nil {
-		t.Fatal(err)
-	}
-	cat := catalog.New(store, database)
+	env := testenv.New(t, testenv.Options{})
+	database, cat := env.DB, env.Catalog
 	svc := account.New(account.Config{DB: database, Modules: func(ctx context.Context, slug string) bool {
 		l, err := cat.Listing(ctx, "")
 		if err != nil {
@@ -65,7 +47,7 @@ func newAccountApp(t *testing.T) *accountApp {
 		_, ok := l.Module(slug)
 		return ok
 	}})
-	handler, err := web.New(testConfig(database, store, index, cat, svc))
+	handler, err := web.New(testConfig(env, svc))
 	if err != nil {
 		t.Fatal(err)
 	}

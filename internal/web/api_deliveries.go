@@ -81,11 +81,7 @@ func (s *Server) apiCreateDelivery(c echo.Context) error {
 }
 
 func (s *Server) apiShowDelivery(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.deliveries.Find(c.Request().Context(), currentUser(c), id)
+	d, err := s.pathDelivery(c)
 	if err != nil {
 		return err
 	}
@@ -96,11 +92,7 @@ func (s *Server) apiShowDelivery(c echo.Context) error {
 // values.
 func (s *Server) apiUpdateDelivery(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.deliveries.Find(ctx, currentUser(c), id)
+	d, err := s.pathDelivery(c)
 	if err != nil {
 		return err
 	}
@@ -111,7 +103,7 @@ func (s *Server) apiUpdateDelivery(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	updated, err := s.deliveries.Update(ctx, currentUser(c), id, body.input())
+	updated, err := s.deliveries.Update(ctx, currentUser(c), d.ID, body.input())
 	if err != nil {
 		return err
 	}
@@ -158,7 +150,7 @@ func (s *Server) seriesModules(c echo.Context, f *db.DeliveryFilter) error {
 	if slug == "" {
 		return nil
 	}
-	listing, err := s.mainListing(c.Request().Context())
+	listing, err := s.catalog.Listing(c.Request().Context(), "")
 	if err != nil {
 		return err
 	}

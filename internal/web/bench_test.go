@@ -4,45 +4,28 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"testing/fstest"
 
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
-	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
 // benchApp builds praxis over a repository of n generated modules.
 func benchApp(b *testing.B, n int) (http.Handler, string) {
 	b.Helper()
-	ctx := context.Background()
-	dir := b.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { database.Close() })
-	index := history.New(database)
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
 	fsys := fstest.MapFS{}
 	for _, f := range demo.Modules(n, 42, demo.ModuleOptions{}) {
 		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
 	}
-	if _, err := store.Seed(ctx, fsys, praxis.Signature{Name: "bench"}, "generated"); err != nil {
-		b.Fatal(err)
-	}
-	cat := catalog.New(store, database)
-	handler, err := web.New(testConfig(database, store, index, cat, account.New(account.Config{DB: database})))
+	env := testenv.New(b, testenv.Options{Seed: fsys, Author: praxis.Signature{Name: "bench"}})
+	store := env.Store
+	handler, err := web.New(testConfig(env, account.New(account.Config{DB: env.DB})))
 	if err != nil {
 		b.Fatal(err)
 	}

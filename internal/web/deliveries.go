@@ -16,7 +16,6 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
-	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"rsc.io/qr"
 )
@@ -45,17 +44,9 @@ type deliveriesPage struct {
 
 // deliveryFilterOf reads list filters from the query string.
 func deliveryFilterOf(c echo.Context) (db.DeliveryFilter, error) {
-	f := db.DeliveryFilter{From: strings.TrimSpace(c.QueryParam("from")), To: strings.TrimSpace(c.QueryParam("to")),
+	f := db.DeliveryFilter{From: c.QueryParam("from"), To: c.QueryParam("to"),
 		Module: c.QueryParam("module"), Region: c.QueryParam("region"), Format: c.QueryParam("format")}
-	for _, d := range []struct{ name, v string }{{"from", f.From}, {"to", f.To}} {
-		if d.v == "" {
-			continue
-		}
-		if _, err := time.Parse("2006-01-02", d.v); err != nil {
-			return f, &account.FieldError{Field: d.name, Message: "give the date as YYYY-MM-DD"}
-		}
-	}
-	return f, nil
+	return f, delivery.CheckRange(&f.From, &f.To)
 }
 
 func (s *Server) listDeliveries(c echo.Context) error {
@@ -110,10 +101,10 @@ func (s *Server) listDeliveries(c echo.Context) error {
 		export.Set("scope", "mine")
 	}
 	data.ExportCSV, data.ExportJS = "/api/v1/deliveries.csv?"+export.Encode(), "/api/v1/deliveries.json?"+export.Encode()
-	if data.Listing, err = s.mainListing(ctx); err != nil {
+	if data.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
 		return err
 	}
-	data.Regions = regionNames()
+	data.Regions = praxis.Regions
 	title := "My deliveries"
 	if all {
 		title = "All deliveries"
@@ -124,11 +115,11 @@ func (s *Server) listDeliveries(c echo.Context) error {
 // deliveryRows adds module titles and whether each module has changed on
 // main since the version delivered.
 func (s *Server) deliveryRows(ctx context.Context, list []*praxis.Delivery) ([]deliveryRow, error) {
-	listing, err := s.mainListing(ctx)
+	listing, err := s.catalog.Listing(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	lastChange := map[string]time.Time{}
+	lastChange, versionDates := map[string]time.Time{}, map[string]time.Time{}
 	rows := make([]deliveryRow, len(list))
 	for i, d := range list {
 		rows[i] = deliveryRow{Delivery: d, ModuleTitle: d.Module}
@@ -143,28 +134,16 @@ func (s *Server) deliveryRows(ctx context.Context, list []*praxis.Delivery) ([]d
 			}
 			lastChange[d.Module] = changed
 		}
-		if version, err := s.catalog.Commit(ctx, d.Version); err == nil && changed.After(version.Committer.When) {
-			rows[i].Changed = true
+		when, ok := versionDates[d.Version]
+		if !ok { // a page of deliveries shares a few versions: read each once
+			if version, err := s.catalog.Commit(ctx, d.Version); err == nil {
+				when = version.Committer.When
+			}
+			versionDates[d.Version] = when
 		}
+		rows[i].Changed = !when.IsZero() && changed.After(when)
 	}
 	return rows, nil
-}
-
-func (s *Server) mainListing(ctx context.Context) (*catalog.Listing, error) {
-	main, err := s.catalog.Main(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.catalog.Listing(ctx, main)
-}
-
-// regionNames are the regions offered in forms and filters.
-func regionNames() []string {
-	names := make([]string, len(demo.Regions))
-	for i, r := range demo.Regions {
-		names[i] = r.Name
-	}
-	return names
 }
 
 // deliveryForm is the page to log or change a delivery.
@@ -180,7 +159,7 @@ type deliveryForm struct {
 
 func (s *Server) renderDeliveryForm(c echo.Context, status int, f form, edit *praxis.Delivery) error {
 	ctx := c.Request().Context()
-	listing, err := s.mainListing(ctx)
+	listing, err := s.catalog.Listing(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -193,7 +172,7 @@ func (s *Server) renderDeliveryForm(c echo.Context, status int, f form, edit *pr
 		title = "Change a delivery"
 	}
 	return s.render(c, status, "delivery-form", view{Title: title, Section: "deliveries", Data: deliveryForm{
-		Form: f, Edit: edit, Material: materialOptions(listing, forks), Regions: regionNames(), HostTypes: praxis.HostTypes,
+		Form: f, Edit: edit, Material: materialOptions(listing, forks), Regions: praxis.Regions, HostTypes: praxis.HostTypes,
 		Formats: praxis.Formats, Today: time.Now().UTC().Format("2006-01-02")}})
 }
 
@@ -327,11 +306,7 @@ type deliveryPage struct {
 func (s *Server) showDelivery(c echo.Context) error {
 	ctx := c.Request().Context()
 	user := currentUser(c)
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.deliveries.Find(ctx, user, id)
+	d, err := s.pathDelivery(c)
 	if err != nil {
 		return err
 	}
@@ -345,7 +320,7 @@ func (s *Server) showDelivery(c echo.Context) error {
 	if release, err := s.versions.FirstRelease(ctx, d.Version); err == nil && release != "" {
 		page.VersionLabel = release + " (" + praxis.ShortID(d.Version) + ")"
 	}
-	if page.Feedback, err = s.deliveries.Feedback(ctx, user, id); err != nil {
+	if page.Feedback, err = s.deliveries.Feedback(ctx, user, d.ID); err != nil {
 		return err
 	}
 	if page.CoNames, err = s.db.UserNames(ctx, d.CoFacilitators); err != nil {
@@ -357,17 +332,23 @@ func (s *Server) showDelivery(c echo.Context) error {
 	return s.render(c, http.StatusOK, "delivery", view{Title: "Delivery of " + page.ModuleTitle, Section: "deliveries", Data: page})
 }
 
+// pathDelivery returns the delivery named by the path's :id, when the person
+// may see it.
+func (s *Server) pathDelivery(c echo.Context) (*praxis.Delivery, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.deliveries.Find(c.Request().Context(), currentUser(c), id)
+}
+
 // absoluteURL makes a link for sharing outside praxis.
 func absoluteURL(c echo.Context, p string) string {
 	return c.Scheme() + "://" + c.Request().Host + p
 }
 
 func (s *Server) editDelivery(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.deliveries.Find(c.Request().Context(), currentUser(c), id)
+	d, err := s.pathDelivery(c)
 	if err != nil {
 		return err
 	}
@@ -392,20 +373,16 @@ func (s *Server) editDelivery(c echo.Context) error {
 
 func (s *Server) updateDelivery(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.deliveries.Find(ctx, currentUser(c), id)
+	d, err := s.pathDelivery(c)
 	if err != nil {
 		return err
 	}
 	f := newForm(c)
 	in, err := s.deliveryInput(c, f)
 	if err == nil {
-		if _, err = s.deliveries.Update(ctx, currentUser(c), id, in); err == nil {
+		if _, err = s.deliveries.Update(ctx, currentUser(c), d.ID, in); err == nil {
 			s.setFlash(c, "Delivery saved.")
-			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/deliveries/%d", id))
+			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/deliveries/%d", d.ID))
 		}
 	}
 	status, err := f.fail(materialField(err))
@@ -430,11 +407,7 @@ func (s *Server) deleteDelivery(c echo.Context) error {
 // deliveryQR serves the QR code of a delivery's feedback link, for printing
 // on the plan or showing on a slide.
 func (s *Server) deliveryQR(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.deliveries.Find(c.Request().Context(), currentUser(c), id)
+	d, err := s.pathDelivery(c)
 	if err != nil {
 		return err
 	}
@@ -469,7 +442,7 @@ func (s *Server) feedbackForm(c echo.Context) error {
 
 func (s *Server) renderFeedback(c echo.Context, status int, d *praxis.Delivery, f form, done bool) error {
 	title := d.Module
-	if listing, err := s.mainListing(c.Request().Context()); err == nil {
+	if listing, err := s.catalog.Listing(c.Request().Context(), ""); err == nil {
 		if m, ok := listing.Module(d.Module); ok {
 			title = m.Title
 		}

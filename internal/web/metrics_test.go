@@ -6,19 +6,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/githttp"
-	"github.com/praxis-coop/praxis/internal/gitstore"
-	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
@@ -203,29 +198,15 @@ func TestMetricsCountMergeOutcomes(t *testing.T) {
 }
 
 func TestMetricsCountGitRequests(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	index := history.New(database)
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis"}, "Seed"); err != nil {
-		t.Fatal(err)
-	}
+	env := testenv.New(t, testenv.Options{})
+	store := env.Store
 	git, err := githttp.New(githttp.Config{Repository: store.Path(),
 		Authenticate: func(*http.Request) (*praxis.User, error) { return nil, nil },
 		PublicRead:   func(context.Context) bool { return true }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(database, store, index, catalog.New(store, database), account.New(account.Config{DB: database}))
+	cfg := testConfig(env, account.New(account.Config{DB: env.DB}))
 	cfg.Git = git
 	handler, err := web.New(cfg)
 	if err != nil {

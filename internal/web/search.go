@@ -69,7 +69,7 @@ func (s *Server) showSearch(c echo.Context) error {
 	user := currentUser(c)
 	values, _ := url.ParseQuery(c.QueryString())
 	page := searchPage{Form: form{Values: values, Errors: map[string]string{}}, In: c.QueryParam("in"),
-		Query: c.QueryParam("q"), Formats: praxis.Formats, Regions: regionNames(),
+		Query: c.QueryParam("q"), Formats: praxis.Formats, Regions: praxis.Regions,
 		CanPeople: account.Can(user, account.ManageUsers), Page: max(1, atoiOr(c.QueryParam("page"), 1))}
 	var err error
 	if page.Listing, err = s.catalog.Listing(ctx, ""); err != nil {

@@ -101,9 +101,9 @@ func (s *Server) showStats(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := statsFilterOf(c)
 	values, _ := url.ParseQuery(c.QueryString())
-	page := statsPage{Form: form{Values: values, Errors: map[string]string{}}, Regions: regionNames(), Formats: praxis.Formats}
+	page := statsPage{Form: form{Values: values, Errors: map[string]string{}}, Regions: praxis.Regions, Formats: praxis.Formats}
 	var err error
-	if page.Listing, err = s.mainListing(ctx); err != nil {
+	if page.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
 		return err
 	}
 	status := http.StatusOK

@@ -7,23 +7,19 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/export"
 	"github.com/praxis-coop/praxis/internal/gitstore"
-	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/testenv"
 	"github.com/praxis-coop/praxis/internal/web"
 )
 
@@ -38,30 +34,15 @@ type testApp struct {
 
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	index := history.New(database)
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis", Email: "praxis@localhost"}, "Seed the curriculum"); err != nil {
-		t.Fatal(err)
-	}
-	cat := catalog.New(store, database)
-	handler, err := web.New(testConfig(database, store, index, cat, account.New(account.Config{DB: database})))
+	env := testenv.New(t, testenv.Options{Author: praxis.Signature{Name: "praxis", Email: "praxis@localhost"}})
+	store := env.Store
+	handler, err := web.New(testConfig(env, account.New(account.Config{DB: env.DB})))
 	if err != nil {
 		t.Fatal(err)
 	}
 	server := httptest.NewServer(handler)
 	t.Cleanup(server.Close)
-	first, _ := store.Branch(ctx, "main")
+	first := env.Main(t)
 	app := &testApp{server: server, store: store, first: first}
 	if tt, ok := t.(*testing.T); ok {
 		app.t = tt
@@ -490,9 +471,9 @@ func TestMethodNotAllowed(t *testing.T) {
 
 // testConfig wires the services over one database and repository as the
 // praxis command does.
-func testConfig(database *db.DB, store *gitstore.Store, index *history.Index, cat *catalog.Catalog, accounts *account.Service) web.Config {
+func testConfig(env *testenv.Env, accounts *account.Service) web.Config {
+	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Versions
 	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat})
-	versions := history.NewVersions(index, store, database)
 	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Versions: versions,
 		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev}),
 		Exports:    export.New(export.Config{Catalog: cat, Versions: versions, DB: database}),
