@@ -204,11 +204,21 @@ func crashRound(t *testing.T, seed int64, killAfter time.Duration) {
 			ack.add(&ack.signups, email)
 		}
 	})
+	// The kill point counts from the first acknowledged edit, so that a slow
+	// machine (or the race detector) still kills mid-burst, not before it.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		ack.mu.Lock()
+		started := len(ack.forkHeads) > 0 && len(ack.deliveries) > 0
+		ack.mu.Unlock()
+		if started {
+			break
+		}
+	}
 	time.Sleep(killAfter)
 	p.kill()
 	close(stop)
 	wg.Wait()
-	if len(ack.deliveries) == 0 || len(ack.forkHeads) == 0 {
+	if len(ack.deliveries) == 0 || len(ack.forkHeads) == 0 { // within 30 s: praxis is not writing
 		t.Fatalf("the burst acknowledged nothing before the kill (%d deliveries, %d edits)", len(ack.deliveries), len(ack.forkHeads))
 	}
 
