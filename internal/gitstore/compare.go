@@ -3,7 +3,9 @@ package gitstore
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"path"
 	"sort"
 	"strings"
@@ -94,7 +96,7 @@ func (s *Store) compare(ctx context.Context, from, to string) (Comparison, []str
 		if !ok {
 			var when int64
 			walkErr = s.withHandle(ctx, func(h *filesystem.Storage) error {
-				c, err := object.GetCommit(h, plumbing.NewHash(id))
+				c, err := getCommit(h, plumbing.NewHash(id))
 				if err != nil {
 					return err
 				}
@@ -126,7 +128,7 @@ func (s *Store) compare(ctx context.Context, from, to string) (Comparison, []str
 		}
 		var parents []string
 		walkErr = s.withHandle(ctx, func(h *filesystem.Storage) error {
-			c, err := object.GetCommit(h, plumbing.NewHash(n.id))
+			c, err := getCommit(h, plumbing.NewHash(n.id))
 			if err != nil {
 				return err
 			}
@@ -333,4 +335,27 @@ func (s *Store) ReadBlob(ctx context.Context, id string) ([]byte, error) {
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no file %q", id)
 	}
 	return s.readBlob(ctx, plumbing.NewHash(id))
+}
+
+// BlobSize returns the size of a blob by id, read from its header without
+// inflating it.
+func (s *Store) BlobSize(ctx context.Context, id string) (int64, error) {
+	if !isObjectID(id) {
+		return 0, praxis.Errorf(praxis.ENOTFOUND, "there is no file %q", id)
+	}
+	var size int64
+	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
+		obj, err := loadObject(h, plumbing.BlobObject, plumbing.NewHash(id), math.MaxInt64)
+		if err == nil {
+			size = obj.Size()
+		}
+		return err
+	})
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return 0, praxis.Errorf(praxis.ENOTFOUND, "there is no file %q", id)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("gitstore: size of %s: %w", id, err)
+	}
+	return size, nil
 }

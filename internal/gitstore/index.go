@@ -61,7 +61,7 @@ func (s *Store) CatchUp(ctx context.Context) (int, error) {
 			var c *object.Commit
 			err := s.withHandle(ctx, func(h *filesystem.Storage) error {
 				var err error
-				c, err = object.GetCommit(h, plumbing.NewHash(id))
+				c, err = getCommit(h, plumbing.NewHash(id))
 				return err
 			})
 			if err != nil {

@@ -236,21 +236,14 @@ func (m *merger) mergeEntry(p, name string, b, o, t object.TreeEntry) (object.Tr
 }
 
 func (m *merger) blob(hash plumbing.Hash) ([]byte, error) {
-	obj, err := m.h.EncodedObject(plumbing.BlobObject, hash)
+	obj, err := loadObject(m.h, plumbing.BlobObject, hash, MaxBlobSize)
+	if praxis.ErrorCode(err) == praxis.ETOOLARGE {
+		return nil, praxis.Errorf(praxis.ETOOLARGE, "a file is too large to merge (over %s)", megabytes(MaxBlobSize))
+	}
 	if err != nil {
 		return nil, err
 	}
-	if obj.Size() > MaxBlobSize {
-		return nil, praxis.Errorf(praxis.ETOOLARGE, "a file is too large to merge")
-	}
-	r, err := obj.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	var buf bytes.Buffer
-	_, err = buf.ReadFrom(r)
-	return buf.Bytes(), err
+	return readAll(obj)
 }
 
 // store computes a tree's id, writing it only when the merge is for real.

@@ -114,7 +114,9 @@ func Open(path string, opts Options) (s *Store, created bool, err error) {
 func (s *Store) Path() string { return s.path }
 
 func (s *Store) newHandle() *filesystem.Storage {
-	return filesystem.NewStorageWithOptions(osfs.New(s.path), s.objects, filesystem.Options{})
+	// Objects over largeObject are read lazily: their header when found,
+	// their content as a stream when read (see loadObject).
+	return filesystem.NewStorageWithOptions(osfs.New(s.path), s.objects, filesystem.Options{LargeObjectThreshold: largeObject})
 }
 
 func initIfMissing(path string) (bool, error) {

@@ -65,7 +65,7 @@ func (s *Store) Tags(ctx context.Context) ([]Tag, error) {
 	for ref, id := range refs {
 		t := Tag{Name: strings.TrimPrefix(ref, tagsPrefix)}
 		err := s.withHandle(ctx, func(h *filesystem.Storage) error {
-			obj, err := h.EncodedObject(plumbing.AnyObject, plumbing.NewHash(id))
+			obj, err := loadObject(h, plumbing.AnyObject, plumbing.NewHash(id), maxTreeSize)
 			if err != nil {
 				return err
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -22,16 +21,11 @@ func (s *Store) rawTree(ctx context.Context, hash plumbing.Hash) ([]byte, error)
 	}
 	var raw []byte
 	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
-		obj, err := h.EncodedObject(plumbing.TreeObject, hash)
+		obj, err := loadObject(h, plumbing.TreeObject, hash, maxTreeSize)
 		if err != nil {
 			return err
 		}
-		r, err := obj.Reader()
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		raw, err = io.ReadAll(r)
+		raw, err = readAll(obj)
 		return err
 	})
 	if err != nil {

@@ -87,7 +87,7 @@ func (s *Store) CreateCommit(ctx context.Context, req CommitRequest) (string, er
 	err = s.withHandle(ctx, func(h *filesystem.Storage) error {
 		var baseTree plumbing.Hash
 		if len(parents) > 0 {
-			c, err := object.GetCommit(h, plumbing.NewHash(parents[0]))
+			c, err := getCommit(h, plumbing.NewHash(parents[0]))
 			if err != nil {
 				return err
 			}
