@@ -214,6 +214,10 @@ func seriesSlugs(snap *gitstore.Snapshot) ([]string, error) {
 }
 
 // isMarkdown reports whether a file name is Markdown.
+// IsMarkdown reports whether a file is Markdown by its name, as the catalog
+// decides which handouts to render.
+func IsMarkdown(name string) bool { return isMarkdown(name) }
+
 func isMarkdown(name string) bool {
 	ext := strings.ToLower(path.Ext(name))
 	return ext == ".md" || ext == ".markdown"

@@ -30,6 +30,14 @@ import (
 // DefaultMaxPush is the largest push accepted (the pack's size).
 const DefaultMaxPush = 50 << 20
 
+// maxFetchBody bounds the body of a fetch's negotiation (the commits the
+// client wants and has), which is kilobytes.
+const maxFetchBody = 10 << 20
+
+// DefaultMaxFile is the largest object a push may bring, inflated: the 5 MB
+// praxis accepts for a file saved in the browser.
+const DefaultMaxFile = 5 << 20
+
 // Config holds what the git server needs.
 type Config struct {
 	// Repository is the bare repository's folder; it is served at
@@ -49,6 +57,11 @@ type Config struct {
 	Pushed func(ctx context.Context, u *praxis.User, updates []Update)
 	// MaxPush bounds a push's size in bytes; 0 means DefaultMaxPush.
 	MaxPush int64
+	// MaxFile bounds the size of every object a push brings (a file, a
+	// tree, a commit), inflated, which is what a decompression bomb
+	// inflates; 0 means DefaultMaxFile. The pre-receive hook refuses
+	// larger ones, naming the file.
+	MaxFile int64
 	Logger  *slog.Logger
 }
 
@@ -79,6 +92,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxPush == 0 {
 		cfg.MaxPush = DefaultMaxPush
 	}
+	if cfg.MaxFile == 0 {
+		cfg.MaxFile = DefaultMaxFile
+	}
 	s := &Server{cfg: cfg, root: filepath.Dir(cfg.Repository), name: filepath.Base(cfg.Repository)}
 	git, _ := exec.LookPath(cmp.Or(cfg.Git, "git"))
 	if git == "" {
@@ -97,7 +113,11 @@ func New(cfg Config) (*Server, error) {
 }
 
 // preReceive refuses every ref outside the prefix praxis allows this push,
-// naming the ref and where the person may push.
+// naming the ref and where the person may push; then every object the push
+// brings that is larger than PRAXIS_MAX_FILE, naming the file. git reads the
+// sizes from the objects' headers (cat-file --batch-check), so a gigabyte of
+// zeros costs nothing to refuse, and a refused push's objects never leave
+// git's quarantine.
 const preReceive = `#!/bin/sh
 # Written by praxis at every start; changes here are lost.
 # praxis decides which refs a push may change and passes the prefix in
@@ -107,6 +127,7 @@ if [ -z "$PRAXIS_PUSH_PREFIX" ]; then
 	exit 1
 fi
 status=0
+tips=""
 while read old new ref; do
 	case "$ref" in
 	"$PRAXIS_PUSH_PREFIX"?*) ;;
@@ -115,8 +136,24 @@ while read old new ref; do
 		status=1
 		;;
 	esac
+	case "$new" in
+	*[!0]*) tips="$tips $new" ;;
+	esac
 done
-exit $status
+if [ $status -ne 0 ] || [ -z "$tips" ] || [ -z "$PRAXIS_MAX_FILE" ]; then
+	exit $status
+fi
+git rev-list --objects $tips --not --all |
+git cat-file --batch-check='%(objectsize) %(objecttype) %(rest)' |
+awk -v max="$PRAXIS_MAX_FILE" '
+	$1 + 0 > max + 0 {
+		name = $0
+		sub(/^[0-9]+ [a-z]+ ?/, "", name)
+		if (name == "") name = "a " $2 " object"
+		printf "praxis: %s is %.1f MB; praxis accepts files up to %.0f MB. Take it out of your commits and push again.\n", name, $1 / 1048576, max / 1048576
+		refused = 1
+	}
+	END { exit refused }' >&2
 `
 
 // postReceive tells praxis which refs changed.
@@ -178,6 +215,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("praxis: this push is larger than the %d MB praxis accepts", s.cfg.MaxPush>>20), http.StatusRequestEntityTooLarge)
 		return
 	}
+	if r.Method == http.MethodPost {
+		// Go's CGI host refuses chunked bodies, which git sends for every
+		// pack over its http.postBuffer (1 MB); git http-backend reads to
+		// the end of its input when it is given no CONTENT_LENGTH.
+		if len(r.TransferEncoding) > 0 {
+			r = r.Clone(r.Context())
+			r.TransferEncoding = nil
+			r.ContentLength = -1
+		}
+		limit := int64(maxFetchBody)
+		if push {
+			limit = s.cfg.MaxPush
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+	}
 	env := []string{
 		"GIT_PROJECT_ROOT=" + s.root,
 		"GIT_HTTP_EXPORT_ALL=1",
@@ -193,7 +245,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var pushLog string
 	if push && user != nil {
-		env = append(env, "REMOTE_USER="+strconv.FormatInt(user.ID, 10), "PRAXIS_PUSH_PREFIX="+PushPrefix(user.ID))
+		env = append(env, "REMOTE_USER="+strconv.FormatInt(user.ID, 10), "PRAXIS_PUSH_PREFIX="+PushPrefix(user.ID),
+			"PRAXIS_MAX_FILE="+strconv.FormatInt(s.cfg.MaxFile, 10))
+		// Blobs over the file limit are streamed to disk by index-pack and
+		// unpack-objects rather than inflated in memory, before the hook
+		// refuses them.
+		config = append(config, [2]string{"core.bigFileThreshold", strconv.FormatInt(s.cfg.MaxFile, 10)})
 		if r.Method == http.MethodPost {
 			f, err := os.CreateTemp(s.logDir, "push-*.log")
 			if err != nil {

@@ -17,12 +17,21 @@ type FileDiff struct {
 	Path   string `json:"path"`
 	Status string `json:"status"` // added, deleted, modified
 	Binary bool   `json:"binary"`
+	// Size is the larger of the file's two versions, in bytes. Over
+	// MaxDiffSize, TooLarge is set and the file is not compared at all (its
+	// content is never read).
+	Size     int64 `json:"size"`
+	TooLarge bool  `json:"too_large"`
 	// Unified is the source diff in unified format.
 	Unified string `json:"unified"`
 	// Words is the readable text of a Markdown file, word by word: what a
 	// reader would see added and removed.
 	Words []diff.Segment `json:"-"`
 }
+
+// MaxDiffSize is the largest file compared line by line and word by word:
+// larger ones are listed as changed, their content unread.
+const MaxDiffSize = 1 << 20
 
 // Diff compares two commits below a folder ("" for everything), file by file.
 // Results are cached by the pair of commits.
@@ -54,6 +63,20 @@ func (s *Service) fileDiff(ctx context.Context, c gitstore.FileDiff) (FileDiff, 
 		fd.Status = "added"
 	case c.NewID == "":
 		fd.Status = "deleted"
+	}
+	for _, id := range []string{c.OldID, c.NewID} {
+		if id == "" {
+			continue
+		}
+		size, err := s.store.BlobSize(ctx, id)
+		if err != nil {
+			return fd, err
+		}
+		fd.Size = max(fd.Size, size)
+	}
+	if fd.Size > MaxDiffSize {
+		fd.TooLarge = true
+		return fd, nil
 	}
 	var old, new []byte
 	var err error

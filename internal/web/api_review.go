@@ -222,7 +222,7 @@ func (s *Server) apiShowProposal(c echo.Context) error {
 	var unified strings.Builder
 	files := make([]map[string]any, len(v.Files))
 	for i, f := range v.Files {
-		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified}
+		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified, "size": f.Size, "too_large": f.TooLarge}
 		unified.WriteString(f.Unified)
 	}
 	conflicts, lint := v.Conflicts, v.Lint

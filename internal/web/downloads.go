@@ -97,7 +97,45 @@ func (s *Server) sendDownload(c echo.Context, f *export.File, opts export.Option
 	if c.Request().Method == http.MethodGet {
 		s.exports.Count(c.Request().Context(), f)
 	}
+	if f.Stream != nil {
+		return s.streamDownload(c, f)
+	}
 	return c.Blob(http.StatusOK, f.ContentType, f.Body)
+}
+
+// streamDownload writes a file made as it is sent. An error before the first
+// byte is answered as any other; one after it can only cut the download short.
+func (s *Server) streamDownload(c echo.Context, f *export.File) error {
+	if c.Request().Method == http.MethodHead {
+		return c.NoContent(http.StatusOK)
+	}
+	w := &firstWrite{res: c.Response()}
+	err := f.Stream(c.Request().Context(), w)
+	switch {
+	case err != nil && !w.started:
+		return err
+	case err != nil:
+		s.log.Warn("a streamed download stopped midway", "file", f.Name, "err", err)
+		return nil
+	case !w.started:
+		c.Response().WriteHeader(http.StatusOK)
+	}
+	return nil
+}
+
+// firstWrite sends the response's status with its first byte, so that a
+// stream that fails before writing anything can still answer with an error.
+type firstWrite struct {
+	res     *echo.Response
+	started bool
+}
+
+func (w *firstWrite) Write(p []byte) (int, error) {
+	if !w.started {
+		w.started = true
+		w.res.WriteHeader(http.StatusOK)
+	}
+	return w.res.Write(p)
 }
 
 // printPage is a module laid out for paper.

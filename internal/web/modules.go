@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"mime"
 	"net/http"
 	"path"
@@ -198,30 +199,15 @@ type handoutPage struct {
 // image, a PDF) as it is. ?raw=1 serves Markdown as text.
 func (s *Server) showHandout(c echo.Context) error {
 	ctx := c.Request().Context()
-	slug, rev := c.Param("slug"), c.QueryParam("rev")
-	f, err := s.catalog.Handout(ctx, slug, c.Param("*"), rev)
+	slug, rev, name := c.Param("slug"), c.QueryParam("rev"), c.Param("*")
+	if !catalog.IsMarkdown(name) || c.QueryParam("raw") != "" {
+		return s.sendHandout(c, slug, name, rev)
+	}
+	f, err := s.catalog.Handout(ctx, slug, name, rev)
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	etag := `"` + f.ID + `"`
-	h.Set("ETag", etag)
-	if f.HTML == "" || c.QueryParam("raw") != "" {
-		if c.Request().Header.Get("If-None-Match") == etag {
-			return c.NoContent(http.StatusNotModified)
-		}
-		ctype := mime.TypeByExtension(path.Ext(f.Name))
-		switch {
-		case f.HTML != "":
-			ctype = "text/markdown; charset=utf-8"
-		case ctype == "":
-			ctype = http.DetectContentType(f.Content)
-		}
-		// A handout is content from contributors: never let a browser run it.
-		h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-		h.Set("Content-Disposition", "inline; filename=\""+path.Base(f.Name)+"\"")
-		return c.Blob(http.StatusOK, ctype, f.Content)
-	}
+	c.Response().Header().Set("ETag", `"`+f.ID+`"`)
 	title := slug
 	if listing, err := s.catalog.Listing(ctx, f.Commit); err == nil {
 		if m, ok := listing.Module(slug); ok {
@@ -230,6 +216,35 @@ func (s *Server) showHandout(c echo.Context) error {
 	}
 	page := handoutPage{Slug: slug, ModuleTitle: title, Rev: rev, File: f}
 	return s.render(c, http.StatusOK, "handout", view{Title: title, Section: "modules", Data: page})
+}
+
+// sendHandout serves a handout as it is stored, streamed from the repository
+// so that a large image or PDF is never held in memory whole.
+func (s *Server) sendHandout(c echo.Context, slug, name, rev string) error {
+	f, file, err := s.catalog.OpenHandout(c.Request().Context(), slug, name, rev)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	h := c.Response().Header()
+	etag := `"` + f.ID + `"`
+	h.Set("ETag", etag)
+	if c.Request().Header.Get("If-None-Match") == etag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	body := bufio.NewReader(file)
+	ctype := mime.TypeByExtension(path.Ext(f.Name))
+	switch {
+	case catalog.IsMarkdown(f.Name):
+		ctype = "text/markdown; charset=utf-8"
+	case ctype == "":
+		head, _ := body.Peek(512)
+		ctype = http.DetectContentType(head)
+	}
+	// A handout is content from contributors: never let a browser run it.
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
+	h.Set("Content-Disposition", "inline; filename=\""+path.Base(f.Name)+"\"")
+	return c.Stream(http.StatusOK, ctype, body)
 }
 
 // releaseInfo says which release a module's text at the shown version first

@@ -172,7 +172,7 @@ func (s *Server) apiCompare(c echo.Context) error {
 	var unified strings.Builder
 	files := make([]map[string]any, len(page.Files))
 	for i, f := range page.Files {
-		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified}
+		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified, "size": f.Size, "too_large": f.TooLarge}
 		unified.WriteString(f.Unified)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"from": page.FromCommit, "to": page.ToCommit, "unified": unified.String(),

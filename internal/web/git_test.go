@@ -1,0 +1,301 @@
+package web_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/githttp"
+	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
+	"github.com/praxis-coop/praxis/internal/web"
+)
+
+// gitApp is the real web app with git over HTTP, wired as praxis serve wires
+// it, and people with API tokens to push with.
+type gitApp struct {
+	t      *testing.T
+	env    *testenv.Env
+	cfg    web.Config
+	server *httptest.Server
+	url    string // the repository's address
+	users  map[string]*praxis.User
+	tokens map[string]string
+}
+
+// newGitApp starts the app; shape may change the git server's settings
+// before it is made.
+func newGitApp(t *testing.T, shape func(*githttp.Config)) *gitApp {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	ctx := context.Background()
+	env := testenv.New(t, testenv.Options{})
+	accounts := account.New(account.Config{DB: env.DB})
+	a := &gitApp{t: t, env: env, cfg: testConfig(env, accounts), users: map[string]*praxis.User{}, tokens: map[string]string{}}
+	for _, name := range []string{"alice", "bob"} {
+		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: name + "@example.org", Name: name, Roles: []praxis.Role{praxis.RoleFacilitator}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.users[name] = u
+		if a.tokens[name], err = accounts.CreateTokenFor(ctx, u.Email, "git"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitCfg := githttp.Config{Repository: env.Store.Path(),
+		Authenticate: func(r *http.Request) (*praxis.User, error) {
+			email, token, ok := r.BasicAuth()
+			if !ok {
+				return nil, nil
+			}
+			return accounts.AuthenticateBasic(r.Context(), email, token)
+		},
+		CanPush:    func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) },
+		PublicRead: func(context.Context) bool { return true },
+		Pushed: func(ctx context.Context, u *praxis.User, updates []githttp.Update) {
+			for _, up := range updates {
+				if _, err := a.cfg.Review.ProposalFromPush(ctx, u, strings.TrimPrefix(up.Ref, "refs/heads/"), up.Old, up.New); err != nil {
+					t.Errorf("proposal from push: %v", err)
+				}
+			}
+		},
+	}
+	if shape != nil {
+		shape(&gitCfg)
+	}
+	git, err := githttp.New(gitCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.cfg.Git = git
+	handler, err := web.New(a.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.server = httptest.NewServer(handler)
+	t.Cleanup(a.server.Close)
+	a.url = a.server.URL + "/curriculum.git"
+	return a
+}
+
+// git runs the git client in dir with no prompts and no user settings.
+func (a *gitApp) git(dir string, args ...string) (string, error) {
+	a.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_CONFIG_NOSYSTEM=1", "HOME="+a.t.TempDir(),
+		"GIT_AUTHOR_NAME=Alice", "GIT_AUTHOR_EMAIL=alice@example.org", "GIT_COMMITTER_NAME=Alice", "GIT_COMMITTER_EMAIL=alice@example.org")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (a *gitApp) mustGit(dir string, args ...string) string {
+	a.t.Helper()
+	out, err := a.git(dir, args...)
+	if err != nil {
+		a.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// authURL is the repository's address with a person's credentials.
+func (a *gitApp) authURL(name string) string {
+	u, _ := url.Parse(a.url)
+	u.User = url.UserPassword(name+"@example.org", a.tokens[name])
+	return u.String()
+}
+
+func (a *gitApp) clone() string {
+	a.t.Helper()
+	dir := filepath.Join(a.t.TempDir(), "clone")
+	a.mustGit("", "clone", "--quiet", a.url, dir)
+	return dir
+}
+
+// zeros writes a sparse file of size zero bytes: nothing of it touches the disk.
+func zeros(t *testing.T, name string, size int64) {
+	t.Helper()
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPushOfADecompressionBombIsRefusedByTheHook(t *testing.T) {
+	a := newGitApp(t, nil)
+	alice := a.users["alice"]
+	dir := a.clone()
+	handouts := filepath.Join(dir, "modules", stigma, "handouts")
+
+	// A gigabyte of zeros: git compresses it to about a megabyte, well under
+	// the 50 MB a push may be. (git takes 20 s to hash and compress it on
+	// both sides; -short makes do with 64 MB, which the hook treats alike.)
+	size, want := int64(1<<30), "1024.0 MB"
+	if testing.Short() {
+		size, want = 64<<20, "64.0 MB"
+	}
+	zeros(t, filepath.Join(handouts, "zeros.pdf"), size)
+	a.mustGit(dir, "add", ".")
+	a.mustGit(dir, "commit", "--quiet", "-m", "A large handout")
+	branch := fmt.Sprintf("refs/heads/proposals/%d/bomb", alice.ID)
+	out, err := a.git(dir, "push", a.authURL("alice"), "HEAD:"+branch)
+	want = fmt.Sprintf("praxis: modules/%s/handouts/zeros.pdf is %s; praxis accepts files up to 5 MB", stigma, want)
+	if err == nil || !strings.Contains(out, want) {
+		t.Fatalf("push of a %d MB file: err %v, want %q in\n%s", size>>20, err, want, out)
+	}
+	if _, err := a.env.Store.Branch(context.Background(), strings.TrimPrefix(branch, "refs/heads/")); praxis.ErrorCode(err) != praxis.ENOTFOUND {
+		t.Errorf("the refused push left its branch: %v", err)
+	}
+
+	// Just over the limit is refused too; just under goes through.
+	a.mustGit(dir, "reset", "--quiet", "--hard", "HEAD~1")
+	zeros(t, filepath.Join(handouts, "over.pdf"), 5<<20+1)
+	a.mustGit(dir, "add", ".")
+	a.mustGit(dir, "commit", "--quiet", "-m", "Over the limit")
+	if out, err := a.git(dir, "push", a.authURL("alice"), "HEAD:"+branch); err == nil || !strings.Contains(out, "over.pdf is 5.0 MB") {
+		t.Errorf("push of a file one byte over 5 MB: err %v\n%s", err, out)
+	}
+	a.mustGit(dir, "reset", "--quiet", "--hard", "HEAD~1")
+	zeros(t, filepath.Join(handouts, "poster.pdf"), 5<<20)
+	a.mustGit(dir, "add", ".")
+	a.mustGit(dir, "commit", "--quiet", "-m", "A poster")
+	if out, err := a.git(dir, "push", a.authURL("alice"), "HEAD:"+branch); err != nil {
+		t.Errorf("push of a 5 MB file: %v\n%s", err, out)
+	}
+	if out, err := a.git(a.env.Store.Path(), "fsck", "--strict"); err != nil {
+		t.Errorf("git fsck --strict: %v\n%s", err, out)
+	}
+}
+
+func TestABombOnABranchIsNeverInflatedToAnswerAPage(t *testing.T) {
+	a := newGitApp(t, nil)
+	ctx := context.Background()
+	alice := a.users["alice"]
+	// As a push made before pushes were checked would have left it: one
+	// loose object of a quarter of a megabyte holding 256 MB of zeros.
+	const size = 256 << 20
+	branch := fmt.Sprintf("proposals/%d/bomb", alice.ID)
+	head := testenv.CommitZeros(t, a.env.Store.Path(), a.env.Main(t), branch, "modules/"+stigma+"/handouts/zeros.pdf", size)
+	p, err := a.cfg.Review.ProposalFromPush(ctx, alice, branch, praxis.ZeroID, head)
+	if err != nil || p == nil {
+		t.Fatalf("proposal: %v, %v", p, err)
+	}
+
+	before := allocated()
+	for _, path := range []string{
+		fmt.Sprintf("/api/v1/proposals/%d", p.ID),
+		fmt.Sprintf("/proposals/%d", p.ID),
+		"/modules/" + stigma + "/compare/main..." + head,
+		"/api/v1/modules/" + stigma + "/compare?from=main&to=" + head,
+		"/curriculum.zip?rev=" + head,
+		"/modules/" + stigma + "/handouts/zeros.pdf?rev=" + head,
+	} {
+		if status, _ := fetch(t, a.server.URL+path); status >= 500 {
+			t.Errorf("GET %s = %d", path, status)
+		}
+	}
+	if grew := allocated() - before; grew > 64<<20 {
+		t.Errorf("answering pages about a %d MB bomb allocated %d MB; want it refused from its header (under 64 MB)", size>>20, grew>>20)
+	}
+	// A module's bundle (a PDF made each time, about 100 MB of allocations)
+	// costs no more with the bomb in it than without.
+	bundle := func(rev string) uint64 {
+		before := allocated()
+		if status, body := fetch(t, a.server.URL+"/modules/"+stigma+"/bundle.zip?rev="+rev); status != http.StatusOK {
+			t.Errorf("bundle at %s = %d\n%s", rev, status, body)
+		}
+		return allocated() - before
+	}
+	if plain, bombed := bundle(a.env.Main(t)), bundle(head); bombed > plain+32<<20 {
+		t.Errorf("the bundle with a %d MB bomb allocated %d MB, without it %d MB", size>>20, bombed>>20, plain>>20)
+	}
+	view, err := a.cfg.Review.Proposal(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.Files) != 1 || !view.Files[0].TooLarge || view.Files[0].Size != size {
+		t.Errorf("the proposal's files: %+v; want the one, too large to compare", view.Files)
+	}
+}
+
+func TestLargeHandoutsAreStreamedNotHeld(t *testing.T) {
+	a := newGitApp(t, nil)
+	// Allowed, and larger than what is read whole.
+	const size = 6 << 20
+	head := testenv.CommitZeros(t, a.env.Store.Path(), a.env.Main(t), "forks/1/"+stigma, "modules/"+stigma+"/handouts/poster.pdf", size)
+	// Bytes allocated to answer a request, its body read and dropped.
+	costOf := func(path string) (uint64, int64) {
+		before := allocated()
+		res, err := http.Get(a.server.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %d", path, res.StatusCode)
+		}
+		return allocated() - before, n
+	}
+	if grew, n := costOf("/modules/" + stigma + "/handouts/poster.pdf?rev=" + head); n != size || grew > size/4 {
+		t.Errorf("a %d KB handout: sent %d bytes, allocated %d KB; want it all, streamed", size>>10, n, grew>>10)
+	}
+	plain, _ := costOf("/curriculum.zip?rev=" + a.env.Main(t))
+	if grew, _ := costOf("/curriculum.zip?rev=" + head); grew > plain+size/4 {
+		t.Errorf("curriculum.zip with a %d KB handout allocated %d KB, without it %d KB; want it streamed", size>>10, grew>>10, plain>>10)
+	}
+	status, body := fetch(t, a.server.URL+"/curriculum.zip?rev="+head)
+	z, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if status != http.StatusOK || err != nil {
+		t.Fatalf("curriculum.zip = %d, %v", status, err)
+	}
+	found := false
+	for _, f := range z.File {
+		if strings.HasSuffix(f.Name, "/handouts/poster.pdf") {
+			found = f.UncompressedSize64 == size
+		}
+	}
+	if !found {
+		t.Error("curriculum.zip lacks the 6 MB poster, whole")
+	}
+}
+
+// fetch gets a URL and reads the whole answer.
+func fetch(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return res.StatusCode, body
+}
+
+// allocated returns how many bytes the process has allocated so far.
+func allocated() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
+}
