@@ -32,7 +32,7 @@ flight are allowed to finish.`)
 	dataDir := fs.String("data", envOr(env, "PRAXIS_DATA", defaultDataDir), "`DIR` holding the database and the curriculum repository (env PRAXIS_DATA)")
 	logFormat := fs.String("log-format", envOr(env, "PRAXIS_LOG_FORMAT", "text"), "log `FORMAT`: text or json (env PRAXIS_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(env, "PRAXIS_LOG_LEVEL", "info"), "log `LEVEL`: debug, info, warn or error (env PRAXIS_LOG_LEVEL)")
-	baseURL := fs.String("base-url", envOr(env, "PRAXIS_BASE_URL", ""), "public `URL` of praxis, such as https://praxis.example.org, used in links sent by email; an https URL also marks cookies Secure (env PRAXIS_BASE_URL)")
+	baseURL := fs.String("base-url", envOr(env, "PRAXIS_BASE_URL", ""), "public `URL` of praxis, such as https://praxis.example.org, used in every link that leaves praxis (emails, feedback links and QR codes, PDF footers, the clone address); without it, the address praxis listens on (localhost for 0.0.0.0); an https URL also marks cookies Secure (env PRAXIS_BASE_URL)")
 	behindProxy := fs.Bool("behind-proxy", envOr(env, "PRAXIS_BEHIND_PROXY", "") == "true", "trust X-Forwarded-For from a reverse proxy for client addresses (env PRAXIS_BEHIND_PROXY=true)")
 	smtpAddr := fs.String("smtp-addr", envOr(env, "PRAXIS_SMTP_ADDR", ""), "`HOST:PORT` of an SMTP server for reset links and invitations; empty sends no mail (env PRAXIS_SMTP_ADDR)")
 	smtpFrom := fs.String("smtp-from", envOr(env, "PRAXIS_SMTP_FROM", ""), "sender `ADDRESS` of mail, such as \"praxis <praxis@example.org>\" (env PRAXIS_SMTP_FROM)")
@@ -71,6 +71,12 @@ flight are allowed to finish.`)
 	}
 	defer listener.Close()
 
+	publicURL := *baseURL
+	if publicURL == "" {
+		publicURL = listenURL(listener.Addr())
+		log.Warn("no --base-url: links that leave praxis (feedback links and QR codes, PDF footers, the clone address) use the address praxis listens on; set --base-url to the address people use", "url", publicURL)
+	}
+
 	a, err := openApp(ctx, *dataDir, log, options{baseURL: *baseURL, mail: sender, curriculumFrom: *curriculumFrom})
 	if err != nil {
 		return err
@@ -82,7 +88,7 @@ flight are allowed to finish.`)
 	registry := metrics.New()
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
 		History: a.history, Versions: a.versions, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git,
-		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry})
+		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry, BaseURL: publicURL})
 	if err != nil {
 		return err
 	}
@@ -149,6 +155,21 @@ flight are allowed to finish.`)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listenURL is the address praxis listens on as a URL, for links when no
+// --base-url is given. An unspecified host (0.0.0.0, ::) becomes localhost:
+// the one name sure to reach it, from the same machine. Never the Host header
+// of a request, which anyone can make up.
+func listenURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://localhost"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func listenReason(err error) string {

@@ -36,6 +36,12 @@ type accountApp struct {
 
 func newAccountApp(t *testing.T) *accountApp {
 	t.Helper()
+	return newAccountAppWith(t, nil)
+}
+
+// newAccountAppWith is newAccountApp with the web configuration shaped first.
+func newAccountAppWith(t *testing.T, shape func(*web.Config)) *accountApp {
+	t.Helper()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	database, cat := env.DB, env.Catalog
@@ -47,7 +53,11 @@ func newAccountApp(t *testing.T) *accountApp {
 		_, ok := l.Module(slug)
 		return ok
 	}})
-	handler, err := web.New(testConfig(env, svc))
+	cfg := testConfig(env, svc)
+	if shape != nil {
+		shape(&cfg)
+	}
+	handler, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

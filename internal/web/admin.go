@@ -161,7 +161,7 @@ func (s *Server) adminIssueReset(c echo.Context) error {
 		return s.renderAdminUser(c, status, adminUserPage{Form: f})
 	}
 	if link[0] == '/' {
-		link = c.Scheme() + "://" + c.Request().Host + link
+		link = s.absoluteURL(link)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.renderAdminUser(c, http.StatusOK, adminUserPage{ResetLink: link, Emailed: emailed})
@@ -205,7 +205,7 @@ func (s *Server) adminCreateInvitation(c echo.Context) error {
 		return s.renderInvitations(c, status, invitationsPage{Form: f})
 	}
 	if link[0] == '/' {
-		link = c.Scheme() + "://" + c.Request().Host + link
+		link = s.absoluteURL(link)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.renderInvitations(c, http.StatusCreated, invitationsPage{Link: link, Emailed: emailed})

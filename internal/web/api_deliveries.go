@@ -55,10 +55,10 @@ type apiDelivery struct {
 	FeedbackAverage *float64 `json:"feedback_average"`
 }
 
-func toAPIDelivery(c echo.Context, d *praxis.Delivery) apiDelivery {
+func (s *Server) toAPIDelivery(d *praxis.Delivery) apiDelivery {
 	out := apiDelivery{Delivery: d}
 	if d.FeedbackToken != "" {
-		out.FeedbackURL = absoluteURL(c, "/f/"+d.FeedbackToken)
+		out.FeedbackURL = s.absoluteURL("/f/" + d.FeedbackToken)
 	}
 	if d.FeedbackCount > 0 {
 		avg := d.FeedbackAverage()
@@ -77,7 +77,7 @@ func (s *Server) apiCreateDelivery(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/deliveries/%d", d.ID))
-	return c.JSON(http.StatusCreated, toAPIDelivery(c, d))
+	return c.JSON(http.StatusCreated, s.toAPIDelivery(d))
 }
 
 func (s *Server) apiShowDelivery(c echo.Context) error {
@@ -85,7 +85,7 @@ func (s *Server) apiShowDelivery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIDelivery(c, d))
+	return c.JSON(http.StatusOK, s.toAPIDelivery(d))
 }
 
 // apiUpdateDelivery changes the fields a PATCH body names; others keep their
@@ -107,7 +107,7 @@ func (s *Server) apiUpdateDelivery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIDelivery(c, updated))
+	return c.JSON(http.StatusOK, s.toAPIDelivery(updated))
 }
 
 func (s *Server) apiDeleteDelivery(c echo.Context) error {
@@ -185,7 +185,7 @@ func (s *Server) apiListDeliveries(c echo.Context) error {
 	}
 	out := make([]apiDelivery, len(list))
 	for i, d := range list {
-		out[i] = toAPIDelivery(c, d)
+		out[i] = s.toAPIDelivery(d)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"deliveries": out, "total": total, "limit": f.Limit, "offset": f.Offset})
 }
@@ -221,7 +221,7 @@ func (s *Server) apiExportDeliveries(c echo.Context) error {
 				put(",")
 			}
 			first = false
-			return enc.Encode(toAPIDelivery(c, d))
+			return enc.Encode(s.toAPIDelivery(d))
 		})
 		put("]\n")
 		return err

@@ -316,7 +316,7 @@ func (s *Server) showDelivery(c echo.Context) error {
 	}
 	page := deliveryPage{D: d, ModuleTitle: rows[0].ModuleTitle, Changed: rows[0].Changed,
 		CanEdit:     user.ID == d.FacilitatorID || account.Can(user, account.AllDeliveries),
-		FeedbackURL: absoluteURL(c, "/f/"+d.FeedbackToken), VersionLabel: praxis.ShortID(d.Version)}
+		FeedbackURL: s.absoluteURL("/f/" + d.FeedbackToken), VersionLabel: praxis.ShortID(d.Version)}
 	if release, err := s.versions.FirstRelease(ctx, d.Version); err == nil && release != "" {
 		page.VersionLabel = release + " (" + praxis.ShortID(d.Version) + ")"
 	}
@@ -342,9 +342,11 @@ func (s *Server) pathDelivery(c echo.Context) (*praxis.Delivery, error) {
 	return s.deliveries.Find(c.Request().Context(), currentUser(c), id)
 }
 
-// absoluteURL makes a link for sharing outside praxis.
-func absoluteURL(c echo.Context, p string) string {
-	return c.Scheme() + "://" + c.Request().Host + p
+// absoluteURL makes a link for sharing outside praxis (a feedback link, a QR
+// code, the clone address) from the configured public address, never from the
+// request's Host header, which anyone can make up.
+func (s *Server) absoluteURL(p string) string {
+	return s.baseURL + p
 }
 
 func (s *Server) editDelivery(c echo.Context) error {
@@ -411,7 +413,7 @@ func (s *Server) deliveryQR(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	code, err := qr.Encode(absoluteURL(c, "/f/"+d.FeedbackToken), qr.M)
+	code, err := qr.Encode(s.absoluteURL("/f/"+d.FeedbackToken), qr.M)
 	if err != nil {
 		return err
 	}

@@ -14,9 +14,11 @@ import (
 	"github.com/praxis-coop/praxis/internal/export"
 )
 
-// exportOptions reads ?rev=, ?start=HH:MM and ?paper=a4|letter.
-func exportOptions(c echo.Context) (export.Options, error) {
-	opts := export.Options{Rev: c.QueryParam("rev"), Start: -1, Paper: export.A4, BaseURL: c.Scheme() + "://" + c.Request().Host}
+// exportOptions reads ?rev=, ?start=HH:MM and ?paper=a4|letter. Links in the
+// files point at the configured public address, so a made-up Host header
+// neither changes a file nor makes a new one to cache.
+func (s *Server) exportOptions(c echo.Context) (export.Options, error) {
+	opts := export.Options{Rev: c.QueryParam("rev"), Start: -1, Paper: export.A4, BaseURL: s.baseURL}
 	if start := strings.TrimSpace(c.QueryParam("start")); start != "" {
 		t, err := time.Parse("15:04", start)
 		if err != nil {
@@ -37,7 +39,7 @@ func exportOptions(c echo.Context) (export.Options, error) {
 // downloadModule serves /modules/{slug}/plan.{pdf,md,odt,docx} and
 // /modules/{slug}/bundle.zip.
 func (s *Server) downloadModule(c echo.Context) error {
-	opts, err := exportOptions(c)
+	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}
@@ -50,7 +52,7 @@ func (s *Server) downloadModule(c echo.Context) error {
 }
 
 func (s *Server) downloadSeries(c echo.Context) error {
-	opts, err := exportOptions(c)
+	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}
@@ -62,7 +64,7 @@ func (s *Server) downloadSeries(c echo.Context) error {
 }
 
 func (s *Server) downloadCurriculum(c echo.Context) error {
-	opts, err := exportOptions(c)
+	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}
@@ -159,7 +161,7 @@ type printHandout struct {
 // showPrint is /modules/{slug}/print: the plan for paper, A4 or Letter.
 func (s *Server) showPrint(c echo.Context) error {
 	ctx := c.Request().Context()
-	opts, err := exportOptions(c)
+	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}

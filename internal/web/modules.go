@@ -143,7 +143,7 @@ func (s *Server) showModule(c echo.Context) error {
 	if currentUser(c) == nil {
 		if _, err := c.Cookie(flashCookie); err != nil {
 			if main, err := s.catalog.Main(ctx); err == nil {
-				cacheKey = strings.Join([]string{c.Param("slug"), c.QueryParam("rev"), main, c.Scheme(), c.Request().Host}, "\x00")
+				cacheKey = strings.Join([]string{c.Param("slug"), c.QueryParam("rev"), main}, "\x00")
 				if p, ok := s.anonPages.Get(cacheKey); ok && time.Since(p.at) < anonPageTTL {
 					return c.HTMLBlob(http.StatusOK, p.html)
 				}
@@ -159,7 +159,7 @@ func (s *Server) showModule(c echo.Context) error {
 	if page.OpenProposals, _, err = s.review.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Module: v.Module.Slug, Limit: 20}); err != nil {
 		return err
 	}
-	page.CloneURL = absoluteURL(c, "/curriculum.git")
+	page.CloneURL = s.absoluteURL("/curriculum.git")
 	if u := currentUser(c); u != nil {
 		page.SignedIn, page.UserID = true, u.ID
 		if fork, err := s.review.ForkOf(ctx, u.ID, v.Module.Slug); err == nil {

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,12 @@ type Config struct {
 	// BehindProxy trusts X-Forwarded-For for the client's address (rate limits
 	// count per address). Leave it off unless a proxy sets the header.
 	BehindProxy bool
+	// BaseURL is praxis's public address, such as https://praxis.example.org:
+	// links that leave praxis (feedback links and their QR codes, PDF and
+	// document footers, the clone address, invitation and reset links) are
+	// made from it, never from a request's Host header. "" means
+	// http://localhost.
+	BaseURL string
 	// Metrics counts requests and serves /metrics; nil makes a registry of
 	// the server's own. The server adds the catalog's cache, the database
 	// pool and the merge outcomes to it.
@@ -72,6 +79,7 @@ type Server struct {
 	pages         *pages
 	assets        *assets
 	secureCookies bool
+	baseURL       string
 	routeTable    []Route
 	metrics       *metrics.Registry
 	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
@@ -123,6 +131,7 @@ func New(cfg Config) (*Server, error) {
 		pages:         pages,
 		assets:        assets,
 		secureCookies: cfg.SecureCookies,
+		baseURL:       strings.TrimRight(cmp.Or(cfg.BaseURL, "http://localhost"), "/"),
 		metrics:       cfg.Metrics,
 		uploadRoutes:  map[string]bool{},
 	}
