@@ -60,6 +60,8 @@ type options struct {
 	// curriculumFrom, on a first start, is a repository (URL or path) to
 	// clone instead of seeding the starter curriculum.
 	curriculumFrom string
+	// git holds the limits of git over HTTP (the rest is filled in here).
+	git githttp.Config
 }
 
 // openApp opens (creating on first start) the database and the curriculum
@@ -92,18 +94,19 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
 	a.search = search.New(database, a.catalog)
 	a.exports = export.New(export.Config{Catalog: a.catalog, Versions: a.versions, DB: database, Logger: log})
-	a.git, err = githttp.New(githttp.Config{Repository: store.Path(), Logger: log,
-		Authenticate: func(r *http.Request) (*praxis.User, error) {
-			email, token, ok := r.BasicAuth()
-			if !ok {
-				return nil, nil
-			}
-			return a.accounts.AuthenticateBasic(r.Context(), email, token)
-		},
-		CanPush:    func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) },
-		PublicRead: func(ctx context.Context) bool { return a.accounts.GitReadPublic(ctx) },
-		Pushed:     a.pushed,
-	})
+	gitCfg := opts.git
+	gitCfg.Repository, gitCfg.Logger = store.Path(), log
+	gitCfg.Authenticate = func(r *http.Request) (*praxis.User, error) {
+		email, token, ok := r.BasicAuth()
+		if !ok {
+			return nil, nil
+		}
+		return a.accounts.AuthenticateBasic(r.Context(), email, token)
+	}
+	gitCfg.CanPush = func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) }
+	gitCfg.PublicRead = func(ctx context.Context) bool { return a.accounts.GitReadPublic(ctx) }
+	gitCfg.Pushed = a.pushed
+	a.git, err = githttp.New(gitCfg)
 	if err != nil {
 		store.Close()
 		database.Close()

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -159,6 +160,15 @@ func parseFlags(fs *flag.FlagSet, env *environment, args []string) error {
 func envDuration(env *environment, name string) time.Duration {
 	d, _ := time.ParseDuration(env.getenv(name))
 	return d
+}
+
+// envInt reads a whole number from the environment; def when unset or not a
+// number.
+func envInt(env *environment, name string, def int) int {
+	if n, err := strconv.Atoi(env.getenv(name)); err == nil {
+		return n
+	}
+	return def
 }
 
 func envOr(env *environment, name, def string) string {

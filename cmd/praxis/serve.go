@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/praxis-coop/praxis/internal/githttp"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/metrics"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -40,6 +41,8 @@ flight are allowed to finish.`)
 	backupEvery := fs.Duration("backup-every", envDuration(env, "PRAXIS_BACKUP_EVERY"), "write a backup to DIR/backups this often, such as 24h; 0 for none (env PRAXIS_BACKUP_EVERY)")
 	backupKeep := fs.Int("backup-keep", 14, "how many scheduled backups to keep")
 	curriculumFrom := fs.String("curriculum-from", envOr(env, "PRAXIS_CURRICULUM_FROM", ""), "on a first start, clone the curriculum from this git `URL` or path instead of starting from the one praxis ships (env PRAXIS_CURRICULUM_FROM)")
+	gitMaxRequests := fs.Int("git-max-requests", envInt(env, "PRAXIS_GIT_MAX_REQUESTS", githttp.DefaultMaxRequests), "most git requests (clones, fetches, pushes) served at once; more are refused with 503 (env PRAXIS_GIT_MAX_REQUESTS)")
+	gitMaxPerClient := fs.Int("git-max-per-client", envInt(env, "PRAXIS_GIT_MAX_PER_CLIENT", githttp.DefaultMaxPerClient), "most git requests served at once to one client address (env PRAXIS_GIT_MAX_PER_CLIENT)")
 	smtpTLS := fs.String("smtp-tls", envOr(env, "PRAXIS_SMTP_TLS", ""), "SMTP `MODE`: starttls (default), tls (port 465) or none (local relays only) (env PRAXIS_SMTP_TLS)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -50,6 +53,9 @@ flight are allowed to finish.`)
 	log, err := newLogger(env, *logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	if *gitMaxRequests < 1 || *gitMaxPerClient < 1 {
+		return praxis.Errorf(praxis.EINVALID, "--git-max-requests and --git-max-per-client must be at least 1")
 	}
 	if *baseURL != "" {
 		u, err := url.Parse(*baseURL)
@@ -74,10 +80,10 @@ flight are allowed to finish.`)
 	publicURL := *baseURL
 	if publicURL == "" {
 		publicURL = listenURL(listener.Addr())
-		log.Warn("no --base-url: links that leave praxis (feedback links and QR codes, PDF footers, the clone address) use the address praxis listens on; set --base-url to the address people use", "url", publicURL)
 	}
 
-	a, err := openApp(ctx, *dataDir, log, options{baseURL: *baseURL, mail: sender, curriculumFrom: *curriculumFrom})
+	a, err := openApp(ctx, *dataDir, log, options{baseURL: *baseURL, mail: sender, curriculumFrom: *curriculumFrom,
+		git: githttp.Config{MaxRequests: *gitMaxRequests, MaxPerClient: *gitMaxPerClient, ClientAddress: web.ClientAddress(*behindProxy)}})
 	if err != nil {
 		return err
 	}
@@ -137,6 +143,9 @@ flight are allowed to finish.`)
 	go func() { served <- server.Serve(listener) }()
 	url := "http://" + listener.Addr().String()
 	log.Info("praxis is serving", "url", url, "data", *dataDir)
+	if *baseURL == "" {
+		log.Warn("no --base-url: links that leave praxis (feedback links and QR codes, PDF footers, the clone address) use the address praxis listens on; set --base-url to the address people use", "url", publicURL)
+	}
 	fmt.Fprintf(env.stdout, "praxis listening on %s\n", url)
 
 	select {

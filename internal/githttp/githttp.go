@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -62,7 +63,24 @@ type Config struct {
 	// inflates; 0 means DefaultMaxFile. The pre-receive hook refuses
 	// larger ones, naming the file.
 	MaxFile int64
-	Logger  *slog.Logger
+	// MaxRequests bounds the git requests running at once (each is git
+	// http-backend and up to two git processes under it); beyond it,
+	// requests are refused with 503 and words git shows. 0 means
+	// DefaultMaxRequests.
+	MaxRequests int
+	// MaxPerClient bounds the git requests one client address runs at once;
+	// 0 means DefaultMaxPerClient.
+	MaxPerClient int
+	// ClientAddress names the client of a request, for MaxPerClient; nil
+	// means the host of its remote address. Behind a proxy, give the
+	// address the proxy reports.
+	ClientAddress func(r *http.Request) string
+	// MinRate, Grace and MaxDuration pace a request (see DefaultMinRate):
+	// 0 means the default.
+	MinRate     int64
+	Grace       time.Duration
+	MaxDuration time.Duration
+	Logger      *slog.Logger
 }
 
 // Update is one ref a push changed.
@@ -78,6 +96,7 @@ type Server struct {
 	root   string // GIT_PROJECT_ROOT
 	name   string // the repository's folder name
 	logDir string
+	limits limiter
 }
 
 // noGit is the answer of a praxis without the git program.
@@ -94,6 +113,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxFile == 0 {
 		cfg.MaxFile = DefaultMaxFile
+	}
+	cfg.MaxRequests = cmp.Or(cfg.MaxRequests, DefaultMaxRequests)
+	cfg.MaxPerClient = cmp.Or(cfg.MaxPerClient, DefaultMaxPerClient)
+	cfg.MinRate = cmp.Or(cfg.MinRate, DefaultMinRate)
+	cfg.Grace = cmp.Or(cfg.Grace, DefaultGrace)
+	cfg.MaxDuration = cmp.Or(cfg.MaxDuration, DefaultMaxDuration)
+	if cfg.ClientAddress == nil {
+		cfg.ClientAddress = clientAddress
 	}
 	s := &Server{cfg: cfg, root: filepath.Dir(cfg.Repository), name: filepath.Base(cfg.Repository)}
 	git, _ := exec.LookPath(cmp.Or(cfg.Git, "git"))
@@ -212,9 +239,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if push && r.Method == http.MethodPost && r.ContentLength > s.cfg.MaxPush {
+		s.limits.tooLarge.Add(1)
 		http.Error(w, fmt.Sprintf("praxis: this push is larger than the %d MB praxis accepts", s.cfg.MaxPush>>20), http.StatusRequestEntityTooLarge)
 		return
 	}
+	release, err := s.limits.acquire(s.cfg.ClientAddress(r), s.cfg.MaxRequests, s.cfg.MaxPerClient)
+	if err != nil {
+		refuseBusy(w, err, s.cfg.MaxPerClient)
+		return
+	}
+	defer release()
+	start := time.Now()
+	p := &pace{rc: http.NewResponseController(w), grace: s.cfg.Grace, rate: s.cfg.MinRate, end: start.Add(s.cfg.MaxDuration)}
+	_ = p.rc.SetReadDeadline(p.end)
+	_ = p.rc.SetWriteDeadline(p.end)
+	w = &pacedWriter{ResponseWriter: w, pace: p}
+	defer func() {
+		if p.slow.Load() {
+			s.limits.slow.Add(1)
+			s.cfg.Logger.Info("git request stopped: too slow", "client", s.cfg.ClientAddress(r), "path", r.URL.Path)
+		}
+	}()
 	if r.Method == http.MethodPost {
 		// Go's CGI host refuses chunked bodies, which git sends for every
 		// pack over its http.postBuffer (1 MB); git http-backend reads to
@@ -228,7 +273,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if push {
 			limit = s.cfg.MaxPush
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		r.Body = &pacedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), pace: p, start: start}
 	}
 	env := []string{
 		"GIT_PROJECT_ROOT=" + s.root,
@@ -282,6 +327,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// Refusals counts the requests refused so far, by reason.
+func (s *Server) Refusals() Refusals {
+	return Refusals{Busy: s.limits.busy.Load(), ClientBusy: s.limits.clientBusy.Load(),
+		Slow: s.limits.slow.Load(), TooLarge: s.limits.tooLarge.Load()}
+}
+
+// Running is how many git requests are running now.
+func (s *Server) Running() int { return s.limits.running() }
 
 func readPushLog(name string) ([]Update, error) {
 	f, err := os.Open(name)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,7 +15,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/githttp"
@@ -299,3 +302,123 @@ func allocated() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.TotalAlloc
 }
+
+// trickle starts a git request whose body arrives a byte at a time, as a
+// client holding git processes open would send it, and returns a channel
+// that is closed when the server ends the connection.
+func trickle(t *testing.T, serverURL, client string) (ended <-chan struct{}, stop func()) {
+	t.Helper()
+	u, _ := url.Parse(serverURL)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /curriculum.git/git-upload-pack HTTP/1.1\r\nHost: %s\r\nX-Client: %s\r\nContent-Type: application/x-git-upload-pack-request\r\nContent-Length: 100000\r\n\r\n", u.Host, client)
+	done := make(chan struct{})
+	quit := make(chan struct{})
+	go func() { // the server's answer, or its closing the connection
+		io.Copy(io.Discard, conn)
+		close(done)
+	}()
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-done:
+				return
+			case <-tick.C:
+				if _, err := conn.Write([]byte("0")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	stopper := func() { once.Do(func() { close(quit); conn.Close() }) }
+	t.Cleanup(stopper)
+	return done, stopper
+}
+
+// gitMetric reads one of the git server's metrics from /metrics.
+func gitMetric(t *testing.T, serverURL, series string) float64 {
+	t.Helper()
+	status, body := fetch(t, serverURL+"/metrics")
+	if status != http.StatusOK {
+		t.Fatalf("GET /metrics = %d", status)
+	}
+	return metricValue(t, string(body), series)
+}
+
+func TestSlowGitRequestsAreCutOff(t *testing.T) {
+	a := newGitApp(t, func(c *githttp.Config) {
+		c.Grace, c.MinRate = time.Second, 64<<10
+	})
+	ended, _ := trickle(t, a.server.URL, "slow")
+	select {
+	case <-ended:
+	case <-time.After(20 * time.Second):
+		t.Fatal("a request trickling a byte every 100 ms was still open after 20 s (its pace allows about 1.5 s)")
+	}
+	// git has stopped: nothing runs, and the refusal is counted.
+	for deadline := time.Now().Add(10 * time.Second); gitMetric(t, a.server.URL, "praxis_git_requests_running") != 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("git is still running for the request that was cut off")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := gitMetric(t, a.server.URL, `praxis_git_refused_total{reason="slow"}`); n != 1 {
+		t.Errorf(`praxis_git_refused_total{reason="slow"} = %v, want 1`, n)
+	}
+	// A person at a normal pace is unaffected.
+	a.clone()
+}
+
+func TestGitRequestsAreCappedPerClientAndInAll(t *testing.T) {
+	a := newGitApp(t, func(c *githttp.Config) {
+		c.MaxRequests, c.MaxPerClient = 2, 1
+		c.ClientAddress = func(r *http.Request) string { return r.Header.Get("X-Client") }
+	})
+	cloneAs := func(client string) (string, error) {
+		return a.git("", "-c", "http.extraHeader=X-Client: "+client, "clone", "--quiet", a.url, filepath.Join(t.TempDir(), "clone"))
+	}
+	waitRunning := func(n float64) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); gitMetric(t, a.server.URL, "praxis_git_requests_running") != n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%v git requests running, want %v", gitMetric(t, a.server.URL, "praxis_git_requests_running"), n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	trickle(t, a.server.URL, "mallory")
+	waitRunning(1)
+	out, err := cloneAs("mallory")
+	if want := "remote: praxis: your address has as many git requests running as it may (1)"; err == nil || !strings.Contains(out, want) {
+		t.Errorf("a clone past the client's limit: err %v, want %q in\n%s", err, want, out)
+	}
+	if out, err := cloneAs("alice"); err != nil {
+		t.Errorf("another client's clone: %v\n%s", err, out)
+	}
+	trickle(t, a.server.URL, "trudy")
+	waitRunning(2)
+	out, err = cloneAs("bob")
+	if want := "remote: praxis: the server is busy with other git requests; try again in a minute"; err == nil || !strings.Contains(out, want) {
+		t.Errorf("a clone past the limit in all: err %v, want %q in\n%s", err, want, out)
+	}
+	metrics := string(must(fetch(t, a.server.URL+"/metrics")))
+	for series, want := range map[string]float64{
+		`praxis_git_refused_total{reason="client_busy"}`:         1,
+		`praxis_git_refused_total{reason="busy"}`:                1,
+		`praxis_git_requests_total{service="info",status="503"}`: 2,
+	} {
+		if got := metricValue(t, metrics, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+}
+
+// must drops a status code.
+func must(_ int, body []byte) []byte { return body }

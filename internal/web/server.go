@@ -152,15 +152,27 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// ClientAddress returns how praxis names a request's client: the address it
+// connected from, or, behind a proxy, the address the proxy reports in
+// X-Forwarded-For (as the rate limits of the web app do). For services that
+// sit beside the web app, such as git over HTTP.
+func ClientAddress(behindProxy bool) func(r *http.Request) string {
+	extract := echo.ExtractIPDirect()
+	if behindProxy {
+		extract = echo.ExtractIPFromXFFHeader()
+	}
+	return func(r *http.Request) string { return extract(r) }
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// git's smart HTTP protocol has its own authentication (basic, with API
 	// tokens), request sizes and compression: it bypasses the web middleware.
 	if s.git != nil && (r.URL.Path == "/curriculum.git" || strings.HasPrefix(r.URL.Path, "/curriculum.git/")) {
 		start := time.Now()
-		// A clone or a 50 MB push over a slow link outlasts the server's
-		// read and write timeouts, which suit pages.
-		extendDeadlines(w, gitTimeout)
+		// githttp moves the connection's deadlines itself: a clone or a
+		// push over a slow link outlasts the server's, which suit pages,
+		// and a client too slow for its pace is cut off.
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		s.git.ServeHTTP(rec, r)
 		s.metrics.ObserveGit(gitService(r.URL.Path), rec.status)
@@ -185,6 +197,10 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.status = status
 	r.ResponseWriter.WriteHeader(status)
 }
+
+// Unwrap gives the writer below, so http.ResponseController reaches the
+// connection's deadlines.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // Flush passes flushes through, as git's streamed responses need.
 func (r *statusRecorder) Flush() {
