@@ -1,9 +1,9 @@
 // Package backup makes and restores one-file backups of a praxis data
 // directory while praxis runs: a consistent copy of the SQLite database
 // (VACUUM INTO, which reads one snapshot while writers go on) and of the
-// curriculum repository (its refs read first, then its objects, which praxis
-// never deletes, so every object the refs need is in the copy), with a
-// manifest of versions and checksums. Restoring checks every checksum before
+// curriculum repository (its refs read first, then its objects, holding the
+// object lock all the while so that a prune deletes nothing the refs need),
+// with a manifest of versions and checksums. Restoring checks every checksum before
 // anything is written and refuses a directory that holds data.
 package backup
 
@@ -28,6 +28,7 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the database driver, for VACUUM INTO on its own connection
+	"github.com/praxis-coop/praxis/internal/objectlock"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -75,8 +76,14 @@ func Create(ctx context.Context, dataDir string, w io.Writer, opts Options) (*Ma
 	m := &Manifest{Format: Format, Praxis: opts.PraxisVersion, SchemaVersion: opts.SchemaVersion, CreatedAt: time.Now().UTC()}
 
 	// The repository's refs, read once: the copy is of the repository at
-	// this moment.
+	// this moment. Until its objects are copied, none may be pruned (praxis
+	// deletes only objects no ref reaches, and only under this lock).
 	repo := filepath.Join(dataDir, RepositoryDir)
+	release, err := objectlock.Shared(repo)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	defer release()
 	refs, err := readRefs(repo)
 	if err != nil {
 		return nil, err

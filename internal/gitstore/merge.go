@@ -70,6 +70,13 @@ func (s *Store) Merge(ctx context.Context, ours, theirs string, opts MergeOption
 	if err != nil {
 		return nil, err
 	}
+	if opts.Write {
+		release, err := s.HoldObjects()
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	err = s.withHandle(ctx, func(h *filesystem.Storage) error {
 		m := &merger{s: s, h: h, opts: opts, result: result}
 		tree, err := m.mergeTrees("", baseTree, oursTree, theirsTree)
@@ -252,7 +259,11 @@ func (m *merger) store(tree *object.Tree) (plumbing.Hash, error) {
 	if err := tree.Encode(obj); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	if !m.opts.Write || m.h.HasEncodedObject(obj.Hash()) == nil {
+	if !m.opts.Write {
+		return obj.Hash(), nil
+	}
+	if m.h.HasEncodedObject(obj.Hash()) == nil {
+		m.s.freshen(obj.Hash())
 		return obj.Hash(), nil
 	}
 	return m.h.SetEncodedObject(obj)
@@ -262,7 +273,7 @@ func (m *merger) storeBlob(content []byte) (plumbing.Hash, error) {
 	if !m.opts.Write {
 		return plumbing.ComputeHash(plumbing.BlobObject, content), nil
 	}
-	return writeBlob(m.h, content)
+	return m.s.writeBlob(m.h, content)
 }
 
 // isBinary reports whether content is not text: it holds a NUL byte or is not

@@ -283,6 +283,9 @@ func (s *Store) readBlob(ctx context.Context, hash plumbing.Hash) ([]byte, error
 		data, err = readAll(obj)
 		return err
 	})
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no file %s", hash)
+	}
 	if err != nil && praxis.ErrorCode(err) == praxis.EINTERNAL {
 		return nil, fmt.Errorf("gitstore: read blob %s: %w", hash, err)
 	}

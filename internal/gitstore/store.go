@@ -54,6 +54,8 @@ type Store struct {
 	peeled      *lru.Cache[string, string]        // object id -> commit it peels to
 	commitTrees *lru.Cache[string, commitTree]    // commit id -> its tree and time
 	rawTrees    *lru.Cache[plumbing.Hash, []byte] // tree id -> encoded entries
+	// commit id -> the file contents it introduces (StorageUnder)
+	introducedBy *lru.Cache[string, []sizedBlob]
 
 	refMu   sync.Mutex // one writer of refs at a time in this process
 	indexMu sync.Mutex // one history catch-up at a time
@@ -91,15 +93,16 @@ func Open(path string, opts Options) (s *Store, created bool, err error) {
 		opts.Handles = runtime.GOMAXPROCS(0)
 	}
 	s = &Store{
-		path:        path,
-		log:         opts.Logger,
-		indexer:     opts.Indexer,
-		handles:     make(chan *filesystem.Storage, opts.Handles),
-		objects:     cache.NewObjectLRU(64 * cache.MiByte),
-		trees:       lru.New[plumbing.Hash, *treeListing](8192),
-		peeled:      lru.New[string, string](1024),
-		commitTrees: lru.New[string, commitTree](16384),
-		rawTrees:    lru.New[plumbing.Hash, []byte](64),
+		path:         path,
+		log:          opts.Logger,
+		indexer:      opts.Indexer,
+		handles:      make(chan *filesystem.Storage, opts.Handles),
+		objects:      cache.NewObjectLRU(64 * cache.MiByte),
+		trees:        lru.New[plumbing.Hash, *treeListing](8192),
+		peeled:       lru.New[string, string](1024),
+		commitTrees:  lru.New[string, commitTree](16384),
+		rawTrees:     lru.New[plumbing.Hash, []byte](64),
+		introducedBy: lru.New[string, []sizedBlob](16384),
 	}
 	for range opts.Handles {
 		s.handles <- s.newHandle()

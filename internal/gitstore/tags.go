@@ -31,8 +31,13 @@ func (s *Store) CreateTag(ctx context.Context, name, commit string, tagger praxi
 	if _, err := s.FindCommit(ctx, commit); err != nil {
 		return err
 	}
+	release, err := s.HoldObjects()
+	if err != nil {
+		return err
+	}
+	defer release()
 	var id string
-	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
+	err = s.withHandle(ctx, func(h *filesystem.Storage) error {
 		tag := &object.Tag{Name: name, Tagger: signature(tagger), Message: normaliseMessage(message),
 			TargetType: plumbing.CommitObject, Target: plumbing.NewHash(commit)}
 		obj := h.NewEncodedObject()

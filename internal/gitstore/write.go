@@ -49,6 +49,13 @@ func (s *Store) WriteCommit(ctx context.Context, req CommitRequest) (string, err
 	if !ValidRefName(refName) {
 		return "", praxis.Errorf(praxis.EINVALID, "%q is not a valid branch name", req.Branch)
 	}
+	// The commit's objects must not be pruned before the branch makes them
+	// reachable.
+	release, err := s.HoldObjects()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	commitID, err := s.CreateCommit(ctx, req)
 	if err != nil {
 		return "", err
@@ -82,6 +89,11 @@ func (s *Store) CreateCommit(ctx context.Context, req CommitRequest) (string, er
 	if strings.TrimSpace(req.Message) == "" {
 		return "", praxis.Errorf(praxis.EINVALID, "a commit needs a message saying what changed")
 	}
+	release, err := s.HoldObjects()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 
 	var commitID string
 	err = s.withHandle(ctx, func(h *filesystem.Storage) error {
@@ -140,6 +152,11 @@ func (s *Store) CreateCommit(ctx context.Context, req CommitRequest) (string, er
 // CreateBranch makes a new branch pointing at an existing commit. ECONFLICT when
 // the branch exists already.
 func (s *Store) CreateBranch(ctx context.Context, branch, commit string) error {
+	release, err := s.HoldObjects() // the commit must not be pruned before the branch reaches it
+	if err != nil {
+		return err
+	}
+	defer release()
 	if _, err := s.FindCommit(ctx, commit); err != nil {
 		return err
 	}
@@ -149,6 +166,11 @@ func (s *Store) CreateBranch(ctx context.Context, branch, commit string) error {
 // MoveBranch moves a branch from expected to next (both commit ids) by
 // compare-and-swap; ECONFLICT when it no longer points at expected.
 func (s *Store) MoveBranch(ctx context.Context, branch, expected, next string) error {
+	release, err := s.HoldObjects() // next must not be pruned before the branch reaches it
+	if err != nil {
+		return err
+	}
+	defer release()
 	if _, err := s.FindCommit(ctx, next); err != nil {
 		return err
 	}
@@ -311,7 +333,7 @@ func (s *Store) applyChanges(h *filesystem.Storage, base plumbing.Hash, dir stri
 			delete(entries, name)
 			continue
 		}
-		hash, err := writeBlob(h, c.Content)
+		hash, err := s.writeBlob(h, c.Content)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
@@ -350,6 +372,7 @@ func (s *Store) applyChanges(h *filesystem.Storage, base plumbing.Hash, dir stri
 	// rather than read it back from disk.
 	s.cacheTree(obj.Hash(), tree.Entries)
 	if h.HasEncodedObject(obj.Hash()) == nil {
+		s.freshen(obj.Hash())
 		return obj.Hash(), nil
 	}
 	return h.SetEncodedObject(obj)
@@ -358,9 +381,10 @@ func (s *Store) applyChanges(h *filesystem.Storage, base plumbing.Hash, dir stri
 // emptyTree is the id of the tree with no entries.
 var emptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 
-func writeBlob(h *filesystem.Storage, content []byte) (plumbing.Hash, error) {
+func (s *Store) writeBlob(h *filesystem.Storage, content []byte) (plumbing.Hash, error) {
 	hash := plumbing.ComputeHash(plumbing.BlobObject, content)
 	if h.HasEncodedObject(hash) == nil {
+		s.freshen(hash)
 		return hash, nil
 	}
 	obj := h.NewEncodedObject()
