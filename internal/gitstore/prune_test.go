@@ -138,7 +138,9 @@ func TestPruneKeepsRootsAndWhatRecentObjectsNeed(t *testing.T) {
 		t.Fatal(err) // unreachable but recent: it, and all it points at, stay
 	}
 	r, err := s.Prune(ctx, gitstore.PruneOptions{Grace: time.Hour,
-		Roots: func(context.Context) ([]string, error) { return []string{delivered, "0123456789012345678901234567890123456789"}, nil }})
+		Roots: func(context.Context) ([]string, error) {
+			return []string{delivered, "0123456789012345678901234567890123456789"}, nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
