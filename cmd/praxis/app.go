@@ -25,6 +25,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
 )
@@ -51,6 +52,7 @@ type app struct {
 	exports  *export.Service
 	search   *search.Index
 	git      *githttp.Server
+	quota    *quota.Service
 }
 
 // options are the settings that shape the app beyond its data directory.
@@ -90,7 +92,8 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	}
 	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, database), history: index}
 	a.versions = history.NewVersions(index, store, database)
-	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log})
+	a.quota = quota.New(quota.Config{DB: database, Store: store})
+	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log, Quota: a.quota})
 	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
 	a.search = search.New(database, a.catalog)
 	a.exports = export.New(export.Config{Catalog: a.catalog, Versions: a.versions, DB: database, Logger: log})
@@ -106,6 +109,8 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	gitCfg.CanPush = func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) }
 	gitCfg.PublicRead = func(ctx context.Context) bool { return a.accounts.GitReadPublic(ctx) }
 	gitCfg.Pushed = a.pushed
+	gitCfg.Quota = a.quota
+	gitCfg.HoldObjects = store.HoldObjects
 	a.git, err = githttp.New(gitCfg)
 	if err != nil {
 		store.Close()

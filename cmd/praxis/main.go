@@ -162,6 +162,15 @@ func envDuration(env *environment, name string) time.Duration {
 	return d
 }
 
+// envDurationOr reads a duration from the environment; def when unset or not
+// a duration.
+func envDurationOr(env *environment, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(env.getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
 // envInt reads a whole number from the environment; def when unset or not a
 // number.
 func envInt(env *environment, name string, def int) int {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/githttp"
+	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/metrics"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -41,6 +42,8 @@ flight are allowed to finish.`)
 	backupEvery := fs.Duration("backup-every", envDuration(env, "PRAXIS_BACKUP_EVERY"), "write a backup to DIR/backups this often, such as 24h; 0 for none (env PRAXIS_BACKUP_EVERY)")
 	backupKeep := fs.Int("backup-keep", 14, "how many scheduled backups to keep")
 	curriculumFrom := fs.String("curriculum-from", envOr(env, "PRAXIS_CURRICULUM_FROM", ""), "on a first start, clone the curriculum from this git `URL` or path instead of starting from the one praxis ships (env PRAXIS_CURRICULUM_FROM)")
+	pruneEvery := fs.Duration("prune-every", envDurationOr(env, "PRAXIS_PRUNE_EVERY", time.Hour), "how often to delete the files of deleted branches (loose objects nothing reaches); 0 never (env PRAXIS_PRUNE_EVERY)")
+	pruneGrace := fs.Duration("prune-grace", envDurationOr(env, "PRAXIS_PRUNE_GRACE", time.Hour), "how long unreachable files are kept before a prune deletes them; at least 10m (env PRAXIS_PRUNE_GRACE)")
 	gitMaxRequests := fs.Int("git-max-requests", envInt(env, "PRAXIS_GIT_MAX_REQUESTS", githttp.DefaultMaxRequests), "most git requests (clones, fetches, pushes) served at once; more are refused with 503 (env PRAXIS_GIT_MAX_REQUESTS)")
 	gitMaxPerClient := fs.Int("git-max-per-client", envInt(env, "PRAXIS_GIT_MAX_PER_CLIENT", githttp.DefaultMaxPerClient), "most git requests served at once to one client address (env PRAXIS_GIT_MAX_PER_CLIENT)")
 	smtpTLS := fs.String("smtp-tls", envOr(env, "PRAXIS_SMTP_TLS", ""), "SMTP `MODE`: starttls (default), tls (port 465) or none (local relays only) (env PRAXIS_SMTP_TLS)")
@@ -53,6 +56,9 @@ flight are allowed to finish.`)
 	log, err := newLogger(env, *logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	if *pruneGrace < gitstore.MinPruneGrace || *pruneEvery < 0 {
+		return praxis.Errorf(praxis.EINVALID, "--prune-grace must be at least %s, and --prune-every 0 or more", gitstore.MinPruneGrace)
 	}
 	if *gitMaxRequests < 1 || *gitMaxPerClient < 1 {
 		return praxis.Errorf(praxis.EINVALID, "--git-max-requests and --git-max-per-client must be at least 1")
@@ -93,7 +99,7 @@ flight are allowed to finish.`)
 	// serves it at /metrics.
 	registry := metrics.New()
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
-		History: a.history, Versions: a.versions, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git,
+		History: a.history, Versions: a.versions, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git, Quota: a.quota,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry, BaseURL: publicURL})
 	if err != nil {
 		return err
@@ -138,6 +144,9 @@ flight are allowed to finish.`)
 			return praxis.Errorf(praxis.EINVALID, "--backup-every must be at least 1m and --backup-keep at least 1")
 		}
 		go scheduleBackups(ctx, *dataDir, filepath.Join(*dataDir, "backups"), *backupEvery, *backupKeep, log)
+	}
+	if *pruneEvery > 0 {
+		go schedulePrunes(ctx, a, *pruneEvery, *pruneGrace, log)
 	}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()

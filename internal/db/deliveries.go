@@ -428,3 +428,13 @@ func (db *DB) DeliveryTotals(ctx context.Context, f DeliveryFilter) (deliveries,
 	}
 	return t.N, t.P, t.F, nil
 }
+
+// DeliveryVersions returns every commit a delivery pins, once each: the
+// versions a prune of the repository must keep.
+func (db *DB) DeliveryVersions(ctx context.Context) ([]string, error) {
+	var versions []string
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT DISTINCT version FROM deliveries`).Scan(&versions).Error; err != nil {
+		return nil, fmt.Errorf("db: delivery versions: %w", err)
+	}
+	return versions, nil
+}

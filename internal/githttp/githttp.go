@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/cgi"
 	"os"
@@ -80,7 +81,23 @@ type Config struct {
 	MinRate     int64
 	Grace       time.Duration
 	MaxDuration time.Duration
+	// Quota, when set, is asked whether a person may push as a push starts:
+	// when not (ETOOLARGE, ETOOMANY), the pre-receive hook refuses every ref
+	// the push would create or move, with the quota's words, which git
+	// prints, and lets deletions through (they are how one frees room). It
+	// is told the size of each push that changed something.
+	Quota Quota
+	// HoldObjects, when set, keeps the repository's objects from being
+	// pruned while a push runs (its objects land before its refs move),
+	// until the release it returns is called.
+	HoldObjects func() (release func(), err error)
 	Logger      *slog.Logger
+}
+
+// Quota bounds what people push.
+type Quota interface {
+	AllowPush(ctx context.Context, userID int64) error
+	Pushed(userID, size int64)
 }
 
 // Update is one ref a push changed.
@@ -140,7 +157,9 @@ func New(cfg Config) (*Server, error) {
 }
 
 // preReceive refuses every ref outside the prefix praxis allows this push,
-// naming the ref and where the person may push; then every object the push
+// naming the ref and where the person may push; then, when praxis passes
+// PRAXIS_PUSH_REFUSE (the person is over their quota), every ref the push
+// would create or move, with praxis's words; then every object the push
 // brings that is larger than PRAXIS_MAX_FILE, naming the file. git reads the
 // sizes from the objects' headers (cat-file --batch-check), so a gigabyte of
 // zeros costs nothing to refuse, and a refused push's objects never leave
@@ -167,9 +186,15 @@ while read old new ref; do
 	*[!0]*) tips="$tips $new" ;;
 	esac
 done
-if [ $status -ne 0 ] || [ -z "$tips" ] || [ -z "$PRAXIS_MAX_FILE" ]; then
+if [ $status -ne 0 ] || [ -z "$tips" ]; then
 	exit $status
 fi
+# Over their quota, a person may still delete branches, to make room.
+if [ -n "$PRAXIS_PUSH_REFUSE" ]; then
+	echo "praxis: $PRAXIS_PUSH_REFUSE" >&2
+	exit 1
+fi
+[ -n "$PRAXIS_MAX_FILE" ] || exit 0
 git rev-list --objects $tips --not --all |
 git cat-file --batch-check='%(objectsize) %(objecttype) %(rest)' |
 awk -v max="$PRAXIS_MAX_FILE" '
@@ -260,6 +285,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.cfg.Logger.Info("git request stopped: too slow", "client", s.cfg.ClientAddress(r), "path", r.URL.Path)
 		}
 	}()
+	var body *pacedBody
 	if r.Method == http.MethodPost {
 		// Go's CGI host refuses chunked bodies, which git sends for every
 		// pack over its http.postBuffer (1 MB); git http-backend reads to
@@ -273,7 +299,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if push {
 			limit = s.cfg.MaxPush
 		}
-		r.Body = &pacedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), pace: p, start: start}
+		body = &pacedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), pace: p, start: start}
+		r.Body = body
 	}
 	env := []string{
 		"GIT_PROJECT_ROOT=" + s.root,
@@ -287,11 +314,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		{"receive.maxInputSize", strconv.FormatInt(s.cfg.MaxPush, 10)},
 		{"receive.fsckObjects", "true"},
 		{"http.receivepack", strconv.FormatBool(push && user != nil)},
+		// Pushes land as loose objects, which a prune can reclaim when
+		// their branch is deleted; a pack is never deleted.
+		{"receive.unpackLimit", strconv.Itoa(math.MaxInt32)},
 	}
 	var pushLog string
+	if push && user != nil && r.Method == http.MethodPost && s.cfg.HoldObjects != nil {
+		hold, err := s.cfg.HoldObjects()
+		if err != nil {
+			s.cfg.Logger.Error("git push: hold the objects", "err", err)
+			http.Error(w, "praxis: internal error", http.StatusInternalServerError)
+			return
+		}
+		defer hold()
+	}
 	if push && user != nil {
 		env = append(env, "REMOTE_USER="+strconv.FormatInt(user.ID, 10), "PRAXIS_PUSH_PREFIX="+PushPrefix(user.ID),
 			"PRAXIS_MAX_FILE="+strconv.FormatInt(s.cfg.MaxFile, 10))
+		if s.cfg.Quota != nil && r.Method == http.MethodPost {
+			if err := s.cfg.Quota.AllowPush(r.Context(), user.ID); err != nil {
+				if code := praxis.ErrorCode(err); code != praxis.ETOOLARGE && code != praxis.ETOOMANY {
+					s.cfg.Logger.Error("git push: quota", "err", err)
+					http.Error(w, "praxis: internal error", http.StatusInternalServerError)
+					return
+				}
+				env = append(env, "PRAXIS_PUSH_REFUSE="+strings.ReplaceAll(praxis.ErrorMessage(err), "\n", " "))
+			}
+		}
 		// Blobs over the file limit are streamed to disk by index-pack and
 		// unpack-objects rather than inflated in memory, before the hook
 		// refuses them.
@@ -321,6 +370,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			s.cfg.Logger.Error("git push: read what changed", "err", err)
 			return
+		}
+		if len(updates) > 0 && body != nil && s.cfg.Quota != nil {
+			s.cfg.Quota.Pushed(user.ID, body.n)
 		}
 		if len(updates) > 0 && s.cfg.Pushed != nil {
 			s.cfg.Pushed(context.WithoutCancel(r.Context()), user, updates)

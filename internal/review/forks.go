@@ -126,6 +126,9 @@ func (s *Service) EditFork(ctx context.Context, user *praxis.User, id int64, bas
 	if err != nil {
 		return "", err
 	}
+	if err := s.allowWrite(ctx, user, edits); err != nil {
+		return "", err
+	}
 	return s.writeModule(ctx, fork.Branch, fork.Module, base, edits, s.signature(user), message)
 }
 

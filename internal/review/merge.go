@@ -386,6 +386,13 @@ func (s *Service) ResolveUpdate(ctx context.Context, user *praxis.User, t Target
 		}
 		changes = append(changes, change)
 	}
+	var edits []Edit
+	for _, c := range changes {
+		edits = append(edits, Edit{Content: c.Content, Delete: c.Delete})
+	}
+	if err := s.allowWrite(ctx, user, edits); err != nil {
+		return "", err
+	}
 	return s.commitUpdate(ctx, user, branch, head, main, result.Tree, changes, modules)
 }
 

@@ -114,6 +114,9 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		if err := checkModule(snap, slug, changes); err != nil {
 			return nil, err
 		}
+		if err := s.allowWrite(ctx, user, req.Edits); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, praxis.Errorf(praxis.EINVALID, "say which copy (fork_id) or module the proposal changes")
 	}
@@ -211,6 +214,10 @@ type ProposalView struct {
 	// Approved is true when a maintainer approved Head and nobody has asked for
 	// changes to it since.
 	Approved bool
+	// Pruned is true when the proposal is closed, its branch was deleted and
+	// its files were reclaimed since (a prune of the repository): its
+	// discussion is all that is left; there is no diff.
+	Pruned bool
 }
 
 // Proposal returns a proposal with its diff, lint results, mergeability,
@@ -228,6 +235,9 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 		// A merged or closed proposal may have given its branch up (a new
 		// push to the same topic); its recorded head is what it was.
 		view.Head = p.Head
+		if _, err := s.store.FindCommit(ctx, p.Head); praxis.ErrorCode(err) == praxis.ENOTFOUND {
+			view.Pruned = true
+		}
 	}
 	if view.Main, err = s.store.Branch(ctx, praxis.MainBranch); err != nil {
 		return nil, err
@@ -239,6 +249,9 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 		return nil, err
 	}
 	view.Approved = approvedAt(view.Reviews, view.Head)
+	if view.Pruned {
+		return view, nil
+	}
 
 	diffFrom := p.Base
 	if p.Status == praxis.ProposalMerged && p.MergeCommit != "" {
@@ -326,6 +339,9 @@ func (s *Service) EditProposal(ctx context.Context, user *praxis.User, id int64,
 	}
 	if slug == "" && len(p.Modules) > 0 {
 		slug = p.Modules[0]
+	}
+	if err := s.allowWrite(ctx, user, edits); err != nil {
+		return "", err
 	}
 	head, err := s.writeModule(ctx, p.Branch, slug, base, edits, s.signature(user), message)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/lru"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
 )
 
 // MaxFileSize bounds a file saved through praxis.
@@ -30,6 +31,9 @@ type Config struct {
 	Catalog *catalog.Catalog
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Quota bounds what each person saves to their copies and proposals;
+	// nil for no limits.
+	Quota *quota.Service
 }
 
 // Service is the review service. It is safe for concurrent use.
@@ -39,6 +43,7 @@ type Service struct {
 	catalog *catalog.Catalog
 	log     *slog.Logger
 	now     func() time.Time
+	quota   *quota.Service
 
 	merges *lru.Cache[string, *gitstore.MergeResult] // dry runs by "ours theirs"
 	diffs  *lru.Cache[string, []FileDiff]            // by "base head"
@@ -64,7 +69,7 @@ func New(cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	return &Service{
-		db: cfg.DB, store: cfg.Store, catalog: cfg.Catalog, log: cfg.Logger, now: cfg.Now,
+		db: cfg.DB, store: cfg.Store, catalog: cfg.Catalog, log: cfg.Logger, now: cfg.Now, quota: cfg.Quota,
 		merges: lru.New[string, *gitstore.MergeResult](512),
 		diffs:  lru.New[string, []FileDiff](256),
 		locks:  map[int64]*sync.Mutex{},
@@ -78,6 +83,20 @@ func (s *Service) proposalLock(id int64) *sync.Mutex {
 		s.locks[id] = &sync.Mutex{}
 	}
 	return s.locks[id]
+}
+
+// allowWrite checks what a person is about to save against their quota.
+func (s *Service) allowWrite(ctx context.Context, user *praxis.User, edits []Edit) error {
+	if s.quota == nil {
+		return nil
+	}
+	var size int64
+	for _, e := range edits {
+		if !e.Delete {
+			size += int64(len(e.Content))
+		}
+	}
+	return s.quota.AllowWrite(ctx, user.ID, size)
 }
 
 // signature is who a commit is by.

@@ -40,7 +40,7 @@ func newAccountApp(t *testing.T) *accountApp {
 }
 
 // newAccountAppWith is newAccountApp with the web configuration shaped first.
-func newAccountAppWith(t *testing.T, shape func(*web.Config)) *accountApp {
+func newAccountAppWith(t *testing.T, shape func(*web.Config, *testenv.Env)) *accountApp {
 	t.Helper()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
@@ -55,7 +55,7 @@ func newAccountAppWith(t *testing.T, shape func(*web.Config)) *accountApp {
 	}})
 	cfg := testConfig(env, svc)
 	if shape != nil {
-		shape(&cfg)
+		shape(&cfg, env)
 	}
 	handler, err := web.New(cfg)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
 )
 
 const adminPageSize = 50
@@ -236,32 +237,58 @@ type settingsPage struct {
 	Form  form
 	// GitPublic is true when anyone may clone the curriculum with git.
 	GitPublic bool
+	// Quotas is true when the storage limits can be set here.
+	Quotas bool
 }
 
 func (s *Server) adminSettings(c echo.Context) error {
-	mode, err := s.accounts.SignupMode(c.Request().Context())
+	f := form{Values: url.Values{}, Errors: map[string]string{}}
+	if s.quota != nil {
+		l, err := s.quota.Limits(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		f.Values.Set(quota.StorageField, strconv.FormatInt(l.StorageMB, 10))
+		f.Values.Set(quota.WriteField, strconv.FormatInt(l.WriteMBPerHour, 10))
+	}
+	return s.renderSettings(c, http.StatusOK, f)
+}
+
+// renderSettings shows the settings page with a form as typed.
+func (s *Server) renderSettings(c echo.Context, status int, f form) error {
+	ctx := c.Request().Context()
+	mode, err := s.accounts.SignupMode(ctx)
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "admin-settings", view{Title: "Settings", Section: "admin",
-		Data: settingsPage{Mode: mode, Modes: praxis.SignupModes, Form: form{Errors: map[string]string{}}, GitPublic: s.accounts.GitReadPublic(c.Request().Context())}})
+	return s.render(c, status, "admin-settings", view{Title: "Settings", Section: "admin",
+		Data: settingsPage{Mode: mode, Modes: praxis.SignupModes, Form: f, GitPublic: s.accounts.GitReadPublic(ctx), Quotas: s.quota != nil}})
 }
 
 func (s *Server) adminSaveSettings(c echo.Context) error {
 	f := newForm(c)
 	ctx := c.Request().Context()
-	mode := praxis.SignupMode(f.Value("signup_mode"))
-	err := s.accounts.SetSignupMode(ctx, currentUser(c), mode)
+	var limits quota.Limits
+	var err error
+	setLimits := s.quota != nil && (f.Value(quota.StorageField) != "" || f.Value(quota.WriteField) != "")
+	if setLimits {
+		limits, err = quota.ParseLimits(f.Value(quota.StorageField), f.Value(quota.WriteField))
+	}
+	if err == nil {
+		err = s.accounts.SetSignupMode(ctx, currentUser(c), praxis.SignupMode(f.Value("signup_mode")))
+	}
 	if err == nil && f.Value("git_read") != "" {
 		err = s.accounts.SetGitRead(ctx, currentUser(c), f.Value("git_read"))
+	}
+	if err == nil && setLimits {
+		err = s.quota.SetLimits(ctx, currentUser(c), limits)
 	}
 	if err != nil {
 		status, err := f.fail(err)
 		if err != nil {
 			return err
 		}
-		current, _ := s.accounts.SignupMode(ctx)
-		return s.render(c, status, "admin-settings", view{Title: "Settings", Section: "admin", Data: settingsPage{Mode: current, Modes: praxis.SignupModes, Form: f, GitPublic: s.accounts.GitReadPublic(ctx)}})
+		return s.renderSettings(c, status, f)
 	}
 	s.setFlash(c, "Settings saved.")
 	return c.Redirect(http.StatusSeeOther, "/admin/settings")

@@ -242,6 +242,7 @@ func (s *Server) apiShowProposal(c echo.Context) error {
 	body["files"] = files
 	body["comments"] = nonNil(v.Comments)
 	body["reviews"] = nonNil(v.Reviews)
+	body["pruned"] = v.Pruned
 	return c.JSON(http.StatusOK, body)
 }
 

@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +23,9 @@ import (
 
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/githttp"
+	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/testenv"
 	"github.com/praxis-coop/praxis/internal/web"
 )
@@ -29,18 +33,19 @@ import (
 // gitApp is the real web app with git over HTTP, wired as praxis serve wires
 // it, and people with API tokens to push with.
 type gitApp struct {
-	t      *testing.T
-	env    *testenv.Env
-	cfg    web.Config
-	server *httptest.Server
-	url    string // the repository's address
-	users  map[string]*praxis.User
-	tokens map[string]string
+	t        *testing.T
+	env      *testenv.Env
+	accounts *account.Service
+	cfg      web.Config
+	server   *httptest.Server
+	url      string // the repository's address
+	users    map[string]*praxis.User
+	tokens   map[string]string
 }
 
 // newGitApp starts the app; shape may change the git server's settings
-// before it is made.
-func newGitApp(t *testing.T, shape func(*githttp.Config)) *gitApp {
+// (and the web app's) before they are made.
+func newGitApp(t *testing.T, shape func(*githttp.Config, *gitApp)) *gitApp {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
@@ -48,7 +53,7 @@ func newGitApp(t *testing.T, shape func(*githttp.Config)) *gitApp {
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	accounts := account.New(account.Config{DB: env.DB})
-	a := &gitApp{t: t, env: env, cfg: testConfig(env, accounts), users: map[string]*praxis.User{}, tokens: map[string]string{}}
+	a := &gitApp{t: t, env: env, cfg: testConfig(env, accounts), accounts: accounts, users: map[string]*praxis.User{}, tokens: map[string]string{}}
 	for _, name := range []string{"alice", "bob"} {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: name + "@example.org", Name: name, Roles: []praxis.Role{praxis.RoleFacilitator}})
 		if err != nil {
@@ -78,7 +83,7 @@ func newGitApp(t *testing.T, shape func(*githttp.Config)) *gitApp {
 		},
 	}
 	if shape != nil {
-		shape(&gitCfg)
+		shape(&gitCfg, a)
 	}
 	git, err := githttp.New(gitCfg)
 	if err != nil {
@@ -353,7 +358,7 @@ func gitMetric(t *testing.T, serverURL, series string) float64 {
 }
 
 func TestSlowGitRequestsAreCutOff(t *testing.T) {
-	a := newGitApp(t, func(c *githttp.Config) {
+	a := newGitApp(t, func(c *githttp.Config, _ *gitApp) {
 		c.Grace, c.MinRate = time.Second, 64<<10
 	})
 	ended, _ := trickle(t, a.server.URL, "slow")
@@ -377,7 +382,7 @@ func TestSlowGitRequestsAreCutOff(t *testing.T) {
 }
 
 func TestGitRequestsAreCappedPerClientAndInAll(t *testing.T) {
-	a := newGitApp(t, func(c *githttp.Config) {
+	a := newGitApp(t, func(c *githttp.Config, _ *gitApp) {
 		c.MaxRequests, c.MaxPerClient = 2, 1
 		c.ClientAddress = func(r *http.Request) string { return r.Header.Get("X-Client") }
 	})
@@ -422,3 +427,92 @@ func TestGitRequestsAreCappedPerClientAndInAll(t *testing.T) {
 
 // must drops a status code.
 func must(_ int, body []byte) []byte { return body }
+
+func TestPushesCountAgainstTheQuotaAndDeletingMakesRoom(t *testing.T) {
+	ctx := context.Background()
+	var q *quota.Service
+	a := newGitApp(t, func(c *githttp.Config, a *gitApp) {
+		q = quota.New(quota.Config{DB: a.env.DB, Store: a.env.Store})
+		c.Quota, c.HoldObjects = q, a.env.Store.HoldObjects
+		a.cfg.Quota = q
+	})
+	admin, _, err := a.accounts.AddUser(ctx, account.NewUser{Email: "admin@example.org", Name: "Admin", Roles: []praxis.Role{praxis.RoleAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.SetLimits(ctx, admin, quota.Limits{StorageMB: 1, WriteMBPerHour: 100}); err != nil {
+		t.Fatal(err)
+	}
+	alice := a.users["alice"]
+	dir := a.clone()
+	photo := make([]byte, 2<<20) // does not compress
+	rand.Read(photo)
+	os.WriteFile(filepath.Join(dir, "modules", stigma, "handouts", "photo.jpg"), photo, 0o644)
+	a.mustGit(dir, "add", ".")
+	a.mustGit(dir, "commit", "--quiet", "-m", "A photo")
+	first := fmt.Sprintf("refs/heads/proposals/%d/photo", alice.ID)
+	a.mustGit(dir, "push", a.authURL("alice"), "HEAD:"+first) // under the limit when it starts
+
+	os.WriteFile(filepath.Join(dir, "modules", stigma, "handouts", "note.md"), []byte("# A note\n"), 0o644)
+	a.mustGit(dir, "add", ".")
+	a.mustGit(dir, "commit", "--quiet", "-m", "A note")
+	second := fmt.Sprintf("refs/heads/proposals/%d/note", alice.ID)
+	out, err := a.git(dir, "push", a.authURL("alice"), "HEAD:"+second)
+	want := "remote: praxis: Your adapted copies and proposals use 2 MB of the 1 MB each person may keep."
+	if err == nil || !strings.Contains(out, want) {
+		t.Fatalf("a push over the quota: err %v, want %q in\n%s", err, want, out)
+	}
+	if _, err := a.env.Store.Branch(ctx, strings.TrimPrefix(second, "refs/heads/")); praxis.ErrorCode(err) != praxis.ENOTFOUND {
+		t.Errorf("the refused push left its branch: %v", err)
+	}
+	// Deleting a branch is how one makes room: it goes through.
+	a.mustGit(dir, "push", a.authURL("alice"), ":"+first)
+	if usage, err := q.Usage(ctx, alice.ID); err != nil || usage.Used != 0 {
+		t.Errorf("usage after deleting the branch = %+v, %v; want 0", usage, err)
+	}
+	a.mustGit(dir, "push", a.authURL("alice"), "HEAD:"+second)
+}
+
+func TestAClosedProposalWhoseFilesWerePrunedStillShows(t *testing.T) {
+	ctx := context.Background()
+	a := newGitApp(t, nil)
+	alice := a.users["alice"]
+	dir := a.clone()
+	os.WriteFile(filepath.Join(dir, "modules", stigma, "handouts", "note.md"), []byte("# A note\n"), 0o644)
+	a.mustGit(dir, "add", ".")
+	a.mustGit(dir, "commit", "--quiet", "-m", "A note for the stigma walk")
+	branch := fmt.Sprintf("refs/heads/proposals/%d/note", alice.ID)
+	a.mustGit(dir, "push", a.authURL("alice"), "HEAD:"+branch)
+	a.mustGit(dir, "push", a.authURL("alice"), ":"+branch) // closes it
+	p, err := a.env.DB.FindProposalByBranch(ctx, strings.TrimPrefix(branch, "refs/heads/"))
+	if err != nil || p.Status != praxis.ProposalClosed {
+		t.Fatalf("proposal after deleting its branch: %+v, %v", p, err)
+	}
+	// The grace period passes, and a prune reclaims the branch's files.
+	old := time.Now().Add(-48 * time.Hour)
+	filepath.WalkDir(filepath.Join(a.env.Store.Path(), "objects"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			os.Chtimes(p, old, old)
+		}
+		return err
+	})
+	r, err := a.env.Store.Prune(ctx, gitstore.PruneOptions{Grace: time.Hour})
+	if err != nil || r.Removed == 0 {
+		t.Fatalf("prune = %+v, %v; want the proposal's files gone", r, err)
+	}
+	page := fetchPage(t, a.server.URL+fmt.Sprintf("/proposals/%d", p.ID))
+	if page.status != http.StatusOK || !strings.Contains(page.body, "A note for the stigma walk") || !strings.Contains(page.body, "no longer kept") {
+		t.Errorf("the closed proposal's page = %d; want its title and a word that its changes are no longer kept\n%s", page.status, page.body)
+	}
+	status, body := fetch(t, a.server.URL+fmt.Sprintf("/api/v1/proposals/%d", p.ID))
+	if status != http.StatusOK || !strings.Contains(string(body), `"pruned":true`) {
+		t.Errorf("GET /api/v1/proposals/%d = %d %s", p.ID, status, body)
+	}
+}
+
+// fetchPage gets a page as text.
+func fetchPage(t *testing.T, url string) response {
+	t.Helper()
+	status, body := fetch(t, url)
+	return response{status: status, body: string(body)}
+}

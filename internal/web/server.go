@@ -22,6 +22,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/lru"
 	"github.com/praxis-coop/praxis/internal/metrics"
+	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
 )
@@ -41,6 +42,9 @@ type Config struct {
 	Exports *export.Service
 	// Search finds workshops.
 	Search *search.Index
+	// Quota bounds what each person keeps in copies and proposals: shown on
+	// the account page, set on the settings page. nil for none.
+	Quota *quota.Service
 	// Git serves the curriculum repository at /curriculum.git; nil for none.
 	Git http.Handler
 	// SecureCookies marks cookies Secure even when a request arrives over plain
@@ -75,6 +79,7 @@ type Server struct {
 	anonPages     *lru.Cache[string, cachedPage]
 	exports       *export.Service
 	search        *search.Index
+	quota         *quota.Service
 	git           http.Handler
 	pages         *pages
 	assets        *assets
@@ -127,6 +132,7 @@ func New(cfg Config) (*Server, error) {
 		anonPages:     lru.New[string, cachedPage](2048),
 		exports:       cfg.Exports,
 		search:        cfg.Search,
+		quota:         cfg.Quota,
 		git:           cfg.Git,
 		pages:         pages,
 		assets:        assets,

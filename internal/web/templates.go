@@ -18,6 +18,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/diff"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/ui"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -119,6 +120,7 @@ func templateFuncs(assets *assets) template.FuncMap {
 		"sub":       func(a, b int) int { return a - b },
 		"firstLine": firstLine,
 		"bytes":     formatBytes,
+		"mb":        quota.MB,
 		"handoutName": func(name string) string {
 			base := strings.TrimSuffix(path.Base(name), path.Ext(name))
 			base = strings.NewReplacer("-", " ", "_", " ").Replace(base)
