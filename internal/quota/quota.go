@@ -43,7 +43,7 @@ type Limits struct {
 var Defaults = Limits{StorageMB: 100, WriteMBPerHour: 50}
 
 // maxLimitMB bounds what an admin may set (a terabyte).
-const maxLimitMB = 1 << 20
+const maxLimitMB = 1_000_000
 
 // Settings keys.
 const (
@@ -123,7 +123,7 @@ func ParseLimits(storage, write string) (Limits, error) {
 		case err != nil:
 			errs = append(errs, &account.FieldError{Field: f.field, Message: fmt.Sprintf("give %s as a whole number of megabytes, such as 100 (0 for no limit)", f.what)})
 		case n < 0 || n > maxLimitMB:
-			errs = append(errs, &account.FieldError{Field: f.field, Message: fmt.Sprintf("give %s between 0 (no limit) and %d megabytes", f.what, maxLimitMB)})
+			errs = append(errs, &account.FieldError{Field: f.field, Message: fmt.Sprintf("give %s between 0 (no limit) and a million megabytes", f.what)})
 		default:
 			*f.into = n
 		}
