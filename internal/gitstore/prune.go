@@ -80,14 +80,15 @@ type PruneResult struct {
 // praxis's writes, pushes, fetches and backups all do; otherwise it skips),
 // reads the refs again, follows any new ones, and deletes what is still
 // unreachable and still old. Objects younger than the grace period, and
-// everything they point at, are kept, as git prune keeps them.
+// everything they point at, are kept, as git prune keeps them. What crashed
+// pushes left (quarantine folders, temporary files) goes too, once as old.
 func (s *Store) Prune(ctx context.Context, opts PruneOptions) (PruneResult, error) {
 	if opts.Grace < MinPruneGrace {
 		return PruneResult{}, praxis.Errorf(praxis.EINVALID, "the grace period of a prune must be at least %s", MinPruneGrace)
 	}
 	cutoff := time.Now().Add(-opts.Grace)
 	old, recent, err := s.looseObjects(cutoff)
-	if err != nil || len(old) == 0 {
+	if err != nil {
 		return PruneResult{}, err
 	}
 	reach := &reachability{s: s, seen: map[plumbing.Hash]bool{}}
@@ -103,11 +104,13 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (PruneResult, erro
 			}
 		}
 	}
-	if err := reach.markRefs(ctx); err != nil {
-		return PruneResult{}, err
-	}
-	if err := reach.mark(ctx, roots); err != nil {
-		return PruneResult{}, err
+	if len(old) > 0 { // else there is nothing to find out
+		if err := reach.markRefs(ctx); err != nil {
+			return PruneResult{}, err
+		}
+		if err := reach.mark(ctx, roots); err != nil {
+			return PruneResult{}, err
+		}
 	}
 
 	release, ok, err := objectlock.TryExclusive(s.path)
@@ -120,8 +123,10 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (PruneResult, erro
 	defer release()
 	// Refs moved while reachability was found (by writers who have finished:
 	// they held the lock) reach objects marked now.
-	if err := reach.markRefs(ctx); err != nil {
-		return PruneResult{}, err
+	if len(old) > 0 {
+		if err := reach.markRefs(ctx); err != nil {
+			return PruneResult{}, err
+		}
 	}
 	var result PruneResult
 	for _, hash := range old {
@@ -142,7 +147,54 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (PruneResult, erro
 		result.Removed++
 		result.Freed += info.Size()
 	}
-	return result, nil
+	freed, err := s.removeLeftovers(cutoff)
+	result.Freed += freed
+	return result, err
+}
+
+// removeLeftovers deletes what crashed writers left in the object store, once
+// it is older than cutoff: a push's quarantine (objects/incoming-*, which git
+// moves into place or removes when the push ends) and temporary files
+// (tmp_*). A prune runs it holding the object lock, so no push or fetch is
+// running.
+func (s *Store) removeLeftovers(cutoff time.Time) (int64, error) {
+	var freed int64
+	for _, dir := range []string{"objects", filepath.Join("objects", "pack")} {
+		entries, err := os.ReadDir(filepath.Join(s.path, dir))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if !strings.HasPrefix(name, "incoming-") && !strings.HasPrefix(name, "tmp_") {
+				continue
+			}
+			info, err := e.Info()
+			if err != nil || !info.ModTime().Before(cutoff) {
+				continue
+			}
+			p := filepath.Join(s.path, dir, name)
+			freed += diskUse(p)
+			if err := os.RemoveAll(p); err != nil {
+				return freed, fmt.Errorf("gitstore: prune: %w", err)
+			}
+		}
+	}
+	return freed, nil
+}
+
+// diskUse is the bytes the files below p take.
+func diskUse(p string) int64 {
+	var n int64
+	filepath.WalkDir(p, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 // looseObjects lists the loose objects older than cutoff, and the younger

@@ -214,3 +214,38 @@ func TestStorageUnderCountsWhatBranchesAddWithTheirHistory(t *testing.T) {
 		t.Errorf("StorageUnder of nobody's branches = %d, %v", used, err)
 	}
 }
+
+func TestPruneRemovesWhatCrashedPushesLeft(t *testing.T) {
+	s, dir, _ := seeded(t, nil)
+	ctx := context.Background()
+	stale := filepath.Join(dir, "objects", "incoming-AbC123")
+	fresh := filepath.Join(dir, "objects", "incoming-XyZ789")
+	tmp := filepath.Join(dir, "objects", "pack", "tmp_pack_q1w2e3")
+	for _, d := range []string{filepath.Join(stale, "pack"), filepath.Join(fresh, "pack")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{filepath.Join(stale, "pack", "pack-1.pack"), filepath.Join(fresh, "pack", "pack-2.pack"), tmp} {
+		if err := os.WriteFile(f, randomBytes(1000), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(t, dir) // the loose objects; the quarantine folders by hand:
+	old := time.Now().Add(-48 * time.Hour)
+	for _, p := range []string{stale, tmp} {
+		os.Chtimes(p, old, old)
+	}
+	if _, err := s.Prune(ctx, gitstore.PruneOptions{Grace: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		kept bool
+	}{{stale, false}, {tmp, false}, {fresh, true}} {
+		if _, err := os.Stat(c.path); (err == nil) != c.kept {
+			t.Errorf("%s kept = %v, want %v", filepath.Base(c.path), err == nil, c.kept)
+		}
+	}
+	gitFsck(t, dir)
+}
