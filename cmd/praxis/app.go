@@ -55,6 +55,9 @@ type app struct {
 	quota    *quota.Service
 }
 
+// The git server asks the quota before pushes.
+var _ githttp.Quota = (*quota.Service)(nil)
+
 // options are the settings that shape the app beyond its data directory.
 type options struct {
 	baseURL string

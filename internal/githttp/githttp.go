@@ -96,7 +96,12 @@ type Config struct {
 
 // Quota bounds what people push.
 type Quota interface {
+	// AllowPush reports whether a person may create or move branches now:
+	// ETOOLARGE when their branches hold as much as they may keep,
+	// ETOOMANY when they have written as much as they may for now; any
+	// other error is internal.
 	AllowPush(ctx context.Context, userID int64) error
+	// Pushed counts the bytes of a push that changed something.
 	Pushed(userID, size int64)
 }
 

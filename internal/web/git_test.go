@@ -413,7 +413,7 @@ func TestGitRequestsAreCappedPerClientAndInAll(t *testing.T) {
 	if want := "remote: praxis: the server is busy with other git requests; try again in a minute"; err == nil || !strings.Contains(out, want) {
 		t.Errorf("a clone past the limit in all: err %v, want %q in\n%s", err, want, out)
 	}
-	metrics := string(must(fetch(t, a.server.URL+"/metrics")))
+	metrics := string(bodyOf(fetch(t, a.server.URL+"/metrics")))
 	for series, want := range map[string]float64{
 		`praxis_git_refused_total{reason="client_busy"}`:         1,
 		`praxis_git_refused_total{reason="busy"}`:                1,
@@ -425,8 +425,8 @@ func TestGitRequestsAreCappedPerClientAndInAll(t *testing.T) {
 	}
 }
 
-// must drops a status code.
-func must(_ int, body []byte) []byte { return body }
+// bodyOf keeps the body of what fetch returns.
+func bodyOf(_ int, body []byte) []byte { return body }
 
 func TestPushesCountAgainstTheQuotaAndDeletingMakesRoom(t *testing.T) {
 	ctx := context.Background()
