@@ -86,7 +86,8 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 		database.Close()
 		return nil, err
 	}
-	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, database), history: index}
+	index.Follow(store)
+	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, index), history: index}
 	a.versions = history.NewVersions(index, store, database)
 	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log})
 	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})

@@ -22,6 +22,10 @@ import (
 // shutdownGrace is how long in-flight requests get to finish on SIGINT/SIGTERM.
 const shutdownGrace = 20 * time.Second
 
+// indexPoll is how often serve checks whether main moved (one read of a small
+// file), so that changes made behind praxis's back reach the history index.
+const indexPoll = time.Second
+
 func runServe(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [flags]",
 		`Runs praxis: the web app, the JSON API and the curriculum repository. On first
@@ -121,6 +125,9 @@ flight are allowed to finish.`)
 			log.Info("delivery statistics loaded", "deliveries", n, "took", time.Since(start).Round(time.Millisecond))
 		}
 	}()
+	// Keep the history index on main wherever main's changes come from,
+	// retrying failed catch-ups until they succeed.
+	go a.store.KeepIndexed(ctx, indexPoll)
 	if *backupEvery > 0 {
 		if *backupEvery < time.Minute || *backupKeep < 1 {
 			return praxis.Errorf(praxis.EINVALID, "--backup-every must be at least 1m and --backup-keep at least 1")

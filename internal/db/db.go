@@ -5,6 +5,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"gorm.io/driver/sqlite"
@@ -32,16 +34,37 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return openAt(ctx, path, SchemaVersion())
 }
 
+// DefaultBusyTimeout is how long a write waits for another connection's write
+// lock before it fails with "database is locked".
+const DefaultBusyTimeout = 10 * time.Second
+
+// Options change how the database is opened; the zero value is Open's.
+type Options struct {
+	// BusyTimeout replaces DefaultBusyTimeout when it is not zero (tests of
+	// what happens when the database stays locked use a short one).
+	BusyTimeout time.Duration
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
+	return openWith(ctx, path, SchemaVersion(), opts)
+}
+
 // openAt opens the database and migrates it up to version (tests open older
 // schemas to check upgrades from them).
 func openAt(ctx context.Context, path string, version int) (*DB, error) {
+	return openWith(ctx, path, version, Options{})
+}
+
+func openWith(ctx context.Context, path string, version int, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("db: %w", err)
 	}
+	busy := cmp.Or(opts.BusyTimeout, DefaultBusyTimeout)
 	// _txlock=immediate makes every transaction take the write lock at BEGIN, so
 	// two writers never deadlock upgrading from read to write; the busy timeout
 	// makes the second wait rather than fail.
-	dsn := "file:" + path + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL"
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=%d&_txlock=immediate&_synchronous=NORMAL", path, busy.Milliseconds())
 	g, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
 		SkipDefaultTransaction: true,
 		Logger:                 logger.Default.LogMode(logger.Silent),

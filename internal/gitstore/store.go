@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -55,8 +56,20 @@ type Store struct {
 	commitTrees *lru.Cache[string, commitTree]    // commit id -> its tree and time
 	rawTrees    *lru.Cache[plumbing.Hash, []byte] // tree id -> encoded entries
 
-	refMu   sync.Mutex // one writer of refs at a time in this process
-	indexMu sync.Mutex // one history catch-up at a time
+	refMu sync.Mutex // one writer of refs at a time in this process
+
+	// The history index's catch-ups (index.go): at most one in flight.
+	flightMu   sync.Mutex
+	flight     *catchUpRun // the catch-up in flight, nil when none
+	runs       uint64      // catch-ups started so far
+	indexedTip string      // main's head when the index last covered it
+	kick       chan struct{}
+	keeping    atomic.Int32 // how many KeepIndexed loops run
+
+	// life ends when the store closes; work that outlives a request (a
+	// catch-up) runs under it.
+	life    context.Context
+	endLife context.CancelFunc
 
 	closeOnce sync.Once
 	closeErr  error
@@ -100,7 +113,9 @@ func Open(path string, opts Options) (s *Store, created bool, err error) {
 		peeled:      lru.New[string, string](1024),
 		commitTrees: lru.New[string, commitTree](16384),
 		rawTrees:    lru.New[plumbing.Hash, []byte](64),
+		kick:        make(chan struct{}, 1),
 	}
+	s.life, s.endLife = context.WithCancel(context.Background())
 	for range opts.Handles {
 		s.handles <- s.newHandle()
 	}
@@ -189,6 +204,7 @@ func (s *Store) withHandle(ctx context.Context, fn func(*filesystem.Storage) err
 // does nothing.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.endLife()
 		var errs []error
 		for range cap(s.handles) {
 			h := <-s.handles

@@ -8,6 +8,7 @@ package history
 import (
 	"container/heap"
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 // Index is the history index: it stores records through the database and keeps
 // the commit graph in memory for walks. It implements gitstore.Indexer.
 type Index struct {
-	db *db.DB
+	db   *db.DB
+	main MainFollower // nil until Follow
 
 	mu      sync.RWMutex
 	loaded  bool
@@ -42,6 +44,79 @@ type node struct {
 // New returns the index over a database.
 func New(database *db.DB) *Index {
 	return &Index{db: database, nodes: map[string]*node{}}
+}
+
+// MainFollower catches the index up with main; gitstore.Store implements it.
+type MainFollower interface {
+	// CatchUp indexes the commits main has and the index lacks, returning
+	// at once when there are none.
+	CatchUp(ctx context.Context) (int, error)
+}
+
+var _ MainFollower = (*gitstore.Store)(nil)
+
+// Follow names the repository whose main the index follows, so that a
+// lookup of a commit the index does not hold yet (main moved a moment ago: a
+// merge, a push, a change behind praxis's back) catches up before it answers
+// rather than saying the commit does not exist. The store is made with the
+// index as its indexer, so this is a second step of wiring, done before use.
+func (x *Index) Follow(main MainFollower) { x.main = main }
+
+// find returns the graph node of a commit. A commit the graph lacks is looked
+// for in the database (another catch-up may have indexed it) and then, when
+// the index follows a repository, after catching up with main, bounded by
+// ctx. ENOTFOUND means the commit is not on main; EUNAVAILABLE that the index
+// could not catch up (the background indexer keeps trying).
+func (x *Index) find(ctx context.Context, id string) (*node, error) {
+	if err := x.ensure(ctx); err != nil {
+		return nil, err
+	}
+	if n := x.node(id); n != nil {
+		return n, nil
+	}
+	if err := x.refresh(ctx); err != nil {
+		return nil, err
+	}
+	if n := x.node(id); n != nil {
+		return n, nil
+	}
+	if x.main != nil {
+		if _, err := x.main.CatchUp(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w (%v)", praxis.Errorf(praxis.EUNAVAILABLE,
+				"the history is catching up with a change to the curriculum; try again in a moment"), err)
+		}
+		if err := x.refresh(ctx); err != nil {
+			return nil, err
+		}
+		if n := x.node(id); n != nil {
+			return n, nil
+		}
+	}
+	return nil, praxis.Errorf(praxis.ENOTFOUND, "the version %s is not in the history index", praxis.ShortID(id))
+}
+
+// node returns the graph node of a commit, nil when the graph lacks it.
+func (x *Index) node(id string) *node {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.nodes[id]
+}
+
+// ExpandCommitID returns the commit on main whose id starts with prefix,
+// catching up with main first when the index has none (a commit made a
+// moment ago). It implements catalog.CommitIDs.
+func (x *Index) ExpandCommitID(ctx context.Context, prefix string) (string, error) {
+	id, err := x.db.ExpandCommitID(ctx, prefix)
+	if praxis.ErrorCode(err) != praxis.ENOTFOUND || x.main == nil {
+		return id, err
+	}
+	if _, cerr := x.main.CatchUp(ctx); cerr != nil {
+		return id, err
+	}
+	return x.db.ExpandCommitID(ctx, prefix)
 }
 
 // IndexedCommits implements gitstore.Indexer.
@@ -118,23 +193,9 @@ type Entry struct {
 // them, starting after the commit before ("" for the first page). more reports
 // whether there are further commits.
 func (x *Index) ModuleHistory(ctx context.Context, slug, tip string, limit int, before string) (entries []Entry, more bool, err error) {
-	if err := x.ensure(ctx); err != nil {
+	start, err := x.find(ctx, tip)
+	if err != nil {
 		return nil, false, err
-	}
-	x.mu.RLock()
-	start, ok := x.nodes[tip]
-	x.mu.RUnlock()
-	if !ok {
-		// The tip may be newer than the graph; catch the graph up once.
-		if err := x.refresh(ctx); err != nil {
-			return nil, false, err
-		}
-		x.mu.RLock()
-		start, ok = x.nodes[tip]
-		x.mu.RUnlock()
-		if !ok {
-			return nil, false, praxis.Errorf(praxis.ENOTFOUND, "the version %s is not in the history index", praxis.ShortID(tip))
-		}
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -239,22 +300,9 @@ func (q *queue) Pop() any {
 // newest commit on main's first-parent line committed before that moment, or
 // main's first commit when the day is earlier than all of them.
 func (x *Index) MainAt(ctx context.Context, tip string, endOfDay time.Time) (string, error) {
-	if err := x.ensure(ctx); err != nil {
+	n, err := x.find(ctx, tip)
+	if err != nil {
 		return "", err
-	}
-	x.mu.RLock()
-	n, ok := x.nodes[tip]
-	x.mu.RUnlock()
-	if !ok {
-		if err := x.refresh(ctx); err != nil {
-			return "", err
-		}
-		x.mu.RLock()
-		n, ok = x.nodes[tip]
-		x.mu.RUnlock()
-		if !ok {
-			return "", praxis.Errorf(praxis.ENOTFOUND, "the version %s is not in the history index", praxis.ShortID(tip))
-		}
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()

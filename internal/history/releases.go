@@ -141,14 +141,13 @@ func (v *Versions) assign(ctx context.Context, releases []Release) error {
 		return err
 	}
 	for _, r := range releases {
-		v.index.mu.RLock()
-		_, ok := v.index.nodes[r.Commit]
-		v.index.mu.RUnlock()
-		if !ok {
-			if err := v.index.refresh(ctx); err != nil {
-				return err
-			}
-			break
+		if v.index.node(r.Commit) != nil {
+			continue
+		}
+		// A release made a moment ago may be newer than the graph: find
+		// catches up; ENOTFOUND is a tag outside main's history.
+		if _, err := v.index.find(ctx, r.Commit); err != nil && praxis.ErrorCode(err) != praxis.ENOTFOUND {
+			return err
 		}
 	}
 	first := map[string]string{}

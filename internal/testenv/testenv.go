@@ -56,6 +56,7 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	index.Follow(store)
 	if opts.Seed == nil {
 		opts.Seed = curriculum.FS
 	}
@@ -68,7 +69,7 @@ func New(t testing.TB, opts Options) *Env {
 	if _, err := store.Seed(ctx, opts.Seed, opts.Author, opts.Message); err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Dir: dir, DB: database, History: index, Store: store, Catalog: catalog.New(store, database),
+	return &Env{Dir: dir, DB: database, History: index, Store: store, Catalog: catalog.New(store, index),
 		Versions: history.NewVersions(index, store, database)}
 }
 

@@ -32,6 +32,7 @@ type accountApp struct {
 	db      *db.DB
 	users   map[string]*praxis.User // by role name, plus "target"
 	tokens  map[string]string
+	repo    string // the curriculum repository's folder
 }
 
 func newAccountApp(t *testing.T) *accountApp {
@@ -53,7 +54,7 @@ func newAccountApp(t *testing.T) *accountApp {
 	}
 	server := httptest.NewServer(handler)
 	t.Cleanup(server.Close)
-	a := &accountApp{t: t, server: server, handler: handler, svc: svc, db: database, users: map[string]*praxis.User{}, tokens: map[string]string{}}
+	a := &accountApp{t: t, server: server, handler: handler, svc: svc, db: database, users: map[string]*praxis.User{}, tokens: map[string]string{}, repo: env.Store.Path()}
 	for _, r := range []string{"facilitator", "maintainer", "coordinator", "admin", "target"} {
 		role := praxis.Role(r)
 		if r == "target" {
