@@ -60,6 +60,9 @@ type options struct {
 	// curriculumFrom, on a first start, is a repository (URL or path) to
 	// clone instead of seeding the starter curriculum.
 	curriculumFrom string
+	// shared says a running praxis may be writing the repository (praxis
+	// sync runs beside serve): lock files found at open are live.
+	shared bool
 }
 
 // openApp opens (creating on first start) the database and the curriculum
@@ -81,9 +84,18 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 			return nil, err
 		}
 	}
-	store, created, err := gitstore.Open(repoPath, gitstore.Options{Indexer: index, Logger: log})
+	store, created, err := gitstore.Open(repoPath, gitstore.Options{Indexer: index, Logger: log, Shared: opts.shared})
 	if err != nil {
 		database.Close()
+		return nil, err
+	}
+	if err := store.CheckMain(ctx); err != nil {
+		store.Close()
+		database.Close()
+		var damaged *gitstore.DamagedRefError
+		if errors.As(err, &damaged) {
+			return nil, praxis.Errorf(praxis.EINVALID, "the curriculum's main branch is damaged (%s); run \"praxis repair --data %s\" while praxis is stopped to point it back at its last good commit", damaged, dataDir)
+		}
 		return nil, err
 	}
 	index.Follow(store)

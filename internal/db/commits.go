@@ -231,3 +231,16 @@ func (db *DB) LoadHistory(ctx context.Context, afterSeq int64) ([]IndexedCommit,
 	}
 	return out, nil
 }
+
+// NewestIndexedCommit returns the commit the history index added last: the
+// head of main when the index last caught up ("" when the index is empty).
+func (db *DB) NewestIndexedCommit(ctx context.Context) (string, error) {
+	var ids []string
+	if err := db.gorm.WithContext(ctx).Model(&commitRow{}).Order("seq DESC").Limit(1).Pluck("id", &ids).Error; err != nil {
+		return "", fmt.Errorf("db: newest indexed commit: %w", err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}

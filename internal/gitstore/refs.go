@@ -205,8 +205,26 @@ func (s *Store) updateRef(name, expected, next string) error {
 		if err := os.Remove(refPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("gitstore: delete %s: %w", name, err)
 		}
+		os.Remove(s.reflogPath(name)) // as git does
 		return nil
 	}
+	message := "praxis: moved"
+	if expected == "" {
+		message = "praxis: created"
+	}
+	if err := s.commitRefLock(lock, name, expected, next, message); err != nil {
+		return err
+	}
+	locked = false
+	return nil
+}
+
+// commitRefLock finishes a ref update whose lock file is held: it writes the
+// new value into the lock, flushes it, adds a line to the ref's reflog when
+// the ref keeps one (git's order: the log first, then the ref), and renames
+// the lock over the ref.
+func (s *Store) commitRefLock(lock *os.File, name, old, next, message string) error {
+	refPath := filepath.Join(s.path, filepath.FromSlash(name))
 	if _, err := lock.WriteString(next + "\n"); err != nil {
 		return fmt.Errorf("gitstore: update %s: %w", name, err)
 	}
@@ -216,10 +234,12 @@ func (s *Store) updateRef(name, expected, next string) error {
 	if err := lock.Close(); err != nil {
 		return fmt.Errorf("gitstore: update %s: %w", name, err)
 	}
+	if err := s.appendReflog(name, old, next, message); err != nil {
+		return err
+	}
 	if err := os.Rename(lock.Name(), refPath); err != nil {
 		return fmt.Errorf("gitstore: update %s: %w", name, err)
 	}
-	locked = false
 	syncDir(filepath.Dir(refPath))
 	return nil
 }

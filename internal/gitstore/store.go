@@ -40,6 +40,10 @@ type Options struct {
 	// GOMAXPROCS. A handle is not safe for concurrent use, so each is lent to one
 	// caller at a time.
 	Handles int
+	// Shared says another praxis (serve) may be writing the repository as
+	// this one opens it, as `praxis sync` does: lock files found at open are
+	// then live, not left by a crash, and are kept.
+	Shared bool
 }
 
 // Store is the curriculum repository. It is safe for concurrent use.
@@ -119,8 +123,13 @@ func Open(path string, opts Options) (s *Store, created bool, err error) {
 	for range opts.Handles {
 		s.handles <- s.newHandle()
 	}
-	if err := s.removeStaleLocks(); err != nil {
-		return nil, false, err
+	if !opts.Shared {
+		if err := s.removeStaleLocks(); err != nil {
+			return nil, false, err
+		}
+		if err := s.startMainReflog(); err != nil {
+			return nil, false, err
+		}
 	}
 	return s, created, nil
 }
@@ -162,10 +171,19 @@ func initIfMissing(path string) (bool, error) {
 	return true, nil
 }
 
-// removeStaleLocks deletes ref lock files left by a crash. praxis is the only
-// process that writes the repository (git receive-pack runs as praxis's child), so
-// at start any lock is stale; leaving it would block that ref forever.
+// removeStaleLocks deletes ref lock files left by a crash, and packed-refs.lock
+// (which praxis takes to delete a packed ref, as git does). praxis is the only
+// process that writes the repository (git receive-pack runs as praxis's child),
+// so at start any lock is stale; leaving it would block that ref, or every
+// deletion of a packed ref, forever.
 func (s *Store) removeStaleLocks() error {
+	packedLock := filepath.Join(s.path, "packed-refs.lock")
+	if _, err := os.Stat(packedLock); err == nil {
+		s.log.Warn("removing a stale packed-refs.lock left by a crash", "path", packedLock)
+		if err := os.Remove(packedLock); err != nil {
+			return fmt.Errorf("gitstore: remove %s: %w", packedLock, err)
+		}
+	}
 	return filepath.WalkDir(filepath.Join(s.path, "refs"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
