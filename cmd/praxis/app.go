@@ -164,6 +164,9 @@ func (a *app) pushed(ctx context.Context, u *praxis.User, updates []githttp.Upda
 		if !strings.HasPrefix(up.Ref, prefix) {
 			continue // the hook refuses these; nothing to do
 		}
+		if err := a.history.RecordPush(ctx, u, up.Commits); err != nil {
+			a.log.Error("git push: record who pushed", "ref", up.Ref, "err", err)
+		}
 		p, err := a.review.ProposalFromPush(ctx, u, strings.TrimPrefix(up.Ref, "refs/heads/"), up.Old, up.New)
 		switch {
 		case err != nil:

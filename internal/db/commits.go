@@ -131,6 +131,9 @@ func (db *DB) ExpandCommitID(ctx context.Context, prefix string) (string, error)
 type CommitSummary struct {
 	praxis.Commit
 	Modules []string
+	// Account is the praxis account responsible for the commit; nil when
+	// none is (the seed, a cloned curriculum, a push behind praxis's back).
+	Account *praxis.Attribution
 }
 
 // RecentCommits returns the newest indexed commits on main, newest first, with
@@ -173,9 +176,17 @@ func (db *DB) summaries(ctx context.Context, rows []commitRow) ([]CommitSummary,
 	for _, t := range touched {
 		bySeq[t.CommitSeq] = append(bySeq[t.CommitSeq], t.Slug)
 	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	accounts, err := db.Attributions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]CommitSummary, len(rows))
 	for i, r := range rows {
-		out[i] = CommitSummary{Commit: r.commit(), Modules: bySeq[r.Seq]}
+		out[i] = CommitSummary{Commit: r.commit(), Modules: bySeq[r.Seq], Account: accounts[r.ID]}
 	}
 	return out, nil
 }

@@ -276,6 +276,20 @@ var migrations = []migration{
 			value TEXT NOT NULL
 		) WITHOUT ROWID`,
 	}},
+	{8, "accounts responsible for commits", []string{
+		// Which praxis account saved, merged or pushed a commit, or cut a
+		// release (object is then the tag), and who it was then: a commit's
+		// git author is only what its maker typed.
+		`CREATE TABLE commit_accounts (
+			object       TEXT PRIMARY KEY,
+			user_id      INTEGER NOT NULL REFERENCES users(id),
+			action       TEXT NOT NULL,
+			author_name  TEXT NOT NULL,
+			author_email TEXT NOT NULL,
+			recorded_at  DATETIME NOT NULL
+		) WITHOUT ROWID`,
+		`CREATE INDEX commit_accounts_user ON commit_accounts (user_id)`,
+	}},
 }
 
 // SchemaVersion is the schema version this build of praxis writes.

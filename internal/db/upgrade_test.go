@@ -97,6 +97,13 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 			if _, err := d.SearchState(ctx, "commit"); err != nil {
 				t.Errorf("search state after the upgrade: %v", err)
 			}
+			if userID != 0 {
+				if err := d.RecordAttributions(ctx, []praxis.Attribution{{Object: commit, UserID: userID, Action: praxis.ActionSaved, AuthorName: "Old Timer"}}); err != nil {
+					t.Errorf("attributions after the upgrade: %v", err)
+				} else if got, err := d.Attributions(ctx, []string{commit}); err != nil || got[commit] == nil || got[commit].Name != "Old Timer" {
+					t.Errorf("attributions after the upgrade: %v %v", got, err)
+				}
+			}
 			if ok, err := d.IntegrityCheck(ctx); err != nil || !ok {
 				t.Errorf("integrity after the upgrade: %v %v", ok, err)
 			}

@@ -55,6 +55,10 @@ type Config struct {
 // Update is one ref a push changed.
 type Update struct {
 	Old, New, Ref string
+	// Commits are the commits the push brought on this ref that no other
+	// ref had (git rev-list new ^old --not --all, the pushed refs aside),
+	// newest first: the commits the pusher is responsible for.
+	Commits []string
 }
 
 // Server serves the repository.
@@ -119,10 +123,24 @@ done
 exit $status
 `
 
-// postReceive tells praxis which refs changed.
+// postReceive tells praxis which refs changed ("old new ref" lines) and, for
+// each, which commits the push brought that no other ref had ("commit id ref"
+// lines): the refs are updated by now, so the pushed refs are left out of
+// --all and their old values excluded instead.
 const postReceive = `#!/bin/sh
 # Written by praxis at every start; changes here are lost.
-[ -n "$PRAXIS_PUSH_LOG" ] && cat >> "$PRAXIS_PUSH_LOG"
+[ -n "$PRAXIS_PUSH_LOG" ] || exit 0
+updates=$(cat)
+printf '%s\n' "$updates" >> "$PRAXIS_PUSH_LOG"
+excludes=$(printf '%s\n' "$updates" | while read old new ref; do printf ' --exclude=%s' "$ref"; done)
+printf '%s\n' "$updates" | while read old new ref; do
+	case "$new" in *[!0]*) ;; *) continue ;; esac
+	not=
+	case "$old" in *[!0]*) not="^$old" ;; esac
+	git rev-list "$new" $not --not $excludes --all | while read commit; do
+		echo "commit $commit $ref"
+	done >> "$PRAXIS_PUSH_LOG"
+done
 exit 0
 `
 
@@ -236,12 +254,19 @@ func readPushLog(name string) ([]Update, error) {
 	}
 	defer f.Close()
 	var out []Update
+	commits := map[string][]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		parts := strings.Fields(sc.Text())
-		if len(parts) == 3 {
+		switch {
+		case len(parts) == 3 && parts[0] == "commit":
+			commits[parts[2]] = append(commits[parts[2]], parts[1])
+		case len(parts) == 3:
 			out = append(out, Update{Old: parts[0], New: parts[1], Ref: parts[2]})
 		}
+	}
+	for i := range out {
+		out[i].Commits = commits[out[i].Ref]
 	}
 	return out, sc.Err()
 }

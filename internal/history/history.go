@@ -29,7 +29,10 @@ type Index struct {
 	nodes   map[string]*node
 }
 
-var _ gitstore.Indexer = (*Index)(nil)
+var (
+	_ gitstore.Indexer    = (*Index)(nil)
+	_ gitstore.Attributor = (*Index)(nil)
+)
 
 // node is a commit in the in-memory graph.
 type node struct {
@@ -181,11 +184,33 @@ func (x *Index) ensure(ctx context.Context) error {
 // Preload loads the graph now (serve does it in the background at start).
 func (x *Index) Preload(ctx context.Context) error { return x.refresh(ctx) }
 
+// RecordAttributions implements gitstore.Attributor: it records which
+// account is responsible for commits and tags praxis writes.
+func (x *Index) RecordAttributions(ctx context.Context, attributions []praxis.Attribution) error {
+	return x.db.RecordAttributions(ctx, attributions)
+}
+
+// RecordPush records that user pushed commits (those a push brought that no
+// other ref had), naming the account as it is now. Commits already
+// attributed keep their first record.
+func (x *Index) RecordPush(ctx context.Context, user *praxis.User, commits []string) error {
+	now := time.Now()
+	attributions := make([]praxis.Attribution, len(commits))
+	for i, id := range commits {
+		attributions[i] = praxis.Attribution{Object: id, UserID: user.ID, Action: praxis.ActionPushed,
+			AuthorName: user.Name, AuthorEmail: user.Email, At: now}
+	}
+	return x.db.RecordAttributions(ctx, attributions)
+}
+
 // Entry is one commit of a module's history.
 type Entry struct {
 	praxis.Commit
 	// Proposal is the proposal the commit came from, when it did.
 	Proposal int64 `json:"proposal,omitempty"`
+	// Account is the praxis account responsible for the commit; nil when
+	// none is (the seed, a clone, a push behind praxis's back).
+	Account *praxis.Attribution `json:"account"`
 }
 
 // ModuleHistory returns the commits that changed a module, newest first as git
@@ -223,8 +248,13 @@ func (x *Index) ModuleHistory(ctx context.Context, slug, tip string, limit int, 
 	if err != nil {
 		return nil, false, err
 	}
+	accounts, err := x.db.Attributions(ctx, ids)
+	if err != nil {
+		return nil, false, err
+	}
 	for i := range entries {
 		entries[i].Proposal = proposals[entries[i].ID]
+		entries[i].Account = accounts[entries[i].ID]
 	}
 	return entries, more, nil
 }

@@ -182,7 +182,7 @@ func (f *memFile) Read(p []byte) (int, error) {
 // against the module rules at the branch's head. base is the commit the edit
 // started from: if the branch has moved since, the save is refused with
 // ECONFLICT and nothing is written.
-func (s *Service) writeModule(ctx context.Context, branch, slug, base string, edits []Edit, author praxis.Signature, message string) (string, error) {
+func (s *Service) writeModule(ctx context.Context, branch, slug, base string, edits []Edit, user *praxis.User, message string) (string, error) {
 	changes, err := moduleChanges(slug, edits)
 	if err != nil {
 		return "", err
@@ -208,7 +208,7 @@ func (s *Service) writeModule(ctx context.Context, branch, slug, base string, ed
 		message = "Edit " + slug
 	}
 	next, err := s.store.WriteCommit(ctx, gitstore.CommitRequest{
-		Branch: branch, Expected: head, Changes: changes, Author: author, Message: message,
+		Branch: branch, Expected: head, Changes: changes, Author: s.signature(user), Message: message, By: user.ID,
 	})
 	if praxis.ErrorCode(err) == praxis.ECONFLICT {
 		current, _ := s.store.Branch(ctx, branch)

@@ -126,7 +126,7 @@ func (s *Service) EditFork(ctx context.Context, user *praxis.User, id int64, bas
 	if err != nil {
 		return "", err
 	}
-	return s.writeModule(ctx, fork.Branch, fork.Module, base, edits, s.signature(user), message)
+	return s.writeModule(ctx, fork.Branch, fork.Module, base, edits, user, message)
 }
 
 // ForkFile reads a file of a fork's module at its head ("module.md" or

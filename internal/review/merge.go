@@ -144,7 +144,7 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 		}
 		commit, err := s.store.WriteCommit(ctx, gitstore.CommitRequest{
 			Branch: praxis.MainBranch, Expected: main, Parents: []string{main, head}, Tree: result.Tree,
-			Author: s.signature(user), Message: message,
+			Author: s.signature(user), Message: message, By: user.ID,
 		})
 		if praxis.ErrorCode(err) == praxis.ECONFLICT && attempt < mergeAttempts {
 			continue // another merge moved main first: merge again onto it
@@ -402,7 +402,7 @@ func (s *Service) fileAt(ctx context.Context, commit, p string) ([]byte, error) 
 func (s *Service) commitUpdate(ctx context.Context, user *praxis.User, branch, head, main, tree string, changes []praxis.FileChange, modules []string) (string, error) {
 	commit, err := s.store.CreateCommit(ctx, gitstore.CommitRequest{
 		Parents: []string{head, main}, Tree: tree, Changes: changes,
-		Author: s.signature(user), Message: "Update from main",
+		Author: s.signature(user), Message: "Update from main", By: user.ID,
 	})
 	if err != nil {
 		return "", err

@@ -141,7 +141,7 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		if strings.TrimSpace(message) == "" {
 			message = title
 		}
-		head, err = s.store.WriteCommit(ctx, gitstore.CommitRequest{Branch: branch, Expected: start, Changes: changes, Author: s.signature(user), Message: message})
+		head, err = s.store.WriteCommit(ctx, gitstore.CommitRequest{Branch: branch, Expected: start, Changes: changes, Author: s.signature(user), Message: message, By: user.ID})
 		if err != nil {
 			return nil, err
 		}
@@ -327,7 +327,7 @@ func (s *Service) EditProposal(ctx context.Context, user *praxis.User, id int64,
 	if slug == "" && len(p.Modules) > 0 {
 		slug = p.Modules[0]
 	}
-	head, err := s.writeModule(ctx, p.Branch, slug, base, edits, s.signature(user), message)
+	head, err := s.writeModule(ctx, p.Branch, slug, base, edits, user, message)
 	if err != nil {
 		return "", err
 	}
