@@ -84,15 +84,13 @@ func (x *Index) find(ctx context.Context, id string) (*node, error) {
 		return n, nil
 	}
 	if x.main != nil {
+		// A catch-up extends the loaded graph itself (AddCommits).
 		if _, err := x.main.CatchUp(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
 			return nil, fmt.Errorf("%w (%v)", praxis.Errorf(praxis.EUNAVAILABLE,
 				"the history is catching up with a change to the curriculum; try again in a moment"), err)
-		}
-		if err := x.refresh(ctx); err != nil {
-			return nil, err
 		}
 		if n := x.node(id); n != nil {
 			return n, nil
