@@ -108,7 +108,13 @@ func TestHistoryNamesTheAccountNotTheGitAuthor(t *testing.T) {
 	if status != 200 || len(proposals) != 1 {
 		t.Fatalf("proposals after the push = %d %v", status, list)
 	}
-	merge(int(proposals[0].(map[string]any)["id"].(float64)))
+	pushedProposal := int(proposals[0].(map[string]any)["id"].(float64))
+	// The maintainer reviewing it sees who pushed it, not only the name typed.
+	if status, body := getBody(t, fmt.Sprintf("%s/proposals/%d", base, pushedProposal)); status != 200 ||
+		!strings.Contains(body, `<span class="by">Pushed by Fay Facilitator</span><span class="git-author">; git author: “Maya Maintainer”</span>`) {
+		t.Errorf("the proposal page (%d) does not name the account that pushed its commit", status)
+	}
+	merge(pushedProposal)
 
 	// The facilitator also saves a change through praxis.
 	status, p := api("POST", "/api/v1/proposals", fay, map[string]any{"module": slug, "title": "A saved change",

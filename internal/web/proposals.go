@@ -11,6 +11,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/diff"
+	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
@@ -135,7 +136,10 @@ type proposalPage struct {
 	CanMerge  bool
 	// LineComments groups comments on lines by file and line.
 	LineComments map[string][]praxis.Comment
-	Form         form
+	// CommitLines are the proposal's commits with the account responsible
+	// for each (a git author can be anyone).
+	CommitLines []history.Entry
+	Form        form
 }
 
 func (s *Server) showProposal(c echo.Context) error {
@@ -159,6 +163,17 @@ func (s *Server) renderProposal(c echo.Context, status int, f form) error {
 	u := currentUser(c)
 	page := proposalPage{ProposalView: v, Listing: listing, Form: f, LineComments: map[string][]praxis.Comment{},
 		IsAuthor: u != nil && u.ID == v.AuthorID, CanReview: account.Can(u, account.ReviewProposal), CanMerge: account.Can(u, account.MergeProposal)}
+	ids := make([]string, len(v.Commits))
+	for i, cm := range v.Commits {
+		ids[i] = cm.ID
+	}
+	accounts, err := s.db.Attributions(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, cm := range v.Commits {
+		page.CommitLines = append(page.CommitLines, history.Entry{Commit: cm, Account: accounts[cm.ID]})
+	}
 	for _, cm := range v.Comments {
 		if cm.Path != "" {
 			key := fmt.Sprintf("%s:%d", cm.Path, cm.Line)
