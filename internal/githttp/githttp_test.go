@@ -286,7 +286,7 @@ func TestBrokenModuleBecomesAProposalThatCannotMerge(t *testing.T) {
 	if len(view.Lint) == 0 {
 		t.Error("the broken plan shows no lint problems")
 	}
-	if _, err := f.review.Review(ctx, f.users["maya"], p.ID, "approve", "fine"); err != nil {
+	if _, err := f.review.Review(ctx, f.users["maya"], p.ID, "approve", "fine", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.review.Merge(ctx, f.users["maya"], p.ID, view.Head); err == nil {
@@ -325,7 +325,7 @@ func TestPushesConcurrentWithMerges(t *testing.T) {
 				t.Errorf("proposal %d: %v", i, err)
 				return
 			}
-			if _, err := f.review.Review(ctx, maya, p.ID, "approve", "yes"); err != nil {
+			if _, err := f.review.Review(ctx, maya, p.ID, "approve", "yes", ""); err != nil {
 				t.Errorf("approve %d: %v", i, err)
 			}
 			view, _ := f.review.Proposal(ctx, p.ID)
@@ -378,7 +378,7 @@ func TestPushingAgainAfterAMergeOpensANewProposal(t *testing.T) {
 	}
 	first := push("one.md", "First handout")
 	view, _ := f.review.Proposal(ctx, first.ID)
-	if _, err := f.review.Review(ctx, maya, first.ID, "approve", "yes"); err != nil {
+	if _, err := f.review.Review(ctx, maya, first.ID, "approve", "yes", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.review.Merge(ctx, maya, first.ID, view.Head); err != nil {

@@ -80,7 +80,7 @@ func BenchmarkMergeProposal(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := env.svc.Review(ctx, env.maintainer, p.ID, praxis.VerdictApprove, ""); err != nil {
+		if _, err := env.svc.Review(ctx, env.maintainer, p.ID, praxis.VerdictApprove, "", ""); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

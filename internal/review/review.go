@@ -42,6 +42,7 @@ type Service struct {
 
 	merges *lru.Cache[string, *gitstore.MergeResult] // dry runs by "ours theirs"
 	diffs  *lru.Cache[string, []FileDiff]            // by "base head"
+	found  *lru.Cache[string, string]                // merge commits on main by "main head" ("" for none)
 
 	locksMu sync.Mutex
 	locks   map[int64]*sync.Mutex // one merge at a time per proposal
@@ -67,6 +68,7 @@ func New(cfg Config) *Service {
 		db: cfg.DB, store: cfg.Store, catalog: cfg.Catalog, log: cfg.Logger, now: cfg.Now,
 		merges: lru.New[string, *gitstore.MergeResult](512),
 		diffs:  lru.New[string, []FileDiff](256),
+		found:  lru.New[string, string](4096),
 		locks:  map[int64]*sync.Mutex{},
 	}
 }
