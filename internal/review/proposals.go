@@ -446,7 +446,9 @@ type ChangedError struct {
 func (e *ChangedError) Error() string { return e.Unwrap().Error() }
 
 // Unwrap gives the praxis error.
-func (e *ChangedError) Unwrap() error { return &praxis.Error{Code: praxis.ECONFLICT, Message: e.Message} }
+func (e *ChangedError) Unwrap() error {
+	return &praxis.Error{Code: praxis.ECONFLICT, Message: e.Message}
+}
 
 // StaleHead returns the proposal's version now, for the API's error body.
 func (e *ChangedError) StaleHead() string { return e.Head }
