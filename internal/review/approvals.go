@@ -86,11 +86,22 @@ func (s *Service) SetRequiredApprovals(ctx context.Context, actor *praxis.User, 
 	if err := account.Authorize(actor, account.EditSettings); err != nil {
 		return err
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(value))
-	if err != nil || n < 1 || n > MaxRequiredApprovals {
-		return &account.FieldError{Field: approvalsSetting, Message: "give a whole number from 1 to " + strconv.Itoa(MaxRequiredApprovals)}
+	n, err := ParseRequiredApprovals(value)
+	if err != nil {
+		return err
 	}
 	return s.db.SetSetting(ctx, approvalsSetting, strconv.Itoa(n), praxis.AuditEntry{
 		ActorID: actor.ID, Action: "settings." + approvalsSetting, Detail: strconv.Itoa(n), At: s.now(),
 	})
+}
+
+// ParseRequiredApprovals checks a number of approvals as typed: a whole
+// number from 1 to MaxRequiredApprovals, else an account.FieldError on
+// "review_approvals".
+func ParseRequiredApprovals(value string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(value))
+	if err != nil || n < 1 || n > MaxRequiredApprovals {
+		return 0, &account.FieldError{Field: approvalsSetting, Message: "give a whole number from 1 to " + strconv.Itoa(MaxRequiredApprovals)}
+	}
+	return n, nil
 }

@@ -311,6 +311,40 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 	return view, nil
 }
 
+// Since is what changed in a proposal after a version someone saw.
+type Since struct {
+	// From is the version they saw.
+	From string
+	// Commits are those made since, newest first.
+	Commits []praxis.Commit
+	Files   []FileDiff
+}
+
+// ChangesSince returns what changed in a proposal between version from (one
+// a person saw, such as the head their review form was for) and its head
+// now; nil when nothing did. EINVALID when from is no version of the
+// curriculum.
+func (s *Service) ChangesSince(ctx context.Context, view *ProposalView, from string) (*Since, error) {
+	if from == "" || from == view.Head {
+		return nil, nil
+	}
+	if len(from) != 40 || strings.Trim(from, "0123456789abcdef") != "" {
+		return nil, praxis.Errorf(praxis.EINVALID, "%q is not a version of the proposal", from)
+	}
+	if _, err := s.store.FindCommit(ctx, from); err != nil {
+		return nil, praxis.Errorf(praxis.EINVALID, "%s is not a version of the proposal", praxis.ShortID(from))
+	}
+	since := &Since{From: from}
+	var err error
+	if since.Files, err = s.Diff(ctx, from, view.Head, ""); err != nil {
+		return nil, err
+	}
+	if since.Commits, err = s.store.Log(ctx, view.Head, from, 100); err != nil {
+		return nil, err
+	}
+	return since, nil
+}
+
 // Proposals lists proposals. Open ones that main already holds are recorded
 // as merged first, so the list agrees with the curriculum.
 func (s *Service) Proposals(ctx context.Context, f db.ProposalFilter) ([]*praxis.Proposal, int64, error) {

@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -18,7 +19,7 @@ import (
 // backup taken between them leaves them disagreeing. The refs are the truth
 // about the curriculum, so the rows are brought into line with them: at start
 // (Reconcile), when a proposal is read (settle), and after each push
-// (ReconcilePushed).
+// (Pushed).
 
 // Reconciled lists what Reconcile changed.
 type Reconciled struct {
@@ -58,17 +59,19 @@ func (s *Service) Reconcile(ctx context.Context) (Reconciled, error) {
 	if err != nil {
 		return done, err
 	}
+	// One proposal that cannot be settled does not hold up the others.
+	var errs []error
 	for _, ref := range open {
 		if err := s.reconcileOpen(ctx, main, ref, &done); err != nil {
-			return done, fmt.Errorf("reconcile proposal %d: %w", ref.ID, err)
+			errs = append(errs, fmt.Errorf("proposal %d: %w", ref.ID, err))
 		}
 	}
 	if err := s.adoptBranches(ctx, "proposals/", &done); err != nil {
-		return done, err
+		errs = append(errs, err)
 	}
 	n, err := s.adoptForks(ctx)
 	done.Forks = n
-	return done, err
+	return done, errors.Join(append(errs, err)...)
 }
 
 // reconcileOpen settles one open proposal against the refs.
@@ -149,16 +152,6 @@ func (s *Service) branchGone(ctx context.Context, p *praxis.Proposal, done *Reco
 	return nil
 }
 
-// ReconcilePushed runs after every push by a person, even one that changed
-// nothing ("Everything up-to-date"): each of their proposal branches without
-// an open proposal gets one, so that a push whose proposal was lost (praxis
-// stopped between git accepting it and recording it) is not lost for good.
-func (s *Service) ReconcilePushed(ctx context.Context, userID int64) ([]int64, error) {
-	var done Reconciled
-	err := s.adoptBranches(ctx, fmt.Sprintf("proposals/%d/", userID), &done)
-	return done.Opened, err
-}
-
 // adoptBranches opens a proposal for each proposal branch under prefix that
 // has none, as the push that made it would have. A branch still held by the
 // merged or closed proposal it last belonged to (at the head recorded) is
@@ -190,6 +183,7 @@ func (s *Service) adoptBranches(ctx context.Context, prefix string, done *Reconc
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for _, branch := range names {
 		head := branches[branch]
 		if !adoptable(branch, head, byBranch[branch], ids) {
@@ -205,20 +199,22 @@ func (s *Service) adoptBranches(ctx context.Context, prefix string, done *Reconc
 			continue
 		}
 		if cmp, err := s.store.Compare(ctx, main, head); err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("%s: %w", branch, err))
+			continue
 		} else if cmp.Ahead == 0 {
 			continue // nothing main lacks
 		}
 		p, err := s.ProposalFromPush(ctx, user, branch, praxis.ZeroID, head)
 		if err != nil {
-			return fmt.Errorf("open a proposal for %s: %w", branch, err)
+			errs = append(errs, fmt.Errorf("open a proposal for %s: %w", branch, err))
+			continue
 		}
 		if p != nil {
 			s.log.Info("opened a proposal for a branch that had none", "branch", branch, "proposal", p.ID)
 			done.Opened = append(done.Opened, p.ID)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // adoptable reports whether a proposal branch at head lacks a proposal:

@@ -46,6 +46,7 @@ type Service struct {
 
 	locksMu sync.Mutex
 	locks   map[int64]*sync.Mutex // one merge at a time per proposal
+	pushes  map[int64]*sync.Mutex // one push handled at a time per person
 
 	// mainMu lets one merge into main compute and land at a time. Without it,
 	// concurrent merges would mostly recompute against a main that another has
@@ -70,6 +71,7 @@ func New(cfg Config) *Service {
 		diffs:  lru.New[string, []FileDiff](256),
 		found:  lru.New[string, string](4096),
 		locks:  map[int64]*sync.Mutex{},
+		pushes: map[int64]*sync.Mutex{},
 	}
 }
 
@@ -80,6 +82,17 @@ func (s *Service) proposalLock(id int64) *sync.Mutex {
 		s.locks[id] = &sync.Mutex{}
 	}
 	return s.locks[id]
+}
+
+// pushLock serialises the handling of one person's pushes, so that two
+// never open a proposal for the same branch.
+func (s *Service) pushLock(userID int64) *sync.Mutex {
+	s.locksMu.Lock()
+	defer s.locksMu.Unlock()
+	if s.pushes[userID] == nil {
+		s.pushes[userID] = &sync.Mutex{}
+	}
+	return s.pushes[userID]
 }
 
 // signature is who a commit is by.
