@@ -277,10 +277,15 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 	diffFrom := p.Base
 	if p.Status == praxis.ProposalMerged && p.MergeCommit != "" {
 		// Once merged, show what the merge brought: its first parent to its
-		// second side as merged.
+		// second side as merged, or to the proposal's own head when that
+		// came in deeper, inside another proposal's merge.
 		if c, err := s.store.FindCommit(ctx, p.MergeCommit); err == nil && len(c.Parents) == 2 {
-			if cmp, err := s.store.Compare(ctx, c.Parents[0], c.Parents[1]); err == nil {
-				diffFrom, view.Head = cmp.Base, c.Parents[1]
+			side := c.Parents[1]
+			if p.Head != "" && p.Head != side {
+				side = p.Head
+			}
+			if cmp, err := s.store.Compare(ctx, c.Parents[0], side); err == nil {
+				diffFrom, view.Head = cmp.Base, side
 			}
 		}
 	} else {

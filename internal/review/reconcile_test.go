@@ -176,6 +176,14 @@ func TestReadingRecordsMergesFoundOnMain(t *testing.T) {
 	if got.Status != praxis.ProposalMerged || got.MergeCommit != bobsMerge {
 		t.Errorf("Alice's second proposal = %s in %s, want merged in Bob's merge %s", got.Status, got.MergeCommit, bobsMerge)
 	}
+	// Its page shows its own change, not Bob's.
+	view, err = f.svc.Proposal(ctx, second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.Files) != 1 || view.Files[0].Path != "modules/organising-6-meetings/module.md" {
+		t.Errorf("the merged proposal shows %+v, want only its own file", view.Files)
+	}
 }
 
 // A branch reset to a version of main holds nothing of its own: it is not
