@@ -177,3 +177,30 @@ func TestSelfApprovalAndRequiredApprovals(t *testing.T) {
 		t.Fatalf("merge = %d %v", status, body)
 	}
 }
+
+// A merge refused for conflicts says on the page which files conflict.
+func TestMergeConflictPageNamesTheFiles(t *testing.T) {
+	a := newAccountApp(t)
+	first, firstHead := openProposal(t, a, a.tokens["facilitator"], "## About this workshop", "## About this workshop (first)")
+	second, secondHead := openProposal(t, a, a.tokens["target"], "## About this workshop", "## About this workshop (second)")
+	maint := a.tokens["maintainer"]
+	for _, p := range []struct {
+		id   int
+		head string
+	}{{first, firstHead}, {second, secondHead}} {
+		if status, body := a.apiCall("POST", fmt.Sprintf("/api/v1/proposals/%d/reviews", p.id), maint, map[string]string{"verdict": "approve", "head": p.head}); status != http.StatusCreated {
+			t.Fatalf("review = %d %v", status, body)
+		}
+	}
+	if status, body := a.apiCall("POST", fmt.Sprintf("/api/v1/proposals/%d/merge", first), maint, nil); status != http.StatusOK {
+		t.Fatalf("merge = %d %v", status, body)
+	}
+	b := a.browser()
+	b.logIn("maintainer@example.org")
+	propURL := fmt.Sprintf("/proposals/%d", second)
+	res := b.submit(propURL, propURL+"/merge", url.Values{"head": {secondHead}})
+	if res.status != http.StatusConflict {
+		t.Fatalf("conflicted merge = %d", res.status)
+	}
+	mustContain(t, res, "Conflicting: modules/"+stigma+"/module.md.")
+}
