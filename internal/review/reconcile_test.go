@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/praxis-coop/praxis/internal/account"
@@ -487,5 +488,54 @@ func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
 	}
 	if _, err := f.svc.Merge(ctx, f.maintainer, p.ID, head); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Reads racing a merge never record it twice or contradict it: one merge
+// commit, one merge event, the merge's own record.
+func TestReadsRacingAMerge(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (raced)")
+	f.approve(p)
+	head := f.branch(p.Branch)
+	start := f.branch("main")
+	var wg sync.WaitGroup
+	var commit string
+	var mergeErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		commit, mergeErr = f.svc.Merge(ctx, f.maintainer, p.ID, head)
+	}()
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if _, err := f.svc.Proposal(ctx, p.ID); err != nil {
+					t.Error(err)
+				}
+				if _, _, err := f.svc.Proposals(ctx, db.ProposalFilter{}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if mergeErr != nil {
+		t.Fatal(mergeErr)
+	}
+	got, _ := f.db.FindProposal(ctx, p.ID)
+	if got.Status != praxis.ProposalMerged || got.MergeCommit != commit || got.MergedBy != f.maintainer.ID {
+		t.Fatalf("proposal = %s in %s by %d, want merged in %s by %d", got.Status, got.MergeCommit, got.MergedBy, commit, f.maintainer.ID)
+	}
+	log, _ := f.store.Log(ctx, f.branch("main"), start, 100)
+	if len(log) != 2 { // the merge and the proposal's commit
+		t.Errorf("main gained %d commits, want the merge and the proposal's own", len(log))
+	}
+	events, _ := f.svc.Activity(ctx, db.EventFilter{ProposalID: p.ID})
+	if n := countKind(events, praxis.EventProposalMerged); n != 1 {
+		t.Errorf("%d merge events, want 1", n)
 	}
 }
