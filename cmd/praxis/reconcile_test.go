@@ -59,7 +59,7 @@ func TestStartReconcilesProposalsWithTheRepository(t *testing.T) {
 	lost := fmt.Sprintf("proposals/%d/lost", alice.ID)
 	if _, err := store.WriteCommit(ctx, gitstore.CommitRequest{Branch: lost, Parents: []string{merge}, Message: "Pushed before the crash",
 		Changes: []praxis.FileChange{{Path: "modules/" + stigma + "/module.md", Content: []byte(strings.Replace(string(plan), "## Sources", "## Sources (pushed)", 1))}},
-		Author: praxis.Signature{Name: "Alice"}}); err != nil {
+		Author:  praxis.Signature{Name: "Alice"}}); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()
