@@ -153,13 +153,25 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	if n > 0 {
 		log.Info("history index caught up", "commits", n, "took", time.Since(start).Round(time.Millisecond))
 	}
+	// What a crash or a restore left half done: proposals are brought into
+	// line with the refs before anyone reads them.
+	done, err := a.review.Reconcile(ctx)
+	if err != nil {
+		log.Error("reconciling proposals with the repository", "err", err)
+	}
+	if done.Changed() {
+		log.Info("proposals reconciled with the repository", "opened", done.Opened, "merged", done.Merged, "closed", done.Closed,
+			"removed", done.Removed, "updated", done.Updated, "forks", done.Forks)
+	}
 	return a, nil
 }
 
-// pushed runs after a git push: each proposal branch becomes or updates a
-// proposal, and the history and search indexes catch up.
+// pushed runs after each request of a git push: each proposal branch
+// becomes or updates a proposal (and any of the person's branches without
+// one gets one), and the history and search indexes catch up.
 func (a *app) pushed(ctx context.Context, u *praxis.User, updates []githttp.Update) {
 	prefix := githttp.PushPrefix(u.ID)
+	refs := make([]review.RefUpdate, 0, len(updates))
 	for _, up := range updates {
 		if !strings.HasPrefix(up.Ref, prefix) {
 			continue // the hook refuses these; nothing to do
@@ -167,13 +179,17 @@ func (a *app) pushed(ctx context.Context, u *praxis.User, updates []githttp.Upda
 		if err := a.history.RecordPush(ctx, u, up.Commits); err != nil {
 			a.log.Error("git push: record who pushed", "ref", up.Ref, "err", err)
 		}
-		p, err := a.review.ProposalFromPush(ctx, u, strings.TrimPrefix(up.Ref, "refs/heads/"), up.Old, up.New)
-		switch {
-		case err != nil:
-			a.log.Error("git push: proposal", "ref", up.Ref, "err", err)
-		case p != nil:
-			a.log.Info("git push", "user", u.ID, "ref", up.Ref, "proposal", p.ID)
-		}
+		refs = append(refs, review.RefUpdate{Ref: up.Ref, Old: up.Old, New: up.New})
+	}
+	proposals, err := a.review.Pushed(ctx, u, refs)
+	if err != nil {
+		a.log.Error("git push: proposals", "user", u.ID, "err", err)
+	}
+	for _, p := range proposals {
+		a.log.Info("git push", "user", u.ID, "branch", p.Branch, "proposal", p.ID)
+	}
+	if len(updates) == 0 {
+		return
 	}
 	if _, err := a.store.CatchUp(ctx); err != nil {
 		a.log.Error("git push: history index", "err", err)

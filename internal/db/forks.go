@@ -65,3 +65,16 @@ func (db *DB) ListForks(ctx context.Context, userID int64) ([]*praxis.Fork, erro
 	}
 	return out, nil
 }
+
+// ForkBranches returns the branch of every fork.
+func (db *DB) ForkBranches(ctx context.Context) (map[string]bool, error) {
+	var branches []string
+	if err := db.gorm.WithContext(ctx).Model(&forkRow{}).Pluck("branch", &branches).Error; err != nil {
+		return nil, fmt.Errorf("db: fork branches: %w", err)
+	}
+	out := make(map[string]bool, len(branches))
+	for _, b := range branches {
+		out[b] = true
+	}
+	return out, nil
+}

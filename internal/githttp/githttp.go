@@ -45,7 +45,11 @@ type Config struct {
 	CanPush func(u *praxis.User) bool
 	// PublicRead reports whether anonymous visitors may clone and fetch.
 	PublicRead func(ctx context.Context) bool
-	// Pushed is called after a push with the refs it changed.
+	// Pushed is called after each request of a push by a signed-in person,
+	// with the refs it changed: none for the ref advertisement that starts
+	// every push (all that a push with nothing new sends: "Everything
+	// up-to-date"), so that praxis can catch up on a push whose handling was
+	// lost.
 	Pushed func(ctx context.Context, u *praxis.User, updates []Update)
 	// MaxPush bounds a push's size in bytes; 0 means DefaultMaxPush.
 	MaxPush int64
@@ -232,16 +236,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := &cgi.Handler{Path: s.git, Args: []string{"http-backend"}, Root: "/", Env: env,
 		InheritEnv: []string{"PATH", "HOME", "LANG", "TMPDIR"}, Logger: nil, Stderr: os.Stderr}
 	h.ServeHTTP(w, r)
+	if !push || user == nil || s.cfg.Pushed == nil {
+		return
+	}
+	var updates []Update
 	if pushLog != "" {
-		updates, err := readPushLog(pushLog)
-		if err != nil {
+		if updates, err = readPushLog(pushLog); err != nil {
 			s.cfg.Logger.Error("git push: read what changed", "err", err)
-			return
-		}
-		if len(updates) > 0 && s.cfg.Pushed != nil {
-			s.cfg.Pushed(context.WithoutCancel(r.Context()), user, updates)
 		}
 	}
+	s.cfg.Pushed(context.WithoutCancel(r.Context()), user, updates)
 }
 
 func readPushLog(name string) ([]Update, error) {

@@ -125,7 +125,9 @@ func (s *Store) listRefs(prefix string) (map[string]string, error) {
 			refs[ref] = id
 		}
 	}
-	root := filepath.Join(s.path, "refs")
+	// Only the folder that holds the prefix is walked: the refs of one
+	// person's proposals, not every branch.
+	root := filepath.Join(s.path, filepath.FromSlash(prefix[:strings.LastIndex(prefix, "/")+1]))
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {

@@ -217,6 +217,20 @@ func (s *Store) Branch(ctx context.Context, branch string) (string, error) {
 	return id, nil
 }
 
+// Branches returns every branch whose name starts with prefix (such as
+// "proposals/12/") with the commit it points at, keyed by branch name.
+func (s *Store) Branches(ctx context.Context, prefix string) (map[string]string, error) {
+	refs, err := s.listRefs(BranchRef(prefix))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(refs))
+	for name, id := range refs {
+		out[strings.TrimPrefix(name, headsPrefix)] = id
+	}
+	return out, nil
+}
+
 // Seed commits every file of fsys as the first commit on main, if the repository
 // has no refs at all (it was just created). It reports whether it committed.
 // Later starts never re-seed, even if main was deleted.

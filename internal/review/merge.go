@@ -106,14 +106,32 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 		return "", err
 	}
 	if expectedHead != "" && expectedHead != head {
-		return "", praxis.Errorf(praxis.ECONFLICT, "the proposal changed (it is now at %s) since the version you reviewed; review it again", praxis.ShortID(head))
+		return "", &ChangedError{Head: head, Message: fmt.Sprintf("the proposal changed (it is now at %s) since the version you reviewed; review it again", praxis.ShortID(head))}
+	}
+	// A merge that reached main but whose outcome was never saved (a crash,
+	// a locked database) is recorded now, never made twice.
+	main, err := s.store.Branch(ctx, praxis.MainBranch)
+	if err != nil {
+		return "", err
+	}
+	if commit, err := s.findMerge(ctx, main, head); err != nil {
+		return "", err
+	} else if commit != "" {
+		if err := s.recordFoundMerge(context.WithoutCancel(ctx), p, head, commit); err != nil {
+			return "", err
+		}
+		return "", praxis.Errorf(praxis.ECONFLICT, "the proposal is already merged (in %s)", praxis.ShortID(commit))
 	}
 	reviews, err := s.db.ListReviews(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	if !approvedAt(reviews, head) {
-		return "", praxis.Errorf(praxis.EINVALID, "the proposal's latest changes (%s) need a maintainer's approval before merging", praxis.ShortID(head))
+	required, err := s.RequiredApprovals(ctx)
+	if err != nil {
+		return "", err
+	}
+	if a := approvalAt(reviews, p.AuthorID, head, required); !a.Approved() {
+		return "", praxis.Errorf(praxis.EINVALID, "%s", approvalNeeded(a, head))
 	}
 	if problems, err := s.lintAt(ctx, head, p.Modules); err != nil {
 		return "", err
@@ -153,22 +171,37 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 			return "", err
 		}
 		// The merge is on main: record it even if the request ends now (a
-		// client gone, a deadline passed), or the proposal would stay open.
+		// client gone, a deadline passed). Should the record fail (a locked
+		// database, a crash), the next read of the proposal or the next start
+		// finds the merge on main and records it then.
 		ctx := context.WithoutCancel(ctx)
-		event := praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalMerged, ProposalID: id, Module: firstModule(p), Title: p.Title}
-		if err := s.db.SetProposalStatus(ctx, id, praxis.ProposalOpen, praxis.ProposalMerged, user.ID, commit, event); err != nil {
-			s.log.Error("proposal merged into main but its status was not saved", "proposal", id, "commit", commit, "err", err)
-		}
-		_ = s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Head: &head})
-		ids := []string{commit}
+		commits := []string{commit}
 		for _, c := range own {
-			ids = append(ids, c.ID)
+			commits = append(commits, c.ID)
 		}
-		if err := s.db.RecordProposalCommits(ctx, id, ids); err != nil {
-			s.log.Error("could not record the commits of a merged proposal", "proposal", id, "err", err)
+		record := db.MergeRecord{Head: head, Commit: commit, By: user.ID, At: s.now(), Commits: commits,
+			Event: praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalMerged, ProposalID: id, Module: firstModule(p), Title: p.Title}}
+		if err := s.db.MarkProposalMerged(ctx, id, record); err != nil {
+			s.log.Error("proposal merged into main but its status was not saved; it will be recorded when next read", "proposal", id, "commit", commit, "err", err)
 		}
 		return commit, nil
 	}
+}
+
+// approvalNeeded says what a head lacks before it can be merged.
+func approvalNeeded(a Approval, head string) string {
+	if len(a.ChangesRequested) > 0 {
+		return fmt.Sprintf("%s asked for changes to the proposal's latest version (%s); it cannot be merged until they approve it", strings.Join(a.ChangesRequested, " and "), praxis.ShortID(head))
+	}
+	return fmt.Sprintf("the proposal's latest version (%s) has %d of the %d %s it needs from maintainers other than its author before merging",
+		praxis.ShortID(head), a.Approvals, a.Required, plural(a.Required, "approval", "approvals"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func firstParagraph(s string) string {

@@ -121,35 +121,59 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		return nil, praxis.Errorf(praxis.EINVALID, "the module %q is no longer in the curriculum", slug)
 	}
 
-	p := &praxis.Proposal{AuthorID: user.ID, Title: title, Description: description, Base: main, Head: start,
-		ForkID: req.ForkID, Modules: []string{slug},
-		// A unique placeholder until the id is known.
-		Branch: fmt.Sprintf("proposals/%d/new-%d", user.ID, s.now().UnixNano())}
-	if p.ID, err = s.db.CreateProposal(ctx, p); err != nil {
-		return nil, err
-	}
-	branch := ProposalBranch(user.ID, slug, p.ID)
-	if err := s.db.SetProposalBranch(ctx, p.ID, branch); err != nil {
-		return nil, err
-	}
-	if err := s.store.CreateBranch(ctx, branch, start); err != nil {
-		return nil, err
-	}
+	// The first commit, then the row, then the branch, so that a failure at
+	// any step leaves nothing behind (the commit alone is an unreferenced
+	// object) and a crash between them leaves what Reconcile finishes or
+	// removes at start.
 	head := start
 	if len(changes) > 0 {
 		message := req.Message
 		if strings.TrimSpace(message) == "" {
 			message = title
 		}
-		head, err = s.store.WriteCommit(ctx, gitstore.CommitRequest{Branch: branch, Expected: start, Changes: changes, Author: s.signature(user), Message: message, By: user.ID})
+		head, err = s.store.CreateCommit(ctx, gitstore.CommitRequest{Parents: []string{start}, Changes: changes, Author: s.signature(user), Message: message, By: user.ID})
 		if err != nil {
 			return nil, err
 		}
 	}
-	if err := s.refresh(ctx, p.ID, head, praxis.Event{}); err != nil {
+	modules, err := s.touchedModules(ctx, main, head)
+	if err != nil {
+		return nil, err
+	}
+	if len(modules) == 0 {
+		modules = []string{slug}
+	}
+	p := &praxis.Proposal{AuthorID: user.ID, Title: title, Description: description, Base: main, Head: head,
+		ForkID: req.ForkID, Modules: modules, Branch: placeholderBranch(user.ID, s.now().UnixNano())}
+	if p.ID, err = s.db.CreateProposal(ctx, p); err != nil {
+		return nil, err
+	}
+	branch := ProposalBranch(user.ID, slug, p.ID)
+	if err := s.store.CreateBranch(ctx, branch, head); err != nil {
+		s.undoCreate(ctx, p.ID, "", "")
+		return nil, err
+	}
+	if err := s.db.SetProposalBranch(ctx, p.ID, branch); err != nil {
+		s.undoCreate(ctx, p.ID, branch, head)
 		return nil, err
 	}
 	return s.db.FindProposal(ctx, p.ID)
+}
+
+// undoCreate removes what a failed CreateProposal made: its branch (when
+// made) and its row. What cannot be removed now, Reconcile removes at start.
+func (s *Service) undoCreate(ctx context.Context, id int64, branch, head string) {
+	ctx = context.WithoutCancel(ctx)
+	if branch != "" {
+		if err := s.store.DeleteBranch(ctx, branch, head); err != nil {
+			// The row stays too: at start, Reconcile gives it the branch.
+			s.log.Error("could not undo a proposal's branch after its creation failed", "proposal", id, "branch", branch, "err", err)
+			return
+		}
+	}
+	if err := s.db.DeleteProposal(ctx, id); err != nil {
+		s.log.Error("could not undo a proposal after its creation failed", "proposal", id, "err", err)
+	}
 }
 
 // refresh records a proposal's head and the modules it touches.
@@ -208,8 +232,10 @@ type ProposalView struct {
 	Mergeable bool
 	Comments  []praxis.Comment
 	Reviews   []praxis.Review
-	// Approved is true when a maintainer approved Head and nobody has asked for
-	// changes to it since.
+	// Approval tallies the verdicts on Head.
+	Approval Approval
+	// Approved is true when Head has the approvals a merge needs and nobody
+	// asks for changes to it.
 	Approved bool
 }
 
@@ -218,6 +244,9 @@ type ProposalView struct {
 func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error) {
 	p, err := s.db.FindProposal(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if p, err = s.settle(ctx, p); err != nil {
 		return nil, err
 	}
 	view := &ProposalView{Proposal: p}
@@ -238,15 +267,25 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 	if view.Reviews, err = s.db.ListReviews(ctx, id); err != nil {
 		return nil, err
 	}
-	view.Approved = approvedAt(view.Reviews, view.Head)
+	required, err := s.RequiredApprovals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	view.Approval = approvalAt(view.Reviews, p.AuthorID, view.Head, required)
+	view.Approved = view.Approval.Approved()
 
 	diffFrom := p.Base
 	if p.Status == praxis.ProposalMerged && p.MergeCommit != "" {
 		// Once merged, show what the merge brought: its first parent to its
-		// second side as merged.
+		// second side as merged, or to the proposal's own head when that
+		// came in deeper, inside another proposal's merge.
 		if c, err := s.store.FindCommit(ctx, p.MergeCommit); err == nil && len(c.Parents) == 2 {
-			if cmp, err := s.store.Compare(ctx, c.Parents[0], c.Parents[1]); err == nil {
-				diffFrom, view.Head = cmp.Base, c.Parents[1]
+			side := c.Parents[1]
+			if p.Head != "" && p.Head != side {
+				side = p.Head
+			}
+			if cmp, err := s.store.Compare(ctx, c.Parents[0], side); err == nil {
+				diffFrom, view.Head = cmp.Base, side
 			}
 		}
 	} else {
@@ -277,26 +316,59 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 	return view, nil
 }
 
-// approvedAt reports whether the latest verdict on head is an approval.
-func approvedAt(reviews []praxis.Review, head string) bool {
-	approved := false
-	for _, r := range reviews {
-		if r.Head != head {
-			continue
-		}
-		switch r.Verdict {
-		case praxis.VerdictApprove:
-			approved = true
-		case praxis.VerdictRequestChanges:
-			approved = false
-		}
-	}
-	return approved
+// Since is what changed in a proposal after a version someone saw.
+type Since struct {
+	// From is the version they saw.
+	From string
+	// Commits are those made since, newest first.
+	Commits []praxis.Commit
+	Files   []FileDiff
 }
 
-// Proposals lists proposals.
+// ChangesSince returns what changed in a proposal between version from (one
+// a person saw, such as the head their review form was for) and its head
+// now; nil when nothing did. EINVALID when from is no version of the
+// curriculum.
+func (s *Service) ChangesSince(ctx context.Context, view *ProposalView, from string) (*Since, error) {
+	if from == "" || from == view.Head {
+		return nil, nil
+	}
+	if len(from) != 40 || strings.Trim(from, "0123456789abcdef") != "" {
+		return nil, praxis.Errorf(praxis.EINVALID, "%q is not a version of the proposal", from)
+	}
+	if _, err := s.store.FindCommit(ctx, from); err != nil {
+		return nil, praxis.Errorf(praxis.EINVALID, "%s is not a version of the proposal", praxis.ShortID(from))
+	}
+	since := &Since{From: from}
+	var err error
+	if since.Files, err = s.Diff(ctx, from, view.Head, ""); err != nil {
+		return nil, err
+	}
+	if since.Commits, err = s.store.Log(ctx, view.Head, from, 100); err != nil {
+		return nil, err
+	}
+	return since, nil
+}
+
+// Proposals lists proposals. Open ones that main already holds are recorded
+// as merged first, so the list agrees with the curriculum.
 func (s *Service) Proposals(ctx context.Context, f db.ProposalFilter) ([]*praxis.Proposal, int64, error) {
-	return s.db.ListProposals(ctx, f)
+	list, total, err := s.db.ListProposals(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	changed := false
+	for _, p := range list {
+		settled, err := s.settle(ctx, p)
+		if err != nil {
+			return nil, 0, err
+		}
+		changed = changed || settled.Status != p.Status
+	}
+	if changed {
+		return s.db.ListProposals(ctx, f)
+	}
+	return list, total, nil
 }
 
 // ownProposal returns an open proposal that user may edit: their own.
@@ -402,8 +474,29 @@ func firstModule(p *praxis.Proposal) string {
 	return p.Modules[0]
 }
 
-// Review records a maintainer's verdict on the proposal's current head.
-func (s *Service) Review(ctx context.Context, user *praxis.User, id int64, verdict, body string) (*praxis.Review, error) {
+// ChangedError is ECONFLICT: the proposal has a newer version than the one
+// the person looked at, so what they decided was not recorded.
+type ChangedError struct {
+	// Head is the proposal's version now.
+	Head    string
+	Message string
+}
+
+func (e *ChangedError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap gives the praxis error.
+func (e *ChangedError) Unwrap() error {
+	return &praxis.Error{Code: praxis.ECONFLICT, Message: e.Message}
+}
+
+// StaleHead returns the proposal's version now, for the API's error body.
+func (e *ChangedError) StaleHead() string { return e.Head }
+
+// Review records a maintainer's verdict on the version of the proposal they
+// saw: head, which must still be the proposal's head (a ChangedError, which
+// records nothing, when the author has pushed since); "" means whatever the
+// head is now. Nobody approves their own proposal.
+func (s *Service) Review(ctx context.Context, user *praxis.User, id int64, verdict, body, head string) (*praxis.Review, error) {
 	if err := account.Authorize(user, account.ReviewProposal); err != nil {
 		return nil, err
 	}
@@ -421,14 +514,23 @@ func (s *Service) Review(ctx context.Context, user *praxis.User, id int64, verdi
 	if err != nil {
 		return nil, err
 	}
+	if p, err = s.settle(ctx, p); err != nil {
+		return nil, err
+	}
 	if p.Status != praxis.ProposalOpen {
 		return nil, praxis.Errorf(praxis.ECONFLICT, "the proposal is %s", p.Status)
 	}
-	head, err := s.store.Branch(ctx, p.Branch)
+	if verdict == praxis.VerdictApprove && p.AuthorID == user.ID {
+		return nil, praxis.Errorf(praxis.EFORBIDDEN, "you cannot approve your own proposal: another maintainer reviews it")
+	}
+	current, err := s.store.Branch(ctx, p.Branch)
 	if err != nil {
 		return nil, err
 	}
-	r := &praxis.Review{ProposalID: id, ReviewerID: user.ID, Reviewer: user.Name, Verdict: verdict, Body: body, Head: head, CreatedAt: s.now().UTC()}
+	if head != "" && head != current {
+		return nil, &ChangedError{Head: current, Message: fmt.Sprintf("the proposal changed since you loaded it: it is now at version %s, not %s. Your review was not recorded; look at the new changes and review again", praxis.ShortID(current), praxis.ShortID(head))}
+	}
+	r := &praxis.Review{ProposalID: id, ReviewerID: user.ID, Reviewer: user.Name, Verdict: verdict, Body: body, Head: current, CreatedAt: s.now().UTC()}
 	r.ID, err = s.db.AddReview(ctx, r, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventReview, ProposalID: id, Module: firstModule(p), Title: p.Title, Detail: verdict})
 	return r, err
 }
@@ -454,8 +556,23 @@ func (s *Service) SetStatus(ctx context.Context, user *praxis.User, id int64, st
 	default:
 		return nil, praxis.Errorf(praxis.EINVALID, "a proposal can be closed or reopened")
 	}
+	if p, err = s.settle(ctx, p); err != nil {
+		return nil, err
+	}
 	if p.Status == praxis.ProposalMerged {
 		return nil, praxis.Errorf(praxis.ECONFLICT, "the proposal is merged already")
+	}
+	if status == praxis.ProposalOpen && p.Status == praxis.ProposalClosed {
+		// A proposal closed because its branch was gone comes back at the
+		// version praxis last recorded.
+		if _, err := s.store.Branch(ctx, p.Branch); praxis.ErrorCode(err) == praxis.ENOTFOUND {
+			if p.Head == "" {
+				return nil, praxis.Errorf(praxis.EINVALID, "the proposal's branch is gone and praxis has no version of it to bring back")
+			}
+			if err := s.store.CreateBranch(ctx, p.Branch, p.Head); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := s.db.SetProposalStatus(ctx, id, from, status, user.ID, "", praxis.Event{At: s.now(), ActorID: user.ID, Kind: kind, ProposalID: id, Module: firstModule(p), Title: p.Title}); err != nil {
 		return nil, err

@@ -42,9 +42,11 @@ type Service struct {
 
 	merges *lru.Cache[string, *gitstore.MergeResult] // dry runs by "ours theirs"
 	diffs  *lru.Cache[string, []FileDiff]            // by "base head"
+	found  *lru.Cache[string, string]                // merge commits on main by "main head" ("" for none)
 
 	locksMu sync.Mutex
 	locks   map[int64]*sync.Mutex // one merge at a time per proposal
+	pushes  map[int64]*sync.Mutex // one push handled at a time per person
 
 	// mainMu lets one merge into main compute and land at a time. Without it,
 	// concurrent merges would mostly recompute against a main that another has
@@ -67,7 +69,9 @@ func New(cfg Config) *Service {
 		db: cfg.DB, store: cfg.Store, catalog: cfg.Catalog, log: cfg.Logger, now: cfg.Now,
 		merges: lru.New[string, *gitstore.MergeResult](512),
 		diffs:  lru.New[string, []FileDiff](256),
+		found:  lru.New[string, string](4096),
 		locks:  map[int64]*sync.Mutex{},
+		pushes: map[int64]*sync.Mutex{},
 	}
 }
 
@@ -78,6 +82,17 @@ func (s *Service) proposalLock(id int64) *sync.Mutex {
 		s.locks[id] = &sync.Mutex{}
 	}
 	return s.locks[id]
+}
+
+// pushLock serialises the handling of one person's pushes, so that two
+// never open a proposal for the same branch.
+func (s *Service) pushLock(userID int64) *sync.Mutex {
+	s.locksMu.Lock()
+	defer s.locksMu.Unlock()
+	if s.pushes[userID] == nil {
+		s.pushes[userID] = &sync.Mutex{}
+	}
+	return s.pushes[userID]
 }
 
 // signature is who a commit is by.

@@ -108,7 +108,7 @@ func (f *fixture) propose(user *praxis.User, slug, old, new string) *praxis.Prop
 
 func (f *fixture) approve(p *praxis.Proposal) {
 	f.t.Helper()
-	if _, err := f.svc.Review(context.Background(), f.maintainer, p.ID, praxis.VerdictApprove, "Good"); err != nil {
+	if _, err := f.svc.Review(context.Background(), f.maintainer, p.ID, praxis.VerdictApprove, "Good", ""); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -553,7 +553,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	if _, err := f.svc.Merge(ctx, f.maintainer, p.ID, ""); praxis.ErrorCode(err) != praxis.ECONFLICT {
 		t.Errorf("merging twice = %v", err)
 	}
-	if _, err := f.svc.Review(ctx, f.alice, p.ID, praxis.VerdictApprove, ""); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
+	if _, err := f.svc.Review(ctx, f.alice, p.ID, praxis.VerdictApprove, "", ""); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
 		t.Errorf("a facilitator reviewing = %v", err)
 	}
 }
@@ -572,10 +572,10 @@ func TestCommentsReviewsAndActivity(t *testing.T) {
 	if _, err := f.svc.Comment(ctx, f.bob, p.ID, "x", "README.md", 1); praxis.ErrorCode(err) != praxis.EINVALID {
 		t.Errorf("comment on a file the proposal does not change = %v", err)
 	}
-	if _, err := f.svc.Review(ctx, f.maintainer, p.ID, praxis.VerdictRequestChanges, ""); praxis.ErrorCode(err) != praxis.EINVALID {
+	if _, err := f.svc.Review(ctx, f.maintainer, p.ID, praxis.VerdictRequestChanges, "", ""); praxis.ErrorCode(err) != praxis.EINVALID {
 		t.Errorf("request changes without saying what = %v", err)
 	}
-	f.svc.Review(ctx, f.maintainer, p.ID, praxis.VerdictRequestChanges, "Shorter, please")
+	f.svc.Review(ctx, f.maintainer, p.ID, praxis.VerdictRequestChanges, "Shorter, please", "")
 	view, _ := f.svc.Proposal(ctx, p.ID)
 	if len(view.Comments) != 1 || view.Comments[0].Line != 3 || len(view.Reviews) != 1 || view.Approved {
 		t.Fatalf("view = comments %+v reviews %+v approved %v", view.Comments, view.Reviews, view.Approved)

@@ -9,6 +9,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/review"
 )
 
 const adminPageSize = 50
@@ -233,27 +234,45 @@ func (s *Server) adminAudit(c echo.Context) error {
 type settingsPage struct {
 	Mode  praxis.SignupMode
 	Modes []praxis.SignupMode
-	Form  form
+	// Form holds review_approvals as saved or as typed.
+	Form form
 	// GitPublic is true when anyone may clone the curriculum with git.
 	GitPublic bool
 }
 
 func (s *Server) adminSettings(c echo.Context) error {
-	mode, err := s.accounts.SignupMode(c.Request().Context())
+	ctx := c.Request().Context()
+	mode, err := s.accounts.SignupMode(ctx)
 	if err != nil {
 		return err
 	}
+	approvals, err := s.review.RequiredApprovals(ctx)
+	if err != nil {
+		return err
+	}
+	f := form{Values: url.Values{"review_approvals": {strconv.Itoa(approvals)}}, Errors: map[string]string{}}
 	return s.render(c, http.StatusOK, "admin-settings", view{Title: "Settings", Section: "admin",
-		Data: settingsPage{Mode: mode, Modes: praxis.SignupModes, Form: form{Errors: map[string]string{}}, GitPublic: s.accounts.GitReadPublic(c.Request().Context())}})
+		Data: settingsPage{Mode: mode, Modes: praxis.SignupModes, Form: f, GitPublic: s.accounts.GitReadPublic(ctx)}})
 }
 
 func (s *Server) adminSaveSettings(c echo.Context) error {
 	f := newForm(c)
 	ctx := c.Request().Context()
 	mode := praxis.SignupMode(f.Value("signup_mode"))
-	err := s.accounts.SetSignupMode(ctx, currentUser(c), mode)
+	// The number is checked before anything is saved, so a bad one changes
+	// nothing.
+	var err error
+	if f.Values.Has("review_approvals") {
+		_, err = review.ParseRequiredApprovals(f.Value("review_approvals"))
+	}
+	if err == nil {
+		err = s.accounts.SetSignupMode(ctx, currentUser(c), mode)
+	}
 	if err == nil && f.Value("git_read") != "" {
 		err = s.accounts.SetGitRead(ctx, currentUser(c), f.Value("git_read"))
+	}
+	if err == nil && f.Values.Has("review_approvals") {
+		err = s.review.SetRequiredApprovals(ctx, currentUser(c), f.Value("review_approvals"))
 	}
 	if err != nil {
 		status, err := f.fail(err)

@@ -235,6 +235,9 @@ func (s *Server) apiShowProposal(c echo.Context) error {
 	body["head"] = v.Head
 	body["mergeable"] = v.Mergeable
 	body["approved"] = v.Approved
+	body["approvals"] = v.Approval.Approvals
+	body["approvals_required"] = v.Approval.Required
+	body["changes_requested"] = nonNil(v.Approval.ChangesRequested)
 	body["behind"] = v.Behind
 	body["conflicts"] = conflicts
 	body["lint"] = lint
@@ -296,11 +299,13 @@ func (s *Server) apiReview(c echo.Context) error {
 	var body struct {
 		Verdict string `json:"verdict"`
 		Body    string `json:"body"`
+		// Head is the version reviewed; a proposal that has moved on is 409.
+		Head string `json:"head"`
 	}
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	r, err := s.review.Review(c.Request().Context(), currentUser(c), id, body.Verdict, body.Body)
+	r, err := s.review.Review(c.Request().Context(), currentUser(c), id, body.Verdict, body.Body, body.Head)
 	if err != nil {
 		return err
 	}

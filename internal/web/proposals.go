@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -134,6 +135,12 @@ type proposalPage struct {
 	IsAuthor  bool
 	CanReview bool
 	CanMerge  bool
+	// Since is what changed after the version the person saw: the one their
+	// review or merge was for, or ?since= in the address.
+	Since *review.Since
+	// ApprovedEarlier is the version a now stale approval was for, when the
+	// head lacks the approvals it needs.
+	ApprovedEarlier string
 	// LineComments groups comments on lines by file and line.
 	LineComments map[string][]praxis.Comment
 	// CommitLines are the proposal's commits with the account responsible
@@ -143,10 +150,10 @@ type proposalPage struct {
 }
 
 func (s *Server) showProposal(c echo.Context) error {
-	return s.renderProposal(c, http.StatusOK, form{Errors: map[string]string{}})
+	return s.renderProposal(c, http.StatusOK, form{Errors: map[string]string{}}, c.QueryParam("since"))
 }
 
-func (s *Server) renderProposal(c echo.Context, status int, f form) error {
+func (s *Server) renderProposal(c echo.Context, status int, f form, since string) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -174,6 +181,16 @@ func (s *Server) renderProposal(c echo.Context, status int, f form) error {
 	for _, cm := range v.Commits {
 		page.CommitLines = append(page.CommitLines, history.Entry{Commit: cm, Account: accounts[cm.ID]})
 	}
+	if page.Since, err = s.review.ChangesSince(ctx, v, since); err != nil {
+		return err
+	}
+	if !v.Approved {
+		for _, r := range v.Reviews {
+			if r.Verdict == praxis.VerdictApprove && r.Head != v.Head && r.ReviewerID != v.AuthorID {
+				page.ApprovedEarlier = r.Head
+			}
+		}
+	}
 	for _, cm := range v.Comments {
 		if cm.Path != "" {
 			key := fmt.Sprintf("%s:%d", cm.Path, cm.Line)
@@ -190,20 +207,28 @@ func (s *Server) proposalAct(c echo.Context, done string, act func(id int64) err
 	if err != nil {
 		return err
 	}
-	if err := act(id); err != nil {
+	if actErr := act(id); actErr != nil {
 		f := newForm(c)
-		status, err := f.fail(err)
+		status, err := f.fail(actErr)
 		if err != nil {
 			return err
 		}
-		if conflicts, ok := err.(interface{ ConflictList() []praxis.MergeConflict }); ok && len(conflicts.ConflictList()) > 0 {
+		var conflicts interface{ ConflictList() []praxis.MergeConflict }
+		if errors.As(actErr, &conflicts) && len(conflicts.ConflictList()) > 0 {
 			var paths []string
 			for _, cf := range conflicts.ConflictList() {
 				paths = append(paths, cf.Path)
 			}
 			f.Error += " Conflicting: " + strings.Join(paths, ", ") + "."
 		}
-		return s.renderProposal(c, status, f)
+		// The proposal moved on from the version the form was for: show
+		// what changed since.
+		since := ""
+		var changed *review.ChangedError
+		if errors.As(actErr, &changed) {
+			since = f.Value("head")
+		}
+		return s.renderProposal(c, status, f, since)
 	}
 	s.setFlash(c, done)
 	return c.Redirect(http.StatusSeeOther, "/proposals/"+strconv.FormatInt(id, 10))
@@ -220,7 +245,7 @@ func (s *Server) reviewProposal(c echo.Context) error {
 	verdict := c.FormValue("verdict")
 	done := map[string]string{praxis.VerdictApprove: "Approved.", praxis.VerdictRequestChanges: "Changes requested.", praxis.VerdictComment: "Review added."}[verdict]
 	return s.proposalAct(c, done, func(id int64) error {
-		_, err := s.review.Review(c.Request().Context(), currentUser(c), id, verdict, c.FormValue("body"))
+		_, err := s.review.Review(c.Request().Context(), currentUser(c), id, verdict, c.FormValue("body"), c.FormValue("head"))
 		return err
 	})
 }
