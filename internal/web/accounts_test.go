@@ -30,6 +30,7 @@ type accountApp struct {
 	handler *web.Server
 	svc     *account.Service
 	db      *db.DB
+	env     *testenv.Env
 	users   map[string]*praxis.User // by role name, plus "target"
 	tokens  map[string]string
 }
@@ -53,7 +54,7 @@ func newAccountApp(t *testing.T) *accountApp {
 	}
 	server := httptest.NewServer(handler)
 	t.Cleanup(server.Close)
-	a := &accountApp{t: t, server: server, handler: handler, svc: svc, db: database, users: map[string]*praxis.User{}, tokens: map[string]string{}}
+	a := &accountApp{t: t, server: server, handler: handler, svc: svc, db: database, env: env, users: map[string]*praxis.User{}, tokens: map[string]string{}}
 	for _, r := range []string{"facilitator", "maintainer", "coordinator", "admin", "target"} {
 		role := praxis.Role(r)
 		if r == "target" {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -227,7 +226,7 @@ func (s *Server) apiExportDeliveries(c echo.Context) error {
 		return err
 	}
 	w := startCSV(c, "praxis-deliveries.csv")
-	w.Write(deliveryColumns)
+	w.Row(deliveryColumns...)
 	err = s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
 		ids := make([]string, len(d.CoFacilitators))
 		for i, id := range d.CoFacilitators {
@@ -240,39 +239,16 @@ func (s *Server) apiExportDeliveries(c echo.Context) error {
 		if d.ForkID != 0 {
 			fork = strconv.FormatInt(d.ForkID, 10)
 		}
-		return w.Write([]string{strconv.FormatInt(d.ID, 10), d.Date, d.Module, fork, d.Version,
-			strconv.FormatInt(d.FacilitatorID, 10), csvText(d.Facilitator), strings.Join(ids, " "), itoa(d.Duration),
-			d.Format, csvText(d.Town), csvText(d.Region), d.Country, csvText(d.Host), d.HostType, itoa(d.Participants),
-			itoa(d.FirstTime), itoa(d.FeedbackCount), avg, csvText(d.Worked), csvText(d.Change)})
+		return w.Row(strconv.FormatInt(d.ID, 10), d.Date, d.Module, fork, d.Version,
+			strconv.FormatInt(d.FacilitatorID, 10), d.Facilitator, strings.Join(ids, " "), itoa(d.Duration),
+			d.Format, d.Town, d.Region, d.Country, d.Host, d.HostType, itoa(d.Participants),
+			itoa(d.FirstTime), itoa(d.FeedbackCount), avg, d.Worked, d.Change)
 	})
-	w.Flush()
-	if err != nil {
-		return err
+	if flushErr := w.Flush(); err == nil {
+		err = flushErr
 	}
-	return w.Error()
+	return err
 }
-
-// startCSV begins a CSV download.
-func startCSV(c echo.Context, name string) *csv.Writer {
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Response().WriteHeader(http.StatusOK)
-	return csv.NewWriter(c.Response())
-}
-
-// csvText defuses text a spreadsheet would run as a formula (a cell starting
-// with = + - @ or a control character), by OWASP's advice: a leading quote.
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 
 // apiReflections lists recent reflections on a module, for network members.
 func (s *Server) apiReflections(c echo.Context) error {
