@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -40,4 +42,50 @@ func Exec(t *testing.T, d *DB, sql string) {
 // left it.
 func OpenAt(ctx context.Context, path string, version int) (*DB, error) {
 	return openAt(ctx, path, version)
+}
+
+// Rows runs a query and returns each row's values joined by " | ".
+func Rows(t *testing.T, d *DB, query string) []string {
+	t.Helper()
+	rows, err := d.gorm.Raw(query).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		values := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range values {
+			ptrs[i] = &values[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(values))
+		for i, v := range values {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			parts[i] = fmt.Sprint(v)
+		}
+		out = append(out, strings.Join(parts, " | "))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// MigrationVersion returns the version of the migration named name.
+func MigrationVersion(t *testing.T, name string) int {
+	t.Helper()
+	for _, m := range migrations {
+		if m.name == name {
+			return m.version
+		}
+	}
+	t.Fatalf("no migration named %q", name)
+	return 0
 }

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -16,6 +17,20 @@ type migration struct {
 	version    int
 	name       string
 	statements []string
+}
+
+// dropsTables reports whether a migration drops a table, as SQLite's
+// procedure for changes ALTER TABLE cannot make does (rebuild). Such a
+// migration runs with foreign keys off, since dropping a table with them on
+// deletes, by cascade, the rows that refer to it; it checks every foreign key
+// before it commits.
+func (m migration) dropsTables() bool {
+	for _, stmt := range m.statements {
+		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(stmt)), "DROP TABLE") {
+			return true
+		}
+	}
+	return false
 }
 
 // migrations is the whole schema history.
@@ -276,6 +291,119 @@ var migrations = []migration{
 			value TEXT NOT NULL
 		) WITHOUT ROWID`,
 	}},
+	// Ids that people see and whose rows can be deleted are never handed out
+	// again (AUTOINCREMENT): a link to a deleted delivery, or a token or
+	// session id in a revoke form, cannot come to mean another record. Every
+	// row keeps its id; indexes and foreign keys are recreated as they were.
+	// Deliveries also get a revision, counted up by every change, so a stale
+	// edit is noticed rather than reverting someone else's change.
+	{8, "ids never reused; delivery revisions", rebuild(
+		tableRebuild{"deliveries", `CREATE TABLE deliveries_rebuilt (
+			id             INTEGER PRIMARY KEY AUTOINCREMENT,
+			facilitator_id INTEGER NOT NULL REFERENCES users (id),
+			module         TEXT NOT NULL,
+			fork_id        INTEGER REFERENCES forks (id),
+			version        TEXT NOT NULL,
+			date           TEXT NOT NULL,
+			duration       INTEGER NOT NULL,
+			format         TEXT NOT NULL,
+			town           TEXT NOT NULL DEFAULT '',
+			region         TEXT NOT NULL DEFAULT '',
+			country        TEXT NOT NULL,
+			host           TEXT NOT NULL DEFAULT '',
+			host_type      TEXT NOT NULL,
+			participants   INTEGER NOT NULL,
+			first_time     INTEGER NOT NULL,
+			worked         TEXT NOT NULL DEFAULT '',
+			change         TEXT NOT NULL DEFAULT '',
+			feedback_token TEXT NOT NULL UNIQUE,
+			feedback_count INTEGER NOT NULL DEFAULT 0,
+			feedback_sum   INTEGER NOT NULL DEFAULT 0,
+			created_at     DATETIME NOT NULL,
+			updated_at     DATETIME NOT NULL,
+			revision       INTEGER NOT NULL DEFAULT 1
+		)`, `id, facilitator_id, module, fork_id, version, date, duration, format, town, region, country, host,
+			host_type, participants, first_time, worked, change, feedback_token, feedback_count, feedback_sum,
+			created_at, updated_at`, []string{
+			`CREATE INDEX deliveries_facilitator ON deliveries (facilitator_id, date DESC)`,
+			`CREATE INDEX deliveries_date ON deliveries (date)`,
+			`CREATE INDEX deliveries_module ON deliveries (module, date DESC)`,
+		}},
+		tableRebuild{"feedback", `CREATE TABLE feedback_rebuilt (
+			id           INTEGER PRIMARY KEY AUTOINCREMENT,
+			delivery_id  INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+			rating       INTEGER NOT NULL,
+			valued       TEXT NOT NULL DEFAULT '',
+			improve      TEXT NOT NULL DEFAULT '',
+			browser      BLOB NOT NULL,
+			created_at   DATETIME NOT NULL,
+			UNIQUE (delivery_id, browser)
+		)`, `id, delivery_id, rating, valued, improve, browser, created_at`, []string{
+			`CREATE INDEX feedback_delivery ON feedback (delivery_id, id)`,
+		}},
+		tableRebuild{"sessions", `CREATE TABLE sessions_rebuilt (
+			id           INTEGER PRIMARY KEY AUTOINCREMENT,
+			token_hash   BLOB NOT NULL UNIQUE,
+			user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			created_at   DATETIME NOT NULL,
+			expires_at   DATETIME NOT NULL,
+			last_seen_at DATETIME NOT NULL,
+			user_agent   TEXT NOT NULL DEFAULT '',
+			ip           TEXT NOT NULL DEFAULT ''
+		)`, `id, token_hash, user_id, created_at, expires_at, last_seen_at, user_agent, ip`, []string{
+			`CREATE INDEX sessions_user ON sessions (user_id)`,
+			`CREATE INDEX sessions_expires ON sessions (expires_at)`,
+		}},
+		tableRebuild{"api_tokens", `CREATE TABLE api_tokens_rebuilt (
+			id           INTEGER PRIMARY KEY AUTOINCREMENT,
+			token_hash   BLOB NOT NULL UNIQUE,
+			user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			name         TEXT NOT NULL,
+			prefix       TEXT NOT NULL,
+			created_at   DATETIME NOT NULL,
+			last_used_at DATETIME
+		)`, `id, token_hash, user_id, name, prefix, created_at, last_used_at`, []string{
+			`CREATE INDEX api_tokens_user ON api_tokens (user_id)`,
+		}},
+		tableRebuild{"trainings", `CREATE TABLE trainings_rebuilt (
+			id         INTEGER PRIMARY KEY AUTOINCREMENT,
+			user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			module     TEXT NOT NULL,
+			awarded_by INTEGER NOT NULL REFERENCES users (id),
+			awarded_at DATETIME NOT NULL,
+			note       TEXT NOT NULL DEFAULT '',
+			UNIQUE (user_id, module)
+		)`, `id, user_id, module, awarded_by, awarded_at, note`, []string{
+			`CREATE INDEX trainings_module ON trainings (module, user_id)`,
+		}},
+	)},
+}
+
+// tableRebuild describes one table rebuilt with a new definition.
+type tableRebuild struct {
+	// table is the table's name; create makes it as <table>_rebuilt.
+	table, create string
+	// columns are copied from the old table, keeping every row and id.
+	columns string
+	// indexes are created again on the new table.
+	indexes []string
+}
+
+// rebuild returns the statements of SQLite's procedure for changing tables
+// (https://sqlite.org/lang_altertable.html#otheralter): create each anew,
+// copy every row, drop the old one, rename the new one into its place,
+// recreate its indexes. The DROP makes the migration run with foreign keys
+// off (dropsTables).
+func rebuild(tables ...tableRebuild) []string {
+	var out []string
+	for _, t := range tables {
+		out = append(out, t.create,
+			fmt.Sprintf("INSERT INTO %s_rebuilt (%s) SELECT %s FROM %s", t.table, t.columns, t.columns, t.table),
+			fmt.Sprintf("DROP TABLE %s", t.table),
+			fmt.Sprintf("ALTER TABLE %s_rebuilt RENAME TO %s", t.table, t.table))
+		out = append(out, t.indexes...)
+	}
+	return out
 }
 
 // SchemaVersion is the schema version this build of praxis writes.
@@ -310,19 +438,51 @@ func (db *DB) migrate(ctx context.Context, target int) error {
 		if m.version <= current || m.version > target {
 			continue
 		}
-		err := g.Transaction(func(tx *gorm.DB) error {
+		apply := func(tx *gorm.DB) error {
 			for _, stmt := range m.statements {
 				if err := tx.Exec(stmt).Error; err != nil {
 					return err
 				}
 			}
+			if m.dropsTables() {
+				var broken []map[string]any
+				if err := tx.Raw("PRAGMA foreign_key_check").Scan(&broken).Error; err != nil {
+					return err
+				}
+				if len(broken) > 0 {
+					return fmt.Errorf("%d rows break a foreign key after the rebuild, such as %v", len(broken), broken[0])
+				}
+			}
 			return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: time.Now().UTC()}).Error
-		})
+		}
+		var err error
+		if m.dropsTables() {
+			err = withoutForeignKeys(g, func(conn *gorm.DB) error { return conn.Transaction(apply) })
+		} else {
+			err = g.Transaction(apply)
+		}
 		if err != nil {
 			return fmt.Errorf("db: migration %d (%s): %w", m.version, m.name, err)
 		}
 	}
 	return nil
+}
+
+// withoutForeignKeys runs fn on one connection with foreign key enforcement
+// off, and turns it back on before the connection returns to the pool. The
+// pragma cannot change inside a transaction, so fn opens its own.
+func withoutForeignKeys(g *gorm.DB, fn func(conn *gorm.DB) error) error {
+	return g.Connection(func(conn *gorm.DB) (err error) {
+		if err := conn.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
+			return err
+		}
+		defer func() {
+			if onErr := conn.Exec("PRAGMA foreign_keys = ON").Error; onErr != nil && err == nil {
+				err = onErr
+			}
+		}()
+		return fn(conn)
+	})
 }
 
 // Version returns the schema version of the database (0 when empty).
