@@ -41,7 +41,7 @@ func Exec(t *testing.T, d *DB, sql string) {
 // OpenAt opens a database migrated only up to version, as an older praxis
 // left it.
 func OpenAt(ctx context.Context, path string, version int) (*DB, error) {
-	return openAt(ctx, path, version)
+	return openAt(ctx, path, version, Options{})
 }
 
 // Rows runs a query and returns each row's values joined by " | ".
@@ -88,4 +88,19 @@ func MigrationVersion(t *testing.T, name string) int {
 	}
 	t.Fatalf("no migration named %q", name)
 	return 0
+}
+
+// FillTo makes the database full at its present size, as a full disk would:
+// one connection, whose page count may not grow (SQLite then answers
+// SQLITE_FULL, exactly as when the disk has no room).
+func FillTo(t *testing.T, d *DB) {
+	t.Helper()
+	d.pool.SetMaxOpenConns(1)
+	var pages int64
+	if err := d.gorm.Raw("PRAGMA page_count").Scan(&pages).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := d.gorm.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages)).Error; err != nil {
+		t.Fatal(err)
+	}
 }

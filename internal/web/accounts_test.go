@@ -37,8 +37,15 @@ type accountApp struct {
 
 func newAccountApp(t *testing.T) *accountApp {
 	t.Helper()
+	return newAccountAppWith(t, testenv.Options{}, nil)
+}
+
+// newAccountAppWith is newAccountApp over a test environment made with
+// opts, and a server configured further by configure (when not nil).
+func newAccountAppWith(t *testing.T, opts testenv.Options, configure func(*web.Config)) *accountApp {
+	t.Helper()
 	ctx := context.Background()
-	env := testenv.New(t, testenv.Options{})
+	env := testenv.New(t, opts)
 	database, cat := env.DB, env.Catalog
 	svc := account.New(account.Config{DB: database, Modules: func(ctx context.Context, slug string) bool {
 		l, err := cat.Listing(ctx, "")
@@ -48,7 +55,11 @@ func newAccountApp(t *testing.T) *accountApp {
 		_, ok := l.Module(slug)
 		return ok
 	}})
-	handler, err := web.New(testConfig(env, svc))
+	config := testConfig(env, svc)
+	if configure != nil {
+		configure(&config)
+	}
+	handler, err := web.New(config)
 	if err != nil {
 		t.Fatal(err)
 	}
