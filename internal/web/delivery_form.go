@@ -437,8 +437,9 @@ func (s *Server) renderStaleDelivery(c echo.Context, f form, current *praxis.Del
 
 // suggestPeople answers the co-facilitator field as someone types: members
 // of the network whose names contain the last name being typed, as options of
-// a datalist (the field works without it, by name). Each option's value is
-// the whole field with that name completed.
+// a datalist (the field works without it, by name), leaving out the person
+// asking and names already typed. Each option's value is the whole field with
+// that name completed.
 func (s *Server) suggestPeople(c echo.Context) error {
 	typed := c.QueryParam("co_names")
 	before, last := "", typed
@@ -454,9 +455,10 @@ func (s *Server) suggestPeople(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	typedNames := strings.FieldsFunc(before, func(r rune) bool { return r == ',' || r == ';' })
 	var b strings.Builder
 	for _, p := range people {
-		if p.ID == currentUser(c).ID {
+		if p.ID == currentUser(c).ID || slices.ContainsFunc(typedNames, func(n string) bool { return strings.EqualFold(strings.TrimSpace(n), p.Name) }) {
 			continue
 		}
 		fmt.Fprintf(&b, `<option value="%s">%s</option>`, htmlEscape(before+p.Name), htmlEscape(personDetail(p)))
