@@ -295,6 +295,11 @@ func TestCoFacilitatorsByNameWithoutEmails(t *testing.T) {
 			t.Errorf("%s shows an email address", path)
 		}
 	}
+	var exported []map[string]any
+	if err := jsonUnmarshal(a.bearerGet("/api/v1/deliveries.json", fac2).body, &exported); err != nil || len(exported) != 1 ||
+		fmt.Sprint(exported[0]["co_facilitator_names"]) != "[Sam Jones Rosa Luxembourg]" || exported[0]["revision"] != 1.0 {
+		t.Errorf("the JSON export: %v %v", err, exported)
+	}
 	if body := a.bearerGet("/deliveries/people?co_names=Rosa+Luxembourg,+sam", fac2).body; !strings.Contains(body, `value="Rosa Luxembourg, Sam Jones"`) {
 		t.Errorf("suggestions for the name being typed: %s", body)
 	}
