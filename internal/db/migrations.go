@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -17,20 +18,6 @@ type migration struct {
 	version    int
 	name       string
 	statements []string
-}
-
-// dropsTables reports whether a migration drops a table, as SQLite's
-// procedure for changes ALTER TABLE cannot make does (rebuild). Such a
-// migration runs with foreign keys off, since dropping a table with them on
-// deletes, by cascade, the rows that refer to it; it checks every foreign key
-// before it commits.
-func (m migration) dropsTables() bool {
-	for _, stmt := range m.statements {
-		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(stmt)), "DROP TABLE") {
-			return true
-		}
-	}
-	return false
 }
 
 // migrations is the whole schema history.
@@ -292,118 +279,74 @@ var migrations = []migration{
 		) WITHOUT ROWID`,
 	}},
 	// Ids that people see and whose rows can be deleted are never handed out
-	// again (AUTOINCREMENT): a link to a deleted delivery, or a token or
-	// session id in a revoke form, cannot come to mean another record. Every
-	// row keeps its id; indexes and foreign keys are recreated as they were.
-	// Deliveries also get a revision, counted up by every change, so a stale
-	// edit is noticed rather than reverting someone else's change.
-	{8, "ids never reused; delivery revisions", rebuild(
-		tableRebuild{"deliveries", `CREATE TABLE deliveries_rebuilt (
-			id             INTEGER PRIMARY KEY AUTOINCREMENT,
-			facilitator_id INTEGER NOT NULL REFERENCES users (id),
-			module         TEXT NOT NULL,
-			fork_id        INTEGER REFERENCES forks (id),
-			version        TEXT NOT NULL,
-			date           TEXT NOT NULL,
-			duration       INTEGER NOT NULL,
-			format         TEXT NOT NULL,
-			town           TEXT NOT NULL DEFAULT '',
-			region         TEXT NOT NULL DEFAULT '',
-			country        TEXT NOT NULL,
-			host           TEXT NOT NULL DEFAULT '',
-			host_type      TEXT NOT NULL,
-			participants   INTEGER NOT NULL,
-			first_time     INTEGER NOT NULL,
-			worked         TEXT NOT NULL DEFAULT '',
-			change         TEXT NOT NULL DEFAULT '',
-			feedback_token TEXT NOT NULL UNIQUE,
-			feedback_count INTEGER NOT NULL DEFAULT 0,
-			feedback_sum   INTEGER NOT NULL DEFAULT 0,
-			created_at     DATETIME NOT NULL,
-			updated_at     DATETIME NOT NULL,
-			revision       INTEGER NOT NULL DEFAULT 1
-		)`, `id, facilitator_id, module, fork_id, version, date, duration, format, town, region, country, host,
-			host_type, participants, first_time, worked, change, feedback_token, feedback_count, feedback_sum,
-			created_at, updated_at`, []string{
-			`CREATE INDEX deliveries_facilitator ON deliveries (facilitator_id, date DESC)`,
-			`CREATE INDEX deliveries_date ON deliveries (date)`,
-			`CREATE INDEX deliveries_module ON deliveries (module, date DESC)`,
-		}},
-		tableRebuild{"feedback", `CREATE TABLE feedback_rebuilt (
-			id           INTEGER PRIMARY KEY AUTOINCREMENT,
-			delivery_id  INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
-			rating       INTEGER NOT NULL,
-			valued       TEXT NOT NULL DEFAULT '',
-			improve      TEXT NOT NULL DEFAULT '',
-			browser      BLOB NOT NULL,
-			created_at   DATETIME NOT NULL,
-			UNIQUE (delivery_id, browser)
-		)`, `id, delivery_id, rating, valued, improve, browser, created_at`, []string{
-			`CREATE INDEX feedback_delivery ON feedback (delivery_id, id)`,
-		}},
-		tableRebuild{"sessions", `CREATE TABLE sessions_rebuilt (
-			id           INTEGER PRIMARY KEY AUTOINCREMENT,
-			token_hash   BLOB NOT NULL UNIQUE,
-			user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-			created_at   DATETIME NOT NULL,
-			expires_at   DATETIME NOT NULL,
-			last_seen_at DATETIME NOT NULL,
-			user_agent   TEXT NOT NULL DEFAULT '',
-			ip           TEXT NOT NULL DEFAULT ''
-		)`, `id, token_hash, user_id, created_at, expires_at, last_seen_at, user_agent, ip`, []string{
-			`CREATE INDEX sessions_user ON sessions (user_id)`,
-			`CREATE INDEX sessions_expires ON sessions (expires_at)`,
-		}},
-		tableRebuild{"api_tokens", `CREATE TABLE api_tokens_rebuilt (
-			id           INTEGER PRIMARY KEY AUTOINCREMENT,
-			token_hash   BLOB NOT NULL UNIQUE,
-			user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-			name         TEXT NOT NULL,
-			prefix       TEXT NOT NULL,
-			created_at   DATETIME NOT NULL,
-			last_used_at DATETIME
-		)`, `id, token_hash, user_id, name, prefix, created_at, last_used_at`, []string{
-			`CREATE INDEX api_tokens_user ON api_tokens (user_id)`,
-		}},
-		tableRebuild{"trainings", `CREATE TABLE trainings_rebuilt (
-			id         INTEGER PRIMARY KEY AUTOINCREMENT,
-			user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-			module     TEXT NOT NULL,
-			awarded_by INTEGER NOT NULL REFERENCES users (id),
-			awarded_at DATETIME NOT NULL,
-			note       TEXT NOT NULL DEFAULT '',
-			UNIQUE (user_id, module)
-		)`, `id, user_id, module, awarded_by, awarded_at, note`, []string{
-			`CREATE INDEX trainings_module ON trainings (module, user_id)`,
-		}},
-	)},
+	// again: the tables in autoincrement get AUTOINCREMENT, so a link to a
+	// deleted delivery, or a token or session id in a revoke form, cannot come
+	// to mean another record. Deliveries also get a revision, counted up by
+	// every change, so a stale edit is noticed rather than reverting someone
+	// else's change.
+	{8, "ids never reused; delivery revisions", []string{
+		`ALTER TABLE deliveries ADD COLUMN revision INTEGER NOT NULL DEFAULT 1`,
+	}},
 }
 
-// tableRebuild describes one table rebuilt with a new definition.
-type tableRebuild struct {
-	// table is the table's name; create makes it as <table>_rebuilt.
-	table, create string
-	// columns are copied from the old table, keeping every row and id.
-	columns string
-	// indexes are created again on the new table.
-	indexes []string
+// autoincrement names, by migration (by name, which survives renumbering),
+// the tables the migration gives AUTOINCREMENT ids after its statements run.
+// Each is rebuilt from its definition as it is then, whatever columns other
+// migrations gave it (autoincrementIDs).
+var autoincrement = map[string][]string{
+	"ids never reused; delivery revisions": {"deliveries", "feedback", "sessions", "api_tokens", "trainings"},
 }
 
-// rebuild returns the statements of SQLite's procedure for changing tables
-// (https://sqlite.org/lang_altertable.html#otheralter): create each anew,
-// copy every row, drop the old one, rename the new one into its place,
-// recreate its indexes. The DROP makes the migration run with foreign keys
-// off (dropsTables).
-func rebuild(tables ...tableRebuild) []string {
-	var out []string
-	for _, t := range tables {
-		out = append(out, t.create,
-			fmt.Sprintf("INSERT INTO %s_rebuilt (%s) SELECT %s FROM %s", t.table, t.columns, t.columns, t.table),
-			fmt.Sprintf("DROP TABLE %s", t.table),
-			fmt.Sprintf("ALTER TABLE %s_rebuilt RENAME TO %s", t.table, t.table))
-		out = append(out, t.indexes...)
+// idColumn is the integer primary key in a table's definition, with
+// AUTOINCREMENT when it has it.
+var idColumn = regexp.MustCompile(`(?i)\bid\s+INTEGER\s+PRIMARY\s+KEY\b(\s+AUTOINCREMENT\b)?`)
+
+// autoincrementIDs rebuilds a table with AUTOINCREMENT on its integer
+// primary key by SQLite's procedure for changes ALTER TABLE cannot make
+// (https://sqlite.org/lang_altertable.html#otheralter): create it anew from
+// its own definition, copy every row with its id, drop the old one, rename
+// the new one into its place, and create its indexes and triggers again. It
+// runs with foreign keys off (a drop with them on deletes the rows that
+// refer to the table, by cascade); the migration checks them before it
+// commits. A table that has AUTOINCREMENT already is left alone.
+func autoincrementIDs(tx *gorm.DB, table string) error {
+	var create string
+	if err := tx.Raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&create).Error; err != nil {
+		return err
 	}
-	return out
+	m := idColumn.FindStringSubmatchIndex(create)
+	switch {
+	case m == nil:
+		return fmt.Errorf("%s has no id INTEGER PRIMARY KEY", table)
+	case m[2] >= 0:
+		return nil // AUTOINCREMENT already
+	}
+	rebuilt := table + "_rebuilt"
+	create = create[:m[1]] + " AUTOINCREMENT" + create[m[1]:]
+	head := regexp.MustCompile(`(?i)^CREATE\s+TABLE\s+("` + regexp.QuoteMeta(table) + `"|` + regexp.QuoteMeta(table) + `)`)
+	if !head.MatchString(create) {
+		return fmt.Errorf("cannot read the definition of %s", table)
+	}
+	create = head.ReplaceAllLiteralString(create, `CREATE TABLE "`+rebuilt+`"`)
+	var columns []string
+	if err := tx.Raw("SELECT '\"' || replace(name, '\"', '\"\"') || '\"' FROM pragma_table_info(?) ORDER BY cid", table).Scan(&columns).Error; err != nil {
+		return err
+	}
+	var extras []string // indexes and triggers, as created
+	if err := tx.Raw("SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND sql IS NOT NULL ORDER BY type, name", table).Scan(&extras).Error; err != nil {
+		return err
+	}
+	list := strings.Join(columns, ", ")
+	statements := append([]string{create,
+		fmt.Sprintf(`INSERT INTO "%s" (%s) SELECT %s FROM "%s"`, rebuilt, list, list, table),
+		fmt.Sprintf(`DROP TABLE "%s"`, table),
+		fmt.Sprintf(`ALTER TABLE "%s" RENAME TO "%s"`, rebuilt, table)}, extras...)
+	for _, stmt := range statements {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("rebuild %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the schema version this build of praxis writes.
@@ -444,7 +387,12 @@ func (db *DB) migrate(ctx context.Context, target int) error {
 					return err
 				}
 			}
-			if m.dropsTables() {
+			for _, table := range autoincrement[m.name] {
+				if err := autoincrementIDs(tx, table); err != nil {
+					return err
+				}
+			}
+			if len(autoincrement[m.name]) > 0 {
 				var broken []map[string]any
 				if err := tx.Raw("PRAGMA foreign_key_check").Scan(&broken).Error; err != nil {
 					return err
@@ -456,7 +404,7 @@ func (db *DB) migrate(ctx context.Context, target int) error {
 			return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: time.Now().UTC()}).Error
 		}
 		var err error
-		if m.dropsTables() {
+		if len(autoincrement[m.name]) > 0 {
 			err = withoutForeignKeys(g, func(conn *gorm.DB) error { return conn.Transaction(apply) })
 		} else {
 			err = g.Transaction(apply)

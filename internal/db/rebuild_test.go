@@ -15,9 +15,9 @@ import (
 
 // TestRebuildKeepsRowsIdsIndexesAndForeignKeys upgrades a database with rows
 // in every table the "ids never reused" migration rebuilds, with gaps in the
-// ids, and checks every row keeps its id and values, every index and foreign
-// key is as it was, foreign keys still cascade, and new ids follow the
-// highest ever used.
+// ids and a column it does not know of, and checks every row keeps its id and
+// values, every index and foreign key is as it was, foreign keys still
+// cascade, and new ids follow the highest ever used.
 func TestRebuildKeepsRowsIdsIndexesAndForeignKeys(t *testing.T) {
 	ctx := context.Background()
 	version := db.MigrationVersion(t, "ids never reused; delivery revisions")
@@ -70,6 +70,11 @@ func TestRebuildKeepsRowsIdsIndexesAndForeignKeys(t *testing.T) {
 	if err := old.DeleteToken(ctx, users[2], 3); err != nil {
 		t.Fatal(err)
 	}
+
+	// A column another branch's migration may have added before this one
+	// runs is kept.
+	db.Exec(t, old, `ALTER TABLE sessions ADD COLUMN "device label" TEXT NOT NULL DEFAULT 'phone'`)
+	db.Exec(t, old, `UPDATE sessions SET "device label" = 'laptop' WHERE id = 2`)
 
 	tables := map[string]string{
 		"deliveries": `id, facilitator_id, module, fork_id, version, date, duration, format, town, region, country, host,
