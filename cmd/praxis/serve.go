@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,6 +26,33 @@ const shutdownGrace = 20 * time.Second
 // indexPoll is how often serve checks whether main moved (one read of a small
 // file), so that changes made behind praxis's back reach the history index.
 const indexPoll = time.Second
+
+// defaultMinFreeSpace is the free space below which /healthz fails: room for
+// a day of busy writing and a backup, and time for an operator to act.
+const defaultMinFreeSpace = "512MB"
+
+// parseSize reads a size such as 512MB, 2GB, 1.5GiB or 1048576 (bytes).
+// Units are decimal (KB, MB, GB, TB) or binary (KiB, MiB, GiB, TiB).
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		scale  float64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"TIB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"B", 1}}
+	number, scale := strings.ToUpper(s), 1.0
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(number, u.suffix); ok {
+			number, scale = strings.TrimSpace(rest), u.scale
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(number, 64)
+	if err != nil || n < 0 || n*scale > 1<<62 {
+		return 0, errors.New("give a size such as 512MB, 2GB or 0")
+	}
+	return int64(n * scale), nil
+}
 
 func runServe(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [flags]",
@@ -45,6 +73,7 @@ flight are allowed to finish.`)
 	backupKeep := fs.Int("backup-keep", 14, "how many scheduled backups to keep")
 	curriculumFrom := fs.String("curriculum-from", envOr(env, "PRAXIS_CURRICULUM_FROM", ""), "on a first start, clone the curriculum from this git `URL` or path instead of starting from the one praxis ships (env PRAXIS_CURRICULUM_FROM)")
 	smtpTLS := fs.String("smtp-tls", envOr(env, "PRAXIS_SMTP_TLS", ""), "SMTP `MODE`: starttls (default), tls (port 465) or none (local relays only) (env PRAXIS_SMTP_TLS)")
+	minFree := fs.String("min-free-space", envOr(env, "PRAXIS_MIN_FREE_SPACE", defaultMinFreeSpace), "/healthz fails when the data directory's disk has less than `SIZE` free, such as 500MB or 2GB; 0 turns the check off (env PRAXIS_MIN_FREE_SPACE)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -54,6 +83,10 @@ flight are allowed to finish.`)
 	log, err := newLogger(env, *logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	minFreeBytes, err := parseSize(*minFree)
+	if err != nil {
+		return praxis.Errorf(praxis.EINVALID, "--min-free-space %q: %s", *minFree, err)
 	}
 	if *baseURL != "" {
 		u, err := url.Parse(*baseURL)
@@ -86,7 +119,8 @@ flight are allowed to finish.`)
 	registry := metrics.New()
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
 		History: a.history, Versions: a.versions, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git,
-		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry})
+		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry,
+		Repository: a.store, DataDir: *dataDir, MinFreeSpace: minFreeBytes})
 	if err != nil {
 		return err
 	}

@@ -161,12 +161,18 @@ func (s *Store) listRefs(prefix string) (map[string]string, error) {
 	return refs, nil
 }
 
-// updateRef moves ref name from expected to next with git's lockfile protocol:
+// updateRef is moveRef with the storage's failures (disk full, read-only)
+// as EUNAVAILABLE.
+func (s *Store) updateRef(name, expected, next string) error {
+	return storageError(s.moveRef(name, expected, next))
+}
+
+// moveRef moves ref name from expected to next with git's lockfile protocol:
 // create name.lock exclusively, check the current value, write the new one, and
 // rename the lock over the ref. Rename is atomic, so readers see the old value or
 // the new one, never no ref. expected "" means the ref must not exist; next ""
 // deletes it. A ref that moved meanwhile gives ECONFLICT and changes nothing.
-func (s *Store) updateRef(name, expected, next string) error {
+func (s *Store) moveRef(name, expected, next string) error {
 	if !ValidRefName(name) {
 		return praxis.Errorf(praxis.EINVALID, "%q is not a valid ref name", name)
 	}

@@ -158,7 +158,7 @@ func (s *Store) CreateCommit(ctx context.Context, req CommitRequest) (string, er
 		if praxis.ErrorCode(err) != praxis.EINTERNAL {
 			return "", err
 		}
-		return "", fmt.Errorf("gitstore: commit to %s: %w", req.Branch, err)
+		return "", storageError(fmt.Errorf("gitstore: commit to %s: %w", req.Branch, err))
 	}
 	action := praxis.ActionSaved
 	if req.Branch == praxis.MainBranch && len(parents) > 1 {

@@ -411,7 +411,13 @@ func (s *Service) ResolveUpdate(ctx context.Context, user *praxis.User, t Target
 				change.Content = data
 			}
 		default:
-			text := strings.ReplaceAll(string(r.Content), "\r\n", "\n")
+			// The text comes from a browser's text box: line breaks as the
+			// file has them on your side (or main's, when yours deleted it).
+			base, err := s.fileAt(ctx, head, c.Path)
+			if err != nil {
+				base, _ = s.fileAt(ctx, main, c.Path)
+			}
+			text := string(fromTextBox(r.Content, base))
 			if strings.Contains(text, "\n<<<<<<< ") || strings.HasPrefix(text, "<<<<<<< ") || strings.Contains(text, "\n>>>>>>> ") {
 				return "", praxis.Errorf(praxis.EINVALID, "%s still holds conflict markers: choose what to keep and remove the <<<<<<<, ======= and >>>>>>> lines", c.Path)
 			}

@@ -104,11 +104,11 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		if err != nil || cmp.Ahead != 0 {
 			return nil, praxis.Errorf(praxis.EINVALID, "the base %q is not a version of the curriculum", req.Base)
 		}
-		if changes, err = moduleChanges(slug, req.Edits); err != nil {
-			return nil, err
-		}
 		snap, err := s.store.Snapshot(ctx, start)
 		if err != nil {
+			return nil, err
+		}
+		if changes, err = moduleChanges(slug, req.Edits, snap); err != nil {
 			return nil, err
 		}
 		if err := checkModule(snap, slug, changes); err != nil {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/catalog"
@@ -38,14 +39,22 @@ type Options struct {
 	Author praxis.Signature
 	// Message is the seed commit's message; "" means "Seed the curriculum".
 	Message string
+	// Dir is the data directory; "" means a new temporary one.
+	Dir string
+	// BusyTimeout is how long a database write waits for the write lock;
+	// zero means the default.
+	BusyTimeout time.Duration
 }
 
 // New makes an Env in a temporary folder.
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
+	dir := opts.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	database, err := db.OpenWith(ctx, filepath.Join(dir, "praxis.db"), db.Options{BusyTimeout: opts.BusyTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,15 @@ func (f form) Has(name, value string) bool {
 // returns the status to show the form again with. Other errors are returned to
 // go to the error handler.
 func (f *form) fail(err error) (int, error) {
+	var many interface{ FieldErrorList() []*account.FieldError }
+	if errors.As(err, &many) {
+		for _, fe := range many.FieldErrorList() {
+			if f.Errors[fe.Field] == "" {
+				f.Errors[fe.Field] = fe.Message
+			}
+		}
+		return http.StatusUnprocessableEntity, nil
+	}
 	var fe *account.FieldError
 	if errors.As(err, &fe) {
 		f.Errors[fe.Field] = fe.Message

@@ -37,8 +37,9 @@ func (s *Server) suggestForm(c echo.Context) error {
 		}
 		content = h.Content
 	}
-	page := editorPage{Kind: "suggest", Slug: slug, File: file, Content: string(content), Base: v.Commit.ID,
+	page := editorPage{Kind: "suggest", Slug: slug, File: file, Base: v.Commit.ID,
 		Action: "/modules/" + slug + "/suggest", Back: "/modules/" + slug}
+	page.openFile(content, "", "")
 	if id, err := strconv.ParseInt(c.QueryParam("reflection"), 10, 64); err == nil {
 		d, err := s.deliveries.Reflection(c.Request().Context(), currentUser(c), id)
 		if err != nil {
@@ -74,7 +75,7 @@ func (s *Server) suggest(c echo.Context) error {
 	}
 	p, err := s.review.CreateProposal(c.Request().Context(), currentUser(c), review.NewProposal{
 		Module: slug, Base: page.Base, Title: page.Title, Description: page.Description, Message: page.Message,
-		Edits: []review.Edit{{Path: page.File, Content: []byte(page.Content)}},
+		Edits: []review.Edit{{Path: page.File, Content: []byte(page.Content), Typed: true}},
 	})
 	if err == nil {
 		page.Back = "/proposals/" + strconv.FormatInt(p.ID, 10)
@@ -306,8 +307,9 @@ func (s *Server) proposalEditor(c echo.Context) error {
 		head = p.Head
 	}
 	back := "/proposals/" + strconv.FormatInt(id, 10)
-	return s.renderEditor(c, http.StatusOK, editorPage{Kind: "proposal", ID: id, Slug: slug, File: file, Content: string(content), Base: head,
-		Action: back + "/edit", Back: back})
+	page := editorPage{Kind: "proposal", ID: id, Slug: slug, File: file, Base: head, Action: back + "/edit", Back: back}
+	page.openFile(content, back+"/files", back+"/files/delete")
+	return s.renderEditor(c, http.StatusOK, page)
 }
 
 func (s *Server) saveProposal(c echo.Context) error {
@@ -324,7 +326,7 @@ func (s *Server) saveProposal(c echo.Context) error {
 	if c.FormValue("preview") != "" {
 		return s.renderEditor(c, http.StatusOK, page)
 	}
-	_, err = s.review.EditProposal(c.Request().Context(), currentUser(c), id, page.Slug, page.Base, []review.Edit{{Path: page.File, Content: []byte(page.Content)}}, page.Message)
+	_, err = s.review.EditProposal(c.Request().Context(), currentUser(c), id, page.Slug, page.Base, []review.Edit{{Path: page.File, Content: []byte(page.Content), Typed: true}}, page.Message)
 	return s.saveResult(c, page, err, "Saved to the proposal.")
 }
 

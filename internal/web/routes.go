@@ -135,6 +135,7 @@ func (s *Server) routes() {
 	// Deliveries, participants' feedback and the network's statistics.
 	s.route(get, "/deliveries", account.LogDelivery, s.listDeliveries)
 	s.route(get, "/deliveries/new", account.LogDelivery, s.newDelivery)
+	s.route(get, "/deliveries/people", account.LogDelivery, s.suggestPeople)
 	s.route(post, "/deliveries", account.LogDelivery, s.createDelivery)
 	s.route(get, "/deliveries/:id", account.LogDelivery, s.showDelivery)
 	s.route(post, "/deliveries/:id", account.LogDelivery, s.updateDelivery)
