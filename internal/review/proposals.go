@@ -202,8 +202,10 @@ type ProposalView struct {
 	// Commits are the proposal's own commits, newest first.
 	Commits []praxis.Commit
 	Files   []FileDiff
-	// Lint holds the problems of the changed modules at Head.
-	Lint      []praxis.Problem
+	// Lint is what `praxis lint` says of the whole curriculum as merging the
+	// proposal would leave it (of Head while the two conflict), for open
+	// proposals; Lint.Introduced stop the merge.
+	Lint MergeLint
 	Conflicts []praxis.MergeConflict
 	Mergeable bool
 	Comments  []praxis.Comment
@@ -270,10 +272,14 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 	if view.Commits, err = s.store.Log(ctx, view.Head, diffFrom, 100); err != nil {
 		return nil, err
 	}
-	if view.Lint, err = s.lintAt(ctx, view.Head, p.Modules); err != nil {
-		return nil, err
+	if p.Status == praxis.ProposalOpen {
+		lint, err := s.proposalLint(ctx, view.Main, view.Head, len(view.Conflicts) == 0)
+		if err != nil {
+			return nil, err
+		}
+		view.Lint = *lint
 	}
-	view.Mergeable = p.Status == praxis.ProposalOpen && len(view.Conflicts) == 0 && len(view.Lint) == 0 && len(view.Files) > 0
+	view.Mergeable = p.Status == praxis.ProposalOpen && len(view.Conflicts) == 0 && len(view.Lint.Introduced) == 0 && len(view.Files) > 0
 	return view, nil
 }
 

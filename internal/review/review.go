@@ -91,11 +91,20 @@ func (s *Service) signature(u *praxis.User) praxis.Signature {
 
 // dryMerge merges theirs into ours without writing, cached by the pair.
 func (s *Service) dryMerge(ctx context.Context, ours, theirs, oursLabel, theirsLabel string) (*gitstore.MergeResult, error) {
+	return s.cachedMerge(ctx, ours, theirs, gitstore.MergeOptions{OursLabel: oursLabel, TheirsLabel: theirsLabel})
+}
+
+// cachedMerge merges theirs into ours, cached by the pair and whether the
+// result is written.
+func (s *Service) cachedMerge(ctx context.Context, ours, theirs string, opts gitstore.MergeOptions) (*gitstore.MergeResult, error) {
 	key := ours + " " + theirs
+	if opts.Write {
+		key += " written"
+	}
 	if r, ok := s.merges.Get(key); ok {
 		return r, nil
 	}
-	r, err := s.store.Merge(ctx, ours, theirs, gitstore.MergeOptions{OursLabel: oursLabel, TheirsLabel: theirsLabel})
+	r, err := s.store.Merge(ctx, ours, theirs, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -225,19 +225,17 @@ func (s *Server) apiShowProposal(c echo.Context) error {
 		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified}
 		unified.WriteString(f.Unified)
 	}
-	conflicts, lint := v.Conflicts, v.Lint
+	conflicts := v.Conflicts
 	if conflicts == nil {
 		conflicts = []praxis.MergeConflict{}
-	}
-	if lint == nil {
-		lint = []praxis.Problem{}
 	}
 	body["head"] = v.Head
 	body["mergeable"] = v.Mergeable
 	body["approved"] = v.Approved
 	body["behind"] = v.Behind
 	body["conflicts"] = conflicts
-	body["lint"] = lint
+	body["lint"] = nonNil(v.Lint.All)
+	body["lint_introduced"] = nonNil(v.Lint.Introduced)
 	body["diff"] = unified.String()
 	body["files"] = files
 	body["comments"] = nonNil(v.Comments)
