@@ -205,7 +205,7 @@ type ProposalView struct {
 	// Lint is what `praxis lint` says of the whole curriculum as merging the
 	// proposal would leave it (of Head while the two conflict), for open
 	// proposals; Lint.Introduced stop the merge.
-	Lint MergeLint
+	Lint      MergeLint
 	Conflicts []praxis.MergeConflict
 	Mergeable bool
 	Comments  []praxis.Comment

@@ -634,6 +634,26 @@ func TestProposalLintIsPraxisLintOfTheMergedTree(t *testing.T) {
 	})
 }
 
+// TestProblemsMainHasAlreadyDoNotBlockAMerge: a curriculum that already has a
+// lint problem (cloned from elsewhere, or checked by a newer rule) still takes
+// proposals that bring no new one; the problem is shown apart.
+func TestProblemsMainHasAlreadyDoNotBlockAMerge(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, praxis.FileChange{Path: "modules/organising-6-meetings/handouts/notes.md", Content: []byte("# Notes\n\n<<<<<<< mine\na\n>>>>>>> theirs\n")})
+	p := f.propose(f.alice, stigma, "## ", "A new paragraph.\n\n## ")
+	view, err := f.svc.Proposal(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.Lint.All) != 1 || len(view.Lint.OnMain) != 1 || len(view.Lint.Introduced) != 0 || !view.Mergeable {
+		t.Fatalf("lint = %+v, mergeable %v; want the old problem shown apart, and mergeable", view.Lint, view.Mergeable)
+	}
+	f.approve(p)
+	if _, err := f.svc.Merge(ctx, f.maintainer, p.ID, view.Head); err != nil {
+		t.Fatalf("Merge = %v", err)
+	}
+}
+
 // checkLint asserts that a proposal's lint equals module.Lint of the merged
 // tree, holds the messages given, and refuses the merge.
 func (f *fixture) checkLint(p *praxis.Proposal, messages ...string) {
