@@ -140,6 +140,14 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	if n > 0 {
 		log.Info("history index caught up", "commits", n, "took", time.Since(start).Round(time.Millisecond))
 	}
+	// A history index from a praxis that did not record module renames is
+	// looked through for them once.
+	if n, err := index.ScanRenames(ctx, store.CommitRenames); err != nil {
+		a.close()
+		return nil, fmt.Errorf("look for module renames in the history index: %w", err)
+	} else if n > 0 {
+		log.Info("history index scanned for module renames", "commits", n)
+	}
 	return a, nil
 }
 

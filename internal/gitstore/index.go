@@ -233,12 +233,38 @@ func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitReco
 		for _, d := range dirs {
 			touched[d] |= 1 << i
 		}
+		if len(dirs) > 1 {
+			if err := s.recordRenames(ctx, &rec, i, parent, modules); err != nil {
+				return rec, err
+			}
+		}
 	}
 	for slug, bits := range touched {
 		rec.Modules = append(rec.Modules, praxis.ModuleChange{Slug: slug, Parents: bits})
 	}
 	sort.Slice(rec.Modules, func(i, j int) bool { return rec.Modules[i].Slug < rec.Modules[j].Slug })
 	return rec, nil
+}
+
+// recordRenames adds to rec the module folders moved relative to parent i,
+// merging a move seen against several parents into one rename.
+func (s *Store) recordRenames(ctx context.Context, rec *praxis.CommitRecord, i int, parent, modules plumbing.Hash) error {
+	renames, err := s.folderRenames(ctx, parent, modules)
+	if err != nil {
+		return err
+	}
+next:
+	for _, r := range renames {
+		for j := range rec.Renames {
+			if rec.Renames[j].From == r.From && rec.Renames[j].To == r.To {
+				rec.Renames[j].Parents |= 1 << i
+				continue next
+			}
+		}
+		r.Parents = 1 << i
+		rec.Renames = append(rec.Renames, r)
+	}
+	return nil
 }
 
 // modulesID returns the id of the modules/ folder of a root tree (zero when

@@ -80,6 +80,9 @@ func Open(t testing.TB, dir string) *Env {
 	if _, err := store.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := index.ScanRenames(ctx, store.CommitRenames); err != nil {
+		t.Fatal(err)
+	}
 	return &Env{Dir: dir, DB: database, History: index, Store: store, Catalog: catalog.New(store, database),
 		Versions: history.NewVersions(index, store, database)}
 }
