@@ -88,7 +88,7 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	}
 	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, database), history: index}
 	a.versions = history.NewVersions(index, store, database)
-	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log})
+	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, History: index, Logger: log})
 	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
 	a.search = search.New(database, a.catalog)
 	a.exports = export.New(export.Config{Catalog: a.catalog, Versions: a.versions, DB: database, Logger: log})

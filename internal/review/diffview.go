@@ -27,11 +27,17 @@ type FileDiff struct {
 // Diff compares two commits below a folder ("" for everything), file by file.
 // Results are cached by the pair of commits.
 func (s *Service) Diff(ctx context.Context, from, to, prefix string) ([]FileDiff, error) {
-	key := from + " " + to + " " + prefix
+	return s.diffMoved(ctx, from, prefix, to, prefix)
+}
+
+// diffMoved compares folder fromDir at from with folder toDir at to (a module
+// before and after its folder moved), naming files by their paths under toDir.
+func (s *Service) diffMoved(ctx context.Context, from, fromDir, to, toDir string) ([]FileDiff, error) {
+	key := from + " " + fromDir + " " + to + " " + toDir
 	if d, ok := s.diffs.Get(key); ok {
 		return d, nil
 	}
-	changed, err := s.store.ChangedFiles(ctx, from, to, prefix)
+	changed, err := s.store.ChangedFilesMoved(ctx, from, fromDir, to, toDir)
 	if err != nil {
 		return nil, err
 	}

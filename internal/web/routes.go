@@ -43,6 +43,9 @@ func (s *Server) route(method, path string, action account.Action, h echo.Handle
 			h = withLongResponse(h)
 		}
 	}
+	if method == http.MethodGet && (strings.HasPrefix(path, "/modules/:slug") || strings.HasPrefix(path, "/api/v1/modules/:slug")) {
+		h = s.followRenames(h)
+	}
 	switch {
 	case action == public:
 	case r.Loopback:
