@@ -145,6 +145,19 @@ func (r *Renames) Aliases(slug string) []Alias {
 	return out
 }
 
+// MovedAway returns, when the module at slug was moved to another name and
+// slug is now held by another module or none, the place in the history index
+// of that move: records made under slug at older versions belong elsewhere.
+func (r *Renames) MovedAway(slug string) (int64, bool) {
+	for i := len(r.line.renames) - 1; i >= 0; i-- {
+		m := r.line.renames[i]
+		if m.from == slug {
+			return m.seq, r.Current(slug, m.seq-1) != slug
+		}
+	}
+	return 0, false
+}
+
 // Current returns the name on main now of the module that was at slug at a
 // version (its place in the index; 0 when the version is not on main, which
 // counts as older than every move).
