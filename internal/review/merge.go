@@ -460,6 +460,12 @@ func (s *Service) commitUpdate(ctx context.Context, user *praxis.User, branch, h
 	if err != nil {
 		return "", err
 	}
+	// Main may have moved a module's folder; the merge moved it here too.
+	moved, err := s.store.ModuleRenames(ctx, head, commit)
+	if err != nil {
+		return "", err
+	}
+	modules = movedNames(modules, moved)
 	if problems, err := s.lintAt(ctx, commit, modules); err != nil {
 		return "", err
 	} else if len(problems) > 0 {
@@ -471,6 +477,10 @@ func (s *Service) commitUpdate(ctx context.Context, user *praxis.User, branch, h
 			return "", staleError(current)
 		}
 		return "", err
+	}
+	if err := s.followMovedFork(ctx, branch, moved); err != nil {
+		// The update is saved; the fork is still found under its old name.
+		s.log.Warn("a fork took in a moved module but its record was not changed", "branch", branch, "err", err)
 	}
 	if p, err := s.db.FindProposalByBranch(ctx, branch); err == nil {
 		if err := s.refresh(ctx, p.ID, commit, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: p.ID, Module: firstModule(p), Title: p.Title, Detail: "updated from main"}); err != nil {

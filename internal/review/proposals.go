@@ -118,7 +118,11 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		return nil, praxis.Errorf(praxis.EINVALID, "say which copy (fork_id) or module the proposal changes")
 	}
 	if _, err := s.catalog.Module(ctx, slug, ""); err != nil {
-		return nil, praxis.Errorf(praxis.EINVALID, "the module %q is no longer in the curriculum", slug)
+		// A fork of a module whose folder has moved since proposes its
+		// changes to the module under its new name: the merge follows.
+		if _, moved, merr := s.movedTo(ctx, slug); merr != nil || !moved || req.ForkID == 0 {
+			return nil, praxis.Errorf(praxis.EINVALID, "the module %q is no longer in the curriculum", slug)
+		}
 	}
 
 	p := &praxis.Proposal{AuthorID: user.ID, Title: title, Description: description, Base: main, Head: start,
@@ -298,11 +302,6 @@ func approvedAt(reviews []praxis.Review, head string) bool {
 		}
 	}
 	return approved
-}
-
-// Proposals lists proposals.
-func (s *Service) Proposals(ctx context.Context, f db.ProposalFilter) ([]*praxis.Proposal, int64, error) {
-	return s.db.ListProposals(ctx, f)
 }
 
 // ownProposal returns an open proposal that user may edit: their own.
