@@ -36,6 +36,11 @@ type NewProposal struct {
 	Base               string
 	Edits              []Edit
 	Message            string
+	// MoveTo, with Module, proposes moving the module's folder to this new
+	// slug instead of edits (its old addresses then redirect there); with
+	// Copy, copying the module there as a new one outside any series.
+	MoveTo string
+	Copy   bool
 }
 
 func cleanProposalText(title, description string) (string, string, error) {
@@ -62,7 +67,7 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		return nil, err
 	}
 	title, description, err := cleanProposalText(req.Title, req.Description)
-	if err != nil {
+	if err != nil && req.MoveTo == "" && !req.Copy {
 		return nil, err
 	}
 	main, err := s.store.Branch(ctx, praxis.MainBranch)
@@ -87,6 +92,18 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		}
 		if cmp.Ahead == 0 {
 			return nil, praxis.Errorf(praxis.EINVALID, "your copy has no changes to propose yet")
+		}
+	case req.Module != "" && (req.MoveTo != "" || req.Copy):
+		slug = req.Module
+		if _, err := s.catalog.Module(ctx, slug, ""); err != nil {
+			return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q in the curriculum now", slug)
+		}
+		start = main
+		if changes, err = s.moveProposal(ctx, req, start); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(req.Message) == "" {
+			req.Message = moveMessage(req)
 		}
 	case req.Module != "":
 		slug = req.Module

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -93,5 +95,76 @@ func TestRenamedModuleAddressesRedirect(t *testing.T) {
 	if res := a.get("/modules/" + old); res.status != http.StatusNotFound {
 		t.Errorf("a reused, then deleted name = %d %q, want 404", res.status, res.header.Get("Location"))
 	}
-	_ = json.Valid
+}
+
+// TestRenameAndCopyProposalsInTheBrowser: a facilitator proposes a new
+// address for a workshop and a copy of it through the pages; the form shows
+// every mistake at once; a maintainer merges both; the catalogue, the series
+// and the old address follow.
+func TestRenameAndCopyProposalsInTheBrowser(t *testing.T) {
+	a := newAccountApp(t)
+	const renamed, copied = "stigma-and-shame", "stigma-for-tenants"
+	b := a.browser()
+	b.logIn("facilitator@example.org")
+	mustContain(t, b.do(http.MethodGet, "/modules/"+stigma, nil), `href="/modules/`+stigma+`/move"`)
+
+	bad := b.submit("/modules/"+stigma+"/move", "/modules/"+stigma+"/move", url.Values{"kind": {"rename"}, "move_to": {"Stigma And Shame"}, "title": {""}})
+	if bad.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad move = %d", bad.status)
+	}
+	mustContain(t, bad, `id="f-move_to-error"`, "lowercase letters, digits and single hyphens", `id="f-title-error"`, "give the proposal a title", `value="Stigma And Shame"`)
+
+	maint := a.browser()
+	maint.logIn("maintainer@example.org")
+	merge := func(kind, to, title string) {
+		t.Helper()
+		res := b.submit("/modules/"+stigma+"/move", "/modules/"+stigma+"/move", url.Values{"kind": {kind}, "move_to": {to}, "title": {title}})
+		if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/proposals/") {
+			t.Fatalf("propose %s = %d\n%s", kind, res.status, res.body)
+		}
+		propURL := res.header.Get("Location")
+		mustContain(t, b.do(http.MethodGet, propURL, nil), title, "passes every lint rule", "Merges cleanly")
+		if res := maint.submit(propURL, propURL+"/reviews", url.Values{"verdict": {"approve"}, "body": {"Yes"}}); res.status != http.StatusSeeOther {
+			t.Fatalf("review = %d", res.status)
+		}
+		page := maint.do(http.MethodGet, propURL, nil)
+		head := regexp.MustCompile(`name="head" value="([0-9a-f]{40})"`).FindStringSubmatch(page.body)
+		if head == nil {
+			t.Fatalf("no merge button:\n%s", page.body)
+		}
+		if res := maint.submit(propURL, propURL+"/merge", url.Values{"head": {head[1]}}); res.status != http.StatusSeeOther {
+			t.Fatalf("merge = %d\n%s", res.status, res.body)
+		}
+	}
+	merge("rename", renamed, "A clearer address")
+	if res := b.do(http.MethodGet, "/modules/"+stigma, nil); res.status != http.StatusMovedPermanently || res.header.Get("Location") != "/modules/"+renamed {
+		t.Errorf("old address = %d %q", res.status, res.header.Get("Location"))
+	}
+	mustContain(t, b.do(http.MethodGet, "/series/exploring-class", nil), `href="/modules/`+renamed+`"`)
+	if res := b.do(http.MethodGet, "/modules/"+stigma+"/move", nil); res.status != http.StatusMovedPermanently {
+		t.Errorf("the old address's move form = %d, want 301", res.status)
+	}
+
+	res := b.submit("/modules/"+renamed+"/move", "/modules/"+renamed+"/move", url.Values{"kind": {"copy"}, "move_to": {copied}, "title": {"A tenants' version"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("propose a copy = %d\n%s", res.status, res.body)
+	}
+	propURL := res.header.Get("Location")
+	mustContain(t, b.do(http.MethodGet, propURL, nil), "passes every lint rule")
+	if res := maint.submit(propURL, propURL+"/reviews", url.Values{"verdict": {"approve"}, "body": {"Yes"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("review = %d", res.status)
+	}
+	page := maint.do(http.MethodGet, propURL, nil)
+	head := regexp.MustCompile(`name="head" value="([0-9a-f]{40})"`).FindStringSubmatch(page.body)
+	if res := maint.submit(propURL, propURL+"/merge", url.Values{"head": {head[1]}}); res.status != http.StatusSeeOther {
+		t.Fatalf("merge the copy = %d\n%s", res.status, res.body)
+	}
+	list := b.do(http.MethodGet, "/modules", nil)
+	if n := strings.Count(list.body, `class="card"`); n != 14 || !strings.Contains(list.body, `href="/modules/`+renamed+`"`) || !strings.Contains(list.body, `href="/modules/`+copied+`"`) {
+		t.Errorf("catalogue has %d cards, want 14 with both the renamed module and its copy", n)
+	}
+	var api struct{ Series string }
+	if err := json.Unmarshal([]byte(b.do(http.MethodGet, "/api/v1/modules/"+copied, nil).body), &api); err != nil || api.Series != "" {
+		t.Errorf("the copy's series = %q %v, want none", api.Series, err)
+	}
 }
