@@ -157,4 +157,3 @@ func moveMessage(req NewProposal) string {
 	}
 	return fmt.Sprintf("Rename %s to %s", req.Module, req.MoveTo)
 }
-
