@@ -226,15 +226,15 @@ func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitReco
 		if err != nil {
 			return rec, err
 		}
-		dirs, err := changedDirs(parentRaw, raw)
+		dirs, gone, added, err := dirChanges(parentRaw, raw)
 		if err != nil {
 			return rec, err
 		}
 		for _, d := range dirs {
 			touched[d] |= 1 << i
 		}
-		if len(dirs) > 1 {
-			if err := s.recordRenames(ctx, &rec, i, parent, modules); err != nil {
+		if len(gone) > 0 && len(added) > 0 {
+			if err := s.recordRenames(ctx, &rec, i, gone, added); err != nil {
 				return rec, err
 			}
 		}
@@ -248,8 +248,8 @@ func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitReco
 
 // recordRenames adds to rec the module folders moved relative to parent i,
 // merging a move seen against several parents into one rename.
-func (s *Store) recordRenames(ctx context.Context, rec *praxis.CommitRecord, i int, parent, modules plumbing.Hash) error {
-	renames, err := s.folderRenames(ctx, parent, modules)
+func (s *Store) recordRenames(ctx context.Context, rec *praxis.CommitRecord, i int, gone, added map[string]plumbing.Hash) error {
+	renames, err := s.pairFolders(ctx, gone, added)
 	if err != nil {
 		return err
 	}

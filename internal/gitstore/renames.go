@@ -66,39 +66,43 @@ func (s *Store) folderRenames(ctx context.Context, before, after plumbing.Hash) 
 	if err != nil {
 		return nil, err
 	}
-	var gone, added []string
-	for name := range old {
+	gone, added := map[string]plumbing.Hash{}, map[string]plumbing.Hash{}
+	for name, id := range old {
 		if _, ok := cur[name]; !ok {
-			gone = append(gone, name)
+			gone[name] = id
 		}
 	}
-	for name := range cur {
+	for name, id := range cur {
 		if _, ok := old[name]; !ok {
-			added = append(added, name)
+			added[name] = id
 		}
 	}
+	return s.pairFolders(ctx, gone, added)
+}
+
+// pairFolders pairs folders that went away (by name, with their tree ids)
+// with folders that appeared, best match first, as git pairs renamed files.
+func (s *Store) pairFolders(ctx context.Context, gone, added map[string]plumbing.Hash) ([]praxis.ModuleRename, error) {
 	if len(gone) == 0 || len(added) == 0 {
 		return nil, nil
 	}
-	sort.Strings(gone)
-	sort.Strings(added)
-
+	goneNames, addedNames := sortedNames(gone), sortedNames(added)
 	type candidate struct {
 		from, to string
 		score    int
 	}
 	var candidates []candidate
 	inexact := len(gone)*len(added) <= maxRenamePairs
-	for _, from := range gone {
-		for _, to := range added {
-			if old[from] == cur[to] {
+	for _, from := range goneNames {
+		for _, to := range addedNames {
+			if gone[from] == added[to] {
 				candidates = append(candidates, candidate{from, to, 100})
 				continue
 			}
 			if !inexact {
 				continue
 			}
-			score, err := s.folderSimilarity(ctx, old[from], cur[to])
+			score, err := s.folderSimilarity(ctx, gone[from], added[to])
 			if err != nil {
 				return nil, err
 			}
@@ -120,6 +124,15 @@ func (s *Store) folderRenames(ctx context.Context, before, after plumbing.Hash) 
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].To < out[j].To })
 	return out, nil
+}
+
+func sortedNames(m map[string]plumbing.Hash) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // folders returns the sub-folders of a tree by name.

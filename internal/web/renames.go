@@ -16,16 +16,26 @@ import (
 // the same address under the new name, unless a version (?rev=) that still
 // has the old folder is asked for. When a module is asked for at a version
 // from before it was moved, it answers 302 with the address under the name
-// it had then.
-func (s *Server) followRenames(h echo.HandlerFunc) echo.HandlerFunc {
+// it had then. Most routes fail for an old name, and are asked only then (the
+// pages people read most pay nothing); those that answer for a module that is
+// gone (its history, comparisons: early) are asked first.
+func (s *Server) followRenames(h echo.HandlerFunc, early bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		slug, rev := c.Param("slug"), c.QueryParam("rev")
-		if to, ok := s.movedModule(ctx, slug); ok && !s.hasModuleAt(ctx, slug, rev) {
-			return c.Redirect(http.StatusMovedPermanently, renamedURL(c, slug, to))
+		if early {
+			if to, ok := s.movedModule(ctx, slug); ok && !s.hasModuleAt(ctx, slug, rev) {
+				return c.Redirect(http.StatusMovedPermanently, renamedURL(c, slug, to))
+			}
 		}
 		err := h(c)
-		if praxis.ErrorCode(err) != praxis.ENOTFOUND || c.Response().Committed || rev == "" {
+		if praxis.ErrorCode(err) != praxis.ENOTFOUND || c.Response().Committed {
+			return err
+		}
+		if to, ok := s.movedModule(ctx, slug); ok && !early {
+			return c.Redirect(http.StatusMovedPermanently, renamedURL(c, slug, to))
+		}
+		if rev == "" {
 			return err
 		}
 		if then, ok := s.formerNameAt(ctx, slug, rev); ok {

@@ -44,7 +44,7 @@ func (s *Server) route(method, path string, action account.Action, h echo.Handle
 		}
 	}
 	if method == http.MethodGet && (strings.HasPrefix(path, "/modules/:slug") || strings.HasPrefix(path, "/api/v1/modules/:slug")) {
-		h = s.followRenames(h)
+		h = s.followRenames(h, strings.HasSuffix(path, "/history") || strings.Contains(path, "/compare"))
 	}
 	switch {
 	case action == public:
