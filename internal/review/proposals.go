@@ -287,7 +287,7 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 		}
 		view.Conflicts = merge.Conflicts
 	}
-	if view.Files, err = s.Diff(ctx, diffFrom, view.Head, ""); err != nil {
+	if view.Files, err = s.changesDiff(ctx, diffFrom, view.Head); err != nil {
 		return nil, err
 	}
 	if view.Commits, err = s.store.Log(ctx, view.Head, diffFrom, 100); err != nil {

@@ -226,6 +226,9 @@ func (s *Server) apiShowProposal(c echo.Context) error {
 	files := make([]map[string]any, len(v.Files))
 	for i, f := range v.Files {
 		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified}
+		if f.MovedFrom != "" {
+			files[i]["moved_from"] = f.MovedFrom
+		}
 		unified.WriteString(f.Unified)
 	}
 	conflicts := v.Conflicts

@@ -123,11 +123,19 @@ func TestRenameAndCopyProposalsInTheBrowser(t *testing.T) {
 			t.Fatalf("propose %s = %d\n%s", kind, res.status, res.body)
 		}
 		propURL := res.header.Get("Location")
-		mustContain(t, b.do(http.MethodGet, propURL, nil), title, "passes every lint rule", "Merges cleanly")
+		page := b.do(http.MethodGet, propURL, nil)
+		mustContain(t, page, title, "passes every lint rule", "Merges cleanly")
+		if kind == "rename" {
+			// A move reads as one: no file of the module deleted and added again.
+			mustContain(t, page, "moved here from <code>modules/"+stigma+"</code>")
+			if strings.Contains(page.body, `<span class="muted">deleted</span>`) {
+				t.Error("the proposal of a move lists the module's files as deleted")
+			}
+		}
 		if res := maint.submit(propURL, propURL+"/reviews", url.Values{"verdict": {"approve"}, "body": {"Yes"}}); res.status != http.StatusSeeOther {
 			t.Fatalf("review = %d", res.status)
 		}
-		page := maint.do(http.MethodGet, propURL, nil)
+		page = maint.do(http.MethodGet, propURL, nil)
 		head := regexp.MustCompile(`name="head" value="([0-9a-f]{40})"`).FindStringSubmatch(page.body)
 		if head == nil {
 			t.Fatalf("no merge button:\n%s", page.body)
