@@ -424,7 +424,15 @@ func (s *Service) ResolveUpdate(ctx context.Context, user *praxis.User, t Target
 			if r.Keep == "main" {
 				side = main
 			}
-			data, err := s.fileAt(ctx, side, c.Path)
+			p := c.Path
+			if side == head {
+				// The merge moved the branch's module folders that main
+				// moved: read the branch's file where it still is.
+				if p, err = s.pathBeforeMoves(ctx, head, main, p); err != nil {
+					return "", err
+				}
+			}
+			data, err := s.fileAt(ctx, side, p)
 			if err != nil {
 				change.Delete = true // that side had deleted it
 			} else {

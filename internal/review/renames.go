@@ -2,8 +2,10 @@ package review
 
 import (
 	"context"
+	"strings"
 
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -120,4 +122,19 @@ func (s *Service) ForkOf(ctx context.Context, userID int64, slug string) (*praxi
 		}
 	}
 	return nil, err
+}
+
+// pathBeforeMoves returns where a path of a merge of main into a branch (head)
+// is in the branch: under a module folder's old name when main moved it.
+func (s *Service) pathBeforeMoves(ctx context.Context, head, main, p string) (string, error) {
+	moved, err := s.store.ModuleRenames(ctx, head, main)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range moved {
+		if rest, ok := strings.CutPrefix(p, module.Dir(m.To)+"/"); ok {
+			return module.Dir(m.From) + "/" + rest, nil
+		}
+	}
+	return p, nil
 }

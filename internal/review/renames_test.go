@@ -151,3 +151,50 @@ func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
 		t.Error("merging the old fork brought the old folder back")
 	}
 }
+
+// TestResolvingAnUpdateAcrossAMove: when main moved a module's folder and
+// changed the same lines as the fork, keeping "yours" keeps the fork's text,
+// in the moved folder.
+func TestResolvingAnUpdateAcrossAMove(t *testing.T) {
+	ctx := context.Background()
+	env := testenv.New(t, testenv.Options{})
+	svc := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
+	accounts := account.New(account.Config{DB: env.DB})
+	carol, _, err := accounts.AddUser(ctx, account.NewUser{Email: "carol@example.org", Name: "Carol", Roles: []praxis.Role{praxis.RoleFacilitator}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const renamed = "stigma-and-shame"
+	snap, _ := env.Store.Snapshot(ctx, "main")
+	plan, _ := snap.ReadFile("modules/" + stigma + "/module.md")
+	line := "## "
+	fork, head, err := svc.CreateFork(ctx, carol, stigma)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := strings.Replace(string(plan), line, "Carol's opening words.\n\n"+line, 1)
+	if _, err := svc.EditFork(ctx, carol, fork.ID, head, []review.Edit{{Path: "module.md", Content: []byte(ours)}}, "Mine"); err != nil {
+		t.Fatal(err)
+	}
+	move := testenv.CopyModule(t, snap, stigma, renamed, true)
+	for i := range move {
+		if move[i].Path == "modules/"+renamed+"/module.md" {
+			move[i].Content = []byte(strings.Replace(string(plan), line, "Main's opening words.\n\n"+line, 1))
+		}
+	}
+	env.Commit(t, "Move and edit", move...)
+
+	up, err := svc.UpdateFromMain(ctx, carol, review.Target{ForkID: fork.ID})
+	if err != nil || len(up.Conflicts) != 1 || up.Conflicts[0].Path != "modules/"+renamed+"/module.md" {
+		t.Fatalf("update = %+v %v, want one conflict in the moved plan", up, err)
+	}
+	next, err := svc.ResolveUpdate(ctx, carol, review.Target{ForkID: fork.ID}, up.Head, up.Main,
+		map[string]review.Resolution{up.Conflicts[0].Path: {Keep: "yours"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := env.Store.Snapshot(ctx, next)
+	if data, err := after.ReadFile("modules/" + renamed + "/module.md"); err != nil || string(data) != ours {
+		t.Errorf("kept yours = %v, want Carol's plan in the moved folder", err)
+	}
+}
