@@ -45,7 +45,7 @@ func TestRenamingAModuleInTheBrowser(t *testing.T) {
 	b.fill("#f-title", "A clearer address for the stigma workshop")
 	b.submit("form[action$='/move'] button[type=submit]")
 	b.contains(".flash", "Your proposal is open")
-	b.contains(".checks-list", "passes every lint rule", "Merges cleanly")
+	b.contains(".checks-list", "pass every lint rule", "Merges cleanly")
 	proposal := b.path()
 
 	m := newBrowser(t, srv)

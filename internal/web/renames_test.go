@@ -124,7 +124,7 @@ func TestRenameAndCopyProposalsInTheBrowser(t *testing.T) {
 		}
 		propURL := res.header.Get("Location")
 		page := b.do(http.MethodGet, propURL, nil)
-		mustContain(t, page, title, "passes every lint rule", "Merges cleanly")
+		mustContain(t, page, title, "pass every lint rule", "Merges cleanly")
 		if kind == "rename" {
 			// A move reads as one: no file of the module deleted and added again.
 			mustContain(t, page, "moved here from <code>modules/"+stigma+"</code>")
@@ -158,7 +158,7 @@ func TestRenameAndCopyProposalsInTheBrowser(t *testing.T) {
 		t.Fatalf("propose a copy = %d\n%s", res.status, res.body)
 	}
 	propURL := res.header.Get("Location")
-	mustContain(t, b.do(http.MethodGet, propURL, nil), "passes every lint rule")
+	mustContain(t, b.do(http.MethodGet, propURL, nil), "pass every lint rule")
 	if res := maint.submit(propURL, propURL+"/reviews", url.Values{"verdict": {"approve"}, "body": {"Yes"}}); res.status != http.StatusSeeOther {
 		t.Fatalf("review = %d", res.status)
 	}
