@@ -80,6 +80,13 @@ func (x *Index) Renames(ctx context.Context) (*Renames, error) {
 	if err := x.ensure(ctx); err != nil {
 		return nil, err
 	}
+	x.mu.RLock()
+	line := x.line
+	fresh := line != nil && x.last != nil && line.tip == x.last.commit.ID
+	x.mu.RUnlock()
+	if fresh {
+		return &Renames{line: line}, nil
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.last == nil {
