@@ -101,7 +101,7 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	index.Follow(store)
 	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, index), history: index}
 	a.versions = history.NewVersions(index, store, database)
-	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log})
+	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, History: index, Logger: log})
 	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
 	a.search = search.New(database, a.catalog)
 	a.exports = export.New(export.Config{Catalog: a.catalog, Versions: a.versions, DB: database, Logger: log})
@@ -152,6 +152,14 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	}
 	if n > 0 {
 		log.Info("history index caught up", "commits", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	// A history index from a praxis that did not record module renames is
+	// looked through for them once.
+	if n, err := index.ScanRenames(ctx, store.CommitRenames); err != nil {
+		a.close()
+		return nil, fmt.Errorf("look for module renames in the history index: %w", err)
+	} else if n > 0 {
+		log.Info("history index scanned for module renames", "commits", n)
 	}
 	// What a crash or a restore left half done: proposals are brought into
 	// line with the refs before anyone reads them.

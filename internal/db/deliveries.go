@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -223,8 +224,42 @@ type DeliveryFilter struct {
 	PersonID int64
 	// WithReflection keeps those with a reflection written.
 	WithReflection bool
-	Limit          int
-	Offset         int
+	// Aliases are earlier names of Module and Modules: deliveries recorded
+	// under one count as the module's when their version is older than the
+	// move (or not on main). Moved are Module's and Modules' own names that
+	// an earlier module had before moving away (Of == Slug): deliveries of
+	// that module, at versions older than its move, are not theirs.
+	Aliases []ModuleAlias
+	Moved   []ModuleAlias
+	Limit   int
+	Offset  int
+}
+
+// ModuleAlias is an earlier name (Slug) of the module Of, which it had until
+// the commit at place Before in the history index moved its folder.
+type ModuleAlias struct {
+	Of, Slug string
+	Before   int64
+}
+
+// moduleCondition matches deliveries of the modules slugs, under their names
+// or under an earlier one at a version from before the move.
+func (f DeliveryFilter) moduleCondition(q *gorm.DB, slugs []string) *gorm.DB {
+	cond := "deliveries.module IN ?"
+	args := []any{slugs}
+	for _, a := range f.Aliases {
+		if slices.Contains(slugs, a.Of) {
+			cond += " OR (deliveries.module = ? AND COALESCE((SELECT seq FROM commits WHERE commits.id = deliveries.version), 0) < ?)"
+			args = append(args, a.Slug, a.Before)
+		}
+	}
+	q = q.Where("("+cond+")", args...)
+	for _, m := range f.Moved {
+		if slices.Contains(slugs, m.Of) {
+			q = q.Where("NOT (deliveries.module = ? AND COALESCE((SELECT seq FROM commits WHERE commits.id = deliveries.version), 0) < ?)", m.Slug, m.Before)
+		}
+	}
+	return q
 }
 
 func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
@@ -235,10 +270,10 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("deliveries.date <= ?", f.To)
 	}
 	if f.Module != "" {
-		q = q.Where("deliveries.module = ?", f.Module)
+		q = f.moduleCondition(q, []string{f.Module})
 	}
 	if len(f.Modules) > 0 {
-		q = q.Where("deliveries.module IN ?", f.Modules)
+		q = f.moduleCondition(q, f.Modules)
 	}
 	if f.Region != "" {
 		q = q.Where("deliveries.region = ?", f.Region)

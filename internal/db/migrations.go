@@ -301,6 +301,25 @@ var migrations = []migration{
 	{9, "ids never reused; delivery revisions", []string{
 		`ALTER TABLE deliveries ADD COLUMN revision INTEGER NOT NULL DEFAULT 1`,
 	}},
+	{10, "module renames", []string{
+		// A commit that moved a module's folder: relative to the parents in
+		// the bit set, from_slug went away and to_slug appeared with the same
+		// or similar plan (git's rename detection).
+		`CREATE TABLE module_renames (
+			commit_seq INTEGER NOT NULL REFERENCES commits (seq) ON DELETE CASCADE,
+			from_slug  TEXT NOT NULL,
+			to_slug    TEXT NOT NULL,
+			parents    INTEGER NOT NULL,
+			score      INTEGER NOT NULL,
+			PRIMARY KEY (commit_seq, from_slug, to_slug)
+		) WITHOUT ROWID`,
+		`CREATE INDEX module_renames_from ON module_renames (from_slug, commit_seq)`,
+		`CREATE INDEX module_renames_to ON module_renames (to_slug, commit_seq)`,
+		// Commits indexed before renames were recorded, up to this seq, are
+		// looked at once more for renames (at start; then the row goes).
+		`CREATE TABLE module_rename_scan (up_to_seq INTEGER NOT NULL)`,
+		`INSERT INTO module_rename_scan (up_to_seq) SELECT MAX(seq) FROM commits HAVING COUNT(*) > 0`,
+	}},
 }
 
 // autoincrement names, by migration (by name, which survives renumbering),

@@ -162,8 +162,11 @@ func (db *DB) modulesOf(ctx context.Context, ids []int64) (map[int64][]string, e
 
 // ProposalFilter narrows a list of proposals.
 type ProposalFilter struct {
-	Status   string
-	Module   string
+	Status string
+	Module string
+	// Modules are other names of Module (earlier ones): proposals touching
+	// any of them match too.
+	Modules  []string
 	AuthorID int64
 	// Query keeps proposals whose title or description holds every word.
 	Query  string
@@ -182,7 +185,7 @@ func (db *DB) ListProposals(ctx context.Context, f ProposalFilter) ([]*praxis.Pr
 		q = q.Where("proposals.author_id = ?", f.AuthorID)
 	}
 	if f.Module != "" {
-		q = q.Where("proposals.id IN (SELECT proposal_id FROM proposal_modules WHERE module = ?)", f.Module)
+		q = q.Where("proposals.id IN (SELECT proposal_id FROM proposal_modules WHERE module IN ?)", append([]string{f.Module}, f.Modules...))
 	}
 	for i, word := range strings.Fields(strings.ToLower(f.Query)) {
 		if i == 12 {

@@ -29,7 +29,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 			}
 			when := time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC)
 			commit := "1111111111111111111111111111111111111111"
-			if err := old.AddCommits(ctx, []praxis.CommitRecord{record(commit, nil, when, "exploring-class-2-stigma")}); err != nil {
+			if err := old.AddCommits(ctx, []praxis.CommitRecord{record(commit, nil, when, "exploring-class-2-stigma", "stigma")}); err != nil {
 				t.Fatal(err)
 			}
 			var userID, forkID, deliveryID int64
@@ -104,6 +104,20 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 				} else if got, err := d.Attributions(ctx, []string{commit}); err != nil || got[commit] == nil || got[commit].Name != "Old Timer" {
 					t.Errorf("attributions after the upgrade: %v %v", got, err)
 				}
+			}
+			// Commits indexed before renames were recorded are scanned once.
+			scan, err := d.RenameScan(ctx)
+			if err != nil || len(scan) != 1 || scan[0].ID != commit {
+				t.Errorf("rename scan after the upgrade = %+v %v, want the old commit", scan, err)
+			}
+			if err := d.FinishRenameScan(ctx, map[int64][]praxis.ModuleRename{scan[0].Seq: {{From: "stigma", To: "exploring-class-2-stigma", Parents: 1, Score: 100}}}); err != nil {
+				t.Fatal(err)
+			}
+			if scan, err := d.RenameScan(ctx); err != nil || len(scan) != 0 {
+				t.Errorf("rename scan after finishing = %+v %v, want none", scan, err)
+			}
+			if h, err := d.LoadHistory(ctx, 0); err != nil || len(h) != 1 || len(h[0].Renames) != 1 {
+				t.Errorf("history after the scan = %+v %v, want the rename", h, err)
 			}
 			if ok, err := d.IntegrityCheck(ctx); err != nil || !ok {
 				t.Errorf("integrity after the upgrade: %v %v", ok, err)

@@ -86,7 +86,11 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{db: cfg.DB, catalog: cfg.Catalog, history: cfg.History, versions: cfg.Versions, forks: cfg.Forks,
 		log: cfg.Logger, now: cfg.Now, feedbackLimits: lru.New[string, *rate.Limiter](50_000)}
-	s.stats = newStats(cfg.DB)
+	var r renamer
+	if cfg.History != nil {
+		r = cfg.History
+	}
+	s.stats = newStats(cfg.DB, r)
 	return s
 }
 
@@ -473,24 +477,32 @@ func (s *Service) Delete(ctx context.Context, user *praxis.User, id int64) error
 
 // List returns deliveries: the person's own (led or co-facilitated), or
 // everyone's for coordinators when all is true.
+// A filter on a module matches the deliveries logged under its earlier names
+// too (at versions from before its folder moved).
 func (s *Service) List(ctx context.Context, user *praxis.User, f db.DeliveryFilter, all bool) ([]*praxis.Delivery, int64, error) {
-	if err := account.Authorize(user, account.LogDelivery); err != nil {
+	if err := s.scope(ctx, user, &f, all); err != nil {
 		return nil, 0, err
-	}
-	if !all || !account.Can(user, account.AllDeliveries) {
-		f.PersonID = user.ID
 	}
 	return s.db.ListDeliveries(ctx, f)
 }
 
-// Each streams deliveries for an export: the person's own, or everyone's for
-// coordinators when all is true.
-func (s *Service) Each(ctx context.Context, user *praxis.User, f db.DeliveryFilter, all bool, fn func(*praxis.Delivery) error) error {
+// scope limits a filter to what user may see and adds the modules' earlier
+// names.
+func (s *Service) scope(ctx context.Context, user *praxis.User, f *db.DeliveryFilter, all bool) error {
 	if err := account.Authorize(user, account.LogDelivery); err != nil {
 		return err
 	}
 	if !all || !account.Can(user, account.AllDeliveries) {
 		f.PersonID = user.ID
+	}
+	return s.withAliases(ctx, f)
+}
+
+// Each streams deliveries for an export: the person's own, or everyone's for
+// coordinators when all is true.
+func (s *Service) Each(ctx context.Context, user *praxis.User, f db.DeliveryFilter, all bool, fn func(*praxis.Delivery) error) error {
+	if err := s.scope(ctx, user, &f, all); err != nil {
+		return err
 	}
 	return s.db.EachDelivery(ctx, f, fn)
 }
@@ -501,7 +513,11 @@ func (s *Service) Reflections(ctx context.Context, user *praxis.User, module str
 	if err := account.Authorize(user, account.ReadReflections); err != nil {
 		return nil, err
 	}
-	list, _, err := s.db.ListDeliveries(ctx, db.DeliveryFilter{Module: module, WithReflection: true, Limit: limit})
+	f := db.DeliveryFilter{Module: module, WithReflection: true, Limit: limit}
+	if err := s.withAliases(ctx, &f); err != nil {
+		return nil, err
+	}
+	list, _, err := s.db.ListDeliveries(ctx, f)
 	return list, err
 }
 

@@ -290,7 +290,7 @@ func TestBrokenModuleBecomesAProposalThatCannotMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(view.Lint) == 0 {
+	if len(view.Lint.Introduced) == 0 {
 		t.Error("the broken plan shows no lint problems")
 	}
 	if _, err := f.review.Review(ctx, f.users["maya"], p.ID, "approve", "fine", ""); err != nil {

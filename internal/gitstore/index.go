@@ -356,12 +356,17 @@ func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitReco
 		if err != nil {
 			return rec, err
 		}
-		dirs, err := changedDirs(parentRaw, raw)
+		dirs, gone, added, err := dirChanges(parentRaw, raw)
 		if err != nil {
 			return rec, err
 		}
 		for _, d := range dirs {
 			touched[d] |= 1 << i
+		}
+		if len(gone) > 0 && len(added) > 0 {
+			if err := s.recordRenames(ctx, &rec, i, gone, added); err != nil {
+				return rec, err
+			}
 		}
 	}
 	for slug, bits := range touched {
@@ -369,6 +374,27 @@ func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitReco
 	}
 	sort.Slice(rec.Modules, func(i, j int) bool { return rec.Modules[i].Slug < rec.Modules[j].Slug })
 	return rec, nil
+}
+
+// recordRenames adds to rec the module folders moved relative to parent i,
+// merging a move seen against several parents into one rename.
+func (s *Store) recordRenames(ctx context.Context, rec *praxis.CommitRecord, i int, gone, added map[string]plumbing.Hash) error {
+	renames, err := s.pairFolders(ctx, gone, added)
+	if err != nil {
+		return err
+	}
+next:
+	for _, r := range renames {
+		for j := range rec.Renames {
+			if rec.Renames[j].From == r.From && rec.Renames[j].To == r.To {
+				rec.Renames[j].Parents |= 1 << i
+				continue next
+			}
+		}
+		r.Parents = 1 << i
+		rec.Renames = append(rec.Renames, r)
+	}
+	return nil
 }
 
 // modulesID returns the id of the modules/ folder of a root tree (zero when

@@ -27,6 +27,11 @@ type Index struct {
 	loaded  bool
 	lastSeq int64
 	nodes   map[string]*node
+	// last is the newest indexed commit: main's head when the index last
+	// caught up (every commit indexed with it is its ancestor).
+	last *node
+	// line is main's first-parent line as of last, worked out on demand.
+	line *mainLine
 }
 
 var (
@@ -42,6 +47,9 @@ type node struct {
 	// touched holds, for each module the commit changed, which parents it
 	// differs from (bit i for parent i).
 	touched map[string]uint64
+	// renames are the module folders the commit moved.
+	renames []praxis.ModuleRename
+	seq     int64
 }
 
 // New returns the index over a database.
@@ -149,7 +157,8 @@ func (x *Index) refresh(ctx context.Context) error {
 		return err
 	}
 	for _, r := range rows {
-		n := &node{commit: r.Commit, date: r.Committer.When.Unix(), touched: make(map[string]uint64, len(r.Modules))}
+		n := &node{commit: r.Commit, date: r.Committer.When.Unix(), touched: make(map[string]uint64, len(r.Modules)),
+			renames: r.Renames, seq: r.Seq}
 		for _, m := range r.Modules {
 			n.touched[m.Slug] = m.Parents
 		}
@@ -163,6 +172,7 @@ func (x *Index) refresh(ctx context.Context) error {
 		}
 		x.nodes[r.ID] = n
 		x.lastSeq = r.Seq
+		x.last, x.line = n, nil
 	}
 	x.loaded = true
 	return nil
@@ -223,7 +233,7 @@ func (x *Index) ModuleHistory(ctx context.Context, slug, tip string, limit int, 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	passed := before == ""
-	walk(start, slug, func(n *node) bool {
+	walk(start, slug, true, func(n *node) bool {
 		if !passed {
 			passed = n.commit.ID == before
 			return true
@@ -261,8 +271,10 @@ func (x *Index) ModuleHistory(ctx context.Context, slug, tip string, limit int, 
 // ordered by committer date (newest first; equal dates in the order they were
 // queued), each is simplified against its parents, and it is shown when it is
 // not TREESAME. A merge TREESAME to one of its parents follows that parent
-// alone (git's default history simplification). visit returns false to stop.
-func walk(start *node, slug string, visit func(*node) bool) {
+// alone (git's default history simplification). With follow, a shown commit
+// that made the folder by moving another one switches the walk to the old
+// name, as `git log --follow` does. visit returns false to stop.
+func walk(start *node, slug string, follow bool, visit func(*node) bool) {
 	seen := map[*node]bool{start: true}
 	q := &queue{}
 	heap.Push(q, queued{n: start, order: 0})
@@ -294,6 +306,14 @@ func walk(start *node, slug string, visit func(*node) bool) {
 		}
 		if show && !visit(n) {
 			return
+		}
+		if show && follow {
+			for _, r := range n.renames {
+				if r.To == slug {
+					slug = r.From
+					break
+				}
+			}
 		}
 	}
 }

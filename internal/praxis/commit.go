@@ -51,6 +51,19 @@ type CommitRecord struct {
 	// Modules lists each module whose folder differs between this commit and at least
 	// one of its parents (or, for a root commit, every module it holds).
 	Modules []ModuleChange
+	// Renames lists the module folders the commit moved.
+	Renames []ModuleRename
+}
+
+// ModuleRename records that a commit moved a module's folder: relative to a
+// parent, the folder From went away and To appeared with the same or similar
+// content (git's rename detection, applied to the whole folder).
+type ModuleRename struct {
+	From, To string
+	// Parents has bit i set when the move is relative to the commit's parent i.
+	Parents uint64
+	// Score is how similar the folders are, in percent.
+	Score int
 }
 
 // ModuleChange records that a commit changed a module's folder.

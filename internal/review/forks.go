@@ -18,7 +18,7 @@ func (s *Service) CreateFork(ctx context.Context, user *praxis.User, slug string
 	if err := account.Authorize(user, account.ForkModule); err != nil {
 		return nil, "", err
 	}
-	if existing, err := s.db.FindForkOf(ctx, user.ID, slug); err == nil {
+	if existing, err := s.ForkOf(ctx, user.ID, slug); err == nil {
 		return existing, "", &ExistsError{ForkID: existing.ID}
 	}
 	view, err := s.catalog.Module(ctx, slug, "")
@@ -98,11 +98,6 @@ func (s *Service) ForkInfo(ctx context.Context, id int64) (module string, owner 
 // Forks lists a person's forks.
 func (s *Service) Forks(ctx context.Context, userID int64) ([]*praxis.Fork, error) {
 	return s.db.ListForks(ctx, userID)
-}
-
-// ForkOf returns a person's fork of a module, if they have one.
-func (s *Service) ForkOf(ctx context.Context, userID int64, slug string) (*praxis.Fork, error) {
-	return s.db.FindForkOf(ctx, userID, slug)
 }
 
 // ownFork returns a fork that user may change: their own.

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 	"sync/atomic"
 
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
-	"github.com/praxis-coop/praxis/internal/diff"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -133,12 +131,6 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 	if a := approvalAt(reviews, p.AuthorID, head, required); !a.Approved() {
 		return "", praxis.Errorf(praxis.EINVALID, "%s", approvalNeeded(a, head))
 	}
-	if problems, err := s.lintAt(ctx, head, p.Modules); err != nil {
-		return "", err
-	} else if len(problems) > 0 {
-		return "", &ProblemsError{Problems: problems}
-	}
-
 	s.mainMu.Lock()
 	defer s.mainMu.Unlock()
 	message := fmt.Sprintf("Merge proposal #%d: %s\n\n%s\n\nProposal: /proposals/%d\nAuthor: %s\nApproved at: %s", id, p.Title, firstParagraph(p.Description), id, p.Author, head)
@@ -153,6 +145,17 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 		}
 		if !result.Clean() {
 			return "", &ConflictError{Message: "the proposal conflicts with the curriculum as it is now; its author can update it from main to resolve this", Conflicts: result.Conflicts}
+		}
+		// Lint exactly the tree that would land on main: the whole
+		// curriculum, as `praxis lint` would check it after the merge.
+		merged, err := s.store.SnapshotTree(ctx, result.Tree)
+		if err != nil {
+			return "", err
+		}
+		if lint, err := s.lintMerge(ctx, main, merged); err != nil {
+			return "", err
+		} else if len(lint.Introduced) > 0 {
+			return "", &ProblemsError{Problems: lint.Introduced}
 		}
 		// The proposal's own commits (not those it took from main), to link
 		// each to the proposal in the history.
@@ -210,7 +213,7 @@ func firstParagraph(s string) string {
 }
 
 // lintAt returns the problems of modules at a commit (modules it deletes are
-// skipped), and conflict markers left in any of their text files.
+// skipped).
 func (s *Service) lintAt(ctx context.Context, commit string, modules []string) ([]praxis.Problem, error) {
 	snap, err := s.store.Snapshot(ctx, commit)
 	if err != nil {
@@ -223,24 +226,74 @@ func (s *Service) lintAt(ctx context.Context, commit string, modules []string) (
 		}
 		_, found := module.CheckModule(snap, slug)
 		problems = append(problems, found...)
-		err := fs.WalkDir(snap, module.Dir(slug), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !isText(p) {
-				return err
-			}
-			data, err := snap.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if diff.HasConflictMarkers(string(data)) {
-				problems = append(problems, praxis.Problem{Path: p, Message: "holds conflict markers (<<<<<<< and >>>>>>>): resolve them"})
-			}
-			return nil
-		})
+	}
+	return problems, nil
+}
+
+// lintMerge returns what `praxis lint` says of the whole curriculum in
+// merged (the tree a merge into main would make), and which of those problems
+// main does not have already: those a merge would bring, which refuse it.
+// Problems main has already (an older curriculum, a newer lint rule) are
+// shown but do not stop unrelated work. Problems are compared by file and
+// message, not line, since a change above a problem moves it.
+func (s *Service) lintMerge(ctx context.Context, main string, merged *gitstore.Snapshot) (*MergeLint, error) {
+	all, err := s.catalog.Lint(ctx, merged)
+	if err != nil || len(all) == 0 {
+		return &MergeLint{All: all}, err
+	}
+	mainSnap, err := s.store.Snapshot(ctx, main)
+	if err != nil {
+		return nil, err
+	}
+	before, err := s.catalog.Lint(ctx, mainSnap)
+	if err != nil {
+		return nil, err
+	}
+	out := &MergeLint{All: all}
+	had := map[[2]string]int{}
+	for _, p := range before {
+		had[[2]string{p.Path, p.Message}]++
+	}
+	for _, p := range all {
+		key := [2]string{p.Path, p.Message}
+		if had[key] > 0 {
+			had[key]--
+			out.OnMain = append(out.OnMain, p)
+			continue
+		}
+		out.Introduced = append(out.Introduced, p)
+	}
+	return out, nil
+}
+
+// MergeLint is what `praxis lint` says of the curriculum a merge would make.
+type MergeLint struct {
+	// All is every problem, as `praxis lint` prints them.
+	All []praxis.Problem
+	// Introduced are those main does not have already: they stop the merge.
+	Introduced []praxis.Problem
+	// OnMain are those main has already.
+	OnMain []praxis.Problem
+}
+
+// proposalLint is lintMerge for a proposal as it stands: the tree merging
+// head into main would make, or, while they conflict (there is no such tree
+// yet), head's own tree.
+func (s *Service) proposalLint(ctx context.Context, main, head string, clean bool) (*MergeLint, error) {
+	var snap *gitstore.Snapshot
+	var err error
+	if clean {
+		result, err := s.cachedMerge(ctx, main, head, gitstore.MergeOptions{OursLabel: "main", TheirsLabel: "proposal", Write: true})
 		if err != nil {
 			return nil, err
 		}
+		if snap, err = s.store.SnapshotTree(ctx, result.Tree); err != nil {
+			return nil, err
+		}
+	} else if snap, err = s.store.Snapshot(ctx, head); err != nil {
+		return nil, err
 	}
-	return problems, nil
+	return s.lintMerge(ctx, main, snap)
 }
 
 // Target names a branch a person edits: their fork, or their proposal.
@@ -404,7 +457,15 @@ func (s *Service) ResolveUpdate(ctx context.Context, user *praxis.User, t Target
 			if r.Keep == "main" {
 				side = main
 			}
-			data, err := s.fileAt(ctx, side, c.Path)
+			p := c.Path
+			if side == head {
+				// The merge moved the branch's module folders that main
+				// moved: read the branch's file where it still is.
+				if p, err = s.pathBeforeMoves(ctx, head, main, p); err != nil {
+					return "", err
+				}
+			}
+			data, err := s.fileAt(ctx, side, p)
 			if err != nil {
 				change.Delete = true // that side had deleted it
 			} else {
@@ -446,6 +507,12 @@ func (s *Service) commitUpdate(ctx context.Context, user *praxis.User, branch, h
 	if err != nil {
 		return "", err
 	}
+	// Main may have moved a module's folder; the merge moved it here too.
+	moved, err := s.store.ModuleRenames(ctx, head, commit)
+	if err != nil {
+		return "", err
+	}
+	modules = movedNames(modules, moved)
 	if problems, err := s.lintAt(ctx, commit, modules); err != nil {
 		return "", err
 	} else if len(problems) > 0 {
@@ -457,6 +524,10 @@ func (s *Service) commitUpdate(ctx context.Context, user *praxis.User, branch, h
 			return "", staleError(current)
 		}
 		return "", err
+	}
+	if err := s.followMovedFork(ctx, branch, moved); err != nil {
+		// The update is saved; the fork is still found under its old name.
+		s.log.Warn("a fork took in a moved module but its record was not changed", "branch", branch, "err", err)
 	}
 	if p, err := s.db.FindProposalByBranch(ctx, branch); err == nil {
 		if err := s.refresh(ctx, p.ID, commit, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: p.ID, Module: firstModule(p), Title: p.Title, Detail: "updated from main"}); err != nil {

@@ -36,6 +36,11 @@ type NewProposal struct {
 	Base               string
 	Edits              []Edit
 	Message            string
+	// MoveTo, with Module, proposes moving the module's folder to this new
+	// slug instead of edits (its old addresses then redirect there); with
+	// Copy, copying the module there as a new one outside any series.
+	MoveTo string
+	Copy   bool
 }
 
 func cleanProposalText(title, description string) (string, string, error) {
@@ -62,7 +67,7 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		return nil, err
 	}
 	title, description, err := cleanProposalText(req.Title, req.Description)
-	if err != nil {
+	if err != nil && req.MoveTo == "" && !req.Copy {
 		return nil, err
 	}
 	main, err := s.store.Branch(ctx, praxis.MainBranch)
@@ -87,6 +92,18 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		}
 		if cmp.Ahead == 0 {
 			return nil, praxis.Errorf(praxis.EINVALID, "your copy has no changes to propose yet")
+		}
+	case req.Module != "" && (req.MoveTo != "" || req.Copy):
+		slug = req.Module
+		if _, err := s.catalog.Module(ctx, slug, ""); err != nil {
+			return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q in the curriculum now", slug)
+		}
+		start = main
+		if changes, err = s.moveProposal(ctx, req, start); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(req.Message) == "" {
+			req.Message = moveMessage(req)
 		}
 	case req.Module != "":
 		slug = req.Module
@@ -118,7 +135,11 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		return nil, praxis.Errorf(praxis.EINVALID, "say which copy (fork_id) or module the proposal changes")
 	}
 	if _, err := s.catalog.Module(ctx, slug, ""); err != nil {
-		return nil, praxis.Errorf(praxis.EINVALID, "the module %q is no longer in the curriculum", slug)
+		// A fork of a module whose folder has moved since proposes its
+		// changes to the module under its new name: the merge follows.
+		if _, moved, merr := s.movedTo(ctx, slug); merr != nil || !moved || req.ForkID == 0 {
+			return nil, praxis.Errorf(praxis.EINVALID, "the module %q is no longer in the curriculum", slug)
+		}
 	}
 
 	// The first commit, then the row, then the branch, so that a failure at
@@ -226,8 +247,10 @@ type ProposalView struct {
 	// Commits are the proposal's own commits, newest first.
 	Commits []praxis.Commit
 	Files   []FileDiff
-	// Lint holds the problems of the changed modules at Head.
-	Lint      []praxis.Problem
+	// Lint is what `praxis lint` says of the whole curriculum as merging the
+	// proposal would leave it (of Head while the two conflict), for open
+	// proposals; Lint.Introduced stop the merge.
+	Lint      MergeLint
 	Conflicts []praxis.MergeConflict
 	Mergeable bool
 	Comments  []praxis.Comment
@@ -303,16 +326,20 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 		}
 		view.Conflicts = merge.Conflicts
 	}
-	if view.Files, err = s.Diff(ctx, diffFrom, view.Head, ""); err != nil {
+	if view.Files, err = s.changesDiff(ctx, diffFrom, view.Head); err != nil {
 		return nil, err
 	}
 	if view.Commits, err = s.store.Log(ctx, view.Head, diffFrom, 100); err != nil {
 		return nil, err
 	}
-	if view.Lint, err = s.lintAt(ctx, view.Head, p.Modules); err != nil {
-		return nil, err
+	if p.Status == praxis.ProposalOpen {
+		lint, err := s.proposalLint(ctx, view.Main, view.Head, len(view.Conflicts) == 0)
+		if err != nil {
+			return nil, err
+		}
+		view.Lint = *lint
 	}
-	view.Mergeable = p.Status == praxis.ProposalOpen && len(view.Conflicts) == 0 && len(view.Lint) == 0 && len(view.Files) > 0
+	view.Mergeable = p.Status == praxis.ProposalOpen && len(view.Conflicts) == 0 && len(view.Lint.Introduced) == 0 && len(view.Files) > 0
 	return view, nil
 }
 
@@ -351,8 +378,16 @@ func (s *Service) ChangesSince(ctx context.Context, view *ProposalView, from str
 }
 
 // Proposals lists proposals. Open ones that main already holds are recorded
-// as merged first, so the list agrees with the curriculum.
+// as merged first, so the list agrees with the curriculum. Filtered by
+// module, it lists those touching the module under an earlier name too.
 func (s *Service) Proposals(ctx context.Context, f db.ProposalFilter) ([]*praxis.Proposal, int64, error) {
+	if f.Module != "" {
+		names, err := s.formerNames(ctx, f.Module)
+		if err != nil {
+			return nil, 0, err
+		}
+		f.Modules = append(f.Modules, names...)
+	}
 	list, total, err := s.db.ListProposals(ctx, f)
 	if err != nil {
 		return nil, 0, err

@@ -16,6 +16,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/lru"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -28,6 +29,9 @@ type Config struct {
 	DB      *db.DB
 	Store   *gitstore.Store
 	Catalog *catalog.Catalog
+	// History, when given, lets forks, proposals and comparisons follow
+	// module folders moved on main.
+	History *history.Index
 	Logger  *slog.Logger
 	Now     func() time.Time
 }
@@ -37,6 +41,7 @@ type Service struct {
 	db      *db.DB
 	store   *gitstore.Store
 	catalog *catalog.Catalog
+	history *history.Index
 	log     *slog.Logger
 	now     func() time.Time
 
@@ -66,7 +71,7 @@ func New(cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	return &Service{
-		db: cfg.DB, store: cfg.Store, catalog: cfg.Catalog, log: cfg.Logger, now: cfg.Now,
+		db: cfg.DB, store: cfg.Store, catalog: cfg.Catalog, history: cfg.History, log: cfg.Logger, now: cfg.Now,
 		merges: lru.New[string, *gitstore.MergeResult](512),
 		diffs:  lru.New[string, []FileDiff](256),
 		found:  lru.New[string, string](4096),
@@ -106,11 +111,20 @@ func (s *Service) signature(u *praxis.User) praxis.Signature {
 
 // dryMerge merges theirs into ours without writing, cached by the pair.
 func (s *Service) dryMerge(ctx context.Context, ours, theirs, oursLabel, theirsLabel string) (*gitstore.MergeResult, error) {
+	return s.cachedMerge(ctx, ours, theirs, gitstore.MergeOptions{OursLabel: oursLabel, TheirsLabel: theirsLabel})
+}
+
+// cachedMerge merges theirs into ours, cached by the pair and whether the
+// result is written.
+func (s *Service) cachedMerge(ctx context.Context, ours, theirs string, opts gitstore.MergeOptions) (*gitstore.MergeResult, error) {
 	key := ours + " " + theirs
+	if opts.Write {
+		key += " written"
+	}
 	if r, ok := s.merges.Get(key); ok {
 		return r, nil
 	}
-	r, err := s.store.Merge(ctx, ours, theirs, gitstore.MergeOptions{OursLabel: oursLabel, TheirsLabel: theirsLabel})
+	r, err := s.store.Merge(ctx, ours, theirs, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ const deliveriesPageSize = 50
 // deliveryRow is a delivery as lists show it.
 type deliveryRow struct {
 	*praxis.Delivery
+	// Module is the module on main the delivery counts under now: the one it
+	// was logged against, under its new name if its folder moved since.
+	Module      string
 	ModuleTitle string
 	// Changed says the module changed on main after the version delivered.
 	Changed bool
@@ -70,10 +73,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	}
 	tf := f
 	tf.Limit, tf.Offset = 0, 0
-	if !all {
-		tf.PersonID = user.ID
-	}
-	if _, data.Participants, data.FirstTime, err = s.db.DeliveryTotals(ctx, tf); err != nil {
+	if _, data.Participants, data.FirstTime, err = s.deliveries.Totals(ctx, user, tf, all); err != nil {
 		return err
 	}
 	q := c.QueryParams()
@@ -122,17 +122,22 @@ func (s *Server) deliveryRows(ctx context.Context, list []*praxis.Delivery) ([]d
 	lastChange, versionDates := map[string]time.Time{}, map[string]time.Time{}
 	rows := make([]deliveryRow, len(list))
 	for i, d := range list {
-		rows[i] = deliveryRow{Delivery: d, ModuleTitle: d.Module}
-		if m, ok := listing.Module(d.Module); ok {
+		// A module moved since is shown and followed under its name now.
+		slug, err := s.deliveries.CurrentModule(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = deliveryRow{Delivery: d, ModuleTitle: d.Module, Module: slug}
+		if m, ok := listing.Module(slug); ok {
 			rows[i].ModuleTitle = m.Title
 		}
-		changed, ok := lastChange[d.Module]
+		changed, ok := lastChange[slug]
 		if !ok {
-			entries, _, err := s.history.ModuleHistory(ctx, d.Module, listing.Commit, 1, "")
+			entries, _, err := s.history.ModuleHistory(ctx, slug, listing.Commit, 1, "")
 			if err == nil && len(entries) > 0 {
 				changed = entries[0].Committer.When
 			}
-			lastChange[d.Module] = changed
+			lastChange[slug] = changed
 		}
 		when, ok := versionDates[d.Version]
 		if !ok { // a page of deliveries shares a few versions: read each once
@@ -147,7 +152,9 @@ func (s *Server) deliveryRows(ctx context.Context, list []*praxis.Delivery) ([]d
 }
 
 type deliveryPage struct {
-	D            *praxis.Delivery
+	D *praxis.Delivery
+	// Module is the module on main the delivery counts under now.
+	Module       string
 	ModuleTitle  string
 	Changed      bool
 	CanEdit      bool
@@ -168,7 +175,7 @@ func (s *Server) showDelivery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := deliveryPage{D: d, ModuleTitle: rows[0].ModuleTitle, Changed: rows[0].Changed,
+	page := deliveryPage{D: d, Module: rows[0].Module, ModuleTitle: rows[0].ModuleTitle, Changed: rows[0].Changed,
 		CanEdit:     user.ID == d.FacilitatorID || account.Can(user, account.AllDeliveries),
 		FeedbackURL: absoluteURL(c, "/f/"+d.FeedbackToken), VersionLabel: praxis.ShortID(d.Version)}
 	if release, err := s.versions.FirstRelease(ctx, d.Version); err == nil && release != "" {

@@ -117,6 +117,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 			}
 			body["fields"] = fields
 		}
+		var fields interface{ Fields() map[string]string }
+		if errors.As(err, &fields) {
+			body["fields"] = fields.Fields()
+			for _, name := range []string{"move_to", "title"} {
+				if _, ok := fields.Fields()[name]; ok {
+					body["field"] = name
+					break
+				}
+			}
+		}
 		var withProblems interface{ ProblemList() []praxis.Problem }
 		if errors.As(err, &withProblems) {
 			body["problems"] = withProblems.ProblemList()

@@ -56,6 +56,13 @@ func (f *form) fail(err error) (int, error) {
 		f.Errors[fe.Field] = fe.Message
 		return http.StatusUnprocessableEntity, nil
 	}
+	var fields interface{ Fields() map[string]string }
+	if errors.As(err, &fields) {
+		for name, msg := range fields.Fields() {
+			f.Errors[name] = msg
+		}
+		return http.StatusUnprocessableEntity, nil
+	}
 	status, _ := classify(err)
 	if status >= 500 {
 		return 0, err

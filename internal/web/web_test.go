@@ -473,7 +473,7 @@ func TestMethodNotAllowed(t *testing.T) {
 // praxis command does.
 func testConfig(env *testenv.Env, accounts *account.Service) web.Config {
 	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Versions
-	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat})
+	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat, History: index})
 	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Versions: versions,
 		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev}),
 		Exports:    export.New(export.Config{Catalog: cat, Versions: versions, DB: database}),
