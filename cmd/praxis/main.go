@@ -77,6 +77,7 @@ func commands() []command {
 		{"backup", "write a backup of a data directory, even while praxis runs", runBackup},
 		{"restore", "restore a backup into an empty data directory", runRestore},
 		{"sync", "bring upstream curriculum changes in as a proposal: praxis sync --from URL", runSync},
+		{"repair", "put a damaged main branch back at its last good commit", runRepair},
 		{"demo", "fill an instance with generated facilitators and deliveries", runDemo},
 		{"version", "print the version of praxis and of its database schema", runVersion},
 	}

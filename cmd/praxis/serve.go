@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +24,37 @@ import (
 
 // shutdownGrace is how long in-flight requests get to finish on SIGINT/SIGTERM.
 const shutdownGrace = 20 * time.Second
+
+// indexPoll is how often serve checks whether main moved (one read of a small
+// file), so that changes made behind praxis's back reach the history index.
+const indexPoll = time.Second
+
+// defaultMinFreeSpace is the free space below which /healthz fails: room for
+// a day of busy writing and a backup, and time for an operator to act.
+const defaultMinFreeSpace = "512MB"
+
+// parseSize reads a size such as 512MB, 2GB, 1.5GiB or 1048576 (bytes).
+// Units are decimal (KB, MB, GB, TB) or binary (KiB, MiB, GiB, TiB).
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		scale  float64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"TIB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"B", 1}}
+	number, scale := strings.ToUpper(s), 1.0
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(number, u.suffix); ok {
+			number, scale = strings.TrimSpace(rest), u.scale
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(number, 64)
+	if err != nil || n < 0 || n*scale > 1<<62 {
+		return 0, errors.New("give a size such as 512MB, 2GB or 0")
+	}
+	return int64(n * scale), nil
+}
 
 func runServe(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [flags]",
@@ -47,6 +79,7 @@ flight are allowed to finish.`)
 	gitMaxRequests := fs.Int("git-max-requests", envInt(env, "PRAXIS_GIT_MAX_REQUESTS", githttp.DefaultMaxRequests), "most git requests (clones, fetches, pushes) served at once; more are refused with 503 (env PRAXIS_GIT_MAX_REQUESTS)")
 	gitMaxPerClient := fs.Int("git-max-per-client", envInt(env, "PRAXIS_GIT_MAX_PER_CLIENT", githttp.DefaultMaxPerClient), "most git requests served at once to one client address (env PRAXIS_GIT_MAX_PER_CLIENT)")
 	smtpTLS := fs.String("smtp-tls", envOr(env, "PRAXIS_SMTP_TLS", ""), "SMTP `MODE`: starttls (default), tls (port 465) or none (local relays only) (env PRAXIS_SMTP_TLS)")
+	minFree := fs.String("min-free-space", envOr(env, "PRAXIS_MIN_FREE_SPACE", defaultMinFreeSpace), "/healthz fails when the data directory's disk has less than `SIZE` free, such as 500MB or 2GB; 0 turns the check off (env PRAXIS_MIN_FREE_SPACE)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -62,6 +95,10 @@ flight are allowed to finish.`)
 	}
 	if *gitMaxRequests < 1 || *gitMaxPerClient < 1 {
 		return praxis.Errorf(praxis.EINVALID, "--git-max-requests and --git-max-per-client must be at least 1")
+	}
+	minFreeBytes, err := parseSize(*minFree)
+	if err != nil {
+		return praxis.Errorf(praxis.EINVALID, "--min-free-space %q: %s", *minFree, err)
 	}
 	if *baseURL != "" {
 		u, err := url.Parse(*baseURL)
@@ -100,7 +137,8 @@ flight are allowed to finish.`)
 	registry := metrics.New()
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
 		History: a.history, Versions: a.versions, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git, Quota: a.quota,
-		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry, BaseURL: publicURL})
+		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry, BaseURL: publicURL,
+		Repository: a.store, DataDir: *dataDir, MinFreeSpace: minFreeBytes})
 	if err != nil {
 		return err
 	}
@@ -139,6 +177,9 @@ flight are allowed to finish.`)
 			log.Info("delivery statistics loaded", "deliveries", n, "took", time.Since(start).Round(time.Millisecond))
 		}
 	}()
+	// Keep the history index on main wherever main's changes come from,
+	// retrying failed catch-ups until they succeed.
+	go a.store.KeepIndexed(ctx, indexPoll)
 	if *backupEvery > 0 {
 		if *backupEvery < time.Minute || *backupKeep < 1 {
 			return praxis.Errorf(praxis.EINVALID, "--backup-every must be at least 1m and --backup-keep at least 1")

@@ -34,7 +34,7 @@ in through review like any other change. Runs beside a running praxis. Needs git
 	if err != nil {
 		return praxis.Errorf(praxis.EINVALID, "praxis sync needs the git program, which is not installed")
 	}
-	a, err := openApp(ctx, *dataDir, slog.New(slog.DiscardHandler), options{})
+	a, err := openApp(ctx, *dataDir, slog.New(slog.DiscardHandler), options{shared: true})
 	if err != nil {
 		return err
 	}

@@ -261,7 +261,7 @@ func (s *Service) Module(ctx context.Context, slug, format string, opts Options)
 		if err != nil {
 			return nil, err
 		}
-		return &File{Name: fileName(slug, v, "md"), ContentType: contentType, ETag: etag(view.PlanID, "md"),
+		return &File{Name: fileName(slug, v, "md"), ContentType: contentType, ETag: etag(slug, view.PlanID, "md"),
 			Body: view.Source, Module: slug, Format: format, Commit: view.Commit.ID}, nil
 	}
 	commit, err := s.catalog.Resolve(ctx, opts.Rev)

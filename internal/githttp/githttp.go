@@ -55,7 +55,11 @@ type Config struct {
 	CanPush func(u *praxis.User) bool
 	// PublicRead reports whether anonymous visitors may clone and fetch.
 	PublicRead func(ctx context.Context) bool
-	// Pushed is called after a push with the refs it changed.
+	// Pushed is called after each request of a push by a signed-in person,
+	// with the refs it changed: none for the ref advertisement that starts
+	// every push (all that a push with nothing new sends: "Everything
+	// up-to-date"), so that praxis can catch up on a push whose handling was
+	// lost.
 	Pushed func(ctx context.Context, u *praxis.User, updates []Update)
 	// MaxPush bounds a push's size in bytes; 0 means DefaultMaxPush.
 	MaxPush int64
@@ -108,6 +112,10 @@ type Quota interface {
 // Update is one ref a push changed.
 type Update struct {
 	Old, New, Ref string
+	// Commits are the commits the push brought on this ref that no other
+	// ref had (git rev-list new ^old --not --all, the pushed refs aside),
+	// newest first: the commits the pusher is responsible for.
+	Commits []string
 }
 
 // Server serves the repository.
@@ -213,10 +221,24 @@ awk -v max="$PRAXIS_MAX_FILE" '
 	END { exit refused }' >&2
 `
 
-// postReceive tells praxis which refs changed.
+// postReceive tells praxis which refs changed ("old new ref" lines) and, for
+// each, which commits the push brought that no other ref had ("commit id ref"
+// lines): the refs are updated by now, so the pushed refs are left out of
+// --all and their old values excluded instead.
 const postReceive = `#!/bin/sh
 # Written by praxis at every start; changes here are lost.
-[ -n "$PRAXIS_PUSH_LOG" ] && cat >> "$PRAXIS_PUSH_LOG"
+[ -n "$PRAXIS_PUSH_LOG" ] || exit 0
+updates=$(cat)
+printf '%s\n' "$updates" >> "$PRAXIS_PUSH_LOG"
+excludes=$(printf '%s\n' "$updates" | while read old new ref; do printf ' --exclude=%s' "$ref"; done)
+printf '%s\n' "$updates" | while read old new ref; do
+	case "$new" in *[!0]*) ;; *) continue ;; esac
+	not=
+	case "$old" in *[!0]*) not="^$old" ;; esac
+	git rev-list "$new" $not --not $excludes --all | while read commit; do
+		echo "commit $commit $ref"
+	done >> "$PRAXIS_PUSH_LOG"
+done
 exit 0
 `
 
@@ -370,18 +392,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := &cgi.Handler{Path: s.git, Args: []string{"http-backend"}, Root: "/", Env: env,
 		InheritEnv: []string{"PATH", "HOME", "LANG", "TMPDIR"}, Logger: nil, Stderr: os.Stderr}
 	h.ServeHTTP(w, r)
+	if !push || user == nil {
+		return
+	}
+	var updates []Update
 	if pushLog != "" {
-		updates, err := readPushLog(pushLog)
-		if err != nil {
+		if updates, err = readPushLog(pushLog); err != nil {
 			s.cfg.Logger.Error("git push: read what changed", "err", err)
-			return
 		}
-		if len(updates) > 0 && body != nil && s.cfg.Quota != nil {
-			s.cfg.Quota.Pushed(user.ID, body.n)
-		}
-		if len(updates) > 0 && s.cfg.Pushed != nil {
-			s.cfg.Pushed(context.WithoutCancel(r.Context()), user, updates)
-		}
+	}
+	if len(updates) > 0 && body != nil && s.cfg.Quota != nil {
+		s.cfg.Quota.Pushed(user.ID, body.n)
+	}
+	if s.cfg.Pushed != nil {
+		s.cfg.Pushed(context.WithoutCancel(r.Context()), user, updates)
 	}
 }
 
@@ -404,12 +428,19 @@ func readPushLog(name string) ([]Update, error) {
 	}
 	defer f.Close()
 	var out []Update
+	commits := map[string][]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		parts := strings.Fields(sc.Text())
-		if len(parts) == 3 {
+		switch {
+		case len(parts) == 3 && parts[0] == "commit":
+			commits[parts[2]] = append(commits[parts[2]], parts[1])
+		case len(parts) == 3:
 			out = append(out, Update{Old: parts[0], New: parts[1], Ref: parts[2]})
 		}
+	}
+	for i := range out {
+		out[i].Commits = commits[out[i].Ref]
 	}
 	return out, sc.Err()
 }

@@ -83,3 +83,23 @@ func BenchmarkReadABomb(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCatchUpWhenIndexed is what a lookup of a commit the index lacks
+// (a fork's version on a module page) pays to learn that main has nothing
+// new: one read of main's ref.
+func BenchmarkCatchUpWhenIndexed(b *testing.B) {
+	s, _, err := gitstore.Open(filepath.Join(b.TempDir(), "curriculum.git"), gitstore.Options{Indexer: newMemoryIndex()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	if _, err := s.Seed(ctx, seedFiles, author, "Seed"); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if n, err := s.CatchUp(ctx); err != nil || n != 0 {
+			b.Fatalf("CatchUp = %d, %v", n, err)
+		}
+	}
+}

@@ -197,6 +197,14 @@ type FileDiff struct {
 // ChangedFiles lists the files that differ between two commits, below prefix
 // ("" for all), sorted by path. Equal subtrees are skipped without reading them.
 func (s *Store) ChangedFiles(ctx context.Context, from, to, prefix string) ([]FileDiff, error) {
+	return s.ChangedFilesMoved(ctx, from, prefix, to, prefix)
+}
+
+// ChangedFilesMoved lists the files that differ between the folder fromDir
+// at commit from and the folder toDir at commit to (a module before and after
+// its folder was moved), named by their paths under toDir.
+func (s *Store) ChangedFilesMoved(ctx context.Context, from, fromDir, to, toDir string) ([]FileDiff, error) {
+	prefix := toDir
 	fromTree, _, err := s.commitTree(ctx, from)
 	if err != nil {
 		return nil, err
@@ -249,11 +257,13 @@ func (s *Store) ChangedFiles(ctx context.Context, from, to, prefix string) ([]Fi
 	}
 	start := prefix
 	a, b := fromTree, toTree
-	if prefix != "" {
-		if a, err = s.subtree(ctx, fromTree, prefix); err != nil {
+	if fromDir != "" {
+		if a, err = s.subtree(ctx, fromTree, fromDir); err != nil {
 			return nil, err
 		}
-		if b, err = s.subtree(ctx, toTree, prefix); err != nil {
+	}
+	if toDir != "" {
+		if b, err = s.subtree(ctx, toTree, toDir); err != nil {
 			return nil, err
 		}
 	}

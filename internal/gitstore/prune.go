@@ -71,9 +71,9 @@ type PruneResult struct {
 	Skipped bool
 }
 
-// Prune deletes loose objects that no ref (nor Roots) reaches and that are
-// older than the grace period: the files of deleted branches and of
-// force-pushed-away commits. It never repacks and never deletes pack files
+// Prune deletes loose objects that no ref (nor main's reflog, nor Roots)
+// reaches and that are older than the grace period: the files of deleted
+// branches and of force-pushed-away commits. It never repacks and never deletes pack files
 // (a go-git handle may be reading one), so readers of reachable objects are
 // never disturbed. It finds what is reachable without holding anything, then
 // takes the object lock exclusively (only when nobody holds it shared:
@@ -82,9 +82,15 @@ type PruneResult struct {
 // unreachable and still old. Objects younger than the grace period, and
 // everything they point at, are kept, as git prune keeps them. What crashed
 // pushes left (quarantine folders, temporary files) goes too, once as old.
+// While main is damaged, it deletes nothing.
 func (s *Store) Prune(ctx context.Context, opts PruneOptions) (PruneResult, error) {
 	if opts.Grace < MinPruneGrace {
 		return PruneResult{}, praxis.Errorf(praxis.EINVALID, "the grace period of a prune must be at least %s", MinPruneGrace)
+	}
+	// With main damaged (empty, garbled, missing), nearly everything would
+	// look unreachable: nothing goes until praxis repair has put it back.
+	if err := s.CheckMain(ctx); err != nil {
+		return PruneResult{}, fmt.Errorf("gitstore: prune: main cannot be read, so nothing is pruned (praxis repair puts it back): %w", err)
 	}
 	cutoff := time.Now().Add(-opts.Grace)
 	old, recent, err := s.looseObjects(cutoff)
@@ -124,6 +130,9 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (PruneResult, erro
 	// Refs moved while reachability was found (by writers who have finished:
 	// they held the lock) reach objects marked now.
 	if len(old) > 0 {
+		if err := s.CheckMain(ctx); err != nil {
+			return PruneResult{}, fmt.Errorf("gitstore: prune: main cannot be read, so nothing is pruned (praxis repair puts it back): %w", err)
+		}
 		if err := reach.markRefs(ctx); err != nil {
 			return PruneResult{}, err
 		}
@@ -245,7 +254,9 @@ type reachability struct {
 	seen map[plumbing.Hash]bool
 }
 
-// markRefs marks everything every ref (and HEAD) reaches.
+// markRefs marks everything every ref (and HEAD) reaches, and every commit
+// main's reflog names, as git prune keeps them: praxis repair puts a damaged
+// main back at one of those.
 func (r *reachability) markRefs(ctx context.Context) error {
 	refs, err := r.s.listRefs("refs/")
 	if err != nil {
@@ -257,6 +268,17 @@ func (r *reachability) markRefs(ctx context.Context) error {
 	}
 	if id, ok, err := r.s.readRef("HEAD"); err == nil && ok {
 		tips = append(tips, plumbing.NewHash(id))
+	}
+	log, err := r.s.MainReflog()
+	if err != nil {
+		return err
+	}
+	for _, e := range log {
+		for _, id := range []string{e.Old, e.New} {
+			if id != praxis.ZeroID {
+				tips = append(tips, plumbing.NewHash(id))
+			}
+		}
 	}
 	return r.mark(ctx, tips)
 }

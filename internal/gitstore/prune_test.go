@@ -249,3 +249,45 @@ func TestPruneRemovesWhatCrashedPushesLeft(t *testing.T) {
 	}
 	gitFsck(t, dir)
 }
+
+// TestPruneKeepsWhatMainsReflogNames: praxis repair puts a damaged main back
+// at the newest commit of its reflog that the repository still has, so a
+// prune keeps every commit the reflog names, as git prune does; and with main
+// damaged (every object would look unreachable) it deletes nothing.
+func TestPruneKeepsWhatMainsReflogNames(t *testing.T) {
+	s, dir, seed := seeded(t, nil)
+	ctx := context.Background()
+	second := writeMain(t, s, seed, "two\n")
+	// Main goes back (as a push with --force behind praxis's back would
+	// take it): second is reached by main's reflog alone.
+	if err := s.MoveBranch(ctx, "main", second, seed); err != nil {
+		t.Fatal(err)
+	}
+	age(t, dir)
+	if _, err := s.Prune(ctx, gitstore.PruneOptions{Grace: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FindCommit(ctx, second); err != nil {
+		t.Fatalf("a commit main's reflog names, after a prune: %v; want it kept", err)
+	}
+	if got := readFile(t, s, second, "modules/stigma/module.md"); got != "two\n" {
+		t.Errorf("its file after a prune = %q", got)
+	}
+
+	// Main damaged: the prune refuses, and repair still finds main's commit.
+	if err := os.WriteFile(filepath.Join(dir, "refs", "heads", "main"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := looseSize(t, dir)
+	if r, err := s.Prune(ctx, gitstore.PruneOptions{Grace: time.Hour}); err == nil || r.Removed != 0 {
+		t.Errorf("Prune with main damaged = %+v, %v; want an error and nothing removed", r, err)
+	}
+	if after := looseSize(t, dir); after != before {
+		t.Errorf("loose objects %d bytes before, %d after a prune with main damaged", before, after)
+	}
+	rep, err := s.RepairMain(ctx)
+	if err != nil || rep.Commit.ID != seed {
+		t.Fatalf("RepairMain after the prune = %+v, %v; want main back at %s", rep, err, seed)
+	}
+	gitFsck(t, dir)
+}

@@ -330,6 +330,23 @@ func (s *Store) Snapshot(ctx context.Context, rev string) (*Snapshot, error) {
 	return &Snapshot{store: s, ctx: ctx, commit: id, root: tree, when: when}, nil
 }
 
+// SnapshotTree returns the files of a tree that no commit may hold yet (a
+// merge's result, MergeResult.Tree) as a Snapshot whose Commit is "".
+// ENOTFOUND when there is no such tree.
+func (s *Store) SnapshotTree(ctx context.Context, tree string) (*Snapshot, error) {
+	if !isObjectID(tree) {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no tree %q", tree)
+	}
+	hash := plumbing.NewHash(tree)
+	if _, err := s.tree(ctx, hash); err != nil {
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no tree %s", praxis.ShortID(tree))
+		}
+		return nil, err
+	}
+	return &Snapshot{store: s, ctx: ctx, root: hash}, nil
+}
+
 // Snapshot is the curriculum's files at one commit. It implements fs.FS,
 // fs.ReadFileFS, fs.ReadDirFS and fs.StatFS, with paths such as
 // "modules/x/module.md". It reads lazily and is safe for concurrent use.

@@ -63,6 +63,32 @@ func nextEntry(raw []byte) (rawEntry, []byte, error) {
 // trees (present in one only, or with different ids). Both are in git's order,
 // so one pass over each suffices.
 func changedDirs(a, b []byte) ([]string, error) {
+	changed, _, _, err := dirChanges(a, b)
+	return changed, err
+}
+
+// dirChanges is changedDirs that also returns the folders only a has (gone)
+// and only b has (added), with their ids.
+func dirChanges(a, b []byte) (changed []string, gone, added map[string]plumbing.Hash, err error) {
+	changed, err = walkDirChanges(a, b, func(name []byte, id []byte, inA bool) {
+		if inA {
+			if gone == nil {
+				gone = map[string]plumbing.Hash{}
+			}
+			gone[string(name)] = plumbing.Hash(id)
+		} else {
+			if added == nil {
+				added = map[string]plumbing.Hash{}
+			}
+			added[string(name)] = plumbing.Hash(id)
+		}
+	})
+	return changed, gone, added, err
+}
+
+// walkDirChanges is changedDirs calling only for each folder in one tree
+// alone (inA: it is in a).
+func walkDirChanges(a, b []byte, only func(name, id []byte, inA bool)) ([]string, error) {
 	var out []string
 	var ea, eb rawEntry
 	var err error
@@ -105,6 +131,7 @@ func changedDirs(a, b []byte) ([]string, error) {
 		case cmp < 0:
 			if ea.isDir {
 				out = append(out, string(ea.name))
+				only(ea.name, ea.id, true)
 			}
 			if err := advanceA(); err != nil {
 				return nil, err
@@ -112,6 +139,7 @@ func changedDirs(a, b []byte) ([]string, error) {
 		case cmp > 0:
 			if eb.isDir {
 				out = append(out, string(eb.name))
+				only(eb.name, eb.id, false)
 			}
 			if err := advanceB(); err != nil {
 				return nil, err

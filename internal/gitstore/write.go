@@ -37,6 +37,32 @@ type CommitRequest struct {
 	// Author of the change; also recorded as committer. A zero When means now.
 	Author  praxis.Signature
 	Message string
+	// By is the praxis account responsible for the commit (0 for none, as
+	// for the seed): who saved it, or, for a commit with several parents on
+	// main, who merged it. It is recorded with the commit, before any branch
+	// moves, when the store's Indexer is also an Attributor.
+	By int64
+}
+
+// Attributor records which praxis account is responsible for an object. The
+// store's Indexer may implement it (history.Index does).
+type Attributor interface {
+	RecordAttributions(ctx context.Context, attributions []praxis.Attribution) error
+}
+
+// attribute records who is responsible for an object, when the request
+// names someone and the indexer keeps such records.
+func (s *Store) attribute(ctx context.Context, id string, by int64, action string, who object.Signature) error {
+	recorder, ok := s.indexer.(Attributor)
+	if by == 0 || !ok {
+		return nil
+	}
+	err := recorder.RecordAttributions(ctx, []praxis.Attribution{{Object: id, UserID: by, Action: action,
+		AuthorName: who.Name, AuthorEmail: who.Email, At: who.When}})
+	if err != nil {
+		return fmt.Errorf("gitstore: record who made %s: %w", id, err)
+	}
+	return nil
 }
 
 // WriteCommit writes the changes as a new commit and moves the branch to it if,
@@ -144,7 +170,14 @@ func (s *Store) CreateCommit(ctx context.Context, req CommitRequest) (string, er
 		if praxis.ErrorCode(err) != praxis.EINTERNAL {
 			return "", err
 		}
-		return "", fmt.Errorf("gitstore: commit to %s: %w", req.Branch, err)
+		return "", storageError(fmt.Errorf("gitstore: commit to %s: %w", req.Branch, err))
+	}
+	action := praxis.ActionSaved
+	if req.Branch == praxis.MainBranch && len(parents) > 1 {
+		action = praxis.ActionMerged
+	}
+	if err := s.attribute(ctx, commitID, req.By, action, signature(req.Author)); err != nil {
+		return "", err
 	}
 	return commitID, nil
 }
@@ -204,6 +237,20 @@ func (s *Store) Branch(ctx context.Context, branch string) (string, error) {
 		return "", praxis.Errorf(praxis.ENOTFOUND, "there is no branch %q", branch)
 	}
 	return id, nil
+}
+
+// Branches returns every branch whose name starts with prefix (such as
+// "proposals/12/") with the commit it points at, keyed by branch name.
+func (s *Store) Branches(ctx context.Context, prefix string) (map[string]string, error) {
+	refs, err := s.listRefs(BranchRef(prefix))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(refs))
+	for name, id := range refs {
+		out[strings.TrimPrefix(name, headsPrefix)] = id
+	}
+	return out, nil
 }
 
 // Seed commits every file of fsys as the first commit on main, if the repository

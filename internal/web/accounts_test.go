@@ -30,20 +30,24 @@ type accountApp struct {
 	handler *web.Server
 	svc     *account.Service
 	db      *db.DB
+	env     *testenv.Env
 	users   map[string]*praxis.User // by role name, plus "target"
 	tokens  map[string]string
+	repo    string // the curriculum repository's folder
 }
 
 func newAccountApp(t *testing.T) *accountApp {
 	t.Helper()
-	return newAccountAppWith(t, nil)
+	return newAccountAppWith(t, testenv.Options{}, nil)
 }
 
-// newAccountAppWith is newAccountApp with the web configuration shaped first.
-func newAccountAppWith(t *testing.T, shape func(*web.Config, *testenv.Env)) *accountApp {
+// newAccountAppWith is newAccountApp over a test environment made with
+// opts, and a server configured further by configure (when not nil), which
+// may use the environment.
+func newAccountAppWith(t *testing.T, opts testenv.Options, configure func(*web.Config, *testenv.Env)) *accountApp {
 	t.Helper()
 	ctx := context.Background()
-	env := testenv.New(t, testenv.Options{})
+	env := testenv.New(t, opts)
 	database, cat := env.DB, env.Catalog
 	svc := account.New(account.Config{DB: database, Modules: func(ctx context.Context, slug string) bool {
 		l, err := cat.Listing(ctx, "")
@@ -53,17 +57,17 @@ func newAccountAppWith(t *testing.T, shape func(*web.Config, *testenv.Env)) *acc
 		_, ok := l.Module(slug)
 		return ok
 	}})
-	cfg := testConfig(env, svc)
-	if shape != nil {
-		shape(&cfg, env)
+	config := testConfig(env, svc)
+	if configure != nil {
+		configure(&config, env)
 	}
-	handler, err := web.New(cfg)
+	handler, err := web.New(config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	server := httptest.NewServer(handler)
 	t.Cleanup(server.Close)
-	a := &accountApp{t: t, server: server, handler: handler, svc: svc, db: database, users: map[string]*praxis.User{}, tokens: map[string]string{}}
+	a := &accountApp{t: t, server: server, handler: handler, svc: svc, db: database, env: env, users: map[string]*praxis.User{}, tokens: map[string]string{}, repo: env.Store.Path()}
 	for _, r := range []string{"facilitator", "maintainer", "coordinator", "admin", "target"} {
 		role := praxis.Role(r)
 		if r == "target" {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/quota"
+	"github.com/praxis-coop/praxis/internal/review"
 )
 
 const adminPageSize = 50
@@ -234,7 +236,9 @@ func (s *Server) adminAudit(c echo.Context) error {
 type settingsPage struct {
 	Mode  praxis.SignupMode
 	Modes []praxis.SignupMode
-	Form  form
+	// Form holds review_approvals and the quota limits as saved or as
+	// typed.
+	Form form
 	// GitPublic is true when anyone may clone the curriculum with git.
 	GitPublic bool
 	// Quotas is true when the storage limits can be set here.
@@ -242,9 +246,14 @@ type settingsPage struct {
 }
 
 func (s *Server) adminSettings(c echo.Context) error {
-	f := form{Values: url.Values{}, Errors: map[string]string{}}
+	ctx := c.Request().Context()
+	approvals, err := s.review.RequiredApprovals(ctx)
+	if err != nil {
+		return err
+	}
+	f := form{Values: url.Values{"review_approvals": {strconv.Itoa(approvals)}}, Errors: map[string]string{}}
 	if s.quota != nil {
-		l, err := s.quota.Limits(c.Request().Context())
+		l, err := s.quota.Limits(ctx)
 		if err != nil {
 			return err
 		}
@@ -254,7 +263,7 @@ func (s *Server) adminSettings(c echo.Context) error {
 	return s.renderSettings(c, http.StatusOK, f)
 }
 
-// renderSettings shows the settings page with a form as typed.
+// renderSettings shows the settings page with a form as saved or as typed.
 func (s *Server) renderSettings(c echo.Context, status int, f form) error {
 	ctx := c.Request().Context()
 	mode, err := s.accounts.SignupMode(ctx)
@@ -268,17 +277,31 @@ func (s *Server) renderSettings(c echo.Context, status int, f form) error {
 func (s *Server) adminSaveSettings(c echo.Context) error {
 	f := newForm(c)
 	ctx := c.Request().Context()
+	// The numbers are checked before anything is saved, so a bad one changes
+	// nothing, and every bad one is named at once.
+	var bad []error
+	if f.Values.Has("review_approvals") {
+		if _, err := review.ParseRequiredApprovals(f.Value("review_approvals")); err != nil {
+			bad = append(bad, err)
+		}
+	}
 	var limits quota.Limits
-	var err error
 	setLimits := s.quota != nil && (f.Value(quota.StorageField) != "" || f.Value(quota.WriteField) != "")
 	if setLimits {
-		limits, err = quota.ParseLimits(f.Value(quota.StorageField), f.Value(quota.WriteField))
+		var err error
+		if limits, err = quota.ParseLimits(f.Value(quota.StorageField), f.Value(quota.WriteField)); err != nil {
+			bad = append(bad, err)
+		}
 	}
+	err := errors.Join(bad...)
 	if err == nil {
 		err = s.accounts.SetSignupMode(ctx, currentUser(c), praxis.SignupMode(f.Value("signup_mode")))
 	}
 	if err == nil && f.Value("git_read") != "" {
 		err = s.accounts.SetGitRead(ctx, currentUser(c), f.Value("git_read"))
+	}
+	if err == nil && f.Values.Has("review_approvals") {
+		err = s.review.SetRequiredApprovals(ctx, currentUser(c), f.Value("review_approvals"))
 	}
 	if err == nil && setLimits {
 		err = s.quota.SetLimits(ctx, currentUser(c), limits)

@@ -44,7 +44,16 @@ func (f form) Has(name, value string) bool {
 func (f *form) fail(err error) (int, error) {
 	if fields := fieldErrors(err); len(fields) > 0 {
 		for _, fe := range fields {
-			f.Errors[fe.Field] = fe.Message
+			if f.Errors[fe.Field] == "" {
+				f.Errors[fe.Field] = fe.Message
+			}
+		}
+		return http.StatusUnprocessableEntity, nil
+	}
+	var fields interface{ Fields() map[string]string }
+	if errors.As(err, &fields) {
+		for name, msg := range fields.Fields() {
+			f.Errors[name] = msg
 		}
 		return http.StatusUnprocessableEntity, nil
 	}
@@ -56,10 +65,10 @@ func (f *form) fail(err error) (int, error) {
 	return status, nil
 }
 
-// fieldErrors finds every field error in err, which may join several, so a
-// form shows all of them at once.
+// fieldErrors finds every field error in err, which may join several (with
+// errors.Join) or list them (FieldErrorList), so a form shows all of them at
+// once.
 func fieldErrors(err error) []*account.FieldError {
-	var fe *account.FieldError
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []*account.FieldError
 		for _, e := range joined.Unwrap() {
@@ -67,6 +76,11 @@ func fieldErrors(err error) []*account.FieldError {
 		}
 		return out
 	}
+	var many interface{ FieldErrorList() []*account.FieldError }
+	if errors.As(err, &many) {
+		return many.FieldErrorList()
+	}
+	var fe *account.FieldError
 	if errors.As(err, &fe) {
 		return []*account.FieldError{fe}
 	}

@@ -508,6 +508,22 @@ func TestAClosedProposalWhoseFilesWerePrunedStillShows(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(string(body), `"pruned":true`) {
 		t.Errorf("GET /api/v1/proposals/%d = %d %s", p.ID, status, body)
 	}
+	// Reopening would bring the branch back at its recorded head, which
+	// is gone: refused in plain words, and the proposal stays closed.
+	req, _ := http.NewRequest(http.MethodPost, a.server.URL+fmt.Sprintf("/api/v1/proposals/%d/reopen", p.ID), nil)
+	req.Header.Set("Authorization", "Bearer "+a.tokens["alice"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(reply), "its files have been reclaimed") {
+		t.Errorf("reopening a pruned proposal = %d %s; want 422 saying its files were reclaimed", res.StatusCode, reply)
+	}
+	if p, err := a.env.DB.FindProposal(ctx, p.ID); err != nil || p.Status != praxis.ProposalClosed {
+		t.Errorf("the pruned proposal after a refused reopening: %+v, %v; want it closed", p, err)
+	}
 }
 
 // fetchPage gets a page as text.

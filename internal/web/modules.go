@@ -258,8 +258,11 @@ func (s *Server) releaseInfo(c echo.Context, page *modulePage) error {
 	page.LatestRelease = releases[0].Name
 	latest, _, err := s.history.ModuleHistory(ctx, page.Module.Slug, page.Commit.ID, 1, "")
 	if err != nil {
-		if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		switch praxis.ErrorCode(err) {
+		case praxis.ENOTFOUND:
 			return nil // a version outside main's history (a fork)
+		case praxis.EUNAVAILABLE:
+			return nil // the index is catching up: show the page without it
 		}
 		return err
 	}

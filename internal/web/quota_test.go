@@ -19,7 +19,7 @@ import (
 func withQuota(cfg *web.Config, env *testenv.Env) {
 	q := quota.New(quota.Config{DB: env.DB, Store: env.Store})
 	cfg.Quota = q
-	cfg.Review = review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, Quota: q})
+	cfg.Review = review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History, Quota: q})
 }
 
 // upload puts a file of size random bytes (they do not compress) in a fork
@@ -33,19 +33,27 @@ func (a *accountApp) upload(fork int, base, name string, size int) (int, map[str
 }
 
 func TestStorageAndWriteQuotas(t *testing.T) {
-	a := newAccountAppWith(t, withQuota)
+	a := newAccountAppWith(t, testenv.Options{}, withQuota)
 	admin := a.browser()
 	admin.logIn("admin@example.org")
 
 	// Admins set the limits; bad values are all named at once and kept.
 	page := admin.do(http.MethodGet, "/admin/settings", nil)
-	mustContain(t, page, `name="quota_storage_mb" type="number" value="100"`, `name="quota_write_mb_per_hour" type="number" value="50"`)
-	bad := admin.submit("/admin/settings", "/admin/settings", url.Values{"signup_mode": {"approval"}, "quota_storage_mb": {"lots"}, "quota_write_mb_per_hour": {"-3"}})
+	mustContain(t, page, `name="quota_storage_mb" type="number" value="100"`, `name="quota_write_mb_per_hour" type="number" value="50"`,
+		`name="review_approvals" type="number" value="1"`)
+	bad := admin.submit("/admin/settings", "/admin/settings", url.Values{"signup_mode": {"approval"}, "quota_storage_mb": {"lots"}, "quota_write_mb_per_hour": {"-3"},
+		"review_approvals": {"9"}})
 	if bad.status != http.StatusUnprocessableEntity {
 		t.Errorf("bad limits = %d, want 422", bad.status)
 	}
 	mustContain(t, bad, "give the storage per person as a whole number of megabytes", "give what a person may save in an hour between 0 (no limit)",
-		`value="lots"`, `value="-3"`)
+		"give a whole number from 1 to 5", `value="lots"`, `value="-3"`, `value="9"`)
+	// Good limits with a bad number of approvals change nothing either.
+	if res := admin.submit("/admin/settings", "/admin/settings", url.Values{"signup_mode": {"approval"}, "quota_storage_mb": {"7"}, "quota_write_mb_per_hour": {"8"},
+		"review_approvals": {"0"}}); res.status != http.StatusUnprocessableEntity {
+		t.Errorf("good limits, bad approvals = %d, want 422", res.status)
+	}
+	mustContain(t, admin.do(http.MethodGet, "/admin/settings", nil), `name="quota_storage_mb" type="number" value="100"`, `name="review_approvals" type="number" value="1"`)
 	setLimits := func(storage, write string) {
 		t.Helper()
 		res := admin.submit("/admin/settings", "/admin/settings", url.Values{"signup_mode": {"approval"}, "quota_storage_mb": {storage}, "quota_write_mb_per_hour": {write}})
@@ -107,6 +115,19 @@ func TestStorageAndWriteQuotas(t *testing.T) {
 		t.Errorf("a save past the storage limit = %d, want 413", res.status)
 	}
 	mustContain(t, res, "Not saved: Your adapted copies and proposals use 7 MB of the 1 MB each person may keep", "A draft that must not be lost.")
+
+	// A proposal to move a module reuses its files, but one past the
+	// storage limit may not open more proposals.
+	status, moved := a.apiCall(http.MethodPost, "/api/v1/proposals", a.tokens["facilitator"],
+		map[string]any{"module": stigma, "move_to": "stigma-and-shame", "title": "A clearer address"})
+	if status != http.StatusRequestEntityTooLarge || !strings.Contains(fmt.Sprint(moved["error"]), "use 7 MB of the 1 MB each person may keep") {
+		t.Errorf("a move proposed past the storage limit = %d %v, want 413", status, moved)
+	}
+	setLimits("100", "0")
+	if status, moved = a.apiCall(http.MethodPost, "/api/v1/proposals", a.tokens["facilitator"],
+		map[string]any{"module": stigma, "move_to": "stigma-and-shame", "title": "A clearer address"}); status != http.StatusCreated {
+		t.Errorf("a move proposed within the limit = %d %v, want 201", status, moved)
+	}
 }
 
 // lastRetryAfter sends one more upload the rate refuses and returns its

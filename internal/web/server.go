@@ -6,7 +6,6 @@ package web
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -63,6 +62,12 @@ type Config struct {
 	// the server's own. The server adds the catalog's cache, the database
 	// pool and the merge outcomes to it.
 	Metrics *metrics.Registry
+	// Repository is checked by /healthz for taking writes; nil skips it.
+	Repository interface{ CheckWritable() error }
+	// DataDir is the data directory, whose free space /healthz checks
+	// against MinFreeSpace (bytes; 0 checks nothing).
+	DataDir      string
+	MinFreeSpace int64
 }
 
 // Server is praxis's HTTP handler.
@@ -90,6 +95,10 @@ type Server struct {
 	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
 	// may carry a file, and so a larger body.
 	uploadRoutes map[string]bool
+	// What /healthz checks besides the database and main.
+	repository   interface{ CheckWritable() error }
+	dataDir      string
+	minFreeSpace int64
 }
 
 // Route is one registered route and the permission it needs ("" for public).
@@ -140,6 +149,9 @@ func New(cfg Config) (*Server, error) {
 		baseURL:       strings.TrimRight(cmp.Or(cfg.BaseURL, "http://localhost"), "/"),
 		metrics:       cfg.Metrics,
 		uploadRoutes:  map[string]bool{},
+		repository:    cfg.Repository,
+		dataDir:       cfg.DataDir,
+		minFreeSpace:  cfg.MinFreeSpace,
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()
@@ -213,13 +225,4 @@ func (r *statusRecorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
-}
-
-// health reports whether the database and the repository answer.
-func (s *Server) health(ctx context.Context) error {
-	if err := s.db.Ping(ctx); err != nil {
-		return err
-	}
-	_, err := s.catalog.Main(ctx)
-	return err
 }

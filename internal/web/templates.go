@@ -64,7 +64,7 @@ func parsePages(assets *assets) (*pages, error) {
 		"account-sessions", "account-data", "person", "facilitators", "admin-users", "admin-user",
 		"admin-invitations", "admin-audit", "admin-settings", "fork", "editor", "stale", "resolve", "propose",
 		"proposals", "proposal", "history", "compare", "changes", "releases", "release-new",
-		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search"} {
+		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search", "move"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}

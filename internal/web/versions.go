@@ -102,7 +102,8 @@ func (s *Server) apiHistory(c echo.Context) error {
 	commits := make([]map[string]any, len(entries))
 	for i, e := range entries {
 		commits[i] = map[string]any{"commit": e.ID, "author": e.Author.Name, "date": e.Committer.When, "authored": e.Author.When,
-			"message": e.Message, "proposal": nilIfZero(e.Proposal), "release": e.Release, "parents": e.Parents}
+			"message": e.Message, "proposal": nilIfZero(e.Proposal), "release": e.Release, "parents": e.Parents,
+			"account": e.Account, "author_differs": e.Account != nil && e.Account.DiffersFrom(e.Author)}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"commits": commits, "more": more})
 }
