@@ -128,3 +128,30 @@ func translate(err error, what string) error {
 		return fmt.Errorf("db: %s: %w", what, err)
 	}
 }
+
+// WithTx runs fn inside one database transaction and gives it the
+// transaction under GORM, for packages that write beside the database's own
+// tables in the same transaction (the job queue). fn's error rolls it back.
+func (db *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		sqlTx, err := sqlTxOf(tx)
+		if err != nil {
+			return err
+		}
+		return fn(sqlTx)
+	})
+}
+
+// sqlTxOf returns the *sql.Tx under a GORM transaction (prepared statements
+// wrap it).
+func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
+	pool := tx.Statement.ConnPool
+	if prepared, ok := pool.(*gorm.PreparedStmtTX); ok {
+		pool = prepared.Tx
+	}
+	sqlTx, ok := pool.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("db: not inside a transaction (%T)", tx.Statement.ConnPool)
+	}
+	return sqlTx, nil
+}
