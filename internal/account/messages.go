@@ -46,16 +46,3 @@ The link works once.
 `, from, when(expires), link),
 	}
 }
-
-func approvedMessage(u *praxis.User, loginLink string) mail.Message {
-	return mail.Message{
-		To:      u.Email,
-		Subject: "Your praxis account is ready",
-		Body: fmt.Sprintf(`Hello %s,
-
-A coordinator has approved your account. You can sign in now:
-
-%s
-`, u.Name, loginLink),
-	}
-}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -26,6 +27,8 @@ type DB struct {
 	pool        *sql.DB
 	path        string
 	busyTimeout time.Duration
+	// eventHook is told of every event in its transaction (OnEvent).
+	eventHook atomic.Pointer[EventHook]
 }
 
 // DefaultBusyTimeout is how long a write waits for another to finish before

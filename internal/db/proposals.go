@@ -88,7 +88,7 @@ func (db *DB) CreateProposal(ctx context.Context, p *praxis.Proposal) (int64, er
 		if err := setModules(tx, row.ID, p.Modules); err != nil {
 			return err
 		}
-		return addEvent(tx, praxis.Event{At: now, ActorID: p.AuthorID, Kind: praxis.EventProposalOpened, ProposalID: row.ID, Module: firstOf(p.Modules), Title: p.Title})
+		return db.addEvent(tx, praxis.Event{At: now, ActorID: p.AuthorID, Kind: praxis.EventProposalOpened, ProposalID: row.ID, Module: firstOf(p.Modules), Title: p.Title})
 	})
 	if err != nil && praxis.ErrorCode(err) == praxis.EINTERNAL {
 		return 0, fmt.Errorf("db: create proposal: %w", err)
@@ -257,7 +257,7 @@ func (db *DB) UpdateProposal(ctx context.Context, id int64, u ProposalUpdate) er
 				return fmt.Errorf("db: update proposal: %w", err)
 			}
 		}
-		return addEvent(tx, u.Event)
+		return db.addEvent(tx, u.Event)
 	})
 }
 
@@ -283,7 +283,7 @@ func (db *DB) SetProposalStatus(ctx context.Context, id int64, from, to string, 
 		if res.RowsAffected == 0 {
 			return praxis.Errorf(praxis.ECONFLICT, "the proposal is no longer %s", from)
 		}
-		return addEvent(tx, event)
+		return db.addEvent(tx, event)
 	})
 }
 
@@ -323,7 +323,7 @@ func (db *DB) MarkProposalMerged(ctx context.Context, id int64, m MergeRecord) e
 		if err := recordProposalCommits(tx, id, m.Commits); err != nil {
 			return err
 		}
-		return addEvent(tx, m.Event)
+		return db.addEvent(tx, m.Event)
 	})
 }
 
@@ -417,7 +417,8 @@ func (db *DB) AddComment(ctx context.Context, c *praxis.Comment, event praxis.Ev
 		if err := tx.Model(&proposalRow{}).Where("id = ?", c.ProposalID).Update("updated_at", time.Now().UTC()).Error; err != nil {
 			return err
 		}
-		return addEvent(tx, event)
+		event.ObjectID = row.ID
+		return db.addEvent(tx, event)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("db: add comment: %w", err)
@@ -470,7 +471,8 @@ func (db *DB) AddReview(ctx context.Context, r *praxis.Review, event praxis.Even
 		if err := tx.Model(&proposalRow{}).Where("id = ?", r.ProposalID).Update("updated_at", time.Now().UTC()).Error; err != nil {
 			return err
 		}
-		return addEvent(tx, event)
+		event.ObjectID = row.ID
+		return db.addEvent(tx, event)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("db: add review: %w", err)

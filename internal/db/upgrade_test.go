@@ -106,22 +106,61 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 				}
 			}
 			// Commits indexed before renames were recorded are scanned once.
-			scan, err := d.RenameScan(ctx)
-			if err != nil || len(scan) != 1 || scan[0].ID != commit {
-				t.Errorf("rename scan after the upgrade = %+v %v, want the old commit", scan, err)
+			if from < db.MigrationVersion(t, "module renames") {
+				scan, err := d.RenameScan(ctx)
+				if err != nil || len(scan) != 1 || scan[0].ID != commit {
+					t.Fatalf("rename scan after the upgrade = %+v %v, want the old commit", scan, err)
+				}
+				if err := d.FinishRenameScan(ctx, map[int64][]praxis.ModuleRename{scan[0].Seq: {{From: "stigma", To: "exploring-class-2-stigma", Parents: 1, Score: 100}}}); err != nil {
+					t.Fatal(err)
+				}
+				if scan, err := d.RenameScan(ctx); err != nil || len(scan) != 0 {
+					t.Errorf("rename scan after finishing = %+v %v, want none", scan, err)
+				}
+				if h, err := d.LoadHistory(ctx, 0); err != nil || len(h) != 1 || len(h[0].Renames) != 1 {
+					t.Errorf("history after the scan = %+v %v, want the rename", h, err)
+				}
 			}
-			if err := d.FinishRenameScan(ctx, map[int64][]praxis.ModuleRename{scan[0].Seq: {{From: "stigma", To: "exploring-class-2-stigma", Parents: 1, Score: 100}}}); err != nil {
-				t.Fatal(err)
-			}
-			if scan, err := d.RenameScan(ctx); err != nil || len(scan) != 0 {
-				t.Errorf("rename scan after finishing = %+v %v, want none", scan, err)
-			}
-			if h, err := d.LoadHistory(ctx, 0); err != nil || len(h) != 1 || len(h[0].Renames) != 1 {
-				t.Errorf("history after the scan = %+v %v, want the rename", h, err)
+			// Notifications (issue 20): an old event reaches someone,
+			// their choices and watches are kept, an email is recorded.
+			if userID != 0 {
+				checkNotifications(t, d, userID)
 			}
 			if ok, err := d.IntegrityCheck(ctx); err != nil || !ok {
 				t.Errorf("integrity after the upgrade: %v %v", ok, err)
 			}
 		})
+	}
+}
+
+// checkNotifications uses every notification table of an upgraded database.
+func checkNotifications(t *testing.T, d *db.DB, userID int64) {
+	t.Helper()
+	ctx := context.Background()
+	if err := d.AddEvent(ctx, praxis.Event{Kind: praxis.EventTrainingAwarded, ActorID: userID, SubjectID: userID, Module: "m"}); err != nil {
+		t.Fatalf("event after the upgrade: %v", err)
+	}
+	events, err := d.ListEvents(ctx, db.EventFilter{Kinds: []string{}})
+	if err != nil || len(events) == 0 || events[0].SubjectID != userID {
+		t.Fatalf("events after the upgrade = %+v %v", events, err)
+	}
+	err = d.Notify(ctx, events[0], []db.NotificationDraft{{UserID: userID, Kind: praxis.NotifyAccount, Topic: "t", Subject: "s", URL: "/", Digest: true}}, nil)
+	if err != nil {
+		t.Fatalf("notify after the upgrade: %v", err)
+	}
+	if n, err := d.UnreadCount(ctx, userID); err != nil || n != 1 {
+		t.Errorf("unread after the upgrade = %d %v", n, err)
+	}
+	if err := d.SetNotificationSettings(ctx, userID, map[string]string{praxis.NotifyAccount: praxis.EmailOff}); err != nil {
+		t.Error(err)
+	}
+	if err := d.SetWatch(ctx, userID, praxis.WatchCurriculum, praxis.WatchReleases); err != nil {
+		t.Error(err)
+	}
+	if err := d.RecordMailSent(ctx, db.SentMail{Key: "k", UserID: userID, MessageID: "<k@example.org>"}, nil); err != nil {
+		t.Error(err)
+	}
+	if err := d.SetProposalConflict(ctx, 0, db.ProposalConflict{}, praxis.Event{}); err == nil {
+		t.Error("a conflict of no proposal was recorded")
 	}
 }

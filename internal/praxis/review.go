@@ -75,19 +75,45 @@ type Review struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-// Event kinds in the activity feed.
+// Event kinds: everything praxis records as it happens, in the same
+// transaction as the change. The activity feed shows the public ones
+// (PublicEventKinds); notifications, emails and other sinks fan out from all
+// of them.
 const (
 	EventProposalOpened  = "proposal.opened"
 	EventProposalUpdated = "proposal.updated"
 	EventProposalMerged  = "proposal.merged"
 	EventProposalClosed  = "proposal.closed"
 	EventProposalReopen  = "proposal.reopened"
-	EventReview          = "review"
-	EventComment         = "comment"
+	EventReview          = "review"  // ObjectID is the review's id, Detail its verdict
+	EventComment         = "comment" // ObjectID is the comment's id
 	EventFork            = "fork"
+	// EventProposalConflict: a change on main made an open proposal conflict
+	// with it (Ref is main's commit then).
+	EventProposalConflict = "proposal.conflicting"
+	// EventReleaseCut: a release was tagged (Ref is its name, Title too).
+	EventReleaseCut = "release.cut"
+	// EventSignup: someone signed up and waits for a coordinator's approval
+	// (SubjectID is them).
+	EventSignup = "account.signup"
+	// EventAccountApproved and EventAccountDeclined: a coordinator let a
+	// pending account in or turned it away (SubjectID is its owner).
+	EventAccountApproved = "account.approved"
+	EventAccountDeclined = "account.declined"
+	// EventTrainingAwarded: SubjectID is now trained to deliver Module.
+	EventTrainingAwarded = "training.awarded"
+	// EventFeedback: a participant answered the feedback form of a delivery
+	// (ObjectID) of Module; SubjectID is its facilitator.
+	EventFeedback = "delivery.feedback"
 )
 
-// Event is one entry of the activity feed.
+// PublicEventKinds are the events anyone may see in the activity feed; the
+// others concern one person or the coordinators.
+var PublicEventKinds = []string{EventProposalOpened, EventProposalUpdated, EventProposalMerged, EventProposalClosed,
+	EventProposalReopen, EventReview, EventComment, EventFork, EventReleaseCut}
+
+// Event is one thing that happened: an entry of the activity feed and the
+// source of notifications.
 type Event struct {
 	ID         int64     `json:"id"`
 	At         time.Time `json:"at"`
@@ -98,4 +124,12 @@ type Event struct {
 	Module     string    `json:"module,omitempty"`
 	Title      string    `json:"title"`
 	Detail     string    `json:"detail,omitempty"`
+	// SubjectID is the person the event is about, when it is about someone
+	// other than its actor (an account approved, a training awarded).
+	SubjectID int64 `json:"subject_id,omitempty"`
+	// ObjectID is the record the event made, by kind (a comment, a review, a
+	// delivery).
+	ObjectID int64 `json:"object_id,omitempty"`
+	// Ref is a name in the repository, by kind (a release, a commit).
+	Ref string `json:"ref,omitempty"`
 }
