@@ -498,3 +498,26 @@ func (db *DB) SetProposalConflict(ctx context.Context, proposalID int64, c Propo
 		return db.addEvent(tx, event)
 	})
 }
+
+// ClearDigest takes notifications out of a person's next digest (their
+// choice for the kind changed since).
+func (db *DB) ClearDigest(ctx context.Context, userID int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := db.gorm.WithContext(ctx).Exec(`UPDATE notifications SET digest = 0 WHERE user_id = ? AND id IN ?`, userID, ids).Error; err != nil {
+		return fmt.Errorf("db: clear digest: %w", err)
+	}
+	return nil
+}
+
+// SettingOnce returns an instance setting, storing value first when the
+// setting has none (a secret made once, at first need). Two callers at once
+// both get the value stored first.
+func (db *DB) SettingOnce(ctx context.Context, key, value string) (string, error) {
+	g := db.gorm.WithContext(ctx)
+	if err := g.Exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, value).Error; err != nil {
+		return "", fmt.Errorf("db: setting %s: %w", key, err)
+	}
+	return db.Setting(ctx, key, value)
+}

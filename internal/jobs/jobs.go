@@ -61,18 +61,6 @@ type Job[T Args] struct {
 	river *river.Job[T]
 }
 
-// Handlers are the job types a queue can work, and the queues they run in.
-type Handlers struct {
-	workers *river.Workers
-	queues  map[string]int
-	kinds   []string
-}
-
-// NewHandlers returns an empty set of handlers.
-func NewHandlers() *Handlers {
-	return &Handlers{workers: river.NewWorkers(), queues: map[string]int{}}
-}
-
 // HandlerOptions shape how a job type is worked.
 type HandlerOptions struct {
 	// Queue is the queue its jobs run in; QueueDefault when empty. Each
@@ -84,22 +72,23 @@ type HandlerOptions struct {
 	Timeout time.Duration
 }
 
-// Handle registers fn to work the jobs whose arguments are T. fn returning
-// an error fails the attempt (it is retried later); returning nil completes
-// the job unless fn completed it already with CompleteTx.
-func Handle[T Args](h *Handlers, fn func(ctx context.Context, job *Job[T]) error, opts HandlerOptions) {
+// Handle registers fn to work the jobs whose arguments are T, before the
+// queue is Ready. fn returning an error fails the attempt (it is retried
+// later; Cancel gives it up); returning nil completes the job unless fn
+// completed it already with CompleteTx.
+func Handle[T Args](q *Queue, fn func(ctx context.Context, job *Job[T]) error, opts HandlerOptions) {
 	var zero T
 	queue := opts.Queue
 	if queue == "" {
 		queue = QueueDefault
 	}
-	h.queues[queue] = max(h.queues[queue], opts.Workers, 1)
-	h.kinds = append(h.kinds, zero.Kind())
-	river.AddWorker(h.workers, &worker[T]{fn: fn, timeout: opts.Timeout})
+	q.queues[queue] = max(q.queues[queue], opts.Workers, 1)
+	q.kinds = append(q.kinds, zero.Kind())
+	river.AddWorker(q.workers, &worker[T]{fn: fn, timeout: opts.Timeout})
 }
 
 // Kinds lists the registered job kinds.
-func (h *Handlers) Kinds() []string { return slices.Clone(h.kinds) }
+func (q *Queue) Kinds() []string { return slices.Clone(q.kinds) }
 
 // worker adapts a handler to River's Worker.
 type worker[T Args] struct {
@@ -145,11 +134,6 @@ type Config struct {
 	// schema Migrate has brought up to date.
 	Pool   *sql.DB
 	Logger *slog.Logger
-	// Handlers are the job types this process may insert and, once
-	// Started, works. Nil means none: the queue can insert nothing.
-	Handlers *Handlers
-	// Periodic jobs are inserted on their schedules while the queue works.
-	Periodic []Periodic
 	// Timeout bounds each attempt of a job; DefaultTimeout when zero. A job
 	// a crash left running is tried again after twice this.
 	Timeout time.Duration
@@ -158,13 +142,27 @@ type Config struct {
 	PollInterval time.Duration
 }
 
-// Queue inserts jobs and, once started, works them. It is safe for
-// concurrent use.
+// Queue inserts jobs and, once started, works them. Register its handlers
+// (Handle) and periodic jobs (Schedule), then call Ready; after that it is
+// safe for concurrent use.
 type Queue struct {
+	cfg      Config
+	workers  *river.Workers
+	queues   map[string]int
+	kinds    []string
+	periodic []Periodic
+
 	client  *river.Client[*sql.Tx]
-	pool    *sql.DB
-	log     *slog.Logger
 	working bool
+}
+
+// New returns a queue over cfg.Pool, to be given its handlers and made
+// Ready.
+func New(cfg Config) *Queue {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Queue{cfg: cfg, workers: river.NewWorkers(), queues: map[string]int{}}
 }
 
 // Migrate brings River's tables in the database up to date (River's own
@@ -181,19 +179,17 @@ func Migrate(ctx context.Context, pool *sql.DB) error {
 	return nil
 }
 
-// New returns a queue over cfg.Pool, which can insert jobs of every
-// registered kind. Call Start to work them too.
-func New(cfg Config) (*Queue, error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Handlers == nil {
-		cfg.Handlers = NewHandlers()
-	}
+// Schedule adds a periodic job, before the queue is Ready.
+func (q *Queue) Schedule(p Periodic) { q.periodic = append(q.periodic, p) }
+
+// Ready makes the queue usable: it can insert jobs of every registered
+// kind, and Start works them.
+func (q *Queue) Ready() error {
+	cfg := q.cfg
 	timeout := cmpOr(cfg.Timeout, DefaultTimeout)
 	rc := &river.Config{
 		Logger:               cfg.Logger.With("component", "jobs"),
-		Workers:              cfg.Handlers.workers,
+		Workers:              q.workers,
 		JobTimeout:           timeout,
 		RescueStuckJobsAfter: 2 * timeout,
 		MaxAttempts:          DefaultMaxAttempts,
@@ -208,13 +204,12 @@ func New(cfg Config) (*Queue, error) {
 	if rc.FetchPollInterval < river.FetchCooldownDefault {
 		rc.FetchCooldown = rc.FetchPollInterval
 	}
-	if len(cfg.Handlers.queues) > 0 {
+	if len(q.queues) > 0 {
 		rc.Queues = map[string]river.QueueConfig{}
-		for name, n := range cfg.Handlers.queues {
+		for name, n := range q.queues {
 			rc.Queues[name] = river.QueueConfig{MaxWorkers: n}
 		}
-		for _, p := range cfg.Periodic {
-			p := p
+		for _, p := range q.periodic {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(schedule(p.Next),
 				func() (river.JobArgs, *river.InsertOpts) {
 					args, opts := p.Make(time.Now())
@@ -224,9 +219,10 @@ func New(cfg Config) (*Queue, error) {
 	}
 	client, err := river.NewClient(riversqlite.New(cfg.Pool), rc)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
+		return fmt.Errorf("jobs: %w", err)
 	}
-	return &Queue{client: client, pool: cfg.Pool, log: cfg.Logger, working: len(rc.Queues) > 0}, nil
+	q.client, q.working = client, len(rc.Queues) > 0
+	return nil
 }
 
 func cmpOr(d, fallback time.Duration) time.Duration {
@@ -390,7 +386,7 @@ func info(j *rivertype.JobRow) Info {
 // Counts returns how many jobs there are in each state (the State
 // constants).
 func (q *Queue) Counts(ctx context.Context) (map[string]int, error) {
-	rows, err := q.pool.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
+	rows, err := q.cfg.Pool.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: count: %w", err)
 	}
@@ -433,3 +429,8 @@ func (q *Queue) Retry(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// Cancel wraps the error of an attempt that can never succeed (a mail
+// server refusing the recipient for good): the job is not tried again and
+// shows as failed, with err, for an admin to retry or leave.
+func Cancel(err error) error { return river.JobCancel(err) }

@@ -61,10 +61,11 @@ func (n *notes) handle(ctx context.Context, job *jobs.Job[noteArgs]) error {
 	})
 }
 
-func newQueue(t *testing.T, database *db.DB, handlers *jobs.Handlers) *jobs.Queue {
+func newQueue(t *testing.T, database *db.DB, register func(q *jobs.Queue)) *jobs.Queue {
 	t.Helper()
-	q, err := jobs.New(jobs.Config{Pool: database.Pool(), Handlers: handlers, PollInterval: 20 * time.Millisecond, Timeout: 2 * time.Second})
-	if err != nil {
+	q := jobs.New(jobs.Config{Pool: database.Pool(), PollInterval: 20 * time.Millisecond, Timeout: 2 * time.Second})
+	register(q)
+	if err := q.Ready(); err != nil {
 		t.Fatal(err)
 	}
 	return q
@@ -99,9 +100,10 @@ func TestMigrateIsIdempotentAndKeepsJobs(t *testing.T) {
 	if err := jobs.Migrate(context.Background(), database.Pool()); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
-	handlers := jobs.NewHandlers()
-	jobs.Handle(handlers, func(context.Context, *jobs.Job[noteArgs]) error { return nil }, jobs.HandlerOptions{})
-	if _, err := newQueue(t, database, handlers).Insert(context.Background(), noteArgs{Text: "kept"}, jobs.Options{}); err != nil {
+	register := func(q *jobs.Queue) {
+		jobs.Handle(q, func(context.Context, *jobs.Job[noteArgs]) error { return nil }, jobs.HandlerOptions{})
+	}
+	if _, err := newQueue(t, database, register).Insert(context.Background(), noteArgs{Text: "kept"}, jobs.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	database.Close()
@@ -120,9 +122,10 @@ func TestJobInsertedInATransactionCommitsWithIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := &notes{db: database, done: make(chan string, 10)}
-	handlers := jobs.NewHandlers()
-	jobs.Handle(handlers, n.handle, jobs.HandlerOptions{})
-	q := newQueue(t, database, handlers)
+	register := func(q *jobs.Queue) {
+		jobs.Handle(q, n.handle, jobs.HandlerOptions{})
+	}
+	q := newQueue(t, database, register)
 
 	refused := errors.New("the change was refused")
 	err := database.WithTx(ctx, func(tx *sql.Tx) error {
@@ -164,9 +167,10 @@ func TestJobInsertedInATransactionCommitsWithIt(t *testing.T) {
 func TestUniqueInsertIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	database := openDB(t, t.TempDir())
-	handlers := jobs.NewHandlers()
-	jobs.Handle(handlers, func(context.Context, *jobs.Job[noteArgs]) error { return nil }, jobs.HandlerOptions{})
-	q := newQueue(t, database, handlers)
+	register := func(q *jobs.Queue) {
+		jobs.Handle(q, func(context.Context, *jobs.Job[noteArgs]) error { return nil }, jobs.HandlerOptions{})
+	}
+	q := newQueue(t, database, register)
 	for i, want := range []bool{true, false} {
 		inserted, err := q.Insert(ctx, noteArgs{Text: "once"}, jobs.Options{Unique: true})
 		if err != nil {
@@ -187,17 +191,18 @@ func TestFailedJobsAreRetriedShownAndRetriedByHand(t *testing.T) {
 	var mu sync.Mutex
 	attempts := 0
 	succeed := false
-	handlers := jobs.NewHandlers()
-	jobs.Handle(handlers, func(ctx context.Context, job *jobs.Job[failArgs]) error {
-		mu.Lock()
-		defer mu.Unlock()
-		attempts++
-		if succeed {
-			return nil
-		}
-		return errors.New("the mail server said no")
-	}, jobs.HandlerOptions{Queue: "mail"})
-	q := newQueue(t, database, handlers)
+	register := func(q *jobs.Queue) {
+		jobs.Handle(q, func(ctx context.Context, job *jobs.Job[failArgs]) error {
+			mu.Lock()
+			defer mu.Unlock()
+			attempts++
+			if succeed {
+				return nil
+			}
+			return errors.New("the mail server said no")
+		}, jobs.HandlerOptions{Queue: "mail"})
+	}
+	q := newQueue(t, database, register)
 	if _, err := q.Insert(ctx, failArgs{N: 1}, jobs.Options{Queue: "mail", MaxAttempts: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -247,15 +252,16 @@ func TestAFailedAttemptIsRetriedWithBackoff(t *testing.T) {
 	ctx := context.Background()
 	database := openDB(t, t.TempDir())
 	tries := make(chan time.Time, 5)
-	handlers := jobs.NewHandlers()
-	jobs.Handle(handlers, func(ctx context.Context, job *jobs.Job[failArgs]) error {
-		tries <- time.Now()
-		if job.Attempt == 1 {
-			return errors.New("try again")
-		}
-		return nil
-	}, jobs.HandlerOptions{})
-	q := newQueue(t, database, handlers)
+	register := func(q *jobs.Queue) {
+		jobs.Handle(q, func(ctx context.Context, job *jobs.Job[failArgs]) error {
+			tries <- time.Now()
+			if job.Attempt == 1 {
+				return errors.New("try again")
+			}
+			return nil
+		}, jobs.HandlerOptions{})
+	}
+	q := newQueue(t, database, register)
 	if _, err := q.Insert(ctx, failArgs{N: 2}, jobs.Options{}); err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,11 @@ func require(action account.Action, h echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper: func(c echo.Context) bool {
-			return c.Get(bearerKey) == true || strings.HasPrefix(c.Request().URL.Path, "/static/")
+			// A one-click unsubscribe (RFC 8058) is a POST from a mail
+			// program, with no form to carry a token: the signed link is
+			// its credential, and it can only turn emails off.
+			unsubscribe := c.Request().Method == http.MethodPost && strings.HasPrefix(c.Request().URL.Path, "/unsubscribe/")
+			return c.Get(bearerKey) == true || strings.HasPrefix(c.Request().URL.Path, "/static/") || unsubscribe
 		},
 		TokenLookup:    "form:csrf,header:X-CSRF-Token",
 		ContextKey:     csrfKey,

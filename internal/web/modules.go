@@ -178,7 +178,8 @@ func (s *Server) showModule(c echo.Context) error {
 	if !v.Parsed {
 		title = v.Module.Slug
 	}
-	html, err := s.renderBytes(c, "module", view{Title: title, Section: "modules", Data: page})
+	html, err := s.renderBytes(c, "module", view{Title: title, Section: "modules", Data: page,
+		Watch: s.watchFor(c, "module:"+v.Module.Slug, "this module")})
 	if err != nil {
 		return err
 	}

@@ -178,6 +178,16 @@ func (s *Server) routes() {
 	s.route(get, "/account/export.json", account.UseAccount, s.exportData, longResponse)
 	s.route(post, "/account/delete", account.UseAccount, s.deleteAccount)
 
+	// Notifications, email and watching (issue 20).
+	s.route(get, "/notifications", account.UseAccount, s.withNotify(s.showNotifications))
+	s.route(post, "/notifications/read", account.UseAccount, s.withNotify(s.markNotificationsRead))
+	s.route(get, "/notifications/:id", account.UseAccount, s.withNotify(s.openNotification))
+	s.route(get, "/account/notifications", account.UseAccount, s.withNotify(s.notificationSettings))
+	s.route(post, "/account/notifications", account.UseAccount, s.withNotify(s.saveNotificationSettings))
+	s.route(post, "/watch", account.UseAccount, s.withNotify(s.setWatch))
+	s.route(get, "/unsubscribe/:token", public, s.withNotify(s.unsubscribeForm))
+	s.route(post, "/unsubscribe/:token", public, s.withNotify(s.unsubscribe))
+
 	// The network.
 	s.route(get, "/people/:id", public, s.showPerson)
 	s.route(get, "/facilitators", account.ViewDirectory, s.directory)
@@ -195,6 +205,8 @@ func (s *Server) routes() {
 	s.route(get, "/admin/audit", account.ViewAudit, s.adminAudit)
 	s.route(get, "/admin/settings", account.EditSettings, s.adminSettings)
 	s.route(post, "/admin/settings", account.EditSettings, s.adminSaveSettings)
+	s.route(get, "/admin/jobs", account.ManageJobs, s.withJobs(s.adminJobs))
+	s.route(post, "/admin/jobs/:id/retry", account.ManageJobs, s.withJobs(s.adminRetryJob))
 
 	// Assets.
 	e.GET("/static/:hash/*", s.serveAsset)
@@ -213,6 +225,10 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/series", public, s.apiListSeries)
 	s.route(get, "/api/v1/series/:slug", public, s.apiShowSeries)
 	s.route(get, "/api/v1/me", account.UseAccount, s.apiMe)
+	s.route(get, "/api/v1/notifications", account.UseAccount, s.withNotify(s.apiNotifications))
+	s.route(post, "/api/v1/notifications/read", account.UseAccount, s.withNotify(s.apiMarkNotificationsRead))
+	s.route(get, "/api/v1/me/notification-settings", account.UseAccount, s.withNotify(s.apiNotificationSettings))
+	s.route(http.MethodPut, "/api/v1/me/notification-settings", account.UseAccount, s.withNotify(s.apiSaveNotificationSettings))
 	s.route(get, "/api/v1/users", account.ManageUsers, s.apiListUsers)
 	s.route(get, "/api/v1/users/:id", account.ManageUsers, s.apiShowUser)
 	s.route(http.MethodPatch, "/api/v1/users/:id", account.ManageUsers, s.apiUpdateUser)

@@ -19,8 +19,10 @@ import (
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/export"
 	"github.com/praxis-coop/praxis/internal/history"
+	"github.com/praxis-coop/praxis/internal/jobs"
 	"github.com/praxis-coop/praxis/internal/lru"
 	"github.com/praxis-coop/praxis/internal/metrics"
+	"github.com/praxis-coop/praxis/internal/notify"
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
@@ -68,6 +70,10 @@ type Config struct {
 	// against MinFreeSpace (bytes; 0 checks nothing).
 	DataDir      string
 	MinFreeSpace int64
+	// Notify is the inbox, email settings and watches; Jobs the job queue
+	// admins look after. nil for none: the pages answer 404.
+	Notify *notify.Service
+	Jobs   *jobs.Queue
 }
 
 // Server is praxis's HTTP handler.
@@ -99,6 +105,8 @@ type Server struct {
 	repository   interface{ CheckWritable() error }
 	dataDir      string
 	minFreeSpace int64
+	notify       *notify.Service
+	jobs         *jobs.Queue
 }
 
 // Route is one registered route and the permission it needs ("" for public).
@@ -152,6 +160,8 @@ func New(cfg Config) (*Server, error) {
 		repository:    cfg.Repository,
 		dataDir:       cfg.DataDir,
 		minFreeSpace:  cfg.MinFreeSpace,
+		notify:        cfg.Notify,
+		jobs:          cfg.Jobs,
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()

@@ -37,6 +37,10 @@ type view struct {
 	User  *praxis.User // who is signed in, or nil
 	CSRF  string       // the token forms repeat
 	Flash string       // a message left by the previous request
+	// Unread is how many unread notifications the person has (the bell).
+	Unread int64
+	// Watch, when set by a page, draws its watch form.
+	Watch *watchState
 }
 
 // pages holds one parsed template set per page: the layout, the partials and
@@ -64,7 +68,8 @@ func parsePages(assets *assets) (*pages, error) {
 		"account-sessions", "account-data", "person", "facilitators", "admin-users", "admin-user",
 		"admin-invitations", "admin-audit", "admin-settings", "fork", "editor", "stale", "resolve", "propose",
 		"proposals", "proposal", "history", "compare", "changes", "releases", "release-new",
-		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search", "move"} {
+		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search", "move",
+		"notifications", "account-notifications", "unsubscribe", "admin-jobs"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}
@@ -91,6 +96,11 @@ func (s *Server) renderBytes(c echo.Context, page string, v view) ([]byte, error
 	v.User = currentUser(c)
 	v.CSRF, _ = c.Get(csrfKey).(string)
 	v.Flash = s.takeFlash(c)
+	if v.User != nil && s.notify != nil {
+		// A failure to count leaves the bell without a number, never the
+		// page unshown.
+		v.Unread, _ = s.notify.Unread(c.Request().Context(), v.User)
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return nil, fmt.Errorf("web: render %s: %w", page, err)

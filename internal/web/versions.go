@@ -202,7 +202,8 @@ func (s *Server) showChanges(c echo.Context) error {
 		data.PrevURL = "/changes?page=" + strconv.Itoa(page-1)
 	}
 	data.Changes = changes
-	return s.render(c, http.StatusOK, "changes", view{Title: "Changes to the curriculum", Section: "modules", Data: data})
+	return s.render(c, http.StatusOK, "changes", view{Title: "Changes to the curriculum", Section: "modules", Data: data,
+		Watch: s.watchFor(c, praxis.WatchCurriculum, "the whole curriculum")})
 }
 
 type releasesPage struct {

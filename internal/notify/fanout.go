@@ -1,0 +1,372 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/jobs"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// precedence orders the reasons one event may concern one person: they are
+// told once, for the first that applies.
+var precedence = []string{praxis.NotifyMention, praxis.NotifyAccount, praxis.NotifySignup, praxis.NotifyProposalStatus,
+	praxis.NotifyReply, praxis.NotifyFeedback, praxis.NotifyProposalWaiting, praxis.NotifyModuleChanged,
+	praxis.NotifyRelease, praxis.NotifyWatched}
+
+// audience collects who an event concerns and why.
+type audience struct {
+	actor  int64
+	drafts map[int64]db.NotificationDraft
+}
+
+func newAudience(e praxis.Event) *audience {
+	return &audience{actor: e.ActorID, drafts: map[int64]db.NotificationDraft{}}
+}
+
+// add tells userID of the event as kind, unless they are its actor or are
+// told already for a reason that comes first.
+func (a *audience) add(userID int64, d db.NotificationDraft) {
+	if userID == 0 || userID == a.actor {
+		return
+	}
+	d.UserID = userID
+	if have, ok := a.drafts[userID]; ok && slices.Index(precedence, have.Kind) <= slices.Index(precedence, d.Kind) {
+		return
+	}
+	a.drafts[userID] = d
+}
+
+func (a *audience) list() []db.NotificationDraft {
+	out := make([]db.NotificationDraft, 0, len(a.drafts))
+	for _, d := range a.drafts {
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(x, y db.NotificationDraft) int { return int(x.UserID - y.UserID) })
+	return out
+}
+
+// fanout tells those an event concerns: their notifications and email jobs
+// are written, and the job completed, in one transaction.
+func (s *Service) fanout(ctx context.Context, job *jobs.Job[fanoutArgs]) error {
+	e, err := s.db.FindEvent(ctx, job.Args.EventID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil // nothing to tell
+	}
+	if err != nil {
+		return err
+	}
+	drafts, err := s.audience(ctx, e)
+	if err != nil {
+		return fmt.Errorf("notify: who event %d concerns: %w", e.ID, err)
+	}
+	// Email choices, as they stand now.
+	immediate := map[int64]bool{}
+	if s.mail.Enabled() {
+		for i, d := range drafts {
+			u, err := s.db.FindUser(ctx, d.UserID)
+			if err != nil {
+				return err
+			}
+			settings, err := s.db.NotificationSettings(ctx, d.UserID)
+			if err != nil {
+				return err
+			}
+			switch choice(settings, u, d.Kind) {
+			case praxis.EmailImmediately:
+				immediate[d.UserID] = true
+			case praxis.EmailDigest:
+				drafts[i].Digest = true
+			}
+		}
+	}
+	return s.db.Notify(ctx, e, drafts, func(tx *sql.Tx, results []db.NotifyResult) error {
+		for _, r := range results {
+			// A repeat collapsed into an unread notification sends no
+			// second email: the first is still waiting to be read.
+			if r.Duplicate || !r.New || !immediate[r.Draft.UserID] {
+				continue
+			}
+			if _, err := s.queue.InsertTx(ctx, tx, emailArgs{EventID: e.ID, UserID: r.Draft.UserID}, jobs.Options{Queue: queueMail, Unique: true}); err != nil {
+				return err
+			}
+		}
+		return jobs.CompleteTx(ctx, tx, job)
+	})
+}
+
+// audience decides who an event concerns, why, and what they read.
+func (s *Service) audience(ctx context.Context, e praxis.Event) ([]db.NotificationDraft, error) {
+	a := newAudience(e)
+	var err error
+	switch e.Kind {
+	case praxis.EventProposalOpened, praxis.EventProposalUpdated, praxis.EventComment, praxis.EventReview,
+		praxis.EventProposalMerged, praxis.EventProposalClosed, praxis.EventProposalReopen, praxis.EventProposalConflict:
+		err = s.proposalAudience(ctx, e, a)
+	case praxis.EventReleaseCut:
+		err = s.releaseAudience(ctx, e, a)
+	case praxis.EventSignup:
+		var coordinators []int64
+		if coordinators, err = s.db.ActiveUserIDsWithRoles(ctx, praxis.RoleCoordinator, praxis.RoleAdmin); err == nil {
+			for _, id := range coordinators {
+				a.add(id, db.NotificationDraft{Kind: praxis.NotifySignup, Topic: "signups", Subject: "signed up and waits for approval",
+					URL: "/admin/users?status=pending"})
+			}
+		}
+	case praxis.EventAccountApproved:
+		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyAccount, Topic: fmt.Sprintf("event:%d", e.ID),
+			Subject: "approved your account: welcome to the network", URL: "/"})
+	case praxis.EventAccountDeclined:
+		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyAccount, Topic: fmt.Sprintf("event:%d", e.ID),
+			Subject: "did not approve your request to join", URL: "/conduct"})
+	case praxis.EventTrainingAwarded:
+		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyAccount, Topic: fmt.Sprintf("event:%d", e.ID),
+			Subject: "recorded that you are trained to deliver " + quote(s.moduleTitle(ctx, e.Module)), URL: "/modules/" + e.Module})
+	case praxis.EventFeedback:
+		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyFeedback, Topic: fmt.Sprintf("delivery:%d", e.ObjectID),
+			Subject: fmt.Sprintf("A participant gave feedback on your workshop %s of %s", quote(s.moduleTitle(ctx, e.Module)), e.Detail),
+			URL:     fmt.Sprintf("/deliveries/%d", e.ObjectID)})
+	}
+	if err != nil {
+		return nil, err
+	}
+	drafts := a.list()
+	// Only active accounts hear anything, except the person turned away,
+	// who is told so by email.
+	out := drafts[:0]
+	for _, d := range drafts {
+		u, err := s.db.FindUser(ctx, d.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if u.Status == praxis.StatusActive || (e.Kind == praxis.EventAccountDeclined && u.Status == praxis.StatusSuspended) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// proposalAudience: the author, those who took part, reviewers, the people
+// mentioned, watchers, and (on a merge) those who delivered or adapted the
+// modules it changed.
+func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audience) error {
+	p, err := s.db.FindProposal(ctx, e.ProposalID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if e.Kind == praxis.EventProposalUpdated && e.Detail == "updated from main" {
+		return nil // bringing a proposal up to date with main is nobody's news
+	}
+	participants, err := s.db.ProposalParticipants(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	topic := fmt.Sprintf("proposal:%d", p.ID)
+	url := fmt.Sprintf("/proposals/%d", p.ID)
+	title := quote(p.Title)
+	draft := func(kind, subject string) db.NotificationDraft {
+		return db.NotificationDraft{Kind: kind, Topic: topic, Subject: subject, URL: url}
+	}
+	// What watchers read, and who they are.
+	watched := ""
+	switch e.Kind {
+	case praxis.EventProposalOpened:
+		watched = "opened " + title
+	case praxis.EventProposalUpdated:
+		watched = "updated " + title
+	case praxis.EventComment:
+		watched = "commented on " + title
+	case praxis.EventReview:
+		watched = verdictPhrase(e.Detail) + " " + title
+	case praxis.EventProposalMerged:
+		watched = "merged " + title
+	case praxis.EventProposalClosed:
+		watched = "closed " + title
+	case praxis.EventProposalReopen:
+		watched = "reopened " + title
+	}
+	if e.ActorID == 0 && watched != "" {
+		watched = title + " was " + passive(e.Kind)
+	}
+
+	switch e.Kind {
+	case praxis.EventProposalOpened:
+		maintainers, err := s.db.ActiveUserIDsWithRoles(ctx, praxis.RoleMaintainer, praxis.RoleAdmin)
+		if err != nil {
+			return err
+		}
+		for _, id := range maintainers {
+			if id != p.AuthorID {
+				a.add(id, draft(praxis.NotifyProposalWaiting, "opened "+title+", waiting for review"))
+			}
+		}
+	case praxis.EventProposalUpdated:
+		reviewers, err := s.reviewers(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, id := range reviewers {
+			a.add(id, draft(praxis.NotifyProposalWaiting, "made a new version of "+title+" to review"))
+		}
+	case praxis.EventComment:
+		c, err := s.db.FindComment(ctx, e.ObjectID)
+		if err == nil {
+			mentioned, err := s.mentions(ctx, c.Body, append([]int64{p.AuthorID}, participants...))
+			if err != nil {
+				return err
+			}
+			for _, id := range mentioned {
+				a.add(id, draft(praxis.NotifyMention, "mentioned you in "+title))
+			}
+		}
+		a.add(p.AuthorID, draft(praxis.NotifyReply, "commented on your proposal "+title))
+		for _, id := range participants {
+			a.add(id, draft(praxis.NotifyReply, "commented on "+title))
+		}
+	case praxis.EventReview:
+		a.add(p.AuthorID, draft(praxis.NotifyReply, verdictPhrase(e.Detail)+" your proposal "+title))
+		for _, id := range participants {
+			a.add(id, draft(praxis.NotifyReply, verdictPhrase(e.Detail)+" "+title))
+		}
+	case praxis.EventProposalMerged, praxis.EventProposalClosed, praxis.EventProposalReopen:
+		verb := map[string]string{praxis.EventProposalMerged: "merged", praxis.EventProposalClosed: "closed", praxis.EventProposalReopen: "reopened"}[e.Kind]
+		if e.ActorID == 0 {
+			a.add(p.AuthorID, draft(praxis.NotifyProposalStatus, "Your proposal "+title+" was "+passive(e.Kind)))
+		} else {
+			a.add(p.AuthorID, draft(praxis.NotifyProposalStatus, verb+" your proposal "+title))
+		}
+		for _, id := range participants {
+			a.add(id, draft(praxis.NotifyReply, watched))
+		}
+		if e.Kind == praxis.EventProposalMerged {
+			if err := s.moduleUsersAudience(ctx, e, p, a); err != nil {
+				return err
+			}
+		}
+	case praxis.EventProposalConflict:
+		a.add(p.AuthorID, draft(praxis.NotifyProposalStatus,
+			"Your proposal "+title+" now conflicts with a change to the curriculum: update it from main to resolve the conflict"))
+	}
+	if watched == "" {
+		return nil
+	}
+	targets := []string{praxis.WatchCurriculum}
+	for _, m := range p.Modules {
+		targets = append(targets, "module:"+m)
+	}
+	for _, series := range s.seriesOf(ctx, p.Modules) {
+		targets = append(targets, "series:"+series)
+	}
+	watchers, err := s.db.Watchers(ctx, targets)
+	if err != nil {
+		return err
+	}
+	for id, level := range watchers {
+		if level == praxis.WatchEverything {
+			a.add(id, draft(praxis.NotifyWatched, watched))
+		}
+	}
+	return nil
+}
+
+// moduleUsersAudience tells those who delivered or adapted a merged
+// proposal's modules what changed since the version they last delivered.
+func (s *Service) moduleUsersAudience(ctx context.Context, e praxis.Event, p *praxis.Proposal, a *audience) error {
+	users, err := s.db.ModuleUsers(ctx, p.Modules)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		title := quote(s.moduleTitle(ctx, u.Module))
+		d := db.NotificationDraft{Kind: praxis.NotifyModuleChanged, Topic: "module:" + u.Module}
+		what := ", which you adapted, changed: update your copy to take the change"
+		d.URL = "/modules/" + u.Module + "/history"
+		if u.Version != "" {
+			what = ", which you delivered, changed: see what changed since the version you used"
+			d.URL = fmt.Sprintf("/modules/%s/compare/%s...main", u.Module, u.Version)
+		}
+		d.Subject = title + what
+		if e.ActorID != 0 {
+			d.Subject = "merged a change to " + d.Subject
+		}
+		a.add(u.UserID, d)
+	}
+	return nil
+}
+
+// releaseAudience tells the watchers of the curriculum, and of the modules
+// the release changed and their series, at any level.
+func (s *Service) releaseAudience(ctx context.Context, e praxis.Event, a *audience) error {
+	targets := []string{praxis.WatchCurriculum}
+	if s.releaseModules != nil {
+		modules, err := s.releaseModules(ctx, e.Ref)
+		if err != nil {
+			s.log.Warn("could not read what a release changed; telling the curriculum's watchers only", "release", e.Ref, "err", err)
+		}
+		for _, m := range modules {
+			targets = append(targets, "module:"+m)
+		}
+		for _, series := range s.seriesOf(ctx, modules) {
+			targets = append(targets, "series:"+series)
+		}
+	}
+	watchers, err := s.db.Watchers(ctx, targets)
+	if err != nil {
+		return err
+	}
+	subject := "cut the release " + e.Ref
+	if e.Detail != "" {
+		subject += ": " + e.Detail
+	}
+	for id := range watchers {
+		a.add(id, db.NotificationDraft{Kind: praxis.NotifyRelease, Topic: "release:" + e.Ref, Subject: subject, URL: "/releases"})
+	}
+	return nil
+}
+
+// reviewers lists who reviewed a proposal.
+func (s *Service) reviewers(ctx context.Context, proposalID int64) ([]int64, error) {
+	reviews, err := s.db.ListReviews(ctx, proposalID)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, r := range reviews {
+		if !slices.Contains(out, r.ReviewerID) {
+			out = append(out, r.ReviewerID)
+		}
+	}
+	return out, nil
+}
+
+func verdictPhrase(verdict string) string {
+	switch verdict {
+	case praxis.VerdictApprove:
+		return "approved"
+	case praxis.VerdictRequestChanges:
+		return "asked for changes to"
+	default:
+		return "reviewed"
+	}
+}
+
+func passive(kind string) string {
+	switch kind {
+	case praxis.EventProposalMerged:
+		return "merged"
+	case praxis.EventProposalClosed:
+		return "closed"
+	case praxis.EventProposalReopen:
+		return "reopened"
+	case praxis.EventProposalOpened:
+		return "opened"
+	default:
+		return "updated"
+	}
+}

@@ -1,0 +1,62 @@
+package review
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// CheckConflicts tries every open proposal against main as it is now (a dry
+// merge, cached by the pair) and records what it finds. A proposal that
+// merged cleanly at its last check and now conflicts at the same head gets
+// a proposal.conflicting event, for its author: main moved under it. One
+// never checked, or that conflicts at a new head of its own, is only
+// recorded: its author made that version. It returns how many began to
+// conflict. Slow work for the job queue, after each proposal is opened,
+// updated, reopened or merged; a pair of head and main checked already is
+// not checked again.
+func (s *Service) CheckConflicts(ctx context.Context) (int, error) {
+	main, err := s.store.Branch(ctx, praxis.MainBranch)
+	if err != nil {
+		return 0, err
+	}
+	began := 0
+	for offset := 0; ; offset += 200 {
+		open, _, err := s.db.ListProposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Limit: 200, Offset: offset})
+		if err != nil {
+			return began, err
+		}
+		for _, p := range open {
+			head, err := s.store.Branch(ctx, p.Branch)
+			if err != nil {
+				continue // reconciliation deals with a missing branch
+			}
+			before, checked, err := s.db.FindProposalConflict(ctx, p.ID)
+			if err != nil {
+				return began, err
+			}
+			if checked && before.Head == head && before.Main == main {
+				continue
+			}
+			merge, err := s.dryMerge(ctx, main, head, "main", "proposal")
+			if err != nil {
+				return began, fmt.Errorf("review: check proposal %d against main: %w", p.ID, err)
+			}
+			now := db.ProposalConflict{Head: head, Main: main, Conflicting: len(merge.Conflicts) > 0}
+			var event praxis.Event
+			if now.Conflicting && checked && !before.Conflicting && before.Head == head {
+				event = praxis.Event{At: s.now(), Kind: praxis.EventProposalConflict, ProposalID: p.ID, Module: firstModule(p),
+					Title: p.Title, Ref: main, Detail: fmt.Sprintf("%d files", len(merge.Conflicts))}
+				began++
+			}
+			if err := s.db.SetProposalConflict(ctx, p.ID, now, event); err != nil {
+				return began, err
+			}
+		}
+		if len(open) < 200 {
+			return began, nil
+		}
+	}
+}
