@@ -96,6 +96,15 @@ func (s *Service) send(ctx context.Context, msg mail.Message, record db.SentMail
 	return err
 }
 
+// QueueDigests starts the digests of a day (YYYY-MM-DD) now, as the daily
+// schedule does at the digest hour: once per day, whoever asks.
+func (s *Service) QueueDigests(ctx context.Context, day string) error {
+	return s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		_, err := s.queue.InsertTx(ctx, tx, digestsArgs{Day: day}, jobs.Options{Unique: true})
+		return err
+	})
+}
+
 // startDigests queues the day's digest of everyone with notifications
 // waiting for one, and completes, in one transaction.
 func (s *Service) startDigests(ctx context.Context, job *jobs.Job[digestsArgs]) error {
