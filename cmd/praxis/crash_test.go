@@ -42,13 +42,13 @@ type child struct {
 	logs *syncBuffer
 }
 
-func startChild(t *testing.T, dataDir string) *child {
+func startChild(t *testing.T, dataDir string, flags ...string) *child {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--log-level", "warn")
+	cmd := exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--log-level", "warn"}, flags...)...)
 	cmd.Env = append(os.Environ(), "PRAXIS_TEST_RUN_AS_PRAXIS=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

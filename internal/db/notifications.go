@@ -223,22 +223,23 @@ func (db *DB) FindReceipt(ctx context.Context, eventID, userID int64) (Receipt, 
 	return Receipt{Kind: row.Kind, Notification: n}, nil
 }
 
-// DigestUsers lists the people with notifications waiting for a digest.
-func (db *DB) DigestUsers(ctx context.Context) ([]int64, error) {
+// DigestUsers lists the people with notifications made before a time
+// waiting for a digest.
+func (db *DB) DigestUsers(ctx context.Context, before time.Time) ([]int64, error) {
 	var ids []int64
-	if err := db.gorm.WithContext(ctx).Raw(`SELECT DISTINCT user_id FROM notifications WHERE digest = 1 ORDER BY user_id`).Scan(&ids).Error; err != nil {
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT DISTINCT user_id FROM notifications WHERE digest = 1 AND created_at < ? ORDER BY user_id`, before.UTC()).Scan(&ids).Error; err != nil {
 		return nil, fmt.Errorf("db: digest users: %w", err)
 	}
 	return ids, nil
 }
 
-// DigestNotifications returns a person's notifications waiting for their
-// digest, oldest first.
-func (db *DB) DigestNotifications(ctx context.Context, userID int64) ([]praxis.Notification, error) {
+// DigestNotifications returns a person's notifications made before a time
+// and waiting for their digest, oldest first.
+func (db *DB) DigestNotifications(ctx context.Context, userID int64, before time.Time) ([]praxis.Notification, error) {
 	var rows []notificationRow
 	err := db.gorm.WithContext(ctx).Table("notifications").Select(notificationColumns).
 		Joins("LEFT JOIN users ON users.id = notifications.actor_id").
-		Where("notifications.user_id = ? AND notifications.digest = 1", userID).
+		Where("notifications.user_id = ? AND notifications.digest = 1 AND notifications.created_at < ?", userID, before.UTC()).
 		Order("notifications.updated_at, notifications.id").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("db: digest: %w", err)

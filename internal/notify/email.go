@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"strings"
 	texttemplate "text/template"
+	"time"
 	"unicode/utf8"
 
 	"github.com/praxis-coop/praxis/internal/db"
@@ -96,8 +97,20 @@ func (s *Service) send(ctx context.Context, msg mail.Message, record db.SentMail
 	return err
 }
 
+// digestTime is when the digest of a day goes out: it carries what was
+// news before then; what came after waits for the next day's.
+func (s *Service) digestTime(day string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("notify: digest day %q: %w", day, err)
+	}
+	return d.Add(time.Duration(s.digestHour) * time.Hour), nil
+}
+
 // QueueDigests starts the digests of a day (YYYY-MM-DD) now, as the daily
-// schedule does at the digest hour: once per day, whoever asks.
+// schedule does at the digest hour (or at start, for a day whose digest
+// hour passed while praxis was stopped): once per day, whoever asks. Each
+// digest carries what was news before that day's digest hour.
 func (s *Service) QueueDigests(ctx context.Context, day string) error {
 	return s.db.WithTx(ctx, func(tx *sql.Tx) error {
 		_, err := s.queue.InsertTx(ctx, tx, digestsArgs{Day: day}, jobs.Options{Unique: true})
@@ -111,7 +124,11 @@ func (s *Service) startDigests(ctx context.Context, job *jobs.Job[digestsArgs]) 
 	if !s.mail.Enabled() {
 		return nil
 	}
-	users, err := s.db.DigestUsers(ctx)
+	cutoff, err := s.digestTime(job.Args.Day)
+	if err != nil {
+		return jobs.Cancel(err)
+	}
+	users, err := s.db.DigestUsers(ctx, cutoff)
 	if err != nil {
 		return err
 	}
@@ -138,7 +155,11 @@ func (s *Service) digest(ctx context.Context, job *jobs.Job[digestArgs]) error {
 	if err != nil {
 		return err
 	}
-	waiting, err := s.db.DigestNotifications(ctx, u.ID)
+	cutoff, err := s.digestTime(job.Args.Day)
+	if err != nil {
+		return jobs.Cancel(err)
+	}
+	waiting, err := s.db.DigestNotifications(ctx, u.ID, cutoff)
 	if err != nil {
 		return err
 	}

@@ -402,6 +402,15 @@ func TestAMergeTellsItsAuthorWatchersAndThoseWhoDeliveredTheModule(t *testing.T)
 	}
 	_ = commit
 
+	// A digest carries what was news before its hour: a day long past
+	// sends nothing.
+	if err := w.notify.QueueDigests(ctx, "2020-01-02"); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	if n := len(w.mailTo("fay")); n != 0 {
+		t.Errorf("%d emails to fay from a digest of 2020, want none", n)
+	}
 	// The day's digest: Fay's module change and the maintainers' waiting
 	// proposal, one email each, grouped, and then no second digest.
 	if err := w.notify.QueueDigests(ctx, "2030-01-02"); err != nil {

@@ -40,8 +40,11 @@ type Sink struct {
 	mu       sync.Mutex
 	messages []Message
 	refuse   int            // how many more deliveries to refuse with 451
+	reject   int            // how many more deliveries to refuse with 550
 	hold     chan struct{}  // when set, DATA's reply waits until it is closed
 	held     chan struct{}  // signalled when a message is kept and its reply held
+	stall    chan struct{}  // when set, MAIL FROM is answered only once it is closed
+	stalled  chan struct{}  // signalled when a MAIL FROM waits for its answer
 	arrived  chan struct{}  // signalled on every message kept
 	seen     map[string]int // Message-ID → times received
 }
@@ -53,7 +56,7 @@ func Start(t testing.TB) *Sink {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Sink{ln: ln, seen: map[string]int{}, arrived: make(chan struct{}, 1024), held: make(chan struct{}, 16)}
+	s := &Sink{ln: ln, seen: map[string]int{}, arrived: make(chan struct{}, 1024), held: make(chan struct{}, 16), stalled: make(chan struct{}, 16)}
 	s.server = smtp.NewServer(s)
 	s.server.Domain = "sink.test"
 	s.server.ReadTimeout = 30 * time.Second
@@ -78,6 +81,14 @@ func (s *Sink) RefuseNext(n int) {
 	s.refuse = n
 }
 
+// RejectNext makes the next n deliveries fail for good (550: no such
+// mailbox), as a server does for an address that does not exist.
+func (s *Sink) RejectNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reject = n
+}
+
 // HoldReplies makes the sink keep each message it is sent and then hold
 // its reply (250) until Release: the sender waits as if the server were
 // slow, though the message is delivered.
@@ -93,13 +104,32 @@ func (s *Sink) HoldReplies() {
 // held.
 func (s *Sink) Held() <-chan struct{} { return s.held }
 
-// Release sends the held replies and holds no more.
+// StallMail makes the sink wait before it answers MAIL FROM: the sender
+// has begun but sent nothing of the message. A sender that goes away
+// meanwhile delivered nothing.
+func (s *Sink) StallMail() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stall == nil {
+		s.stall = make(chan struct{})
+	}
+}
+
+// Stalled returns a channel told each time a MAIL FROM waits.
+func (s *Sink) Stalled() <-chan struct{} { return s.stalled }
+
+// Release sends the held replies, answers the stalled MAIL FROMs, and
+// holds and stalls no more.
 func (s *Sink) Release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.hold != nil {
 		close(s.hold)
 		s.hold = nil
+	}
+	if s.stall != nil {
+		close(s.stall)
+		s.stall = nil
 	}
 }
 
@@ -160,10 +190,24 @@ type session struct {
 
 func (c *session) Mail(from string, _ *smtp.MailOptions) error {
 	c.sink.mu.Lock()
+	stall := c.sink.stall
+	c.sink.mu.Unlock()
+	if stall != nil {
+		select {
+		case c.sink.stalled <- struct{}{}:
+		default:
+		}
+		<-stall
+	}
+	c.sink.mu.Lock()
 	defer c.sink.mu.Unlock()
 	if c.sink.refuse > 0 {
 		c.sink.refuse--
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	if c.sink.reject > 0 {
+		c.sink.reject--
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
 	}
 	c.from = from
 	return nil

@@ -120,9 +120,19 @@ func (s *Server) renderNotificationSettings(c echo.Context, status int, f form) 
 		return err
 	}
 	// What was typed wins over what is stored, so a refused form keeps it.
+	shown := map[string]bool{}
 	for i, st := range settings {
+		shown["email."+st.Kind.Kind] = true
 		if typed := f.Value("email." + st.Kind.Kind); typed != "" {
 			settings[i].Email = typed
+		}
+	}
+	// A mistake about a kind the page does not offer has no field to
+	// stand beside: it is said above the form.
+	for name, msg := range f.Errors {
+		if !shown[name] {
+			f.Error = strings.TrimSpace(f.Error + " " + upperFirst(msg) + ".")
+			delete(f.Errors, name)
 		}
 	}
 	return s.render(c, status, "account-notifications", view{Title: "Notifications and email", Section: "account",
@@ -382,4 +392,11 @@ func (s *Server) apiSaveNotificationSettings(c echo.Context) error {
 		}
 	}
 	return s.apiNotificationSettings(c)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
