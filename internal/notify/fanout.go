@@ -125,6 +125,8 @@ func (s *Service) audience(ctx context.Context, e praxis.Event) ([]db.Notificati
 	case praxis.EventTrainingAwarded:
 		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyAccount, Topic: fmt.Sprintf("event:%d", e.ID),
 			Subject: "recorded that you are trained to deliver " + quote(s.moduleTitle(ctx, e.Module)), URL: "/modules/" + e.Module})
+	case praxis.EventDeliveryUpcoming:
+		err = s.upcomingAudience(ctx, e, a)
 	case praxis.EventFeedback:
 		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyFeedback, Topic: fmt.Sprintf("delivery:%d", e.ObjectID),
 			Subject: fmt.Sprintf("A participant gave feedback on your workshop %s of %s", quote(s.moduleTitle(ctx, e.Module)), e.Detail),
@@ -369,4 +371,48 @@ func passive(kind string) string {
 	default:
 		return "updated"
 	}
+}
+
+// upcomingAudience tells a facilitator about to deliver a module what
+// changed in it since the version they last delivered, when anything did.
+func (s *Service) upcomingAudience(ctx context.Context, e praxis.Event, a *audience) error {
+	if s.catalog == nil {
+		return nil
+	}
+	users, err := s.db.ModuleUsers(ctx, []string{e.Module})
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.UserID != e.SubjectID || u.Version == "" {
+			continue
+		}
+		changed, err := s.changedSince(ctx, e.Module, u.Version)
+		if err != nil || !changed {
+			return err
+		}
+		a.add(u.UserID, db.NotificationDraft{Kind: praxis.NotifyModuleChanged, Topic: "module:" + e.Module,
+			Subject: fmt.Sprintf("Before your workshop on %s: %s changed since you last delivered it", e.Detail, quote(s.moduleTitle(ctx, e.Module))),
+			URL:     fmt.Sprintf("/modules/%s/compare/%s...main", e.Module, u.Version)})
+	}
+	return nil
+}
+
+// changedSince reports whether a module's folder on main differs from the
+// one at a version (a change undone since is no change).
+func (s *Service) changedSince(ctx context.Context, slug, version string) (bool, error) {
+	now, err := s.catalog.Snapshot(ctx, "")
+	if err != nil {
+		return false, err
+	}
+	then, err := s.catalog.Snapshot(ctx, version)
+	if err != nil {
+		return false, nil // a version no longer there: nothing to compare
+	}
+	nowID, err := now.ID("modules/" + slug)
+	if err != nil {
+		return false, nil // gone from main: the merge that moved it said so
+	}
+	thenID, _ := then.ID("modules/" + slug)
+	return nowID != thenID, nil
 }

@@ -70,7 +70,7 @@ func newWorld(t *testing.T, opts ...options) *world {
 		l, err := env.Catalog.Listing(ctx, "")
 		return err == nil && l.Has(slug)
 	}})
-	w.review = review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
+	w.review = review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog})
 	w.queue = jobs.New(jobs.Config{Pool: env.DB.Pool(), PollInterval: 20 * time.Millisecond, Timeout: 10 * time.Second})
 	bus := events.NewBus(w.queue)
 	w.notify = notify.New(notify.Config{DB: env.DB, Catalog: env.Catalog, Mail: sender, BaseURL: base, Conflicts: w.review.CheckConflicts})
@@ -687,5 +687,41 @@ func TestWatchingChecksWhatIsWatched(t *testing.T) {
 	}
 	if level, _ := w.notify.Watching(ctx, fay, "series:exploring-class"); level != "" {
 		t.Errorf("still watching at %q", level)
+	}
+}
+
+// The hook for scheduled workshops (issue 21): before a delivery, what
+// changed since the facilitator last delivered the module.
+func TestBeforeADeliveryWhatChangedSinceTheLastOne(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	first := w.env.Main(t)
+	deliver := func(who, version, token string) {
+		t.Helper()
+		if _, err := w.db.CreateDelivery(ctx, &praxis.Delivery{FacilitatorID: w.people[who].ID, Module: stigma, Version: version, Date: "2025-05-02",
+			Duration: 90, Format: "in-person", Country: "GB", HostType: "other", Participants: 8, FeedbackToken: token, CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliver("fay", first, "t1")
+	snap, _ := w.env.Store.Snapshot(ctx, "main")
+	plan, _ := snap.ReadFile("modules/" + stigma + "/module.md")
+	changed := w.env.Commit(t, "A welcome", praxis.FileChange{Path: "modules/" + stigma + "/module.md", Content: []byte(strings.Replace(string(plan), "## ", "## Welcome\n\n## ", 1))})
+	deliver("wen", changed, "t2")
+	for _, who := range []string{"fay", "wen", "mo"} {
+		if err := w.db.AddEvent(ctx, praxis.Event{Kind: praxis.EventDeliveryUpcoming, SubjectID: w.people[who].ID, Module: stigma, Detail: "2030-03-01"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.settle()
+	got := w.inbox("fay")
+	if len(got) != 1 || got[0].Kind != praxis.NotifyModuleChanged || got[0].URL != fmt.Sprintf("/modules/%s/compare/%s...main", stigma, first) ||
+		!strings.HasPrefix(got[0].Subject, "Before your workshop on 2030-03-01: “") {
+		t.Errorf("fay's inbox = %+v, want what changed since her delivery", got)
+	}
+	for _, who := range []string{"wen", "mo"} {
+		if got := w.inbox(who); len(got) != 0 {
+			t.Errorf("%s's inbox = %+v, want nothing (delivered the version on main, or never delivered it)", who, got)
+		}
 	}
 }

@@ -105,6 +105,11 @@ const (
 	// EventFeedback: a participant answered the feedback form of a delivery
 	// (ObjectID) of Module; SubjectID is its facilitator.
 	EventFeedback = "delivery.feedback"
+	// EventDeliveryUpcoming: SubjectID is to deliver Module soon (Detail
+	// is the date, YYYY-MM-DD). The hook for scheduled workshops (issue
+	// 21), which record it a day or more ahead: the facilitator hears what
+	// changed in the module since they last delivered it.
+	EventDeliveryUpcoming = "delivery.upcoming"
 )
 
 // PublicEventKinds are the events anyone may see in the activity feed; the
