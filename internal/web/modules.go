@@ -102,7 +102,7 @@ type modulePage struct {
 	OpenProposals []*praxis.Proposal
 	// MyFork is the signed-in person's own copy of the module, if any.
 	MyFork *praxis.Fork
-	CSRF   string
+	CSRF   formToken
 	// FirstRelease is the release the module's current text first appeared
 	// in; LatestRelease the newest release ("" when there is none).
 	FirstRelease, LatestRelease string
@@ -140,7 +140,7 @@ func (s *Server) showModule(c echo.Context) error {
 	// main: serve it from memory, skipping the queries and the templates.
 	var cacheKey string
 	if currentUser(c) == nil {
-		if _, err := c.Cookie(flashCookie); err != nil {
+		if _, err := c.Cookie(s.cookieName(c, flashCookie)); err != nil {
 			if main, err := s.catalog.Main(ctx); err == nil {
 				cacheKey = strings.Join([]string{c.Param("slug"), c.QueryParam("rev"), main, c.Scheme(), c.Request().Host}, "\x00")
 				if p, ok := s.anonPages.Get(cacheKey); ok && time.Since(p.at) < anonPageTTL {
@@ -154,7 +154,7 @@ func (s *Server) showModule(c echo.Context) error {
 		return err
 	}
 	page := s.modulePageOf(v)
-	page.CSRF, _ = c.Get(csrfKey).(string)
+	page.CSRF = s.formToken(c)
 	if page.OpenProposals, _, err = s.review.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Module: v.Module.Slug, Limit: 20}); err != nil {
 		return err
 	}

@@ -72,8 +72,11 @@ type Server struct {
 	pages         *pages
 	assets        *assets
 	secureCookies bool
-	routeTable    []Route
-	metrics       *metrics.Registry
+	// crossOrigin refuses writes that browsers mark as coming from another
+	// origin (csrf.go).
+	crossOrigin *http.CrossOriginProtection
+	routeTable  []Route
+	metrics     *metrics.Registry
 	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
 	// may carry a file, and so a larger body.
 	uploadRoutes map[string]bool
@@ -123,6 +126,7 @@ func New(cfg Config) (*Server, error) {
 		pages:         pages,
 		assets:        assets,
 		secureCookies: cfg.SecureCookies,
+		crossOrigin:   http.NewCrossOriginProtection(),
 		metrics:       cfg.Metrics,
 		uploadRoutes:  map[string]bool{},
 	}

@@ -34,7 +34,7 @@ type view struct {
 
 	// Set by render for every page:
 	User  *praxis.User // who is signed in, or nil
-	CSRF  string       // the token forms repeat
+	CSRF  formToken    // the token forms repeat
 	Flash string       // a message left by the previous request
 }
 
@@ -88,7 +88,7 @@ func (s *Server) renderBytes(c echo.Context, page string, v view) ([]byte, error
 		return nil, fmt.Errorf("web: no page template %q", page)
 	}
 	v.User = currentUser(c)
-	v.CSRF, _ = c.Get(csrfKey).(string)
+	v.CSRF = s.formToken(c)
 	v.Flash = s.takeFlash(c)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
