@@ -235,11 +235,9 @@ func (s *Service) DeleteAccount(ctx context.Context, user *praxis.User, password
 	if err := Authorize(user, UseAccount); err != nil {
 		return err
 	}
-	hash, err := s.db.PasswordHash(ctx, user.ID)
-	if err != nil {
+	if ok, err := s.checkPassword(ctx, user, password); err != nil {
 		return err
-	}
-	if !VerifyPassword(hash, password) {
+	} else if !ok {
 		return invalid("password", "that is not your password")
 	}
 	if user.HasRole(praxis.RoleAdmin) {

@@ -167,8 +167,10 @@ func (db *DB) UpdateProfile(ctx context.Context, u *praxis.User) error {
 }
 
 // SetPassword replaces a user's password hash and, in the same transaction,
-// signs them out everywhere except the session keepSession (0 for none), and
-// marks the reset link used when one was given.
+// signs them out everywhere except the session keepSession (0 for none),
+// marks the reset link used when one was given, and makes every other
+// outstanding reset link of the user useless: a link issued before a
+// password change must not undo it.
 func (db *DB) SetPassword(ctx context.Context, id int64, hash string, keepSession int64, resetID int64) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
@@ -190,6 +192,9 @@ func (db *DB) SetPassword(ctx context.Context, id int64, hash string, keepSessio
 			if res.RowsAffected == 0 {
 				return praxis.Errorf(praxis.ECONFLICT, "this reset link has already been used")
 			}
+		}
+		if err := tx.Where("user_id = ? AND used_at IS NULL", id).Delete(&resetRow{}).Error; err != nil {
+			return fmt.Errorf("db: set password: %w", err)
 		}
 		return nil
 	})

@@ -35,7 +35,7 @@ func localRedirect(target string) string {
 		return "/"
 	}
 	out := u.EscapedPath()
-	if u.RawQuery != "" {
+	if u.RawQuery != "" || u.ForceQuery {
 		out += "?" + escapeLoose(u.RawQuery)
 	}
 	if u.Fragment != "" {

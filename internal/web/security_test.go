@@ -2,10 +2,14 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // plantCookie puts a cookie into the browser's jar as a page on a sibling
@@ -156,4 +160,121 @@ func TestLoginNextStaysOnTheSite(t *testing.T) {
 	if res.header.Get("Location") != "/" {
 		t.Errorf("POST /login with next=/<tab>/evil.example sent to %q, want /", res.header.Get("Location"))
 	}
+}
+
+var resetLink = regexp.MustCompile(`/reset/[A-Za-z0-9_-]{20,}`)
+
+// TestResetLinksEndWithAPasswordChange: a reset link issued before a
+// password change must not work after it (issue 17): whoever held the link
+// could otherwise undo the change.
+func TestResetLinksEndWithAPasswordChange(t *testing.T) {
+	a := newAccountApp(t)
+	coordinator := a.browser()
+	coordinator.logIn("coordinator@example.org")
+	page := coordinator.submit(fmt.Sprintf("/admin/users/%d", a.users["target"].ID), fmt.Sprintf("/admin/users/%d/reset", a.users["target"].ID), url.Values{})
+	link := resetLink.FindString(page.body)
+	if page.status != http.StatusOK || link == "" {
+		t.Fatalf("issuing a reset link = %d, no link in the page", page.status)
+	}
+	if res := a.browser().do(http.MethodGet, link, nil); res.status != http.StatusOK {
+		t.Fatalf("GET %s before the change = %d, want 200", link, res.status)
+	}
+	owner := a.browser()
+	owner.logIn("target@example.org")
+	res := owner.submit("/account/password", "/account/password", url.Values{"current": {pw}, "password": {"another long passphrase"}, "confirm": {"another long passphrase"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("changing the password = %d\n%s", res.status, res.body)
+	}
+	if res := a.browser().do(http.MethodGet, link, nil); res.status != http.StatusNotFound {
+		t.Errorf("GET %s after a password change = %d, want 404", link, res.status)
+	}
+	stranger := a.browser()
+	stranger.fetchSite = "same-origin"
+	if res := stranger.do(http.MethodPost, link, url.Values{"password": {"the holder's passphrase"}, "confirm": {"the holder's passphrase"}}); res.status != http.StatusNotFound {
+		t.Errorf("POST %s after a password change = %d, want 404", link, res.status)
+	}
+}
+
+// TestCheckingThePasswordIsRateLimited: a signed-in session must not be a way
+// to guess the account's password without limit (issue 17).
+func TestCheckingThePasswordIsRateLimited(t *testing.T) {
+	a := newAccountApp(t)
+	b := a.browser()
+	b.logIn("facilitator@example.org")
+	b.fetchSite = "same-origin"
+	var res response
+	for i := range 30 {
+		res = b.do(http.MethodPost, "/account/password", url.Values{"current": {fmt.Sprintf("guess number %d", i)}, "password": {"another long passphrase"}, "confirm": {"another long passphrase"}})
+		if res.status != http.StatusUnprocessableEntity {
+			break
+		}
+	}
+	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") == "" {
+		t.Fatalf("30 wrong current passwords: the last = %d (Retry-After %q), want 429", res.status, res.header.Get("Retry-After"))
+	}
+	mustContain(t, res, "too many attempts")
+	// Deleting the account checks the same password and shares the limit.
+	res = b.do(http.MethodPost, "/account/delete", url.Values{"confirm": {"delete"}, "password": {pw}})
+	if res.status != http.StatusTooManyRequests {
+		t.Errorf("deleting the account after the guesses = %d, want 429", res.status)
+	}
+	if u, _ := a.db.FindUser(context.Background(), a.users["facilitator"].ID); u.Status == praxis.StatusDeleted {
+		t.Error("the account was deleted")
+	}
+}
+
+// TestResetForAHigherRoleNeedsAnAdmin: a coordinator may not make a reset
+// link for a maintainer (who may merge), or they could sign in as them
+// (issue 17). An admin may.
+func TestResetForAHigherRoleNeedsAnAdmin(t *testing.T) {
+	a := newAccountApp(t)
+	coordinator := a.browser()
+	coordinator.logIn("coordinator@example.org")
+	maintainer := a.users["maintainer"].ID
+	res := coordinator.submit(fmt.Sprintf("/admin/users/%d", maintainer), fmt.Sprintf("/admin/users/%d/reset", maintainer), url.Values{})
+	if res.status != http.StatusForbidden || resetLink.MatchString(res.body) {
+		t.Errorf("a coordinator's reset link for a maintainer = %d (link shown: %v), want 403", res.status, resetLink.MatchString(res.body))
+	}
+	mustContain(t, res, "only an admin")
+	admin := a.browser()
+	admin.logIn("admin@example.org")
+	if res := admin.submit(fmt.Sprintf("/admin/users/%d", maintainer), fmt.Sprintf("/admin/users/%d/reset", maintainer), url.Values{}); res.status != http.StatusOK || !resetLink.MatchString(res.body) {
+		t.Errorf("an admin's reset link for a maintainer = %d, want 200 with the link", res.status)
+	}
+	// Facilitators stay the coordinators' to help.
+	if res := coordinator.submit(fmt.Sprintf("/admin/users/%d", a.users["target"].ID), fmt.Sprintf("/admin/users/%d/reset", a.users["target"].ID), url.Values{}); res.status != http.StatusOK {
+		t.Errorf("a coordinator's reset link for a facilitator = %d, want 200", res.status)
+	}
+}
+
+// TestSignupDoesNotRevealAccounts: under the default sign-up policy
+// (approval), joining with an address that already has an account answers
+// exactly as joining with a new one (issue 17): the form is not a way to
+// learn who is a member.
+func TestSignupDoesNotRevealAccounts(t *testing.T) {
+	a := newAccountApp(t)
+	join := func(email string) response {
+		t.Helper()
+		return a.browser().submit("/signup", "/signup", url.Values{"name": {"Someone New"}, "email": {email}, "password": {"a brand new passphrase"}, "conduct": {"yes"}})
+	}
+	taken, fresh := join("facilitator@example.org"), join("nobody-yet@example.org")
+	if taken.status != fresh.status || taken.header.Get("Location") != fresh.header.Get("Location") {
+		t.Errorf("joining with a taken address = %d to %q, with a new one = %d to %q; want the same", taken.status, taken.header.Get("Location"), fresh.status, fresh.header.Get("Location"))
+	}
+	flash := func(r response) string {
+		for _, c := range r.header.Values("Set-Cookie") {
+			if v, ok := strings.CutPrefix(c, "praxis_flash="); ok {
+				return strings.SplitN(v, ";", 2)[0]
+			}
+		}
+		return ""
+	}
+	if flash(taken) == "" || flash(taken) != flash(fresh) {
+		t.Errorf("the messages differ: %q and %q", flash(taken), flash(fresh))
+	}
+	if strings.Contains(taken.body, "already an account") {
+		t.Error("the answer says the address has an account")
+	}
+	// The member's own password still works.
+	a.browser().logIn("facilitator@example.org")
 }
