@@ -323,12 +323,16 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]*praxis.User, int6
 	return users, total, nil
 }
 
-// Regions returns the distinct regions users have given, sorted.
-func (db *DB) Regions(ctx context.Context) ([]string, error) {
+// Regions returns the distinct regions active users have given, sorted;
+// with onlyShared, only regions their people share with the network, so the
+// list never reveals a region hidden from the network.
+func (db *DB) Regions(ctx context.Context, onlyShared bool) ([]string, error) {
 	var regions []string
-	err := db.gorm.WithContext(ctx).Model(&userRow{}).
-		Where("region <> '' AND status = ?", praxis.StatusActive).
-		Distinct("region").Order("region").Pluck("region", &regions).Error
+	q := db.gorm.WithContext(ctx).Model(&userRow{}).Where("region <> '' AND status = ?", praxis.StatusActive)
+	if onlyShared {
+		q = q.Where(sharedWithNetwork("region"))
+	}
+	err := q.Distinct("region").Order("region").Pluck("region", &regions).Error
 	if err != nil {
 		return nil, fmt.Errorf("db: regions: %w", err)
 	}

@@ -136,11 +136,13 @@ func (s *Service) addLicence(ctx context.Context, z *zip.Writer, dir, commit str
 	return addFile(z, path.Join(dir, licenceFile), data, time.Time{})
 }
 
+// addFile adds a file to a zip under a name every unzip program on every
+// system extracts where it belongs (zipName).
 func addFile(z *zip.Writer, name string, data []byte, when time.Time) error {
 	if when.IsZero() {
 		when = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: when.UTC()})
+	w, err := z.CreateHeader(&zip.FileHeader{Name: zipName(name), Method: zip.Deflate, Modified: when.UTC()})
 	if err != nil {
 		return err
 	}
@@ -250,4 +252,33 @@ func formatDuration(m int) string {
 		return plural(h, "hour")
 	}
 	return plural(h, "hour") + " " + plural(min, "minute")
+}
+
+// zipName makes a path from the repository safe to extract anywhere. Names
+// come from contributors, and a push can bring any name git allows, such as
+// `..\..\evil.bat`: on Windows a backslash separates folders and that file
+// would land outside the folder it was unzipped into. Each part of the path
+// keeps its letters; backslashes, the characters Windows forbids, control
+// characters, "." and ".." parts, trailing dots and spaces, and Windows's
+// device names (CON, NUL, COM1...) are replaced.
+func zipName(name string) string {
+	parts := strings.Split(name, "/")
+	out := parts[:0]
+	for _, part := range parts {
+		part = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f || strings.ContainsRune(`\<>:"|?*`, r) {
+				return '_'
+			}
+			return r
+		}, part)
+		part = strings.TrimRight(part, ". ")
+		switch {
+		case part == "":
+			part = "_"
+		case module.IsWindowsDevice(part):
+			part = "_" + part
+		}
+		out = append(out, part)
+	}
+	return strings.Join(out, "/")
 }

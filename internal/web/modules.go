@@ -1,9 +1,8 @@
 package web
 
 import (
-	"mime"
 	"net/http"
-	"path"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +49,16 @@ func filterFrom(c echo.Context) catalog.Filter {
 }
 
 // atoiOr reads a non-negative whole number, or returns def.
+// maxPage bounds page numbers, so that an offset worked out from one (page
+// × page size) never overflows.
+const maxPage = 1_000_000
+
+// pageNumber reads ?page=: 1 when absent, malformed or below 1, and at most
+// maxPage.
+func pageNumber(c echo.Context) int {
+	return min(max(1, atoiOr(c.QueryParam("page"), 1)), maxPage)
+}
+
 func atoiOr(s string, def int) int {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
@@ -78,7 +87,7 @@ func (s *Server) listModules(c echo.Context) error {
 		Durations: durationChoices,
 	}
 	page.Pages = max(1, (len(matches)+cataloguePageSize-1)/cataloguePageSize)
-	page.Page = min(max(1, atoiOr(c.QueryParam("page"), 1)), page.Pages)
+	page.Page = min(pageNumber(c), page.Pages)
 	page.Modules = matches[(page.Page-1)*cataloguePageSize : min(len(matches), page.Page*cataloguePageSize)]
 	pageURL := func(n int) string {
 		q := c.QueryParams()
@@ -199,7 +208,17 @@ type handoutPage struct {
 func (s *Server) showHandout(c echo.Context) error {
 	ctx := c.Request().Context()
 	slug, rev := c.Param("slug"), c.QueryParam("rev")
-	f, err := s.catalog.Handout(ctx, slug, c.Param("*"), rev)
+	name := c.Param("*")
+	if c.Request().URL.RawPath != "" {
+		// Echo routes on the escaped path when it differs from the usual
+		// escaping (a name with ";" asked for as %3B): the name is escaped.
+		unescaped, err := url.PathUnescape(name)
+		if err != nil {
+			return praxis.Errorf(praxis.ENOTFOUND, "there is no handout %q", name)
+		}
+		name = unescaped
+	}
+	f, err := s.catalog.Handout(ctx, slug, name, rev)
 	if err != nil {
 		return err
 	}
@@ -210,16 +229,11 @@ func (s *Server) showHandout(c echo.Context) error {
 		if c.Request().Header.Get("If-None-Match") == etag {
 			return c.NoContent(http.StatusNotModified)
 		}
-		ctype := mime.TypeByExtension(path.Ext(f.Name))
-		switch {
-		case f.HTML != "":
-			ctype = "text/markdown; charset=utf-8"
-		case ctype == "":
-			ctype = http.DetectContentType(f.Content)
-		}
-		// A handout is content from contributors: never let a browser run it.
+		// A handout is content from contributors: never let a browser run it
+		// on praxis's origin (handoutType), and sandbox whatever it shows.
+		ctype, disposition := handoutType(f.Name)
 		h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-		h.Set("Content-Disposition", "inline; filename=\""+path.Base(f.Name)+"\"")
+		h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, f.Name))
 		return c.Blob(http.StatusOK, ctype, f.Content)
 	}
 	title := slug

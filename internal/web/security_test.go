@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -277,4 +281,200 @@ func TestSignupDoesNotRevealAccounts(t *testing.T) {
 	}
 	// The member's own password still works.
 	a.browser().logIn("facilitator@example.org")
+}
+
+// TestHandoutsCannotRunOnPraxisOrigin: HTML, SVG, JavaScript and other
+// files a contributor adds are served so that no browser runs them on
+// praxis's origin (issue 17): anything active is an attachment, and all but
+// SVG (kept for <img>) as application/octet-stream, which nosniff keeps a
+// browser from loading as a script or a style.
+func TestHandoutsCannotRunOnPraxisOrigin(t *testing.T) {
+	a := newTestApp(t)
+	dir := "modules/" + stigma + "/handouts/"
+	a.commit(
+		praxis.FileChange{Path: dir + "page.html", Content: []byte("<script>alert(1)</script>")},
+		praxis.FileChange{Path: dir + "page.xhtml", Content: []byte(`<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>`)},
+		praxis.FileChange{Path: dir + "diagram.svg", Content: []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)},
+		praxis.FileChange{Path: dir + "evil.js", Content: []byte("alert(1)")},
+		praxis.FileChange{Path: dir + "evil.css", Content: []byte("body{display:none}")},
+		praxis.FileChange{Path: dir + "no-extension", Content: []byte("<html><script>alert(1)</script>")},
+		praxis.FileChange{Path: dir + "photo.png", Content: []byte("\x89PNG\r\n\x1a\n")},
+	)
+	for name, want := range map[string]struct{ contentType, disposition string }{
+		"page.html":    {"application/octet-stream", "attachment"},
+		"page.xhtml":   {"application/octet-stream", "attachment"},
+		"diagram.svg":  {"image/svg+xml", "attachment"},
+		"evil.js":      {"application/octet-stream", "attachment"},
+		"evil.css":     {"application/octet-stream", "attachment"},
+		"no-extension": {"application/octet-stream", "attachment"},
+		"photo.png":    {"image/png", "inline"},
+	} {
+		res := a.get("/modules/" + stigma + "/handouts/" + name)
+		ct, cd := res.header.Get("Content-Type"), res.header.Get("Content-Disposition")
+		if res.status != http.StatusOK || ct != want.contentType || !strings.HasPrefix(cd, want.disposition+";") {
+			t.Errorf("GET handout %s = %d, Content-Type %q, Content-Disposition %q; want %s, %s", name, res.status, ct, cd, want.contentType, want.disposition)
+		}
+		if res.header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(res.header.Get("Content-Security-Policy"), "sandbox") {
+			t.Errorf("handout %s lacks nosniff or the sandbox", name)
+		}
+	}
+}
+
+// TestHandoutNamesCannotAddHeaderParameters: a handout name is a contributor's
+// text; in Content-Disposition it must stay one name (RFC 6266 filename*),
+// never end the quotes and add a parameter of its own (issue 17).
+func TestHandoutNamesCannotAddHeaderParameters(t *testing.T) {
+	a := newTestApp(t)
+	name := `notes"; filename="evil.exe`
+	a.commit(praxis.FileChange{Path: "modules/" + stigma + "/handouts/" + name + ".txt", Content: []byte("notes")},
+		praxis.FileChange{Path: "modules/" + stigma + "/handouts/plan für Gruppe;1.txt", Content: []byte("Plan")})
+	res := a.get("/modules/" + stigma + "/handouts/" + url.PathEscape(name+".txt"))
+	cd := res.header.Get("Content-Disposition")
+	if res.status != http.StatusOK || strings.Count(cd, "filename=") != 1 || strings.Count(cd, `"`) != 2 || strings.Contains(cd, `filename="evil.exe`) {
+		t.Fatalf("GET handout %q = %d, Content-Disposition %q\n%s", name, res.status, cd, res.body)
+	}
+	if !strings.Contains(cd, "filename*=UTF-8''notes%22%3B%20filename%3D%22evil.exe.txt") {
+		t.Errorf("Content-Disposition %q lacks the exact name in filename*", cd)
+	}
+	res = a.get("/modules/" + stigma + "/handouts/" + url.PathEscape("plan für Gruppe;1.txt"))
+	if cd := res.header.Get("Content-Disposition"); cd != `inline; filename="plan f_r Gruppe_1.txt"; filename*=UTF-8''plan%20f%C3%BCr%20Gruppe%3B1.txt` {
+		t.Errorf("Content-Disposition = %q", cd)
+	}
+}
+
+// TestBundlesAreSafeToUnzip: a push can bring file names that git allows and
+// Windows reads as paths, like `..\..\evil.bat`; bundles and the curriculum
+// zip must never hold a name that unzips outside its folder or fails on
+// Windows (issue 17). The names arrive with the real git client.
+func TestBundlesAreSafeToUnzip(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed; .ci/run installs it")
+	}
+	a := newTestApp(t)
+	work := filepath.Join(t.TempDir(), "clone")
+	git := func(dir string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir(), "GIT_AUTHOR_NAME=P", "GIT_AUTHOR_EMAIL=p@example.org",
+			"GIT_COMMITTER_NAME=P", "GIT_COMMITTER_EMAIL=p@example.org")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("", "clone", "-q", a.store.Path(), work)
+	handouts := filepath.Join(work, "modules", stigma, "handouts")
+	hostile := []string{`..\..\evil.bat`, `CON.txt`, `a:b.md`, `what?.txt`, `trailing.`}
+	for _, name := range hostile {
+		if err := os.WriteFile(filepath.Join(handouts, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git(work, "-c", "core.protectNTFS=false", "add", "-A")
+	git(work, "-c", "core.protectNTFS=false", "commit", "-qm", "Handouts with hostile names")
+	git(work, "-c", "core.protectNTFS=false", "push", "-q", "origin", "HEAD:refs/heads/forks/1/hostile")
+	head := git(work, "rev-parse", "HEAD")
+
+	for _, path := range []string{"/modules/" + stigma + "/bundle.zip?rev=" + head, "/curriculum.zip?rev=" + head} {
+		res := a.get(path)
+		if res.status != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, res.status)
+		}
+		names := zipNames(t, res.body)
+		found := 0
+		for _, n := range names {
+			if strings.ContainsAny(n, "\\:?*<>|\"") || strings.HasPrefix(n, "/") {
+				t.Errorf("%s holds %q", path, n)
+			}
+			for _, part := range strings.Split(n, "/") {
+				if part == ".." || part == "." || part == "" || strings.HasSuffix(part, ".") || strings.EqualFold(strings.SplitN(part, ".", 2)[0], "CON") {
+					t.Errorf("%s holds %q", path, n)
+				}
+			}
+			if strings.Contains(n, "evil.bat") || strings.Contains(n, "_CON.txt") || strings.Contains(n, "a_b.md") {
+				found++
+			}
+		}
+		if found != 3 {
+			t.Errorf("%s: the hostile handouts are not there under safe names: %q", path, names)
+		}
+	}
+}
+
+// TestUploadsRefuseNamesOtherSystemsCannotHold: the browser and the API
+// refuse handout names that Windows would fail on or read as paths.
+func TestUploadsRefuseNamesOtherSystemsCannotHold(t *testing.T) {
+	a := newAccountApp(t)
+	fac := a.tokens["facilitator"]
+	status, fork := a.apiCall(http.MethodPost, "/api/v1/modules/"+stigma+"/forks", fac, nil)
+	if status != http.StatusCreated {
+		t.Fatalf("fork = %d", status)
+	}
+	id, head := int(fork["id"].(float64)), fork["head"].(string)
+	for _, name := range []string{`..\..\evil.bat`, `CON.txt`, `nul`, `a:b.md`, `what?.txt`, `quote".txt`, `trailing.`, `space .md `} {
+		status, body := a.apiCall(http.MethodPut, fmt.Sprintf("/api/v1/forks/%d/files/handouts/%s", id, url.PathEscape(name)), fac,
+			map[string]string{"content": "x", "base": head, "message": "add"})
+		if status != http.StatusUnprocessableEntity {
+			t.Errorf("PUT handouts/%s = %d %v, want 422", name, status, body)
+		}
+	}
+	status, body := a.apiCall(http.MethodPut, fmt.Sprintf("/api/v1/forks/%d/files/handouts/role-cards.md", id), fac,
+		map[string]string{"content": "# Cards", "base": head, "message": "add"})
+	if status != http.StatusOK {
+		t.Errorf("PUT handouts/role-cards.md = %d %v, want 200", status, body)
+	}
+}
+
+// TestHugeAndNegativeNumbersInQueries: page numbers and offsets are the
+// visitor's to choose; none may make a page fail (issue 17:
+// /search?page=9223372036854775807 panicked).
+func TestHugeAndNegativeNumbersInQueries(t *testing.T) {
+	a := newAccountApp(t)
+	b := a.browser()
+	b.logIn("admin@example.org")
+	const huge = "9223372036854775807"
+	for _, n := range []string{huge, "9223372036854775808", "-9223372036854775808", "-1", "0", "1e9", "x"} {
+		for _, path := range []string{
+			"/search?q=class&page=" + n, "/search?in=proposals&page=" + n, "/search?in=people&page=" + n,
+			"/modules?page=" + n, "/proposals?page=" + n, "/facilitators?page=" + n, "/admin/users?page=" + n,
+			"/deliveries?page=" + n, "/deliveries?all=1&page=" + n, "/modules/" + stigma + "/history?page=" + n, "/changes?page=" + n,
+			"/api/v1/search?q=class&offset=" + n + "&limit=" + n, "/api/v1/users?offset=" + n + "&limit=" + n,
+			"/api/v1/proposals?offset=" + n + "&limit=" + n, "/api/v1/deliveries?offset=" + n + "&limit=" + n,
+			"/api/v1/modules/" + stigma + "/history?limit=" + n,
+		} {
+			if res := b.do(http.MethodGet, path, nil); res.status >= 500 {
+				t.Errorf("GET %s = %d", path, res.status)
+			}
+		}
+	}
+}
+
+// TestDirectoryRegionsKeepHiddenRegionsHidden: the directory's region filter
+// lists regions in use; one that its people share with coordinators only
+// must not appear for other members (issue 17).
+func TestDirectoryRegionsKeepHiddenRegionsHidden(t *testing.T) {
+	a := newAccountApp(t)
+	ctx := context.Background()
+	_, err := a.svc.UpdateProfile(ctx, a.users["target"], account.ProfileUpdate{Name: a.users["target"].Name, Region: "Isle of Secrets",
+		Visibility: map[string]praxis.Visibility{"region": praxis.VisibilityCoordinators}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.svc.UpdateProfile(ctx, a.users["maintainer"], account.ProfileUpdate{Name: a.users["maintainer"].Name, Region: "Shared Shire",
+		Visibility: map[string]praxis.Visibility{"region": praxis.VisibilityNetwork}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := a.browser()
+	member.logIn("facilitator@example.org")
+	page := member.do(http.MethodGet, "/facilitators", nil)
+	mustContain(t, page, "Shared Shire")
+	if strings.Contains(page.body, "Isle of Secrets") {
+		t.Error("a member's directory lists a region shared with coordinators only")
+	}
+	coordinator := a.browser()
+	coordinator.logIn("coordinator@example.org")
+	mustContain(t, coordinator.do(http.MethodGet, "/facilitators", nil), "Isle of Secrets", "Shared Shire")
 }
