@@ -359,3 +359,62 @@ func TestSignInRedirectStaysOnPraxis(t *testing.T) {
 		t.Errorf("next=/account/tokens led to %s", p)
 	}
 }
+
+// TestHandoutsCannotRunOnPraxis: a contributor adds a JavaScript file and a
+// stylesheet as handouts of their adapted copy. praxis's own policy allows
+// scripts and styles from praxis's origin, so if the files were served as
+// what they are, any HTML injection could load them. In the browser, a
+// script element and a stylesheet link pointing at them must do nothing
+// (issue 17). The canary shows that the same elements pointing at praxis's
+// real assets do work here.
+func TestHandoutsCannotRunOnPraxis(t *testing.T) {
+	srv := newServer(t)
+	contributor := srv.addUser("cai@example.org", "Cai Contributor", "facilitator")
+	srv.start()
+	token := srv.token(contributor.Email)
+	var mod struct{ Version string }
+	srv.api(token, "GET", "/api/v1/modules/"+meetings, nil, &mod, 200)
+	var fork struct{ ID int }
+	srv.api(token, "POST", "/api/v1/modules/"+meetings+"/forks", nil, &fork, 201)
+	head := mod.Version
+	for name, content := range map[string]string{
+		"evil.js":  `document.documentElement.dataset.pwned = "script"; alert("handout script ran")`,
+		"evil.css": `html { --pwned: 1; } body { display: none !important; }`,
+	} {
+		var saved struct{ Head string }
+		srv.api(token, "PUT", fmt.Sprintf("/api/v1/forks/%d/files/handouts/%s", fork.ID, name), map[string]string{
+			"content": content, "base": head, "message": "Add " + name,
+		}, &saved, 200)
+		head = saved.Head
+	}
+
+	b := newBrowser(t, srv)
+	b.visit("/modules/" + meetings)
+	load := func(tag, url string) string {
+		var outcome string
+		b.eval(fmt.Sprintf(`new Promise(done => {
+			const el = document.createElement(%q);
+			if (el.tagName === "LINK") { el.rel = "stylesheet"; el.href = %q } else { el.src = %q }
+			el.onload = () => done("loaded"); el.onerror = () => done("refused");
+			document.head.appendChild(el);
+		})`, tag, url, url), &outcome)
+		return outcome
+	}
+	// The canary: praxis's own script and stylesheet load in this page.
+	var assets struct{ Script, Style string }
+	b.eval(`({script: (document.querySelector("script[src]") || {}).src || "", style: document.querySelector("link[rel=stylesheet]").href})`, &assets)
+	if got := load("link", assets.Style); got != "loaded" {
+		t.Fatalf("praxis's own stylesheet %s did not load in the page (%s): the check would prove nothing", assets.Style, got)
+	}
+	for _, c := range []struct{ tag, name string }{{"script", "evil.js"}, {"link", "evil.css"}} {
+		url := fmt.Sprintf("/modules/%s/handouts/%s?rev=%s", meetings, c.name, head)
+		if got := load(c.tag, url); got != "refused" {
+			t.Errorf("a <%s> pointing at the handout %s was %s, want refused", c.tag, c.name, got)
+		}
+	}
+	var pwned struct{ Script, Style string }
+	b.eval(`({script: document.documentElement.dataset.pwned || "", style: getComputedStyle(document.documentElement).getPropertyValue("--pwned")})`, &pwned)
+	if pwned.Script != "" || strings.TrimSpace(pwned.Style) != "" {
+		t.Errorf("a handout ran on praxis's origin: %+v", pwned)
+	}
+}

@@ -478,3 +478,23 @@ func TestDirectoryRegionsKeepHiddenRegionsHidden(t *testing.T) {
 	coordinator.logIn("coordinator@example.org")
 	mustContain(t, coordinator.do(http.MethodGet, "/facilitators", nil), "Isle of Secrets", "Shared Shire")
 }
+
+// TestRateLimitsIgnoreForwardedFor: without --behind-proxy, X-Forwarded-For
+// and X-Real-IP are the client's own words and must not give it a fresh
+// rate limit per made-up address. (Echo's default c.RealIP trusts them,
+// GO-2026-6872; praxis sets its own IP extractor, and this keeps it so.)
+func TestRateLimitsIgnoreForwardedFor(t *testing.T) {
+	a := newAccountApp(t)
+	b := a.browser()
+	b.fetchSite = "same-origin"
+	var res response
+	for i := range 40 {
+		addr := fmt.Sprintf("203.0.113.%d", i+1)
+		res = b.do(http.MethodPost, "/login", url.Values{"email": {fmt.Sprintf("guess%d@example.org", i)}, "password": {"wrong wrong wrong"}},
+			"X-Forwarded-For", addr, "X-Real-IP", addr)
+		if res.status == http.StatusTooManyRequests {
+			return
+		}
+	}
+	t.Fatalf("40 sign-ins from one connection, each naming another address, were never limited: the last = %d", res.status)
+}
