@@ -338,7 +338,9 @@ func Restore(ctx context.Context, r io.Reader, dataDir string, force bool) (*Man
 		}
 	}
 	for _, dir := range []string{"refs/heads", "refs/tags", "objects/info", "objects/pack"} {
-		os.MkdirAll(filepath.Join(staging, RepositoryDir, filepath.FromSlash(dir)), 0o755)
+		if err := os.MkdirAll(filepath.Join(staging, RepositoryDir, filepath.FromSlash(dir)), 0o700); err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
 	}
 	for _, name := range []string{DatabaseFile, RepositoryDir} {
 		if err := os.Rename(filepath.Join(staging, name), filepath.Join(dataDir, name)); err != nil {

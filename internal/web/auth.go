@@ -22,7 +22,7 @@ const (
 const (
 	userKey    = "praxis.user"
 	sessionKey = "praxis.session"
-	bearerKey  = "praxis.bearer"
+	bearerKey  = "praxis.bearer" // #nosec G101 -- the name of a context key, not a credential
 	csrfKey    = "csrf"
 )
 

@@ -33,7 +33,7 @@ import (
 
 // csrfTokenLabel is what the token's HMAC signs; changing it invalidates every
 // token handed out.
-const csrfTokenLabel = "praxis csrf v1"
+const csrfTokenLabel = "praxis csrf v1" // #nosec G101 -- a public label the HMAC signs; the key is the cookie's secret
 
 // csrfTokenFor derives the token that forms repeat from a cookie's secret (the
 // session's, or the anonymous pre-session cookie's). The cookie is HttpOnly,
