@@ -27,8 +27,9 @@ import (
 //  3. Requests with an API token (Authorization: Bearer) are not checked: a
 //     browser never adds that header by itself.
 //
-// The check runs after the route's permission check, so an unauthenticated
-// write to a route that needs an account answers 401, not "form expired".
+// Step 1 runs for every request (refuseCrossOrigin); steps 2 and 3 run after
+// the route's permission check (checkCSRF), so an unauthenticated write to a
+// route that needs an account answers 401, not "form expired".
 // docs/SECURITY.md explains the choices.
 
 // csrfTokenLabel is what the token's HMAC signs; changing it invalidates every
@@ -107,8 +108,23 @@ func (s *Server) expectedCSRFToken(c echo.Context) string {
 	return ""
 }
 
-// checkCSRF refuses a state-changing request that may have been forged by
-// another site (see the comment at the top of this file).
+// refuseCrossOrigin is step 1 (see the comment at the top of this file), for
+// every request: a write that the browser marks as coming from another site
+// is refused before anything else, whether or not its cookies were sent.
+func (s *Server) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Get(bearerKey) == true {
+			return next(c)
+		}
+		if err := s.crossOrigin.Check(c.Request()); err != nil {
+			return praxis.Errorf(praxis.EFORBIDDEN, "this form was sent from another site, so praxis did not act on it; open praxis itself and try again there")
+		}
+		return next(c)
+	}
+}
+
+// checkCSRF is step 2, for each route after its permission check: a write
+// that fetch metadata does not vouch for must carry the form's token.
 func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -118,9 +134,6 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if c.Get(bearerKey) == true {
 			return next(c)
-		}
-		if err := s.crossOrigin.Check(r); err != nil {
-			return praxis.Errorf(praxis.EFORBIDDEN, "this form was sent from another site, so praxis did not act on it; open praxis itself and try again there")
 		}
 		switch r.Header.Get(echo.HeaderSecFetchSite) {
 		case "same-origin", "none":

@@ -43,7 +43,7 @@ func (s *Server) route(method, path string, action account.Action, h echo.Handle
 			h = withLongResponse(h)
 		}
 	}
-	// The CSRF check runs inside the permission check: a write without
+	// The CSRF token check runs inside the permission check: a write without
 	// credentials to a route that needs them is refused as unauthenticated.
 	h = s.checkCSRF(h)
 	switch {
@@ -79,6 +79,7 @@ func (s *Server) routes() {
 		},
 	}))
 	e.Use(s.authenticate)
+	e.Use(s.refuseCrossOrigin)
 
 	const get, post = http.MethodGet, http.MethodPost
 
