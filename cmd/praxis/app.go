@@ -25,6 +25,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
 )
@@ -51,7 +52,11 @@ type app struct {
 	exports  *export.Service
 	search   *search.Index
 	git      *githttp.Server
+	quota    *quota.Service
 }
+
+// The git server asks the quota before pushes.
+var _ githttp.Quota = (*quota.Service)(nil)
 
 // options are the settings that shape the app beyond its data directory.
 type options struct {
@@ -60,6 +65,11 @@ type options struct {
 	// curriculumFrom, on a first start, is a repository (URL or path) to
 	// clone instead of seeding the starter curriculum.
 	curriculumFrom string
+	// git holds the limits of git over HTTP (the rest is filled in here).
+	git githttp.Config
+	// shared says a running praxis may be writing the repository (praxis
+	// sync runs beside serve): lock files found at open are live.
+	shared bool
 }
 
 // openApp opens (creating on first start) the database and the curriculum
@@ -81,29 +91,43 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 			return nil, err
 		}
 	}
-	store, created, err := gitstore.Open(repoPath, gitstore.Options{Indexer: index, Logger: log})
+	store, created, err := gitstore.Open(repoPath, gitstore.Options{Indexer: index, Logger: log, Shared: opts.shared})
 	if err != nil {
 		database.Close()
 		return nil, err
 	}
-	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, database), history: index}
+	if err := store.CheckMain(ctx); err != nil {
+		store.Close()
+		database.Close()
+		var damaged *gitstore.DamagedRefError
+		if errors.As(err, &damaged) {
+			return nil, praxis.Errorf(praxis.EINVALID, "the curriculum's main branch is damaged (%s); run \"praxis repair --data %s\" while praxis is stopped to point it back at its last good commit", damaged, dataDir)
+		}
+		return nil, err
+	}
+	index.Follow(store)
+	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, index), history: index}
 	a.versions = history.NewVersions(index, store, database)
-	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, Logger: log})
+	a.quota = quota.New(quota.Config{DB: database, Store: store})
+	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, History: index, Logger: log, Quota: a.quota})
 	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
 	a.search = search.New(database, a.catalog)
 	a.exports = export.New(export.Config{Catalog: a.catalog, Versions: a.versions, DB: database, Logger: log})
-	a.git, err = githttp.New(githttp.Config{Repository: store.Path(), Logger: log,
-		Authenticate: func(r *http.Request) (*praxis.User, error) {
-			email, token, ok := r.BasicAuth()
-			if !ok {
-				return nil, nil
-			}
-			return a.accounts.AuthenticateBasic(r.Context(), email, token)
-		},
-		CanPush:    func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) },
-		PublicRead: func(ctx context.Context) bool { return a.accounts.GitReadPublic(ctx) },
-		Pushed:     a.pushed,
-	})
+	gitCfg := opts.git
+	gitCfg.Repository, gitCfg.Logger = store.Path(), log
+	gitCfg.Authenticate = func(r *http.Request) (*praxis.User, error) {
+		email, token, ok := r.BasicAuth()
+		if !ok {
+			return nil, nil
+		}
+		return a.accounts.AuthenticateBasic(r.Context(), email, token)
+	}
+	gitCfg.CanPush = func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) }
+	gitCfg.PublicRead = func(ctx context.Context) bool { return a.accounts.GitReadPublic(ctx) }
+	gitCfg.Pushed = a.pushed
+	gitCfg.Quota = a.quota
+	gitCfg.HoldObjects = store.HoldObjects
+	a.git, err = githttp.New(gitCfg)
 	if err != nil {
 		store.Close()
 		database.Close()
@@ -140,24 +164,51 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	if n > 0 {
 		log.Info("history index caught up", "commits", n, "took", time.Since(start).Round(time.Millisecond))
 	}
+	// A history index from a praxis that did not record module renames is
+	// looked through for them once.
+	if n, err := index.ScanRenames(ctx, store.CommitRenames); err != nil {
+		a.close()
+		return nil, fmt.Errorf("look for module renames in the history index: %w", err)
+	} else if n > 0 {
+		log.Info("history index scanned for module renames", "commits", n)
+	}
+	// What a crash or a restore left half done: proposals are brought into
+	// line with the refs before anyone reads them.
+	done, err := a.review.Reconcile(ctx)
+	if err != nil {
+		log.Error("reconciling proposals with the repository", "err", err)
+	}
+	if done.Changed() {
+		log.Info("proposals reconciled with the repository", "opened", done.Opened, "merged", done.Merged, "closed", done.Closed,
+			"removed", done.Removed, "updated", done.Updated, "forks", done.Forks)
+	}
 	return a, nil
 }
 
-// pushed runs after a git push: each proposal branch becomes or updates a
-// proposal, and the history and search indexes catch up.
+// pushed runs after each request of a git push: each proposal branch
+// becomes or updates a proposal (and any of the person's branches without
+// one gets one), and the history and search indexes catch up.
 func (a *app) pushed(ctx context.Context, u *praxis.User, updates []githttp.Update) {
 	prefix := githttp.PushPrefix(u.ID)
+	refs := make([]review.RefUpdate, 0, len(updates))
 	for _, up := range updates {
 		if !strings.HasPrefix(up.Ref, prefix) {
 			continue // the hook refuses these; nothing to do
 		}
-		p, err := a.review.ProposalFromPush(ctx, u, strings.TrimPrefix(up.Ref, "refs/heads/"), up.Old, up.New)
-		switch {
-		case err != nil:
-			a.log.Error("git push: proposal", "ref", up.Ref, "err", err)
-		case p != nil:
-			a.log.Info("git push", "user", u.ID, "ref", up.Ref, "proposal", p.ID)
+		if err := a.history.RecordPush(ctx, u, up.Commits); err != nil {
+			a.log.Error("git push: record who pushed", "ref", up.Ref, "err", err)
 		}
+		refs = append(refs, review.RefUpdate{Ref: up.Ref, Old: up.Old, New: up.New})
+	}
+	proposals, err := a.review.Pushed(ctx, u, refs)
+	if err != nil {
+		a.log.Error("git push: proposals", "user", u.ID, "err", err)
+	}
+	for _, p := range proposals {
+		a.log.Info("git push", "user", u.ID, "branch", p.Branch, "proposal", p.ID)
+	}
+	if len(updates) == 0 {
+		return
 	}
 	if _, err := a.store.CatchUp(ctx); err != nil {
 		a.log.Error("git push: history index", "err", err)

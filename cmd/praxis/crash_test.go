@@ -94,6 +94,7 @@ type acked struct {
 	forkHeads  []string // heads of fork commits acknowledged
 	merges     []string
 	signups    []string
+	refused    []string // deliveries refused while praxis ran
 }
 
 func (a *acked) add(list *[]string, v string) {
@@ -167,11 +168,16 @@ func crashRound(t *testing.T, seed int64, killAfter time.Duration) {
 			code, body := apiDo(p.base, http.MethodPost, "/api/v1/deliveries", fay, map[string]any{
 				"module": "exploring-class-2-stigma", "date": "2026-06-01", "duration": 120, "format": "online",
 				"country": "GB", "host_type": "union branch", "participants": 10 + w, "first_time": i % 5})
-			if code == http.StatusCreated {
-				ack.mu.Lock()
+			ack.mu.Lock()
+			switch code {
+			case http.StatusCreated:
 				ack.deliveries = append(ack.deliveries, int64(body["id"].(float64)))
-				ack.mu.Unlock()
+			case http.StatusNotFound, http.StatusUnprocessableEntity:
+				// The version on main is found whatever is merging: a
+				// refusal here is the history index lagging behind main.
+				ack.refused = append(ack.refused, fmt.Sprint(code, " ", body["error"]))
 			}
+			ack.mu.Unlock()
 		})
 	}
 	_, fork := apiDo(p.base, http.MethodPost, "/api/v1/modules/organising-1-one-to-ones/forks", fay, nil)
@@ -220,6 +226,9 @@ func crashRound(t *testing.T, seed int64, killAfter time.Duration) {
 	wg.Wait()
 	if len(ack.deliveries) == 0 || len(ack.forkHeads) == 0 { // within 30 s: praxis is not writing
 		t.Fatalf("the burst acknowledged nothing before the kill (%d deliveries, %d edits)", len(ack.deliveries), len(ack.forkHeads))
+	}
+	if len(ack.refused) > 0 {
+		t.Errorf("%d of %d deliveries were refused during the burst; first: %s", len(ack.refused), len(ack.refused)+len(ack.deliveries), ack.refused[0])
 	}
 
 	// Restart on the same data: everything acknowledged is there.

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -76,6 +77,7 @@ func commands() []command {
 		{"backup", "write a backup of a data directory, even while praxis runs", runBackup},
 		{"restore", "restore a backup into an empty data directory", runRestore},
 		{"sync", "bring upstream curriculum changes in as a proposal: praxis sync --from URL", runSync},
+		{"repair", "put a damaged main branch back at its last good commit", runRepair},
 		{"demo", "fill an instance with generated facilitators and deliveries", runDemo},
 		{"version", "print the version of praxis and of its database schema", runVersion},
 	}
@@ -159,6 +161,24 @@ func parseFlags(fs *flag.FlagSet, env *environment, args []string) error {
 func envDuration(env *environment, name string) time.Duration {
 	d, _ := time.ParseDuration(env.getenv(name))
 	return d
+}
+
+// envDurationOr reads a duration from the environment; def when unset or not
+// a duration.
+func envDurationOr(env *environment, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(env.getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+// envInt reads a whole number from the environment; def when unset or not a
+// number.
+func envInt(env *environment, name string, def int) int {
+	if n, err := strconv.Atoi(env.getenv(name)); err == nil {
+		return n
+	}
+	return def
 }
 
 func envOr(env *environment, name, def string) string {

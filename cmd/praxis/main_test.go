@@ -47,20 +47,21 @@ func noEnv(string) string { return "" }
 
 // startServe boots `praxis serve` through run on 127.0.0.1:0 and returns its URL
 // and a function that stops it and returns run's error.
-func startServe(t *testing.T, dataDir string) (string, func() error) {
+func startServe(t *testing.T, dataDir string, flags ...string) (string, func() error) {
 	t.Helper()
-	return startServeB(t, dataDir)
+	return startServeB(t, dataDir, flags...)
 }
 
-// startServeB is startServe for tests and benchmarks.
-func startServeB(t testing.TB, dataDir string) (string, func() error) {
+// startServeB is startServe for tests and benchmarks; flags are added to
+// serve's.
+func startServeB(t testing.TB, dataDir string, flags ...string) (string, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdoutReader, stdoutWriter := io.Pipe()
 	stderr := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, noEnv, strings.NewReader(""), stdoutWriter, stderr)
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, flags...), noEnv, strings.NewReader(""), stdoutWriter, stderr)
 		stdoutWriter.Close()
 	}()
 	urls := make(chan string, 1)
@@ -167,6 +168,7 @@ func TestServeFailsClearly(t *testing.T) {
 		{"bad address", []string{"serve", "--addr", "nonsense", "--data", t.TempDir()}, "praxis: cannot listen on nonsense: missing port in address"},
 		{"bad log level", []string{"serve", "--log-level", "loud", "--data", t.TempDir()}, `praxis: unknown log level "loud"`},
 		{"stray argument", []string{"serve", "extra"}, `praxis: serve takes no arguments`},
+		{"bad free space", []string{"serve", "--min-free-space", "lots", "--data", t.TempDir()}, `praxis: --min-free-space "lots": give a size such as 512MB, 2GB or 0`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

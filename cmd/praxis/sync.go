@@ -34,7 +34,7 @@ in through review like any other change. Runs beside a running praxis. Needs git
 	if err != nil {
 		return praxis.Errorf(praxis.EINVALID, "praxis sync needs the git program, which is not installed")
 	}
-	a, err := openApp(ctx, *dataDir, slog.New(slog.DiscardHandler), options{})
+	a, err := openApp(ctx, *dataDir, slog.New(slog.DiscardHandler), options{shared: true})
 	if err != nil {
 		return err
 	}
@@ -43,6 +43,13 @@ in through review like any other change. Runs beside a running praxis. Needs git
 	if err != nil {
 		return err
 	}
+	// The fetched objects land before the branch that reaches them moves:
+	// no prune may run meanwhile.
+	release, err := a.store.HoldObjects()
+	if err != nil {
+		return err
+	}
+	defer release()
 	cmd := exec.CommandContext(ctx, git, "-C", a.store.Path(), "fetch", "--quiet", "--no-tags", "--", *from,
 		"+refs/heads/"+praxis.MainBranch+":refs/heads/"+upstreamBranch)
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")

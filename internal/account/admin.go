@@ -80,63 +80,91 @@ func (s *Service) manageable(ctx context.Context, actor *praxis.User, userID int
 // Suspending ends their sessions at once; their tokens are refused while they
 // are suspended.
 func (s *Service) SetStatus(ctx context.Context, actor *praxis.User, userID int64, status praxis.UserStatus) (*praxis.User, error) {
-	target, err := s.manageable(ctx, actor, userID)
-	if err != nil {
-		return nil, err
-	}
-	if status != praxis.StatusActive && status != praxis.StatusSuspended {
-		return nil, invalid("status", "a status can be set to active or suspended")
-	}
-	if target.Status == status {
-		return target, nil
-	}
-	action := map[praxis.UserStatus]string{praxis.StatusActive: "user.reinstate", praxis.StatusSuspended: "user.suspend"}[status]
-	if target.Status == praxis.StatusPending && status == praxis.StatusActive {
-		action = "user.approve"
-	}
-	err = s.db.SetStatus(ctx, target.ID, status, praxis.AuditEntry{
-		ActorID: actor.ID, TargetID: target.ID, Action: action, Detail: fmt.Sprintf("%s → %s", target.Status, status), At: s.now(),
-	})
-	if err != nil {
-		return nil, err
-	}
-	if action == "user.approve" && s.mail.Enabled() {
-		if err := s.mail.Send(ctx, approvedMessage(target, s.link("/login"))); err != nil {
-			s.log.Error("could not email an approval", "user", target.ID, "err", err)
-		}
-	}
-	return s.db.FindUser(ctx, target.ID)
+	return s.UpdateUser(ctx, actor, userID, UserChange{Status: &status})
 }
 
 // SetRoles replaces a user's roles (admins). An admin cannot remove their own
 // admin role, so an instance is never left without one by accident.
 func (s *Service) SetRoles(ctx context.Context, actor *praxis.User, userID int64, roles []praxis.Role) (*praxis.User, error) {
-	if err := Authorize(actor, ChangeRoles); err != nil {
-		return nil, err
+	return s.UpdateUser(ctx, actor, userID, UserChange{Roles: &roles})
+}
+
+// UserChange is what a coordinator or an admin changes on someone's account;
+// nil fields are left as they are.
+type UserChange struct {
+	// Roles replaces the roles (admins only).
+	Roles *[]praxis.Role
+	// Status is active or suspended (who may manage the person).
+	Status *praxis.UserStatus
+}
+
+// UpdateUser changes a user's roles and status together. Every part is
+// checked before anything is written (EFORBIDDEN, EINVALID, ENOTFOUND) and
+// the parts are written in one transaction with their audit entries, so a
+// refused request changes nothing.
+func (s *Service) UpdateUser(ctx context.Context, actor *praxis.User, userID int64, ch UserChange) (*praxis.User, error) {
+	if ch.Roles == nil && ch.Status == nil {
+		return nil, praxis.Errorf(praxis.EINVALID, "give roles or status to change")
 	}
-	roles, err := cleanRoles(roles)
-	if err != nil {
-		return nil, err
+	var roles []praxis.Role
+	if ch.Roles != nil {
+		if err := Authorize(actor, ChangeRoles); err != nil {
+			return nil, err
+		}
+		var err error
+		if roles, err = cleanRoles(*ch.Roles); err != nil {
+			return nil, err
+		}
 	}
-	target, err := s.db.FindUser(ctx, userID)
-	if err != nil {
-		return nil, err
+	var target *praxis.User
+	var err error
+	if ch.Status != nil {
+		if target, err = s.manageable(ctx, actor, userID); err != nil {
+			return nil, err
+		}
+		if *ch.Status != praxis.StatusActive && *ch.Status != praxis.StatusSuspended {
+			return nil, invalid("status", "a status can be set to active or suspended")
+		}
+	} else {
+		if target, err = s.db.FindUser(ctx, userID); err != nil {
+			return nil, err
+		}
+		if target.Status == praxis.StatusDeleted {
+			return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
+		}
 	}
-	if target.Status == praxis.StatusDeleted {
-		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
-	}
-	if target.ID == actor.ID && !slices.Contains(roles, praxis.RoleAdmin) {
+	if ch.Roles != nil && target.ID == actor.ID && !slices.Contains(roles, praxis.RoleAdmin) {
 		return nil, praxis.Errorf(praxis.EFORBIDDEN, "you cannot remove your own admin role; ask another admin")
 	}
-	if slices.Equal(roles, target.Roles) {
+
+	// Everything is checked: now decide what changes, and write it at once.
+	change := db.AccountChange{}
+	if ch.Roles != nil && !slices.Equal(roles, target.Roles) {
+		change.Roles = &roles
+		change.Audit = append(change.Audit, praxis.AuditEntry{ActorID: actor.ID, TargetID: target.ID, Action: "user.roles",
+			Detail: fmt.Sprintf("%s → %s", joinRoles(target.Roles), joinRoles(roles)), At: s.now()})
+	}
+	approved := false
+	if ch.Status != nil && *ch.Status != target.Status {
+		status := *ch.Status
+		change.Status = &status
+		action := map[praxis.UserStatus]string{praxis.StatusActive: "user.reinstate", praxis.StatusSuspended: "user.suspend"}[status]
+		if target.Status == praxis.StatusPending && status == praxis.StatusActive {
+			action, approved = "user.approve", true
+		}
+		change.Audit = append(change.Audit, praxis.AuditEntry{ActorID: actor.ID, TargetID: target.ID, Action: action,
+			Detail: fmt.Sprintf("%s → %s", target.Status, status), At: s.now()})
+	}
+	if change.Roles == nil && change.Status == nil {
 		return target, nil
 	}
-	err = s.db.SetRoles(ctx, target.ID, roles, praxis.AuditEntry{
-		ActorID: actor.ID, TargetID: target.ID, Action: "user.roles",
-		Detail: fmt.Sprintf("%s → %s", joinRoles(target.Roles), joinRoles(roles)), At: s.now(),
-	})
-	if err != nil {
+	if err := s.db.ChangeAccount(ctx, target.ID, change); err != nil {
 		return nil, err
+	}
+	if approved && s.mail.Enabled() {
+		if err := s.mail.Send(ctx, approvedMessage(target, s.link("/login"))); err != nil {
+			s.log.Error("could not email an approval", "user", target.ID, "err", err)
+		}
 	}
 	return s.db.FindUser(ctx, target.ID)
 }

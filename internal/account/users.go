@@ -531,25 +531,6 @@ func (s *Service) FindActiveByEmail(ctx context.Context, email string) (*praxis.
 	return u, nil
 }
 
-// Emails returns the email addresses of accounts by id, in the same order,
-// skipping those that no longer exist.
-func (s *Service) Emails(ctx context.Context, ids []int64) ([]string, error) {
-	var out []string
-	for _, id := range ids {
-		u, err := s.db.FindUser(ctx, id)
-		if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if u.Email != "" {
-			out = append(out, u.Email)
-		}
-	}
-	return out, nil
-}
-
 // AuthenticateBasic checks HTTP basic credentials as git sends them: the
 // account's email address as the user name and one of its API tokens as the
 // password.

@@ -1,10 +1,12 @@
 // Package backup makes and restores one-file backups of a praxis data
 // directory while praxis runs: a consistent copy of the SQLite database
-// (VACUUM INTO, which reads one snapshot while writers go on) and of the
-// curriculum repository (its refs read first, then its objects, which praxis
-// never deletes, so every object the refs need is in the copy), with a
-// manifest of versions and checksums. Restoring checks every checksum before
-// anything is written and refuses a directory that holds data.
+// (VACUUM INTO, which reads one snapshot while writers go on) and then of the
+// curriculum repository (its refs read first, then its objects), holding the
+// repository's object lock from before the database's copy until the objects
+// are copied, so that a prune deletes nothing the refs or the database need:
+// every object they name is in the copy. What changed between the database's
+// copy and the refs' is reconciled by praxis at start. Restoring checks every
+// checksum before anything is written and refuses a directory that holds data.
 package backup
 
 import (
@@ -28,6 +30,7 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the database driver, for VACUUM INTO on its own connection
+	"github.com/praxis-coop/praxis/internal/objectlock"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -62,10 +65,14 @@ type File struct {
 type Options struct {
 	PraxisVersion string
 	SchemaVersion int
+
+	// between runs between the two copies (tests: writes made meanwhile).
+	between func()
 }
 
 // Create writes a backup of dataDir to w (a .tar.gz). It works while praxis
-// runs: the database through SQLite's own snapshot, the repository refs first.
+// runs: the database through SQLite's own snapshot, then the repository, its
+// refs first.
 func Create(ctx context.Context, dataDir string, w io.Writer, opts Options) (*Manifest, error) {
 	staging, err := os.MkdirTemp(dataDir, ".backup-*")
 	if err != nil {
@@ -74,19 +81,41 @@ func Create(ctx context.Context, dataDir string, w io.Writer, opts Options) (*Ma
 	defer os.RemoveAll(staging)
 	m := &Manifest{Format: Format, Praxis: opts.PraxisVersion, SchemaVersion: opts.SchemaVersion, CreatedAt: time.Now().UTC()}
 
+	// The database first, then the refs, then the objects: each copy is at
+	// least as new as the one before. Every commit the database names was
+	// made before its copy, so its objects are in the backup; and what
+	// happened between the two copies is in the refs but not the database
+	// (a branch without its proposal, a merge on main with its proposal
+	// open, a fork's branch without its record), which praxis reconciles
+	// with the refs at start (review.Reconcile). The other order would
+	// restore proposals without branches and merges that main lacks.
+	//
+	// From before the database's copy until the objects are copied, none
+	// may be pruned (praxis deletes only objects that no ref and no
+	// delivery reaches, and only under this lock): the commits the copied
+	// database names, such as a delivery deleted since pinned, and those
+	// the refs reach, all stay until they are in the backup.
+	repo := filepath.Join(dataDir, RepositoryDir)
+	release, err := objectlock.Shared(repo)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	defer release()
+	dbCopy := filepath.Join(staging, DatabaseFile)
+	if err := vacuumInto(ctx, filepath.Join(dataDir, DatabaseFile), dbCopy); err != nil {
+		return nil, err
+	}
+	if opts.between != nil {
+		opts.between()
+	}
 	// The repository's refs, read once: the copy is of the repository at
 	// this moment.
-	repo := filepath.Join(dataDir, RepositoryDir)
 	refs, err := readRefs(repo)
 	if err != nil {
 		return nil, err
 	}
 	m.Main = refs["refs/heads/"+praxis.MainBranch]
 
-	dbCopy := filepath.Join(staging, DatabaseFile)
-	if err := vacuumInto(ctx, filepath.Join(dataDir, DatabaseFile), dbCopy); err != nil {
-		return nil, err
-	}
 	gz := gzip.NewWriter(w)
 	tw := tar.NewWriter(gz)
 	add := func(name string, r io.Reader, size int64, mode int64) error {

@@ -1,8 +1,11 @@
 // Package catalog is the curriculum as readers see it: the modules and series of
 // the repository at any revision, parsed, checked and rendered. Everything it
-// derives is cached by git object id (a module folder's tree id, a plan's blob id,
-// a commit id), so unchanged Markdown is never parsed or rendered twice and a
-// change on main shows at once: new content means a new id.
+// derives is cached by git object id together with the path it was read at (a
+// module folder's path and tree id, a series file's path and blob id, a plan's
+// blob id and link base, a commit id), so unchanged Markdown is never parsed or
+// rendered twice, a change on main shows at once (new content means a new id),
+// and a folder renamed or copied with the same content is read under its own
+// name (the same id at another path is another entry).
 package catalog
 
 import (
@@ -29,11 +32,12 @@ type Catalog struct {
 	store     *gitstore.Store
 	commitIDs CommitIDs
 
-	modules  *lru.Cache[string, *checkedModule]  // by module folder tree id
-	series   *lru.Cache[string, *seriesFile]     // by series file blob id
-	html     *lru.Cache[string, module.Rendered] // by plan blob id and link base
-	listings *lru.Cache[string, *Listing]        // by commit id
-	commits  *lru.Cache[string, praxis.Commit]   // by commit id
+	modules  *lru.Cache[string, *checkedModule]   // by module folder path and tree id
+	series   *lru.Cache[string, *seriesFile]      // by series file path and blob id
+	html     *lru.Cache[string, module.Rendered]  // by plan blob id and link base
+	listings *lru.Cache[string, *Listing]         // by commit id
+	commits  *lru.Cache[string, praxis.Commit]    // by commit id
+	lints    *lru.Cache[string, []praxis.Problem] // by root tree id
 }
 
 // New returns a catalog over a repository. commitIDs may be nil, in which case
@@ -47,6 +51,7 @@ func New(store *gitstore.Store, commitIDs CommitIDs) *Catalog {
 		html:      lru.New[string, module.Rendered](2048),
 		listings:  lru.New[string, *Listing](32),
 		commits:   lru.New[string, praxis.Commit](1024),
+		lints:     lru.New[string, []praxis.Problem](64),
 	}
 }
 
@@ -114,14 +119,23 @@ func (c *Catalog) snapshot(ctx context.Context, rev string) (*gitstore.Snapshot,
 	return c.store.Snapshot(ctx, id)
 }
 
-// checkModule parses and validates a module folder, cached by the folder's tree
-// id (so a change to a handout, which can break a link, is seen too).
+// objectKey is a cache key for what was derived from the object id at a path:
+// the same content at another path (a renamed or copied folder) is read as
+// itself, since a module's slug, its problems' paths and its links come from
+// where it is.
+func objectKey(p, id string) string { return p + "\x00" + id }
+
+// checkModule parses and validates a module folder, cached by the folder's path
+// and tree id (the tree id changes with any file in it, so a change to a
+// handout, which can break a link, is seen too).
 func (c *Catalog) checkModule(snap *gitstore.Snapshot, slug string) (*checkedModule, error) {
-	dirID, err := snap.ID(module.Dir(slug))
+	dir := module.Dir(slug)
+	dirID, err := snap.ID(dir)
 	if err != nil {
 		return nil, err
 	}
-	if cm, ok := c.modules.Get(dirID); ok {
+	key := objectKey(dir, dirID)
+	if cm, ok := c.modules.Get(key); ok {
 		return cm, nil
 	}
 	doc, problems := module.CheckModule(snap, slug)
@@ -132,27 +146,62 @@ func (c *Catalog) checkModule(snap *gitstore.Snapshot, slug string) (*checkedMod
 	if cm.Handouts, err = handouts(snap, slug); err != nil {
 		return nil, err
 	}
-	c.modules.Add(dirID, cm)
+	c.modules.Add(key, cm)
 	return cm, nil
 }
 
+// readSeries reads a series file, cached by its path and blob id.
 func (c *Catalog) readSeries(snap *gitstore.Snapshot, slug string) (*seriesFile, error) {
 	name := module.SeriesPath(slug)
 	id, err := snap.ID(name)
 	if err != nil {
 		return nil, err
 	}
-	if sf, ok := c.series.Get(id); ok {
+	key := objectKey(name, id)
+	if sf, ok := c.series.Get(key); ok {
 		return sf, nil
 	}
-	data, err := snap.ReadFile(name)
+	doc, problems := module.ReadSeries(snap, name, slug)
+	sf := &seriesFile{Doc: doc, Problems: problems}
+	c.series.Add(key, sf)
+	return sf, nil
+}
+
+// Lint returns what `praxis lint` says of the whole curriculum in a snapshot
+// (a commit, or a tree such as a merge's result), with the modules and series
+// files read through the caches; cached by the root tree id.
+func (c *Catalog) Lint(ctx context.Context, snap *gitstore.Snapshot) ([]praxis.Problem, error) {
+	root, err := snap.ID(".")
 	if err != nil {
 		return nil, err
 	}
-	doc, problems := module.ParseSeries(name, slug, data)
-	sf := &seriesFile{Doc: doc, Problems: problems}
-	c.series.Add(id, sf)
-	return sf, nil
+	if problems, ok := c.lints.Get(root); ok {
+		return problems, nil
+	}
+	problems := module.LintWith(snap, module.Checks{
+		Module: func(fsys fs.FS, slug string) (*module.Document, []praxis.Problem) {
+			cm, err := c.checkModule(snap, slug)
+			if err != nil {
+				return module.CheckModule(fsys, slug)
+			}
+			return cm.Doc, cm.Problems
+		},
+		Series: func(fsys fs.FS, name, slug string) (*module.SeriesDocument, []praxis.Problem) {
+			if !module.ValidSlug(slug) {
+				return module.ReadSeries(fsys, name, slug)
+			}
+			sf, err := c.readSeries(snap, slug)
+			if err != nil {
+				return module.ReadSeries(fsys, name, slug)
+			}
+			return sf.Doc, sf.Problems
+		},
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.lints.Add(root, problems)
+	return problems, nil
 }
 
 // render returns a Markdown file rendered, cached by blob id and link base.
@@ -214,6 +263,10 @@ func seriesSlugs(snap *gitstore.Snapshot) ([]string, error) {
 }
 
 // isMarkdown reports whether a file name is Markdown.
+// IsMarkdown reports whether a file is Markdown by its name, as the catalog
+// decides which handouts to render.
+func IsMarkdown(name string) bool { return isMarkdown(name) }
+
 func isMarkdown(name string) bool {
 	ext := strings.ToLower(path.Ext(name))
 	return ext == ".md" || ext == ".markdown"

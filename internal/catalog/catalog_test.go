@@ -2,7 +2,11 @@ package catalog_test
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +15,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -220,5 +225,132 @@ func TestListingIsCachedByCommit(t *testing.T) {
 	c, _ := f.cat.Listing(ctx, "")
 	if c == a || c.Commit != f.main {
 		t.Error("a new commit on main did not give a new listing")
+	}
+}
+
+// moveModule returns the changes that copy a module's folder to another slug,
+// deleting the original too when rename is set.
+func moveModule(t *testing.T, store *gitstore.Store, from, to string, rename bool) []praxis.FileChange {
+	t.Helper()
+	snap, err := store.Snapshot(context.Background(), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []praxis.FileChange
+	err = fs.WalkDir(snap, "modules/"+from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := snap.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, praxis.FileChange{Path: "modules/" + to + strings.TrimPrefix(p, "modules/"+from), Content: data})
+		if rename {
+			changes = append(changes, praxis.FileChange{Path: p, Delete: true})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return changes
+}
+
+func slugsOf(l *catalog.Listing) []string {
+	var slugs []string
+	for _, m := range l.Modules {
+		slugs = append(slugs, m.Slug)
+	}
+	sort.Strings(slugs)
+	return slugs
+}
+
+// TestRenamedAndCopiedModulesAreReadUnderTheirOwnNames: a folder renamed or
+// copied keeps its tree id, and the catalog must still read it as the module
+// at its new path, at once and with a fresh cache (a restart).
+func TestRenamedAndCopiedModulesAreReadUnderTheirOwnNames(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.cat.Listing(ctx, ""); err != nil { // warm the caches with the old names
+		t.Fatal(err)
+	}
+	const old, renamed = "train-the-trainer", "facilitator-training"
+	f.commit(t, moveModule(t, f.store, old, renamed, true)...)
+	f.commit(t, moveModule(t, f.store, renamed, old, false)...) // and copy it back
+
+	fresh := catalog.New(f.store, nil)
+	for name, cat := range map[string]*catalog.Catalog{"warm": f.cat, "fresh": fresh} {
+		t.Run(name, func(t *testing.T) {
+			l, err := cat.Listing(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			slugs := slugsOf(l)
+			if len(slugs) != 14 || !slices.Contains(slugs, old) || !slices.Contains(slugs, renamed) {
+				t.Fatalf("Listing slugs = %v, want 14 with both %s and %s", slugs, old, renamed)
+			}
+			for _, slug := range []string{old, renamed} {
+				view, err := cat.Module(ctx, slug, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if view.Module.Slug != slug || len(view.Problems) != 0 {
+					t.Errorf("Module(%s) = slug %q, problems %v", slug, view.Module.Slug, view.Problems)
+				}
+				if !strings.Contains(view.HTML, `href="/modules/`+slug+`/handouts/`) {
+					t.Errorf("Module(%s) links its handouts elsewhere", slug)
+				}
+			}
+			snap, _ := f.store.Snapshot(ctx, "main")
+			got, err := cat.Lint(ctx, snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := module.Lint(snap); !slices.Equal(got, want) || len(got) != 0 {
+				t.Errorf("Lint = %v, module.Lint = %v; want both clean", got, want)
+			}
+		})
+	}
+}
+
+// TestLintIsPraxisLint: the catalog's whole-tree lint, through its caches,
+// equals module.Lint on the same tree, including the rules that span modules
+// (a copy of a module in a series is not listed in it and repeats its order).
+func TestLintIsPraxisLint(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.cat.Listing(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.commit(t, moveModule(t, f.store, "exploring-class-2-stigma", "stigma-copy", false)...)
+	snap, _ := f.store.Snapshot(ctx, "main")
+	got, err := f.cat.Lint(ctx, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := module.Lint(snap)
+	if !slices.Equal(got, want) {
+		t.Fatalf("catalog Lint = %v\nmodule.Lint = %v", got, want)
+	}
+	joined := fmt.Sprint(got)
+	for _, msg := range []string{"this module is not listed in series/exploring-class.yaml", "order: 2 is also the order of"} {
+		if !strings.Contains(joined, msg) {
+			t.Errorf("Lint lacks %q: %v", msg, got)
+		}
+	}
+	tree, err := snap.ID(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	treeSnap, err := f.store.SnapshotTree(ctx, tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := f.cat.Lint(ctx, treeSnap); !slices.Equal(again, want) {
+		t.Errorf("Lint of the same tree = %v, want %v", again, want)
+	}
+	if _, err := f.store.SnapshotTree(ctx, strings.Repeat("1", 40)); praxis.ErrorCode(err) != praxis.ENOTFOUND {
+		t.Errorf("SnapshotTree(missing) = %v, want ENOTFOUND", err)
 	}
 }

@@ -59,6 +59,20 @@ func (l *Listing) Module(slug string) (Entry, bool) {
 	return l.Modules[i], true
 }
 
+// Has reports whether the listing holds a module folder with the given slug,
+// whether or not its plan could be read.
+func (l *Listing) Has(slug string) bool {
+	if _, ok := l.bySlug[slug]; ok {
+		return true
+	}
+	for _, b := range l.Broken {
+		if b.Slug == slug {
+			return true
+		}
+	}
+	return false
+}
+
 // FindSeries returns the series with the given slug.
 func (l *Listing) FindSeries(slug string) (SeriesEntry, bool) {
 	for _, s := range l.Series {

@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 
+	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -151,6 +152,8 @@ func handouts(snap fs.FS, slug string) ([]Handout, error) {
 type File struct {
 	Name    string
 	Content []byte
+	// Size is the file's size in bytes.
+	Size int64
 	// ID is the blob id, usable as an ETag.
 	ID string
 	// HTML is the rendered file when it is Markdown.
@@ -161,39 +164,68 @@ type File struct {
 
 // Handout reads a handout of a module at a revision, rendering it when it is
 // Markdown. name is relative to the handouts folder and may hold sub-folders.
+// A file over gitstore.MaxBlobSize gives ETOOLARGE: OpenHandout streams it.
 func (c *Catalog) Handout(ctx context.Context, slug, name, rev string) (*File, error) {
-	if !module.ValidSlug(slug) {
-		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q", slug)
-	}
-	full := path.Join(module.Dir(slug), module.HandoutDir, name)
-	if !fs.ValidPath(name) || path.Clean(name) != name || !fs.ValidPath(full) {
-		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no handout %q", name)
-	}
-	snap, err := c.snapshot(ctx, rev)
+	snap, full, f, err := c.findHandout(ctx, slug, name, rev)
 	if err != nil {
 		return nil, err
-	}
-	id, err := snap.ID(full)
-	if err != nil {
-		return nil, notFound(err, "there is no handout %q in module %q", name, slug)
-	}
-	info, err := snap.Stat(full)
-	if err != nil || info.IsDir() {
-		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no handout %q in module %q", name, slug)
 	}
 	data, err := snap.ReadFile(full)
 	if err != nil {
 		return nil, err
 	}
-	f := &File{Name: name, Content: data, ID: id, Commit: snap.Commit()}
+	f.Content, f.Size = data, int64(len(data))
 	if isMarkdown(name) {
 		opts := module.RenderOptions{LinkBase: "/modules/" + slug + "/" + path.Join(module.HandoutDir, path.Dir(name)) + "/"}
 		if rev != "" {
 			opts.LinkQuery = "rev=" + url.QueryEscape(rev)
 		}
-		f.HTML = c.render(id, string(data), opts).HTML
+		f.HTML = c.render(f.ID, string(data), opts).HTML
 	}
 	return f, nil
+}
+
+// OpenHandout opens a handout to send as it is stored: its content is a stream
+// from the repository, never held in memory whole, so large images and PDFs
+// cost no more than small ones. Close the file when done. The File it returns
+// has no Content or HTML.
+func (c *Catalog) OpenHandout(ctx context.Context, slug, name, rev string) (*File, fs.File, error) {
+	snap, full, f, err := c.findHandout(ctx, slug, name, rev)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := snap.Open(full)
+	if err != nil {
+		return nil, nil, err
+	}
+	if info, err := r.Stat(); err == nil {
+		f.Size = info.Size()
+	}
+	return f, r, nil
+}
+
+// findHandout finds a handout without reading it.
+func (c *Catalog) findHandout(ctx context.Context, slug, name, rev string) (*gitstore.Snapshot, string, *File, error) {
+	if !module.ValidSlug(slug) {
+		return nil, "", nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q", slug)
+	}
+	full := path.Join(module.Dir(slug), module.HandoutDir, name)
+	if !fs.ValidPath(name) || path.Clean(name) != name || !fs.ValidPath(full) {
+		return nil, "", nil, praxis.Errorf(praxis.ENOTFOUND, "there is no handout %q", name)
+	}
+	snap, err := c.snapshot(ctx, rev)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	id, err := snap.ID(full)
+	if err != nil {
+		return nil, "", nil, notFound(err, "there is no handout %q in module %q", name, slug)
+	}
+	info, err := snap.Stat(full)
+	if err != nil || info.IsDir() {
+		return nil, "", nil, praxis.Errorf(praxis.ENOTFOUND, "there is no handout %q in module %q", name, slug)
+	}
+	return snap, full, &File{Name: name, ID: id, Commit: snap.Commit()}, nil
 }
 
 // Series returns a series at a revision; ENOTFOUND when it does not exist.

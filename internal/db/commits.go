@@ -33,6 +33,16 @@ type commitModuleRow struct {
 
 func (commitModuleRow) TableName() string { return "commit_modules" }
 
+type moduleRenameRow struct {
+	CommitSeq int64
+	FromSlug  string
+	ToSlug    string
+	Parents   uint64
+	Score     int
+}
+
+func (moduleRenameRow) TableName() string { return "module_renames" }
+
 // IndexedCommits returns which of ids the history index holds.
 func (db *DB) IndexedCommits(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
@@ -74,6 +84,7 @@ func (db *DB) AddCommits(ctx context.Context, records []praxis.CommitRecord) err
 		}
 		var commits []commitRow
 		var modules []commitModuleRow
+		var renames []moduleRenameRow
 		for _, r := range records {
 			if existing[r.ID] {
 				continue
@@ -88,6 +99,9 @@ func (db *DB) AddCommits(ctx context.Context, records []praxis.CommitRecord) err
 			for _, m := range r.Modules {
 				modules = append(modules, commitModuleRow{CommitSeq: next, Slug: m.Slug, Parents: m.Parents})
 			}
+			for _, m := range r.Renames {
+				renames = append(renames, moduleRenameRow{CommitSeq: next, FromSlug: m.From, ToSlug: m.To, Parents: m.Parents, Score: m.Score})
+			}
 			next++
 		}
 		if len(commits) > 0 {
@@ -96,9 +110,57 @@ func (db *DB) AddCommits(ctx context.Context, records []praxis.CommitRecord) err
 			}
 		}
 		if len(modules) > 0 {
-			return tx.CreateInBatches(modules, 300).Error
+			if err := tx.CreateInBatches(modules, 300).Error; err != nil {
+				return err
+			}
+		}
+		if len(renames) > 0 {
+			return tx.CreateInBatches(renames, 300).Error
 		}
 		return nil
+	})
+}
+
+// RenameScan returns the commits indexed before module renames were recorded
+// that may hold one (they changed two modules or more), oldest first; empty
+// once FinishRenameScan has run.
+func (db *DB) RenameScan(ctx context.Context) ([]IndexedCommitID, error) {
+	var upTo []int64
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT up_to_seq FROM module_rename_scan`).Scan(&upTo).Error; err != nil {
+		return nil, fmt.Errorf("db: rename scan: %w", err)
+	}
+	if len(upTo) == 0 {
+		return nil, nil
+	}
+	var out []IndexedCommitID
+	err := db.gorm.WithContext(ctx).Raw(`SELECT c.seq, c.id FROM commits c
+		WHERE c.seq <= ? AND (SELECT COUNT(*) FROM commit_modules m WHERE m.commit_seq = c.seq) > 1
+		ORDER BY c.seq`, upTo[0]).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("db: rename scan: %w", err)
+	}
+	return out, nil
+}
+
+// IndexedCommitID is a commit of the history index by its place and id.
+type IndexedCommitID struct {
+	Seq int64
+	ID  string
+}
+
+// FinishRenameScan records the renames found in the commits RenameScan gave
+// (by seq) and marks the scan done, in one transaction.
+func (db *DB) FinishRenameScan(ctx context.Context, found map[int64][]praxis.ModuleRename) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for seq, renames := range found {
+			for _, r := range renames {
+				if err := tx.Exec(`INSERT OR IGNORE INTO module_renames (commit_seq, from_slug, to_slug, parents, score) VALUES (?, ?, ?, ?, ?)`,
+					seq, r.From, r.To, r.Parents, r.Score).Error; err != nil {
+					return fmt.Errorf("db: finish rename scan: %w", err)
+				}
+			}
+		}
+		return tx.Exec(`DELETE FROM module_rename_scan`).Error
 	})
 }
 
@@ -131,6 +193,9 @@ func (db *DB) ExpandCommitID(ctx context.Context, prefix string) (string, error)
 type CommitSummary struct {
 	praxis.Commit
 	Modules []string
+	// Account is the praxis account responsible for the commit; nil when
+	// none is (the seed, a cloned curriculum, a push behind praxis's back).
+	Account *praxis.Attribution
 }
 
 // RecentCommits returns the newest indexed commits on main, newest first, with
@@ -173,9 +238,17 @@ func (db *DB) summaries(ctx context.Context, rows []commitRow) ([]CommitSummary,
 	for _, t := range touched {
 		bySeq[t.CommitSeq] = append(bySeq[t.CommitSeq], t.Slug)
 	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	accounts, err := db.Attributions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]CommitSummary, len(rows))
 	for i, r := range rows {
-		out[i] = CommitSummary{Commit: r.commit(), Modules: bySeq[r.Seq]}
+		out[i] = CommitSummary{Commit: r.commit(), Modules: bySeq[r.Seq], Account: accounts[r.ID]}
 	}
 	return out, nil
 }
@@ -225,9 +298,30 @@ func (db *DB) LoadHistory(ctx context.Context, afterSeq int64) ([]IndexedCommit,
 	for _, t := range touched {
 		bySeq[t.CommitSeq] = append(bySeq[t.CommitSeq], praxis.ModuleChange{Slug: t.Slug, Parents: t.Parents})
 	}
+	var moved []moduleRenameRow
+	if err := db.gorm.WithContext(ctx).Where("commit_seq > ?", afterSeq).Order("commit_seq, to_slug").Find(&moved).Error; err != nil {
+		return nil, fmt.Errorf("db: load history: %w", err)
+	}
+	renames := map[int64][]praxis.ModuleRename{}
+	for _, m := range moved {
+		renames[m.CommitSeq] = append(renames[m.CommitSeq], praxis.ModuleRename{From: m.FromSlug, To: m.ToSlug, Parents: m.Parents, Score: m.Score})
+	}
 	out := make([]IndexedCommit, len(rows))
 	for i, r := range rows {
-		out[i] = IndexedCommit{Seq: r.Seq, CommitRecord: praxis.CommitRecord{Commit: r.commit(), Modules: bySeq[r.Seq]}}
+		out[i] = IndexedCommit{Seq: r.Seq, CommitRecord: praxis.CommitRecord{Commit: r.commit(), Modules: bySeq[r.Seq], Renames: renames[r.Seq]}}
 	}
 	return out, nil
+}
+
+// NewestIndexedCommit returns the commit the history index added last: the
+// head of main when the index last caught up ("" when the index is empty).
+func (db *DB) NewestIndexedCommit(ctx context.Context) (string, error) {
+	var ids []string
+	if err := db.gorm.WithContext(ctx).Model(&commitRow{}).Order("seq DESC").Limit(1).Pluck("id", &ids).Error; err != nil {
+		return "", fmt.Errorf("db: newest indexed commit: %w", err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"gorm.io/driver/sqlite"
@@ -21,34 +22,59 @@ import (
 
 // DB is the praxis database. It is safe for concurrent use.
 type DB struct {
-	gorm *gorm.DB
-	pool *sql.DB
-	path string
+	gorm        *gorm.DB
+	pool        *sql.DB
+	path        string
+	busyTimeout time.Duration
+}
+
+// DefaultBusyTimeout is how long a write waits for another to finish before
+// it gives up with EUNAVAILABLE.
+const DefaultBusyTimeout = 10 * time.Second
+
+// Options shape how the database is opened.
+type Options struct {
+	// BusyTimeout is how long a write waits for the write lock;
+	// DefaultBusyTimeout when zero.
+	BusyTimeout time.Duration
 }
 
 // Open opens (creating if needed) the SQLite database at path and brings its
 // schema up to date. A database written by a newer praxis is refused.
 func Open(ctx context.Context, path string) (*DB, error) {
-	return openAt(ctx, path, SchemaVersion())
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
+	return openAt(ctx, path, SchemaVersion(), opts)
 }
 
 // openAt opens the database and migrates it up to version (tests open older
 // schemas to check upgrades from them).
-func openAt(ctx context.Context, path string, version int) (*DB, error) {
+func openAt(ctx context.Context, path string, version int, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("db: %w", err)
 	}
 	if err := makePrivate(path); err != nil {
 		return nil, err
 	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = DefaultBusyTimeout
+	}
 	// _txlock=immediate makes every transaction take the write lock at BEGIN, so
 	// two writers never deadlock upgrading from read to write; the busy timeout
 	// makes the second wait rather than fail.
-	dsn := "file:" + path + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate&_synchronous=NORMAL"
-	g, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=%d&_txlock=immediate&_synchronous=NORMAL",
+		path, opts.BusyTimeout.Milliseconds())
+	// TranslateError passes every error GORM meets (statements, BEGIN,
+	// COMMIT) through the dialector's Translate: disk full, locked and
+	// read-only become EUNAVAILABLE there, at the boundary.
+	g, err := gorm.Open(translatingDialector{&sqlite.Dialector{DSN: dsn}}, &gorm.Config{
 		SkipDefaultTransaction: true,
 		Logger:                 logger.Default.LogMode(logger.Silent),
 		PrepareStmt:            true,
+		TranslateError:         true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
@@ -60,7 +86,7 @@ func openAt(ctx context.Context, path string, version int) (*DB, error) {
 	conns := max(4, 2*runtime.GOMAXPROCS(0))
 	sqlDB.SetMaxOpenConns(conns)
 	sqlDB.SetMaxIdleConns(conns)
-	db := &DB{gorm: g, pool: sqlDB, path: path}
+	db := &DB{gorm: g, pool: sqlDB, path: path, busyTimeout: opts.BusyTimeout}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("db: open %s: %w", path, err)

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ type deliveryRow struct {
 	FeedbackSum   int
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	Revision      int64
 }
 
 func (deliveryRow) TableName() string { return "deliveries" }
@@ -49,7 +51,7 @@ func rowFromDelivery(d *praxis.Delivery) deliveryRow {
 	r := deliveryRow{ID: d.ID, FacilitatorID: d.FacilitatorID, Module: d.Module, Version: d.Version, Date: d.Date,
 		Duration: d.Duration, Format: d.Format, Town: d.Town, Region: d.Region, Country: d.Country, Host: d.Host,
 		HostType: d.HostType, Participants: d.Participants, FirstTime: d.FirstTime, Worked: d.Worked, Change: d.Change,
-		FeedbackToken: d.FeedbackToken, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+		FeedbackToken: d.FeedbackToken, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Revision: d.Revision}
 	if d.ForkID != 0 {
 		r.ForkID = &d.ForkID
 	}
@@ -61,17 +63,18 @@ func (r deliveryRow) delivery() *praxis.Delivery {
 		Duration: r.Duration, Format: r.Format, Town: r.Town, Region: r.Region, Country: r.Country, Host: r.Host,
 		HostType: r.HostType, Participants: r.Participants, FirstTime: r.FirstTime, Worked: r.Worked, Change: r.Change,
 		FeedbackToken: r.FeedbackToken, FeedbackCount: r.FeedbackCount, FeedbackSum: r.FeedbackSum,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CoFacilitators: []int64{}}
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Revision: r.Revision,
+		CoFacilitators: []int64{}, CoFacilitatorNames: []string{}}
 	if r.ForkID != nil {
 		d.ForkID = *r.ForkID
 	}
 	return d
 }
 
-// CreateDelivery stores a delivery with its co-facilitators.
+// CreateDelivery stores a delivery with its co-facilitators, at revision 1.
 func (db *DB) CreateDelivery(ctx context.Context, d *praxis.Delivery) (int64, error) {
 	row := rowFromDelivery(d)
-	row.ID = 0
+	row.ID, row.Revision = 0, 1
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -96,23 +99,37 @@ func setCoFacilitators(tx *gorm.DB, id int64, users []int64) error {
 	return nil
 }
 
-// UpdateDelivery saves a delivery's fields (not its feedback) and co-facilitators.
-func (db *DB) UpdateDelivery(ctx context.Context, d *praxis.Delivery) error {
+// UpdateDelivery saves a delivery's fields (not its feedback) and
+// co-facilitators, if it is still at revision expected, and sets d.Revision
+// to the next one. ECONFLICT when another write changed it since; ENOTFOUND
+// when it is gone.
+func (db *DB) UpdateDelivery(ctx context.Context, d *praxis.Delivery, expected int64) error {
 	row := rowFromDelivery(d)
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&deliveryRow{}).Where("id = ?", d.ID).Updates(map[string]any{
+		res := tx.Model(&deliveryRow{}).Where("id = ? AND revision = ?", d.ID, expected).Updates(map[string]any{
 			"module": row.Module, "fork_id": row.ForkID, "version": row.Version, "date": row.Date, "duration": row.Duration,
 			"format": row.Format, "town": row.Town, "region": row.Region, "country": row.Country, "host": row.Host,
 			"host_type": row.HostType, "participants": row.Participants, "first_time": row.FirstTime,
-			"worked": row.Worked, "change": row.Change, "updated_at": time.Now().UTC(),
+			"worked": row.Worked, "change": row.Change, "updated_at": d.UpdatedAt.UTC(), "revision": expected + 1,
 		})
 		if res.Error != nil {
 			return fmt.Errorf("db: update delivery: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return praxis.Errorf(praxis.ENOTFOUND, "delivery not found")
+			var n int64
+			if err := tx.Model(&deliveryRow{}).Where("id = ?", d.ID).Count(&n).Error; err != nil {
+				return fmt.Errorf("db: update delivery: %w", err)
+			}
+			if n == 0 {
+				return praxis.Errorf(praxis.ENOTFOUND, "delivery not found")
+			}
+			return praxis.Errorf(praxis.ECONFLICT, "the delivery changed since revision %d", expected)
 		}
-		return setCoFacilitators(tx, d.ID, d.CoFacilitators)
+		if err := setCoFacilitators(tx, d.ID, d.CoFacilitators); err != nil {
+			return err
+		}
+		d.Revision = expected + 1
+		return nil
 	})
 }
 
@@ -149,12 +166,22 @@ func (db *DB) withCoFacilitators(ctx context.Context, rows []deliveryWithName) (
 		out[i], ids[i], byID[d.ID] = d, d.ID, d
 	}
 	for start := 0; start < len(ids); start += 500 {
-		var cos []coFacilitatorRow
-		if err := db.gorm.WithContext(ctx).Where("delivery_id IN ?", ids[start:min(start+500, len(ids))]).Order("user_id").Find(&cos).Error; err != nil {
+		var cos []struct {
+			DeliveryID, UserID int64
+			Name               string
+		}
+		err := db.gorm.WithContext(ctx).Table("delivery_cofacilitators").
+			Select("delivery_cofacilitators.delivery_id, delivery_cofacilitators.user_id, COALESCE(users.name, '') AS name").
+			Joins("LEFT JOIN users ON users.id = delivery_cofacilitators.user_id").
+			Where("delivery_cofacilitators.delivery_id IN ?", ids[start:min(start+500, len(ids))]).
+			Order("delivery_cofacilitators.user_id").Scan(&cos).Error
+		if err != nil {
 			return nil, fmt.Errorf("db: co-facilitators: %w", err)
 		}
 		for _, c := range cos {
-			byID[c.DeliveryID].CoFacilitators = append(byID[c.DeliveryID].CoFacilitators, c.UserID)
+			d := byID[c.DeliveryID]
+			d.CoFacilitators = append(d.CoFacilitators, c.UserID)
+			d.CoFacilitatorNames = append(d.CoFacilitatorNames, c.Name)
 		}
 	}
 	return out, nil
@@ -197,8 +224,42 @@ type DeliveryFilter struct {
 	PersonID int64
 	// WithReflection keeps those with a reflection written.
 	WithReflection bool
-	Limit          int
-	Offset         int
+	// Aliases are earlier names of Module and Modules: deliveries recorded
+	// under one count as the module's when their version is older than the
+	// move (or not on main). Moved are Module's and Modules' own names that
+	// an earlier module had before moving away (Of == Slug): deliveries of
+	// that module, at versions older than its move, are not theirs.
+	Aliases []ModuleAlias
+	Moved   []ModuleAlias
+	Limit   int
+	Offset  int
+}
+
+// ModuleAlias is an earlier name (Slug) of the module Of, which it had until
+// the commit at place Before in the history index moved its folder.
+type ModuleAlias struct {
+	Of, Slug string
+	Before   int64
+}
+
+// moduleCondition matches deliveries of the modules slugs, under their names
+// or under an earlier one at a version from before the move.
+func (f DeliveryFilter) moduleCondition(q *gorm.DB, slugs []string) *gorm.DB {
+	cond := "deliveries.module IN ?"
+	args := []any{slugs}
+	for _, a := range f.Aliases {
+		if slices.Contains(slugs, a.Of) {
+			cond += " OR (deliveries.module = ? AND COALESCE((SELECT seq FROM commits WHERE commits.id = deliveries.version), 0) < ?)"
+			args = append(args, a.Slug, a.Before)
+		}
+	}
+	q = q.Where("("+cond+")", args...)
+	for _, m := range f.Moved {
+		if slices.Contains(slugs, m.Of) {
+			q = q.Where("NOT (deliveries.module = ? AND COALESCE((SELECT seq FROM commits WHERE commits.id = deliveries.version), 0) < ?)", m.Slug, m.Before)
+		}
+	}
+	return q
 }
 
 func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
@@ -209,10 +270,10 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("deliveries.date <= ?", f.To)
 	}
 	if f.Module != "" {
-		q = q.Where("deliveries.module = ?", f.Module)
+		q = f.moduleCondition(q, []string{f.Module})
 	}
 	if len(f.Modules) > 0 {
-		q = q.Where("deliveries.module IN ?", f.Modules)
+		q = f.moduleCondition(q, f.Modules)
 	}
 	if f.Region != "" {
 		q = q.Where("deliveries.region = ?", f.Region)
@@ -258,9 +319,23 @@ func (db *DB) EachDelivery(ctx context.Context, f DeliveryFilter, fn func(*praxi
 			deliveries.town, deliveries.region, deliveries.country, deliveries.host, deliveries.host_type,
 			deliveries.participants, deliveries.first_time, deliveries.worked, deliveries.change,
 			deliveries.feedback_token, deliveries.feedback_count, deliveries.feedback_sum, deliveries.created_at,
-			deliveries.updated_at,
+			deliveries.updated_at, deliveries.revision,
 			COALESCE((SELECT group_concat(user_id, ' ') FROM delivery_cofacilitators c WHERE c.delivery_id = deliveries.id), '')`).
 		Joins("LEFT JOIN users ON users.id = deliveries.facilitator_id"))
+	// Co-facilitators' names come from one map rather than a join per row:
+	// a few thousand people co-facilitate a million deliveries.
+	var people []struct {
+		ID   int64
+		Name string
+	}
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT id, name FROM users WHERE id IN (SELECT DISTINCT user_id FROM delivery_cofacilitators)`).
+		Scan(&people).Error; err != nil {
+		return fmt.Errorf("db: stream deliveries: %w", err)
+	}
+	names := make(map[int64]string, len(people))
+	for _, p := range people {
+		names[p.ID] = p.Name
+	}
 	rows, err := q.Order("deliveries.date DESC, deliveries.id DESC").Rows()
 	if err != nil {
 		return fmt.Errorf("db: stream deliveries: %w", err)
@@ -272,13 +347,14 @@ func (db *DB) EachDelivery(ctx context.Context, f DeliveryFilter, fn func(*praxi
 		if err := rows.Scan(&d.ID, &d.FacilitatorID, &d.Facilitator, &d.Module, &d.ForkID, &d.Version, &d.Date,
 			&d.Duration, &d.Format, &d.Town, &d.Region, &d.Country, &d.Host, &d.HostType, &d.Participants,
 			&d.FirstTime, &d.Worked, &d.Change, &d.FeedbackToken, &d.FeedbackCount, &d.FeedbackSum, &d.CreatedAt,
-			&d.UpdatedAt, &co); err != nil {
+			&d.UpdatedAt, &d.Revision, &co); err != nil {
 			return fmt.Errorf("db: stream deliveries: %w", err)
 		}
-		d.CoFacilitators = d.CoFacilitators[:0]
+		d.CoFacilitators, d.CoFacilitatorNames = d.CoFacilitators[:0], d.CoFacilitatorNames[:0]
 		for _, field := range strings.Fields(co) {
 			if id, err := strconv.ParseInt(field, 10, 64); err == nil {
 				d.CoFacilitators = append(d.CoFacilitators, id)
+				d.CoFacilitatorNames = append(d.CoFacilitatorNames, names[id])
 			}
 		}
 		if err := fn(&d); err != nil {
@@ -427,4 +503,39 @@ func (db *DB) DeliveryTotals(ctx context.Context, f DeliveryFilter) (deliveries,
 		return 0, 0, 0, fmt.Errorf("db: delivery totals: %w", err)
 	}
 	return t.N, t.P, t.F, nil
+}
+
+// DeliveryVersions returns every commit a delivery pins, once each: the
+// versions a prune of the repository must keep.
+func (db *DB) DeliveryVersions(ctx context.Context) ([]string, error) {
+	var versions []string
+	if err := db.gorm.WithContext(ctx).Raw(`SELECT DISTINCT version FROM deliveries`).Scan(&versions).Error; err != nil {
+		return nil, fmt.Errorf("db: delivery versions: %w", err)
+	}
+	return versions, nil
+}
+
+// ActiveUsersNamed returns up to limit active accounts whose name may be
+// name: compared as LIKE does (ASCII letters without regard to case), each
+// run of spaces in name matching any characters. The caller compares the
+// names exactly; this only narrows the search.
+func (db *DB) ActiveUsersNamed(ctx context.Context, name string, limit int) ([]*praxis.User, error) {
+	words := strings.Fields(name)
+	if len(words) == 0 {
+		return nil, nil
+	}
+	for i, w := range words {
+		words[i] = escapeLike(w)
+	}
+	var rows []userRow
+	err := db.gorm.WithContext(ctx).Where("status = ? AND name LIKE ? ESCAPE '\\'", praxis.StatusActive, strings.Join(words, "%")).
+		Order("id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("db: users named: %w", err)
+	}
+	out := make([]*praxis.User, len(rows))
+	for i, r := range rows {
+		out[i] = r.user()
+	}
+	return out, nil
 }

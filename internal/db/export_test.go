@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +41,66 @@ func Exec(t *testing.T, d *DB, sql string) {
 // OpenAt opens a database migrated only up to version, as an older praxis
 // left it.
 func OpenAt(ctx context.Context, path string, version int) (*DB, error) {
-	return openAt(ctx, path, version)
+	return openAt(ctx, path, version, Options{})
+}
+
+// Rows runs a query and returns each row's values joined by " | ".
+func Rows(t *testing.T, d *DB, query string) []string {
+	t.Helper()
+	rows, err := d.gorm.Raw(query).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		values := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range values {
+			ptrs[i] = &values[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(values))
+		for i, v := range values {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			parts[i] = fmt.Sprint(v)
+		}
+		out = append(out, strings.Join(parts, " | "))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// MigrationVersion returns the version of the migration named name.
+func MigrationVersion(t *testing.T, name string) int {
+	t.Helper()
+	for _, m := range migrations {
+		if m.name == name {
+			return m.version
+		}
+	}
+	t.Fatalf("no migration named %q", name)
+	return 0
+}
+
+// FillTo makes the database full at its present size, as a full disk would:
+// one connection, whose page count may not grow (SQLite then answers
+// SQLITE_FULL, exactly as when the disk has no room).
+func FillTo(t *testing.T, d *DB) {
+	t.Helper()
+	d.pool.SetMaxOpenConns(1)
+	var pages int64
+	if err := d.gorm.Raw("PRAGMA page_count").Scan(&pages).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := d.gorm.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages)).Error; err != nil {
+		t.Fatal(err)
+	}
 }

@@ -53,6 +53,15 @@ func (db *DB) FindForkOf(ctx context.Context, userID int64, module string) (*pra
 	return row.fork(), nil
 }
 
+// FindForkByBranch returns the fork on a branch. ENOTFOUND when none.
+func (db *DB) FindForkByBranch(ctx context.Context, branch string) (*praxis.Fork, error) {
+	var row forkRow
+	if err := db.gorm.WithContext(ctx).Where("branch = ?", branch).First(&row).Error; err != nil {
+		return nil, translate(err, "fork")
+	}
+	return row.fork(), nil
+}
+
 // ListForks returns a person's forks, newest first.
 func (db *DB) ListForks(ctx context.Context, userID int64) ([]*praxis.Fork, error) {
 	var rows []forkRow
@@ -64,4 +73,31 @@ func (db *DB) ListForks(ctx context.Context, userID int64) ([]*praxis.Fork, erro
 		out[i] = r.fork()
 	}
 	return out, nil
+}
+
+// ForkBranches returns the branch of every fork.
+func (db *DB) ForkBranches(ctx context.Context) (map[string]bool, error) {
+	var branches []string
+	if err := db.gorm.WithContext(ctx).Model(&forkRow{}).Pluck("branch", &branches).Error; err != nil {
+		return nil, fmt.Errorf("db: fork branches: %w", err)
+	}
+	out := make(map[string]bool, len(branches))
+	for _, b := range branches {
+		out[b] = true
+	}
+	return out, nil
+}
+
+// SetForkModule records that a fork's module is now at another slug (its
+// folder moved on main, and the fork took the move in). ECONFLICT when the
+// person already has a fork of that module.
+func (db *DB) SetForkModule(ctx context.Context, id int64, module string) error {
+	err := db.gorm.WithContext(ctx).Model(&forkRow{}).Where("id = ?", id).Update("module", module).Error
+	if isUniqueViolation(err) {
+		return praxis.Errorf(praxis.ECONFLICT, "you already have a copy of %s", module)
+	}
+	if err != nil {
+		return fmt.Errorf("db: set fork module: %w", err)
+	}
+	return nil
 }

@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -276,6 +278,108 @@ var migrations = []migration{
 			value TEXT NOT NULL
 		) WITHOUT ROWID`,
 	}},
+	{8, "accounts responsible for commits", []string{
+		// Which praxis account saved, merged or pushed a commit, or cut a
+		// release (object is then the tag), and who it was then: a commit's
+		// git author is only what its maker typed.
+		`CREATE TABLE commit_accounts (
+			object       TEXT PRIMARY KEY,
+			user_id      INTEGER NOT NULL REFERENCES users(id),
+			action       TEXT NOT NULL,
+			author_name  TEXT NOT NULL,
+			author_email TEXT NOT NULL,
+			recorded_at  DATETIME NOT NULL
+		) WITHOUT ROWID`,
+		`CREATE INDEX commit_accounts_user ON commit_accounts (user_id)`,
+	}},
+	// Ids that people see and whose rows can be deleted are never handed out
+	// again: the tables in autoincrement get AUTOINCREMENT, so a link to a
+	// deleted delivery, or a token or session id in a revoke form, cannot come
+	// to mean another record. Deliveries also get a revision, counted up by
+	// every change, so a stale edit is noticed rather than reverting someone
+	// else's change.
+	{9, "ids never reused; delivery revisions", []string{
+		`ALTER TABLE deliveries ADD COLUMN revision INTEGER NOT NULL DEFAULT 1`,
+	}},
+	{10, "module renames", []string{
+		// A commit that moved a module's folder: relative to the parents in
+		// the bit set, from_slug went away and to_slug appeared with the same
+		// or similar plan (git's rename detection).
+		`CREATE TABLE module_renames (
+			commit_seq INTEGER NOT NULL REFERENCES commits (seq) ON DELETE CASCADE,
+			from_slug  TEXT NOT NULL,
+			to_slug    TEXT NOT NULL,
+			parents    INTEGER NOT NULL,
+			score      INTEGER NOT NULL,
+			PRIMARY KEY (commit_seq, from_slug, to_slug)
+		) WITHOUT ROWID`,
+		`CREATE INDEX module_renames_from ON module_renames (from_slug, commit_seq)`,
+		`CREATE INDEX module_renames_to ON module_renames (to_slug, commit_seq)`,
+		// Commits indexed before renames were recorded, up to this seq, are
+		// looked at once more for renames (at start; then the row goes).
+		`CREATE TABLE module_rename_scan (up_to_seq INTEGER NOT NULL)`,
+		`INSERT INTO module_rename_scan (up_to_seq) SELECT MAX(seq) FROM commits HAVING COUNT(*) > 0`,
+	}},
+}
+
+// autoincrement names, by migration (by name, which survives renumbering),
+// the tables the migration gives AUTOINCREMENT ids after its statements run.
+// Each is rebuilt from its definition as it is then, whatever columns other
+// migrations gave it (autoincrementIDs).
+var autoincrement = map[string][]string{
+	"ids never reused; delivery revisions": {"deliveries", "feedback", "sessions", "api_tokens", "trainings"},
+}
+
+// idColumn is the integer primary key in a table's definition, with
+// AUTOINCREMENT when it has it.
+var idColumn = regexp.MustCompile(`(?i)\bid\s+INTEGER\s+PRIMARY\s+KEY\b(\s+AUTOINCREMENT\b)?`)
+
+// autoincrementIDs rebuilds a table with AUTOINCREMENT on its integer
+// primary key by SQLite's procedure for changes ALTER TABLE cannot make
+// (https://sqlite.org/lang_altertable.html#otheralter): create it anew from
+// its own definition, copy every row with its id, drop the old one, rename
+// the new one into its place, and create its indexes and triggers again. It
+// runs with foreign keys off (a drop with them on deletes the rows that
+// refer to the table, by cascade); the migration checks them before it
+// commits. A table that has AUTOINCREMENT already is left alone.
+func autoincrementIDs(tx *gorm.DB, table string) error {
+	var create string
+	if err := tx.Raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&create).Error; err != nil {
+		return err
+	}
+	m := idColumn.FindStringSubmatchIndex(create)
+	switch {
+	case m == nil:
+		return fmt.Errorf("%s has no id INTEGER PRIMARY KEY", table)
+	case m[2] >= 0:
+		return nil // AUTOINCREMENT already
+	}
+	rebuilt := table + "_rebuilt"
+	create = create[:m[1]] + " AUTOINCREMENT" + create[m[1]:]
+	head := regexp.MustCompile(`(?i)^CREATE\s+TABLE\s+("` + regexp.QuoteMeta(table) + `"|` + regexp.QuoteMeta(table) + `)`)
+	if !head.MatchString(create) {
+		return fmt.Errorf("cannot read the definition of %s", table)
+	}
+	create = head.ReplaceAllLiteralString(create, `CREATE TABLE "`+rebuilt+`"`)
+	var columns []string
+	if err := tx.Raw("SELECT '\"' || replace(name, '\"', '\"\"') || '\"' FROM pragma_table_info(?) ORDER BY cid", table).Scan(&columns).Error; err != nil {
+		return err
+	}
+	var extras []string // indexes and triggers, as created
+	if err := tx.Raw("SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND sql IS NOT NULL ORDER BY type, name", table).Scan(&extras).Error; err != nil {
+		return err
+	}
+	list := strings.Join(columns, ", ")
+	statements := append([]string{create,
+		fmt.Sprintf(`INSERT INTO "%s" (%s) SELECT %s FROM "%s"`, rebuilt, list, list, table),
+		fmt.Sprintf(`DROP TABLE "%s"`, table),
+		fmt.Sprintf(`ALTER TABLE "%s" RENAME TO "%s"`, rebuilt, table)}, extras...)
+	for _, stmt := range statements {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("rebuild %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the schema version this build of praxis writes.
@@ -310,19 +414,56 @@ func (db *DB) migrate(ctx context.Context, target int) error {
 		if m.version <= current || m.version > target {
 			continue
 		}
-		err := g.Transaction(func(tx *gorm.DB) error {
+		apply := func(tx *gorm.DB) error {
 			for _, stmt := range m.statements {
 				if err := tx.Exec(stmt).Error; err != nil {
 					return err
 				}
 			}
+			for _, table := range autoincrement[m.name] {
+				if err := autoincrementIDs(tx, table); err != nil {
+					return err
+				}
+			}
+			if len(autoincrement[m.name]) > 0 {
+				var broken []map[string]any
+				if err := tx.Raw("PRAGMA foreign_key_check").Scan(&broken).Error; err != nil {
+					return err
+				}
+				if len(broken) > 0 {
+					return fmt.Errorf("%d rows break a foreign key after the rebuild, such as %v", len(broken), broken[0])
+				}
+			}
 			return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: time.Now().UTC()}).Error
-		})
+		}
+		var err error
+		if len(autoincrement[m.name]) > 0 {
+			err = withoutForeignKeys(g, func(conn *gorm.DB) error { return conn.Transaction(apply) })
+		} else {
+			err = g.Transaction(apply)
+		}
 		if err != nil {
 			return fmt.Errorf("db: migration %d (%s): %w", m.version, m.name, err)
 		}
 	}
 	return nil
+}
+
+// withoutForeignKeys runs fn on one connection with foreign key enforcement
+// off, and turns it back on before the connection returns to the pool. The
+// pragma cannot change inside a transaction, so fn opens its own.
+func withoutForeignKeys(g *gorm.DB, fn func(conn *gorm.DB) error) error {
+	return g.Connection(func(conn *gorm.DB) (err error) {
+		if err := conn.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
+			return err
+		}
+		defer func() {
+			if onErr := conn.Exec("PRAGMA foreign_keys = ON").Error; onErr != nil && err == nil {
+				err = onErr
+			}
+		}()
+		return fn(conn)
+	})
 }
 
 // Version returns the schema version of the database (0 when empty).

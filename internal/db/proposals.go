@@ -162,8 +162,11 @@ func (db *DB) modulesOf(ctx context.Context, ids []int64) (map[int64][]string, e
 
 // ProposalFilter narrows a list of proposals.
 type ProposalFilter struct {
-	Status   string
-	Module   string
+	Status string
+	Module string
+	// Modules are other names of Module (earlier ones): proposals touching
+	// any of them match too.
+	Modules  []string
 	AuthorID int64
 	// Query keeps proposals whose title or description holds every word.
 	Query  string
@@ -182,7 +185,7 @@ func (db *DB) ListProposals(ctx context.Context, f ProposalFilter) ([]*praxis.Pr
 		q = q.Where("proposals.author_id = ?", f.AuthorID)
 	}
 	if f.Module != "" {
-		q = q.Where("proposals.id IN (SELECT proposal_id FROM proposal_modules WHERE module = ?)", f.Module)
+		q = q.Where("proposals.id IN (SELECT proposal_id FROM proposal_modules WHERE module IN ?)", append([]string{f.Module}, f.Modules...))
 	}
 	for i, word := range strings.Fields(strings.ToLower(f.Query)) {
 		if i == 12 {
@@ -281,6 +284,113 @@ func (db *DB) SetProposalStatus(ctx context.Context, id int64, from, to string, 
 			return praxis.Errorf(praxis.ECONFLICT, "the proposal is no longer %s", from)
 		}
 		return addEvent(tx, event)
+	})
+}
+
+// MergeRecord is what merging a proposal leaves in the database.
+type MergeRecord struct {
+	// Head is the proposal's commit that was merged; Commit the commit on main
+	// that brought it in.
+	Head, Commit string
+	// By is who merged it; 0 when nobody in praxis is known to have (a merge
+	// found on main by reconciliation).
+	By int64
+	At time.Time
+	// Commits are the proposal's own commits and the merge commit, so that
+	// history can link each to the proposal.
+	Commits []string
+	Event   praxis.Event
+}
+
+// MarkProposalMerged records that an open proposal was merged: its status,
+// merge commit, head, commits and activity event, in one transaction.
+// ECONFLICT when the proposal is no longer open.
+func (db *DB) MarkProposalMerged(ctx context.Context, id int64, m MergeRecord) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		at := m.At.UTC()
+		if m.At.IsZero() {
+			at = time.Now().UTC()
+		}
+		fields := map[string]any{"status": praxis.ProposalMerged, "updated_at": time.Now().UTC(), "merged_at": at,
+			"merged_by": nonZero(m.By), "merge_commit": m.Commit, "head": m.Head}
+		res := tx.Model(&proposalRow{}).Where("id = ? AND status = ?", id, praxis.ProposalOpen).Updates(fields)
+		if res.Error != nil {
+			return fmt.Errorf("db: mark proposal merged: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return praxis.Errorf(praxis.ECONFLICT, "the proposal is no longer open")
+		}
+		if err := recordProposalCommits(tx, id, m.Commits); err != nil {
+			return err
+		}
+		return addEvent(tx, m.Event)
+	})
+}
+
+// ProposalRef is a proposal's branch and where praxis last saw it.
+type ProposalRef struct {
+	ID       int64
+	AuthorID int64
+	Status   string
+	Branch   string
+	Base     string
+	Head     string
+}
+
+// ProposalRefs returns every proposal whose branch starts with prefix (such
+// as "proposals/12/"), of any status, by id.
+func (db *DB) ProposalRefs(ctx context.Context, prefix string) ([]ProposalRef, error) {
+	var rows []ProposalRef
+	q := db.gorm.WithContext(ctx).Table("proposals").Select("id, author_id, status, branch, base, head")
+	if prefix != "" {
+		// A range on the unique index of branch: every name that starts with
+		// prefix sorts between it and prefix with its last byte raised.
+		end := []byte(prefix)
+		end[len(end)-1]++
+		q = q.Where("branch >= ? AND branch < ?", prefix, string(end))
+	}
+	if err := q.Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("db: proposal branches: %w", err)
+	}
+	return rows, nil
+}
+
+// OpenProposalRefs returns every open proposal's branch and head, by id.
+func (db *DB) OpenProposalRefs(ctx context.Context) ([]ProposalRef, error) {
+	var rows []ProposalRef
+	err := db.gorm.WithContext(ctx).Table("proposals").Select("id, author_id, status, branch, base, head").
+		Where("status = ?", praxis.ProposalOpen).Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("db: open proposals: %w", err)
+	}
+	return rows, nil
+}
+
+// DeleteProposal removes an open proposal that never came to be (its
+// creation failed half way) with its activity, if nobody has commented on or
+// reviewed it. ECONFLICT otherwise.
+func (db *DB) DeleteProposal(ctx context.Context, id int64) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var discussed int64
+		if err := tx.Raw(`SELECT (SELECT COUNT(*) FROM proposal_comments WHERE proposal_id = ?) + (SELECT COUNT(*) FROM proposal_reviews WHERE proposal_id = ?)`, id, id).Scan(&discussed).Error; err != nil {
+			return fmt.Errorf("db: delete proposal: %w", err)
+		}
+		if discussed > 0 {
+			return praxis.Errorf(praxis.ECONFLICT, "the proposal has a discussion")
+		}
+		for _, stmt := range []string{"DELETE FROM events WHERE proposal_id = ?", "DELETE FROM proposal_commits WHERE proposal_id = ?"} {
+			if err := tx.Exec(stmt, id).Error; err != nil {
+				return fmt.Errorf("db: delete proposal: %w", err)
+			}
+		}
+		res := tx.Where("status = ?", praxis.ProposalOpen).Delete(&proposalRow{ID: id})
+		if res.Error != nil {
+			return fmt.Errorf("db: delete proposal: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return praxis.Errorf(praxis.ECONFLICT, "the proposal is no longer open")
+		}
+		return nil
 	})
 }
 
@@ -436,12 +546,18 @@ func (db *DB) RecordProposalCommits(ctx context.Context, proposalID int64, commi
 	if len(commits) == 0 {
 		return nil
 	}
+	return recordProposalCommits(db.gorm.WithContext(ctx), proposalID, commits)
+}
+
+func recordProposalCommits(tx *gorm.DB, proposalID int64, commits []string) error {
+	if len(commits) == 0 {
+		return nil
+	}
 	rows := make([]proposalCommitRow, len(commits))
 	for i, c := range commits {
 		rows[i] = proposalCommitRow{CommitID: c, ProposalID: proposalID}
 	}
-	err := db.gorm.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500).Error
-	if err != nil {
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500).Error; err != nil {
 		return fmt.Errorf("db: record proposal commits: %w", err)
 	}
 	return nil

@@ -29,7 +29,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 			}
 			when := time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC)
 			commit := "1111111111111111111111111111111111111111"
-			if err := old.AddCommits(ctx, []praxis.CommitRecord{record(commit, nil, when, "exploring-class-2-stigma")}); err != nil {
+			if err := old.AddCommits(ctx, []praxis.CommitRecord{record(commit, nil, when, "exploring-class-2-stigma", "stigma")}); err != nil {
 				t.Fatal(err)
 			}
 			var userID, forkID, deliveryID int64
@@ -47,12 +47,13 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 				}
 			}
 			if from >= 5 {
-				deliveryID, err = old.CreateDelivery(ctx, &praxis.Delivery{FacilitatorID: userID, Module: "exploring-class-2-stigma",
-					Version: commit, Date: "2025-05-02", Duration: 120, Format: "online", Country: "GB", HostType: "other",
-					Participants: 9, FirstTime: 2, FeedbackToken: "token", CreatedAt: when, UpdatedAt: when})
-				if err != nil {
-					t.Fatal(err)
-				}
+				// As praxis wrote it then: today's CreateDelivery writes columns
+				// later migrations add.
+				db.Exec(t, old, fmt.Sprintf(`INSERT INTO deliveries (facilitator_id, module, version, date, duration, format,
+					country, host_type, participants, first_time, feedback_token, created_at, updated_at)
+					VALUES (%d, 'exploring-class-2-stigma', '%s', '2025-05-02', 120, 'online', 'GB', 'other', 9, 2, 'token',
+					'2025-05-01 10:00:00', '2025-05-01 10:00:00')`, userID, commit))
+				deliveryID = 1
 			}
 			if from >= 6 {
 				if err := old.CountDownload(ctx, "exploring-class-2-stigma", "pdf", commit, "2025-05-03"); err != nil {
@@ -96,6 +97,27 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 			}
 			if _, err := d.SearchState(ctx, "commit"); err != nil {
 				t.Errorf("search state after the upgrade: %v", err)
+			}
+			if userID != 0 {
+				if err := d.RecordAttributions(ctx, []praxis.Attribution{{Object: commit, UserID: userID, Action: praxis.ActionSaved, AuthorName: "Old Timer"}}); err != nil {
+					t.Errorf("attributions after the upgrade: %v", err)
+				} else if got, err := d.Attributions(ctx, []string{commit}); err != nil || got[commit] == nil || got[commit].Name != "Old Timer" {
+					t.Errorf("attributions after the upgrade: %v %v", got, err)
+				}
+			}
+			// Commits indexed before renames were recorded are scanned once.
+			scan, err := d.RenameScan(ctx)
+			if err != nil || len(scan) != 1 || scan[0].ID != commit {
+				t.Errorf("rename scan after the upgrade = %+v %v, want the old commit", scan, err)
+			}
+			if err := d.FinishRenameScan(ctx, map[int64][]praxis.ModuleRename{scan[0].Seq: {{From: "stigma", To: "exploring-class-2-stigma", Parents: 1, Score: 100}}}); err != nil {
+				t.Fatal(err)
+			}
+			if scan, err := d.RenameScan(ctx); err != nil || len(scan) != 0 {
+				t.Errorf("rename scan after finishing = %+v %v, want none", scan, err)
+			}
+			if h, err := d.LoadHistory(ctx, 0); err != nil || len(h) != 1 || len(h[0].Renames) != 1 {
+				t.Errorf("history after the scan = %+v %v, want the rename", h, err)
 			}
 			if ok, err := d.IntegrityCheck(ctx); err != nil || !ok {
 				t.Errorf("integrity after the upgrade: %v %v", ok, err)

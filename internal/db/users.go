@@ -204,36 +204,52 @@ func (db *DB) SetPassword(ctx context.Context, id int64, hash string, keepSessio
 // transaction. Suspending a user also ends their sessions and revokes nothing
 // else: their tokens stay but are refused while they are suspended.
 func (db *DB) SetStatus(ctx context.Context, id int64, status praxis.UserStatus, audit praxis.AuditEntry) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&userRow{}).Where("id = ? AND status <> ?", id, praxis.StatusDeleted).
-			Updates(map[string]any{"status": string(status), "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return fmt.Errorf("db: set status: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return praxis.Errorf(praxis.ENOTFOUND, "user not found")
-		}
-		if status == praxis.StatusSuspended {
-			if err := tx.Where("user_id = ?", id).Delete(&sessionRow{}).Error; err != nil {
-				return fmt.Errorf("db: set status: %w", err)
-			}
-		}
-		return addAudit(tx, audit)
-	})
+	return db.ChangeAccount(ctx, id, AccountChange{Status: &status, Audit: []praxis.AuditEntry{audit}})
 }
 
 // SetRoles replaces a user's roles and records it in the audit log.
 func (db *DB) SetRoles(ctx context.Context, id int64, roles []praxis.Role, audit praxis.AuditEntry) error {
+	return db.ChangeAccount(ctx, id, AccountChange{Roles: &roles, Audit: []praxis.AuditEntry{audit}})
+}
+
+// AccountChange is a change to an account's roles and status, with the audit
+// entries that record it; nil fields are left as they are.
+type AccountChange struct {
+	Roles  *[]praxis.Role
+	Status *praxis.UserStatus
+	Audit  []praxis.AuditEntry
+}
+
+// ChangeAccount applies a change to an account in one transaction with its
+// audit entries: all of it or none. Suspending ends the person's sessions.
+// ENOTFOUND for a deleted or unknown account.
+func (db *DB) ChangeAccount(ctx context.Context, id int64, ch AccountChange) error {
+	updates := map[string]any{"updated_at": time.Now().UTC()}
+	if ch.Roles != nil {
+		updates["roles"] = rolesToBits(*ch.Roles)
+	}
+	if ch.Status != nil {
+		updates["status"] = string(*ch.Status)
+	}
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&userRow{}).Where("id = ? AND status <> ?", id, praxis.StatusDeleted).
-			Updates(map[string]any{"roles": rolesToBits(roles), "updated_at": time.Now().UTC()})
+		res := tx.Model(&userRow{}).Where("id = ? AND status <> ?", id, praxis.StatusDeleted).Updates(updates)
 		if res.Error != nil {
-			return fmt.Errorf("db: set roles: %w", res.Error)
+			return fmt.Errorf("db: change account: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return praxis.Errorf(praxis.ENOTFOUND, "user not found")
 		}
-		return addAudit(tx, audit)
+		if ch.Status != nil && *ch.Status == praxis.StatusSuspended {
+			if err := tx.Where("user_id = ?", id).Delete(&sessionRow{}).Error; err != nil {
+				return fmt.Errorf("db: change account: %w", err)
+			}
+		}
+		for _, e := range ch.Audit {
+			if err := addAudit(tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

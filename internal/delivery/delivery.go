@@ -11,10 +11,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -65,6 +68,10 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	stats    *Stats
+	// writeMu orders every write with its change to the statistics, so the
+	// statistics apply the writes in the order the database committed them
+	// (two edits of one delivery, an edit and a delete).
+	writeMu sync.Mutex
 
 	feedbackLimits *lru.Cache[string, *rate.Limiter]
 }
@@ -79,7 +86,11 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{db: cfg.DB, catalog: cfg.Catalog, history: cfg.History, versions: cfg.Versions, forks: cfg.Forks,
 		log: cfg.Logger, now: cfg.Now, feedbackLimits: lru.New[string, *rate.Limiter](50_000)}
-	s.stats = newStats(cfg.DB)
+	var r renamer
+	if cfg.History != nil {
+		r = cfg.History
+	}
+	s.stats = newStats(cfg.DB, r)
 	return s
 }
 
@@ -89,8 +100,33 @@ func (s *Service) Stats() *Stats { return s.stats }
 // FieldError is EINVALID naming the field at fault.
 type FieldError = account.FieldError
 
-func invalid(field, format string, args ...any) error {
+func invalid(field, format string, args ...any) *FieldError {
 	return &account.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrors is EINVALID naming every field at fault, so a form can show
+// them all at once. It unwraps to the first, which the API names.
+type FieldErrors []*FieldError
+
+func (e FieldErrors) Error() string { return e[0].Error() }
+
+// Unwrap gives the first field's error.
+func (e FieldErrors) Unwrap() error { return e[0] }
+
+// FieldErrorList returns every field's error, for forms and the API.
+func (e FieldErrors) FieldErrorList() []*FieldError { return e }
+
+// StaleError is ECONFLICT: the delivery changed since the revision an edit
+// started from, and nothing was written. Current is the record as it is now.
+type StaleError struct {
+	Current *praxis.Delivery
+}
+
+func (e *StaleError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap gives the praxis error.
+func (e *StaleError) Unwrap() error {
+	return praxis.Errorf(praxis.ECONFLICT, "someone else changed this delivery since you opened it (it is now at revision %d); nothing was saved", e.Current.Revision)
 }
 
 // Input is a delivery as a form or the API gives it.
@@ -114,96 +150,123 @@ type Input struct {
 }
 
 // check validates input for the delivery d (its facilitator set), filling d.
-// Every rule names its field.
+// Every rule names its field, and every field at fault is reported at once
+// (FieldErrors).
 func (s *Service) check(ctx context.Context, in Input, d *praxis.Delivery) error {
-	text := func(field, v string, max int, multiline bool) (string, error) {
+	var errs FieldErrors
+	text := func(field, v string, max int, multiline bool) string {
 		v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
 		if !utf8.ValidString(v) {
-			return "", invalid(field, "this is not valid text")
+			errs = append(errs, invalid(field, "this is not valid text"))
+			return ""
 		}
 		if utf8.RuneCountInString(v) > max {
-			return "", invalid(field, "this is longer than %d characters", max)
+			errs = append(errs, invalid(field, "this is longer than %d characters", max))
+			return ""
 		}
 		for _, r := range v {
 			if (r < 0x20 && !(multiline && (r == '\n' || r == '\t'))) || r == 0x7f {
-				return "", invalid(field, "this holds a control character")
+				errs = append(errs, invalid(field, "this holds a control character"))
+				return ""
 			}
 		}
-		return v, nil
+		return v
 	}
 	date, err := time.Parse("2006-01-02", strings.TrimSpace(in.Date))
+	dateOK := false
 	switch {
 	case err != nil:
-		return invalid("date", "give the date as YYYY-MM-DD")
+		errs = append(errs, invalid("date", "give the date as YYYY-MM-DD"))
 	case date.Year() < 1900:
-		return invalid("date", "the date is before 1900")
+		errs = append(errs, invalid("date", "the date is before 1900"))
 	case date.After(s.now().UTC().Add(24 * time.Hour)):
-		return invalid("date", "the date is in the future: log a workshop once it has happened")
+		errs = append(errs, invalid("date", "the date is in the future: log a workshop once it has happened"))
+	default:
+		d.Date, dateOK = date.Format("2006-01-02"), true
 	}
-	d.Date = date.Format("2006-01-02")
 	if in.Duration < 1 || in.Duration > MaxDuration {
-		return invalid("duration", "give the length in minutes, from 1 to %d", MaxDuration)
+		errs = append(errs, invalid("duration", "give the length in minutes, from 1 to %d", MaxDuration))
 	}
 	d.Duration = in.Duration
 	if !praxis.IsFormat(in.Format) {
-		return invalid("format", "the format is in-person, online or hybrid")
+		errs = append(errs, invalid("format", "the format is in-person, online or hybrid"))
 	}
 	d.Format = in.Format
-	if d.Town, err = text("town", in.Town, MaxPlace, false); err != nil {
-		return err
-	}
-	if d.Region, err = text("region", in.Region, MaxPlace, false); err != nil {
-		return err
-	}
+	d.Town = text("town", in.Town, MaxPlace, false)
+	d.Region = text("region", in.Region, MaxPlace, false)
 	country := strings.ToUpper(strings.TrimSpace(in.Country))
-	region, err := language.ParseRegion(country)
-	if err != nil || len(country) != 2 || !region.IsCountry() {
-		return invalid("country", "%q is not an ISO 3166 country code such as GB or IE", in.Country)
+	if region, err := language.ParseRegion(country); err != nil || len(country) != 2 || !region.IsCountry() {
+		errs = append(errs, invalid("country", "%q is not an ISO 3166 country code such as GB or IE", in.Country))
+	} else {
+		d.Country = region.Canonicalize().String() // UK is GB
 	}
-	d.Country = region.Canonicalize().String() // UK is GB
-	if d.Host, err = text("host", in.Host, MaxHost, false); err != nil {
-		return err
-	}
+	d.Host = text("host", in.Host, MaxHost, false)
 	if !praxis.IsHostType(in.HostType) {
-		return invalid("host_type", "the host group is one of: %s", strings.Join(praxis.HostTypes, ", "))
+		errs = append(errs, invalid("host_type", "the host group is one of: %s", strings.Join(praxis.HostTypes, ", ")))
 	}
 	d.HostType = in.HostType
 	switch {
 	case in.Participants < 1 || in.Participants > MaxParticipants:
-		return invalid("participants", "give the number of participants, from 1 to %d", MaxParticipants)
+		errs = append(errs, invalid("participants", "give the number of participants, from 1 to %d", MaxParticipants))
 	case in.FirstTime < 0:
-		return invalid("first_time", "the number of first-time participants cannot be negative")
+		errs = append(errs, invalid("first_time", "the number of first-time participants cannot be negative"))
 	case in.FirstTime > in.Participants:
-		return invalid("first_time", "there cannot be more first-time participants (%d) than participants (%d)", in.FirstTime, in.Participants)
+		errs = append(errs, invalid("first_time", "there cannot be more first-time participants (%d) than participants (%d)", in.FirstTime, in.Participants))
 	}
 	d.Participants, d.FirstTime = in.Participants, in.FirstTime
-	if d.Worked, err = text("reflection_worked", in.Worked, MaxReflection, true); err != nil {
+	d.Worked = text("reflection_worked", in.Worked, MaxReflection, true)
+	d.Change = text("reflection_change", in.Change, MaxReflection, true)
+	co, err := s.checkCoFacilitators(ctx, d.FacilitatorID, in.CoFacilitators)
+	var fe *FieldError
+	switch {
+	case errors.As(err, &fe):
+		errs = append(errs, fe)
+	case err != nil:
 		return err
 	}
-	if d.Change, err = text("reflection_change", in.Change, MaxReflection, true); err != nil {
-		return err
+	d.CoFacilitators = co
+	switch {
+	case dateOK:
+		err = s.checkModuleAndVersion(ctx, in, d, date)
+		if errors.As(err, &fe) {
+			errs = append(errs, fe)
+		} else if err != nil {
+			return err
+		}
+	case in.Module == "" && in.ForkID == 0:
+		errs = append(errs, invalid("module", "say which module was delivered"))
 	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// checkCoFacilitators checks the people named as co-facilitators: members of
+// the network, as the facilitator directory lists them (active accounts), at
+// most MaxCoFacilitators, the facilitator and repeats left out. An id that is
+// not one is refused with the same words whether or not it exists.
+func (s *Service) checkCoFacilitators(ctx context.Context, facilitator int64, ids []int64) ([]int64, error) {
 	co := []int64{}
-	for _, id := range in.CoFacilitators {
-		if id == d.FacilitatorID || slices.Contains(co, id) {
+	for _, id := range ids {
+		if id == facilitator || slices.Contains(co, id) {
 			continue
 		}
 		co = append(co, id)
 	}
 	if len(co) > MaxCoFacilitators {
-		return invalid("co_facilitators", "at most %d co-facilitators", MaxCoFacilitators)
+		return nil, invalid("co_facilitators", "at most %d co-facilitators", MaxCoFacilitators)
 	}
 	exist, err := s.db.UsersExist(ctx, co)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, id := range co {
 		if !exist[id] {
-			return invalid("co_facilitators", "there is no active member with the id %d", id)
+			return nil, invalid("co_facilitators", "%d is not a member of the network you can name as a co-facilitator: choose people from the facilitator directory", id)
 		}
 	}
-	d.CoFacilitators = co
-	return s.checkModuleAndVersion(ctx, in, d, date)
+	return co, nil
 }
 
 // checkModuleAndVersion settles which material was delivered: the module (or
@@ -265,13 +328,40 @@ func (s *Service) Create(ctx context.Context, user *praxis.User, in Input) (*pra
 	if err := s.check(ctx, in, d); err != nil {
 		return nil, err
 	}
-	id, err := s.db.CreateDelivery(ctx, d)
+	err := s.write(func() error {
+		id, err := s.db.CreateDelivery(ctx, d)
+		d.ID, d.Revision = id, 1
+		return err
+	}, func() { s.stats.apply(d) })
 	if err != nil {
 		return nil, err
 	}
-	d.ID = id
-	s.stats.apply(d)
-	return d, nil
+	return d, s.withNames(ctx, d)
+}
+
+// write runs a database write and, when it succeeds, the change it makes to
+// the statistics, one writer at a time.
+func (s *Service) write(dbWrite func() error, statsChange func()) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if err := dbWrite(); err != nil {
+		return err
+	}
+	statsChange()
+	return nil
+}
+
+// withNames fills in the names of a delivery's co-facilitators.
+func (s *Service) withNames(ctx context.Context, d *praxis.Delivery) error {
+	names, err := s.db.UserNames(ctx, d.CoFacilitators)
+	if err != nil {
+		return err
+	}
+	d.CoFacilitatorNames = make([]string, len(d.CoFacilitators))
+	for i, id := range d.CoFacilitators {
+		d.CoFacilitatorNames[i] = names[id]
+	}
+	return nil
 }
 
 func newToken() string {
@@ -313,24 +403,64 @@ func (s *Service) Find(ctx context.Context, user *praxis.User, id int64) (*praxi
 	return d, nil
 }
 
-// Update changes a delivery (its facilitator, or a coordinator).
-func (s *Service) Update(ctx context.Context, user *praxis.User, id int64, in Input) (*praxis.Delivery, error) {
-	d, err := s.Find(ctx, user, id)
-	if err != nil {
-		return nil, err
+// inputOf returns a delivery as input, for changing some of its fields.
+func inputOf(d *praxis.Delivery) Input {
+	in := Input{ForkID: d.ForkID, Version: d.Version, Date: d.Date, Duration: d.Duration, Format: d.Format,
+		Town: d.Town, Region: d.Region, Country: d.Country, Host: d.Host, HostType: d.HostType,
+		Participants: d.Participants, FirstTime: d.FirstTime, CoFacilitators: slices.Clone(d.CoFacilitators),
+		Worked: d.Worked, Change: d.Change}
+	if d.ForkID == 0 { // a fork says which module it is
+		in.Module = d.Module
 	}
-	if !canEdit(user, d) {
-		return nil, praxis.Errorf(praxis.EFORBIDDEN, "only the facilitator who logged it, or a coordinator, can change this record")
+	return in
+}
+
+// maxUpdateAttempts bounds how often Update applies a change again when
+// another write to the same delivery got in first.
+const maxUpdateAttempts = 5
+
+// Update changes a delivery (its facilitator, or a coordinator). change sets
+// the fields to change on the record as it is when the change is written;
+// every other field keeps its value, so two people changing different fields
+// at once both keep their change. revision, when not 0, is the revision the
+// change was made from (a form's): if the record has changed since, nothing is
+// written and the answer is a StaleError (ECONFLICT) holding the record as it
+// is. With revision 0 a change that loses a race with another write is applied
+// again to the newer record.
+func (s *Service) Update(ctx context.Context, user *praxis.User, id, revision int64, change func(*Input)) (*praxis.Delivery, error) {
+	for attempt := 1; ; attempt++ {
+		d, err := s.Find(ctx, user, id)
+		if err != nil {
+			return nil, err
+		}
+		if !canEdit(user, d) {
+			return nil, praxis.Errorf(praxis.EFORBIDDEN, "only the facilitator who logged it, or a coordinator, can change this record")
+		}
+		if revision != 0 && revision != d.Revision {
+			return nil, &StaleError{Current: d}
+		}
+		in := inputOf(d)
+		change(&in)
+		next := *d
+		if err := s.check(ctx, in, &next); err != nil {
+			return nil, err
+		}
+		next.UpdatedAt = s.now().UTC()
+		err = s.write(func() error { return s.db.UpdateDelivery(ctx, &next, d.Revision) }, func() { s.stats.apply(&next) })
+		if err == nil {
+			return &next, s.withNames(ctx, &next)
+		}
+		if praxis.ErrorCode(err) != praxis.ECONFLICT {
+			return nil, err
+		}
+		if revision != 0 || attempt == maxUpdateAttempts {
+			current, ferr := s.Find(ctx, user, id)
+			if ferr != nil {
+				return nil, ferr
+			}
+			return nil, &StaleError{Current: current}
+		}
 	}
-	if err := s.check(ctx, in, d); err != nil {
-		return nil, err
-	}
-	d.UpdatedAt = s.now().UTC()
-	if err := s.db.UpdateDelivery(ctx, d); err != nil {
-		return nil, err
-	}
-	s.stats.apply(d)
-	return d, nil
 }
 
 // Delete removes a delivery (its facilitator, or a coordinator).
@@ -342,33 +472,37 @@ func (s *Service) Delete(ctx context.Context, user *praxis.User, id int64) error
 	if !canEdit(user, d) {
 		return praxis.Errorf(praxis.EFORBIDDEN, "only the facilitator who logged it, or a coordinator, can delete this record")
 	}
-	if err := s.db.DeleteDelivery(ctx, id); err != nil {
-		return err
-	}
-	s.stats.remove(id)
-	return nil
+	return s.write(func() error { return s.db.DeleteDelivery(ctx, id) }, func() { s.stats.remove(id) })
 }
 
 // List returns deliveries: the person's own (led or co-facilitated), or
 // everyone's for coordinators when all is true.
+// A filter on a module matches the deliveries logged under its earlier names
+// too (at versions from before its folder moved).
 func (s *Service) List(ctx context.Context, user *praxis.User, f db.DeliveryFilter, all bool) ([]*praxis.Delivery, int64, error) {
-	if err := account.Authorize(user, account.LogDelivery); err != nil {
+	if err := s.scope(ctx, user, &f, all); err != nil {
 		return nil, 0, err
+	}
+	return s.db.ListDeliveries(ctx, f)
+}
+
+// scope limits a filter to what user may see and adds the modules' earlier
+// names.
+func (s *Service) scope(ctx context.Context, user *praxis.User, f *db.DeliveryFilter, all bool) error {
+	if err := account.Authorize(user, account.LogDelivery); err != nil {
+		return err
 	}
 	if !all || !account.Can(user, account.AllDeliveries) {
 		f.PersonID = user.ID
 	}
-	return s.db.ListDeliveries(ctx, f)
+	return s.withAliases(ctx, f)
 }
 
 // Each streams deliveries for an export: the person's own, or everyone's for
 // coordinators when all is true.
 func (s *Service) Each(ctx context.Context, user *praxis.User, f db.DeliveryFilter, all bool, fn func(*praxis.Delivery) error) error {
-	if err := account.Authorize(user, account.LogDelivery); err != nil {
+	if err := s.scope(ctx, user, &f, all); err != nil {
 		return err
-	}
-	if !all || !account.Can(user, account.AllDeliveries) {
-		f.PersonID = user.ID
 	}
 	return s.db.EachDelivery(ctx, f, fn)
 }
@@ -379,7 +513,11 @@ func (s *Service) Reflections(ctx context.Context, user *praxis.User, module str
 	if err := account.Authorize(user, account.ReadReflections); err != nil {
 		return nil, err
 	}
-	list, _, err := s.db.ListDeliveries(ctx, db.DeliveryFilter{Module: module, WithReflection: true, Limit: limit})
+	f := db.DeliveryFilter{Module: module, WithReflection: true, Limit: limit}
+	if err := s.withAliases(ctx, &f); err != nil {
+		return nil, err
+	}
+	list, _, err := s.db.ListDeliveries(ctx, f)
 	return list, err
 }
 
@@ -441,10 +579,10 @@ func (s *Service) AddFeedback(ctx context.Context, token string, in FeedbackInpu
 		return nil, praxis.Errorf(praxis.ETOOMANY, "too many answers from this network; wait a few minutes and try again")
 	}
 	browser := sha256.Sum256([]byte(in.Browser))
-	if err := s.db.AddFeedback(ctx, fb, browser[:], feedbackCap(d)); err != nil {
+	err = s.write(func() error { return s.db.AddFeedback(ctx, fb, browser[:], feedbackCap(d)) }, func() { s.stats.addFeedback(d.ID, fb.Rating) })
+	if err != nil {
 		return nil, err
 	}
-	s.stats.addFeedback(d.ID, fb.Rating)
 	return d, nil
 }
 
@@ -473,4 +611,104 @@ func (s *Service) Reflection(ctx context.Context, user *praxis.User, id int64) (
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "that delivery has no reflection")
 	}
 	return d, nil
+}
+
+// NameMatch is a name typed for a co-facilitator that more than one member
+// of the network has, with those members as the person asking may see them
+// (never their email address), for them to choose.
+type NameMatch struct {
+	Name   string
+	People []*praxis.User
+}
+
+// sameName compares names as people type them: without regard to case or to
+// how many spaces separate the words.
+func sameName(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+}
+
+// Names is what the names typed for co-facilitators found.
+type Names struct {
+	// IDs are the members found, one for each name only one member has.
+	IDs []int64
+	// Ambiguous are the names several members have.
+	Ambiguous []NameMatch
+	// Unknown are the names no member has, as typed.
+	Unknown []string
+}
+
+// CoFacilitatorsNamed finds co-facilitators by the names typed for them among
+// the members of the network, as the facilitator directory lists them. When
+// a name is unknown or ambiguous, the error is a FieldError on
+// co_facilitators saying so, and the Names say which.
+func (s *Service) CoFacilitatorsNamed(ctx context.Context, user *praxis.User, names []string) (Names, error) {
+	var out Names
+	if err := account.Authorize(user, account.LogDelivery); err != nil {
+		return out, err
+	}
+	for _, typed := range names {
+		name := strings.Join(strings.Fields(typed), " ")
+		if name == "" {
+			continue
+		}
+		if utf8.RuneCountInString(name) > account.MaxNameLength {
+			out.Unknown = append(out.Unknown, typed)
+			continue
+		}
+		found, err := s.db.ActiveUsersNamed(ctx, name, 50)
+		if err != nil {
+			return out, err
+		}
+		var people []*praxis.User
+		for _, u := range found {
+			if sameName(u.Name, name) {
+				p := account.Visible(user, u)
+				p.Email = ""
+				people = append(people, p)
+			}
+		}
+		switch len(people) {
+		case 0:
+			out.Unknown = append(out.Unknown, typed)
+		case 1:
+			out.IDs = append(out.IDs, people[0].ID)
+		default:
+			out.Ambiguous = append(out.Ambiguous, NameMatch{Name: name, People: people})
+		}
+	}
+	var problems []string
+	quote := func(list []string) string {
+		q := make([]string, len(list))
+		for i, n := range list {
+			q[i] = strconv.Quote(strings.TrimSpace(n))
+		}
+		return strings.Join(q, " or ")
+	}
+	switch len(out.Unknown) {
+	case 0:
+	case 1:
+		problems = append(problems, fmt.Sprintf("no member of the network is called %s: check the spelling against the facilitator directory", quote(out.Unknown)))
+	default:
+		problems = append(problems, fmt.Sprintf("no members of the network are called %s: check the spelling against the facilitator directory", quote(out.Unknown)))
+	}
+	if len(out.Ambiguous) > 0 {
+		names := make([]string, len(out.Ambiguous))
+		for i, m := range out.Ambiguous {
+			names[i] = m.Name
+		}
+		problems = append(problems, fmt.Sprintf("more than one member of the network is called %s: tick the one you mean", quote(names)))
+	}
+	if len(problems) > 0 {
+		return out, invalid("co_facilitators", "%s", strings.Join(problems, "; "))
+	}
+	return out, nil
+}
+
+// Check validates input as Create (for facilitator's delivery) would,
+// writing nothing: for a form to show every problem at once.
+func (s *Service) Check(ctx context.Context, user *praxis.User, facilitator int64, in Input) error {
+	if err := account.Authorize(user, account.LogDelivery); err != nil {
+		return err
+	}
+	return s.check(ctx, in, &praxis.Delivery{FacilitatorID: facilitator})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -16,7 +17,8 @@ import (
 // loaded from the database on first use and kept in step by the service's
 // writes; the database stays the record. Safe for concurrent use.
 type Stats struct {
-	db *db.DB
+	db      *db.DB
+	renamer renamer // nil: modules are counted under the names logged
 
 	mu     sync.RWMutex
 	loaded bool
@@ -27,6 +29,20 @@ type Stats struct {
 	co     []uint32
 	people dict[int64]
 	dims   [numDims]dict[string]
+	// Modules moved on main are counted under their names now: renames is
+	// what the rows' module codes follow (renamesKey its Key), current
+	// memoises (logged module, version) -> module now, seqs each version's
+	// place in the history index.
+	renames    *history.Renames
+	renamesKey string
+	current    map[[2]uint32]uint32
+	seqs       map[uint32]int64
+}
+
+// renamer tells how module folders moved on main; the history index is one.
+type renamer interface {
+	Renames(ctx context.Context) (*history.Renames, error)
+	Seq(ctx context.Context, id string) (int64, error)
 }
 
 // Dimensions a delivery is coded along.
@@ -43,10 +59,13 @@ const (
 
 // factRow is one delivery, coded: about 60 bytes.
 type factRow struct {
-	id           int64
-	facilitator  uint32 // index in people
-	day          int32  // days since 1970-01-01
+	id          int64
+	facilitator uint32 // index in people
+	day         int32  // days since 1970-01-01
+	// dim holds the row's codes; its module is the module the delivery
+	// counts under now, logged the one it was logged against.
 	dim          [numDims]uint32
+	logged       uint32
 	participants int32
 	firstTime    int32
 	fbCount      int32
@@ -74,8 +93,62 @@ func (d *dict[K]) code(v K) uint32 {
 	return c
 }
 
-func newStats(database *db.DB) *Stats {
-	return &Stats{db: database, pos: map[int64]int{}}
+func newStats(database *db.DB, r renamer) *Stats {
+	return &Stats{db: database, renamer: r, pos: map[int64]int{}, current: map[[2]uint32]uint32{}, seqs: map[uint32]int64{}}
+}
+
+// follow brings the rows' modules in step with the renames on main, when
+// they changed since the last look.
+func (s *Stats) follow(ctx context.Context) error {
+	if s.renamer == nil {
+		return nil
+	}
+	renames, err := s.renamer.Renames(ctx)
+	if err != nil {
+		return err
+	}
+	key := renames.Key()
+	s.mu.RLock()
+	same := key == s.renamesKey
+	s.mu.RUnlock()
+	if same {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.renames, s.renamesKey, s.current = renames, key, map[[2]uint32]uint32{}
+	for i := range s.rows {
+		if err := s.remap(ctx, &s.rows[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remap sets the module a row counts under now. The caller holds the write
+// lock.
+func (s *Stats) remap(ctx context.Context, r *factRow) error {
+	if s.renames == nil || !s.renames.Any() {
+		r.dim[dimModule] = r.logged
+		return nil
+	}
+	key := [2]uint32{r.logged, r.dim[dimVersion]}
+	if c, ok := s.current[key]; ok {
+		r.dim[dimModule] = c
+		return nil
+	}
+	seq, ok := s.seqs[r.dim[dimVersion]]
+	if !ok {
+		var err error
+		if seq, err = s.renamer.Seq(ctx, s.dims[dimVersion].names[r.dim[dimVersion]]); err != nil {
+			return err
+		}
+		s.seqs[r.dim[dimVersion]] = seq
+	}
+	c := s.dims[dimModule].code(s.renames.Current(s.dims[dimModule].names[r.logged], seq))
+	s.current[key] = c
+	r.dim[dimModule] = c
+	return nil
 }
 
 const epochDay = 24 * 60 * 60
@@ -127,6 +200,12 @@ func (s *Stats) put(f db.DeliveryFact) {
 	}
 	for dim, v := range [numDims]string{month, f.Module, f.Version, f.Region, f.Country, f.HostType, f.Format} {
 		r.dim[dim] = s.dims[dim].code(v)
+	}
+	r.logged = r.dim[dimModule]
+	if s.renames != nil {
+		// A failed lookup counts the row under the name logged until the
+		// renames next change; the record itself is safe in the database.
+		_ = s.remap(context.Background(), &r)
 	}
 	if len(f.CoFacilitators) > 0 {
 		r.coOff, r.coLen = uint32(len(s.co)), uint8(min(len(f.CoFacilitators), 255))
@@ -257,6 +336,9 @@ func (s *Stats) codeSet(dim int, values []string) map[uint32]bool {
 // run aggregates the facts matching q in one pass.
 func (s *Stats) run(ctx context.Context, from, to string, filters [numDims][]string, q query) (*result, error) {
 	if err := s.ensure(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.follow(ctx); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()

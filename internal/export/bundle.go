@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -66,17 +67,19 @@ func (s *Service) addModule(ctx context.Context, z *zip.Writer, dir string, doc 
 		if d.IsDir() {
 			return nil
 		}
+		name := strings.TrimPrefix(p, module.Dir(doc.Module.Slug)+"/")
 		info, err := d.Info()
-		if err == nil && info.Size() > 20*MaxPlan {
-			walkSkipped = append(walkSkipped, fmt.Sprintf("%s: larger than %d MB", strings.TrimPrefix(p, module.Dir(doc.Module.Slug)+"/"), 20*MaxPlan>>20))
+		if err == nil && info.Size() > MaxHandout {
+			walkSkipped = append(walkSkipped, fmt.Sprintf("%s: larger than %d MB", name, MaxHandout>>20))
 			return nil
 		}
-		data, err := snap.ReadFile(p)
-		if err != nil {
-			walkSkipped = append(walkSkipped, fmt.Sprintf("%s: %v", strings.TrimPrefix(p, module.Dir(doc.Module.Slug)+"/"), err))
-			return nil
+		if err := copyFile(z, snap, p, path.Join(dir, name), when); err != nil {
+			if errors.Is(err, errWrite) {
+				return err
+			}
+			walkSkipped = append(walkSkipped, fmt.Sprintf("%s: %s", name, praxis.ErrorMessage(err)))
 		}
-		return addFile(z, path.Join(dir, strings.TrimPrefix(p, module.Dir(doc.Module.Slug)+"/")), data, when)
+		return nil
 	})
 	if err != nil {
 		return err
@@ -136,18 +139,55 @@ func (s *Service) addLicence(ctx context.Context, z *zip.Writer, dir, commit str
 	return addFile(z, path.Join(dir, licenceFile), data, time.Time{})
 }
 
-// addFile adds a file to a zip under a name every unzip program on every
-// system extracts where it belongs (zipName).
+// addFile adds a file to a zip (createEntry).
 func addFile(z *zip.Writer, name string, data []byte, when time.Time) error {
-	if when.IsZero() {
-		when = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	w, err := z.CreateHeader(&zip.FileHeader{Name: zipName(name), Method: zip.Deflate, Modified: when.UTC()})
+	w, err := createEntry(z, name, when)
 	if err != nil {
 		return err
 	}
 	_, err = w.Write(data)
 	return err
+}
+
+// createEntry starts a file in a zip under a name every unzip program on
+// every system extracts where it belongs (zipName): deflated, unless its kind
+// is compressed already (images, PDFs, office files), which would only cost
+// time.
+func createEntry(z *zip.Writer, name string, when time.Time) (io.Writer, error) {
+	if when.IsZero() {
+		when = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	method := zip.Deflate
+	switch strings.ToLower(path.Ext(name)) {
+	case ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".zip", ".docx", ".odt", ".pptx", ".xlsx", ".mp3", ".mp4", ".gz":
+		method = zip.Store
+	}
+	return z.CreateHeader(&zip.FileHeader{Name: zipName(name), Method: method, Modified: when.UTC()})
+}
+
+// errWrite marks a failure to write the zip itself (the client went away), as
+// opposed to a file that could not be read, which is left out.
+var errWrite = errors.New("export: writing the zip failed")
+
+// copyFile copies a file of the snapshot into a zip as a stream from the
+// repository, so a large handout is never held in memory whole. A file that
+// cannot be read (too large, say) gives its error before anything is added.
+func copyFile(z *zip.Writer, snap fs.FS, src, name string, when time.Time) error {
+	f, err := snap.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w, err := createEntry(z, name, when)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errWrite, err)
+	}
+	if _, err := io.Copy(w, f); err != nil {
+		// A read that fails midway leaves a short entry; the zip as a
+		// whole is then not to be trusted.
+		return fmt.Errorf("%w: %s: %w", errWrite, src, err)
+	}
+	return nil
 }
 
 // Series returns a series' bundle: a folder per module, in the series' order.
@@ -194,47 +234,71 @@ func (s *Service) Series(ctx context.Context, slug string, opts Options) (*File,
 	})
 }
 
-// Curriculum returns the whole curriculum at a revision as a zip of its
-// files, as git archive would, under one folder.
+// Curriculum returns the whole curriculum at a revision as a zip of its files,
+// as git archive would, under one folder. The zip is streamed (File.Stream):
+// each file is copied from the repository into the response as it goes, so
+// neither large files nor the whole zip are held in memory, and nothing is
+// cached. Files over gitstore.MaxStreamSize are left out and named in
+// LEFT-OUT.txt.
 func (s *Service) Curriculum(ctx context.Context, opts Options) (*File, error) {
 	v, err := s.version(ctx, opts.Rev)
 	if err != nil {
 		return nil, err
 	}
 	commit := v.Commit
-	key := "curriculum " + commit
-	return s.generate(ctx, key, func(ctx context.Context) (*File, error) {
-		snap, err := s.catalog.Snapshot(ctx, commit)
-		if err != nil {
-			return nil, err
+	snap, err := s.catalog.Snapshot(ctx, commit)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.catalog.Commit(ctx, commit)
+	if err != nil {
+		return nil, err
+	}
+	root := strings.TrimSuffix(fileName("curriculum", v, "zip"), ".zip")
+	f := &File{Name: root + ".zip", ContentType: "application/zip", ETag: etag("curriculum " + commit),
+		Module: "curriculum", Format: "zip", Commit: commit}
+	f.Stream = func(ctx context.Context, w io.Writer) error {
+		wait, cancel := context.WithTimeout(ctx, streamWait)
+		defer cancel()
+		select {
+		case s.streams <- struct{}{}:
+		case <-wait.Done():
+			return praxis.Errorf(praxis.EUNAVAILABLE, "praxis is busy sending other copies of the curriculum; try again in a minute")
 		}
-		info, err := s.catalog.Commit(ctx, commit)
-		if err != nil {
-			return nil, err
-		}
-		root := strings.TrimSuffix(fileName("curriculum", v, "zip"), ".zip")
-		var buf bytes.Buffer
-		z := zip.NewWriter(&buf)
-		err = fs.WalkDir(snap, ".", func(p string, d fs.DirEntry, err error) error {
+		defer func() { <-s.streams }()
+		z := zip.NewWriter(w)
+		var skipped []string
+		err := fs.WalkDir(snap, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
-			data, err := snap.ReadFile(p)
-			if err != nil {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-			return addFile(z, path.Join(root, p), data, info.Committer.When)
+			if err := copyFile(z, snap, p, path.Join(root, p), info.Committer.When); err != nil {
+				if errors.Is(err, errWrite) {
+					return err
+				}
+				skipped = append(skipped, fmt.Sprintf("%s: %s", p, praxis.ErrorMessage(err)))
+			}
+			return nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := z.Close(); err != nil {
-			return nil, err
+		if len(skipped) > 0 {
+			note := "These files of the curriculum are not in this zip; clone the repository with git to get them:\n\n" + strings.Join(skipped, "\n") + "\n"
+			if err := addFile(z, path.Join(root, "LEFT-OUT.txt"), []byte(note), info.Committer.When); err != nil {
+				return err
+			}
 		}
-		return &File{Name: root + ".zip", ContentType: "application/zip", Body: buf.Bytes(), ETag: etag(key),
-			Module: "curriculum", Format: "zip", Commit: commit}, nil
-	})
+		return z.Close()
+	}
+	return f, nil
 }
+
+// streamWait is how long a streamed download waits for a place.
+const streamWait = 5 * time.Second
 
 // formatDuration says a length in minutes for people: "2 hours 30 minutes".
 func formatDuration(m int) string {

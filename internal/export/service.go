@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"path"
 	"strings"
@@ -28,6 +29,15 @@ const (
 	// MaxPlan is the largest plan or handout exported (a 1 MB plan is absurd
 	// for a workshop, but it must not hurt anyone).
 	MaxPlan = 1 << 20
+	// MaxHandout is the largest handout file put in a bundle as stored (an
+	// image, a PDF); it is copied from the repository as a stream.
+	MaxHandout = 20 << 20
+	// MaxStreams is how many whole-curriculum zips are sent at once; each is
+	// written to its client as it is made, never held in memory.
+	MaxStreams = 4
+	// cacheEntries and cacheBytes bound the generated files kept.
+	cacheEntries = 256
+	cacheBytes   = 256 << 20
 )
 
 // Config holds what the export service needs.
@@ -46,6 +56,7 @@ type Service struct {
 	log      *slog.Logger
 	cache    *lru.Cache[string, *File]
 	slots    chan struct{}
+	streams  chan struct{}
 }
 
 // New returns the export service.
@@ -54,7 +65,8 @@ func New(cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{catalog: cfg.Catalog, versions: cfg.Versions, db: cfg.DB, log: cfg.Logger,
-		cache: lru.New[string, *File](256), slots: make(chan struct{}, MaxConcurrent)}
+		cache: lru.NewSized[string](cacheEntries, cacheBytes, func(f *File) int64 { return int64(len(f.Body)) }),
+		slots: make(chan struct{}, MaxConcurrent), streams: make(chan struct{}, MaxStreams)}
 }
 
 // File is a generated download.
@@ -67,6 +79,11 @@ type File struct {
 	// options change.
 	ETag string
 	Body []byte
+	// Stream, when set instead of Body, writes the file to w as it is made:
+	// a whole curriculum is never held in memory. Call it once; it takes a
+	// place among MaxStreams while it runs (EUNAVAILABLE when none frees up
+	// within a few seconds, before anything is written).
+	Stream func(ctx context.Context, w io.Writer) error
 	// Module, Format and Commit say what to count the download as.
 	Module, Format, Commit string
 }
@@ -244,7 +261,7 @@ func (s *Service) Module(ctx context.Context, slug, format string, opts Options)
 		if err != nil {
 			return nil, err
 		}
-		return &File{Name: fileName(slug, v, "md"), ContentType: contentType, ETag: etag(view.PlanID, "md"),
+		return &File{Name: fileName(slug, v, "md"), ContentType: contentType, ETag: etag(slug, view.PlanID, "md"),
 			Body: view.Source, Module: slug, Format: format, Commit: view.Commit.ID}, nil
 	}
 	commit, err := s.catalog.Resolve(ctx, opts.Rev)

@@ -35,7 +35,10 @@ type fixture struct {
 	users      map[string]*praxis.User
 	tokens     map[string]string
 	publicRead atomic.Bool
-	repo       string
+	// lost makes praxis forget pushes, as a praxis killed between git
+	// accepting a push and handling it would.
+	lost atomic.Bool
+	repo string
 }
 
 func newFixture(t *testing.T, maxPush int64) *fixture {
@@ -80,11 +83,15 @@ func newFixture(t *testing.T, maxPush int64) *fixture {
 		CanPush:    func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) },
 		PublicRead: func(context.Context) bool { return f.publicRead.Load() },
 		Pushed: func(ctx context.Context, u *praxis.User, updates []githttp.Update) {
-			for _, up := range updates {
-				branch := strings.TrimPrefix(up.Ref, "refs/heads/")
-				if _, err := f.review.ProposalFromPush(ctx, u, branch, up.Old, up.New); err != nil {
-					t.Errorf("proposal from push: %v", err)
-				}
+			if f.lost.Load() {
+				return
+			}
+			refs := make([]review.RefUpdate, len(updates))
+			for i, up := range updates {
+				refs[i] = review.RefUpdate{Ref: up.Ref, Old: up.Old, New: up.New}
+			}
+			if _, err := f.review.Pushed(ctx, u, refs); err != nil {
+				t.Errorf("proposals from push: %v", err)
 			}
 			if _, err := store.CatchUp(ctx); err != nil {
 				t.Errorf("catch up: %v", err)
@@ -283,10 +290,10 @@ func TestBrokenModuleBecomesAProposalThatCannotMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(view.Lint) == 0 {
+	if len(view.Lint.Introduced) == 0 {
 		t.Error("the broken plan shows no lint problems")
 	}
-	if _, err := f.review.Review(ctx, f.users["maya"], p.ID, "approve", "fine"); err != nil {
+	if _, err := f.review.Review(ctx, f.users["maya"], p.ID, "approve", "fine", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.review.Merge(ctx, f.users["maya"], p.ID, view.Head); err == nil {
@@ -325,7 +332,7 @@ func TestPushesConcurrentWithMerges(t *testing.T) {
 				t.Errorf("proposal %d: %v", i, err)
 				return
 			}
-			if _, err := f.review.Review(ctx, maya, p.ID, "approve", "yes"); err != nil {
+			if _, err := f.review.Review(ctx, maya, p.ID, "approve", "yes", ""); err != nil {
 				t.Errorf("approve %d: %v", i, err)
 			}
 			view, _ := f.review.Proposal(ctx, p.ID)
@@ -378,7 +385,7 @@ func TestPushingAgainAfterAMergeOpensANewProposal(t *testing.T) {
 	}
 	first := push("one.md", "First handout")
 	view, _ := f.review.Proposal(ctx, first.ID)
-	if _, err := f.review.Review(ctx, maya, first.ID, "approve", "yes"); err != nil {
+	if _, err := f.review.Review(ctx, maya, first.ID, "approve", "yes", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.review.Merge(ctx, maya, first.ID, view.Head); err != nil {
@@ -391,5 +398,52 @@ func TestPushingAgainAfterAMergeOpensANewProposal(t *testing.T) {
 	merged, err := f.review.Proposal(ctx, first.ID)
 	if err != nil || merged.Status != praxis.ProposalMerged || merged.Head != view.Head {
 		t.Errorf("the merged proposal after its branch was reused: %+v %v", merged, err)
+	}
+}
+
+// A push git accepted but praxis never handled (killed in between) is not
+// lost: pushing again, though git finds everything up to date, opens its
+// proposal.
+func TestPushWhoseHandlingWasLostIsProposedAtTheNextPush(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	alice := f.users["alice"]
+	dir := f.clone()
+	plan := filepath.Join(dir, "modules", stigma, "module.md")
+	src, _ := os.ReadFile(plan)
+	os.WriteFile(plan, []byte(strings.Replace(string(src), "## ", "A line pushed before a crash.\n\n## ", 1)), 0o644)
+	f.mustGit(dir, "commit", "-am", "Before the crash\n\nPushed as praxis went down.")
+	branch := fmt.Sprintf("proposals/%d/crash", alice.ID)
+	f.lost.Store(true)
+	f.mustGit(dir, "push", f.authURL("alice"), "HEAD:refs/heads/"+branch)
+	f.lost.Store(false)
+	if _, err := f.db.FindProposalByBranch(ctx, branch); praxis.ErrorCode(err) != praxis.ENOTFOUND {
+		t.Fatalf("a lost push has a proposal already: %v", err)
+	}
+	out := f.mustGit(dir, "push", f.authURL("alice"), "HEAD:refs/heads/"+branch)
+	if !strings.Contains(out, "Everything up-to-date") {
+		t.Fatalf("the second push was not a no-op:\n%s", out)
+	}
+	p, err := f.db.FindProposalByBranch(ctx, branch)
+	if err != nil {
+		t.Fatalf("pushing again opened no proposal: %v", err)
+	}
+	head := strings.TrimSpace(f.mustGit(dir, "rev-parse", "HEAD"))
+	if p.Title != "Before the crash" || p.Head != head || p.AuthorID != alice.ID || p.Status != praxis.ProposalOpen {
+		t.Errorf("proposal = %+v", p)
+	}
+	// Another push does not open a second one.
+	f.mustGit(dir, "push", f.authURL("alice"), "HEAD:refs/heads/"+branch)
+	if list, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 1 {
+		t.Errorf("%d proposals after pushing three times, want 1: %+v", total, list)
+	}
+	// Bob's pushes are his own: they do not adopt Alice's branches.
+	f.lost.Store(true)
+	other := fmt.Sprintf("proposals/%d/also-lost", alice.ID)
+	f.mustGit(dir, "push", f.authURL("alice"), "HEAD:refs/heads/"+other)
+	f.lost.Store(false)
+	f.mustGit(dir, "push", f.authURL("bob"), fmt.Sprintf("HEAD:refs/heads/proposals/%d/mine", f.users["bob"].ID))
+	if _, err := f.db.FindProposalByBranch(ctx, other); praxis.ErrorCode(err) != praxis.ENOTFOUND {
+		t.Errorf("Bob's push opened a proposal on Alice's branch: %v", err)
 	}
 }

@@ -3,7 +3,9 @@ package gitstore
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"path"
 	"sort"
 	"strings"
@@ -94,7 +96,7 @@ func (s *Store) compare(ctx context.Context, from, to string) (Comparison, []str
 		if !ok {
 			var when int64
 			walkErr = s.withHandle(ctx, func(h *filesystem.Storage) error {
-				c, err := object.GetCommit(h, plumbing.NewHash(id))
+				c, err := getCommit(h, plumbing.NewHash(id))
 				if err != nil {
 					return err
 				}
@@ -126,7 +128,7 @@ func (s *Store) compare(ctx context.Context, from, to string) (Comparison, []str
 		}
 		var parents []string
 		walkErr = s.withHandle(ctx, func(h *filesystem.Storage) error {
-			c, err := object.GetCommit(h, plumbing.NewHash(n.id))
+			c, err := getCommit(h, plumbing.NewHash(n.id))
 			if err != nil {
 				return err
 			}
@@ -195,6 +197,14 @@ type FileDiff struct {
 // ChangedFiles lists the files that differ between two commits, below prefix
 // ("" for all), sorted by path. Equal subtrees are skipped without reading them.
 func (s *Store) ChangedFiles(ctx context.Context, from, to, prefix string) ([]FileDiff, error) {
+	return s.ChangedFilesMoved(ctx, from, prefix, to, prefix)
+}
+
+// ChangedFilesMoved lists the files that differ between the folder fromDir
+// at commit from and the folder toDir at commit to (a module before and after
+// its folder was moved), named by their paths under toDir.
+func (s *Store) ChangedFilesMoved(ctx context.Context, from, fromDir, to, toDir string) ([]FileDiff, error) {
+	prefix := toDir
 	fromTree, _, err := s.commitTree(ctx, from)
 	if err != nil {
 		return nil, err
@@ -247,11 +257,13 @@ func (s *Store) ChangedFiles(ctx context.Context, from, to, prefix string) ([]Fi
 	}
 	start := prefix
 	a, b := fromTree, toTree
-	if prefix != "" {
-		if a, err = s.subtree(ctx, fromTree, prefix); err != nil {
+	if fromDir != "" {
+		if a, err = s.subtree(ctx, fromTree, fromDir); err != nil {
 			return nil, err
 		}
-		if b, err = s.subtree(ctx, toTree, prefix); err != nil {
+	}
+	if toDir != "" {
+		if b, err = s.subtree(ctx, toTree, toDir); err != nil {
 			return nil, err
 		}
 	}
@@ -333,4 +345,27 @@ func (s *Store) ReadBlob(ctx context.Context, id string) ([]byte, error) {
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no file %q", id)
 	}
 	return s.readBlob(ctx, plumbing.NewHash(id))
+}
+
+// BlobSize returns the size of a blob by id, read from its header without
+// inflating it.
+func (s *Store) BlobSize(ctx context.Context, id string) (int64, error) {
+	if !isObjectID(id) {
+		return 0, praxis.Errorf(praxis.ENOTFOUND, "there is no file %q", id)
+	}
+	var size int64
+	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
+		obj, err := loadObject(h, plumbing.BlobObject, plumbing.NewHash(id), math.MaxInt64)
+		if err == nil {
+			size = obj.Size()
+		}
+		return err
+	})
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return 0, praxis.Errorf(praxis.ENOTFOUND, "there is no file %q", id)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("gitstore: size of %s: %w", id, err)
+	}
+	return size, nil
 }

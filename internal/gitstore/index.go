@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -28,18 +29,76 @@ type Indexer interface {
 // indexBatch is how many commits go to the index in one transaction.
 const indexBatch = 1000
 
+// catchUpRun is one catch-up in flight; everyone who needs it waits for it.
+type catchUpRun struct {
+	seq   uint64 // runs are numbered in the order they start
+	done  chan struct{}
+	added int
+	err   error
+}
+
 // CatchUp adds every commit reachable from main that the index lacks, oldest
-// first, and returns how many it added. It runs at start, after praxis's own
-// writes to main and after a push.
+// first, and returns how many it added. When the index already covers main it
+// returns at once (one read of main's ref). Catch-ups never overlap: a caller
+// that finds one in flight waits for it, and starts its own only if that one
+// began before the call (so it may have missed the newest main). The work
+// runs on its own, so a caller that gives up (ctx ends) wastes nothing; it
+// only stops waiting. It runs at start, after every write praxis makes to
+// main, after a push, whenever KeepIndexed sees main move, and when a lookup
+// meets a commit the index does not hold yet.
 func (s *Store) CatchUp(ctx context.Context) (int, error) {
 	if s.indexer == nil {
 		return 0, nil
 	}
-	s.indexMu.Lock()
-	defer s.indexMu.Unlock()
+	s.flightMu.Lock()
+	ticket := s.runs
+	for {
+		tip, ok, err := s.readRef(BranchRef(praxis.MainBranch))
+		if err != nil || !ok || tip == s.indexedTip {
+			s.flightMu.Unlock()
+			return 0, err
+		}
+		run := s.flight
+		if run == nil {
+			s.runs++
+			run = &catchUpRun{seq: s.runs, done: make(chan struct{})}
+			s.flight = run
+			go s.runCatchUp(run)
+		}
+		s.flightMu.Unlock()
+		select {
+		case <-run.done:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		if run.err != nil || run.seq > ticket {
+			return run.added, run.err
+		}
+		// That run began before this call: main may have moved since.
+		s.flightMu.Lock()
+	}
+}
+
+// runCatchUp does one catch-up under the store's own context (ended by Close)
+// and publishes its result.
+func (s *Store) runCatchUp(run *catchUpRun) {
+	tip, added, err := s.catchUp(s.life)
+	s.flightMu.Lock()
+	if err == nil {
+		s.indexedTip = tip
+	}
+	s.flight = nil
+	s.flightMu.Unlock()
+	run.added, run.err = added, err
+	close(run.done)
+}
+
+// catchUp indexes what main has and the index lacks, and returns the tip it
+// covered.
+func (s *Store) catchUp(ctx context.Context) (string, int, error) {
 	tip, ok, err := s.readRef(BranchRef(praxis.MainBranch))
 	if err != nil || !ok {
-		return 0, err
+		return "", 0, err
 	}
 
 	// Walk back from the tip, a generation at a time, until every path reaches
@@ -50,7 +109,7 @@ func (s *Store) CatchUp(ctx context.Context) (int, error) {
 	for len(frontier) > 0 {
 		known, err := s.indexer.IndexedCommits(ctx, frontier)
 		if err != nil {
-			return 0, fmt.Errorf("gitstore: catch up: %w", err)
+			return "", 0, fmt.Errorf("gitstore: catch up: %w", err)
 		}
 		var next []string
 		for _, id := range frontier {
@@ -61,11 +120,11 @@ func (s *Store) CatchUp(ctx context.Context) (int, error) {
 			var c *object.Commit
 			err := s.withHandle(ctx, func(h *filesystem.Storage) error {
 				var err error
-				c, err = object.GetCommit(h, plumbing.NewHash(id))
+				c, err = getCommit(h, plumbing.NewHash(id))
 				return err
 			})
 			if err != nil {
-				return 0, fmt.Errorf("gitstore: catch up: read commit %s: %w", id, err)
+				return "", 0, fmt.Errorf("gitstore: catch up: read commit %s: %w", id, err)
 			}
 			found = append(found, c)
 			for _, p := range c.ParentHashes {
@@ -81,14 +140,74 @@ func (s *Store) CatchUp(ctx context.Context) (int, error) {
 		batch := ordered[start:min(start+indexBatch, len(ordered))]
 		records, err := s.records(ctx, batch)
 		if err != nil {
-			return added, err
+			return "", added, err
 		}
 		if err := s.indexer.AddCommits(ctx, records); err != nil {
-			return added, fmt.Errorf("gitstore: catch up: %w", err)
+			return "", added, fmt.Errorf("gitstore: catch up: %w", err)
 		}
 		added += len(records)
 	}
-	return added, nil
+	return tip, added, nil
+}
+
+// KeepIndexed keeps the history index caught up with main until ctx ends.
+// Every poll it reads main's ref (one small file) and catches up when main
+// moved, whoever moved it: praxis, a push through praxis, or git behind
+// praxis's back. A catch-up that fails (the database locked, say) is retried
+// with growing pauses, from retryMin to retryMax, until it succeeds; each
+// failure is logged, and so is the recovery. serve runs it.
+func (s *Store) KeepIndexed(ctx context.Context, poll time.Duration) {
+	s.keeping.Add(1)
+	defer s.keeping.Add(-1)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	failures := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-s.kick:
+		}
+		added, err := s.CatchUp(ctx)
+		wait := poll
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			failures++
+			wait = retryDelay(failures)
+			s.log.Error("history index catch-up failed; retrying", "attempt", failures, "retry_in", wait, "err", err)
+		case failures > 0:
+			s.log.Info("history index caught up after failed attempts", "failed_attempts", failures, "commits", added)
+			failures = 0
+		case added > 0:
+			s.log.Debug("history index caught up", "commits", added)
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(wait)
+	}
+}
+
+// Pauses between failed catch-ups in KeepIndexed.
+const (
+	retryMin = 250 * time.Millisecond
+	retryMax = 30 * time.Second
+)
+
+// retryDelay is the pause after the given number of failures in a row:
+// doubling from retryMin, at most retryMax.
+func retryDelay(failures int) time.Duration {
+	d := retryMin
+	for i := 1; i < failures && d < retryMax; i++ {
+		d *= 2
+	}
+	return min(d, retryMax)
 }
 
 // records works out the records of a batch of commits, spreading the work over
@@ -138,10 +257,21 @@ feed:
 }
 
 // catchUpQuietly catches the index up after a write. The write has already
-// succeeded; an index failure is logged and repaired at the next catch-up.
+// succeeded; a failure is logged, and whoever retries it is named honestly:
+// KeepIndexed when serve runs it (nudged at once), else the next lookup of a
+// commit the index lacks, or the next start.
 func (s *Store) catchUpQuietly(ctx context.Context) {
-	if _, err := s.CatchUp(context.WithoutCancel(ctx)); err != nil {
-		s.log.Error("history index catch-up failed; it will be retried", "err", err)
+	_, err := s.CatchUp(context.WithoutCancel(ctx))
+	switch {
+	case err == nil:
+	case s.keeping.Load() > 0:
+		s.log.Error("history index catch-up failed after a write; the background indexer retries it", "err", err)
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	default:
+		s.log.Error("history index catch-up failed after a write; the next lookup of a new version or the next start retries it", "err", err)
 	}
 }
 
@@ -226,12 +356,17 @@ func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitReco
 		if err != nil {
 			return rec, err
 		}
-		dirs, err := changedDirs(parentRaw, raw)
+		dirs, gone, added, err := dirChanges(parentRaw, raw)
 		if err != nil {
 			return rec, err
 		}
 		for _, d := range dirs {
 			touched[d] |= 1 << i
+		}
+		if len(gone) > 0 && len(added) > 0 {
+			if err := s.recordRenames(ctx, &rec, i, gone, added); err != nil {
+				return rec, err
+			}
 		}
 	}
 	for slug, bits := range touched {
@@ -239,6 +374,27 @@ func (s *Store) record(ctx context.Context, c *object.Commit) (praxis.CommitReco
 	}
 	sort.Slice(rec.Modules, func(i, j int) bool { return rec.Modules[i].Slug < rec.Modules[j].Slug })
 	return rec, nil
+}
+
+// recordRenames adds to rec the module folders moved relative to parent i,
+// merging a move seen against several parents into one rename.
+func (s *Store) recordRenames(ctx context.Context, rec *praxis.CommitRecord, i int, gone, added map[string]plumbing.Hash) error {
+	renames, err := s.pairFolders(ctx, gone, added)
+	if err != nil {
+		return err
+	}
+next:
+	for _, r := range renames {
+		for j := range rec.Renames {
+			if rec.Renames[j].From == r.From && rec.Renames[j].To == r.To {
+				rec.Renames[j].Parents |= 1 << i
+				continue next
+			}
+		}
+		r.Parents = 1 << i
+		rec.Renames = append(rec.Renames, r)
+	}
+	return nil
 }
 
 // modulesID returns the id of the modules/ folder of a root tree (zero when

@@ -43,7 +43,11 @@ type MergeOptions struct {
 // changed on one side only takes that side, a path changed the same way on both
 // keeps it, text changed on both is merged line by line, and anything else (a
 // binary file or a deletion on one side and a change on the other) is a
-// conflict. Unchanged subtrees are never read.
+// conflict. Unchanged subtrees are never read. A module folder that one side
+// moved since the base (ModuleRenames) is moved on the other side too before
+// the paths are merged, so changes made to it under its old name follow it,
+// as git's merge follows renames; moving one folder to two names is a
+// conflict.
 func (s *Store) Merge(ctx context.Context, ours, theirs string, opts MergeOptions) (*MergeResult, error) {
 	if opts.OursLabel == "" {
 		opts.OursLabel = "ours"
@@ -70,9 +74,27 @@ func (s *Store) Merge(ctx context.Context, ours, theirs string, opts MergeOption
 	if err != nil {
 		return nil, err
 	}
+	if opts.Write {
+		release, err := s.HoldObjects()
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	var moves moduleMoves
+	if !baseTree.IsZero() {
+		if moves, err = s.moduleMoves(ctx, baseTree, oursTree, theirsTree); err != nil {
+			return nil, err
+		}
+	}
 	err = s.withHandle(ctx, func(h *filesystem.Storage) error {
-		m := &merger{s: s, h: h, opts: opts, result: result}
-		tree, err := m.mergeTrees("", baseTree, oursTree, theirsTree)
+		m := &merger{s: s, h: h, opts: opts, result: result, virtual: map[plumbing.Hash][]object.TreeEntry{}}
+		result.Conflicts = append(result.Conflicts, moves.conflicts...)
+		base, ours, theirs, err := m.followMoves(moves, baseTree, oursTree, theirsTree)
+		if err != nil {
+			return err
+		}
+		tree, err := m.mergeTrees("", base, ours, theirs)
 		if err != nil {
 			return err
 		}
@@ -93,6 +115,8 @@ type merger struct {
 	h      *filesystem.Storage
 	opts   MergeOptions
 	result *MergeResult
+	// virtual holds trees made for the merge and not written (a dry run).
+	virtual map[plumbing.Hash][]object.TreeEntry
 }
 
 func (m *merger) conflict(p, reason string, lines []int) {
@@ -102,6 +126,12 @@ func (m *merger) conflict(p, reason string, lines []int) {
 func (m *merger) entries(tree plumbing.Hash) (map[string]object.TreeEntry, error) {
 	out := map[string]object.TreeEntry{}
 	if tree.IsZero() {
+		return out, nil
+	}
+	if entries, ok := m.virtual[tree]; ok {
+		for _, e := range entries {
+			out[e.Name] = e
+		}
 		return out, nil
 	}
 	listing, err := m.s.treeWith(m.h, tree)
@@ -236,21 +266,14 @@ func (m *merger) mergeEntry(p, name string, b, o, t object.TreeEntry) (object.Tr
 }
 
 func (m *merger) blob(hash plumbing.Hash) ([]byte, error) {
-	obj, err := m.h.EncodedObject(plumbing.BlobObject, hash)
+	obj, err := loadObject(m.h, plumbing.BlobObject, hash, MaxBlobSize)
+	if praxis.ErrorCode(err) == praxis.ETOOLARGE {
+		return nil, praxis.Errorf(praxis.ETOOLARGE, "a file is too large to merge (over %s)", megabytes(MaxBlobSize))
+	}
 	if err != nil {
 		return nil, err
 	}
-	if obj.Size() > MaxBlobSize {
-		return nil, praxis.Errorf(praxis.ETOOLARGE, "a file is too large to merge")
-	}
-	r, err := obj.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	var buf bytes.Buffer
-	_, err = buf.ReadFrom(r)
-	return buf.Bytes(), err
+	return readAll(obj)
 }
 
 // store computes a tree's id, writing it only when the merge is for real.
@@ -259,7 +282,11 @@ func (m *merger) store(tree *object.Tree) (plumbing.Hash, error) {
 	if err := tree.Encode(obj); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	if !m.opts.Write || m.h.HasEncodedObject(obj.Hash()) == nil {
+	if !m.opts.Write {
+		return obj.Hash(), nil
+	}
+	if m.h.HasEncodedObject(obj.Hash()) == nil {
+		m.s.freshen(obj.Hash())
 		return obj.Hash(), nil
 	}
 	return m.h.SetEncodedObject(obj)
@@ -269,11 +296,137 @@ func (m *merger) storeBlob(content []byte) (plumbing.Hash, error) {
 	if !m.opts.Write {
 		return plumbing.ComputeHash(plumbing.BlobObject, content), nil
 	}
-	return writeBlob(m.h, content)
+	return m.s.writeBlob(m.h, content)
 }
 
 // isBinary reports whether content is not text: it holds a NUL byte or is not
 // valid UTF-8.
 func isBinary(content []byte) bool {
 	return bytes.IndexByte(content, 0) >= 0 || !utf8.Valid(content)
+}
+
+// moduleMoves are the module folders to move in each tree of a merge so that
+// both sides' changes meet at the new names.
+type moduleMoves struct {
+	base, ours, theirs map[string]string // old folder name -> new
+	// conflicts are folders the two sides moved to different names.
+	conflicts []praxis.MergeConflict
+}
+
+// moduleMoves works out which module folders one side moved since the base
+// while the other kept them under the old name.
+func (s *Store) moduleMoves(ctx context.Context, base, ours, theirs plumbing.Hash) (moduleMoves, error) {
+	moves := moduleMoves{base: map[string]string{}, ours: map[string]string{}, theirs: map[string]string{}}
+	var mods [3]plumbing.Hash
+	for i, root := range []plumbing.Hash{base, ours, theirs} {
+		var err error
+		if mods[i], err = s.modulesID(ctx, root); err != nil {
+			return moves, err
+		}
+	}
+	if mods[0].IsZero() || (mods[0] == mods[1] && mods[0] == mods[2]) {
+		return moves, nil
+	}
+	var folders [3]map[string]plumbing.Hash
+	for i, t := range mods {
+		var err error
+		if folders[i], err = s.folders(ctx, t); err != nil && !t.IsZero() {
+			return moves, err
+		}
+	}
+	oursMoved, err := s.folderRenames(ctx, mods[0], mods[1])
+	if err != nil {
+		return moves, err
+	}
+	theirsMoved, err := s.folderRenames(ctx, mods[0], mods[2])
+	if err != nil {
+		return moves, err
+	}
+	apply := func(moved []praxis.ModuleRename, other map[string]plumbing.Hash, into map[string]string) {
+		for _, r := range moved {
+			_, kept := other[r.From]
+			_, taken := other[r.To]
+			if kept && !taken {
+				moves.base[r.From], into[r.From] = r.To, r.To
+			}
+		}
+	}
+	apply(theirsMoved, folders[1], moves.ours)
+	apply(oursMoved, folders[2], moves.theirs)
+	for _, o := range oursMoved {
+		for _, t := range theirsMoved {
+			if o.From == t.From && o.To != t.To {
+				moves.conflicts = append(moves.conflicts, praxis.MergeConflict{Path: "modules/" + o.From,
+					Reason: fmt.Sprintf("moved to modules/%s on one side and to modules/%s on the other; keep one", o.To, t.To)})
+			}
+		}
+	}
+	return moves, nil
+}
+
+// followMoves returns the three trees of a merge with moved module folders
+// moved in the others too, and records a conflict for a folder the two sides
+// moved to different names.
+func (m *merger) followMoves(moves moduleMoves, base, ours, theirs plumbing.Hash) (plumbing.Hash, plumbing.Hash, plumbing.Hash, error) {
+	if len(moves.base) == 0 {
+		return base, ours, theirs, nil
+	}
+	var err error
+	if base, err = m.moveFolders(base, moves.base); err != nil {
+		return base, ours, theirs, err
+	}
+	if ours, err = m.moveFolders(ours, moves.ours); err != nil {
+		return base, ours, theirs, err
+	}
+	theirs, err = m.moveFolders(theirs, moves.theirs)
+	return base, ours, theirs, err
+}
+
+// moveFolders returns root with the module folders in moves renamed.
+func (m *merger) moveFolders(root plumbing.Hash, moves map[string]string) (plumbing.Hash, error) {
+	if len(moves) == 0 {
+		return root, nil
+	}
+	top, err := m.entries(root)
+	if err != nil {
+		return root, err
+	}
+	modules, ok := top["modules"]
+	if !ok || modules.Mode != filemode.Dir {
+		return root, nil
+	}
+	folders, err := m.entries(modules.Hash)
+	if err != nil {
+		return root, err
+	}
+	for from, to := range moves {
+		e, ok := folders[from]
+		if !ok {
+			continue
+		}
+		delete(folders, from)
+		e.Name = to
+		folders[to] = e
+	}
+	modulesTree, err := m.makeTree(folders)
+	if err != nil {
+		return root, err
+	}
+	top["modules"] = object.TreeEntry{Name: "modules", Mode: filemode.Dir, Hash: modulesTree}
+	return m.makeTree(top)
+}
+
+// makeTree stores a tree for a real merge; for a dry run it is kept in
+// memory only.
+func (m *merger) makeTree(entries map[string]object.TreeEntry) (plumbing.Hash, error) {
+	tree := &object.Tree{}
+	for _, e := range entries {
+		tree.Entries = append(tree.Entries, e)
+	}
+	sortEntries(tree.Entries)
+	hash, err := m.store(tree)
+	if err == nil && !m.opts.Write {
+		m.virtual[hash] = tree.Entries
+	}
+	return hash, err
 }

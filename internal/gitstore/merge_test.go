@@ -3,6 +3,7 @@ package gitstore_test
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -217,5 +218,93 @@ func TestChangedFiles(t *testing.T) {
 	only, _ := s.ChangedFiles(context.Background(), first, second, "modules/stigma")
 	if len(only) != 2 {
 		t.Errorf("ChangedFiles under modules/stigma = %v", only)
+	}
+}
+
+// TestMergeFollowsMovedModules: a change made to a module under its old name
+// follows the folder that the other side moved, and the merged tree is the one
+// git's own merge (merge-ort, which follows renames) makes.
+func TestMergeFollowsMovedModules(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	ctx := context.Background()
+	plan := "# Plan\n\nIntro line.\n\nMiddle line one.\nMiddle line two.\nMiddle line three.\n\nClosing line.\n"
+	for _, tt := range []struct {
+		name           string
+		ours, theirs   func(s *gitstore.Store) []praxis.FileChange
+		wantConflict   string
+		wantFile, want string
+	}{
+		{"moved on main, edited on the branch",
+			func(s *gitstore.Store) []praxis.FileChange { return move(t, s, "stigma", "stigma-moved", keep) },
+			func(*gitstore.Store) []praxis.FileChange {
+				return []praxis.FileChange{file("modules/stigma/module.md", strings.Replace(plan, "Intro line.", "Their intro.", 1)),
+					file("modules/stigma/handouts/new.md", "new\n")}
+			},
+			"", "modules/stigma-moved/module.md", strings.Replace(plan, "Intro line.", "Their intro.", 1)},
+		{"edited on main, moved and edited on the branch",
+			func(*gitstore.Store) []praxis.FileChange {
+				return []praxis.FileChange{file("modules/stigma/module.md", strings.Replace(plan, "Closing line.", "Our closing.", 1))}
+			},
+			func(s *gitstore.Store) []praxis.FileChange {
+				return move(t, s, "stigma", "stigma-moved", func(p string) string { return strings.Replace(p, "Intro line.", "Their intro.", 1) })
+			},
+			"", "modules/stigma-moved/module.md", strings.Replace(strings.Replace(plan, "Closing line.", "Our closing.", 1), "Intro line.", "Their intro.", 1)},
+		{"moved to two names",
+			func(s *gitstore.Store) []praxis.FileChange { return move(t, s, "stigma", "stigma-ours", keep) },
+			func(s *gitstore.Store) []praxis.FileChange { return move(t, s, "stigma", "stigma-theirs", keep) },
+			"modules/stigma", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, dir, _ := seeded(t, nil)
+			commitOn(t, s, "main", file("modules/stigma/module.md", plan))
+			start, _ := s.Branch(ctx, "main")
+			s.CreateBranch(ctx, "proposals/1/x", start)
+			theirsChanges := tt.theirs(s) // read while main is still at the start
+			ours := commitOn(t, s, "main", tt.ours(s)...)
+			theirs := commitOn(t, s, "proposals/1/x", theirsChanges...)
+			dry, err := s.Merge(ctx, ours, theirs, gitstore.MergeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Merge(ctx, ours, theirs, gitstore.MergeOptions{Write: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(dry.Conflicts) != len(res.Conflicts) {
+				t.Errorf("dry run conflicts %v, real %v", dry.Conflicts, res.Conflicts)
+			}
+			if tt.wantConflict != "" {
+				if len(res.Conflicts) == 0 || res.Conflicts[0].Path != tt.wantConflict {
+					t.Fatalf("conflicts = %+v, want one on %s", res.Conflicts, tt.wantConflict)
+				}
+				return
+			}
+			if !res.Clean() {
+				t.Fatalf("conflicts = %+v", res.Conflicts)
+			}
+			// git flags a file added inside a folder the other side moved as
+			// a "file location" conflict, though it writes the tree with the
+			// file moved; praxis moves the module's whole folder, file and all.
+			out, err := exec.Command("git", "-C", dir, "merge-tree", "--write-tree", ours, theirs).CombinedOutput()
+			if err != nil && !strings.Contains(string(out), "CONFLICT (file location)") {
+				t.Fatalf("git merge-tree: %v\n%s", err, out)
+			}
+			gitTree := strings.Fields(string(out))[0]
+			if res.Tree != gitTree {
+				t.Errorf("merged tree %s, git merge-tree %s\n%s", res.Tree, gitTree, git(t, dir, "diff", "--stat", gitTree, res.Tree))
+			}
+			merged, err := s.SnapshotTree(ctx, res.Tree)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if data, err := merged.ReadFile(tt.wantFile); err != nil || string(data) != tt.want {
+				t.Errorf("%s = %q %v, want %q", tt.wantFile, data, err, tt.want)
+			}
+			if _, err := merged.Stat("modules/stigma"); err == nil {
+				t.Error("the old folder is still there")
+			}
+		})
 	}
 }

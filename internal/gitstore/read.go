@@ -20,8 +20,89 @@ import (
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
-// MaxBlobSize bounds the files praxis reads into memory from the repository.
-const MaxBlobSize = 64 << 20
+// Limits on what praxis reads from the repository. Every object's size is read
+// from its header before anything is inflated (see loadObject), so a
+// decompression bomb (a gigabyte of zeros is a megabyte on disk) costs nothing
+// but the refusal.
+const (
+	// MaxBlobSize is the largest file read whole into memory: plans,
+	// handouts to render, diffs, merges. Files praxis accepts (uploads and
+	// pushes) are at most 5 MB.
+	MaxBlobSize = 8 << 20
+	// MaxStreamSize is the largest file served at all, streamed from the
+	// object store (handouts, zips), never held in memory whole.
+	MaxStreamSize = 64 << 20
+	// maxTreeSize bounds commits, trees and tags: a tree of a thousand
+	// modules is about 50 KB.
+	maxTreeSize = 8 << 20
+	// largeObject is the size above which storage handles read objects
+	// lazily (go-git's LargeObjectThreshold): the object's header only, its
+	// content when it is read, as a stream.
+	largeObject = 1 << 20
+)
+
+// loadObject returns an object after checking its size, from its header,
+// against limit: ETOOLARGE beyond it. Handles read objects above largeObject
+// lazily, so nothing is inflated before the check. (A delta in a pack is the
+// exception: go-git inflates the delta's instructions to learn the size of
+// its result. Pushes cannot bring such deltas any more, since the pre-receive
+// hook refuses objects over the file limit using git's own header reads.)
+func loadObject(h *filesystem.Storage, t plumbing.ObjectType, hash plumbing.Hash, limit int64) (plumbing.EncodedObject, error) {
+	obj, err := h.EncodedObject(t, hash)
+	if err != nil {
+		return nil, err
+	}
+	if obj.Size() > limit {
+		return nil, tooLarge(obj.Size(), limit)
+	}
+	return obj, nil
+}
+
+// tooLarge is the error for an object over a limit.
+func tooLarge(size, limit int64) error {
+	return praxis.Errorf(praxis.ETOOLARGE, "the file is %s, more than the %s praxis reads", megabytes(size), megabytes(limit))
+}
+
+// megabytes says a size for people: "1.5 MB", "1024 MB".
+func megabytes(n int64) string {
+	mb := float64(n) / (1 << 20)
+	if mb >= 100 || mb == float64(int64(mb)) {
+		return fmt.Sprintf("%.0f MB", mb)
+	}
+	return fmt.Sprintf("%.1f MB", mb)
+}
+
+// getCommit reads and decodes a commit, refusing an oversized one.
+func getCommit(h *filesystem.Storage, hash plumbing.Hash) (*object.Commit, error) {
+	obj, err := loadObject(h, plumbing.CommitObject, hash, maxTreeSize)
+	if err != nil {
+		return nil, err
+	}
+	return object.DecodeCommit(h, obj)
+}
+
+// getTree reads and decodes a tree, refusing an oversized one.
+func getTree(h *filesystem.Storage, hash plumbing.Hash) (*object.Tree, error) {
+	obj, err := loadObject(h, plumbing.TreeObject, hash, maxTreeSize)
+	if err != nil {
+		return nil, err
+	}
+	return object.DecodeTree(h, obj)
+}
+
+// readAll reads an object whose size is known and bounded.
+func readAll(obj plumbing.EncodedObject) ([]byte, error) {
+	r, err := obj.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data := make([]byte, obj.Size())
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
 
 // Resolve returns the id of the commit that rev names: a branch ("main",
 // "forks/12/x"), a tag ("v2026.11"), a full ref name ("refs/heads/main"), or a
@@ -59,7 +140,7 @@ func (s *Store) peelToCommit(ctx context.Context, id, rev string) (string, error
 	hash := plumbing.NewHash(id)
 	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
 		for range 10 {
-			obj, err := h.EncodedObject(plumbing.AnyObject, hash)
+			obj, err := loadObject(h, plumbing.AnyObject, hash, maxTreeSize)
 			if err != nil {
 				return err
 			}
@@ -93,7 +174,7 @@ func (s *Store) FindCommit(ctx context.Context, id string) (praxis.Commit, error
 	var c *object.Commit
 	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
 		var err error
-		c, err = object.GetCommit(h, plumbing.NewHash(id))
+		c, err = getCommit(h, plumbing.NewHash(id))
 		return err
 	})
 	if errors.Is(err, plumbing.ErrObjectNotFound) || !isObjectID(id) {
@@ -146,7 +227,7 @@ func (s *Store) treeWith(h *filesystem.Storage, hash plumbing.Hash) (*treeListin
 	if listing, ok := s.trees.Get(hash); ok {
 		return listing, nil
 	}
-	tree, err := object.GetTree(h, hash)
+	tree, err := getTree(h, hash)
 	if err != nil {
 		return nil, fmt.Errorf("gitstore: read tree %s: %w", hash, err)
 	}
@@ -171,7 +252,7 @@ func (s *Store) commitTree(ctx context.Context, id string) (plumbing.Hash, time.
 	var tree plumbing.Hash
 	var when time.Time
 	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
-		c, err := object.GetCommit(h, plumbing.NewHash(id))
+		c, err := getCommit(h, plumbing.NewHash(id))
 		if err != nil {
 			return err
 		}
@@ -190,29 +271,49 @@ type commitTree struct {
 	when time.Time
 }
 
-// readBlob returns a blob's content.
+// readBlob returns a blob's content: ETOOLARGE, decided from the object's
+// header, when it is over MaxBlobSize.
 func (s *Store) readBlob(ctx context.Context, hash plumbing.Hash) ([]byte, error) {
 	var data []byte
 	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
-		obj, err := h.EncodedObject(plumbing.BlobObject, hash)
+		obj, err := loadObject(h, plumbing.BlobObject, hash, MaxBlobSize)
 		if err != nil {
 			return err
 		}
-		if obj.Size() > MaxBlobSize {
-			return praxis.Errorf(praxis.ETOOLARGE, "the file is %d bytes, more than praxis reads (%d)", obj.Size(), MaxBlobSize)
-		}
-		r, err := obj.Reader()
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		data, err = io.ReadAll(r)
+		data, err = readAll(obj)
 		return err
 	})
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no file %s", hash)
+	}
 	if err != nil && praxis.ErrorCode(err) == praxis.EINTERNAL {
 		return nil, fmt.Errorf("gitstore: read blob %s: %w", hash, err)
 	}
 	return data, err
+}
+
+// openBlob returns a blob's size and either its content (small blobs) or a
+// stream of it (those above largeObject, up to MaxStreamSize). The stream is
+// opened while the handle is lent and reads only its own file afterwards, so
+// a slow reader never holds a handle.
+func (s *Store) openBlob(ctx context.Context, hash plumbing.Hash) (size int64, data []byte, stream io.ReadCloser, err error) {
+	err = s.withHandle(ctx, func(h *filesystem.Storage) error {
+		obj, err := loadObject(h, plumbing.BlobObject, hash, MaxStreamSize)
+		if err != nil {
+			return err
+		}
+		size = obj.Size()
+		if size <= largeObject {
+			data, err = readAll(obj)
+			return err
+		}
+		stream, err = obj.Reader()
+		return err
+	})
+	if err != nil && praxis.ErrorCode(err) == praxis.EINTERNAL {
+		return 0, nil, nil, fmt.Errorf("gitstore: read blob %s: %w", hash, err)
+	}
+	return size, data, stream, err
 }
 
 // Snapshot returns the files of the curriculum at a revision as a read-only
@@ -227,6 +328,23 @@ func (s *Store) Snapshot(ctx context.Context, rev string) (*Snapshot, error) {
 		return nil, err
 	}
 	return &Snapshot{store: s, ctx: ctx, commit: id, root: tree, when: when}, nil
+}
+
+// SnapshotTree returns the files of a tree that no commit may hold yet (a
+// merge's result, MergeResult.Tree) as a Snapshot whose Commit is "".
+// ENOTFOUND when there is no such tree.
+func (s *Store) SnapshotTree(ctx context.Context, tree string) (*Snapshot, error) {
+	if !isObjectID(tree) {
+		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no tree %q", tree)
+	}
+	hash := plumbing.NewHash(tree)
+	if _, err := s.tree(ctx, hash); err != nil {
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no tree %s", praxis.ShortID(tree))
+		}
+		return nil, err
+	}
+	return &Snapshot{store: s, ctx: ctx, root: hash}, nil
 }
 
 // Snapshot is the curriculum's files at one commit. It implements fs.FS,
@@ -286,7 +404,9 @@ func (sn *Snapshot) lookup(op, name string) (object.TreeEntry, error) {
 	return entry, nil
 }
 
-// Open implements fs.FS.
+// Open implements fs.FS. A file above 1 MB is a stream from the object store,
+// never held in memory whole; close it when done. Files over MaxStreamSize
+// give ETOOLARGE.
 func (sn *Snapshot) Open(name string) (fs.File, error) {
 	e, err := sn.lookup("open", name)
 	if err != nil {
@@ -303,16 +423,20 @@ func (sn *Snapshot) Open(name string) (fs.File, error) {
 	if e.Mode == filemode.Submodule {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	data, err := sn.store.readBlob(sn.ctx, e.Hash)
+	size, data, stream, err := sn.store.openBlob(sn.ctx, e.Hash)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	info.size = int64(len(data))
+	info.size = size
 	info.sizeKnown = true
+	if stream != nil {
+		return &streamFile{info: info, ReadCloser: stream}, nil
+	}
 	return &blobFile{info: info, Reader: bytes.NewReader(data)}, nil
 }
 
-// ReadFile implements fs.ReadFileFS.
+// ReadFile implements fs.ReadFileFS. Files over MaxBlobSize give ETOOLARGE
+// (decided from the object's header): open them to stream them instead.
 func (sn *Snapshot) ReadFile(name string) ([]byte, error) {
 	e, err := sn.lookup("read", name)
 	if err != nil {
@@ -417,6 +541,14 @@ type blobFile struct {
 
 func (f *blobFile) Stat() (fs.FileInfo, error) { return f.info, nil }
 func (f *blobFile) Close() error               { return nil }
+
+// streamFile is a large blob read as a stream from the object store.
+type streamFile struct {
+	info *fileInfo
+	io.ReadCloser
+}
+
+func (f *streamFile) Stat() (fs.FileInfo, error) { return f.info, nil }
 
 type dirFile struct {
 	info    *fileInfo

@@ -125,7 +125,9 @@ func (s *Store) listRefs(prefix string) (map[string]string, error) {
 			refs[ref] = id
 		}
 	}
-	root := filepath.Join(s.path, "refs")
+	// Only the folder that holds the prefix is walked: the refs of one
+	// person's proposals, not every branch.
+	root := filepath.Join(s.path, filepath.FromSlash(prefix[:strings.LastIndex(prefix, "/")+1]))
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -159,12 +161,18 @@ func (s *Store) listRefs(prefix string) (map[string]string, error) {
 	return refs, nil
 }
 
-// updateRef moves ref name from expected to next with git's lockfile protocol:
+// updateRef is moveRef with the storage's failures (disk full, read-only)
+// as EUNAVAILABLE.
+func (s *Store) updateRef(name, expected, next string) error {
+	return storageError(s.moveRef(name, expected, next))
+}
+
+// moveRef moves ref name from expected to next with git's lockfile protocol:
 // create name.lock exclusively, check the current value, write the new one, and
 // rename the lock over the ref. Rename is atomic, so readers see the old value or
 // the new one, never no ref. expected "" means the ref must not exist; next ""
 // deletes it. A ref that moved meanwhile gives ECONFLICT and changes nothing.
-func (s *Store) updateRef(name, expected, next string) error {
+func (s *Store) moveRef(name, expected, next string) error {
 	if !ValidRefName(name) {
 		return praxis.Errorf(praxis.EINVALID, "%q is not a valid ref name", name)
 	}
@@ -205,8 +213,26 @@ func (s *Store) updateRef(name, expected, next string) error {
 		if err := os.Remove(refPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("gitstore: delete %s: %w", name, err)
 		}
+		os.Remove(s.reflogPath(name)) // as git does
 		return nil
 	}
+	message := "praxis: moved"
+	if expected == "" {
+		message = "praxis: created"
+	}
+	if err := s.commitRefLock(lock, name, expected, next, message); err != nil {
+		return err
+	}
+	locked = false
+	return nil
+}
+
+// commitRefLock finishes a ref update whose lock file is held: it writes the
+// new value into the lock, flushes it, adds a line to the ref's reflog when
+// the ref keeps one (git's order: the log first, then the ref), and renames
+// the lock over the ref.
+func (s *Store) commitRefLock(lock *os.File, name, old, next, message string) error {
+	refPath := filepath.Join(s.path, filepath.FromSlash(name))
 	if _, err := lock.WriteString(next + "\n"); err != nil {
 		return fmt.Errorf("gitstore: update %s: %w", name, err)
 	}
@@ -216,10 +242,12 @@ func (s *Store) updateRef(name, expected, next string) error {
 	if err := lock.Close(); err != nil {
 		return fmt.Errorf("gitstore: update %s: %w", name, err)
 	}
+	if err := s.appendReflog(name, old, next, message); err != nil {
+		return err
+	}
 	if err := os.Rename(lock.Name(), refPath); err != nil {
 		return fmt.Errorf("gitstore: update %s: %w", name, err)
 	}
-	locked = false
 	syncDir(filepath.Dir(refPath))
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -39,6 +40,10 @@ type Options struct {
 	// GOMAXPROCS. A handle is not safe for concurrent use, so each is lent to one
 	// caller at a time.
 	Handles int
+	// Shared says another praxis (serve) may be writing the repository as
+	// this one opens it, as `praxis sync` does: lock files found at open are
+	// then live, not left by a crash, and are kept.
+	Shared bool
 }
 
 // Store is the curriculum repository. It is safe for concurrent use.
@@ -54,9 +59,23 @@ type Store struct {
 	peeled      *lru.Cache[string, string]        // object id -> commit it peels to
 	commitTrees *lru.Cache[string, commitTree]    // commit id -> its tree and time
 	rawTrees    *lru.Cache[plumbing.Hash, []byte] // tree id -> encoded entries
+	// commit id -> the file contents it introduces (StorageUnder)
+	introducedBy *lru.Cache[string, []sizedBlob]
 
-	refMu   sync.Mutex // one writer of refs at a time in this process
-	indexMu sync.Mutex // one history catch-up at a time
+	refMu sync.Mutex // one writer of refs at a time in this process
+
+	// The history index's catch-ups (index.go): at most one in flight.
+	flightMu   sync.Mutex
+	flight     *catchUpRun // the catch-up in flight, nil when none
+	runs       uint64      // catch-ups started so far
+	indexedTip string      // main's head when the index last covered it
+	kick       chan struct{}
+	keeping    atomic.Int32 // how many KeepIndexed loops run
+
+	// life ends when the store closes; work that outlives a request (a
+	// catch-up) runs under it.
+	life    context.Context
+	endLife context.CancelFunc
 
 	closeOnce sync.Once
 	closeErr  error
@@ -91,21 +110,29 @@ func Open(path string, opts Options) (s *Store, created bool, err error) {
 		opts.Handles = runtime.GOMAXPROCS(0)
 	}
 	s = &Store{
-		path:        path,
-		log:         opts.Logger,
-		indexer:     opts.Indexer,
-		handles:     make(chan *filesystem.Storage, opts.Handles),
-		objects:     cache.NewObjectLRU(64 * cache.MiByte),
-		trees:       lru.New[plumbing.Hash, *treeListing](8192),
-		peeled:      lru.New[string, string](1024),
-		commitTrees: lru.New[string, commitTree](16384),
-		rawTrees:    lru.New[plumbing.Hash, []byte](64),
+		path:         path,
+		log:          opts.Logger,
+		indexer:      opts.Indexer,
+		handles:      make(chan *filesystem.Storage, opts.Handles),
+		objects:      cache.NewObjectLRU(64 * cache.MiByte),
+		trees:        lru.New[plumbing.Hash, *treeListing](8192),
+		peeled:       lru.New[string, string](1024),
+		commitTrees:  lru.New[string, commitTree](16384),
+		rawTrees:     lru.New[plumbing.Hash, []byte](64),
+		introducedBy: lru.New[string, []sizedBlob](16384),
+		kick:         make(chan struct{}, 1),
 	}
+	s.life, s.endLife = context.WithCancel(context.Background())
 	for range opts.Handles {
 		s.handles <- s.newHandle()
 	}
-	if err := s.removeStaleLocks(); err != nil {
-		return nil, false, err
+	if !opts.Shared {
+		if err := s.removeStaleLocks(); err != nil {
+			return nil, false, err
+		}
+		if err := s.startMainReflog(); err != nil {
+			return nil, false, err
+		}
 	}
 	return s, created, nil
 }
@@ -114,7 +141,9 @@ func Open(path string, opts Options) (s *Store, created bool, err error) {
 func (s *Store) Path() string { return s.path }
 
 func (s *Store) newHandle() *filesystem.Storage {
-	return filesystem.NewStorageWithOptions(osfs.New(s.path), s.objects, filesystem.Options{})
+	// Objects over largeObject are read lazily: their header when found,
+	// their content as a stream when read (see loadObject).
+	return filesystem.NewStorageWithOptions(osfs.New(s.path), s.objects, filesystem.Options{LargeObjectThreshold: largeObject})
 }
 
 func initIfMissing(path string) (bool, error) {
@@ -147,10 +176,19 @@ func initIfMissing(path string) (bool, error) {
 	return true, nil
 }
 
-// removeStaleLocks deletes ref lock files left by a crash. praxis is the only
-// process that writes the repository (git receive-pack runs as praxis's child), so
-// at start any lock is stale; leaving it would block that ref forever.
+// removeStaleLocks deletes ref lock files left by a crash, and packed-refs.lock
+// (which praxis takes to delete a packed ref, as git does). praxis is the only
+// process that writes the repository (git receive-pack runs as praxis's child),
+// so at start any lock is stale; leaving it would block that ref, or every
+// deletion of a packed ref, forever.
 func (s *Store) removeStaleLocks() error {
+	packedLock := filepath.Join(s.path, "packed-refs.lock")
+	if _, err := os.Stat(packedLock); err == nil {
+		s.log.Warn("removing a stale packed-refs.lock left by a crash", "path", packedLock)
+		if err := os.Remove(packedLock); err != nil {
+			return fmt.Errorf("gitstore: remove %s: %w", packedLock, err)
+		}
+	}
 	return filepath.WalkDir(filepath.Join(s.path, "refs"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -189,6 +227,7 @@ func (s *Store) withHandle(ctx context.Context, fn func(*filesystem.Storage) err
 // does nothing.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.endLife()
 		var errs []error
 		for range cap(s.handles) {
 			h := <-s.handles

@@ -15,6 +15,9 @@ import (
 // Tag is a tag of the repository.
 type Tag struct {
 	Name string
+	// ID is the object the tag's ref names: the tag object of an annotated
+	// tag, the commit of a lightweight one.
+	ID string
 	// Commit is the commit the tag names (annotated tags peeled).
 	Commit string
 	// Annotated tags carry who made them, when, and a message.
@@ -23,17 +26,24 @@ type Tag struct {
 	Message   string
 }
 
-// CreateTag makes an annotated tag of a commit. ECONFLICT when the tag exists.
-func (s *Store) CreateTag(ctx context.Context, name, commit string, tagger praxis.Signature, message string) error {
+// CreateTag makes an annotated tag of a commit. by is the praxis account that
+// cuts it (0 for none), recorded with the tag. ECONFLICT when the tag exists.
+func (s *Store) CreateTag(ctx context.Context, name, commit string, tagger praxis.Signature, message string, by int64) error {
 	if !ValidRefName(TagRef(name)) {
 		return praxis.Errorf(praxis.EINVALID, "%q is not a valid tag name", name)
 	}
 	if _, err := s.FindCommit(ctx, commit); err != nil {
 		return err
 	}
+	release, err := s.HoldObjects()
+	if err != nil {
+		return err
+	}
+	defer release()
 	var id string
-	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
-		tag := &object.Tag{Name: name, Tagger: signature(tagger), Message: normaliseMessage(message),
+	who := signature(tagger)
+	err = s.withHandle(ctx, func(h *filesystem.Storage) error {
+		tag := &object.Tag{Name: name, Tagger: who, Message: normaliseMessage(message),
 			TargetType: plumbing.CommitObject, Target: plumbing.NewHash(commit)}
 		obj := h.NewEncodedObject()
 		if err := tag.Encode(obj); err != nil {
@@ -45,6 +55,9 @@ func (s *Store) CreateTag(ctx context.Context, name, commit string, tagger praxi
 	})
 	if err != nil {
 		return fmt.Errorf("gitstore: tag %s: %w", name, err)
+	}
+	if err := s.attribute(ctx, id, by, praxis.ActionReleased, who); err != nil {
+		return err
 	}
 	if err := s.updateRef(TagRef(name), "", id); err != nil {
 		if praxis.ErrorCode(err) == praxis.ECONFLICT {
@@ -63,9 +76,9 @@ func (s *Store) Tags(ctx context.Context) ([]Tag, error) {
 	}
 	var out []Tag
 	for ref, id := range refs {
-		t := Tag{Name: strings.TrimPrefix(ref, tagsPrefix)}
+		t := Tag{Name: strings.TrimPrefix(ref, tagsPrefix), ID: id}
 		err := s.withHandle(ctx, func(h *filesystem.Storage) error {
-			obj, err := h.EncodedObject(plumbing.AnyObject, plumbing.NewHash(id))
+			obj, err := loadObject(h, plumbing.AnyObject, plumbing.NewHash(id), maxTreeSize)
 			if err != nil {
 				return err
 			}

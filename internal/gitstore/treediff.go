@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -22,16 +21,11 @@ func (s *Store) rawTree(ctx context.Context, hash plumbing.Hash) ([]byte, error)
 	}
 	var raw []byte
 	err := s.withHandle(ctx, func(h *filesystem.Storage) error {
-		obj, err := h.EncodedObject(plumbing.TreeObject, hash)
+		obj, err := loadObject(h, plumbing.TreeObject, hash, maxTreeSize)
 		if err != nil {
 			return err
 		}
-		r, err := obj.Reader()
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		raw, err = io.ReadAll(r)
+		raw, err = readAll(obj)
 		return err
 	})
 	if err != nil {
@@ -69,6 +63,32 @@ func nextEntry(raw []byte) (rawEntry, []byte, error) {
 // trees (present in one only, or with different ids). Both are in git's order,
 // so one pass over each suffices.
 func changedDirs(a, b []byte) ([]string, error) {
+	changed, _, _, err := dirChanges(a, b)
+	return changed, err
+}
+
+// dirChanges is changedDirs that also returns the folders only a has (gone)
+// and only b has (added), with their ids.
+func dirChanges(a, b []byte) (changed []string, gone, added map[string]plumbing.Hash, err error) {
+	changed, err = walkDirChanges(a, b, func(name []byte, id []byte, inA bool) {
+		if inA {
+			if gone == nil {
+				gone = map[string]plumbing.Hash{}
+			}
+			gone[string(name)] = plumbing.Hash(id)
+		} else {
+			if added == nil {
+				added = map[string]plumbing.Hash{}
+			}
+			added[string(name)] = plumbing.Hash(id)
+		}
+	})
+	return changed, gone, added, err
+}
+
+// walkDirChanges is changedDirs calling only for each folder in one tree
+// alone (inA: it is in a).
+func walkDirChanges(a, b []byte, only func(name, id []byte, inA bool)) ([]string, error) {
 	var out []string
 	var ea, eb rawEntry
 	var err error
@@ -111,6 +131,7 @@ func changedDirs(a, b []byte) ([]string, error) {
 		case cmp < 0:
 			if ea.isDir {
 				out = append(out, string(ea.name))
+				only(ea.name, ea.id, true)
 			}
 			if err := advanceA(); err != nil {
 				return nil, err
@@ -118,6 +139,7 @@ func changedDirs(a, b []byte) ([]string, error) {
 		case cmp > 0:
 			if eb.isDir {
 				out = append(out, string(eb.name))
+				only(eb.name, eb.id, false)
 			}
 			if err := advanceB(); err != nil {
 				return nil, err

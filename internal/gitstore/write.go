@@ -37,6 +37,32 @@ type CommitRequest struct {
 	// Author of the change; also recorded as committer. A zero When means now.
 	Author  praxis.Signature
 	Message string
+	// By is the praxis account responsible for the commit (0 for none, as
+	// for the seed): who saved it, or, for a commit with several parents on
+	// main, who merged it. It is recorded with the commit, before any branch
+	// moves, when the store's Indexer is also an Attributor.
+	By int64
+}
+
+// Attributor records which praxis account is responsible for an object. The
+// store's Indexer may implement it (history.Index does).
+type Attributor interface {
+	RecordAttributions(ctx context.Context, attributions []praxis.Attribution) error
+}
+
+// attribute records who is responsible for an object, when the request
+// names someone and the indexer keeps such records.
+func (s *Store) attribute(ctx context.Context, id string, by int64, action string, who object.Signature) error {
+	recorder, ok := s.indexer.(Attributor)
+	if by == 0 || !ok {
+		return nil
+	}
+	err := recorder.RecordAttributions(ctx, []praxis.Attribution{{Object: id, UserID: by, Action: action,
+		AuthorName: who.Name, AuthorEmail: who.Email, At: who.When}})
+	if err != nil {
+		return fmt.Errorf("gitstore: record who made %s: %w", id, err)
+	}
+	return nil
 }
 
 // WriteCommit writes the changes as a new commit and moves the branch to it if,
@@ -49,6 +75,13 @@ func (s *Store) WriteCommit(ctx context.Context, req CommitRequest) (string, err
 	if !ValidRefName(refName) {
 		return "", praxis.Errorf(praxis.EINVALID, "%q is not a valid branch name", req.Branch)
 	}
+	// The commit's objects must not be pruned before the branch makes them
+	// reachable.
+	release, err := s.HoldObjects()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	commitID, err := s.CreateCommit(ctx, req)
 	if err != nil {
 		return "", err
@@ -82,12 +115,17 @@ func (s *Store) CreateCommit(ctx context.Context, req CommitRequest) (string, er
 	if strings.TrimSpace(req.Message) == "" {
 		return "", praxis.Errorf(praxis.EINVALID, "a commit needs a message saying what changed")
 	}
+	release, err := s.HoldObjects()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 
 	var commitID string
 	err = s.withHandle(ctx, func(h *filesystem.Storage) error {
 		var baseTree plumbing.Hash
 		if len(parents) > 0 {
-			c, err := object.GetCommit(h, plumbing.NewHash(parents[0]))
+			c, err := getCommit(h, plumbing.NewHash(parents[0]))
 			if err != nil {
 				return err
 			}
@@ -132,7 +170,14 @@ func (s *Store) CreateCommit(ctx context.Context, req CommitRequest) (string, er
 		if praxis.ErrorCode(err) != praxis.EINTERNAL {
 			return "", err
 		}
-		return "", fmt.Errorf("gitstore: commit to %s: %w", req.Branch, err)
+		return "", storageError(fmt.Errorf("gitstore: commit to %s: %w", req.Branch, err))
+	}
+	action := praxis.ActionSaved
+	if req.Branch == praxis.MainBranch && len(parents) > 1 {
+		action = praxis.ActionMerged
+	}
+	if err := s.attribute(ctx, commitID, req.By, action, signature(req.Author)); err != nil {
+		return "", err
 	}
 	return commitID, nil
 }
@@ -140,6 +185,11 @@ func (s *Store) CreateCommit(ctx context.Context, req CommitRequest) (string, er
 // CreateBranch makes a new branch pointing at an existing commit. ECONFLICT when
 // the branch exists already.
 func (s *Store) CreateBranch(ctx context.Context, branch, commit string) error {
+	release, err := s.HoldObjects() // the commit must not be pruned before the branch reaches it
+	if err != nil {
+		return err
+	}
+	defer release()
 	if _, err := s.FindCommit(ctx, commit); err != nil {
 		return err
 	}
@@ -149,6 +199,11 @@ func (s *Store) CreateBranch(ctx context.Context, branch, commit string) error {
 // MoveBranch moves a branch from expected to next (both commit ids) by
 // compare-and-swap; ECONFLICT when it no longer points at expected.
 func (s *Store) MoveBranch(ctx context.Context, branch, expected, next string) error {
+	release, err := s.HoldObjects() // next must not be pruned before the branch reaches it
+	if err != nil {
+		return err
+	}
+	defer release()
 	if _, err := s.FindCommit(ctx, next); err != nil {
 		return err
 	}
@@ -182,6 +237,20 @@ func (s *Store) Branch(ctx context.Context, branch string) (string, error) {
 		return "", praxis.Errorf(praxis.ENOTFOUND, "there is no branch %q", branch)
 	}
 	return id, nil
+}
+
+// Branches returns every branch whose name starts with prefix (such as
+// "proposals/12/") with the commit it points at, keyed by branch name.
+func (s *Store) Branches(ctx context.Context, prefix string) (map[string]string, error) {
+	refs, err := s.listRefs(BranchRef(prefix))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(refs))
+	for name, id := range refs {
+		out[strings.TrimPrefix(name, headsPrefix)] = id
+	}
+	return out, nil
 }
 
 // Seed commits every file of fsys as the first commit on main, if the repository
@@ -311,7 +380,7 @@ func (s *Store) applyChanges(h *filesystem.Storage, base plumbing.Hash, dir stri
 			delete(entries, name)
 			continue
 		}
-		hash, err := writeBlob(h, c.Content)
+		hash, err := s.writeBlob(h, c.Content)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
@@ -350,6 +419,7 @@ func (s *Store) applyChanges(h *filesystem.Storage, base plumbing.Hash, dir stri
 	// rather than read it back from disk.
 	s.cacheTree(obj.Hash(), tree.Entries)
 	if h.HasEncodedObject(obj.Hash()) == nil {
+		s.freshen(obj.Hash())
 		return obj.Hash(), nil
 	}
 	return h.SetEncodedObject(obj)
@@ -358,9 +428,10 @@ func (s *Store) applyChanges(h *filesystem.Storage, base plumbing.Hash, dir stri
 // emptyTree is the id of the tree with no entries.
 var emptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 
-func writeBlob(h *filesystem.Storage, content []byte) (plumbing.Hash, error) {
+func (s *Store) writeBlob(h *filesystem.Storage, content []byte) (plumbing.Hash, error) {
 	hash := plumbing.ComputeHash(plumbing.BlobObject, content)
 	if h.HasEncodedObject(hash) == nil {
+		s.freshen(hash)
 		return hash, nil
 	}
 	obj := h.NewEncodedObject()

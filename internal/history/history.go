@@ -8,6 +8,7 @@ package history
 import (
 	"container/heap"
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -19,15 +20,24 @@ import (
 // Index is the history index: it stores records through the database and keeps
 // the commit graph in memory for walks. It implements gitstore.Indexer.
 type Index struct {
-	db *db.DB
+	db   *db.DB
+	main MainFollower // nil until Follow
 
 	mu      sync.RWMutex
 	loaded  bool
 	lastSeq int64
 	nodes   map[string]*node
+	// last is the newest indexed commit: main's head when the index last
+	// caught up (every commit indexed with it is its ancestor).
+	last *node
+	// line is main's first-parent line as of last, worked out on demand.
+	line *mainLine
 }
 
-var _ gitstore.Indexer = (*Index)(nil)
+var (
+	_ gitstore.Indexer    = (*Index)(nil)
+	_ gitstore.Attributor = (*Index)(nil)
+)
 
 // node is a commit in the in-memory graph.
 type node struct {
@@ -37,11 +47,85 @@ type node struct {
 	// touched holds, for each module the commit changed, which parents it
 	// differs from (bit i for parent i).
 	touched map[string]uint64
+	// renames are the module folders the commit moved.
+	renames []praxis.ModuleRename
+	seq     int64
 }
 
 // New returns the index over a database.
 func New(database *db.DB) *Index {
 	return &Index{db: database, nodes: map[string]*node{}}
+}
+
+// MainFollower catches the index up with main; gitstore.Store implements it.
+type MainFollower interface {
+	// CatchUp indexes the commits main has and the index lacks, returning
+	// at once when there are none.
+	CatchUp(ctx context.Context) (int, error)
+}
+
+var _ MainFollower = (*gitstore.Store)(nil)
+
+// Follow names the repository whose main the index follows, so that a
+// lookup of a commit the index does not hold yet (main moved a moment ago: a
+// merge, a push, a change behind praxis's back) catches up before it answers
+// rather than saying the commit does not exist. The store is made with the
+// index as its indexer, so this is a second step of wiring, done before use.
+func (x *Index) Follow(main MainFollower) { x.main = main }
+
+// find returns the graph node of a commit. A commit the graph lacks is looked
+// for in the database (another catch-up may have indexed it) and then, when
+// the index follows a repository, after catching up with main, bounded by
+// ctx. ENOTFOUND means the commit is not on main; EUNAVAILABLE that the index
+// could not catch up (the background indexer keeps trying).
+func (x *Index) find(ctx context.Context, id string) (*node, error) {
+	if err := x.ensure(ctx); err != nil {
+		return nil, err
+	}
+	if n := x.node(id); n != nil {
+		return n, nil
+	}
+	if err := x.refresh(ctx); err != nil {
+		return nil, err
+	}
+	if n := x.node(id); n != nil {
+		return n, nil
+	}
+	if x.main != nil {
+		// A catch-up extends the loaded graph itself (AddCommits).
+		if _, err := x.main.CatchUp(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w (%v)", praxis.Errorf(praxis.EUNAVAILABLE,
+				"the history is catching up with a change to the curriculum; try again in a moment"), err)
+		}
+		if n := x.node(id); n != nil {
+			return n, nil
+		}
+	}
+	return nil, praxis.Errorf(praxis.ENOTFOUND, "the version %s is not in the history index", praxis.ShortID(id))
+}
+
+// node returns the graph node of a commit, nil when the graph lacks it.
+func (x *Index) node(id string) *node {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.nodes[id]
+}
+
+// ExpandCommitID returns the commit on main whose id starts with prefix,
+// catching up with main first when the index has none (a commit made a
+// moment ago). It implements catalog.CommitIDs.
+func (x *Index) ExpandCommitID(ctx context.Context, prefix string) (string, error) {
+	id, err := x.db.ExpandCommitID(ctx, prefix)
+	if praxis.ErrorCode(err) != praxis.ENOTFOUND || x.main == nil {
+		return id, err
+	}
+	if _, cerr := x.main.CatchUp(ctx); cerr != nil {
+		return id, err
+	}
+	return x.db.ExpandCommitID(ctx, prefix)
 }
 
 // IndexedCommits implements gitstore.Indexer.
@@ -73,7 +157,8 @@ func (x *Index) refresh(ctx context.Context) error {
 		return err
 	}
 	for _, r := range rows {
-		n := &node{commit: r.Commit, date: r.Committer.When.Unix(), touched: make(map[string]uint64, len(r.Modules))}
+		n := &node{commit: r.Commit, date: r.Committer.When.Unix(), touched: make(map[string]uint64, len(r.Modules)),
+			renames: r.Renames, seq: r.Seq}
 		for _, m := range r.Modules {
 			n.touched[m.Slug] = m.Parents
 		}
@@ -87,6 +172,7 @@ func (x *Index) refresh(ctx context.Context) error {
 		}
 		x.nodes[r.ID] = n
 		x.lastSeq = r.Seq
+		x.last, x.line = n, nil
 	}
 	x.loaded = true
 	return nil
@@ -106,11 +192,33 @@ func (x *Index) ensure(ctx context.Context) error {
 // Preload loads the graph now (serve does it in the background at start).
 func (x *Index) Preload(ctx context.Context) error { return x.refresh(ctx) }
 
+// RecordAttributions implements gitstore.Attributor: it records which
+// account is responsible for commits and tags praxis writes.
+func (x *Index) RecordAttributions(ctx context.Context, attributions []praxis.Attribution) error {
+	return x.db.RecordAttributions(ctx, attributions)
+}
+
+// RecordPush records that user pushed commits (those a push brought that no
+// other ref had), naming the account as it is now. Commits already
+// attributed keep their first record.
+func (x *Index) RecordPush(ctx context.Context, user *praxis.User, commits []string) error {
+	now := time.Now()
+	attributions := make([]praxis.Attribution, len(commits))
+	for i, id := range commits {
+		attributions[i] = praxis.Attribution{Object: id, UserID: user.ID, Action: praxis.ActionPushed,
+			AuthorName: user.Name, AuthorEmail: user.Email, At: now}
+	}
+	return x.db.RecordAttributions(ctx, attributions)
+}
+
 // Entry is one commit of a module's history.
 type Entry struct {
 	praxis.Commit
 	// Proposal is the proposal the commit came from, when it did.
 	Proposal int64 `json:"proposal,omitempty"`
+	// Account is the praxis account responsible for the commit; nil when
+	// none is (the seed, a clone, a push behind praxis's back).
+	Account *praxis.Attribution `json:"account"`
 }
 
 // ModuleHistory returns the commits that changed a module, newest first as git
@@ -118,28 +226,14 @@ type Entry struct {
 // them, starting after the commit before ("" for the first page). more reports
 // whether there are further commits.
 func (x *Index) ModuleHistory(ctx context.Context, slug, tip string, limit int, before string) (entries []Entry, more bool, err error) {
-	if err := x.ensure(ctx); err != nil {
+	start, err := x.find(ctx, tip)
+	if err != nil {
 		return nil, false, err
-	}
-	x.mu.RLock()
-	start, ok := x.nodes[tip]
-	x.mu.RUnlock()
-	if !ok {
-		// The tip may be newer than the graph; catch the graph up once.
-		if err := x.refresh(ctx); err != nil {
-			return nil, false, err
-		}
-		x.mu.RLock()
-		start, ok = x.nodes[tip]
-		x.mu.RUnlock()
-		if !ok {
-			return nil, false, praxis.Errorf(praxis.ENOTFOUND, "the version %s is not in the history index", praxis.ShortID(tip))
-		}
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	passed := before == ""
-	walk(start, slug, func(n *node) bool {
+	walk(start, slug, true, func(n *node) bool {
 		if !passed {
 			passed = n.commit.ID == before
 			return true
@@ -162,8 +256,13 @@ func (x *Index) ModuleHistory(ctx context.Context, slug, tip string, limit int, 
 	if err != nil {
 		return nil, false, err
 	}
+	accounts, err := x.db.Attributions(ctx, ids)
+	if err != nil {
+		return nil, false, err
+	}
 	for i := range entries {
 		entries[i].Proposal = proposals[entries[i].ID]
+		entries[i].Account = accounts[entries[i].ID]
 	}
 	return entries, more, nil
 }
@@ -172,8 +271,10 @@ func (x *Index) ModuleHistory(ctx context.Context, slug, tip string, limit int, 
 // ordered by committer date (newest first; equal dates in the order they were
 // queued), each is simplified against its parents, and it is shown when it is
 // not TREESAME. A merge TREESAME to one of its parents follows that parent
-// alone (git's default history simplification). visit returns false to stop.
-func walk(start *node, slug string, visit func(*node) bool) {
+// alone (git's default history simplification). With follow, a shown commit
+// that made the folder by moving another one switches the walk to the old
+// name, as `git log --follow` does. visit returns false to stop.
+func walk(start *node, slug string, follow bool, visit func(*node) bool) {
 	seen := map[*node]bool{start: true}
 	q := &queue{}
 	heap.Push(q, queued{n: start, order: 0})
@@ -205,6 +306,14 @@ func walk(start *node, slug string, visit func(*node) bool) {
 		}
 		if show && !visit(n) {
 			return
+		}
+		if show && follow {
+			for _, r := range n.renames {
+				if r.To == slug {
+					slug = r.From
+					break
+				}
+			}
 		}
 	}
 }
@@ -239,22 +348,9 @@ func (q *queue) Pop() any {
 // newest commit on main's first-parent line committed before that moment, or
 // main's first commit when the day is earlier than all of them.
 func (x *Index) MainAt(ctx context.Context, tip string, endOfDay time.Time) (string, error) {
-	if err := x.ensure(ctx); err != nil {
+	n, err := x.find(ctx, tip)
+	if err != nil {
 		return "", err
-	}
-	x.mu.RLock()
-	n, ok := x.nodes[tip]
-	x.mu.RUnlock()
-	if !ok {
-		if err := x.refresh(ctx); err != nil {
-			return "", err
-		}
-		x.mu.RLock()
-		n, ok = x.nodes[tip]
-		x.mu.RUnlock()
-		if !ok {
-			return "", praxis.Errorf(praxis.ENOTFOUND, "the version %s is not in the history index", praxis.ShortID(tip))
-		}
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()

@@ -29,11 +29,15 @@ type Release struct {
 	Commit string    `json:"commit"`
 	Date   time.Time `json:"date"`
 	By     string    `json:"by"`
-	Notes  string    `json:"notes"`
+	// Account is the praxis account that cut the release; nil when none did
+	// (a tag made with git).
+	Account *praxis.Attribution `json:"account"`
+	Notes   string              `json:"notes"`
 	// Modules counts, per module, the commits that first appeared in this
 	// release: what changed since the previous one.
 	Modules []ModuleChanges `json:"modules"`
 
+	tag            string // the tag's object id
 	year, month, n int
 }
 
@@ -78,8 +82,29 @@ func parseReleaseName(name string) (year, month, n int, ok bool) {
 	return year, month, n, year >= 2000 && year <= 2999 && month >= 1 && month <= 12
 }
 
-// Releases lists releases, newest first.
+// Releases lists releases, newest first, with the account that cut each.
 func (v *Versions) Releases(ctx context.Context) ([]Release, error) {
+	out, err := v.releases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tagIDs := make([]string, len(out))
+	for i, r := range out {
+		tagIDs[i] = r.tag
+	}
+	accounts, err := v.db.Attributions(ctx, tagIDs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Account = accounts[out[i].tag]
+	}
+	return out, nil
+}
+
+// releases lists releases, newest first, and keeps the first release of
+// every commit worked out.
+func (v *Versions) releases(ctx context.Context) ([]Release, error) {
 	tags, err := v.store.Tags(ctx)
 	if err != nil {
 		return nil, err
@@ -90,7 +115,7 @@ func (v *Versions) Releases(ctx context.Context) ([]Release, error) {
 		if !ok {
 			continue
 		}
-		r := Release{Name: t.Name, Commit: t.Commit, Notes: strings.TrimSpace(t.Message), year: y, month: m, n: n}
+		r := Release{Name: t.Name, Commit: t.Commit, Notes: strings.TrimSpace(t.Message), tag: t.ID, year: y, month: m, n: n}
 		if t.Annotated {
 			r.Date, r.By = t.Tagger.When, t.Tagger.Name
 		} else if c, err := v.store.FindCommit(ctx, t.Commit); err == nil {
@@ -141,14 +166,13 @@ func (v *Versions) assign(ctx context.Context, releases []Release) error {
 		return err
 	}
 	for _, r := range releases {
-		v.index.mu.RLock()
-		_, ok := v.index.nodes[r.Commit]
-		v.index.mu.RUnlock()
-		if !ok {
-			if err := v.index.refresh(ctx); err != nil {
-				return err
-			}
-			break
+		if v.index.node(r.Commit) != nil {
+			continue
+		}
+		// A release made a moment ago may be newer than the graph: find
+		// catches up; ENOTFOUND is a tag outside main's history.
+		if _, err := v.index.find(ctx, r.Commit); err != nil && praxis.ErrorCode(err) != praxis.ENOTFOUND {
+			return err
 		}
 	}
 	first := map[string]string{}
@@ -189,7 +213,7 @@ func (v *Versions) assign(ctx context.Context, releases []Release) error {
 // FirstRelease returns the release a commit first appeared in ("" when it is
 // in none yet).
 func (v *Versions) FirstRelease(ctx context.Context, commit string) (string, error) {
-	if _, err := v.Releases(ctx); err != nil {
+	if _, err := v.releases(ctx); err != nil {
 		return "", err
 	}
 	v.mu.Lock()
@@ -199,7 +223,7 @@ func (v *Versions) FirstRelease(ctx context.Context, commit string) (string, err
 
 // ReleaseMap returns the first release of each of the given commits.
 func (v *Versions) ReleaseMap(ctx context.Context, commits []string) (map[string]string, error) {
-	if _, err := v.Releases(ctx); err != nil {
+	if _, err := v.releases(ctx); err != nil {
 		return nil, err
 	}
 	v.mu.Lock()
@@ -312,7 +336,7 @@ func (v *Versions) CreateRelease(ctx context.Context, user *praxis.User, name, n
 	if email == "" {
 		email = fmt.Sprintf("user-%d@praxis.invalid", user.ID)
 	}
-	if err := v.store.CreateTag(ctx, name, main, praxis.Signature{Name: user.Name, Email: email, When: v.now()}, notes); err != nil {
+	if err := v.store.CreateTag(ctx, name, main, praxis.Signature{Name: user.Name, Email: email, When: v.now()}, notes, user.ID); err != nil {
 		return nil, err
 	}
 	releases, err := v.Releases(ctx)

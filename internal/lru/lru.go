@@ -17,12 +17,18 @@ type Cache[K comparable, V any] struct {
 	order   *list.List // front is most recently used
 	entries map[K]*list.Element
 
+	// With NewSized: the most bytes the values may hold, what they hold now,
+	// and how a value's size is told.
+	maxBytes, bytes int64
+	size            func(V) int64
+
 	hits, misses atomic.Uint64
 }
 
 type entry[K comparable, V any] struct {
 	key   K
 	value V
+	bytes int64
 }
 
 // New returns a cache of at most max entries (at least 1).
@@ -31,6 +37,15 @@ func New[K comparable, V any](max int) *Cache[K, V] {
 		max = 1
 	}
 	return &Cache[K, V]{max: max, order: list.New(), entries: make(map[K]*list.Element)}
+}
+
+// NewSized returns a cache of at most max entries whose values hold at most
+// maxBytes together, as size tells them; a value larger than maxBytes alone is
+// not kept.
+func NewSized[K comparable, V any](max int, maxBytes int64, size func(V) int64) *Cache[K, V] {
+	c := New[K, V](max)
+	c.maxBytes, c.size = maxBytes, size
+	return c
 }
 
 // Get returns the value for key and whether it was present.
@@ -47,20 +62,32 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 	return zero, false
 }
 
-// Add stores value under key, evicting the least recently used entry when full.
+// Add stores value under key, evicting the least recently used entries when
+// full.
 func (c *Cache[K, V]) Add(key K, value V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.entries[key]; ok {
-		el.Value.(*entry[K, V]).value = value
-		c.order.MoveToFront(el)
-		return
+	var n int64
+	if c.size != nil {
+		if n = c.size(value); n > c.maxBytes {
+			return
+		}
 	}
-	c.entries[key] = c.order.PushFront(&entry[K, V]{key: key, value: value})
-	if c.order.Len() > c.max {
+	if el, ok := c.entries[key]; ok {
+		e := el.Value.(*entry[K, V])
+		c.bytes += n - e.bytes
+		e.value, e.bytes = value, n
+		c.order.MoveToFront(el)
+	} else {
+		c.entries[key] = c.order.PushFront(&entry[K, V]{key: key, value: value, bytes: n})
+		c.bytes += n
+	}
+	for c.order.Len() > c.max || (c.size != nil && c.bytes > c.maxBytes) {
 		oldest := c.order.Back()
+		e := oldest.Value.(*entry[K, V])
 		c.order.Remove(oldest)
-		delete(c.entries, oldest.Value.(*entry[K, V]).key)
+		delete(c.entries, e.key)
+		c.bytes -= e.bytes
 	}
 }
 
@@ -82,4 +109,5 @@ func (c *Cache[K, V]) Purge() {
 	defer c.mu.Unlock()
 	c.order.Init()
 	clear(c.entries)
+	c.bytes = 0
 }

@@ -74,3 +74,24 @@ func TestPurge(t *testing.T) {
 		t.Error("the cache does not work after Purge")
 	}
 }
+
+func TestSizedCacheBoundsTheBytesItHolds(t *testing.T) {
+	c := lru.NewSized[string, []byte](100, 10, func(v []byte) int64 { return int64(len(v)) })
+	c.Add("a", make([]byte, 4))
+	c.Add("b", make([]byte, 4))
+	c.Add("c", make([]byte, 4)) // 12 bytes: a goes
+	if _, ok := c.Get("a"); ok {
+		t.Error(`Get("a") hit, want it evicted to stay within 10 bytes`)
+	}
+	if c.Len() != 2 {
+		t.Errorf("Len = %d, want 2", c.Len())
+	}
+	c.Add("huge", make([]byte, 11))
+	if _, ok := c.Get("huge"); ok {
+		t.Error("a value larger than the whole cache was kept")
+	}
+	c.Add("b", make([]byte, 10)) // replacing b leaves room for it alone
+	if _, ok := c.Get("c"); ok || c.Len() != 1 {
+		t.Errorf("after growing b to 10 bytes: Len = %d, c kept %v; want b alone", c.Len(), ok)
+	}
+}

@@ -11,6 +11,8 @@
 //	praxis_http_requests_total{route,method,status}    requests by route pattern, method and status class (2xx…5xx)
 //	praxis_http_request_duration_seconds{route}        latency by route pattern
 //	praxis_git_requests_total{service,status}          git smart-HTTP requests: info, upload-pack, receive-pack, other
+//	praxis_git_refused_total{reason}                   git requests refused: busy, client_busy, slow, too_large
+//	praxis_git_requests_running                        git requests running now
 //	praxis_proposal_merges_total{outcome}              merges into main: merged, conflict, refused, failed
 //	praxis_cache_hits_total{cache}, praxis_cache_misses_total{cache}
 //	go_sql_*{db_name}                                  the database's connection pool
@@ -137,6 +139,35 @@ func (r *Registry) WatchMerges(counts func() MergeCounts) error {
 		outcome("conflict", func(c MergeCounts) uint64 { return c.Conflicts }),
 		outcome("refused", func(c MergeCounts) uint64 { return c.Refused }),
 		outcome("failed", func(c MergeCounts) uint64 { return c.Failed }))
+}
+
+// GitLimits are the git server's refusals so far, by reason, and the requests
+// it runs now.
+type GitLimits struct {
+	Busy, ClientBusy, Slow, TooLarge uint64
+	Running                          int
+}
+
+// WatchGit exposes the git server's limits, read at each scrape, as
+// praxis_git_refused_total{reason} (busy, client_busy, slow, too_large) and
+// praxis_git_requests_running.
+func (r *Registry) WatchGit(limits func() GitLimits) error {
+	refused := func(reason string, value func(GitLimits) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "praxis_git_refused_total",
+			Help:        "Git requests refused: busy (all places taken), client_busy (the client's places taken), slow (below the minimum pace; git was stopped), too_large (a push over the limit).",
+			ConstLabels: prometheus.Labels{"reason": reason},
+		}, func() float64 { return float64(value(limits())) })
+	}
+	return register(r.registry,
+		refused("busy", func(l GitLimits) uint64 { return l.Busy }),
+		refused("client_busy", func(l GitLimits) uint64 { return l.ClientBusy }),
+		refused("slow", func(l GitLimits) uint64 { return l.Slow }),
+		refused("too_large", func(l GitLimits) uint64 { return l.TooLarge }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "praxis_git_requests_running",
+			Help: "Git requests running now (each is git http-backend and up to two git processes).",
+		}, func() float64 { return float64(limits().Running) }))
 }
 
 func register(registry *prometheus.Registry, cs ...prometheus.Collector) error {

@@ -16,8 +16,14 @@ import (
 const MaxPlanSize = 1 << 20
 
 // CheckModule reads, parses and validates the module with the given slug in a
-// curriculum. The document is nil when the plan could not be read or parsed.
+// curriculum, and looks for conflict markers left in its text files. The
+// document is nil when the plan could not be read or parsed.
 func CheckModule(fsys fs.FS, slug string) (*Document, []praxis.Problem) {
+	doc, problems := checkPlan(fsys, slug)
+	return doc, append(problems, ConflictMarkers(fsys, Dir(slug))...)
+}
+
+func checkPlan(fsys fs.FS, slug string) (*Document, []praxis.Problem) {
 	planPath := PlanPath(slug)
 	src, err := readLimited(fsys, planPath, MaxPlanSize)
 	if err != nil {
@@ -32,6 +38,64 @@ func CheckModule(fsys fs.FS, slug string) (*Document, []praxis.Problem) {
 		return err == nil && !info.IsDir()
 	}
 	return doc, append(problems, Validate(doc, exists)...)
+}
+
+// IsTextFile reports whether a file in a module is edited as text, by its
+// name: Markdown, plain text, YAML and CSV.
+func IsTextFile(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".md", ".markdown", ".txt", ".yaml", ".yml", ".csv":
+		return true
+	}
+	return false
+}
+
+// Conflict markers as git writes them: a line that opens or closes a conflict.
+// "=======" alone is not counted: in Markdown it underlines a heading.
+const (
+	markerOpen  = "<<<<<<< "
+	markerClose = ">>>>>>> "
+)
+
+// HasConflictMarkers reports whether text holds a line that opens or closes a
+// conflict (the unfinished result of a merge), and the first such line.
+func HasConflictMarkers(text string) (int, bool) {
+	for i, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, markerOpen) || strings.HasPrefix(l, markerClose) {
+			return i + 1, true
+		}
+	}
+	return 0, false
+}
+
+// ConflictMarkers checks every text file under dir (up to MaxPlanSize each)
+// for conflict markers, one problem per file.
+func ConflictMarkers(fsys fs.FS, dir string) []praxis.Problem {
+	var problems []praxis.Problem
+	_ = fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !IsTextFile(p) {
+			return nil
+		}
+		data, err := readLimited(fsys, p, MaxPlanSize)
+		if err != nil {
+			return nil
+		}
+		if line, ok := HasConflictMarkers(string(data)); ok {
+			problems = append(problems, praxis.Problem{Path: p, Line: line,
+				Message: "holds conflict markers (<<<<<<< and >>>>>>>) left by a merge: choose what to keep and remove them"})
+		}
+		return nil
+	})
+	return problems
+}
+
+// ReadSeries reads and parses the series file name (series/<slug>.yaml).
+func ReadSeries(fsys fs.FS, name, slug string) (*SeriesDocument, []praxis.Problem) {
+	src, err := readLimited(fsys, name, MaxPlanSize)
+	if err != nil {
+		return nil, []praxis.Problem{{Path: name, Message: err.Error()}}
+	}
+	return ParseSeries(name, slug, src)
 }
 
 func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
@@ -49,9 +113,27 @@ func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	return fs.ReadFile(fsys, name)
 }
 
+// Checks are the two steps of Lint that a caller may answer from a cache:
+// checking one module folder and reading one series file. Nil fields mean
+// CheckModule and ReadSeries.
+type Checks struct {
+	Module func(fsys fs.FS, slug string) (*Document, []praxis.Problem)
+	Series func(fsys fs.FS, name, slug string) (*SeriesDocument, []praxis.Problem)
+}
+
 // Lint checks a whole curriculum: every module, every series file, and how they
 // refer to each other. Problems are sorted by path and line.
-func Lint(fsys fs.FS) []praxis.Problem {
+func Lint(fsys fs.FS) []praxis.Problem { return LintWith(fsys, Checks{}) }
+
+// LintWith is Lint with its per-module and per-series steps given, so that a
+// cache of checked modules gives exactly the problems Lint would.
+func LintWith(fsys fs.FS, checks Checks) []praxis.Problem {
+	if checks.Module == nil {
+		checks.Module = CheckModule
+	}
+	if checks.Series == nil {
+		checks.Series = ReadSeries
+	}
 	var problems []praxis.Problem
 	modules := map[string]*Document{}
 	entries, err := fs.ReadDir(fsys, ModulesDir)
@@ -67,7 +149,7 @@ func Lint(fsys fs.FS) []praxis.Problem {
 			problems = append(problems, praxis.Problem{Path: name, Message: "is not a folder: each module is a folder modules/<slug>/ holding module.md"})
 			continue
 		}
-		doc, found := CheckModule(fsys, entry.Name())
+		doc, found := checks.Module(fsys, entry.Name())
 		problems = append(problems, found...)
 		if doc != nil {
 			modules[entry.Name()] = doc
@@ -86,12 +168,7 @@ func Lint(fsys fs.FS) []praxis.Problem {
 			problems = append(problems, praxis.Problem{Path: name, Message: "is not a series file: series are series/<slug>.yaml"})
 			continue
 		}
-		src, err := readLimited(fsys, name, MaxPlanSize)
-		if err != nil {
-			problems = append(problems, praxis.Problem{Path: name, Message: err.Error()})
-			continue
-		}
-		doc, found := ParseSeries(name, slug, src)
+		doc, found := checks.Series(fsys, name, slug)
 		problems = append(problems, found...)
 		if doc != nil {
 			series = append(series, doc)

@@ -253,6 +253,11 @@ func TestLintStructure(t *testing.T) {
 		{"series file not yaml syntax", curriculum(validPlan, "title: x\nsummary: a: b\n"),
 			"series/exploring-class.yaml", 2, "is not valid YAML"},
 		{"no modules folder", fstest.MapFS{"README.md": {Data: []byte("x")}}, "modules", 0, "is missing"},
+		{"conflict markers left in a handout", func() fstest.MapFS {
+			fsys := curriculum(validPlan, validSeries)
+			fsys["modules/where-we-come-from/handouts/journey.md"] = &fstest.MapFile{Data: []byte("# Journey\n\n<<<<<<< yours\nours\n=======\ntheirs\n>>>>>>> main\n")}
+			return fsys
+		}(), "modules/where-we-come-from/handouts/journey.md", 3, "holds conflict markers"},
 		{"plan too large", func() fstest.MapFS {
 			fsys := curriculum(validPlan, validSeries)
 			fsys["modules/where-we-come-from/module.md"] = &fstest.MapFile{Data: []byte(validPlan + strings.Repeat("x", module.MaxPlanSize))}

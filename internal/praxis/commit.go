@@ -1,6 +1,9 @@
 package praxis
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // MainBranch is the branch that holds the curriculum.
 const MainBranch = "main"
@@ -48,6 +51,19 @@ type CommitRecord struct {
 	// Modules lists each module whose folder differs between this commit and at least
 	// one of its parents (or, for a root commit, every module it holds).
 	Modules []ModuleChange
+	// Renames lists the module folders the commit moved.
+	Renames []ModuleRename
+}
+
+// ModuleRename records that a commit moved a module's folder: relative to a
+// parent, the folder From went away and To appeared with the same or similar
+// content (git's rename detection, applied to the whole folder).
+type ModuleRename struct {
+	From, To string
+	// Parents has bit i set when the move is relative to the commit's parent i.
+	Parents uint64
+	// Score is how similar the folders are, in percent.
+	Score int
 }
 
 // ModuleChange records that a commit changed a module's folder.
@@ -67,4 +83,42 @@ type MergeConflict struct {
 	// Lines are where each conflicted region starts in the merged file (counted
 	// from 1, at its "<<<<<<<" marker); empty when the whole file conflicts.
 	Lines []int `json:"lines"`
+}
+
+// What an account did to be responsible for a commit or a release.
+const (
+	// ActionSaved: saved through praxis (an edit, a new proposal, an update
+	// from main, a resolution of conflicts).
+	ActionSaved = "saved"
+	// ActionMerged: merged a proposal into main (the merge commit).
+	ActionMerged = "merged"
+	// ActionPushed: pushed the commit with git, through praxis.
+	ActionPushed = "pushed"
+	// ActionReleased: cut a release (the object is the release's tag).
+	ActionReleased = "released"
+)
+
+// Attribution names the praxis account responsible for a commit or a release
+// tag, recorded when praxis wrote or received it. A commit's git author is
+// whatever its maker typed; the attribution is who praxis knows did it.
+type Attribution struct {
+	// Object is the commit or tag id.
+	Object string `json:"-"`
+	// UserID and Name are the account (its name now).
+	UserID int64  `json:"id"`
+	Name   string `json:"name"`
+	// Action is one of the Action constants.
+	Action string `json:"action"`
+	// AuthorName and AuthorEmail are who the account was when it was
+	// recorded: for a commit praxis wrote, exactly the git author it wrote.
+	AuthorName  string    `json:"-"`
+	AuthorEmail string    `json:"-"`
+	At          time.Time `json:"-"`
+}
+
+// DiffersFrom reports whether a git author is someone other than the account
+// as recorded: another name or another email.
+func (a *Attribution) DiffersFrom(author Signature) bool {
+	return strings.TrimSpace(author.Name) != strings.TrimSpace(a.AuthorName) ||
+		!strings.EqualFold(strings.TrimSpace(author.Email), strings.TrimSpace(a.AuthorEmail))
 }

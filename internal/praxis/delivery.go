@@ -36,6 +36,8 @@ type Delivery struct {
 	Participants   int     `json:"participants"`
 	FirstTime      int     `json:"first_time"`
 	CoFacilitators []int64 `json:"co_facilitators"`
+	// CoFacilitatorNames are the co-facilitators' names, in the same order.
+	CoFacilitatorNames []string `json:"co_facilitator_names"`
 	// Reflection: what worked, and what to change next time.
 	Worked string `json:"reflection_worked"`
 	Change string `json:"reflection_change"`
@@ -45,6 +47,9 @@ type Delivery struct {
 	FeedbackSum   int       `json:"-"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	// Revision counts the changes to the record, from 1: an edit made from an
+	// older revision is refused rather than reverting a newer change.
+	Revision int64 `json:"revision"`
 }
 
 // FeedbackAverage returns the mean participant rating, or 0 without feedback.

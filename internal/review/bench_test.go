@@ -34,6 +34,7 @@ func bigRepoCopy(b *testing.B) string {
 
 type benchEnv struct {
 	svc        *review.Service
+	db         *db.DB
 	store      *gitstore.Store
 	author     *praxis.User
 	maintainer *praxis.User
@@ -59,7 +60,7 @@ func openBench(b *testing.B) *benchEnv {
 	accounts := account.New(account.Config{DB: database})
 	author, _, _ := accounts.AddUser(ctx, account.NewUser{Email: "a@example.org", Name: "A", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: "a long enough passphrase"})
 	maint, _, _ := accounts.AddUser(ctx, account.NewUser{Email: "m@example.org", Name: "M", Roles: []praxis.Role{praxis.RoleMaintainer}, Password: "a long enough passphrase"})
-	return &benchEnv{svc: review.New(review.Config{DB: database, Store: store, Catalog: catalog.New(store, database)}), store: store, author: author, maintainer: maint}
+	return &benchEnv{svc: review.New(review.Config{DB: database, Store: store, Catalog: catalog.New(store, database)}), db: database, store: store, author: author, maintainer: maint}
 }
 
 // BenchmarkMergeProposal merges an approved proposal touching one module into
@@ -80,7 +81,7 @@ func BenchmarkMergeProposal(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := env.svc.Review(ctx, env.maintainer, p.ID, praxis.VerdictApprove, ""); err != nil {
+		if _, err := env.svc.Review(ctx, env.maintainer, p.ID, praxis.VerdictApprove, "", ""); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
@@ -147,6 +148,75 @@ func BenchmarkCompareModule10KB(b *testing.B) {
 		cmp, err := svc.CompareModule(ctx, demo.ModuleSlug(0), f.from, f.to)
 		if err != nil || len(cmp.Files) != 1 || len(cmp.Agenda) == 0 {
 			b.Fatalf("CompareModule = %v, %v", cmp, err)
+		}
+	}
+}
+
+// openProposals opens n proposals, each changing one module of the big
+// repository.
+func (env *benchEnv) openProposals(b *testing.B, n int) {
+	b.Helper()
+	ctx := context.Background()
+	for i := range n {
+		slug := demo.ModuleSlug(i)
+		snap, _ := env.store.Snapshot(ctx, "main")
+		plan, _ := snap.ReadFile("modules/" + slug + "/module.md")
+		if _, err := env.svc.CreateProposal(ctx, env.author, review.NewProposal{Title: "Bench", Module: slug,
+			Edits: []review.Edit{{Path: "module.md", Content: []byte(string(plan) + "\nAn open proposal.\n")}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// commitToMain moves main on by one commit outside the proposals.
+func (env *benchEnv) commitToMain(b *testing.B, i int) {
+	b.Helper()
+	ctx := context.Background()
+	main, _ := env.store.Branch(ctx, "main")
+	if _, err := env.store.WriteCommit(ctx, gitstore.CommitRequest{Branch: "main", Expected: main, Message: "Elsewhere",
+		Changes: []praxis.FileChange{{Path: fmt.Sprintf("notes/%d.md", i), Content: []byte("note\n")}}, Author: praxis.Signature{Name: "x"}}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkReconcileAtStart is the start-up reconciliation of 200 open
+// proposals (none merged, all consistent) with the repository of 1,000
+// modules and 10,000 commits, main having moved 20 commits since they were
+// opened, every cache cold.
+func BenchmarkReconcileAtStart(b *testing.B) {
+	env := openBench(b)
+	env.openProposals(b, 200)
+	for i := range 20 {
+		env.commitToMain(b, i)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		svc := review.New(review.Config{DB: env.db, Store: env.store, Catalog: catalog.New(env.store, env.db)})
+		b.StartTimer()
+		done, err := svc.Reconcile(ctx)
+		if err != nil || done.Changed() {
+			b.Fatalf("Reconcile = %+v, %v", done, err)
+		}
+	}
+}
+
+// BenchmarkListOpenProposals lists a page of 30 open proposals just after
+// main moved, so that checking whether main holds each one's head misses the
+// cache, as the first view after every merge does.
+func BenchmarkListOpenProposals(b *testing.B) {
+	env := openBench(b)
+	env.openProposals(b, 30)
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		env.commitToMain(b, i)
+		b.StartTimer()
+		list, _, err := env.svc.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Limit: 30})
+		if err != nil || len(list) != 30 {
+			b.Fatalf("Proposals = %d, %v", len(list), err)
 		}
 	}
 }

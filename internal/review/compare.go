@@ -38,18 +38,26 @@ func (s *Service) CompareModule(ctx context.Context, slug, from, to string) (*Co
 		return nil, err
 	}
 	cmp := &Comparison{Slug: slug}
-	cmp.From, err = s.catalog.Module(ctx, slug, fromID)
+	fromSlug, err := s.nameAt(ctx, slug, fromID)
+	if err != nil {
+		return nil, err
+	}
+	toSlug, err := s.nameAt(ctx, slug, toID)
+	if err != nil {
+		return nil, err
+	}
+	cmp.From, err = s.catalog.Module(ctx, fromSlug, fromID)
 	if err != nil && praxis.ErrorCode(err) != praxis.ENOTFOUND {
 		return nil, err
 	}
-	cmp.To, err = s.catalog.Module(ctx, slug, toID)
+	cmp.To, err = s.catalog.Module(ctx, toSlug, toID)
 	if err != nil && praxis.ErrorCode(err) != praxis.ENOTFOUND {
 		return nil, err
 	}
 	if cmp.From == nil && cmp.To == nil {
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q in either version", slug)
 	}
-	if cmp.Files, err = s.Diff(ctx, fromID, toID, module.Dir(slug)); err != nil {
+	if cmp.Files, err = s.diffMoved(ctx, fromID, module.Dir(fromSlug), toID, module.Dir(toSlug)); err != nil {
 		return nil, err
 	}
 	var before, after []praxis.AgendaItem
@@ -61,6 +69,33 @@ func (s *Service) CompareModule(ctx context.Context, slug, from, to string) (*Co
 	}
 	cmp.Agenda = agendaChanges(before, after)
 	return cmp, nil
+}
+
+// nameAt returns the name the module at slug on main had at a commit: slug
+// itself when its folder is there, else the newest of its former names (its
+// folder was moved since) that is.
+func (s *Service) nameAt(ctx context.Context, slug, commit string) (string, error) {
+	if s.history == nil {
+		return slug, nil
+	}
+	listing, err := s.catalog.Listing(ctx, commit)
+	if err != nil || listing.Has(slug) {
+		return slug, err
+	}
+	main, err := s.store.Branch(ctx, praxis.MainBranch)
+	if err != nil {
+		return "", err
+	}
+	names, err := s.history.FormerNames(ctx, slug, main)
+	if err != nil {
+		return "", err
+	}
+	for _, name := range names {
+		if listing.Has(name) {
+			return name, nil
+		}
+	}
+	return slug, nil
 }
 
 // agendaChanges lines two agendas up by title (as sections match them) and says

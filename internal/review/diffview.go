@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -17,21 +18,80 @@ type FileDiff struct {
 	Path   string `json:"path"`
 	Status string `json:"status"` // added, deleted, modified
 	Binary bool   `json:"binary"`
+	// Size is the larger of the file's two versions, in bytes. Over
+	// MaxDiffSize, TooLarge is set and the file is not compared at all (its
+	// content is never read).
+	Size     int64 `json:"size"`
+	TooLarge bool  `json:"too_large"`
 	// Unified is the source diff in unified format.
 	Unified string `json:"unified"`
 	// Words is the readable text of a Markdown file, word by word: what a
 	// reader would see added and removed.
 	Words []diff.Segment `json:"-"`
+	// MovedFrom, on an entry for a module folder (Status "moved"), is the
+	// folder it was moved from; the entries after it compare the folder's
+	// files with the old folder's.
+	MovedFrom string `json:"moved_from,omitempty"`
 }
+
+// changesDiff compares two commits as a reviewer reads them: a module folder
+// moved between them is one "moved" entry followed by how its files differ
+// from the old folder's, not every file deleted and added again.
+func (s *Service) changesDiff(ctx context.Context, from, to string) ([]FileDiff, error) {
+	all, err := s.Diff(ctx, from, to, "")
+	if err != nil {
+		return nil, err
+	}
+	moved, err := s.store.ModuleRenames(ctx, from, to)
+	if err != nil || len(moved) == 0 {
+		return all, err
+	}
+	inMove := func(p string) bool {
+		for _, m := range moved {
+			if strings.HasPrefix(p, module.Dir(m.From)+"/") || strings.HasPrefix(p, module.Dir(m.To)+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	var out []FileDiff
+	for _, f := range all {
+		if !inMove(f.Path) {
+			out = append(out, f)
+		}
+	}
+	for _, m := range moved {
+		oldDir, newDir := module.Dir(m.From), module.Dir(m.To)
+		out = append(out, FileDiff{Path: newDir, Status: "moved", MovedFrom: oldDir,
+			Unified: "diff --git a/" + oldDir + " b/" + newDir + "\nrename from " + oldDir + "\nrename to " + newDir + "\n"})
+		files, err := s.diffMoved(ctx, from, oldDir, to, newDir)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, files...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// MaxDiffSize is the largest file compared line by line and word by word:
+// larger ones are listed as changed, their content unread.
+const MaxDiffSize = 1 << 20
 
 // Diff compares two commits below a folder ("" for everything), file by file.
 // Results are cached by the pair of commits.
 func (s *Service) Diff(ctx context.Context, from, to, prefix string) ([]FileDiff, error) {
-	key := from + " " + to + " " + prefix
+	return s.diffMoved(ctx, from, prefix, to, prefix)
+}
+
+// diffMoved compares folder fromDir at from with folder toDir at to (a module
+// before and after its folder moved), naming files by their paths under toDir.
+func (s *Service) diffMoved(ctx context.Context, from, fromDir, to, toDir string) ([]FileDiff, error) {
+	key := from + " " + fromDir + " " + to + " " + toDir
 	if d, ok := s.diffs.Get(key); ok {
 		return d, nil
 	}
-	changed, err := s.store.ChangedFiles(ctx, from, to, prefix)
+	changed, err := s.store.ChangedFilesMoved(ctx, from, fromDir, to, toDir)
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +114,20 @@ func (s *Service) fileDiff(ctx context.Context, c gitstore.FileDiff) (FileDiff, 
 		fd.Status = "added"
 	case c.NewID == "":
 		fd.Status = "deleted"
+	}
+	for _, id := range []string{c.OldID, c.NewID} {
+		if id == "" {
+			continue
+		}
+		size, err := s.store.BlobSize(ctx, id)
+		if err != nil {
+			return fd, err
+		}
+		fd.Size = max(fd.Size, size)
+	}
+	if fd.Size > MaxDiffSize {
+		fd.TooLarge = true
+		return fd, nil
 	}
 	var old, new []byte
 	var err error

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,11 +19,20 @@ import (
 )
 
 // Edit is a change to one file of a module, by path inside the module's folder
-// ("module.md", "handouts/cards.md").
+// ("module.md", "handouts/cards.md"). Content is saved byte for byte, unless
+// Typed says it was typed in a browser's text box.
 type Edit struct {
 	Path    string
 	Content []byte
 	Delete  bool
+	// Typed says the content comes from a text box in a browser, which sends
+	// every line break as CRLF and cannot hold a byte-order mark, a lone CR or
+	// anything that is not text. The line breaks are made the file's own (as
+	// the file is at the version edited: CRLF when it uses CRLF, LF
+	// otherwise), a leading byte-order mark is kept when the file had one,
+	// and a file that could not be edited in a text box (TextEditable) is
+	// refused, so a save never turns bytes it could not show into others.
+	Typed bool
 }
 
 // ProblemsError is EINVALID carrying the lint problems that refused a save, so
@@ -45,10 +55,61 @@ func (e *ProblemsError) Unwrap() error {
 // ProblemList returns the problems, for the API's error body.
 func (e *ProblemsError) ProblemList() []praxis.Problem { return e.Problems }
 
+// bom is the UTF-8 byte-order mark.
+var bom = []byte("\ufeff")
+
+// TextEditable reports whether a file can go through a browser's text box
+// and come back byte for byte once its line breaks are made its own again:
+// UTF-8 (after an optional byte-order mark, which the editor keeps aside),
+// no control characters but tab and line breaks (HTML turns NUL into U+FFFD),
+// and line breaks all LF or all CRLF (a text box sends every one as CRLF and
+// keeps no lone CR). Any other file is shown for download and replacement,
+// never in a text box.
+func TextEditable(content []byte) bool {
+	content = bytes.TrimPrefix(content, bom)
+	if !utf8.Valid(content) {
+		return false
+	}
+	crlf := bytes.Contains(content, []byte("\r\n"))
+	for i, r := range string(content) {
+		switch {
+		case r == '\t' || r == '\n' && (!crlf || i > 0 && content[i-1] == '\r'):
+		case r == '\r' && crlf && i+1 < len(content) && content[i+1] == '\n':
+		case r < 0x20 || r >= 0x7f && r < 0xa0:
+			return false
+		}
+	}
+	return true
+}
+
+// ForTextBox returns a text-editable file as a browser's text box should
+// hold it: without its byte-order mark.
+func ForTextBox(content []byte) string {
+	return string(bytes.TrimPrefix(content, bom))
+}
+
+// fromTextBox turns what a browser's text box sent back into the bytes of
+// the file as it was (base; nil for a new file): its line breaks and its
+// byte-order mark.
+func fromTextBox(typed, base []byte) []byte {
+	text := bytes.ReplaceAll(typed, []byte("\r\n"), []byte("\n"))
+	text = bytes.ReplaceAll(text, []byte("\r"), []byte("\n"))
+	text = bytes.TrimPrefix(text, bom)
+	if bytes.Contains(base, []byte("\r\n")) {
+		text = bytes.ReplaceAll(text, []byte("\n"), []byte("\r\n"))
+	}
+	if bytes.HasPrefix(base, bom) {
+		text = append(slices.Clip(bom), text...)
+	}
+	return text
+}
+
 // moduleChanges checks edits to a module's files and turns them into repository
 // changes: paths stay inside the module (module.md or handouts/), files stay
-// under the size limit, Markdown is UTF-8 without conflict markers.
-func moduleChanges(slug string, edits []Edit) ([]praxis.FileChange, error) {
+// under the size limit, the plan and Markdown handouts are UTF-8 without
+// conflict markers. base is the branch's files where the edits apply, for
+// edits typed in a browser (Edit.Typed).
+func moduleChanges(slug string, edits []Edit, base fs.FS) ([]praxis.FileChange, error) {
 	if len(edits) == 0 {
 		return nil, praxis.Errorf(praxis.EINVALID, "the change touches no files")
 	}
@@ -67,30 +128,47 @@ func moduleChanges(slug string, edits []Edit) ([]praxis.FileChange, error) {
 		if p == module.PlanFile && e.Delete {
 			return nil, praxis.Errorf(praxis.EINVALID, "module.md cannot be deleted: it is the plan")
 		}
-		if len(e.Content) > MaxFileSize {
-			return nil, praxis.Errorf(praxis.ETOOLARGE, "%s is %d bytes; the limit is %d (5 MB)", p, len(e.Content), MaxFileSize)
-		}
-		if !e.Delete && isText(p) {
-			if !utf8.Valid(e.Content) {
-				return nil, praxis.Errorf(praxis.EINVALID, "%s is not UTF-8 text; save it as UTF-8", p)
-			}
-			if diff.HasConflictMarkers(string(e.Content)) {
-				return nil, praxis.Errorf(praxis.EINVALID, "%s still holds conflict markers (<<<<<<< and >>>>>>>): choose what to keep and remove them", p)
-			}
-		}
 		content := e.Content
-		if isText(p) {
-			content = bytes.ReplaceAll(content, []byte("\r\n"), []byte("\n"))
+		if e.Typed && !e.Delete {
+			old, err := fs.ReadFile(base, module.Dir(slug)+"/"+p)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				old = nil
+			case err != nil:
+				return nil, err
+			case !TextEditable(old):
+				return nil, praxis.Errorf(praxis.EINVALID, "%s is not a text file, so it cannot be saved from a text box: nothing was saved. Upload a replacement instead", p)
+			}
+			content = fromTextBox(content, old)
+		}
+		if len(content) > MaxFileSize {
+			return nil, praxis.Errorf(praxis.ETOOLARGE, "%s is %d bytes; the limit is %d (5 MB)", p, len(content), MaxFileSize)
+		}
+		if !e.Delete && isText(p) && utf8.Valid(content) && diff.HasConflictMarkers(string(content)) {
+			return nil, praxis.Errorf(praxis.EINVALID, "%s still holds conflict markers (<<<<<<< and >>>>>>>): choose what to keep and remove them", p)
+		}
+		if !e.Delete && isMarkdown(p) && !utf8.Valid(content) {
+			return nil, praxis.Errorf(praxis.EINVALID, "%s is not UTF-8 text; save it as UTF-8", p)
 		}
 		out = append(out, praxis.FileChange{Path: module.Dir(slug) + "/" + p, Content: content, Delete: e.Delete})
 	}
 	return out, nil
 }
 
-// isText reports whether a file is edited as text.
+// isText reports whether a file holds text by its name.
 func isText(p string) bool {
 	switch strings.ToLower(path.Ext(p)) {
 	case ".md", ".markdown", ".txt", ".yaml", ".yml", ".csv":
+		return true
+	}
+	return false
+}
+
+// isMarkdown reports whether a file is Markdown, which praxis renders and so
+// needs as UTF-8.
+func isMarkdown(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".md", ".markdown":
 		return true
 	}
 	return false
@@ -185,11 +263,7 @@ func (f *memFile) Read(p []byte) (int, error) {
 // against the module rules at the branch's head. base is the commit the edit
 // started from: if the branch has moved since, the save is refused with
 // ECONFLICT and nothing is written.
-func (s *Service) writeModule(ctx context.Context, branch, slug, base string, edits []Edit, author praxis.Signature, message string) (string, error) {
-	changes, err := moduleChanges(slug, edits)
-	if err != nil {
-		return "", err
-	}
+func (s *Service) writeModule(ctx context.Context, branch, slug, base string, edits []Edit, user *praxis.User, message string) (string, error) {
 	head, err := s.store.Branch(ctx, branch)
 	if err != nil {
 		return "", err
@@ -204,6 +278,10 @@ func (s *Service) writeModule(ctx context.Context, branch, slug, base string, ed
 	if err != nil {
 		return "", err
 	}
+	changes, err := moduleChanges(slug, edits, snap)
+	if err != nil {
+		return "", err
+	}
 	if err := checkModule(snap, slug, changes); err != nil {
 		return "", err
 	}
@@ -211,7 +289,7 @@ func (s *Service) writeModule(ctx context.Context, branch, slug, base string, ed
 		message = "Edit " + slug
 	}
 	next, err := s.store.WriteCommit(ctx, gitstore.CommitRequest{
-		Branch: branch, Expected: head, Changes: changes, Author: author, Message: message,
+		Branch: branch, Expected: head, Changes: changes, Author: s.signature(user), Message: message, By: user.ID,
 	})
 	if praxis.ErrorCode(err) == praxis.ECONFLICT {
 		current, _ := s.store.Branch(ctx, branch)

@@ -18,7 +18,7 @@ func (s *Service) CreateFork(ctx context.Context, user *praxis.User, slug string
 	if err := account.Authorize(user, account.ForkModule); err != nil {
 		return nil, "", err
 	}
-	if existing, err := s.db.FindForkOf(ctx, user.ID, slug); err == nil {
+	if existing, err := s.ForkOf(ctx, user.ID, slug); err == nil {
 		return existing, "", &ExistsError{ForkID: existing.ID}
 	}
 	view, err := s.catalog.Module(ctx, slug, "")
@@ -100,11 +100,6 @@ func (s *Service) Forks(ctx context.Context, userID int64) ([]*praxis.Fork, erro
 	return s.db.ListForks(ctx, userID)
 }
 
-// ForkOf returns a person's fork of a module, if they have one.
-func (s *Service) ForkOf(ctx context.Context, userID int64, slug string) (*praxis.Fork, error) {
-	return s.db.FindForkOf(ctx, userID, slug)
-}
-
 // ownFork returns a fork that user may change: their own.
 func (s *Service) ownFork(ctx context.Context, user *praxis.User, id int64) (*praxis.Fork, error) {
 	if err := account.Authorize(user, account.ForkModule); err != nil {
@@ -126,7 +121,10 @@ func (s *Service) EditFork(ctx context.Context, user *praxis.User, id int64, bas
 	if err != nil {
 		return "", err
 	}
-	return s.writeModule(ctx, fork.Branch, fork.Module, base, edits, s.signature(user), message)
+	if err := s.allowWrite(ctx, user, edits); err != nil {
+		return "", err
+	}
+	return s.writeModule(ctx, fork.Branch, fork.Module, base, edits, user, message)
 }
 
 // ForkFile reads a file of a fork's module at its head ("module.md" or

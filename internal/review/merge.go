@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 	"sync/atomic"
 
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
-	"github.com/praxis-coop/praxis/internal/diff"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -106,23 +104,42 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 		return "", err
 	}
 	if expectedHead != "" && expectedHead != head {
-		return "", praxis.Errorf(praxis.ECONFLICT, "the proposal changed (it is now at %s) since the version you reviewed; review it again", praxis.ShortID(head))
+		return "", &ChangedError{Head: head, Message: fmt.Sprintf("the proposal changed (it is now at %s) since the version you reviewed; review it again", praxis.ShortID(head))}
+	}
+	// A merge that reached main but whose outcome was never saved (a crash,
+	// a locked database) is recorded now, never made twice.
+	main, err := s.store.Branch(ctx, praxis.MainBranch)
+	if err != nil {
+		return "", err
+	}
+	if commit, err := s.findMerge(ctx, main, head); err != nil {
+		return "", err
+	} else if commit != "" {
+		if err := s.recordFoundMerge(context.WithoutCancel(ctx), p, head, commit); err != nil {
+			return "", err
+		}
+		return "", praxis.Errorf(praxis.ECONFLICT, "the proposal is already merged (in %s)", praxis.ShortID(commit))
 	}
 	reviews, err := s.db.ListReviews(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	if !approvedAt(reviews, head) {
-		return "", praxis.Errorf(praxis.EINVALID, "the proposal's latest changes (%s) need a maintainer's approval before merging", praxis.ShortID(head))
-	}
-	if problems, err := s.lintAt(ctx, head, p.Modules); err != nil {
+	required, err := s.RequiredApprovals(ctx)
+	if err != nil {
 		return "", err
-	} else if len(problems) > 0 {
-		return "", &ProblemsError{Problems: problems}
 	}
-
+	if a := approvalAt(reviews, p.AuthorID, head, required); !a.Approved() {
+		return "", praxis.Errorf(praxis.EINVALID, "%s", approvalNeeded(a, head))
+	}
 	s.mainMu.Lock()
 	defer s.mainMu.Unlock()
+	// The merge's objects are written before main reaches them: none may be
+	// pruned meanwhile.
+	release, err := s.store.HoldObjects()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	message := fmt.Sprintf("Merge proposal #%d: %s\n\n%s\n\nProposal: /proposals/%d\nAuthor: %s\nApproved at: %s", id, p.Title, firstParagraph(p.Description), id, p.Author, head)
 	for attempt := 0; ; attempt++ {
 		main, err := s.store.Branch(ctx, praxis.MainBranch)
@@ -136,6 +153,17 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 		if !result.Clean() {
 			return "", &ConflictError{Message: "the proposal conflicts with the curriculum as it is now; its author can update it from main to resolve this", Conflicts: result.Conflicts}
 		}
+		// Lint exactly the tree that would land on main: the whole
+		// curriculum, as `praxis lint` would check it after the merge.
+		merged, err := s.store.SnapshotTree(ctx, result.Tree)
+		if err != nil {
+			return "", err
+		}
+		if lint, err := s.lintMerge(ctx, main, merged); err != nil {
+			return "", err
+		} else if len(lint.Introduced) > 0 {
+			return "", &ProblemsError{Problems: lint.Introduced}
+		}
 		// The proposal's own commits (not those it took from main), to link
 		// each to the proposal in the history.
 		own, err := s.store.Log(ctx, head, main, 10_000)
@@ -144,7 +172,7 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 		}
 		commit, err := s.store.WriteCommit(ctx, gitstore.CommitRequest{
 			Branch: praxis.MainBranch, Expected: main, Parents: []string{main, head}, Tree: result.Tree,
-			Author: s.signature(user), Message: message,
+			Author: s.signature(user), Message: message, By: user.ID,
 		})
 		if praxis.ErrorCode(err) == praxis.ECONFLICT && attempt < mergeAttempts {
 			continue // another merge moved main first: merge again onto it
@@ -153,22 +181,37 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 			return "", err
 		}
 		// The merge is on main: record it even if the request ends now (a
-		// client gone, a deadline passed), or the proposal would stay open.
+		// client gone, a deadline passed). Should the record fail (a locked
+		// database, a crash), the next read of the proposal or the next start
+		// finds the merge on main and records it then.
 		ctx := context.WithoutCancel(ctx)
-		event := praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalMerged, ProposalID: id, Module: firstModule(p), Title: p.Title}
-		if err := s.db.SetProposalStatus(ctx, id, praxis.ProposalOpen, praxis.ProposalMerged, user.ID, commit, event); err != nil {
-			s.log.Error("proposal merged into main but its status was not saved", "proposal", id, "commit", commit, "err", err)
-		}
-		_ = s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Head: &head})
-		ids := []string{commit}
+		commits := []string{commit}
 		for _, c := range own {
-			ids = append(ids, c.ID)
+			commits = append(commits, c.ID)
 		}
-		if err := s.db.RecordProposalCommits(ctx, id, ids); err != nil {
-			s.log.Error("could not record the commits of a merged proposal", "proposal", id, "err", err)
+		record := db.MergeRecord{Head: head, Commit: commit, By: user.ID, At: s.now(), Commits: commits,
+			Event: praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalMerged, ProposalID: id, Module: firstModule(p), Title: p.Title}}
+		if err := s.db.MarkProposalMerged(ctx, id, record); err != nil {
+			s.log.Error("proposal merged into main but its status was not saved; it will be recorded when next read", "proposal", id, "commit", commit, "err", err)
 		}
 		return commit, nil
 	}
+}
+
+// approvalNeeded says what a head lacks before it can be merged.
+func approvalNeeded(a Approval, head string) string {
+	if len(a.ChangesRequested) > 0 {
+		return fmt.Sprintf("%s asked for changes to the proposal's latest version (%s); it cannot be merged until they approve it", strings.Join(a.ChangesRequested, " and "), praxis.ShortID(head))
+	}
+	return fmt.Sprintf("the proposal's latest version (%s) has %d of the %d %s it needs from maintainers other than its author before merging",
+		praxis.ShortID(head), a.Approvals, a.Required, plural(a.Required, "approval", "approvals"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func firstParagraph(s string) string {
@@ -177,7 +220,7 @@ func firstParagraph(s string) string {
 }
 
 // lintAt returns the problems of modules at a commit (modules it deletes are
-// skipped), and conflict markers left in any of their text files.
+// skipped).
 func (s *Service) lintAt(ctx context.Context, commit string, modules []string) ([]praxis.Problem, error) {
 	snap, err := s.store.Snapshot(ctx, commit)
 	if err != nil {
@@ -190,24 +233,74 @@ func (s *Service) lintAt(ctx context.Context, commit string, modules []string) (
 		}
 		_, found := module.CheckModule(snap, slug)
 		problems = append(problems, found...)
-		err := fs.WalkDir(snap, module.Dir(slug), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !isText(p) {
-				return err
-			}
-			data, err := snap.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if diff.HasConflictMarkers(string(data)) {
-				problems = append(problems, praxis.Problem{Path: p, Message: "holds conflict markers (<<<<<<< and >>>>>>>): resolve them"})
-			}
-			return nil
-		})
+	}
+	return problems, nil
+}
+
+// lintMerge returns what `praxis lint` says of the whole curriculum in
+// merged (the tree a merge into main would make), and which of those problems
+// main does not have already: those a merge would bring, which refuse it.
+// Problems main has already (an older curriculum, a newer lint rule) are
+// shown but do not stop unrelated work. Problems are compared by file and
+// message, not line, since a change above a problem moves it.
+func (s *Service) lintMerge(ctx context.Context, main string, merged *gitstore.Snapshot) (*MergeLint, error) {
+	all, err := s.catalog.Lint(ctx, merged)
+	if err != nil || len(all) == 0 {
+		return &MergeLint{All: all}, err
+	}
+	mainSnap, err := s.store.Snapshot(ctx, main)
+	if err != nil {
+		return nil, err
+	}
+	before, err := s.catalog.Lint(ctx, mainSnap)
+	if err != nil {
+		return nil, err
+	}
+	out := &MergeLint{All: all}
+	had := map[[2]string]int{}
+	for _, p := range before {
+		had[[2]string{p.Path, p.Message}]++
+	}
+	for _, p := range all {
+		key := [2]string{p.Path, p.Message}
+		if had[key] > 0 {
+			had[key]--
+			out.OnMain = append(out.OnMain, p)
+			continue
+		}
+		out.Introduced = append(out.Introduced, p)
+	}
+	return out, nil
+}
+
+// MergeLint is what `praxis lint` says of the curriculum a merge would make.
+type MergeLint struct {
+	// All is every problem, as `praxis lint` prints them.
+	All []praxis.Problem
+	// Introduced are those main does not have already: they stop the merge.
+	Introduced []praxis.Problem
+	// OnMain are those main has already.
+	OnMain []praxis.Problem
+}
+
+// proposalLint is lintMerge for a proposal as it stands: the tree merging
+// head into main would make, or, while they conflict (there is no such tree
+// yet), head's own tree.
+func (s *Service) proposalLint(ctx context.Context, main, head string, clean bool) (*MergeLint, error) {
+	var snap *gitstore.Snapshot
+	var err error
+	if clean {
+		result, err := s.cachedMerge(ctx, main, head, gitstore.MergeOptions{OursLabel: "main", TheirsLabel: "proposal", Write: true})
 		if err != nil {
 			return nil, err
 		}
+		if snap, err = s.store.SnapshotTree(ctx, result.Tree); err != nil {
+			return nil, err
+		}
+	} else if snap, err = s.store.Snapshot(ctx, head); err != nil {
+		return nil, err
 	}
-	return problems, nil
+	return s.lintMerge(ctx, main, snap)
 }
 
 // Target names a branch a person edits: their fork, or their proposal.
@@ -280,6 +373,12 @@ func (s *Service) UpdateFromMain(ctx context.Context, user *praxis.User, t Targe
 	if cmp.Ahead == 0 {
 		return &Update{Head: head, Main: main, UpToDate: true}, nil
 	}
+	// The merge's objects are written before the branch reaches them.
+	release, err := s.store.HoldObjects()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	result, err := s.store.Merge(ctx, head, main, gitstore.MergeOptions{OursLabel: "your version", TheirsLabel: "main", Write: true})
 	if err != nil {
 		return nil, err
@@ -352,6 +451,12 @@ func (s *Service) ResolveUpdate(ctx context.Context, user *praxis.User, t Target
 	if _, err := s.store.FindCommit(ctx, main); err != nil {
 		return "", err
 	}
+	// The merge's objects are written before the branch reaches them.
+	release, err := s.store.HoldObjects()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	result, err := s.store.Merge(ctx, head, main, gitstore.MergeOptions{OursLabel: "your version", TheirsLabel: "main", Write: true})
 	if err != nil {
 		return "", err
@@ -371,20 +476,41 @@ func (s *Service) ResolveUpdate(ctx context.Context, user *praxis.User, t Target
 			if r.Keep == "main" {
 				side = main
 			}
-			data, err := s.fileAt(ctx, side, c.Path)
+			p := c.Path
+			if side == head {
+				// The merge moved the branch's module folders that main
+				// moved: read the branch's file where it still is.
+				if p, err = s.pathBeforeMoves(ctx, head, main, p); err != nil {
+					return "", err
+				}
+			}
+			data, err := s.fileAt(ctx, side, p)
 			if err != nil {
 				change.Delete = true // that side had deleted it
 			} else {
 				change.Content = data
 			}
 		default:
-			text := strings.ReplaceAll(string(r.Content), "\r\n", "\n")
+			// The text comes from a browser's text box: line breaks as the
+			// file has them on your side (or main's, when yours deleted it).
+			base, err := s.fileAt(ctx, head, c.Path)
+			if err != nil {
+				base, _ = s.fileAt(ctx, main, c.Path)
+			}
+			text := string(fromTextBox(r.Content, base))
 			if strings.Contains(text, "\n<<<<<<< ") || strings.HasPrefix(text, "<<<<<<< ") || strings.Contains(text, "\n>>>>>>> ") {
 				return "", praxis.Errorf(praxis.EINVALID, "%s still holds conflict markers: choose what to keep and remove the <<<<<<<, ======= and >>>>>>> lines", c.Path)
 			}
 			change.Content = []byte(text)
 		}
 		changes = append(changes, change)
+	}
+	var edits []Edit
+	for _, c := range changes {
+		edits = append(edits, Edit{Content: c.Content, Delete: c.Delete})
+	}
+	if err := s.allowWrite(ctx, user, edits); err != nil {
+		return "", err
 	}
 	return s.commitUpdate(ctx, user, branch, head, main, result.Tree, changes, modules)
 }
@@ -402,11 +528,17 @@ func (s *Service) fileAt(ctx context.Context, commit, p string) ([]byte, error) 
 func (s *Service) commitUpdate(ctx context.Context, user *praxis.User, branch, head, main, tree string, changes []praxis.FileChange, modules []string) (string, error) {
 	commit, err := s.store.CreateCommit(ctx, gitstore.CommitRequest{
 		Parents: []string{head, main}, Tree: tree, Changes: changes,
-		Author: s.signature(user), Message: "Update from main",
+		Author: s.signature(user), Message: "Update from main", By: user.ID,
 	})
 	if err != nil {
 		return "", err
 	}
+	// Main may have moved a module's folder; the merge moved it here too.
+	moved, err := s.store.ModuleRenames(ctx, head, commit)
+	if err != nil {
+		return "", err
+	}
+	modules = movedNames(modules, moved)
 	if problems, err := s.lintAt(ctx, commit, modules); err != nil {
 		return "", err
 	} else if len(problems) > 0 {
@@ -418,6 +550,10 @@ func (s *Service) commitUpdate(ctx context.Context, user *praxis.User, branch, h
 			return "", staleError(current)
 		}
 		return "", err
+	}
+	if err := s.followMovedFork(ctx, branch, moved); err != nil {
+		// The update is saved; the fork is still found under its old name.
+		s.log.Warn("a fork took in a moved module but its record was not changed", "branch", branch, "err", err)
 	}
 	if p, err := s.db.FindProposalByBranch(ctx, branch); err == nil {
 		if err := s.refresh(ctx, p.ID, commit, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: p.ID, Module: firstModule(p), Title: p.Title, Detail: "updated from main"}); err != nil {

@@ -36,6 +36,11 @@ type NewProposal struct {
 	Base               string
 	Edits              []Edit
 	Message            string
+	// MoveTo, with Module, proposes moving the module's folder to this new
+	// slug instead of edits (its old addresses then redirect there); with
+	// Copy, copying the module there as a new one outside any series.
+	MoveTo string
+	Copy   bool
 }
 
 func cleanProposalText(title, description string) (string, string, error) {
@@ -62,7 +67,7 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		return nil, err
 	}
 	title, description, err := cleanProposalText(req.Title, req.Description)
-	if err != nil {
+	if err != nil && req.MoveTo == "" && !req.Copy {
 		return nil, err
 	}
 	main, err := s.store.Branch(ctx, praxis.MainBranch)
@@ -88,6 +93,24 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		if cmp.Ahead == 0 {
 			return nil, praxis.Errorf(praxis.EINVALID, "your copy has no changes to propose yet")
 		}
+	case req.Module != "" && (req.MoveTo != "" || req.Copy):
+		slug = req.Module
+		if _, err := s.catalog.Module(ctx, slug, ""); err != nil {
+			return nil, praxis.Errorf(praxis.ENOTFOUND, "there is no module %q in the curriculum now", slug)
+		}
+		start = main
+		if changes, err = s.moveProposal(ctx, req, start); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(req.Message) == "" {
+			req.Message = moveMessage(req)
+		}
+		// A move or a copy reuses the module's files: it adds nothing to
+		// count against the write rate, but one already past the storage
+		// limit may not open more.
+		if err := s.allowWrite(ctx, user, nil); err != nil {
+			return nil, err
+		}
 	case req.Module != "":
 		slug = req.Module
 		if !module.ValidSlug(slug) {
@@ -104,52 +127,89 @@ func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req New
 		if err != nil || cmp.Ahead != 0 {
 			return nil, praxis.Errorf(praxis.EINVALID, "the base %q is not a version of the curriculum", req.Base)
 		}
-		if changes, err = moduleChanges(slug, req.Edits); err != nil {
-			return nil, err
-		}
 		snap, err := s.store.Snapshot(ctx, start)
 		if err != nil {
 			return nil, err
 		}
+		if changes, err = moduleChanges(slug, req.Edits, snap); err != nil {
+			return nil, err
+		}
 		if err := checkModule(snap, slug, changes); err != nil {
+			return nil, err
+		}
+		if err := s.allowWrite(ctx, user, req.Edits); err != nil {
 			return nil, err
 		}
 	default:
 		return nil, praxis.Errorf(praxis.EINVALID, "say which copy (fork_id) or module the proposal changes")
 	}
 	if _, err := s.catalog.Module(ctx, slug, ""); err != nil {
-		return nil, praxis.Errorf(praxis.EINVALID, "the module %q is no longer in the curriculum", slug)
+		// A fork of a module whose folder has moved since proposes its
+		// changes to the module under its new name: the merge follows.
+		if _, moved, merr := s.movedTo(ctx, slug); merr != nil || !moved || req.ForkID == 0 {
+			return nil, praxis.Errorf(praxis.EINVALID, "the module %q is no longer in the curriculum", slug)
+		}
 	}
 
-	p := &praxis.Proposal{AuthorID: user.ID, Title: title, Description: description, Base: main, Head: start,
-		ForkID: req.ForkID, Modules: []string{slug},
-		// A unique placeholder until the id is known.
-		Branch: fmt.Sprintf("proposals/%d/new-%d", user.ID, s.now().UnixNano())}
-	if p.ID, err = s.db.CreateProposal(ctx, p); err != nil {
+	// The first commit, then the row, then the branch, so that a failure at
+	// any step leaves nothing behind (the commit alone is an unreferenced
+	// object) and a crash between them leaves what Reconcile finishes or
+	// removes at start. The objects are held from the commit to the branch,
+	// so no prune takes the commit before the branch reaches it.
+	release, err := s.store.HoldObjects()
+	if err != nil {
 		return nil, err
 	}
-	branch := ProposalBranch(user.ID, slug, p.ID)
-	if err := s.db.SetProposalBranch(ctx, p.ID, branch); err != nil {
-		return nil, err
-	}
-	if err := s.store.CreateBranch(ctx, branch, start); err != nil {
-		return nil, err
-	}
+	defer release()
 	head := start
 	if len(changes) > 0 {
 		message := req.Message
 		if strings.TrimSpace(message) == "" {
 			message = title
 		}
-		head, err = s.store.WriteCommit(ctx, gitstore.CommitRequest{Branch: branch, Expected: start, Changes: changes, Author: s.signature(user), Message: message})
+		head, err = s.store.CreateCommit(ctx, gitstore.CommitRequest{Parents: []string{start}, Changes: changes, Author: s.signature(user), Message: message, By: user.ID})
 		if err != nil {
 			return nil, err
 		}
 	}
-	if err := s.refresh(ctx, p.ID, head, praxis.Event{}); err != nil {
+	modules, err := s.touchedModules(ctx, main, head)
+	if err != nil {
+		return nil, err
+	}
+	if len(modules) == 0 {
+		modules = []string{slug}
+	}
+	p := &praxis.Proposal{AuthorID: user.ID, Title: title, Description: description, Base: main, Head: head,
+		ForkID: req.ForkID, Modules: modules, Branch: placeholderBranch(user.ID, s.now().UnixNano())}
+	if p.ID, err = s.db.CreateProposal(ctx, p); err != nil {
+		return nil, err
+	}
+	branch := ProposalBranch(user.ID, slug, p.ID)
+	if err := s.store.CreateBranch(ctx, branch, head); err != nil {
+		s.undoCreate(ctx, p.ID, "", "")
+		return nil, err
+	}
+	if err := s.db.SetProposalBranch(ctx, p.ID, branch); err != nil {
+		s.undoCreate(ctx, p.ID, branch, head)
 		return nil, err
 	}
 	return s.db.FindProposal(ctx, p.ID)
+}
+
+// undoCreate removes what a failed CreateProposal made: its branch (when
+// made) and its row. What cannot be removed now, Reconcile removes at start.
+func (s *Service) undoCreate(ctx context.Context, id int64, branch, head string) {
+	ctx = context.WithoutCancel(ctx)
+	if branch != "" {
+		if err := s.store.DeleteBranch(ctx, branch, head); err != nil {
+			// The row stays too: at start, Reconcile gives it the branch.
+			s.log.Error("could not undo a proposal's branch after its creation failed", "proposal", id, "branch", branch, "err", err)
+			return
+		}
+	}
+	if err := s.db.DeleteProposal(ctx, id); err != nil {
+		s.log.Error("could not undo a proposal after its creation failed", "proposal", id, "err", err)
+	}
 }
 
 // refresh records a proposal's head and the modules it touches.
@@ -202,15 +262,23 @@ type ProposalView struct {
 	// Commits are the proposal's own commits, newest first.
 	Commits []praxis.Commit
 	Files   []FileDiff
-	// Lint holds the problems of the changed modules at Head.
-	Lint      []praxis.Problem
+	// Lint is what `praxis lint` says of the whole curriculum as merging the
+	// proposal would leave it (of Head while the two conflict), for open
+	// proposals; Lint.Introduced stop the merge.
+	Lint      MergeLint
 	Conflicts []praxis.MergeConflict
 	Mergeable bool
 	Comments  []praxis.Comment
 	Reviews   []praxis.Review
-	// Approved is true when a maintainer approved Head and nobody has asked for
-	// changes to it since.
+	// Approval tallies the verdicts on Head.
+	Approval Approval
+	// Approved is true when Head has the approvals a merge needs and nobody
+	// asks for changes to it.
 	Approved bool
+	// Pruned is true when the proposal is closed, its branch was deleted and
+	// its files were reclaimed since (a prune of the repository): its
+	// discussion is all that is left; there is no diff.
+	Pruned bool
 }
 
 // Proposal returns a proposal with its diff, lint results, mergeability,
@@ -218,6 +286,9 @@ type ProposalView struct {
 func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error) {
 	p, err := s.db.FindProposal(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if p, err = s.settle(ctx, p); err != nil {
 		return nil, err
 	}
 	view := &ProposalView{Proposal: p}
@@ -228,6 +299,9 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 		// A merged or closed proposal may have given its branch up (a new
 		// push to the same topic); its recorded head is what it was.
 		view.Head = p.Head
+		if _, err := s.store.FindCommit(ctx, p.Head); praxis.ErrorCode(err) == praxis.ENOTFOUND {
+			view.Pruned = true
+		}
 	}
 	if view.Main, err = s.store.Branch(ctx, praxis.MainBranch); err != nil {
 		return nil, err
@@ -238,15 +312,28 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 	if view.Reviews, err = s.db.ListReviews(ctx, id); err != nil {
 		return nil, err
 	}
-	view.Approved = approvedAt(view.Reviews, view.Head)
+	required, err := s.RequiredApprovals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	view.Approval = approvalAt(view.Reviews, p.AuthorID, view.Head, required)
+	view.Approved = view.Approval.Approved()
+	if view.Pruned {
+		return view, nil
+	}
 
 	diffFrom := p.Base
 	if p.Status == praxis.ProposalMerged && p.MergeCommit != "" {
 		// Once merged, show what the merge brought: its first parent to its
-		// second side as merged.
+		// second side as merged, or to the proposal's own head when that
+		// came in deeper, inside another proposal's merge.
 		if c, err := s.store.FindCommit(ctx, p.MergeCommit); err == nil && len(c.Parents) == 2 {
-			if cmp, err := s.store.Compare(ctx, c.Parents[0], c.Parents[1]); err == nil {
-				diffFrom, view.Head = cmp.Base, c.Parents[1]
+			side := c.Parents[1]
+			if p.Head != "" && p.Head != side {
+				side = p.Head
+			}
+			if cmp, err := s.store.Compare(ctx, c.Parents[0], side); err == nil {
+				diffFrom, view.Head = cmp.Base, side
 			}
 		}
 	} else {
@@ -264,39 +351,84 @@ func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error)
 		}
 		view.Conflicts = merge.Conflicts
 	}
-	if view.Files, err = s.Diff(ctx, diffFrom, view.Head, ""); err != nil {
+	if view.Files, err = s.changesDiff(ctx, diffFrom, view.Head); err != nil {
 		return nil, err
 	}
 	if view.Commits, err = s.store.Log(ctx, view.Head, diffFrom, 100); err != nil {
 		return nil, err
 	}
-	if view.Lint, err = s.lintAt(ctx, view.Head, p.Modules); err != nil {
-		return nil, err
+	if p.Status == praxis.ProposalOpen {
+		lint, err := s.proposalLint(ctx, view.Main, view.Head, len(view.Conflicts) == 0)
+		if err != nil {
+			return nil, err
+		}
+		view.Lint = *lint
 	}
-	view.Mergeable = p.Status == praxis.ProposalOpen && len(view.Conflicts) == 0 && len(view.Lint) == 0 && len(view.Files) > 0
+	view.Mergeable = p.Status == praxis.ProposalOpen && len(view.Conflicts) == 0 && len(view.Lint.Introduced) == 0 && len(view.Files) > 0
 	return view, nil
 }
 
-// approvedAt reports whether the latest verdict on head is an approval.
-func approvedAt(reviews []praxis.Review, head string) bool {
-	approved := false
-	for _, r := range reviews {
-		if r.Head != head {
-			continue
-		}
-		switch r.Verdict {
-		case praxis.VerdictApprove:
-			approved = true
-		case praxis.VerdictRequestChanges:
-			approved = false
-		}
-	}
-	return approved
+// Since is what changed in a proposal after a version someone saw.
+type Since struct {
+	// From is the version they saw.
+	From string
+	// Commits are those made since, newest first.
+	Commits []praxis.Commit
+	Files   []FileDiff
 }
 
-// Proposals lists proposals.
+// ChangesSince returns what changed in a proposal between version from (one
+// a person saw, such as the head their review form was for) and its head
+// now; nil when nothing did. EINVALID when from is no version of the
+// curriculum.
+func (s *Service) ChangesSince(ctx context.Context, view *ProposalView, from string) (*Since, error) {
+	if from == "" || from == view.Head {
+		return nil, nil
+	}
+	if len(from) != 40 || strings.Trim(from, "0123456789abcdef") != "" {
+		return nil, praxis.Errorf(praxis.EINVALID, "%q is not a version of the proposal", from)
+	}
+	if _, err := s.store.FindCommit(ctx, from); err != nil {
+		return nil, praxis.Errorf(praxis.EINVALID, "%s is not a version of the proposal", praxis.ShortID(from))
+	}
+	since := &Since{From: from}
+	var err error
+	if since.Files, err = s.Diff(ctx, from, view.Head, ""); err != nil {
+		return nil, err
+	}
+	if since.Commits, err = s.store.Log(ctx, view.Head, from, 100); err != nil {
+		return nil, err
+	}
+	return since, nil
+}
+
+// Proposals lists proposals. Open ones that main already holds are recorded
+// as merged first, so the list agrees with the curriculum. Filtered by
+// module, it lists those touching the module under an earlier name too.
 func (s *Service) Proposals(ctx context.Context, f db.ProposalFilter) ([]*praxis.Proposal, int64, error) {
-	return s.db.ListProposals(ctx, f)
+	if f.Module != "" {
+		names, err := s.formerNames(ctx, f.Module)
+		if err != nil {
+			return nil, 0, err
+		}
+		f.Modules = append(f.Modules, names...)
+	}
+	list, total, err := s.db.ListProposals(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	changed := false
+	for _, p := range list {
+		settled, err := s.settle(ctx, p)
+		if err != nil {
+			return nil, 0, err
+		}
+		changed = changed || settled.Status != p.Status
+	}
+	if changed {
+		return s.db.ListProposals(ctx, f)
+	}
+	return list, total, nil
 }
 
 // ownProposal returns an open proposal that user may edit: their own.
@@ -327,7 +459,10 @@ func (s *Service) EditProposal(ctx context.Context, user *praxis.User, id int64,
 	if slug == "" && len(p.Modules) > 0 {
 		slug = p.Modules[0]
 	}
-	head, err := s.writeModule(ctx, p.Branch, slug, base, edits, s.signature(user), message)
+	if err := s.allowWrite(ctx, user, edits); err != nil {
+		return "", err
+	}
+	head, err := s.writeModule(ctx, p.Branch, slug, base, edits, user, message)
 	if err != nil {
 		return "", err
 	}
@@ -402,8 +537,29 @@ func firstModule(p *praxis.Proposal) string {
 	return p.Modules[0]
 }
 
-// Review records a maintainer's verdict on the proposal's current head.
-func (s *Service) Review(ctx context.Context, user *praxis.User, id int64, verdict, body string) (*praxis.Review, error) {
+// ChangedError is ECONFLICT: the proposal has a newer version than the one
+// the person looked at, so what they decided was not recorded.
+type ChangedError struct {
+	// Head is the proposal's version now.
+	Head    string
+	Message string
+}
+
+func (e *ChangedError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap gives the praxis error.
+func (e *ChangedError) Unwrap() error {
+	return &praxis.Error{Code: praxis.ECONFLICT, Message: e.Message}
+}
+
+// StaleHead returns the proposal's version now, for the API's error body.
+func (e *ChangedError) StaleHead() string { return e.Head }
+
+// Review records a maintainer's verdict on the version of the proposal they
+// saw: head, which must still be the proposal's head (a ChangedError, which
+// records nothing, when the author has pushed since); "" means whatever the
+// head is now. Nobody approves their own proposal.
+func (s *Service) Review(ctx context.Context, user *praxis.User, id int64, verdict, body, head string) (*praxis.Review, error) {
 	if err := account.Authorize(user, account.ReviewProposal); err != nil {
 		return nil, err
 	}
@@ -421,14 +577,23 @@ func (s *Service) Review(ctx context.Context, user *praxis.User, id int64, verdi
 	if err != nil {
 		return nil, err
 	}
+	if p, err = s.settle(ctx, p); err != nil {
+		return nil, err
+	}
 	if p.Status != praxis.ProposalOpen {
 		return nil, praxis.Errorf(praxis.ECONFLICT, "the proposal is %s", p.Status)
 	}
-	head, err := s.store.Branch(ctx, p.Branch)
+	if verdict == praxis.VerdictApprove && p.AuthorID == user.ID {
+		return nil, praxis.Errorf(praxis.EFORBIDDEN, "you cannot approve your own proposal: another maintainer reviews it")
+	}
+	current, err := s.store.Branch(ctx, p.Branch)
 	if err != nil {
 		return nil, err
 	}
-	r := &praxis.Review{ProposalID: id, ReviewerID: user.ID, Reviewer: user.Name, Verdict: verdict, Body: body, Head: head, CreatedAt: s.now().UTC()}
+	if head != "" && head != current {
+		return nil, &ChangedError{Head: current, Message: fmt.Sprintf("the proposal changed since you loaded it: it is now at version %s, not %s. Your review was not recorded; look at the new changes and review again", praxis.ShortID(current), praxis.ShortID(head))}
+	}
+	r := &praxis.Review{ProposalID: id, ReviewerID: user.ID, Reviewer: user.Name, Verdict: verdict, Body: body, Head: current, CreatedAt: s.now().UTC()}
 	r.ID, err = s.db.AddReview(ctx, r, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventReview, ProposalID: id, Module: firstModule(p), Title: p.Title, Detail: verdict})
 	return r, err
 }
@@ -454,8 +619,27 @@ func (s *Service) SetStatus(ctx context.Context, user *praxis.User, id int64, st
 	default:
 		return nil, praxis.Errorf(praxis.EINVALID, "a proposal can be closed or reopened")
 	}
+	if p, err = s.settle(ctx, p); err != nil {
+		return nil, err
+	}
 	if p.Status == praxis.ProposalMerged {
 		return nil, praxis.Errorf(praxis.ECONFLICT, "the proposal is merged already")
+	}
+	if status == praxis.ProposalOpen && p.Status == praxis.ProposalClosed {
+		// A proposal closed because its branch was gone comes back at the
+		// version praxis last recorded.
+		if _, err := s.store.Branch(ctx, p.Branch); praxis.ErrorCode(err) == praxis.ENOTFOUND {
+			if p.Head == "" {
+				return nil, praxis.Errorf(praxis.EINVALID, "the proposal's branch is gone and praxis has no version of it to bring back")
+			}
+			if err := s.store.CreateBranch(ctx, p.Branch, p.Head); err != nil {
+				if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+					// A prune reclaimed the files of the deleted branch.
+					return nil, praxis.Errorf(praxis.EINVALID, "the proposal's branch was deleted and its files have been reclaimed since; it cannot be reopened, but its discussion stays")
+				}
+				return nil, err
+			}
+		}
 	}
 	if err := s.db.SetProposalStatus(ctx, id, from, status, user.ID, "", praxis.Event{At: s.now(), ActorID: user.ID, Kind: kind, ProposalID: id, Module: firstModule(p), Title: p.Title}); err != nil {
 		return nil, err

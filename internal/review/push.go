@@ -2,12 +2,57 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
+
+// RefUpdate is one ref a push changed: its full name and the commits before
+// and after (praxis.ZeroID for none).
+type RefUpdate struct {
+	Ref, Old, New string
+}
+
+// Pushed handles a push by user, after git has accepted it: each of their
+// proposal branches it changed opens, updates or closes its proposal
+// (ProposalFromPush), and then any branch of theirs still without a proposal
+// gets one, so that a push whose handling was lost is
+// proposed at the person's next push, even one that changes nothing. Refs
+// outside their namespace are ignored (git's hook refused them). It returns
+// the proposals opened or changed, and what failed, branch by branch.
+func (s *Service) Pushed(ctx context.Context, user *praxis.User, updates []RefUpdate) ([]*praxis.Proposal, error) {
+	lock := s.pushLock(user.ID)
+	lock.Lock()
+	defer lock.Unlock()
+	prefix := fmt.Sprintf("refs/heads/proposals/%d/", user.ID)
+	var out []*praxis.Proposal
+	var errs []error
+	for _, up := range updates {
+		if !strings.HasPrefix(up.Ref, prefix) {
+			continue
+		}
+		branch := strings.TrimPrefix(up.Ref, "refs/heads/")
+		p, err := s.ProposalFromPush(ctx, user, branch, up.Old, up.New)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", up.Ref, err))
+		} else if p != nil {
+			out = append(out, p)
+		}
+	}
+	var done Reconciled
+	if err := s.adoptBranches(ctx, fmt.Sprintf("proposals/%d/", user.ID), &done); err != nil {
+		errs = append(errs, err)
+	}
+	for _, id := range done.Opened {
+		if p, err := s.db.FindProposal(ctx, id); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out, errors.Join(errs...)
+}
 
 // ProposalFromPush turns a pushed branch (proposals/<user id>/<topic>) into a
 // proposal, or updates the one already on that branch: its head moves, its

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,8 +18,10 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 const stigma = "exploring-class-2-stigma"
@@ -108,7 +111,7 @@ func (f *fixture) propose(user *praxis.User, slug, old, new string) *praxis.Prop
 
 func (f *fixture) approve(p *praxis.Proposal) {
 	f.t.Helper()
-	if _, err := f.svc.Review(context.Background(), f.maintainer, p.ID, praxis.VerdictApprove, "Good"); err != nil {
+	if _, err := f.svc.Review(context.Background(), f.maintainer, p.ID, praxis.VerdictApprove, "Good", ""); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -182,7 +185,7 @@ func TestForkEditUpdateAndPropose(t *testing.T) {
 	if len(pv.Files) != 1 || pv.Files[0].Path != "modules/"+stigma+"/module.md" || !strings.Contains(pv.Files[0].Unified, "+Adapted for the Leeds tenants' union.") {
 		t.Fatalf("proposal diff = %+v", pv.Files)
 	}
-	if !pv.Mergeable || pv.Approved || len(pv.Lint) != 0 {
+	if !pv.Mergeable || pv.Approved || len(pv.Lint.All) != 0 {
 		t.Fatalf("view = mergeable %v approved %v lint %v", pv.Mergeable, pv.Approved, pv.Lint)
 	}
 	inserted := false
@@ -553,7 +556,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	if _, err := f.svc.Merge(ctx, f.maintainer, p.ID, ""); praxis.ErrorCode(err) != praxis.ECONFLICT {
 		t.Errorf("merging twice = %v", err)
 	}
-	if _, err := f.svc.Review(ctx, f.alice, p.ID, praxis.VerdictApprove, ""); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
+	if _, err := f.svc.Review(ctx, f.alice, p.ID, praxis.VerdictApprove, "", ""); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
 		t.Errorf("a facilitator reviewing = %v", err)
 	}
 }
@@ -572,10 +575,10 @@ func TestCommentsReviewsAndActivity(t *testing.T) {
 	if _, err := f.svc.Comment(ctx, f.bob, p.ID, "x", "README.md", 1); praxis.ErrorCode(err) != praxis.EINVALID {
 		t.Errorf("comment on a file the proposal does not change = %v", err)
 	}
-	if _, err := f.svc.Review(ctx, f.maintainer, p.ID, praxis.VerdictRequestChanges, ""); praxis.ErrorCode(err) != praxis.EINVALID {
+	if _, err := f.svc.Review(ctx, f.maintainer, p.ID, praxis.VerdictRequestChanges, "", ""); praxis.ErrorCode(err) != praxis.EINVALID {
 		t.Errorf("request changes without saying what = %v", err)
 	}
-	f.svc.Review(ctx, f.maintainer, p.ID, praxis.VerdictRequestChanges, "Shorter, please")
+	f.svc.Review(ctx, f.maintainer, p.ID, praxis.VerdictRequestChanges, "Shorter, please", "")
 	view, _ := f.svc.Proposal(ctx, p.ID)
 	if len(view.Comments) != 1 || view.Comments[0].Line != 3 || len(view.Reviews) != 1 || view.Approved {
 		t.Fatalf("view = comments %+v reviews %+v approved %v", view.Comments, view.Reviews, view.Approved)
@@ -591,5 +594,102 @@ func TestCommentsReviewsAndActivity(t *testing.T) {
 	mine, _ := f.svc.Activity(ctx, db.EventFilter{ActorID: f.bob.ID})
 	if len(mine) != 1 || mine[0].Kind != praxis.EventComment {
 		t.Errorf("bob's activity = %+v", mine)
+	}
+}
+
+// TestProposalLintIsPraxisLintOfTheMergedTree: a proposal's lint is what
+// `praxis lint` says of the whole curriculum the merge would make, and the
+// merge is refused on it. Each case was "clean" when only the proposal's own
+// modules were linted at its head.
+func TestProposalLintIsPraxisLintOfTheMergedTree(t *testing.T) {
+	ctx := context.Background()
+	t.Run("a change on main breaks a link the proposal adds", func(t *testing.T) {
+		f := newFixture(t, praxis.FileChange{Path: "modules/" + stigma + "/handouts/extra.md", Content: []byte("# Extra\n")})
+		p := f.propose(f.alice, stigma, "## ", "See also the [extra sheet](handouts/extra.md).\n\n## ")
+		main, _ := f.store.Branch(ctx, "main")
+		if _, err := f.store.WriteCommit(ctx, gitstore.CommitRequest{Branch: "main", Expected: main, Message: "Drop the extra sheet",
+			Author: praxis.Signature{Name: "praxis"}, Changes: []praxis.FileChange{{Path: "modules/" + stigma + "/handouts/extra.md", Delete: true}}}); err != nil {
+			t.Fatal(err)
+		}
+		f.checkLint(p, `link "handouts/extra.md" does not resolve`)
+	})
+	t.Run("a copy of a module in a series", func(t *testing.T) {
+		f := newFixture(t)
+		main, _ := f.store.Branch(ctx, "main")
+		snap, _ := f.store.Snapshot(ctx, main)
+		branch := fmt.Sprintf("proposals/%d/copy", f.alice.ID)
+		if err := f.store.CreateBranch(ctx, branch, main); err != nil {
+			t.Fatal(err)
+		}
+		head, err := f.store.WriteCommit(ctx, gitstore.CommitRequest{Branch: branch, Expected: main, Message: "Copy the stigma workshop",
+			Author: praxis.Signature{Name: "alice"}, Changes: testenv.CopyModule(t, snap, stigma, "stigma-for-tenants", false)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.svc.ProposalFromPush(ctx, f.alice, branch, praxis.ZeroID, head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.checkLint(p, "series: this module is not listed in series/exploring-class.yaml", `order: 2 is also the order of`)
+	})
+}
+
+// TestProblemsMainHasAlreadyDoNotBlockAMerge: a curriculum that already has a
+// lint problem (cloned from elsewhere, or checked by a newer rule) still takes
+// proposals that bring no new one; the problem is shown apart.
+func TestProblemsMainHasAlreadyDoNotBlockAMerge(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, praxis.FileChange{Path: "modules/organising-6-meetings/handouts/notes.md", Content: []byte("# Notes\n\n<<<<<<< mine\na\n>>>>>>> theirs\n")})
+	p := f.propose(f.alice, stigma, "## ", "A new paragraph.\n\n## ")
+	view, err := f.svc.Proposal(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.Lint.All) != 1 || len(view.Lint.OnMain) != 1 || len(view.Lint.Introduced) != 0 || !view.Mergeable {
+		t.Fatalf("lint = %+v, mergeable %v; want the old problem shown apart, and mergeable", view.Lint, view.Mergeable)
+	}
+	f.approve(p)
+	if _, err := f.svc.Merge(ctx, f.maintainer, p.ID, view.Head); err != nil {
+		t.Fatalf("Merge = %v", err)
+	}
+}
+
+// checkLint asserts that a proposal's lint equals module.Lint of the merged
+// tree, holds the messages given, and refuses the merge.
+func (f *fixture) checkLint(p *praxis.Proposal, messages ...string) {
+	f.t.Helper()
+	ctx := context.Background()
+	view, err := f.svc.Proposal(ctx, p.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	result, err := f.store.Merge(ctx, view.Main, view.Head, gitstore.MergeOptions{Write: true})
+	if err != nil || !result.Clean() {
+		f.t.Fatalf("merge = %v %v", result, err)
+	}
+	merged, err := f.store.SnapshotTree(ctx, result.Tree)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if want := module.Lint(merged); !slices.Equal(view.Lint.All, want) || !slices.Equal(view.Lint.Introduced, want) {
+		f.t.Errorf("proposal lint = %v (introduced %v), praxis lint of the merge = %v", view.Lint.All, view.Lint.Introduced, want)
+	}
+	for _, msg := range messages {
+		if !strings.Contains(fmt.Sprint(view.Lint.All), msg) {
+			f.t.Errorf("lint lacks %q: %v", msg, view.Lint.All)
+		}
+	}
+	if view.Mergeable {
+		f.t.Error("a proposal that brings lint problems is mergeable")
+	}
+	f.approve(p)
+	before, _ := f.store.Branch(ctx, "main")
+	_, err = f.svc.Merge(ctx, f.maintainer, p.ID, view.Head)
+	var pe *review.ProblemsError
+	if !errors.As(err, &pe) || len(pe.Problems) == 0 {
+		f.t.Errorf("Merge = %v, want refused with the problems", err)
+	}
+	if after, _ := f.store.Branch(ctx, "main"); after != before {
+		f.t.Error("a refused merge moved main")
 	}
 }

@@ -8,7 +8,9 @@ package search
 import (
 	"cmp"
 	"context"
+	"errors"
 	"html"
+	"io/fs"
 	"math"
 	"slices"
 	"strings"
@@ -82,14 +84,28 @@ func (x *Index) Update(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Folder ids come from main's folders by name, never through a parsed
+	// module: a module is indexed under the folder it is in.
+	folders, err := snap.ReadDir(module.ModulesDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return 0, err
+	}
+	folderIDs := map[string]string{}
+	for _, f := range folders {
+		if f.IsDir() {
+			if folderIDs[f.Name()], err = snap.ID(module.Dir(f.Name())); err != nil {
+				return 0, err
+			}
+		}
+	}
 	var docs []db.SearchDoc
 	seen := map[string]bool{}
 	for _, m := range listing.Modules {
-		seen[m.Slug] = true
-		tree, err := snap.ID(module.Dir(m.Slug))
-		if err != nil {
-			return 0, err
+		tree, ok := folderIDs[m.Slug]
+		if !ok {
+			continue
 		}
+		seen[m.Slug] = true
 		if trees[m.Slug] == tree {
 			continue
 		}

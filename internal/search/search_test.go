@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -155,4 +156,45 @@ func TestConcurrentSearchesDuringUpdates(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestRenamesAndCopiesAreFoundAtOnceAndAfterARestart: a renamed folder keeps
+// its tree id. Searches must find the module under its new name at once (they
+// used to fail until a restart) and after one; a copy is found under both.
+func TestRenamesAndCopiesAreFoundAtOnceAndAfterARestart(t *testing.T) {
+	env := testenv.New(t, testenv.Options{})
+	ctx := context.Background()
+	index := search.New(env.DB, env.Catalog)
+	find := func(index *search.Index, q string) []string {
+		t.Helper()
+		res, err := index.Search(ctx, q, search.Filter{}, 50, 0)
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		return slugs(res)
+	}
+	const word = "zygomorphic"
+	env.Commit(t, "A rare word", praxis.FileChange{Path: "modules/train-the-trainer/handouts/rare.md", Content: []byte("# A zygomorphic handout\n")})
+	if got := find(index, word); len(got) != 1 || got[0] != "train-the-trainer" {
+		t.Fatalf("before: %v", got)
+	}
+	env.MoveModule(t, "train-the-trainer", "facilitator-training", true)
+	if got := find(index, word); len(got) != 1 || got[0] != "facilitator-training" {
+		t.Errorf("after the rename: %v, want [facilitator-training]", got)
+	}
+	env.MoveModule(t, "facilitator-training", "train-the-trainer", false)
+	both := []string{"facilitator-training", "train-the-trainer"}
+	if got := find(index, word); !slices.Equal(sorted(got), both) {
+		t.Errorf("after the copy: %v, want %v", got, both)
+	}
+	env = env.Reopen(t)
+	if got := find(search.New(env.DB, env.Catalog), word); !slices.Equal(sorted(got), both) {
+		t.Errorf("after a restart: %v, want %v", got, both)
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }

@@ -8,7 +8,9 @@ import (
 	"context"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/catalog"
@@ -38,14 +40,48 @@ type Options struct {
 	Author praxis.Signature
 	// Message is the seed commit's message; "" means "Seed the curriculum".
 	Message string
+	// Dir is the data directory; "" means a new temporary one.
+	Dir string
+	// BusyTimeout is how long a database write waits for the write lock;
+	// zero means the default.
+	BusyTimeout time.Duration
 }
 
-// New makes an Env in a temporary folder.
+// New makes an Env in a temporary folder (or opts.Dir) and seeds it.
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
+	dir := opts.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	env := open(t, dir, db.Options{BusyTimeout: opts.BusyTimeout})
+	if opts.Seed == nil {
+		opts.Seed = curriculum.FS
+	}
+	if opts.Author.Name == "" {
+		opts.Author.Name = "praxis"
+	}
+	if opts.Message == "" {
+		opts.Message = "Seed the curriculum"
+	}
+	if _, err := env.Store.Seed(ctx, opts.Seed, opts.Author, opts.Message); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// Open opens the services over a data directory (creating what is missing,
+// seeding nothing), as praxis does at start.
+func Open(t testing.TB, dir string) *Env {
+	t.Helper()
+	return open(t, dir, db.Options{})
+}
+
+func open(t testing.TB, dir string, dbOpts db.Options) *Env {
+	t.Helper()
+	ctx := context.Background()
+	database, err := db.OpenWith(ctx, filepath.Join(dir, "praxis.db"), dbOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,20 +92,81 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	if opts.Seed == nil {
-		opts.Seed = curriculum.FS
-	}
-	if opts.Author.Name == "" {
-		opts.Author.Name = "praxis"
-	}
-	if opts.Message == "" {
-		opts.Message = "Seed the curriculum"
-	}
-	if _, err := store.Seed(ctx, opts.Seed, opts.Author, opts.Message); err != nil {
+	index.Follow(store)
+	if _, err := store.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Dir: dir, DB: database, History: index, Store: store, Catalog: catalog.New(store, database),
+	if _, err := index.ScanRenames(ctx, store.CommitRenames); err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Dir: dir, DB: database, History: index, Store: store, Catalog: catalog.New(store, index),
 		Versions: history.NewVersions(index, store, database)}
+}
+
+// Reopen closes the services and opens new ones over the same data
+// directory: a restart, with every in-memory cache empty.
+func (e *Env) Reopen(t testing.TB) *Env {
+	t.Helper()
+	if err := e.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return Open(t, e.Dir)
+}
+
+// Commit commits changes to main and returns the new head.
+func (e *Env) Commit(t testing.TB, message string, changes ...praxis.FileChange) string {
+	t.Helper()
+	ctx := context.Background()
+	head := e.Main(t)
+	id, err := e.Store.WriteCommit(ctx, gitstore.CommitRequest{Branch: praxis.MainBranch, Expected: head, Changes: changes,
+		Author: praxis.Signature{Name: "Tester", Email: "tester@example.org"}, Message: message})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// CopyModule returns the changes that copy the folder of module from, as it is
+// in fsys, to module to; with rename, the original's files are deleted too.
+func CopyModule(t testing.TB, fsys fs.FS, from, to string, rename bool) []praxis.FileChange {
+	t.Helper()
+	var changes []praxis.FileChange
+	err := fs.WalkDir(fsys, "modules/"+from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, praxis.FileChange{Path: "modules/" + to + strings.TrimPrefix(p, "modules/"+from), Content: data})
+		if rename {
+			changes = append(changes, praxis.FileChange{Path: p, Delete: true})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return changes
+}
+
+// MoveModule renames (or, without rename, copies) a module on main in one
+// commit and returns it.
+func (e *Env) MoveModule(t testing.TB, from, to string, rename bool) string {
+	t.Helper()
+	snap, err := e.Store.Snapshot(context.Background(), praxis.MainBranch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verb := "Copy"
+	if rename {
+		verb = "Rename"
+	}
+	return e.Commit(t, verb+" "+from+" to "+to, CopyModule(t, snap, from, to, rename)...)
 }
 
 // Main returns the head of main.

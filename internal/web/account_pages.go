@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
 )
 
 // commonLanguages are offered as checkboxes on the profile form; others can be
@@ -26,6 +27,8 @@ type profilePage struct {
 	Regions         []string
 	OtherLanguages  string
 	CurrentSettings *praxis.User
+	// Storage is what the person's copies and proposals hold, and may.
+	Storage *quota.Usage
 }
 
 // profileValues fills the form from the saved profile.
@@ -57,6 +60,13 @@ func (s *Server) renderProfile(c echo.Context, status int, f form) error {
 	}
 	page := profilePage{Form: f, Fields: praxis.ProfileFields, Languages: commonLanguages, Regions: ukRegions,
 		OtherLanguages: strings.Join(other, ", "), CurrentSettings: currentUser(c)}
+	if s.quota != nil {
+		usage, err := s.quota.Usage(c.Request().Context(), currentUser(c).ID)
+		if err != nil {
+			return err
+		}
+		page.Storage = &usage
+	}
 	return s.render(c, status, "account-profile", view{Title: "Your profile", Section: "account", Data: page})
 }
 

@@ -30,14 +30,24 @@ type accountApp struct {
 	handler *web.Server
 	svc     *account.Service
 	db      *db.DB
+	env     *testenv.Env
 	users   map[string]*praxis.User // by role name, plus "target"
 	tokens  map[string]string
+	repo    string // the curriculum repository's folder
 }
 
 func newAccountApp(t *testing.T) *accountApp {
 	t.Helper()
+	return newAccountAppWith(t, testenv.Options{}, nil)
+}
+
+// newAccountAppWith is newAccountApp over a test environment made with
+// opts, and a server configured further by configure (when not nil), which
+// may use the environment.
+func newAccountAppWith(t *testing.T, opts testenv.Options, configure func(*web.Config, *testenv.Env)) *accountApp {
+	t.Helper()
 	ctx := context.Background()
-	env := testenv.New(t, testenv.Options{})
+	env := testenv.New(t, opts)
 	database, cat := env.DB, env.Catalog
 	svc := account.New(account.Config{DB: database, Modules: func(ctx context.Context, slug string) bool {
 		l, err := cat.Listing(ctx, "")
@@ -47,13 +57,17 @@ func newAccountApp(t *testing.T) *accountApp {
 		_, ok := l.Module(slug)
 		return ok
 	}})
-	handler, err := web.New(testConfig(env, svc))
+	config := testConfig(env, svc)
+	if configure != nil {
+		configure(&config, env)
+	}
+	handler, err := web.New(config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	server := httptest.NewServer(handler)
 	t.Cleanup(server.Close)
-	a := &accountApp{t: t, server: server, handler: handler, svc: svc, db: database, users: map[string]*praxis.User{}, tokens: map[string]string{}}
+	a := &accountApp{t: t, server: server, handler: handler, svc: svc, db: database, env: env, users: map[string]*praxis.User{}, tokens: map[string]string{}, repo: env.Store.Path()}
 	for _, r := range []string{"facilitator", "maintainer", "coordinator", "admin", "target"} {
 		role := praxis.Role(r)
 		if r == "target" {

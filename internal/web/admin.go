@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
+	"github.com/praxis-coop/praxis/internal/review"
 )
 
 const adminPageSize = 50
@@ -161,7 +164,7 @@ func (s *Server) adminIssueReset(c echo.Context) error {
 		return s.renderAdminUser(c, status, adminUserPage{Form: f})
 	}
 	if link[0] == '/' {
-		link = c.Scheme() + "://" + c.Request().Host + link
+		link = s.absoluteURL(link)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.renderAdminUser(c, http.StatusOK, adminUserPage{ResetLink: link, Emailed: emailed})
@@ -205,7 +208,7 @@ func (s *Server) adminCreateInvitation(c echo.Context) error {
 		return s.renderInvitations(c, status, invitationsPage{Form: f})
 	}
 	if link[0] == '/' {
-		link = c.Scheme() + "://" + c.Request().Host + link
+		link = s.absoluteURL(link)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.renderInvitations(c, http.StatusCreated, invitationsPage{Link: link, Emailed: emailed})
@@ -233,35 +236,82 @@ func (s *Server) adminAudit(c echo.Context) error {
 type settingsPage struct {
 	Mode  praxis.SignupMode
 	Modes []praxis.SignupMode
-	Form  form
+	// Form holds review_approvals and the quota limits as saved or as
+	// typed.
+	Form form
 	// GitPublic is true when anyone may clone the curriculum with git.
 	GitPublic bool
+	// Quotas is true when the storage limits can be set here.
+	Quotas bool
 }
 
 func (s *Server) adminSettings(c echo.Context) error {
-	mode, err := s.accounts.SignupMode(c.Request().Context())
+	ctx := c.Request().Context()
+	approvals, err := s.review.RequiredApprovals(ctx)
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "admin-settings", view{Title: "Settings", Section: "admin",
-		Data: settingsPage{Mode: mode, Modes: praxis.SignupModes, Form: form{Errors: map[string]string{}}, GitPublic: s.accounts.GitReadPublic(c.Request().Context())}})
+	f := form{Values: url.Values{"review_approvals": {strconv.Itoa(approvals)}}, Errors: map[string]string{}}
+	if s.quota != nil {
+		l, err := s.quota.Limits(ctx)
+		if err != nil {
+			return err
+		}
+		f.Values.Set(quota.StorageField, strconv.FormatInt(l.StorageMB, 10))
+		f.Values.Set(quota.WriteField, strconv.FormatInt(l.WriteMBPerHour, 10))
+	}
+	return s.renderSettings(c, http.StatusOK, f)
+}
+
+// renderSettings shows the settings page with a form as saved or as typed.
+func (s *Server) renderSettings(c echo.Context, status int, f form) error {
+	ctx := c.Request().Context()
+	mode, err := s.accounts.SignupMode(ctx)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "admin-settings", view{Title: "Settings", Section: "admin",
+		Data: settingsPage{Mode: mode, Modes: praxis.SignupModes, Form: f, GitPublic: s.accounts.GitReadPublic(ctx), Quotas: s.quota != nil}})
 }
 
 func (s *Server) adminSaveSettings(c echo.Context) error {
 	f := newForm(c)
 	ctx := c.Request().Context()
-	mode := praxis.SignupMode(f.Value("signup_mode"))
-	err := s.accounts.SetSignupMode(ctx, currentUser(c), mode)
+	// The numbers are checked before anything is saved, so a bad one changes
+	// nothing, and every bad one is named at once.
+	var bad []error
+	if f.Values.Has("review_approvals") {
+		if _, err := review.ParseRequiredApprovals(f.Value("review_approvals")); err != nil {
+			bad = append(bad, err)
+		}
+	}
+	var limits quota.Limits
+	setLimits := s.quota != nil && (f.Value(quota.StorageField) != "" || f.Value(quota.WriteField) != "")
+	if setLimits {
+		var err error
+		if limits, err = quota.ParseLimits(f.Value(quota.StorageField), f.Value(quota.WriteField)); err != nil {
+			bad = append(bad, err)
+		}
+	}
+	err := errors.Join(bad...)
+	if err == nil {
+		err = s.accounts.SetSignupMode(ctx, currentUser(c), praxis.SignupMode(f.Value("signup_mode")))
+	}
 	if err == nil && f.Value("git_read") != "" {
 		err = s.accounts.SetGitRead(ctx, currentUser(c), f.Value("git_read"))
+	}
+	if err == nil && f.Values.Has("review_approvals") {
+		err = s.review.SetRequiredApprovals(ctx, currentUser(c), f.Value("review_approvals"))
+	}
+	if err == nil && setLimits {
+		err = s.quota.SetLimits(ctx, currentUser(c), limits)
 	}
 	if err != nil {
 		status, err := f.fail(err)
 		if err != nil {
 			return err
 		}
-		current, _ := s.accounts.SignupMode(ctx)
-		return s.render(c, status, "admin-settings", view{Title: "Settings", Section: "admin", Data: settingsPage{Mode: current, Modes: praxis.SignupModes, Form: f, GitPublic: s.accounts.GitReadPublic(ctx)}})
+		return s.renderSettings(c, status, f)
 	}
 	s.setFlash(c, "Settings saved.")
 	return c.Redirect(http.StatusSeeOther, "/admin/settings")

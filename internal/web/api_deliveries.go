@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -41,12 +40,6 @@ func (b deliveryBody) input() delivery.Input {
 		Participants: b.Participants, FirstTime: b.FirstTime, CoFacilitators: b.CoFacilitators, Worked: b.Worked, Change: b.Change}
 }
 
-func bodyOf(d *praxis.Delivery) deliveryBody {
-	return deliveryBody{Module: d.Module, ForkID: d.ForkID, Version: d.Version, Date: d.Date, Duration: d.Duration,
-		Format: d.Format, Town: d.Town, Region: d.Region, Country: d.Country, Host: d.Host, HostType: d.HostType,
-		Participants: d.Participants, FirstTime: d.FirstTime, CoFacilitators: d.CoFacilitators, Worked: d.Worked, Change: d.Change}
-}
-
 // apiDelivery is a delivery as the API gives it: the record, its feedback
 // link and average.
 type apiDelivery struct {
@@ -55,10 +48,10 @@ type apiDelivery struct {
 	FeedbackAverage *float64 `json:"feedback_average"`
 }
 
-func toAPIDelivery(c echo.Context, d *praxis.Delivery) apiDelivery {
+func (s *Server) toAPIDelivery(d *praxis.Delivery) apiDelivery {
 	out := apiDelivery{Delivery: d}
 	if d.FeedbackToken != "" {
-		out.FeedbackURL = absoluteURL(c, "/f/"+d.FeedbackToken)
+		out.FeedbackURL = s.absoluteURL("/f/" + d.FeedbackToken)
 	}
 	if d.FeedbackCount > 0 {
 		avg := d.FeedbackAverage()
@@ -77,7 +70,7 @@ func (s *Server) apiCreateDelivery(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/deliveries/%d", d.ID))
-	return c.JSON(http.StatusCreated, toAPIDelivery(c, d))
+	return c.JSON(http.StatusCreated, s.toAPIDelivery(d))
 }
 
 func (s *Server) apiShowDelivery(c echo.Context) error {
@@ -85,29 +78,91 @@ func (s *Server) apiShowDelivery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIDelivery(c, d))
+	return c.JSON(http.StatusOK, s.toAPIDelivery(d))
+}
+
+// deliveryPatch is the body of PATCH /api/v1/deliveries/{id}: the fields it
+// gives change, the others keep their values (as they are when the change is
+// written, so two PATCHes of different fields both keep their change).
+// Revision, when given, is the revision the change was made from: a delivery
+// changed since answers 409 and nothing is written.
+type deliveryPatch struct {
+	Module         *string  `json:"module"`
+	ForkID         *int64   `json:"fork_id"`
+	Version        *string  `json:"version"`
+	Date           *string  `json:"date"`
+	Duration       *int     `json:"duration"`
+	Format         *string  `json:"format"`
+	Town           *string  `json:"town"`
+	Region         *string  `json:"region"`
+	Country        *string  `json:"country"`
+	Host           *string  `json:"host"`
+	HostType       *string  `json:"host_type"`
+	Participants   *int     `json:"participants"`
+	FirstTime      *int     `json:"first_time"`
+	CoFacilitators *[]int64 `json:"co_facilitators"`
+	Worked         *string  `json:"reflection_worked"`
+	Change         *string  `json:"reflection_change"`
+	Revision       *int64   `json:"revision"`
+}
+
+// apply sets the fields the patch gives.
+func (p deliveryPatch) apply(in *delivery.Input) {
+	set := func(to *string, from *string) {
+		if from != nil {
+			*to = *from
+		}
+	}
+	setInt := func(to *int, from *int) {
+		if from != nil {
+			*to = *from
+		}
+	}
+	set(&in.Module, p.Module)
+	set(&in.Version, p.Version)
+	set(&in.Date, p.Date)
+	set(&in.Format, p.Format)
+	set(&in.Town, p.Town)
+	set(&in.Region, p.Region)
+	set(&in.Country, p.Country)
+	set(&in.Host, p.Host)
+	set(&in.HostType, p.HostType)
+	set(&in.Worked, p.Worked)
+	set(&in.Change, p.Change)
+	setInt(&in.Duration, p.Duration)
+	setInt(&in.Participants, p.Participants)
+	setInt(&in.FirstTime, p.FirstTime)
+	if p.ForkID != nil {
+		in.ForkID = *p.ForkID
+	}
+	if p.CoFacilitators != nil {
+		in.CoFacilitators = *p.CoFacilitators
+	}
 }
 
 // apiUpdateDelivery changes the fields a PATCH body names; others keep their
 // values.
 func (s *Server) apiUpdateDelivery(c echo.Context) error {
-	ctx := c.Request().Context()
-	d, err := s.pathDelivery(c)
+	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	body := bodyOf(d)
-	if d.ForkID != 0 {
-		body.Module = "" // the fork says which module
-	}
-	if err := decodeJSON(c, &body); err != nil {
+	var patch deliveryPatch
+	if err := decodeJSON(c, &patch); err != nil {
 		return err
 	}
-	updated, err := s.deliveries.Update(ctx, currentUser(c), d.ID, body.input())
+	var revision int64
+	if patch.Revision != nil {
+		if *patch.Revision < 1 {
+			return &account.FieldError{Field: "revision", Message: "the revision is a number from 1"}
+		}
+		revision = *patch.Revision
+	}
+	updated, err := s.deliveries.Update(c.Request().Context(), currentUser(c), id, revision, patch.apply)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIDelivery(c, updated))
+	return c.JSON(http.StatusOK, s.toAPIDelivery(updated))
 }
 
 func (s *Server) apiDeleteDelivery(c echo.Context) error {
@@ -185,7 +240,7 @@ func (s *Server) apiListDeliveries(c echo.Context) error {
 	}
 	out := make([]apiDelivery, len(list))
 	for i, d := range list {
-		out[i] = toAPIDelivery(c, d)
+		out[i] = s.toAPIDelivery(d)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"deliveries": out, "total": total, "limit": f.Limit, "offset": f.Offset})
 }
@@ -221,13 +276,13 @@ func (s *Server) apiExportDeliveries(c echo.Context) error {
 				put(",")
 			}
 			first = false
-			return enc.Encode(toAPIDelivery(c, d))
+			return enc.Encode(s.toAPIDelivery(d))
 		})
 		put("]\n")
 		return err
 	}
 	w := startCSV(c, "praxis-deliveries.csv")
-	w.Write(deliveryColumns)
+	w.Row(deliveryColumns...)
 	err = s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
 		ids := make([]string, len(d.CoFacilitators))
 		for i, id := range d.CoFacilitators {
@@ -240,39 +295,16 @@ func (s *Server) apiExportDeliveries(c echo.Context) error {
 		if d.ForkID != 0 {
 			fork = strconv.FormatInt(d.ForkID, 10)
 		}
-		return w.Write([]string{strconv.FormatInt(d.ID, 10), d.Date, d.Module, fork, d.Version,
-			strconv.FormatInt(d.FacilitatorID, 10), csvText(d.Facilitator), strings.Join(ids, " "), itoa(d.Duration),
-			d.Format, csvText(d.Town), csvText(d.Region), d.Country, csvText(d.Host), d.HostType, itoa(d.Participants),
-			itoa(d.FirstTime), itoa(d.FeedbackCount), avg, csvText(d.Worked), csvText(d.Change)})
+		return w.Row(strconv.FormatInt(d.ID, 10), d.Date, d.Module, fork, d.Version,
+			strconv.FormatInt(d.FacilitatorID, 10), d.Facilitator, strings.Join(ids, " "), itoa(d.Duration),
+			d.Format, d.Town, d.Region, d.Country, d.Host, d.HostType, itoa(d.Participants),
+			itoa(d.FirstTime), itoa(d.FeedbackCount), avg, d.Worked, d.Change)
 	})
-	w.Flush()
-	if err != nil {
-		return err
+	if flushErr := w.Flush(); err == nil {
+		err = flushErr
 	}
-	return w.Error()
+	return err
 }
-
-// startCSV begins a CSV download.
-func startCSV(c echo.Context, name string) *csv.Writer {
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Response().WriteHeader(http.StatusOK)
-	return csv.NewWriter(c.Response())
-}
-
-// csvText defuses text a spreadsheet would run as a formula (a cell starting
-// with = + - @ or a control character), by OWASP's advice: a leading quote.
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 
 // apiReflections lists recent reflections on a module, for network members.
 func (s *Server) apiReflections(c echo.Context) error {

@@ -147,6 +147,8 @@ type proposalBody struct {
 	Module      string `json:"module"`
 	Base        string `json:"base"`
 	Message     string `json:"message"`
+	MoveTo      string `json:"move_to"`
+	Copy        bool   `json:"copy"`
 	Changes     []struct {
 		Path     string `json:"path"`
 		Content  string `json:"content"`
@@ -160,7 +162,8 @@ func (s *Server) apiCreateProposal(c echo.Context) error {
 	if err := decodeJSONLimit(c, &body, uploadLimitBytes); err != nil {
 		return err
 	}
-	req := review.NewProposal{ForkID: body.ForkID, Title: body.Title, Description: body.Description, Module: body.Module, Base: body.Base, Message: body.Message}
+	req := review.NewProposal{ForkID: body.ForkID, Title: body.Title, Description: body.Description, Module: body.Module, Base: body.Base, Message: body.Message,
+		MoveTo: body.MoveTo, Copy: body.Copy}
 	for _, ch := range body.Changes {
 		content, err := fileBody{Content: ch.Content, Encoding: ch.Encoding}.bytes()
 		if err != nil {
@@ -168,8 +171,8 @@ func (s *Server) apiCreateProposal(c echo.Context) error {
 		}
 		req.Edits = append(req.Edits, review.Edit{Path: ch.Path, Content: content, Delete: ch.Delete})
 	}
-	if body.ForkID == 0 && len(req.Edits) == 0 {
-		return praxis.Errorf(praxis.EINVALID, "a proposal needs fork_id, or module with changes")
+	if body.ForkID == 0 && len(req.Edits) == 0 && body.MoveTo == "" && !body.Copy {
+		return praxis.Errorf(praxis.EINVALID, "a proposal needs fork_id, or module with changes, or module with move_to")
 	}
 	p, err := s.review.CreateProposal(c.Request().Context(), currentUser(c), req)
 	if err != nil {
@@ -222,26 +225,31 @@ func (s *Server) apiShowProposal(c echo.Context) error {
 	var unified strings.Builder
 	files := make([]map[string]any, len(v.Files))
 	for i, f := range v.Files {
-		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified}
+		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified, "size": f.Size, "too_large": f.TooLarge}
+		if f.MovedFrom != "" {
+			files[i]["moved_from"] = f.MovedFrom
+		}
 		unified.WriteString(f.Unified)
 	}
-	conflicts, lint := v.Conflicts, v.Lint
+	conflicts := v.Conflicts
 	if conflicts == nil {
 		conflicts = []praxis.MergeConflict{}
-	}
-	if lint == nil {
-		lint = []praxis.Problem{}
 	}
 	body["head"] = v.Head
 	body["mergeable"] = v.Mergeable
 	body["approved"] = v.Approved
+	body["approvals"] = v.Approval.Approvals
+	body["approvals_required"] = v.Approval.Required
+	body["changes_requested"] = nonNil(v.Approval.ChangesRequested)
 	body["behind"] = v.Behind
 	body["conflicts"] = conflicts
-	body["lint"] = lint
+	body["lint"] = nonNil(v.Lint.All)
+	body["lint_introduced"] = nonNil(v.Lint.Introduced)
 	body["diff"] = unified.String()
 	body["files"] = files
 	body["comments"] = nonNil(v.Comments)
 	body["reviews"] = nonNil(v.Reviews)
+	body["pruned"] = v.Pruned
 	return c.JSON(http.StatusOK, body)
 }
 
@@ -296,11 +304,13 @@ func (s *Server) apiReview(c echo.Context) error {
 	var body struct {
 		Verdict string `json:"verdict"`
 		Body    string `json:"body"`
+		// Head is the version reviewed; a proposal that has moved on is 409.
+		Head string `json:"head"`
 	}
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	r, err := s.review.Review(c.Request().Context(), currentUser(c), id, body.Verdict, body.Body)
+	r, err := s.review.Review(c.Request().Context(), currentUser(c), id, body.Verdict, body.Body, body.Head)
 	if err != nil {
 		return err
 	}

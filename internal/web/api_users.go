@@ -83,29 +83,9 @@ func (s *Server) apiUpdateUser(c echo.Context) error {
 	if err := decodeJSON(c, &patch); err != nil {
 		return err
 	}
-	if patch.Roles == nil && patch.Status == nil {
-		return praxis.Errorf(praxis.EINVALID, "give roles or status to change")
-	}
 	ctx, actor := c.Request().Context(), currentUser(c)
-	// Check what can be checked before changing anything, so that a refused
-	// request changes nothing: the roles permission, and the status value.
-	if patch.Roles != nil {
-		if err := account.Authorize(actor, account.ChangeRoles); err != nil {
-			return err
-		}
-	}
-	if patch.Status != nil && *patch.Status != praxis.StatusActive && *patch.Status != praxis.StatusSuspended {
-		return praxis.Errorf(praxis.EINVALID, "status can be set to active or suspended")
-	}
-	if patch.Roles != nil {
-		if _, err := s.accounts.SetRoles(ctx, actor, id, *patch.Roles); err != nil {
-			return err
-		}
-	}
-	if patch.Status != nil {
-		if _, err := s.accounts.SetStatus(ctx, actor, id, *patch.Status); err != nil {
-			return err
-		}
+	if _, err := s.accounts.UpdateUser(ctx, actor, id, account.UserChange{Roles: patch.Roles, Status: patch.Status}); err != nil {
+		return err
 	}
 	u, err := s.accounts.User(ctx, actor, id)
 	if err != nil {

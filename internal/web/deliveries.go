@@ -26,6 +26,9 @@ const deliveriesPageSize = 50
 // deliveryRow is a delivery as lists show it.
 type deliveryRow struct {
 	*praxis.Delivery
+	// Module is the module on main the delivery counts under now: the one it
+	// was logged against, under its new name if its folder moved since.
+	Module      string
 	ModuleTitle string
 	// Changed says the module changed on main after the version delivered.
 	Changed bool
@@ -69,10 +72,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	}
 	tf := f
 	tf.Limit, tf.Offset = 0, 0
-	if !all {
-		tf.PersonID = user.ID
-	}
-	if _, data.Participants, data.FirstTime, err = s.db.DeliveryTotals(ctx, tf); err != nil {
+	if _, data.Participants, data.FirstTime, err = s.deliveries.Totals(ctx, user, tf, all); err != nil {
 		return err
 	}
 	q := c.QueryParams()
@@ -121,17 +121,22 @@ func (s *Server) deliveryRows(ctx context.Context, list []*praxis.Delivery) ([]d
 	lastChange, versionDates := map[string]time.Time{}, map[string]time.Time{}
 	rows := make([]deliveryRow, len(list))
 	for i, d := range list {
-		rows[i] = deliveryRow{Delivery: d, ModuleTitle: d.Module}
-		if m, ok := listing.Module(d.Module); ok {
+		// A module moved since is shown and followed under its name now.
+		slug, err := s.deliveries.CurrentModule(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = deliveryRow{Delivery: d, ModuleTitle: d.Module, Module: slug}
+		if m, ok := listing.Module(slug); ok {
 			rows[i].ModuleTitle = m.Title
 		}
-		changed, ok := lastChange[d.Module]
+		changed, ok := lastChange[slug]
 		if !ok {
-			entries, _, err := s.history.ModuleHistory(ctx, d.Module, listing.Commit, 1, "")
+			entries, _, err := s.history.ModuleHistory(ctx, slug, listing.Commit, 1, "")
 			if err == nil && len(entries) > 0 {
 				changed = entries[0].Committer.When
 			}
-			lastChange[d.Module] = changed
+			lastChange[slug] = changed
 		}
 		when, ok := versionDates[d.Version]
 		if !ok { // a page of deliveries shares a few versions: read each once
@@ -145,159 +150,15 @@ func (s *Server) deliveryRows(ctx context.Context, list []*praxis.Delivery) ([]d
 	return rows, nil
 }
 
-// deliveryForm is the page to log or change a delivery.
-type deliveryForm struct {
-	Form      form
-	Edit      *praxis.Delivery
-	Material  []optionGroup
-	Regions   []string
-	HostTypes []string
-	Formats   []string
-	Today     string
-}
-
-func (s *Server) renderDeliveryForm(c echo.Context, status int, f form, edit *praxis.Delivery) error {
-	ctx := c.Request().Context()
-	listing, err := s.catalog.Listing(ctx, "")
-	if err != nil {
-		return err
-	}
-	forks, err := s.review.Forks(ctx, currentUser(c).ID)
-	if err != nil {
-		return err
-	}
-	title := "Log a delivery"
-	if edit != nil {
-		title = "Change a delivery"
-	}
-	return s.render(c, status, "delivery-form", view{Title: title, Section: "deliveries", Data: deliveryForm{
-		Form: f, Edit: edit, Material: materialOptions(listing, forks), Regions: praxis.Regions, HostTypes: praxis.HostTypes,
-		Formats: praxis.Formats, Today: time.Now().UTC().Format("2006-01-02")}})
-}
-
-// optionGroup is an <optgroup> of a select.
-type optionGroup struct {
-	Label   string
-	Options []option
-}
-
-type option struct{ Value, Label string }
-
-// materialOptions lists what can be delivered: the person's adapted copies
-// first, then the modules series by series.
-func materialOptions(listing *catalog.Listing, forks []*praxis.Fork) []optionGroup {
-	var groups []optionGroup
-	if len(forks) > 0 {
-		g := optionGroup{Label: "Your adapted copies"}
-		for _, f := range forks {
-			title := f.Module
-			if m, ok := listing.Module(f.Module); ok {
-				title = m.Title
-			}
-			g.Options = append(g.Options, option{fmt.Sprintf("fork:%d", f.ID), "Your copy of " + title})
-		}
-		groups = append(groups, g)
-	}
-	for _, m := range listing.Modules {
-		label := m.SeriesTitle
-		if label == "" {
-			label = "Other modules"
-		}
-		if len(groups) == 0 || groups[len(groups)-1].Label != label {
-			groups = append(groups, optionGroup{Label: label})
-		}
-		g := &groups[len(groups)-1]
-		g.Options = append(g.Options, option{"module:" + m.Slug, m.Title})
-	}
-	return groups
-}
-
-func (s *Server) newDelivery(c echo.Context) error {
-	f := form{Values: url.Values{}, Errors: map[string]string{}}
-	user := currentUser(c)
-	f.Values.Set("date", time.Now().UTC().Format("2006-01-02"))
-	f.Values.Set("format", praxis.FormatInPerson)
-	f.Values.Set("country", "GB")
-	f.Values.Set("region", user.Region)
-	f.Values.Set("town", user.Town)
-	f.Values.Set("host_type", praxis.HostTypes[0])
-	if slug := c.QueryParam("module"); slug != "" {
-		f.Values.Set("material", "module:"+slug)
-		if v, err := s.catalog.Module(c.Request().Context(), slug, ""); err == nil {
-			f.Values.Set("duration", strconv.Itoa(v.Module.Duration))
-		}
-	}
-	return s.renderDeliveryForm(c, http.StatusOK, f, nil)
-}
-
-// deliveryInput reads the delivery form. Numbers that do not parse become
-// zero, which the service refuses with the field named.
-func (s *Server) deliveryInput(c echo.Context, f form) (delivery.Input, error) {
-	num := func(name string) int {
-		n, _ := strconv.Atoi(strings.TrimSpace(f.Value(name)))
-		return n
-	}
-	in := delivery.Input{Version: f.Value("version"), Date: f.Value("date"), Duration: num("duration"),
-		Format: f.Value("format"), Town: f.Value("town"), Region: f.Value("region"), Country: f.Value("country"),
-		Host: f.Value("host"), HostType: f.Value("host_type"), Participants: num("participants"),
-		FirstTime: num("first_time"), Worked: f.Value("reflection_worked"), Change: f.Value("reflection_change")}
-	if f.Value("first_time") == "" {
-		in.FirstTime = 0
-	}
-	kind, value, _ := strings.Cut(f.Value("material"), ":")
-	switch kind {
-	case "module":
-		in.Module = value
-	case "fork":
-		in.ForkID, _ = strconv.ParseInt(value, 10, 64)
-		if in.ForkID == 0 {
-			in.ForkID = -1
-		}
-	}
-	for _, email := range strings.FieldsFunc(f.Value("co_facilitators"), func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
-		u, err := s.accounts.FindActiveByEmail(c.Request().Context(), email)
-		if err != nil {
-			return in, &account.FieldError{Field: "co_facilitators", Message: fmt.Sprintf("there is no active member with the address %s", email)}
-		}
-		in.CoFacilitators = append(in.CoFacilitators, u.ID)
-	}
-	return in, nil
-}
-
-func (s *Server) createDelivery(c echo.Context) error {
-	f := newForm(c)
-	in, err := s.deliveryInput(c, f)
-	if err == nil {
-		var d *praxis.Delivery
-		if d, err = s.deliveries.Create(c.Request().Context(), currentUser(c), in); err == nil {
-			s.setFlash(c, "Delivery logged. Share the feedback link below with participants.")
-			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/deliveries/%d", d.ID))
-		}
-	}
-	status, err := f.fail(materialField(err))
-	if err != nil {
-		return err
-	}
-	return s.renderDeliveryForm(c, status, f, nil)
-}
-
-// materialField reports errors on module and fork_id against the form's
-// single "material" field.
-func materialField(err error) error {
-	if fe, ok := err.(*account.FieldError); ok && (fe.Field == "module" || fe.Field == "fork_id") {
-		return &account.FieldError{Field: "material", Message: fe.Message}
-	}
-	return err
-}
-
 type deliveryPage struct {
-	D            *praxis.Delivery
+	D *praxis.Delivery
+	// Module is the module on main the delivery counts under now.
+	Module       string
 	ModuleTitle  string
 	Changed      bool
 	CanEdit      bool
 	Feedback     []praxis.Feedback
 	FeedbackURL  string
-	CoNames      map[int64]string
 	ForkURL      string
 	VersionLabel string
 }
@@ -313,16 +174,13 @@ func (s *Server) showDelivery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := deliveryPage{D: d, ModuleTitle: rows[0].ModuleTitle, Changed: rows[0].Changed,
+	page := deliveryPage{D: d, Module: rows[0].Module, ModuleTitle: rows[0].ModuleTitle, Changed: rows[0].Changed,
 		CanEdit:     user.ID == d.FacilitatorID || account.Can(user, account.AllDeliveries),
-		FeedbackURL: absoluteURL(c, "/f/"+d.FeedbackToken), VersionLabel: praxis.ShortID(d.Version)}
+		FeedbackURL: s.absoluteURL("/f/" + d.FeedbackToken), VersionLabel: praxis.ShortID(d.Version)}
 	if release, err := s.versions.FirstRelease(ctx, d.Version); err == nil && release != "" {
 		page.VersionLabel = release + " (" + praxis.ShortID(d.Version) + ")"
 	}
 	if page.Feedback, err = s.deliveries.Feedback(ctx, user, d.ID); err != nil {
-		return err
-	}
-	if page.CoNames, err = s.db.UserNames(ctx, d.CoFacilitators); err != nil {
 		return err
 	}
 	if d.ForkID != 0 {
@@ -341,54 +199,11 @@ func (s *Server) pathDelivery(c echo.Context) (*praxis.Delivery, error) {
 	return s.deliveries.Find(c.Request().Context(), currentUser(c), id)
 }
 
-// absoluteURL makes a link for sharing outside praxis.
-func absoluteURL(c echo.Context, p string) string {
-	return c.Scheme() + "://" + c.Request().Host + p
-}
-
-func (s *Server) editDelivery(c echo.Context) error {
-	d, err := s.pathDelivery(c)
-	if err != nil {
-		return err
-	}
-	f := form{Values: url.Values{}, Errors: map[string]string{}}
-	material := "module:" + d.Module
-	if d.ForkID != 0 {
-		material = fmt.Sprintf("fork:%d", d.ForkID)
-	}
-	emails, err := s.accounts.Emails(c.Request().Context(), d.CoFacilitators)
-	if err != nil {
-		return err
-	}
-	for k, v := range map[string]string{"material": material, "version": d.Version, "date": d.Date,
-		"duration": strconv.Itoa(d.Duration), "format": d.Format, "town": d.Town, "region": d.Region,
-		"country": d.Country, "host": d.Host, "host_type": d.HostType, "participants": strconv.Itoa(d.Participants),
-		"first_time": strconv.Itoa(d.FirstTime), "reflection_worked": d.Worked, "reflection_change": d.Change,
-		"co_facilitators": strings.Join(emails, ", ")} {
-		f.Values.Set(k, v)
-	}
-	return s.renderDeliveryForm(c, http.StatusOK, f, d)
-}
-
-func (s *Server) updateDelivery(c echo.Context) error {
-	ctx := c.Request().Context()
-	d, err := s.pathDelivery(c)
-	if err != nil {
-		return err
-	}
-	f := newForm(c)
-	in, err := s.deliveryInput(c, f)
-	if err == nil {
-		if _, err = s.deliveries.Update(ctx, currentUser(c), d.ID, in); err == nil {
-			s.setFlash(c, "Delivery saved.")
-			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/deliveries/%d", d.ID))
-		}
-	}
-	status, err := f.fail(materialField(err))
-	if err != nil {
-		return err
-	}
-	return s.renderDeliveryForm(c, status, f, d)
+// absoluteURL makes a link for sharing outside praxis (a feedback link, a QR
+// code, the clone address) from the configured public address, never from the
+// request's Host header, which anyone can make up.
+func (s *Server) absoluteURL(p string) string {
+	return s.baseURL + p
 }
 
 func (s *Server) deleteDelivery(c echo.Context) error {
@@ -410,7 +225,7 @@ func (s *Server) deliveryQR(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	code, err := qr.Encode(absoluteURL(c, "/f/"+d.FeedbackToken), qr.M)
+	code, err := qr.Encode(s.absoluteURL("/f/"+d.FeedbackToken), qr.M)
 	if err != nil {
 		return err
 	}

@@ -138,7 +138,7 @@ func TestLoggingADeliveryAndFeedbackInTheBrowser(t *testing.T) {
 	form := url.Values{"material": {"module:exploring-class-2-stigma"}, "date": {"2026-02-03"}, "duration": {"120"},
 		"format": {"online"}, "town": {"Swansea"}, "region": {"Wales"}, "country": {"gb"}, "host": {"Living Rent"},
 		"host_type": {"tenants' union"}, "participants": {"abc"}, "first_time": {"2"},
-		"co_facilitators":   {"maintainer@example.org"},
+		"co_names":          {"maintainer person"},
 		"reflection_worked": {"Pairs <script>alert(1)</script> worked."}, "reflection_change": {"Shorter input."}}
 
 	// A mistake shows the form again with the field marked and every value kept.
@@ -208,7 +208,10 @@ func TestLoggingADeliveryAndFeedbackInTheBrowser(t *testing.T) {
 
 	// Editing keeps the feedback; deleting removes the record.
 	edit := fac.do(http.MethodGet, where+"/edit", nil)
-	mustContain(t, edit, `value="Swansea"`, `maintainer@example.org`)
+	mustContain(t, edit, `value="Swansea"`, `Maintainer Person`)
+	if strings.Contains(edit.body, "@example.org") {
+		t.Error("the edit page shows an email address")
+	}
 	form.Set("participants", "11")
 	if res := fac.submit(where+"/edit", where, form); res.status != http.StatusSeeOther {
 		t.Fatalf("edit = %d\n%s", res.status, res.body)

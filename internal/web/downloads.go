@@ -14,9 +14,11 @@ import (
 	"github.com/praxis-coop/praxis/internal/export"
 )
 
-// exportOptions reads ?rev=, ?start=HH:MM and ?paper=a4|letter.
-func exportOptions(c echo.Context) (export.Options, error) {
-	opts := export.Options{Rev: c.QueryParam("rev"), Start: -1, Paper: export.A4, BaseURL: c.Scheme() + "://" + c.Request().Host}
+// exportOptions reads ?rev=, ?start=HH:MM and ?paper=a4|letter. Links in the
+// files point at the configured public address, so a made-up Host header
+// neither changes a file nor makes a new one to cache.
+func (s *Server) exportOptions(c echo.Context) (export.Options, error) {
+	opts := export.Options{Rev: c.QueryParam("rev"), Start: -1, Paper: export.A4, BaseURL: s.baseURL}
 	if start := strings.TrimSpace(c.QueryParam("start")); start != "" {
 		t, err := time.Parse("15:04", start)
 		if err != nil {
@@ -37,7 +39,7 @@ func exportOptions(c echo.Context) (export.Options, error) {
 // downloadModule serves /modules/{slug}/plan.{pdf,md,odt,docx} and
 // /modules/{slug}/bundle.zip.
 func (s *Server) downloadModule(c echo.Context) error {
-	opts, err := exportOptions(c)
+	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}
@@ -50,7 +52,7 @@ func (s *Server) downloadModule(c echo.Context) error {
 }
 
 func (s *Server) downloadSeries(c echo.Context) error {
-	opts, err := exportOptions(c)
+	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}
@@ -62,7 +64,7 @@ func (s *Server) downloadSeries(c echo.Context) error {
 }
 
 func (s *Server) downloadCurriculum(c echo.Context) error {
-	opts, err := exportOptions(c)
+	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}
@@ -97,7 +99,45 @@ func (s *Server) sendDownload(c echo.Context, f *export.File, opts export.Option
 	if c.Request().Method == http.MethodGet {
 		s.exports.Count(c.Request().Context(), f)
 	}
+	if f.Stream != nil {
+		return s.streamDownload(c, f)
+	}
 	return c.Blob(http.StatusOK, f.ContentType, f.Body)
+}
+
+// streamDownload writes a file made as it is sent. An error before the first
+// byte is answered as any other; one after it can only cut the download short.
+func (s *Server) streamDownload(c echo.Context, f *export.File) error {
+	if c.Request().Method == http.MethodHead {
+		return c.NoContent(http.StatusOK)
+	}
+	w := &firstWrite{res: c.Response()}
+	err := f.Stream(c.Request().Context(), w)
+	switch {
+	case err != nil && !w.started:
+		return err
+	case err != nil:
+		s.log.Warn("a streamed download stopped midway", "file", f.Name, "err", err)
+		return nil
+	case !w.started:
+		c.Response().WriteHeader(http.StatusOK)
+	}
+	return nil
+}
+
+// firstWrite sends the response's status with its first byte, so that a
+// stream that fails before writing anything can still answer with an error.
+type firstWrite struct {
+	res     *echo.Response
+	started bool
+}
+
+func (w *firstWrite) Write(p []byte) (int, error) {
+	if !w.started {
+		w.started = true
+		w.res.WriteHeader(http.StatusOK)
+	}
+	return w.res.Write(p)
 }
 
 // printPage is a module laid out for paper.
@@ -121,7 +161,7 @@ type printHandout struct {
 // showPrint is /modules/{slug}/print: the plan for paper, A4 or Letter.
 func (s *Server) showPrint(c echo.Context) error {
 	ctx := c.Request().Context()
-	opts, err := exportOptions(c)
+	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}

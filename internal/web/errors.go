@@ -109,6 +109,24 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if errors.As(err, &fieldErr) {
 			body["field"] = fieldErr.Field
 		}
+		var fieldErrs interface{ FieldErrorList() []*account.FieldError }
+		if errors.As(err, &fieldErrs) {
+			fields := map[string]string{}
+			for _, fe := range fieldErrs.FieldErrorList() {
+				fields[fe.Field] = fe.Message
+			}
+			body["fields"] = fields
+		}
+		var fields interface{ Fields() map[string]string }
+		if errors.As(err, &fields) {
+			body["fields"] = fields.Fields()
+			for _, name := range []string{"move_to", "title"} {
+				if _, ok := fields.Fields()[name]; ok {
+					body["field"] = name
+					break
+				}
+			}
+		}
 		var withProblems interface{ ProblemList() []praxis.Problem }
 		if errors.As(err, &withProblems) {
 			body["problems"] = withProblems.ProblemList()

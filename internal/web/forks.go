@@ -84,6 +84,33 @@ type editorPage struct {
 	Back     string
 	// For a new suggestion: the proposal's title and description.
 	Title, Description string
+	// Binary says the file cannot be edited in a text box
+	// (review.TextEditable): the page offers to download, replace or
+	// remove it instead.
+	Binary bool
+	// Size is the binary file's size in bytes; Download its address;
+	// Handout its name in handouts/, for a replacement.
+	Size              int64
+	Download, Handout string
+	// Replace is where a replacement is uploaded, and Remove where it is
+	// deleted; empty where that cannot be done.
+	Replace, Remove string
+}
+
+// openFile puts a file's content in the editor: in the text box when it can
+// go through one unchanged, otherwise as a file to download, replace or
+// remove (replace and remove are the addresses for those, or "").
+func (page *editorPage) openFile(content []byte, replace, remove string) {
+	if review.TextEditable(content) {
+		page.Content = review.ForTextBox(content)
+		return
+	}
+	page.Binary, page.Size = true, int64(len(content))
+	page.Download = "/modules/" + page.Slug + "/plan.md?rev=" + page.Base
+	if name, ok := strings.CutPrefix(page.File, module.HandoutDir+"/"); ok {
+		page.Download = "/modules/" + page.Slug + "/handouts/" + name + "?rev=" + page.Base
+		page.Handout, page.Replace, page.Remove = name, replace, remove
+	}
 }
 
 // moduleFiles lists the files of a module at a revision, module.md first.
@@ -109,7 +136,7 @@ func (s *Server) renderEditor(c echo.Context, status int, page editorPage) error
 		return err
 	}
 	page.Files, page.Module = files, title
-	if c.FormValue("preview") != "" || page.Preview == "" && strings.HasSuffix(page.File, ".md") {
+	if !page.Binary && (c.FormValue("preview") != "" || page.Preview == "" && strings.HasSuffix(page.File, ".md")) {
 		page.Preview = s.previewHTML(page.Slug, page.File, page.Content)
 	}
 	return s.render(c, status, "editor", view{Title: "Editing " + page.File + " of " + title, Section: "modules", Data: page})
@@ -172,8 +199,10 @@ func (s *Server) forkEditor(c echo.Context) error {
 	if head == "" {
 		head = fork.Head
 	}
-	return s.renderEditor(c, http.StatusOK, editorPage{Kind: "fork", ID: id, Slug: fork.Module, File: file, Content: string(content), Base: head,
-		Action: fmt.Sprintf("/forks/%d/edit", id), Back: fmt.Sprintf("/forks/%d", id)})
+	page := editorPage{Kind: "fork", ID: id, Slug: fork.Module, File: file, Base: head,
+		Action: fmt.Sprintf("/forks/%d/edit", id), Back: fmt.Sprintf("/forks/%d", id)}
+	page.openFile(content, fmt.Sprintf("/forks/%d/files", id), fmt.Sprintf("/forks/%d/files/delete", id))
+	return s.renderEditor(c, http.StatusOK, page)
 }
 
 // saveResult handles what a save returned: back to the page on success, the
@@ -222,8 +251,12 @@ func (s *Server) renderStale(c echo.Context, page editorPage, head string) error
 	if err != nil && praxis.ErrorCode(err) != praxis.ENOTFOUND {
 		return err
 	}
-	data := stalePage{Editor: page, Theirs: string(theirs), Head: head,
-		Unified: diff.Unified("saved version", "your draft", string(theirs), page.Content, 3)}
+	saved := "(not a text file)"
+	if review.TextEditable(theirs) {
+		saved = review.ForTextBox(theirs)
+	}
+	data := stalePage{Editor: page, Theirs: saved, Head: head,
+		Unified: diff.Unified("saved version", "your draft", strings.ReplaceAll(saved, "\r\n", "\n"), strings.ReplaceAll(page.Content, "\r\n", "\n"), 3)}
 	data.Editor.Base = head
 	return s.render(c, http.StatusConflict, "stale", view{Title: "Someone saved first", Section: "modules", Data: data})
 }
@@ -242,7 +275,7 @@ func (s *Server) saveFork(c echo.Context) error {
 	if c.FormValue("preview") != "" {
 		return s.renderEditor(c, http.StatusOK, page)
 	}
-	_, err = s.review.EditFork(c.Request().Context(), currentUser(c), id, page.Base, []review.Edit{{Path: page.File, Content: []byte(page.Content)}}, page.Message)
+	_, err = s.review.EditFork(c.Request().Context(), currentUser(c), id, page.Base, []review.Edit{{Path: page.File, Content: []byte(page.Content), Typed: true}}, page.Message)
 	return s.saveResult(c, page, err, "Saved.")
 }
 

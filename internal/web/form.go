@@ -42,9 +42,19 @@ func (f form) Has(name, value string) bool {
 // returns the status to show the form again with. Other errors are returned to
 // go to the error handler.
 func (f *form) fail(err error) (int, error) {
-	var fe *account.FieldError
-	if errors.As(err, &fe) {
-		f.Errors[fe.Field] = fe.Message
+	if fields := fieldErrors(err); len(fields) > 0 {
+		for _, fe := range fields {
+			if f.Errors[fe.Field] == "" {
+				f.Errors[fe.Field] = fe.Message
+			}
+		}
+		return http.StatusUnprocessableEntity, nil
+	}
+	var fields interface{ Fields() map[string]string }
+	if errors.As(err, &fields) {
+		for name, msg := range fields.Fields() {
+			f.Errors[name] = msg
+		}
 		return http.StatusUnprocessableEntity, nil
 	}
 	status, _ := classify(err)
@@ -53,6 +63,28 @@ func (f *form) fail(err error) (int, error) {
 	}
 	f.Error = praxis.ErrorMessage(err)
 	return status, nil
+}
+
+// fieldErrors finds every field error in err, which may join several (with
+// errors.Join) or list them (FieldErrorList), so a form shows all of them at
+// once.
+func fieldErrors(err error) []*account.FieldError {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []*account.FieldError
+		for _, e := range joined.Unwrap() {
+			out = append(out, fieldErrors(e)...)
+		}
+		return out
+	}
+	var many interface{ FieldErrorList() []*account.FieldError }
+	if errors.As(err, &many) {
+		return many.FieldErrorList()
+	}
+	var fe *account.FieldError
+	if errors.As(err, &fe) {
+		return []*account.FieldError{fe}
+	}
+	return nil
 }
 
 // fieldData is what the "field" template needs to draw one labelled input.

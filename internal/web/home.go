@@ -34,11 +34,3 @@ func (s *Server) home(c echo.Context) error {
 	}
 	return s.render(c, http.StatusOK, "home", view{Data: homePage{Listing: listing, Changes: changes, Activity: activity}})
 }
-
-func (s *Server) healthz(c echo.Context) error {
-	if err := s.health(c.Request().Context()); err != nil {
-		s.log.Error("health check failed", "err", err)
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database or the curriculum repository does not answer"})
-	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-}

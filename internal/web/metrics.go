@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/githttp"
 	"github.com/praxis-coop/praxis/internal/metrics"
 )
 
@@ -27,6 +28,14 @@ func (s *Server) watch() error {
 	}
 	if s.db != nil {
 		if err := s.metrics.WatchDB("praxis", s.db.Pool()); err != nil {
+			return err
+		}
+	}
+	if git, ok := s.git.(*githttp.Server); ok {
+		if err := s.metrics.WatchGit(func() metrics.GitLimits {
+			r := git.Refusals()
+			return metrics.GitLimits{Busy: r.Busy, ClientBusy: r.ClientBusy, Slow: r.Slow, TooLarge: r.TooLarge, Running: git.Running()}
+		}); err != nil {
 			return err
 		}
 	}

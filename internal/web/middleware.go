@@ -80,9 +80,6 @@ const (
 	// longResponseTimeout is how long a streamed export or a download may take
 	// to reach a slow client; the server's WriteTimeout suits pages.
 	longResponseTimeout = 15 * time.Minute
-	// gitTimeout is how long a git request may take: a clone or a push of up to
-	// 50 MB over a slow link.
-	gitTimeout = 30 * time.Minute
 )
 
 // bodyLimits bounds request bodies: uploadLimit on the routes that take files,

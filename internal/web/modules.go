@@ -151,7 +151,7 @@ func (s *Server) showModule(c echo.Context) error {
 	if currentUser(c) == nil {
 		if _, err := c.Cookie(s.cookieName(c, flashCookie)); err != nil {
 			if main, err := s.catalog.Main(ctx); err == nil {
-				cacheKey = strings.Join([]string{c.Param("slug"), c.QueryParam("rev"), main, c.Scheme(), c.Request().Host}, "\x00")
+				cacheKey = strings.Join([]string{c.Param("slug"), c.QueryParam("rev"), main}, "\x00")
 				if p, ok := s.anonPages.Get(cacheKey); ok && time.Since(p.at) < anonPageTTL {
 					return c.HTMLBlob(http.StatusOK, p.html)
 				}
@@ -167,7 +167,7 @@ func (s *Server) showModule(c echo.Context) error {
 	if page.OpenProposals, _, err = s.review.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Module: v.Module.Slug, Limit: 20}); err != nil {
 		return err
 	}
-	page.CloneURL = absoluteURL(c, "/curriculum.git")
+	page.CloneURL = s.absoluteURL("/curriculum.git")
 	if u := currentUser(c); u != nil {
 		page.SignedIn, page.UserID = true, u.ID
 		if fork, err := s.review.ForkOf(ctx, u.ID, v.Module.Slug); err == nil {
@@ -218,24 +218,14 @@ func (s *Server) showHandout(c echo.Context) error {
 		}
 		name = unescaped
 	}
+	if !catalog.IsMarkdown(name) || c.QueryParam("raw") != "" {
+		return s.sendHandout(c, slug, name, rev)
+	}
 	f, err := s.catalog.Handout(ctx, slug, name, rev)
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	etag := `"` + f.ID + `"`
-	h.Set("ETag", etag)
-	if f.HTML == "" || c.QueryParam("raw") != "" {
-		if c.Request().Header.Get("If-None-Match") == etag {
-			return c.NoContent(http.StatusNotModified)
-		}
-		// A handout is content from contributors: never let a browser run it
-		// on praxis's origin (handoutType), and sandbox whatever it shows.
-		ctype, disposition := handoutType(f.Name)
-		h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-		h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, f.Name))
-		return c.Blob(http.StatusOK, ctype, f.Content)
-	}
+	c.Response().Header().Set("ETag", `"`+f.ID+`"`)
 	title := slug
 	if listing, err := s.catalog.Listing(ctx, f.Commit); err == nil {
 		if m, ok := listing.Module(slug); ok {
@@ -244,6 +234,28 @@ func (s *Server) showHandout(c echo.Context) error {
 	}
 	page := handoutPage{Slug: slug, ModuleTitle: title, Rev: rev, File: f}
 	return s.render(c, http.StatusOK, "handout", view{Title: title, Section: "modules", Data: page})
+}
+
+// sendHandout serves a handout as it is stored, streamed from the repository
+// so that a large image or PDF is never held in memory whole.
+func (s *Server) sendHandout(c echo.Context, slug, name, rev string) error {
+	f, file, err := s.catalog.OpenHandout(c.Request().Context(), slug, name, rev)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	h := c.Response().Header()
+	etag := `"` + f.ID + `"`
+	h.Set("ETag", etag)
+	if c.Request().Header.Get("If-None-Match") == etag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	// A handout is content from contributors: never let a browser run it
+	// on praxis's origin (handoutType), and sandbox whatever it shows.
+	ctype, disposition := handoutType(f.Name)
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
+	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, f.Name))
+	return c.Stream(http.StatusOK, ctype, file)
 }
 
 // releaseInfo says which release a module's text at the shown version first
@@ -257,8 +269,11 @@ func (s *Server) releaseInfo(c echo.Context, page *modulePage) error {
 	page.LatestRelease = releases[0].Name
 	latest, _, err := s.history.ModuleHistory(ctx, page.Module.Slug, page.Commit.ID, 1, "")
 	if err != nil {
-		if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		switch praxis.ErrorCode(err) {
+		case praxis.ENOTFOUND:
 			return nil // a version outside main's history (a fork)
+		case praxis.EUNAVAILABLE:
+			return nil // the index is catching up: show the page without it
 		}
 		return err
 	}

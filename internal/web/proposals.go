@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/diff"
+	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
@@ -35,8 +37,9 @@ func (s *Server) suggestForm(c echo.Context) error {
 		}
 		content = h.Content
 	}
-	page := editorPage{Kind: "suggest", Slug: slug, File: file, Content: string(content), Base: v.Commit.ID,
+	page := editorPage{Kind: "suggest", Slug: slug, File: file, Base: v.Commit.ID,
 		Action: "/modules/" + slug + "/suggest", Back: "/modules/" + slug}
+	page.openFile(content, "", "")
 	if id, err := strconv.ParseInt(c.QueryParam("reflection"), 10, 64); err == nil {
 		d, err := s.deliveries.Reflection(c.Request().Context(), currentUser(c), id)
 		if err != nil {
@@ -72,7 +75,7 @@ func (s *Server) suggest(c echo.Context) error {
 	}
 	p, err := s.review.CreateProposal(c.Request().Context(), currentUser(c), review.NewProposal{
 		Module: slug, Base: page.Base, Title: page.Title, Description: page.Description, Message: page.Message,
-		Edits: []review.Edit{{Path: page.File, Content: []byte(page.Content)}},
+		Edits: []review.Edit{{Path: page.File, Content: []byte(page.Content), Typed: true}},
 	})
 	if err == nil {
 		page.Back = "/proposals/" + strconv.FormatInt(p.ID, 10)
@@ -133,16 +136,25 @@ type proposalPage struct {
 	IsAuthor  bool
 	CanReview bool
 	CanMerge  bool
+	// Since is what changed after the version the person saw: the one their
+	// review or merge was for, or ?since= in the address.
+	Since *review.Since
+	// ApprovedEarlier is the version a now stale approval was for, when the
+	// head lacks the approvals it needs.
+	ApprovedEarlier string
 	// LineComments groups comments on lines by file and line.
 	LineComments map[string][]praxis.Comment
-	Form         form
+	// CommitLines are the proposal's commits with the account responsible
+	// for each (a git author can be anyone).
+	CommitLines []history.Entry
+	Form        form
 }
 
 func (s *Server) showProposal(c echo.Context) error {
-	return s.renderProposal(c, http.StatusOK, form{Errors: map[string]string{}})
+	return s.renderProposal(c, http.StatusOK, form{Errors: map[string]string{}}, c.QueryParam("since"))
 }
 
-func (s *Server) renderProposal(c echo.Context, status int, f form) error {
+func (s *Server) renderProposal(c echo.Context, status int, f form, since string) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
@@ -159,6 +171,27 @@ func (s *Server) renderProposal(c echo.Context, status int, f form) error {
 	u := currentUser(c)
 	page := proposalPage{ProposalView: v, Listing: listing, Form: f, LineComments: map[string][]praxis.Comment{},
 		IsAuthor: u != nil && u.ID == v.AuthorID, CanReview: account.Can(u, account.ReviewProposal), CanMerge: account.Can(u, account.MergeProposal)}
+	ids := make([]string, len(v.Commits))
+	for i, cm := range v.Commits {
+		ids[i] = cm.ID
+	}
+	accounts, err := s.db.Attributions(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, cm := range v.Commits {
+		page.CommitLines = append(page.CommitLines, history.Entry{Commit: cm, Account: accounts[cm.ID]})
+	}
+	if page.Since, err = s.review.ChangesSince(ctx, v, since); err != nil {
+		return err
+	}
+	if !v.Approved {
+		for _, r := range v.Reviews {
+			if r.Verdict == praxis.VerdictApprove && r.Head != v.Head && r.ReviewerID != v.AuthorID {
+				page.ApprovedEarlier = r.Head
+			}
+		}
+	}
 	for _, cm := range v.Comments {
 		if cm.Path != "" {
 			key := fmt.Sprintf("%s:%d", cm.Path, cm.Line)
@@ -175,20 +208,28 @@ func (s *Server) proposalAct(c echo.Context, done string, act func(id int64) err
 	if err != nil {
 		return err
 	}
-	if err := act(id); err != nil {
+	if actErr := act(id); actErr != nil {
 		f := newForm(c)
-		status, err := f.fail(err)
+		status, err := f.fail(actErr)
 		if err != nil {
 			return err
 		}
-		if conflicts, ok := err.(interface{ ConflictList() []praxis.MergeConflict }); ok && len(conflicts.ConflictList()) > 0 {
+		var conflicts interface{ ConflictList() []praxis.MergeConflict }
+		if errors.As(actErr, &conflicts) && len(conflicts.ConflictList()) > 0 {
 			var paths []string
 			for _, cf := range conflicts.ConflictList() {
 				paths = append(paths, cf.Path)
 			}
 			f.Error += " Conflicting: " + strings.Join(paths, ", ") + "."
 		}
-		return s.renderProposal(c, status, f)
+		// The proposal moved on from the version the form was for: show
+		// what changed since.
+		since := ""
+		var changed *review.ChangedError
+		if errors.As(actErr, &changed) {
+			since = f.Value("head")
+		}
+		return s.renderProposal(c, status, f, since)
 	}
 	s.setFlash(c, done)
 	return c.Redirect(http.StatusSeeOther, "/proposals/"+strconv.FormatInt(id, 10))
@@ -205,7 +246,7 @@ func (s *Server) reviewProposal(c echo.Context) error {
 	verdict := c.FormValue("verdict")
 	done := map[string]string{praxis.VerdictApprove: "Approved.", praxis.VerdictRequestChanges: "Changes requested.", praxis.VerdictComment: "Review added."}[verdict]
 	return s.proposalAct(c, done, func(id int64) error {
-		_, err := s.review.Review(c.Request().Context(), currentUser(c), id, verdict, c.FormValue("body"))
+		_, err := s.review.Review(c.Request().Context(), currentUser(c), id, verdict, c.FormValue("body"), c.FormValue("head"))
 		return err
 	})
 }
@@ -266,8 +307,9 @@ func (s *Server) proposalEditor(c echo.Context) error {
 		head = p.Head
 	}
 	back := "/proposals/" + strconv.FormatInt(id, 10)
-	return s.renderEditor(c, http.StatusOK, editorPage{Kind: "proposal", ID: id, Slug: slug, File: file, Content: string(content), Base: head,
-		Action: back + "/edit", Back: back})
+	page := editorPage{Kind: "proposal", ID: id, Slug: slug, File: file, Base: head, Action: back + "/edit", Back: back}
+	page.openFile(content, back+"/files", back+"/files/delete")
+	return s.renderEditor(c, http.StatusOK, page)
 }
 
 func (s *Server) saveProposal(c echo.Context) error {
@@ -284,7 +326,7 @@ func (s *Server) saveProposal(c echo.Context) error {
 	if c.FormValue("preview") != "" {
 		return s.renderEditor(c, http.StatusOK, page)
 	}
-	_, err = s.review.EditProposal(c.Request().Context(), currentUser(c), id, page.Slug, page.Base, []review.Edit{{Path: page.File, Content: []byte(page.Content)}}, page.Message)
+	_, err = s.review.EditProposal(c.Request().Context(), currentUser(c), id, page.Slug, page.Base, []review.Edit{{Path: page.File, Content: []byte(page.Content), Typed: true}}, page.Message)
 	return s.saveResult(c, page, err, "Saved to the proposal.")
 }
 

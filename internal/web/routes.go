@@ -43,6 +43,9 @@ func (s *Server) route(method, path string, action account.Action, h echo.Handle
 			h = withLongResponse(h)
 		}
 	}
+	if method == http.MethodGet && (strings.HasPrefix(path, "/modules/:slug") || strings.HasPrefix(path, "/api/v1/modules/:slug")) {
+		h = s.followRenames(h, strings.HasSuffix(path, "/history") || strings.Contains(path, "/compare"))
+	}
 	// The CSRF token check runs inside the permission check: a write without
 	// credentials to a route that needs them is refused as unauthenticated.
 	h = s.checkCSRF(h)
@@ -110,6 +113,8 @@ func (s *Server) routes() {
 	s.route(post, "/modules/:slug/fork", account.ForkModule, s.forkModule)
 	s.route(get, "/modules/:slug/suggest", account.ProposeChange, s.suggestForm)
 	s.route(post, "/modules/:slug/suggest", account.ProposeChange, s.suggest, upload)
+	s.route(get, "/modules/:slug/move", account.ProposeChange, s.moveForm)
+	s.route(post, "/modules/:slug/move", account.ProposeChange, s.proposeMove)
 	s.route(post, "/preview", account.ProposeChange, s.preview, upload)
 	s.route(get, "/forks/:id", public, s.showFork, expensive)
 	s.route(get, "/forks/:id/edit", account.ForkModule, s.forkEditor)
@@ -138,6 +143,7 @@ func (s *Server) routes() {
 	// Deliveries, participants' feedback and the network's statistics.
 	s.route(get, "/deliveries", account.LogDelivery, s.listDeliveries)
 	s.route(get, "/deliveries/new", account.LogDelivery, s.newDelivery)
+	s.route(get, "/deliveries/people", account.LogDelivery, s.suggestPeople)
 	s.route(post, "/deliveries", account.LogDelivery, s.createDelivery)
 	s.route(get, "/deliveries/:id", account.LogDelivery, s.showDelivery)
 	s.route(post, "/deliveries/:id", account.LogDelivery, s.updateDelivery)

@@ -5,7 +5,7 @@
 package web
 
 import (
-	"context"
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,6 +21,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/lru"
 	"github.com/praxis-coop/praxis/internal/metrics"
+	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
 )
@@ -40,6 +41,9 @@ type Config struct {
 	Exports *export.Service
 	// Search finds workshops.
 	Search *search.Index
+	// Quota bounds what each person keeps in copies and proposals: shown on
+	// the account page, set on the settings page. nil for none.
+	Quota *quota.Service
 	// Git serves the curriculum repository at /curriculum.git; nil for none.
 	Git http.Handler
 	// SecureCookies marks cookies Secure even when a request arrives over plain
@@ -48,10 +52,22 @@ type Config struct {
 	// BehindProxy trusts X-Forwarded-For for the client's address (rate limits
 	// count per address). Leave it off unless a proxy sets the header.
 	BehindProxy bool
+	// BaseURL is praxis's public address, such as https://praxis.example.org:
+	// links that leave praxis (feedback links and their QR codes, PDF and
+	// document footers, the clone address, invitation and reset links) are
+	// made from it, never from a request's Host header. "" means
+	// http://localhost.
+	BaseURL string
 	// Metrics counts requests and serves /metrics; nil makes a registry of
 	// the server's own. The server adds the catalog's cache, the database
 	// pool and the merge outcomes to it.
 	Metrics *metrics.Registry
+	// Repository is checked by /healthz for taking writes; nil skips it.
+	Repository interface{ CheckWritable() error }
+	// DataDir is the data directory, whose free space /healthz checks
+	// against MinFreeSpace (bytes; 0 checks nothing).
+	DataDir      string
+	MinFreeSpace int64
 }
 
 // Server is praxis's HTTP handler.
@@ -68,6 +84,7 @@ type Server struct {
 	anonPages     *lru.Cache[string, cachedPage]
 	exports       *export.Service
 	search        *search.Index
+	quota         *quota.Service
 	git           http.Handler
 	pages         *pages
 	assets        *assets
@@ -75,11 +92,16 @@ type Server struct {
 	// crossOrigin refuses writes that browsers mark as coming from another
 	// origin (csrf.go).
 	crossOrigin *http.CrossOriginProtection
+	baseURL     string
 	routeTable  []Route
 	metrics     *metrics.Registry
 	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
 	// may carry a file, and so a larger body.
 	uploadRoutes map[string]bool
+	// What /healthz checks besides the database and main.
+	repository   interface{ CheckWritable() error }
+	dataDir      string
+	minFreeSpace int64
 }
 
 // Route is one registered route and the permission it needs ("" for public).
@@ -122,13 +144,18 @@ func New(cfg Config) (*Server, error) {
 		anonPages:     lru.New[string, cachedPage](2048),
 		exports:       cfg.Exports,
 		search:        cfg.Search,
+		quota:         cfg.Quota,
 		git:           cfg.Git,
 		pages:         pages,
 		assets:        assets,
 		secureCookies: cfg.SecureCookies,
 		crossOrigin:   http.NewCrossOriginProtection(),
+		baseURL:       strings.TrimRight(cmp.Or(cfg.BaseURL, "http://localhost"), "/"),
 		metrics:       cfg.Metrics,
 		uploadRoutes:  map[string]bool{},
+		repository:    cfg.Repository,
+		dataDir:       cfg.DataDir,
+		minFreeSpace:  cfg.MinFreeSpace,
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()
@@ -147,15 +174,27 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// ClientAddress returns how praxis names a request's client: the address it
+// connected from, or, behind a proxy, the address the proxy reports in
+// X-Forwarded-For (as the rate limits of the web app do). For services that
+// sit beside the web app, such as git over HTTP.
+func ClientAddress(behindProxy bool) func(r *http.Request) string {
+	extract := echo.ExtractIPDirect()
+	if behindProxy {
+		extract = echo.ExtractIPFromXFFHeader()
+	}
+	return func(r *http.Request) string { return extract(r) }
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// git's smart HTTP protocol has its own authentication (basic, with API
 	// tokens), request sizes and compression: it bypasses the web middleware.
 	if s.git != nil && (r.URL.Path == "/curriculum.git" || strings.HasPrefix(r.URL.Path, "/curriculum.git/")) {
 		start := time.Now()
-		// A clone or a 50 MB push over a slow link outlasts the server's
-		// read and write timeouts, which suit pages.
-		extendDeadlines(w, gitTimeout)
+		// githttp moves the connection's deadlines itself: a clone or a
+		// push over a slow link outlasts the server's, which suit pages,
+		// and a client too slow for its pace is cut off.
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		s.git.ServeHTTP(rec, r)
 		s.metrics.ObserveGit(gitService(r.URL.Path), rec.status)
@@ -181,18 +220,13 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.ResponseWriter.WriteHeader(status)
 }
 
+// Unwrap gives the writer below, so http.ResponseController reaches the
+// connection's deadlines.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 // Flush passes flushes through, as git's streamed responses need.
 func (r *statusRecorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
-}
-
-// health reports whether the database and the repository answer.
-func (s *Server) health(ctx context.Context) error {
-	if err := s.db.Ping(ctx); err != nil {
-		return err
-	}
-	_, err := s.catalog.Main(ctx)
-	return err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
 )
 
 type signupPage struct {
@@ -209,7 +210,11 @@ func (s *Server) conduct(c echo.Context) error {
 // setRetryAfter tells the client how long a rate limit lasts, when err is one.
 func setRetryAfter(c echo.Context, err error) {
 	var rl *account.RateLimitError
-	if errors.As(err, &rl) {
+	var qr *quota.RateError
+	switch {
+	case errors.As(err, &rl):
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds())+1))
+	case errors.As(err, &qr):
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(qr.RetryAfter.Seconds())+1))
 	}
 }

@@ -168,7 +168,7 @@ func (s *Server) apiStatsCSV(c echo.Context) error {
 		return err
 	}
 	w := startCSV(c, "praxis-stats-"+groupBy[0]+".csv")
-	w.Write([]string{"key", "label", "deliveries", "participants", "first_time", "facilitators", "feedback_count", "feedback_average"})
+	w.Row("key", "label", "deliveries", "participants", "first_time", "facilitators", "feedback_count", "feedback_average")
 	for _, g := range report.Tables[0].Groups {
 		fac, avg := "", ""
 		if g.Facilitators != nil {
@@ -177,8 +177,9 @@ func (s *Server) apiStatsCSV(c echo.Context) error {
 		if g.FeedbackAverage != nil {
 			avg = ftoa(*g.FeedbackAverage)
 		}
-		w.Write([]string{g.Key, g.Label, itoa(g.Deliveries), itoa(g.Participants), itoa(g.FirstTime), fac, itoa(g.FeedbackCount), avg})
+		if err := w.Row(g.Key, g.Label, itoa(g.Deliveries), itoa(g.Participants), itoa(g.FirstTime), fac, itoa(g.FeedbackCount), avg); err != nil {
+			return err
+		}
 	}
-	w.Flush()
-	return w.Error()
+	return w.Flush()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/diff"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/ui"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -63,7 +64,7 @@ func parsePages(assets *assets) (*pages, error) {
 		"account-sessions", "account-data", "person", "facilitators", "admin-users", "admin-user",
 		"admin-invitations", "admin-audit", "admin-settings", "fork", "editor", "stale", "resolve", "propose",
 		"proposals", "proposal", "history", "compare", "changes", "releases", "release-new",
-		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search"} {
+		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search", "move"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}
@@ -119,6 +120,7 @@ func templateFuncs(assets *assets) template.FuncMap {
 		"sub":       func(a, b int) int { return a - b },
 		"firstLine": firstLine,
 		"bytes":     formatBytes,
+		"mb":        quota.MB,
 		"handoutName": func(name string) string {
 			base := strings.TrimSuffix(path.Base(name), path.Ext(name))
 			base = strings.NewReplacer("-", " ", "_", " ").Replace(base)

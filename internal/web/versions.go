@@ -102,7 +102,8 @@ func (s *Server) apiHistory(c echo.Context) error {
 	commits := make([]map[string]any, len(entries))
 	for i, e := range entries {
 		commits[i] = map[string]any{"commit": e.ID, "author": e.Author.Name, "date": e.Committer.When, "authored": e.Author.When,
-			"message": e.Message, "proposal": nilIfZero(e.Proposal), "release": e.Release, "parents": e.Parents}
+			"message": e.Message, "proposal": nilIfZero(e.Proposal), "release": e.Release, "parents": e.Parents,
+			"account": e.Account, "author_differs": e.Account != nil && e.Account.DiffersFrom(e.Author)}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"commits": commits, "more": more})
 }
@@ -172,7 +173,7 @@ func (s *Server) apiCompare(c echo.Context) error {
 	var unified strings.Builder
 	files := make([]map[string]any, len(page.Files))
 	for i, f := range page.Files {
-		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified}
+		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified, "size": f.Size, "too_large": f.TooLarge}
 		unified.WriteString(f.Unified)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"from": page.FromCommit, "to": page.ToCommit, "unified": unified.String(),

@@ -426,8 +426,8 @@ func TestAPI(t *testing.T) {
 			t.Errorf("GET %s = %d %+v, want %d with an error", path, res.status, body, want)
 		}
 	}
-	var health map[string]string
-	if res := a.getJSON("/healthz", &health); res.status != 200 || health["status"] != "ok" {
+	var health map[string]any
+	if res := a.getJSON("/healthz", &health); res.status != 200 || health["status"] != "ok" || health["checks"] == nil {
 		t.Errorf("healthz = %d %v", res.status, health)
 	}
 }
@@ -473,9 +473,9 @@ func TestMethodNotAllowed(t *testing.T) {
 // praxis command does.
 func testConfig(env *testenv.Env, accounts *account.Service) web.Config {
 	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Versions
-	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat})
+	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat, History: index})
 	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Versions: versions,
 		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev}),
 		Exports:    export.New(export.Config{Catalog: cat, Versions: versions, DB: database}),
-		Search:     search.New(database, cat)}
+		Search:     search.New(database, cat), Repository: store}
 }
