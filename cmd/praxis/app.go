@@ -308,7 +308,9 @@ func (a *app) close() error {
 // prepareDataDir makes sure the data directory exists and can be written, and
 // says so in one sentence when it cannot.
 func prepareDataDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// A new data directory is the owner's only: it holds the database and
+	// backups. An existing one keeps the mode its operator gave it.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return praxis.Errorf(praxis.EINVALID, "cannot use %s as the data directory: %s", dir, reason(err))
 	}
 	probe, err := os.CreateTemp(dir, ".write-test-*")

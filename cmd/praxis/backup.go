@@ -98,7 +98,7 @@ repository are replaced). Stop praxis before restoring over its data.`)
 // scheduleBackups writes a backup into dir every interval and keeps the
 // newest keep, until ctx ends.
 func scheduleBackups(ctx context.Context, dataDir, dir string, every time.Duration, keep int, log *slog.Logger) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		log.Error("scheduled backups: cannot create the folder", "dir", dir, "err", err)
 		return
 	}

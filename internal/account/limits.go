@@ -24,11 +24,15 @@ type limit struct {
 // Rates. Generous enough for a person who mistypes, tight enough to make
 // guessing a password or filling the database slow.
 var (
-	loginPerIP       = limit{burst: 20, interval: 6 * time.Second}  // 10 a minute after the burst
-	loginPerAccount  = limit{burst: 10, interval: 90 * time.Second} // 40 an hour
-	signupPerIP      = limit{burst: 5, interval: 2 * time.Minute}
-	resetPerIP       = limit{burst: 5, interval: 2 * time.Minute}
-	resetPerAccount  = limit{burst: 3, interval: 20 * time.Minute}
+	loginPerIP      = limit{burst: 20, interval: 6 * time.Second}  // 10 a minute after the burst
+	loginPerAccount = limit{burst: 10, interval: 90 * time.Second} // 40 an hour
+	signupPerIP     = limit{burst: 5, interval: 2 * time.Minute}
+	resetPerIP      = limit{burst: 5, interval: 2 * time.Minute}
+	resetPerAccount = limit{burst: 3, interval: 20 * time.Minute}
+	// passwordChecks bounds how often a signed-in session may try its
+	// account's password (changing it, deleting the account): a stolen
+	// session must not become a way to guess the password.
+	passwordChecks   = limit{burst: 10, interval: 90 * time.Second}
 	maxTrackedBucket = 100_000
 )
 

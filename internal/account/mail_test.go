@@ -145,6 +145,19 @@ func TestMailIsSentWhenConfigured(t *testing.T) {
 	if msgs := sink.wait(t, 3); !strings.Contains(msgs[2], "invited you") {
 		t.Errorf("invitation email:\n%s", msgs[2])
 	}
+
+	// Joining with a member's address (sign-up by approval) answers as for a
+	// new address, and tells the member instead.
+	u, err := svc.SignUp(ctx, account.SignUp{Name: "Not Fay", Email: "FAC@example.org", Password: "another long passphrase", AgreedToConduct: true, IP: "1.2.3.5"})
+	if err != nil || u.Status != praxis.StatusPending {
+		t.Fatalf("SignUp with a member's address = %+v, %v; want a pending answer", u, err)
+	}
+	if msgs := sink.wait(t, 4); !strings.Contains(msgs[3], "You already have a praxis account") || !strings.Contains(msgs[3], "fac@example.org") && !strings.Contains(msgs[3], "FAC@example.org") {
+		t.Errorf("email to the member:\n%s", msgs[3])
+	}
+	if _, _, _, err := svc.LogIn(ctx, account.LogIn{Email: "fac@example.org", Password: goodPassword, IP: "1.2.3.6"}); err != nil {
+		t.Errorf("the member's own password after the attempt: %v", err)
+	}
 }
 
 func TestSignUpRateLimit(t *testing.T) {

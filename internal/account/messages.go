@@ -46,3 +46,20 @@ The link works once.
 `, from, when(expires), link),
 	}
 }
+
+func existingAccountMessage(email, login, forgot string) mail.Message {
+	return mail.Message{
+		To:      email,
+		Subject: "You already have a praxis account",
+		Body: fmt.Sprintf(`Hello,
+
+Someone, perhaps you, asked to join the facilitator network on praxis with
+this email address. You already have an account, so nothing new was made.
+
+To sign in: %s
+If you have forgotten your password: %s
+
+If it was not you, you can ignore this email: your account is unchanged.
+`, login, forgot),
+	}
+}

@@ -1,6 +1,8 @@
 package account
 
 import (
+	"slices"
+
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -20,7 +22,7 @@ const (
 	ChangeRoles   Action = "users.roles"       // change anyone's roles
 	ViewAudit     Action = "audit.view"        // read the audit log
 	EditSettings  Action = "settings.edit"     // change instance settings such as the sign-up policy
-	ManageAdmins  Action = "users.manage_high" // suspend or reset coordinators and admins
+	ManageAdmins  Action = "users.manage_high" // suspend or reset coordinators and admins; reset anyone with a role the issuer lacks
 	ViewMetrics   Action = "metrics.view"      // the operators' metrics page (also open on the loopback interface)
 	ManageJobs    Action = "jobs.manage"       // see the background job queue and retry failed jobs
 
@@ -62,7 +64,7 @@ var policy = []Rule{
 	{InviteUsers, "Create invitation links", coordinators},
 	{AwardTraining, "Award and withdraw trainings (which modules a person may deliver)", coordinators},
 	{ViewPrivate, "See profile fields shared with coordinators only", coordinators},
-	{ManageAdmins, "Suspend, reinstate or issue reset links for coordinators and admins", admins},
+	{ManageAdmins, "Suspend, reinstate or issue reset links for coordinators and admins; issue reset links for anyone with a role the issuer lacks", admins},
 	{ChangeRoles, "Change anyone's roles", admins},
 	{ViewAudit, "Read the audit log", admins},
 	{EditSettings, "Change instance settings (the sign-up policy, who may clone, the approvals a merge needs)", admins},
@@ -115,4 +117,17 @@ func Authorize(user *praxis.User, action Action) error {
 	default:
 		return praxis.Errorf(praxis.EFORBIDDEN, "your account does not have permission to do that")
 	}
+}
+
+// roleBeyond returns a role of target that permits an action actor's roles do
+// not, when there is one: target can then do something actor cannot.
+func roleBeyond(actor, target *praxis.User) (praxis.Role, bool) {
+	for _, r := range target.Roles {
+		for _, rule := range policy {
+			if slices.Contains(rule.Roles, r) && !slices.ContainsFunc(rule.Roles, actor.HasRole) {
+				return r, true
+			}
+		}
+	}
+	return "", false
 }

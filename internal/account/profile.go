@@ -169,6 +169,16 @@ func (s *Service) Profile(ctx context.Context, viewer *praxis.User, id int64) (*
 	return Visible(viewer, u), nil
 }
 
+// DirectoryRegions lists the regions people give, for the directory's filter:
+// for those who may not see private fields, only regions shared with the
+// network, so the list never reveals a hidden one.
+func (s *Service) DirectoryRegions(ctx context.Context, viewer *praxis.User) ([]string, error) {
+	if err := Authorize(viewer, ViewDirectory); err != nil {
+		return nil, err
+	}
+	return s.db.Regions(ctx, !Can(viewer, ViewPrivate))
+}
+
 // DirectoryFilter narrows the facilitator directory.
 type DirectoryFilter struct {
 	Query, Region, Language, Module string
@@ -235,11 +245,9 @@ func (s *Service) DeleteAccount(ctx context.Context, user *praxis.User, password
 	if err := Authorize(user, UseAccount); err != nil {
 		return err
 	}
-	hash, err := s.db.PasswordHash(ctx, user.ID)
-	if err != nil {
+	if ok, err := s.checkPassword(ctx, user, password); err != nil {
 		return err
-	}
-	if !VerifyPassword(hash, password) {
+	} else if !ok {
 		return invalid("password", "that is not your password")
 	}
 	if user.HasRole(praxis.RoleAdmin) {

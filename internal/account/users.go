@@ -116,7 +116,9 @@ type SignUp struct {
 // SignUp creates an account under the instance's sign-up policy: active at once
 // when sign-up is open or the person was invited, pending approval when
 // approval is required; refused without an invitation when sign-up is by
-// invitation only. Rate limited per IP.
+// invitation only. Rate limited per IP. Under approval, an address that
+// already has an account gets the same answer as a new one (a pending user
+// that is not stored), and its owner an email saying so.
 func (s *Service) SignUp(ctx context.Context, req SignUp) (*praxis.User, error) {
 	if err := s.limits.allow(s.now(), map[string]limit{"signup-ip:" + req.IP: signupPerIP}); err != nil {
 		return nil, err
@@ -164,12 +166,30 @@ func (s *Service) SignUp(ctx context.Context, req SignUp) (*praxis.User, error) 
 	}
 	if err != nil {
 		if praxis.ErrorCode(err) == praxis.ECONFLICT && strings.Contains(praxis.ErrorMessage(err), "email") {
+			if u.Status == praxis.StatusPending {
+				// Under approval, a new account waits unseen, so the answer
+				// can be the same as for one: the form does not tell
+				// strangers who is a member. The owner hears by email.
+				s.tellOwnerOfSignup(ctx, email)
+				return u, nil
+			}
 			return nil, invalid("email", "there is already an account with this email address; sign in, or ask a coordinator for a password reset link")
 		}
 		return nil, err
 	}
 	s.log.Info("account created", "user", u.ID, "status", u.Status, "invited", invitation != nil)
 	return s.db.FindUser(ctx, u.ID)
+}
+
+// tellOwnerOfSignup emails the owner of an address that someone tried to join
+// with, when the instance sends mail.
+func (s *Service) tellOwnerOfSignup(ctx context.Context, email string) {
+	if !s.mail.Enabled() {
+		return
+	}
+	if err := s.mail.Send(ctx, existingAccountMessage(email, s.link("/login"), s.link("/forgot"))); err != nil {
+		s.log.Error("could not email the owner of an address used to join", "err", err)
+	}
 }
 
 // NewUser is an account made by an operator (praxis user add).
@@ -360,11 +380,9 @@ func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current
 	if err := Authorize(user, UseAccount); err != nil {
 		return err
 	}
-	hash, err := s.db.PasswordHash(ctx, user.ID)
-	if err != nil {
+	if ok, err := s.checkPassword(ctx, user, current); err != nil {
 		return err
-	}
-	if !VerifyPassword(hash, current) {
+	} else if !ok {
 		return invalid("current", "that is not your current password")
 	}
 	if err := CheckPassword(next, user.Email, user.Name); err != nil {
@@ -375,6 +393,21 @@ func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current
 		return err
 	}
 	return s.db.SetPassword(ctx, user.ID, newHash, keepSession, 0)
+}
+
+// checkPassword reports whether password is the user's, for a person who
+// is already signed in (changing the password, deleting the account). It is
+// rate limited per account like signing in, and answers ETOOMANY as a
+// *RateLimitError when the limit is reached.
+func (s *Service) checkPassword(ctx context.Context, user *praxis.User, password string) (ok bool, err error) {
+	if err := s.limits.allow(s.now(), map[string]limit{fmt.Sprintf("password-check:%d", user.ID): passwordChecks}); err != nil {
+		return false, err
+	}
+	hash, err := s.db.PasswordHash(ctx, user.ID)
+	if err != nil {
+		return false, err
+	}
+	return VerifyPassword(hash, password), nil
 }
 
 // newResetLink stores a one-time reset link for a user and returns its path.
@@ -393,11 +426,17 @@ func (s *Service) newResetLink(ctx context.Context, userID int64, actor *praxis.
 
 // IssueReset makes a one-time password reset link for a user, for a coordinator
 // to pass on. When the instance sends mail, the link is also emailed to the
-// user. Resetting a coordinator's or admin's password needs an admin.
+// user. A reset link signs its holder in as the user, so resetting the
+// password of anyone who holds a role the issuer lacks (a coordinator
+// resetting a maintainer, who may merge) needs an admin, as do coordinators
+// and admins themselves.
 func (s *Service) IssueReset(ctx context.Context, actor *praxis.User, userID int64) (link string, emailed bool, err error) {
 	target, err := s.manageable(ctx, actor, userID)
 	if err != nil {
 		return "", false, err
+	}
+	if r, ok := roleBeyond(actor, target); ok && !Can(actor, ManageAdmins) {
+		return "", false, praxis.Errorf(praxis.EFORBIDDEN, "%s is a %s and you are not, so only an admin can make a reset link for them", target.Name, r)
 	}
 	audit := &praxis.AuditEntry{ActorID: actor.ID, TargetID: target.ID, Action: "password_reset.issue", At: s.now()}
 	path, err := s.newResetLink(ctx, target.ID, actor, audit)

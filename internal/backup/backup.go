@@ -289,7 +289,7 @@ func Restore(ctx context.Context, r io.Reader, dataDir string, force bool) (*Man
 	if entries, err := os.ReadDir(dataDir); err == nil && len(entries) > 0 && !force {
 		return nil, praxis.Errorf(praxis.ECONFLICT, "%s is not empty; restore into an empty directory, or give --force to replace its data", dataDir)
 	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
 	}
 	staging, err := os.MkdirTemp(dataDir, ".restore-*")
@@ -327,10 +327,12 @@ func Restore(ctx context.Context, r io.Reader, dataDir string, force bool) (*Man
 			continue
 		}
 		dst := filepath.Join(staging, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 			return nil, err
 		}
-		f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		// Restored files are the owner's only, like the database praxis
+		// creates: the backup holds password and session hashes.
+		f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("restore: %w", err)
 		}
@@ -365,7 +367,9 @@ func Restore(ctx context.Context, r io.Reader, dataDir string, force bool) (*Man
 		}
 	}
 	for _, dir := range []string{"refs/heads", "refs/tags", "objects/info", "objects/pack"} {
-		os.MkdirAll(filepath.Join(staging, RepositoryDir, filepath.FromSlash(dir)), 0o755)
+		if err := os.MkdirAll(filepath.Join(staging, RepositoryDir, filepath.FromSlash(dir)), 0o700); err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
 	}
 	for _, name := range []string{DatabaseFile, RepositoryDir} {
 		if err := os.Rename(filepath.Join(staging, name), filepath.Join(dataDir, name)); err != nil {

@@ -56,8 +56,11 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 // openAt opens the database and migrates it up to version (tests open older
 // schemas to check upgrades from them).
 func openAt(ctx context.Context, path string, version int, opts Options) (*DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("db: %w", err)
+	}
+	if err := makePrivate(path); err != nil {
+		return nil, err
 	}
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
@@ -96,6 +99,31 @@ func openAt(ctx context.Context, path string, version int, opts Options) (*DB, e
 		return nil, err
 	}
 	return db, nil
+}
+
+// makePrivate makes the database file readable and writable by its owner
+// only (0600): it holds password hashes, session and token hashes, and
+// people's details. A new file is created so before SQLite opens it (SQLite
+// gives its -wal and -shm files the database's mode); a file left readable by
+// others by an older praxis, and its -wal and -shm, are tightened.
+func makePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("db: open %s: %w", path, err)
+	}
+	f.Close()
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(name)
+		if err != nil {
+			continue // no -wal or -shm yet
+		}
+		if info.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(name, 0o600); err != nil {
+				return fmt.Errorf("db: make %s private: %w", name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Close closes the database.

@@ -177,8 +177,10 @@ func (db *DB) UpdateProfile(ctx context.Context, u *praxis.User) error {
 }
 
 // SetPassword replaces a user's password hash and, in the same transaction,
-// signs them out everywhere except the session keepSession (0 for none), and
-// marks the reset link used when one was given.
+// signs them out everywhere except the session keepSession (0 for none),
+// marks the reset link used when one was given, and makes every other
+// outstanding reset link of the user useless: a link issued before a
+// password change must not undo it.
 func (db *DB) SetPassword(ctx context.Context, id int64, hash string, keepSession int64, resetID int64) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
@@ -200,6 +202,9 @@ func (db *DB) SetPassword(ctx context.Context, id int64, hash string, keepSessio
 			if res.RowsAffected == 0 {
 				return praxis.Errorf(praxis.ECONFLICT, "this reset link has already been used")
 			}
+		}
+		if err := tx.Where("user_id = ? AND used_at IS NULL", id).Delete(&resetRow{}).Error; err != nil {
+			return fmt.Errorf("db: set password: %w", err)
 		}
 		return nil
 	})
@@ -347,12 +352,16 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]*praxis.User, int6
 	return users, total, nil
 }
 
-// Regions returns the distinct regions users have given, sorted.
-func (db *DB) Regions(ctx context.Context) ([]string, error) {
+// Regions returns the distinct regions active users have given, sorted;
+// with onlyShared, only regions their people share with the network, so the
+// list never reveals a region hidden from the network.
+func (db *DB) Regions(ctx context.Context, onlyShared bool) ([]string, error) {
 	var regions []string
-	err := db.gorm.WithContext(ctx).Model(&userRow{}).
-		Where("region <> '' AND status = ?", praxis.StatusActive).
-		Distinct("region").Order("region").Pluck("region", &regions).Error
+	q := db.gorm.WithContext(ctx).Model(&userRow{}).Where("region <> '' AND status = ?", praxis.StatusActive)
+	if onlyShared {
+		q = q.Where(sharedWithNetwork("region"))
+	}
+	err := q.Distinct("region").Order("region").Pluck("region", &regions).Error
 	if err != nil {
 		return nil, fmt.Errorf("db: regions: %w", err)
 	}

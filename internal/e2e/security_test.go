@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -239,5 +240,181 @@ func TestFormsRefuseCrossSiteRequests(t *testing.T) {
 	b.visit("/account")
 	if name := b.attr("#f-name", "value"); name != newName {
 		t.Errorf("after the same-origin request the name is %q, want %q", name, newName)
+	}
+}
+
+// TestCookieTossingFromAnotherPort: a page on another port of the same host
+// is another origin but the same site, and cookies do not keep ports apart.
+// It plants a praxis_csrf cookie and posts a form that repeats its value:
+// to a signed-in person's profile, and to the sign-in form with the
+// attacker's own account (login CSRF). Both are refused and change nothing
+// (issue 17).
+func TestCookieTossingFromAnotherPort(t *testing.T) {
+	srv := newServer(t)
+	person := srv.addUser("sam@example.org", "Sam Organiser", "facilitator")
+	attackerAccount := srv.addUser("mal@example.org", "Mal Planted", "facilitator")
+	srv.start()
+	const planted = "planted-by-the-page-next-door"
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Cookies belong to a host, whatever its port: these reach praxis.
+		for _, path := range []string{"/", "/account", "/login"} {
+			http.SetCookie(w, &http.Cookie{Name: "praxis_csrf", Value: planted, Path: path})
+		}
+		fields := `<input type="hidden" name="name" value="Tossed">`
+		action := srv.URL + "/account"
+		if r.URL.Path == "/login" {
+			action = srv.URL + "/login"
+			fields = fmt.Sprintf(`<input type="hidden" name="email" value="%s"><input type="hidden" name="password" value="%s">`, attackerAccount.Email, password)
+		}
+		fmt.Fprintf(w, `<!doctype html><title>Next door</title><form method="post" action="%s">%s
+<input type="hidden" name="csrf" value="%s"><button type="submit">Go</button></form>`, action, fields, planted)
+	}))
+	t.Cleanup(attacker.Close)
+	if !strings.HasPrefix(attacker.URL, "http://127.0.0.1:") || !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
+		t.Fatalf("praxis at %s and the other page at %s are not two ports of one host", srv.URL, attacker.URL)
+	}
+
+	b := newBrowser(t, srv)
+	b.signIn(person.Email)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(attacker.URL+"/profile")); err != nil {
+		t.Fatal(err)
+	}
+	cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL + "/account"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plantedFor := 0
+	for _, c := range cookies.Cookies {
+		if c.Name == "praxis_csrf" && c.Value == planted {
+			plantedFor++
+		}
+	}
+	if plantedFor == 0 {
+		t.Fatalf("the page next door could not plant its cookie for praxis: %+v", cookies.Cookies)
+	}
+	b.navigateBy("submit the form next door", chromedp.Click(chromedp.CSS("button")), 403)
+	b.visit("/account")
+	if name := b.attr("#f-name", "value"); name != person.Name {
+		t.Fatalf("after the tossed cookie the name is %q, want %q", name, person.Name)
+	}
+
+	anon := newBrowser(t, srv)
+	ctx2, cancel2 := context.WithTimeout(anon.ctx, stepTimeout)
+	defer cancel2()
+	if err := chromedp.Do(ctx2, chromedp.Navigate(attacker.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	anon.navigateBy("submit the sign-in form next door", chromedp.Click(chromedp.CSS("button")), 403)
+	anon.visit("/")
+	if anon.count(".account-nav a[href='/login']") != 1 || strings.Contains(anon.text(".account-nav"), attackerAccount.Name) {
+		t.Errorf("the sign-in form next door signed the browser in: %q", anon.text(".account-nav"))
+	}
+}
+
+// TestSignInRedirectStaysOnPraxis: a signed-in person who follows a link to
+// /login?next=... is sent on only within praxis, whatever the link hides
+// (tabs, newlines, backslashes) for the browser to reinterpret (issue 17).
+// "Evil" is another local server that counts visits.
+func TestSignInRedirectStaysOnPraxis(t *testing.T) {
+	srv := newServer(t)
+	person := srv.addUser("sam@example.org", "Sam Organiser", "facilitator")
+	srv.start()
+	var visits atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		visits.Add(1)
+		fmt.Fprint(w, `<!doctype html><title>Evil</title><p>Evil`)
+	}))
+	t.Cleanup(evil.Close)
+	host := strings.TrimPrefix(evil.URL, "http://")
+
+	b := newBrowser(t, srv)
+	b.signIn(person.Email)
+	for _, next := range []string{
+		"/%09/" + host, "/%0A/" + host, "/%0D%0A/" + host, "%09//" + host, "/%5C" + host, "%5C%5C" + host,
+		"/%09%5C" + host, "http:%5C%5C" + host, "http:/%09/" + host, "%20//" + host, "//" + host, evil.URL,
+	} {
+		ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+		err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/login?next="+next))
+		cancel()
+		if err != nil {
+			t.Errorf("next=%s: %v", next, err)
+			continue
+		}
+		if loc := b.location(); !strings.HasPrefix(loc, srv.URL+"/") {
+			t.Errorf("signed in, /login?next=%s led the browser to %s", next, loc)
+		}
+	}
+	if n := visits.Load(); n > 0 {
+		t.Errorf("the other site was visited %d times", n)
+	}
+	// A destination on praxis is kept.
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/login?next=%2Faccount%2Ftokens")); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.path(); p != "/account/tokens" {
+		t.Errorf("next=/account/tokens led to %s", p)
+	}
+}
+
+// TestHandoutsCannotRunOnPraxis: a contributor adds a JavaScript file and a
+// stylesheet as handouts of their adapted copy. praxis's own policy allows
+// scripts and styles from praxis's origin, so if the files were served as
+// what they are, any HTML injection could load them. In the browser, a
+// script element and a stylesheet link pointing at them must do nothing
+// (issue 17). The canary shows that the same elements pointing at praxis's
+// real assets do work here.
+func TestHandoutsCannotRunOnPraxis(t *testing.T) {
+	srv := newServer(t)
+	contributor := srv.addUser("cai@example.org", "Cai Contributor", "facilitator")
+	srv.start()
+	token := srv.token(contributor.Email)
+	var mod struct{ Version string }
+	srv.api(token, "GET", "/api/v1/modules/"+meetings, nil, &mod, 200)
+	var fork struct{ ID int }
+	srv.api(token, "POST", "/api/v1/modules/"+meetings+"/forks", nil, &fork, 201)
+	head := mod.Version
+	for name, content := range map[string]string{
+		"evil.js":  `document.documentElement.dataset.pwned = "script"; alert("handout script ran")`,
+		"evil.css": `html { --pwned: 1; } body { display: none !important; }`,
+	} {
+		var saved struct{ Head string }
+		srv.api(token, "PUT", fmt.Sprintf("/api/v1/forks/%d/files/handouts/%s", fork.ID, name), map[string]string{
+			"content": content, "base": head, "message": "Add " + name,
+		}, &saved, 200)
+		head = saved.Head
+	}
+
+	b := newBrowser(t, srv)
+	b.visit("/modules/" + meetings)
+	load := func(tag, url string) string {
+		var outcome string
+		b.eval(fmt.Sprintf(`new Promise(done => {
+			const el = document.createElement(%q);
+			if (el.tagName === "LINK") { el.rel = "stylesheet"; el.href = %q } else { el.src = %q }
+			el.onload = () => done("loaded"); el.onerror = () => done("refused");
+			document.head.appendChild(el);
+		})`, tag, url, url), &outcome)
+		return outcome
+	}
+	// The canary: praxis's own script and stylesheet load in this page.
+	var assets struct{ Script, Style string }
+	b.eval(`({script: (document.querySelector("script[src]") || {}).src || "", style: document.querySelector("link[rel=stylesheet]").href})`, &assets)
+	if got := load("link", assets.Style); got != "loaded" {
+		t.Fatalf("praxis's own stylesheet %s did not load in the page (%s): the check would prove nothing", assets.Style, got)
+	}
+	for _, c := range []struct{ tag, name string }{{"script", "evil.js"}, {"link", "evil.css"}} {
+		url := fmt.Sprintf("/modules/%s/handouts/%s?rev=%s", meetings, c.name, head)
+		if got := load(c.tag, url); got != "refused" {
+			t.Errorf("a <%s> pointing at the handout %s was %s, want refused", c.tag, c.name, got)
+		}
+	}
+	var pwned struct{ Script, Style string }
+	b.eval(`({script: document.documentElement.dataset.pwned || "", style: getComputedStyle(document.documentElement).getPropertyValue("--pwned")})`, &pwned)
+	if pwned.Script != "" || strings.TrimSpace(pwned.Style) != "" {
+		t.Errorf("a handout ran on praxis's origin: %+v", pwned)
 	}
 }

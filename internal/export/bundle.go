@@ -139,6 +139,7 @@ func (s *Service) addLicence(ctx context.Context, z *zip.Writer, dir, commit str
 	return addFile(z, path.Join(dir, licenceFile), data, time.Time{})
 }
 
+// addFile adds a file to a zip (createEntry).
 func addFile(z *zip.Writer, name string, data []byte, when time.Time) error {
 	w, err := createEntry(z, name, when)
 	if err != nil {
@@ -148,8 +149,10 @@ func addFile(z *zip.Writer, name string, data []byte, when time.Time) error {
 	return err
 }
 
-// createEntry starts a file in a zip: deflated, unless its kind is compressed
-// already (images, PDFs, office files), which would only cost time.
+// createEntry starts a file in a zip under a name every unzip program on
+// every system extracts where it belongs (zipName): deflated, unless its kind
+// is compressed already (images, PDFs, office files), which would only cost
+// time.
 func createEntry(z *zip.Writer, name string, when time.Time) (io.Writer, error) {
 	if when.IsZero() {
 		when = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -159,7 +162,7 @@ func createEntry(z *zip.Writer, name string, when time.Time) (io.Writer, error) 
 	case ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".zip", ".docx", ".odt", ".pptx", ".xlsx", ".mp3", ".mp4", ".gz":
 		method = zip.Store
 	}
-	return z.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: when.UTC()})
+	return z.CreateHeader(&zip.FileHeader{Name: zipName(name), Method: method, Modified: when.UTC()})
 }
 
 // errWrite marks a failure to write the zip itself (the client went away), as
@@ -313,4 +316,33 @@ func formatDuration(m int) string {
 		return plural(h, "hour")
 	}
 	return plural(h, "hour") + " " + plural(min, "minute")
+}
+
+// zipName makes a path from the repository safe to extract anywhere. Names
+// come from contributors, and a push can bring any name git allows, such as
+// `..\..\evil.bat`: on Windows a backslash separates folders and that file
+// would land outside the folder it was unzipped into. Each part of the path
+// keeps its letters; backslashes, the characters Windows forbids, control
+// characters, "." and ".." parts, trailing dots and spaces, and Windows's
+// device names (CON, NUL, COM1...) are replaced.
+func zipName(name string) string {
+	parts := strings.Split(name, "/")
+	out := parts[:0]
+	for _, part := range parts {
+		part = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f || strings.ContainsRune(`\<>:"|?*`, r) {
+				return '_'
+			}
+			return r
+		}, part)
+		part = strings.TrimRight(part, ". ")
+		switch {
+		case part == "":
+			part = "_"
+		case module.IsWindowsDevice(part):
+			part = "_" + part
+		}
+		out = append(out, part)
+	}
+	return strings.Join(out, "/")
 }

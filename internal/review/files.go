@@ -122,6 +122,9 @@ func moduleChanges(slug string, edits []Edit, base fs.FS) ([]praxis.FileChange, 
 		if p != module.PlanFile && !strings.HasPrefix(p, module.HandoutDir+"/") {
 			return nil, praxis.Errorf(praxis.EINVALID, "the path %q is not allowed: a module holds module.md and files under handouts/", e.Path)
 		}
+		if problem := module.CheckPortablePath(p); problem != "" && !e.Delete {
+			return nil, praxis.Errorf(praxis.EINVALID, "%s: rename the file and add it again", problem)
+		}
 		if p == module.PlanFile && e.Delete {
 			return nil, praxis.Errorf(praxis.EINVALID, "module.md cannot be deleted: it is the plan")
 		}

@@ -693,3 +693,27 @@ func (f *fixture) checkLint(p *praxis.Proposal, messages ...string) {
 		f.t.Error("a refused merge moved main")
 	}
 }
+
+// TestCommitsNeverCarryMembersEmails: anyone may clone the curriculum, so what
+// a person saves through praxis is authored with a no-reply address, never
+// their account's email.
+func TestCommitsNeverCarryMembersEmails(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	fork, head, err := f.svc.CreateFork(ctx, f.alice, stigma)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := f.plan(head, stigma)
+	next, err := f.svc.EditFork(ctx, f.alice, fork.ID, head, []review.Edit{{Path: "module.md", Content: []byte(plan + "\nA line.\n")}}, "A line")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.store.FindCommit(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Author.Name != f.alice.Name || c.Author.Email != praxis.CommitEmail(f.alice.ID) || strings.Contains(c.Author.Email, f.alice.Email) {
+		t.Errorf("author = %q <%s>, want %q <%s>", c.Author.Name, c.Author.Email, f.alice.Name, praxis.CommitEmail(f.alice.ID))
+	}
+}

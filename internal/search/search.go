@@ -230,8 +230,8 @@ func (x *Index) Search(ctx context.Context, raw string, f Filter, limit, offset 
 		})
 	}
 	out := &Results{Query: q, Total: len(results), Results: []Result{}}
-	if offset < len(results) {
-		out.Results = results[offset:min(len(results), offset+limit)]
+	if offset >= 0 && offset < len(results) && limit > 0 {
+		out.Results = results[offset : offset+min(limit, len(results)-offset)]
 	}
 	return out, nil
 }

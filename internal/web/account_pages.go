@@ -122,6 +122,7 @@ func (s *Server) changePassword(c echo.Context) error {
 		err = s.accounts.ChangePassword(c.Request().Context(), currentUser(c), f.Value("current"), f.Value("password"), keep)
 	}
 	if err != nil {
+		setRetryAfter(c, err)
 		status, err := f.fail(err)
 		if err != nil {
 			return err
@@ -250,6 +251,7 @@ func (s *Server) deleteAccount(c echo.Context) error {
 		err = s.accounts.DeleteAccount(c.Request().Context(), currentUser(c), f.Value("password"))
 	}
 	if err != nil {
+		setRetryAfter(c, err)
 		status, err := f.fail(err)
 		if err != nil {
 			return err

@@ -29,7 +29,7 @@ type adminUsersPage struct {
 func (s *Server) adminUsers(c echo.Context) error {
 	ctx := c.Request().Context()
 	actor := currentUser(c)
-	page := max(1, atoiOr(c.QueryParam("page"), 1))
+	page := pageNumber(c)
 	filter := db.UserFilter{Query: c.QueryParam("q"), Status: praxis.UserStatus(c.QueryParam("status")),
 		Role: praxis.Role(c.QueryParam("role")), Limit: adminPageSize, Offset: (page - 1) * adminPageSize}
 	users, total, err := s.accounts.Users(ctx, actor, filter)

@@ -7,12 +7,11 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
-// Cookie names.
+// Cookie names; over HTTPS they carry the __Host- prefix (cookieName).
 const (
 	sessionCookie = "praxis_session"
 	csrfCookie    = "praxis_csrf"
@@ -23,7 +22,7 @@ const (
 const (
 	userKey    = "praxis.user"
 	sessionKey = "praxis.session"
-	bearerKey  = "praxis.bearer"
+	bearerKey  = "praxis.bearer" // #nosec G101 -- the name of a context key, not a credential
 	csrfKey    = "csrf"
 )
 
@@ -59,12 +58,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(bearerKey, true)
 			return next(c)
 		}
-		if cookie, err := c.Cookie(sessionCookie); err == nil && cookie.Value != "" {
+		if cookie, err := c.Cookie(s.cookieName(c, sessionCookie)); err == nil && cookie.Value != "" {
 			user, session, err := s.accounts.Authenticate(ctx, cookie.Value)
 			switch praxis.ErrorCode(err) {
 			case "":
 				c.Set(userKey, user)
 				c.Set(sessionKey, &session)
+				c.Set(csrfKey, csrfTokenFor(cookie.Value))
 			case praxis.EUNAUTHORIZED:
 				s.clearCookie(c, sessionCookie)
 			default:
@@ -86,54 +86,31 @@ func require(action account.Action, h echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// csrf protects every state-changing browser request: browsers that send
-// Sec-Fetch-Site are checked by it, others by a token in a cookie that forms
-// repeat in a hidden field (or the X-CSRF-Token header). API requests carrying a
-// bearer token cannot be forged by a browser and skip it.
-func (s *Server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		Skipper: func(c echo.Context) bool {
-			// A one-click unsubscribe (RFC 8058) is a POST from a mail
-			// program, with no form to carry a token: the signed link is
-			// its credential, and it can only turn emails off.
-			unsubscribe := c.Request().Method == http.MethodPost && strings.HasPrefix(c.Request().URL.Path, "/unsubscribe/")
-			return c.Get(bearerKey) == true || strings.HasPrefix(c.Request().URL.Path, "/static/") || unsubscribe
-		},
-		TokenLookup:    "form:csrf,header:X-CSRF-Token",
-		ContextKey:     csrfKey,
-		CookieName:     csrfCookie,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.secureCookies,
-		CookieSameSite: http.SameSiteLaxMode,
-		ErrorHandler: func(err error, c echo.Context) error {
-			return praxis.Errorf(praxis.EFORBIDDEN, "this form has expired or was sent from another site; go back, reload the page and try again")
-		},
-	})
-}
-
 // startSession sets the session cookie after signing in.
 func (s *Server) startSession(c echo.Context, secret string) {
 	c.SetCookie(&http.Cookie{
-		Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: s.secureCookies || c.Scheme() == "https", MaxAge: int(account.SessionMax / time.Second),
+		Name: s.cookieName(c, sessionCookie), Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.secure(c), MaxAge: int(account.SessionMax / time.Second),
 	})
+	// Forms on the page after this one carry the new session's token.
+	c.Set(csrfKey, csrfTokenFor(secret))
 }
 
+// clearCookie removes one of praxis's cookies (named without its prefix).
 func (s *Server) clearCookie(c echo.Context, name string) {
-	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: s.secureCookies || c.Scheme() == "https"})
+	c.SetCookie(&http.Cookie{Name: s.cookieName(c, name), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.secure(c)})
 }
 
 // setFlash leaves a one-line message for the next page shown.
 func (s *Server) setFlash(c echo.Context, msg string) {
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.secureCookies || c.Scheme() == "https"})
+	c.SetCookie(&http.Cookie{Name: s.cookieName(c, flashCookie), Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.secure(c)})
 }
 
 // takeFlash reads and clears the message left by the last request.
 func (s *Server) takeFlash(c echo.Context) string {
-	cookie, err := c.Cookie(flashCookie)
+	cookie, err := c.Cookie(s.cookieName(c, flashCookie))
 	if err != nil || cookie.Value == "" {
 		return ""
 	}
@@ -155,15 +132,7 @@ func redirectToLogin(c echo.Context) error {
 			next = u.RequestURI()
 		}
 	}
-	return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(safeNext(next)))
-}
-
-// safeNext keeps a post-sign-in destination on this site.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
+	return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(localRedirect(next)))
 }
 
 // clientIP is the address rate limits count against.

@@ -22,7 +22,7 @@ type csvWriter struct {
 func startCSV(c echo.Context, name string) *csvWriter {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	h.Set(echo.HeaderContentDisposition, contentDisposition("attachment", name))
 	c.Response().WriteHeader(http.StatusOK)
 	return &csvWriter{w: csv.NewWriter(c.Response())}
 }

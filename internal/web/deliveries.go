@@ -60,8 +60,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 		return err
 	}
 	all := c.QueryParam("all") == "1" && account.Can(user, account.AllDeliveries)
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
+	page := pageNumber(c)
 	f.Limit, f.Offset = deliveriesPageSize, (page-1)*deliveriesPageSize
 	list, total, err := s.deliveries.List(ctx, user, f, all)
 	if err != nil {

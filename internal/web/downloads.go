@@ -86,7 +86,7 @@ func (s *Server) sendDownload(c echo.Context, f *export.File, opts export.Option
 	if f.Format == "pdf" || f.Format == "md" {
 		disposition = "inline"
 	}
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`%s; filename="%s"`, disposition, f.Name))
+	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, f.Name))
 	h.Set("ETag", f.ETag)
 	if opts.Rev != "" && strings.HasPrefix(f.Commit, strings.ToLower(opts.Rev)) && len(opts.Rev) == len(f.Commit) {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")

@@ -1,10 +1,8 @@
 package web
 
 import (
-	"bufio"
-	"mime"
 	"net/http"
-	"path"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +49,16 @@ func filterFrom(c echo.Context) catalog.Filter {
 }
 
 // atoiOr reads a non-negative whole number, or returns def.
+// maxPage bounds page numbers, so that an offset worked out from one (page
+// × page size) never overflows.
+const maxPage = 1_000_000
+
+// pageNumber reads ?page=: 1 when absent, malformed or below 1, and at most
+// maxPage.
+func pageNumber(c echo.Context) int {
+	return min(max(1, atoiOr(c.QueryParam("page"), 1)), maxPage)
+}
+
 func atoiOr(s string, def int) int {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
@@ -79,7 +87,7 @@ func (s *Server) listModules(c echo.Context) error {
 		Durations: durationChoices,
 	}
 	page.Pages = max(1, (len(matches)+cataloguePageSize-1)/cataloguePageSize)
-	page.Page = min(max(1, atoiOr(c.QueryParam("page"), 1)), page.Pages)
+	page.Page = min(pageNumber(c), page.Pages)
 	page.Modules = matches[(page.Page-1)*cataloguePageSize : min(len(matches), page.Page*cataloguePageSize)]
 	pageURL := func(n int) string {
 		q := c.QueryParams()
@@ -103,7 +111,7 @@ type modulePage struct {
 	OpenProposals []*praxis.Proposal
 	// MyFork is the signed-in person's own copy of the module, if any.
 	MyFork *praxis.Fork
-	CSRF   string
+	CSRF   formToken
 	// FirstRelease is the release the module's current text first appeared
 	// in; LatestRelease the newest release ("" when there is none).
 	FirstRelease, LatestRelease string
@@ -141,7 +149,7 @@ func (s *Server) showModule(c echo.Context) error {
 	// main: serve it from memory, skipping the queries and the templates.
 	var cacheKey string
 	if currentUser(c) == nil {
-		if _, err := c.Cookie(flashCookie); err != nil {
+		if _, err := c.Cookie(s.cookieName(c, flashCookie)); err != nil {
 			if main, err := s.catalog.Main(ctx); err == nil {
 				cacheKey = strings.Join([]string{c.Param("slug"), c.QueryParam("rev"), main}, "\x00")
 				if p, ok := s.anonPages.Get(cacheKey); ok && time.Since(p.at) < anonPageTTL {
@@ -155,7 +163,7 @@ func (s *Server) showModule(c echo.Context) error {
 		return err
 	}
 	page := s.modulePageOf(v)
-	page.CSRF, _ = c.Get(csrfKey).(string)
+	page.CSRF = s.formToken(c)
 	if page.OpenProposals, _, err = s.review.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Module: v.Module.Slug, Limit: 20}); err != nil {
 		return err
 	}
@@ -200,7 +208,17 @@ type handoutPage struct {
 // image, a PDF) as it is. ?raw=1 serves Markdown as text.
 func (s *Server) showHandout(c echo.Context) error {
 	ctx := c.Request().Context()
-	slug, rev, name := c.Param("slug"), c.QueryParam("rev"), c.Param("*")
+	slug, rev := c.Param("slug"), c.QueryParam("rev")
+	name := c.Param("*")
+	if c.Request().URL.RawPath != "" {
+		// Echo routes on the escaped path when it differs from the usual
+		// escaping (a name with ";" asked for as %3B): the name is escaped.
+		unescaped, err := url.PathUnescape(name)
+		if err != nil {
+			return praxis.Errorf(praxis.ENOTFOUND, "there is no handout %q", name)
+		}
+		name = unescaped
+	}
 	if !catalog.IsMarkdown(name) || c.QueryParam("raw") != "" {
 		return s.sendHandout(c, slug, name, rev)
 	}
@@ -233,19 +251,12 @@ func (s *Server) sendHandout(c echo.Context, slug, name, rev string) error {
 	if c.Request().Header.Get("If-None-Match") == etag {
 		return c.NoContent(http.StatusNotModified)
 	}
-	body := bufio.NewReader(file)
-	ctype := mime.TypeByExtension(path.Ext(f.Name))
-	switch {
-	case catalog.IsMarkdown(f.Name):
-		ctype = "text/markdown; charset=utf-8"
-	case ctype == "":
-		head, _ := body.Peek(512)
-		ctype = http.DetectContentType(head)
-	}
-	// A handout is content from contributors: never let a browser run it.
+	// A handout is content from contributors: never let a browser run it
+	// on praxis's origin (handoutType), and sandbox whatever it shows.
+	ctype, disposition := handoutType(f.Name)
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-	h.Set("Content-Disposition", "inline; filename=\""+path.Base(f.Name)+"\"")
-	return c.Stream(http.StatusOK, ctype, body)
+	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, f.Name))
+	return c.Stream(http.StatusOK, ctype, file)
 }
 
 // releaseInfo says which release a module's text at the shown version first

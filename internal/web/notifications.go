@@ -69,7 +69,7 @@ func (s *Server) openNotification(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, safeNext(to))
+	return c.Redirect(http.StatusSeeOther, localRedirect(to))
 }
 
 // markNotificationsRead marks the notifications chosen (ids), or all, read.
@@ -199,7 +199,7 @@ func (s *Server) setWatch(c echo.Context) error {
 	default:
 		s.setFlash(c, "You have stopped watching it.")
 	}
-	return c.Redirect(http.StatusSeeOther, safeNext(f.Value("back")))
+	return c.Redirect(http.StatusSeeOther, localRedirect(f.Value("back")))
 }
 
 // unsubscribePage is what the unsubscribe page shows.

@@ -58,7 +58,7 @@ type directoryPage struct {
 
 func (s *Server) directory(c echo.Context) error {
 	ctx := c.Request().Context()
-	page := max(1, atoiOr(c.QueryParam("page"), 1))
+	page := pageNumber(c)
 	filter := account.DirectoryFilter{
 		Query: c.QueryParam("q"), Region: c.QueryParam("region"), Language: c.QueryParam("language"),
 		Module: c.QueryParam("module"), Limit: directoryPageSize, Offset: (page - 1) * directoryPageSize,
@@ -67,7 +67,7 @@ func (s *Server) directory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	regions, err := s.db.Regions(ctx)
+	regions, err := s.accounts.DirectoryRegions(ctx, currentUser(c))
 	if err != nil {
 		return err
 	}

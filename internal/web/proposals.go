@@ -101,7 +101,7 @@ func (s *Server) listProposals(c echo.Context) error {
 	if status == "" && !c.QueryParams().Has("status") {
 		status = praxis.ProposalOpen
 	}
-	page := max(1, atoiOr(c.QueryParam("page"), 1))
+	page := pageNumber(c)
 	filter := db.ProposalFilter{Status: status, Module: c.QueryParam("module"), Limit: proposalsPageSize, Offset: (page - 1) * proposalsPageSize}
 	if a := c.QueryParam("author"); a != "" {
 		filter.AuthorID = int64(atoiOr(a, -1))

@@ -102,7 +102,8 @@ func (s *Server) formerNameAt(ctx context.Context, slug, rev string) (string, bo
 	return "", false
 }
 
-// renamedURL is the request's address with the module's slug replaced.
+// renamedURL is the request's address with the module's slug replaced,
+// decided by localRedirect as every target taken from a request is.
 func renamedURL(c echo.Context, from, to string) string {
 	u := *c.Request().URL
 	escaped := u.EscapedPath()
@@ -116,5 +117,5 @@ func renamedURL(c echo.Context, from, to string) string {
 	if u.RawQuery != "" {
 		out += "?" + u.RawQuery
 	}
-	return out
+	return localRedirect(out)
 }

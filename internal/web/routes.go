@@ -26,6 +26,12 @@ const (
 	// longResponse gives a streamed or large response longResponseTimeout to
 	// reach the client.
 	longResponse
+	// signedLink marks a route whose request carries its own credential, a
+	// signed token in the path, and no cookie or form: the one-click
+	// unsubscribe a mail program POSTs (RFC 8058). It is exempt from the
+	// cross-site checks, which it could never pass, and can do nothing but
+	// what its token names.
+	signedLink
 )
 
 // route registers a handler behind the permission it needs.
@@ -41,10 +47,17 @@ func (s *Server) route(method, path string, action account.Action, h echo.Handle
 			h = withDeadline(expensiveTimeout, h)
 		case longResponse:
 			h = withLongResponse(h)
+		case signedLink:
+			s.signedRoutes[method+" "+path] = true
 		}
 	}
 	if method == http.MethodGet && (strings.HasPrefix(path, "/modules/:slug") || strings.HasPrefix(path, "/api/v1/modules/:slug")) {
 		h = s.followRenames(h, strings.HasSuffix(path, "/history") || strings.Contains(path, "/compare"))
+	}
+	// The CSRF token check runs inside the permission check: a write without
+	// credentials to a route that needs them is refused as unauthenticated.
+	if !s.signedRoutes[method+" "+path] {
+		h = s.checkCSRF(h)
 	}
 	switch {
 	case action == public:
@@ -79,7 +92,7 @@ func (s *Server) routes() {
 		},
 	}))
 	e.Use(s.authenticate)
-	e.Use(s.csrf())
+	e.Use(s.refuseCrossOrigin)
 
 	const get, post = http.MethodGet, http.MethodPost
 
@@ -186,7 +199,7 @@ func (s *Server) routes() {
 	s.route(post, "/account/notifications", account.UseAccount, s.withNotify(s.saveNotificationSettings))
 	s.route(post, "/watch", account.UseAccount, s.withNotify(s.setWatch))
 	s.route(get, "/unsubscribe/:token", public, s.withNotify(s.unsubscribeForm))
-	s.route(post, "/unsubscribe/:token", public, s.withNotify(s.unsubscribe))
+	s.route(post, "/unsubscribe/:token", public, s.withNotify(s.unsubscribe), signedLink)
 
 	// The network.
 	s.route(get, "/people/:id", public, s.showPerson)

@@ -70,7 +70,7 @@ func (s *Server) showSearch(c echo.Context) error {
 	values, _ := url.ParseQuery(c.QueryString())
 	page := searchPage{Form: form{Values: values, Errors: map[string]string{}}, In: c.QueryParam("in"),
 		Query: c.QueryParam("q"), Formats: praxis.Formats, Regions: praxis.Regions,
-		CanPeople: account.Can(user, account.ManageUsers), Page: max(1, atoiOr(c.QueryParam("page"), 1))}
+		CanPeople: account.Can(user, account.ManageUsers), Page: pageNumber(c)}
 	var err error
 	if page.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
 		return err

@@ -95,12 +95,18 @@ type Server struct {
 	pages         *pages
 	assets        *assets
 	secureCookies bool
-	baseURL       string
-	routeTable    []Route
-	metrics       *metrics.Registry
+	// crossOrigin refuses writes that browsers mark as coming from another
+	// origin (csrf.go).
+	crossOrigin *http.CrossOriginProtection
+	baseURL     string
+	routeTable  []Route
+	metrics     *metrics.Registry
 	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
 	// may carry a file, and so a larger body.
 	uploadRoutes map[string]bool
+	// signedRoutes are the routes ("POST /unsubscribe/:token") a signed
+	// link authorises: no cross-site checks.
+	signedRoutes map[string]bool
 	// What /healthz checks besides the database and main.
 	repository   interface{ CheckWritable() error }
 	dataDir      string
@@ -154,9 +160,11 @@ func New(cfg Config) (*Server, error) {
 		pages:         pages,
 		assets:        assets,
 		secureCookies: cfg.SecureCookies,
+		crossOrigin:   http.NewCrossOriginProtection(),
 		baseURL:       strings.TrimRight(cmp.Or(cfg.BaseURL, "http://localhost"), "/"),
 		metrics:       cfg.Metrics,
 		uploadRoutes:  map[string]bool{},
+		signedRoutes:  map[string]bool{},
 		repository:    cfg.Repository,
 		dataDir:       cfg.DataDir,
 		minFreeSpace:  cfg.MinFreeSpace,

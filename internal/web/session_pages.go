@@ -84,16 +84,16 @@ type loginPage struct {
 }
 
 func (s *Server) renderLogin(c echo.Context, status int, f form) error {
-	next := safeNext(c.QueryParam("next"))
+	next := localRedirect(c.QueryParam("next"))
 	if v := f.Value("next"); v != "" {
-		next = safeNext(v)
+		next = localRedirect(v)
 	}
 	return s.render(c, status, "login", view{Title: "Sign in", Data: loginPage{Form: f, Next: next, MailEnabled: s.accounts.MailEnabled()}})
 }
 
 func (s *Server) loginForm(c echo.Context) error {
 	if currentUser(c) != nil {
-		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+		return c.Redirect(http.StatusSeeOther, localRedirect(c.QueryParam("next")))
 	}
 	return s.renderLogin(c, http.StatusOK, form{Errors: map[string]string{}})
 }
@@ -116,7 +116,7 @@ func (s *Server) login(c echo.Context) error {
 		return s.renderLogin(c, status, f)
 	}
 	s.startSession(c, secret)
-	return c.Redirect(http.StatusSeeOther, safeNext(f.Value("next")))
+	return c.Redirect(http.StatusSeeOther, localRedirect(f.Value("next")))
 }
 
 func (s *Server) logout(c echo.Context) error {

@@ -35,7 +35,7 @@ type view struct {
 
 	// Set by render for every page:
 	User  *praxis.User // who is signed in, or nil
-	CSRF  string       // the token forms repeat
+	CSRF  formToken    // the token forms repeat
 	Flash string       // a message left by the previous request
 	// Unread is how many unread notifications the person has (the bell).
 	Unread int64
@@ -94,7 +94,7 @@ func (s *Server) renderBytes(c echo.Context, page string, v view) ([]byte, error
 		return nil, fmt.Errorf("web: no page template %q", page)
 	}
 	v.User = currentUser(c)
-	v.CSRF, _ = c.Get(csrfKey).(string)
+	v.CSRF = s.formToken(c)
 	v.Flash = s.takeFlash(c)
 	if v.User != nil && s.notify != nil {
 		// A failure to count leaves the bell without a number, never the

@@ -188,7 +188,7 @@ type changesPage struct {
 
 func (s *Server) showChanges(c echo.Context) error {
 	const size = 40
-	page := max(1, atoiOr(c.QueryParam("page"), 1))
+	page := pageNumber(c)
 	changes, err := s.db.RecentCommitsPage(c.Request().Context(), size+1, (page-1)*size)
 	if err != nil {
 		return err
