@@ -301,7 +301,7 @@ func parseRecipient(to string) (*netmail.Address, error) {
 // compose builds the message: UTF-8, quoted-printable, a plain-text part and
 // an HTML alternative when there is one.
 func (s *Sender) compose(to *netmail.Address, m Message) (*gomail.Msg, error) {
-	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
+	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP), gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(s.from)
 	msg.ToMailAddress(to)
 	msg.Subject(m.Subject)

@@ -230,6 +230,23 @@ func (s *Server) unsubscribe(c echo.Context) error {
 	return s.render(c, http.StatusOK, "unsubscribe", view{Title: "Stopped", Data: unsubscribePage{What: u.What, Done: true}})
 }
 
+// jobLabels say in plain words what each kind of job does.
+var jobLabels = map[string]string{
+	"notify.fanout":       "Tell those an event concerns",
+	"notify.email":        "Email one notification",
+	"notify.digests":      "Start the day's digests",
+	"notify.digest":       "Email one daily digest",
+	"proposals.conflicts": "Check open proposals against the curriculum",
+}
+
+// jobLabel is a job kind in plain words, or the kind itself.
+func jobLabel(kind string) string {
+	if label, ok := jobLabels[kind]; ok {
+		return label
+	}
+	return kind
+}
+
 // jobsPage is what the admins' job queue page shows.
 type jobsPage struct {
 	Counts map[string]int

@@ -174,6 +174,7 @@ func templateFuncs(assets *assets) template.FuncMap {
 			return slices.Contains(u.Roles, r)
 		},
 		"can":          func(u *praxis.User, action string) bool { return account.Can(u, account.Action(action)) },
+		"jobLabel":     jobLabel,
 		"hasRole":      func(u *praxis.User, role string) bool { return u.HasRole(praxis.Role(role)) },
 		"visibilities": func() []praxis.Visibility { return praxis.Visibilities },
 		"roles":        func() []praxis.Role { return praxis.AllRoles },
