@@ -12,6 +12,8 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/jobs"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 type noteArgs struct {
@@ -290,5 +292,44 @@ func waitFor(t *testing.T, ok func() bool, what string) {
 			t.Fatalf("timed out waiting until %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A database whose River tables an older River made (version 6 of River's
+// SQLite migrations) is brought up to date at start with its waiting jobs,
+// which are then worked.
+func TestMigrateUpgradesAnOlderQueueWithItsJobs(t *testing.T) {
+	ctx := context.Background()
+	database, err := db.Open(ctx, filepath.Join(t.TempDir(), "praxis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { database.Close() })
+	migrator, err := rivermigrate.New(riversqlite.New(database.Pool()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{TargetVersion: 6}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := database.Pool().Exec(`INSERT INTO river_job (args, kind, max_attempts) VALUES (json('{"text":"from before"}'), 'test.note', 5)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := jobs.Migrate(ctx, database.Pool()); err != nil {
+		t.Fatalf("Migrate from River's version 6: %v", err)
+	}
+	if _, err := database.Pool().Exec(`CREATE TABLE test_notes (text TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	n := &notes{db: database, done: make(chan string, 10)}
+	q := newQueue(t, database, func(q *jobs.Queue) { jobs.Handle(q, n.handle, jobs.HandlerOptions{}) })
+	start(t, q)
+	select {
+	case got := <-n.done:
+		if got != "from before" {
+			t.Errorf("worked %q", got)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the job from before the upgrade was not worked")
 	}
 }
