@@ -404,8 +404,13 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 		}
 		// Their inbox, email choices and watches go too (receipts with
 		// their notifications).
-		for _, table := range []string{"notification_receipts", "notifications", "notification_settings", "watches"} {
-			if err := tx.Exec("DELETE FROM "+table+" WHERE user_id = ?", id).Error; err != nil {
+		for _, stmt := range []string{
+			`DELETE FROM notification_receipts WHERE user_id = ?`,
+			`DELETE FROM notifications WHERE user_id = ?`,
+			`DELETE FROM notification_settings WHERE user_id = ?`,
+			`DELETE FROM watches WHERE user_id = ?`,
+		} {
+			if err := tx.Exec(stmt, id).Error; err != nil {
 				return fmt.Errorf("db: delete user: %w", err)
 			}
 		}

@@ -188,7 +188,7 @@ func (q *Queue) Ready() error {
 	cfg := q.cfg
 	timeout := cmpOr(cfg.Timeout, DefaultTimeout)
 	rc := &river.Config{
-		Logger:               cfg.Logger.With("component", "jobs"),
+		Logger:               slog.New(quieter{cfg.Logger.Handler()}).With("component", "jobs"),
 		Workers:              q.workers,
 		JobTimeout:           timeout,
 		RescueStuckJobsAfter: 2 * timeout,
@@ -434,3 +434,28 @@ func (q *Queue) Retry(ctx context.Context, id int64) error {
 // server refusing the recipient for good): the job is not tried again and
 // shows as failed, with err, for an admin to retry or leave.
 func Cancel(err error) error { return river.JobCancel(err) }
+
+// quieter passes River's log on with its information (job counts every few
+// seconds, clients starting and stopping) as debug: praxis's own log says
+// what an operator needs; warnings and errors stay as they are.
+type quieter struct{ slog.Handler }
+
+func (q quieter) Enabled(ctx context.Context, level slog.Level) bool {
+	return q.Handler.Enabled(ctx, demote(level))
+}
+
+func (q quieter) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = demote(r.Level)
+	return q.Handler.Handle(ctx, r)
+}
+
+func (q quieter) WithAttrs(attrs []slog.Attr) slog.Handler { return quieter{q.Handler.WithAttrs(attrs)} }
+
+func (q quieter) WithGroup(name string) slog.Handler { return quieter{q.Handler.WithGroup(name)} }
+
+func demote(level slog.Level) slog.Level {
+	if level < slog.LevelWarn {
+		return slog.LevelDebug
+	}
+	return level
+}

@@ -725,3 +725,33 @@ func TestBeforeADeliveryWhatChangedSinceTheLastOne(t *testing.T) {
 		}
 	}
 }
+
+func TestDeletingAnAccountDeletesItsInboxChoicesAndWatches(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	fay := w.people["fay"]
+	p := w.propose("author", "## ", "## Welcome\n\n## ")
+	w.comment("maya", p, "@Fay Facilitator, what do you think?")
+	w.settle()
+	if err := w.notify.Watch(ctx, fay, praxis.WatchCurriculum, praxis.WatchEverything); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.notify.SaveSettings(ctx, fay, map[string]string{praxis.NotifyReply: praxis.EmailOff}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := w.db.UnreadCount(ctx, fay.ID); n != 1 {
+		t.Fatalf("fay has %d unread before, want 1", n)
+	}
+	if err := w.accounts.DeleteAccount(ctx, fay, password); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := w.db.UnreadCount(ctx, fay.ID); n != 0 {
+		t.Errorf("%d notifications left after deleting the account", n)
+	}
+	if watches, _ := w.db.Watches(ctx, fay.ID); len(watches) != 0 {
+		t.Errorf("watches left: %v", watches)
+	}
+	if chosen, _ := w.db.NotificationSettings(ctx, fay.ID); len(chosen) != 0 {
+		t.Errorf("email choices left: %v", chosen)
+	}
+}
