@@ -430,6 +430,10 @@ func (q *Queue) Retry(ctx context.Context, id int64) error {
 	return nil
 }
 
+// Snooze makes the job run again after d, without counting an attempt: for
+// work that is not ready yet, which is no failure.
+func Snooze(d time.Duration) error { return river.JobSnooze(d) }
+
 // Cancel wraps the error of an attempt that can never succeed (a mail
 // server refusing the recipient for good): the job is not tried again and
 // shows as failed, with err, for an admin to retry or leave.

@@ -17,6 +17,7 @@ package notify
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -99,7 +100,8 @@ type Config struct {
 	ReleaseModules func(ctx context.Context, name string) ([]string, error)
 	// Conflicts checks open proposals against main after each change that
 	// may make one conflict (review.Service.CheckConflicts); nil checks
-	// nothing.
+	// nothing. An error with an Again method reporting true runs the check
+	// again shortly instead of failing it.
 	Conflicts func(ctx context.Context) (int, error)
 	// DigestHour is the hour of the day (UTC) digests go out;
 	// DefaultDigestHour when zero.
@@ -224,6 +226,11 @@ func (s *Service) digestDay(t time.Time) string {
 // checkConflicts runs the conflict check.
 func (s *Service) checkConflicts(ctx context.Context, job *jobs.Job[conflictsArgs]) error {
 	n, err := s.conflicts(ctx)
+	var again interface{ Again() bool }
+	if errors.As(err, &again) && again.Again() {
+		// A proposal still being opened: no failure, just not ready.
+		return jobs.Snooze(2 * time.Second)
+	}
 	if err != nil {
 		return err
 	}
