@@ -187,7 +187,8 @@ func (s *Server) showModule(c echo.Context) error {
 		title = v.Module.Slug
 	}
 	html, err := s.renderBytes(c, "module", view{Title: title, Section: "modules", Data: page,
-		Watch: s.watchFor(c, "module:"+v.Module.Slug, "this module")})
+		Watch: s.watchFor(c, "module:"+v.Module.Slug, "this module"),
+		Feeds: []feedLink{{Title: "History of " + title, URL: "/modules/" + v.Module.Slug + "/history.atom"}}})
 	if err != nil {
 		return err
 	}

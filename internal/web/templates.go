@@ -41,6 +41,8 @@ type view struct {
 	Unread int64
 	// Watch, when set by a page, draws its watch form.
 	Watch *watchState
+	// Feeds are the Atom feeds the page announces in its head.
+	Feeds []feedLink
 }
 
 // pages holds one parsed template set per page: the layout, the partials and

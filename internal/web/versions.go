@@ -87,7 +87,8 @@ func (s *Server) showHistory(c echo.Context) error {
 	if more {
 		page.NextURL = "/modules/" + slug + "/history?before=" + entries[len(entries)-1].ID
 	}
-	return s.render(c, http.StatusOK, "history", view{Title: "History of " + page.Title, Section: "modules", Data: page})
+	return s.render(c, http.StatusOK, "history", view{Title: "History of " + page.Title, Section: "modules", Data: page,
+		Feeds: []feedLink{{Title: "History of " + page.Title, URL: "/modules/" + slug + "/history.atom"}}})
 }
 
 func (s *Server) apiHistory(c echo.Context) error {
@@ -203,7 +204,8 @@ func (s *Server) showChanges(c echo.Context) error {
 	}
 	data.Changes = changes
 	return s.render(c, http.StatusOK, "changes", view{Title: "Changes to the curriculum", Section: "modules", Data: data,
-		Watch: s.watchFor(c, praxis.WatchCurriculum, "the whole curriculum")})
+		Watch: s.watchFor(c, praxis.WatchCurriculum, "the whole curriculum"),
+		Feeds: []feedLink{{Title: "Changes to the curriculum", URL: "/changes.atom"}}})
 }
 
 type releasesPage struct {
@@ -217,7 +219,8 @@ func (s *Server) showReleases(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "releases", view{Title: "Releases", Section: "releases",
-		Data: releasesPage{Releases: releases, CanCut: account.Can(currentUser(c), account.CutRelease)}})
+		Data:  releasesPage{Releases: releases, CanCut: account.Can(currentUser(c), account.CutRelease)},
+		Feeds: []feedLink{{Title: "Releases of the curriculum", URL: "/releases.atom"}}})
 }
 
 type newReleasePage struct {
