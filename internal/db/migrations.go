@@ -390,6 +390,36 @@ var migrations = []migration{
 			checked_at  DATETIME NOT NULL
 		)`,
 	}},
+	// Webhooks (admins'), the log of each attempt to deliver to them, and
+	// each person's private notifications feed token (its SHA-256; the
+	// token itself is shown, never stored).
+	{12, "webhooks and feed tokens", []string{
+		`CREATE TABLE webhooks (
+			id         INTEGER PRIMARY KEY AUTOINCREMENT,
+			url        TEXT NOT NULL,
+			events     TEXT NOT NULL,
+			secret     TEXT NOT NULL,
+			created_by INTEGER REFERENCES users (id) ON DELETE SET NULL,
+			created_at DATETIME NOT NULL
+		)`,
+		`CREATE TABLE webhook_deliveries (
+			id          INTEGER PRIMARY KEY AUTOINCREMENT,
+			webhook_id  INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+			delivery    TEXT NOT NULL,
+			event_kind  TEXT NOT NULL,
+			attempt     INTEGER NOT NULL,
+			status_code INTEGER NOT NULL,
+			error       TEXT NOT NULL,
+			duration_ms INTEGER NOT NULL,
+			at          DATETIME NOT NULL
+		)`,
+		`CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id DESC)`,
+		`CREATE TABLE feed_tokens (
+			user_id    INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+			hash       TEXT NOT NULL UNIQUE,
+			created_at DATETIME NOT NULL
+		)`,
+	}},
 }
 
 // autoincrement names, by migration (by name, which survives renumbering),

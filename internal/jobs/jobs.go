@@ -70,6 +70,9 @@ type HandlerOptions struct {
 	Workers int
 	// Timeout bounds one attempt; the queue's timeout when zero.
 	Timeout time.Duration
+	// Backoff is how long to wait after a failed attempt (attempt counts
+	// from 1) before the next; River's attempt⁴ seconds when nil.
+	Backoff func(attempt int) time.Duration
 }
 
 // Handle registers fn to work the jobs whose arguments are T, before the
@@ -84,7 +87,7 @@ func Handle[T Args](q *Queue, fn func(ctx context.Context, job *Job[T]) error, o
 	}
 	q.queues[queue] = max(q.queues[queue], opts.Workers, 1)
 	q.kinds = append(q.kinds, zero.Kind())
-	river.AddWorker(q.workers, &worker[T]{fn: fn, timeout: opts.Timeout})
+	river.AddWorker(q.workers, &worker[T]{fn: fn, timeout: opts.Timeout, backoff: opts.Backoff})
 }
 
 // Kinds lists the registered job kinds.
@@ -95,9 +98,17 @@ type worker[T Args] struct {
 	river.WorkerDefaults[T]
 	fn      func(ctx context.Context, job *Job[T]) error
 	timeout time.Duration
+	backoff func(attempt int) time.Duration
 }
 
 func (w *worker[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout }
+
+func (w *worker[T]) NextRetry(j *river.Job[T]) time.Time {
+	if w.backoff == nil {
+		return time.Time{} // River's policy
+	}
+	return time.Now().Add(w.backoff(j.Attempt))
+}
 
 func (w *worker[T]) Work(ctx context.Context, j *river.Job[T]) error {
 	return w.fn(ctx, &Job[T]{ID: j.ID, Attempt: j.Attempt, Args: j.Args, CreatedAt: j.CreatedAt, river: j})
