@@ -31,6 +31,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/webhook"
 )
 
 // Files in the data directory.
@@ -63,6 +64,8 @@ type app struct {
 	// transaction.
 	events *events.Bus
 	notify *notify.Service
+	// hooks posts events to the admins' webhooks.
+	hooks *webhook.Service
 }
 
 // The git server asks the quota before pushes.
@@ -83,6 +86,9 @@ type options struct {
 	// jobTimeout bounds each attempt of a background job (0 for the
 	// default); a job a crash left running is tried again after twice it.
 	jobTimeout time.Duration
+	// webhooksAllowPrivate lets webhooks reach loopback and private
+	// addresses.
+	webhooksAllowPrivate bool
 }
 
 // openApp opens (creating on first start) the database and the curriculum
@@ -169,6 +175,8 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	a.notify = notify.New(notify.Config{DB: database, Catalog: a.catalog, Mail: opts.mail, BaseURL: opts.baseURL, Logger: log,
 		ReleaseModules: a.releaseModules, Conflicts: a.review.CheckConflicts})
 	a.notify.Register(a.jobs, a.events)
+	a.hooks = webhook.New(webhook.Config{DB: database, BaseURL: opts.baseURL, AllowPrivate: opts.webhooksAllowPrivate, Logger: log})
+	a.hooks.Register(a.jobs, a.events)
 	if err := a.jobs.Ready(); err != nil {
 		store.Close()
 		database.Close()

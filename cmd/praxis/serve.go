@@ -81,6 +81,7 @@ flight are allowed to finish.`)
 	gitMaxPerClient := fs.Int("git-max-per-client", envInt(env, "PRAXIS_GIT_MAX_PER_CLIENT", githttp.DefaultMaxPerClient), "most git requests served at once to one client address (env PRAXIS_GIT_MAX_PER_CLIENT)")
 	smtpTLS := fs.String("smtp-tls", envOr(env, "PRAXIS_SMTP_TLS", ""), "SMTP `MODE`: starttls (default), tls (port 465) or none (local relays only) (env PRAXIS_SMTP_TLS)")
 	jobTimeout := fs.Duration("job-timeout", envDurationOr(env, "PRAXIS_JOB_TIMEOUT", jobs.DefaultTimeout), "longest a background job (an email, a digest) may run; a job a crash left running is tried again after twice this (env PRAXIS_JOB_TIMEOUT)")
+	webhooksAllowPrivate := fs.Bool("webhooks-allow-private", envOr(env, "PRAXIS_WEBHOOKS_ALLOW_PRIVATE", "") == "true", "let webhooks reach loopback, private, link-local and other internal addresses, refused by default so that an admin's webhook cannot probe the network praxis runs in (env PRAXIS_WEBHOOKS_ALLOW_PRIVATE=true)")
 	minFree := fs.String("min-free-space", envOr(env, "PRAXIS_MIN_FREE_SPACE", defaultMinFreeSpace), "/healthz fails when the data directory's disk has less than `SIZE` free, such as 500MB or 2GB; 0 turns the check off (env PRAXIS_MIN_FREE_SPACE)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -132,7 +133,7 @@ flight are allowed to finish.`)
 
 	// Links in emails use the public address, like every link that leaves
 	// praxis.
-	a, err := openApp(ctx, *dataDir, log, options{baseURL: publicURL, mail: sender, curriculumFrom: *curriculumFrom, jobTimeout: *jobTimeout,
+	a, err := openApp(ctx, *dataDir, log, options{baseURL: publicURL, mail: sender, curriculumFrom: *curriculumFrom, jobTimeout: *jobTimeout, webhooksAllowPrivate: *webhooksAllowPrivate,
 		git: githttp.Config{MaxRequests: *gitMaxRequests, MaxPerClient: *gitMaxPerClient, ClientAddress: web.ClientAddress(*behindProxy)}})
 	if err != nil {
 		return err
@@ -145,7 +146,7 @@ flight are allowed to finish.`)
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
 		History: a.history, Versions: a.versions, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git, Quota: a.quota,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry, BaseURL: publicURL,
-		Repository: a.store, DataDir: *dataDir, MinFreeSpace: minFreeBytes, Notify: a.notify, Jobs: a.jobs})
+		Repository: a.store, DataDir: *dataDir, MinFreeSpace: minFreeBytes, Notify: a.notify, Jobs: a.jobs, Webhooks: a.hooks})
 	if err != nil {
 		return err
 	}

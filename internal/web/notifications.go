@@ -237,6 +237,7 @@ var jobLabels = map[string]string{
 	"notify.digests":      "Start the day's digests",
 	"notify.digest":       "Email one daily digest",
 	"proposals.conflicts": "Check open proposals against the curriculum",
+	"webhook.deliver":     "Send an event to a webhook",
 }
 
 // jobLabel is a job kind in plain words, or the kind itself.

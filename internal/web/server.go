@@ -26,6 +26,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/webhook"
 )
 
 // Config holds what the web layer needs.
@@ -74,6 +75,9 @@ type Config struct {
 	// admins look after. nil for none: the pages answer 404.
 	Notify *notify.Service
 	Jobs   *jobs.Queue
+	// Webhooks are the admins' webhooks; nil for none: their pages answer
+	// 404.
+	Webhooks *webhook.Service
 }
 
 // Server is praxis's HTTP handler.
@@ -113,6 +117,7 @@ type Server struct {
 	minFreeSpace int64
 	notify       *notify.Service
 	jobs         *jobs.Queue
+	hooks        *webhook.Service
 }
 
 // Route is one registered route and the permission it needs ("" for public).
@@ -170,6 +175,7 @@ func New(cfg Config) (*Server, error) {
 		minFreeSpace:  cfg.MinFreeSpace,
 		notify:        cfg.Notify,
 		jobs:          cfg.Jobs,
+		hooks:         cfg.Webhooks,
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()
