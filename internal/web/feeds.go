@@ -51,7 +51,7 @@ func (s *Server) changesFeed(c echo.Context) error {
 		f.Entries = append(f.Entries, feed.Entry{ID: feed.TagURI(s.baseURL, "commit/"+ch.ID), Title: firstLine(ch.Message),
 			Link: link, Updated: ch.Committer.When, Author: commitAuthor(ch.Commit, ch.Account), Summary: summary})
 	}
-	return s.writeFeed(c, f)
+	return s.writeFeed(c, f, "no-cache")
 }
 
 // releasesFeed is the Atom feed of releases: /releases.atom.
@@ -81,7 +81,7 @@ func (s *Server) releasesFeed(c echo.Context) error {
 		f.Entries = append(f.Entries, feed.Entry{ID: feed.TagURI(s.baseURL, "release/"+r.Name), Title: "Release " + r.Name,
 			Link: s.baseURL + "/releases#" + r.Name, Updated: r.Date, Author: by, Summary: summary})
 	}
-	return s.writeFeed(c, f)
+	return s.writeFeed(c, f, "no-cache")
 }
 
 // moduleHistoryFeed is the Atom feed of a module's history on main:
@@ -114,12 +114,12 @@ func (s *Server) moduleHistoryFeed(c echo.Context) error {
 		f.Entries = append(f.Entries, feed.Entry{ID: feed.TagURI(s.baseURL, "modules/"+slug+"/commit/"+e.ID), Title: firstLine(e.Message),
 			Link: link, Updated: e.Committer.When, Author: commitAuthor(e.Commit, e.Account), Summary: summary})
 	}
-	return s.writeFeed(c, f)
+	return s.writeFeed(c, f, "no-cache")
 }
 
 // writeFeed answers with the feed, or 304 Not Modified when the reader's
 // copy (If-None-Match, or If-Modified-Since without it) is current.
-func (s *Server) writeFeed(c echo.Context, f *feed.Feed) error {
+func (s *Server) writeFeed(c echo.Context, f *feed.Feed, cacheControl string) error {
 	var body bytes.Buffer
 	if err := f.Write(&body); err != nil {
 		return err
@@ -129,7 +129,7 @@ func (s *Server) writeFeed(c echo.Context, f *feed.Feed) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, feed.ContentType)
 	h.Set("ETag", etag)
-	h.Set(echo.HeaderCacheControl, "no-cache")
+	h.Set(echo.HeaderCacheControl, cacheControl)
 	updated := f.LastUpdated()
 	if !updated.IsZero() {
 		h.Set(echo.HeaderLastModified, updated.Format(http.TimeFormat))
@@ -154,4 +154,44 @@ func etagMatches(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// notificationsFeedSize is how many notifications the private feed carries.
+const notificationsFeedSize = 50
+
+// newFeedToken makes the person a new private feed address and shows it,
+// once, on the settings page.
+func (s *Server) newFeedToken(c echo.Context) error {
+	token, err := s.notify.NewFeedToken(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return s.renderNotificationSettingsFeed(c, http.StatusCreated, form{Values: map[string][]string{}, Errors: map[string]string{}},
+		s.baseURL+"/notifications/feed/"+token)
+}
+
+// notificationsFeed is a person's notifications as an Atom feed, at the
+// private address /notifications/feed/{token}. A token that is nobody's
+// answers 404.
+func (s *Server) notificationsFeed(c echo.Context) error {
+	token := strings.TrimSuffix(c.Param("token"), ".atom")
+	u, list, err := s.notify.FeedNotifications(c.Request().Context(), token, notificationsFeedSize)
+	if err != nil {
+		return err
+	}
+	self := s.baseURL + "/notifications/feed/" + token
+	f := &feed.Feed{ID: feed.TagURI(s.baseURL, fmt.Sprintf("users/%d/notifications", u.ID)), Title: "Notifications for " + u.Name + " · praxis",
+		Link: s.baseURL + "/notifications", Self: self}
+	for _, n := range list {
+		title := n.Subject
+		if n.Count > 1 {
+			title += fmt.Sprintf(" (%d times)", n.Count)
+		}
+		// Each collapse of repeats is news again: the id names the latest.
+		f.Entries = append(f.Entries, feed.Entry{ID: feed.TagURI(s.baseURL, fmt.Sprintf("notifications/%d/%d", n.ID, n.Count)), Title: title,
+			Link: s.baseURL + n.URL, Updated: n.CreatedAt, Author: n.Actor})
+	}
+	// Private: no shared cache may keep it.
+	return s.writeFeed(c, f, "private, no-cache")
 }

@@ -1,12 +1,17 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // parsedFeed is what feedparser, a real feed reader, makes of a feed.
@@ -166,4 +171,52 @@ func hasLink(f parsedFeed, rel, suffix string) bool {
 		}
 	}
 	return false
+}
+
+func TestNotificationsFeed(t *testing.T) {
+	n := newNotifyApp(t)
+	fac := n.browser()
+	fac.logIn("facilitator@example.org")
+
+	page := fac.do(http.MethodGet, "/account/notifications", nil)
+	mustContain(t, page, "Make my feed address")
+	res := fac.submit("/account/notifications", "/account/notifications/feed", url.Values{})
+	m := regexp.MustCompile(`value="(https://praxis\.example\.org/notifications/feed/[^"]+)"`).FindStringSubmatch(res.body)
+	if res.status != http.StatusCreated || m == nil {
+		t.Fatalf("make feed address = %d, want the address shown", res.status)
+	}
+	feedPath := strings.TrimPrefix(m[1], "https://praxis.example.org")
+	if again := fac.do(http.MethodGet, "/account/notifications", nil); strings.Contains(again.body, feedPath) || !strings.Contains(again.body, "Make a new feed address") {
+		t.Error("the settings page shows the feed address again, or does not offer a new one")
+	}
+
+	// Something that concerns the facilitator.
+	ctx := context.Background()
+	if err := n.db.AddEvent(ctx, praxis.Event{Kind: praxis.EventTrainingAwarded, ActorID: n.users["coordinator"].ID,
+		SubjectID: n.users["facilitator"].ID, Module: stigma}); err != nil {
+		t.Fatal(err)
+	}
+	n.settle()
+
+	anon := n.browser()
+	res = anon.do(http.MethodGet, feedPath, nil)
+	if res.status != 200 {
+		t.Fatalf("GET the private feed = %d", res.status)
+	}
+	f := feedparser(t, res.body)
+	if len(f.Entries) != 1 || !strings.Contains(f.Entries[0].Title, "Coordinator Person recorded that you are trained") ||
+		!strings.HasPrefix(f.Entries[0].Link, "https://praxis.example.org/modules/") {
+		t.Fatalf("entries = %+v", f.Entries)
+	}
+	if cc := res.header.Get("Cache-Control"); !strings.Contains(cc, "private") {
+		t.Errorf("Cache-Control = %q, want private", cc)
+	}
+	if res := anon.do(http.MethodGet, "/notifications/feed/not-a-token", nil); res.status != 404 {
+		t.Errorf("a bad token = %d, want 404", res.status)
+	}
+	// A new address: the old one stops working.
+	fac.submit("/account/notifications", "/account/notifications/feed", url.Values{})
+	if res := anon.do(http.MethodGet, feedPath, nil); res.status != 404 {
+		t.Errorf("the old address after a new one = %d, want 404", res.status)
+	}
 }

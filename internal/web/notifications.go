@@ -103,6 +103,12 @@ type notificationSettingsPage struct {
 	Watches     []notify.WatchView
 	Form        form
 	MailEnabled bool
+	// HasFeed says the person has a private feed address; FeedURL is a
+	// new one, shown once.
+	HasFeed bool
+	FeedURL string
+	// Feeds are the public feeds.
+	Feeds []feedLink
 }
 
 func (s *Server) notificationSettings(c echo.Context) error {
@@ -110,6 +116,10 @@ func (s *Server) notificationSettings(c echo.Context) error {
 }
 
 func (s *Server) renderNotificationSettings(c echo.Context, status int, f form) error {
+	return s.renderNotificationSettingsFeed(c, status, f, "")
+}
+
+func (s *Server) renderNotificationSettingsFeed(c echo.Context, status int, f form, feedURL string) error {
 	ctx, user := c.Request().Context(), currentUser(c)
 	settings, err := s.notify.Settings(ctx, user)
 	if err != nil {
@@ -135,8 +145,13 @@ func (s *Server) renderNotificationSettings(c echo.Context, status int, f form) 
 			delete(f.Errors, name)
 		}
 	}
+	hasFeed, err := s.notify.HasFeedToken(ctx, user)
+	if err != nil {
+		return err
+	}
 	return s.render(c, status, "account-notifications", view{Title: "Notifications and email", Section: "account",
-		Data: notificationSettingsPage{Settings: settings, Choices: notify.Choices, Watches: watches, Form: f, MailEnabled: s.notify.MailEnabled()}})
+		Data: notificationSettingsPage{Settings: settings, Choices: notify.Choices, Watches: watches, Form: f, MailEnabled: s.notify.MailEnabled(),
+			HasFeed: hasFeed, FeedURL: feedURL, Feeds: []feedLink{{Title: "changes", URL: "/changes.atom"}, {Title: "releases", URL: "/releases.atom"}}}})
 }
 
 func (s *Server) saveNotificationSettings(c echo.Context) error {

@@ -200,6 +200,8 @@ func (s *Server) routes() {
 	s.route(get, "/notifications/:id", account.UseAccount, s.withNotify(s.openNotification))
 	s.route(get, "/account/notifications", account.UseAccount, s.withNotify(s.notificationSettings))
 	s.route(post, "/account/notifications", account.UseAccount, s.withNotify(s.saveNotificationSettings))
+	s.route(post, "/account/notifications/feed", account.UseAccount, s.withNotify(s.newFeedToken))
+	s.route(get, "/notifications/feed/:token", public, s.withNotify(s.notificationsFeed))
 	s.route(post, "/watch", account.UseAccount, s.withNotify(s.setWatch))
 	s.route(get, "/unsubscribe/:token", public, s.withNotify(s.unsubscribeForm))
 	s.route(post, "/unsubscribe/:token", public, s.withNotify(s.unsubscribe), signedLink)
