@@ -125,6 +125,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 			// their choices and watches are kept, an email is recorded.
 			if userID != 0 {
 				checkNotifications(t, d, userID)
+				checkWebhooks(t, d, userID)
 			}
 			if ok, err := d.IntegrityCheck(ctx); err != nil || !ok {
 				t.Errorf("integrity after the upgrade: %v %v", ok, err)
@@ -162,5 +163,37 @@ func checkNotifications(t *testing.T, d *db.DB, userID int64) {
 	}
 	if err := d.SetProposalConflict(ctx, 0, db.ProposalConflict{}, praxis.Event{}); err == nil {
 		t.Error("a conflict of no proposal was recorded")
+	}
+}
+
+// checkWebhooks uses the webhook and feed token tables of an upgraded
+// database.
+func checkWebhooks(t *testing.T, d *db.DB, userID int64) {
+	t.Helper()
+	ctx := context.Background()
+	w := praxis.Webhook{URL: "https://example.org/hook", Events: []string{praxis.EventReleaseCut, praxis.EventComment}, Secret: "s", CreatedBy: userID}
+	if err := d.CreateWebhook(ctx, &w); err != nil {
+		t.Fatalf("webhook after the upgrade: %v", err)
+	}
+	if err := d.RecordWebhookAttempt(ctx, praxis.WebhookAttempt{WebhookID: w.ID, Delivery: "e1-w1", EventKind: praxis.EventReleaseCut, Attempt: 1, StatusCode: 204, At: time.Now()}, nil); err != nil {
+		t.Errorf("webhook attempt after the upgrade: %v", err)
+	}
+	if got, err := d.FindWebhook(ctx, w.ID); err != nil || len(got.Events) != 2 || got.CreatedBy != userID {
+		t.Errorf("webhook after the upgrade = %+v %v", got, err)
+	}
+	if log, err := d.WebhookAttempts(ctx, w.ID, 10); err != nil || len(log) != 1 || log[0].StatusCode != 204 {
+		t.Errorf("webhook log after the upgrade = %+v %v", log, err)
+	}
+	if err := d.SetFeedToken(ctx, userID, "hash"); err != nil {
+		t.Error(err)
+	}
+	if id, err := d.FeedTokenUser(ctx, "hash"); err != nil || id != userID {
+		t.Errorf("feed token after the upgrade = %d %v", id, err)
+	}
+	if err := d.DeleteWebhook(ctx, w.ID); err != nil {
+		t.Error(err)
+	}
+	if log, err := d.WebhookAttempts(ctx, w.ID, 10); err != nil || len(log) != 0 {
+		t.Errorf("a deleted webhook's log = %+v %v, want none", log, err)
 	}
 }

@@ -380,7 +380,7 @@ func (db *DB) CountUsers(ctx context.Context) (int64, error) {
 
 // DeleteUser anonymises an account at its owner's request: every personal field
 // is cleared, sessions, tokens, resets, trainings, notifications, email
-// choices and watches are deleted, and a
+// choices, watches and the notifications feed token are deleted, and a
 // tombstone row remains so that records which refer to the person (deliveries,
 // the audit log) stay whole but anonymous.
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
@@ -409,6 +409,7 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 			`DELETE FROM notifications WHERE user_id = ?`,
 			`DELETE FROM notification_settings WHERE user_id = ?`,
 			`DELETE FROM watches WHERE user_id = ?`,
+			`DELETE FROM feed_tokens WHERE user_id = ?`,
 		} {
 			if err := tx.Exec(stmt, id).Error; err != nil {
 				return fmt.Errorf("db: delete user: %w", err)
