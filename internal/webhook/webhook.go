@@ -340,14 +340,17 @@ type Payload struct {
 
 // PayloadData is what happened; nil for a ping.
 type PayloadData struct {
-	ID         int64     `json:"id"`
-	At         time.Time `json:"at"`
-	Actor      *Person   `json:"actor"`
-	Title      string    `json:"title,omitempty"`
-	Detail     string    `json:"detail,omitempty"`
-	ProposalID int64     `json:"proposal_id,omitempty"`
-	Module     string    `json:"module,omitempty"`
-	Release    string    `json:"release,omitempty"`
+	ID    int64     `json:"id"`
+	At    time.Time `json:"at"`
+	Actor *Person   `json:"actor"`
+	// Subject is who the event is about, when not its actor (an account
+	// approved, a training awarded, a workshop's facilitator).
+	Subject    *Person `json:"subject,omitempty"`
+	Title      string  `json:"title,omitempty"`
+	Detail     string  `json:"detail,omitempty"`
+	ProposalID int64   `json:"proposal_id,omitempty"`
+	Module     string  `json:"module,omitempty"`
+	Release    string  `json:"release,omitempty"`
 	// URL is where to look on praxis.
 	URL string `json:"url"`
 }
@@ -428,6 +431,11 @@ func (s *Service) deliver(ctx context.Context, job *jobs.Job[deliverArgs]) error
 		event = &e
 	}
 	p := s.payload(args, event)
+	if event != nil && event.SubjectID != 0 {
+		if u, err := s.db.FindUser(ctx, event.SubjectID); err == nil {
+			p.Data.Subject = &Person{ID: u.ID, Name: u.Name}
+		}
+	}
 	body, err := json.Marshal(p)
 	if err != nil {
 		return jobs.Cancel(fmt.Errorf("webhook: payload: %w", err))

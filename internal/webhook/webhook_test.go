@@ -330,3 +330,21 @@ func errorsAs(err error, target *webhook.FieldErrors) bool {
 	}
 	return ok
 }
+
+func TestPayloadNamesTheSubject(t *testing.T) {
+	w := newWorld(t, true)
+	ctx := context.Background()
+	r := newReceiver(t, "a secret of sixteen or more", 0)
+	if _, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: r.URL, Events: []string{praxis.EventTrainingAwarded}, Secret: r.secret}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.env.DB.AddEvent(ctx, praxis.Event{Kind: praxis.EventTrainingAwarded, SubjectID: w.admin.ID, Module: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	got, _, _ := r.deliveries()
+	if len(got) != 1 || got[0].payload.Data.Subject == nil || got[0].payload.Data.Subject.Name != "Ada Admin" || got[0].payload.Data.Actor != nil ||
+		got[0].payload.Data.URL != "https://praxis.example.org/modules/m" {
+		t.Fatalf("deliveries = %+v", got)
+	}
+}
