@@ -160,6 +160,9 @@ func TestAtomFeeds(t *testing.T) {
 			if want := `<link rel="alternate" type="application/atom+xml"`; !strings.Contains(res.body, want) || !strings.Contains(res.body, `href="`+feed+`"`) {
 				t.Errorf("%s lacks its feed link to %s", page, feed)
 			}
+			if want := `<a href="` + feed + `" type="application/atom+xml">`; !strings.Contains(res.body, want) {
+				t.Errorf("%s shows no link to its feed %s", page, feed)
+			}
 		}
 	})
 }
