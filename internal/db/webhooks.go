@@ -104,6 +104,10 @@ func (db *DB) DeleteWebhook(ctx context.Context, id int64) error {
 	return nil
 }
 
+// WebhookLogSize is how many attempts the log keeps per webhook: older
+// ones are deleted as new ones are logged.
+const WebhookLogSize = 1000
+
 type webhookDeliveryRow struct {
 	ID         int64
 	WebhookID  int64
@@ -134,6 +138,12 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, a praxis.WebhookAttempt,
 		row := webhookDeliveryRow{WebhookID: a.WebhookID, Delivery: a.Delivery, EventKind: a.EventKind, Attempt: a.Attempt,
 			StatusCode: a.StatusCode, Error: a.Error, DurationMs: a.Duration.Milliseconds(), At: a.At.UTC()}
 		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("db: webhook attempt: %w", err)
+		}
+		// The log keeps the newest attempts (a walk of the index).
+		if err := tx.Exec(`DELETE FROM webhook_deliveries WHERE webhook_id = ? AND id <= (
+			SELECT id FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+			a.WebhookID, a.WebhookID, WebhookLogSize).Error; err != nil {
 			return fmt.Errorf("db: webhook attempt: %w", err)
 		}
 		if then == nil {
