@@ -1275,9 +1275,9 @@ func (db *DB) RequestFacts(ctx context.Context) ([]RequestFact, error) {
 	return rows, nil
 }
 
-// AttendanceTotals counts the places at workshops that started before
-// before: registered (with a place, walk-ins included), attended, no-shows,
-// walk-ins, and the workshops.
+// AttendanceTotals counts the places at workshops: registered ahead (with a
+// place), of them attended and no-shows, walk-ins, those left on waiting
+// lists, and the workshops.
 type AttendanceTotals struct {
 	Workshops  int
 	Registered int
@@ -1293,9 +1293,9 @@ func (db *DB) Attendance(ctx context.Context, before time.Time) (AttendanceTotal
 	var t AttendanceTotals
 	err := db.gorm.WithContext(ctx).Raw(`SELECT
 		COUNT(DISTINCT w.id) AS workshops,
-		COALESCE(SUM(r.status = 'registered'), 0) AS registered,
-		COALESCE(SUM(r.status = 'registered' AND r.attendance = 'attended'), 0) AS attended,
-		COALESCE(SUM(r.status = 'registered' AND r.attendance = 'no_show'), 0) AS no_shows,
+		COALESCE(SUM(r.status = 'registered' AND r.walk_in = 0), 0) AS registered,
+		COALESCE(SUM(r.status = 'registered' AND r.walk_in = 0 AND r.attendance = 'attended'), 0) AS attended,
+		COALESCE(SUM(r.status = 'registered' AND r.walk_in = 0 AND r.attendance = 'no_show'), 0) AS no_shows,
 		COALESCE(SUM(r.walk_in), 0) AS walk_ins,
 		COALESCE(SUM(r.status = 'waitlisted'), 0) AS waitlisted
 		FROM workshops w LEFT JOIN workshop_registrations r ON r.workshop_id = w.id
