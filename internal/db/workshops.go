@@ -404,8 +404,8 @@ func (db *DB) AddRequestNote(ctx context.Context, note praxis.RequestNote) error
 // names.
 func (db *DB) RequestNotes(ctx context.Context, requestID int64) ([]praxis.RequestNote, error) {
 	type row struct {
-		requestNoteRow `gorm:"embedded"`
-		Author         string
+		Row    requestNoteRow `gorm:"embedded"`
+		Author string
 	}
 	var rows []row
 	err := db.gorm.WithContext(ctx).Table("workshop_request_notes").
@@ -417,9 +417,9 @@ func (db *DB) RequestNotes(ctx context.Context, requestID int64) ([]praxis.Reque
 	}
 	out := make([]praxis.RequestNote, len(rows))
 	for i, r := range rows {
-		out[i] = praxis.RequestNote{ID: r.ID, RequestID: r.RequestID, Body: r.Body, CreatedAt: r.CreatedAt.UTC(), Author: r.Author}
-		if r.AuthorID != nil {
-			out[i].AuthorID = *r.AuthorID
+		out[i] = praxis.RequestNote{ID: r.Row.ID, RequestID: r.Row.RequestID, Body: r.Row.Body, CreatedAt: r.Row.CreatedAt.UTC(), Author: r.Author}
+		if r.Row.AuthorID != nil {
+			out[i].AuthorID = *r.Row.AuthorID
 		}
 	}
 	return out, nil
@@ -471,8 +471,8 @@ func (db *DB) ConfirmOffer(ctx context.Context, requestID, userID, by int64, not
 // userID not 0, only that person's offers, on any request (requestID 0).
 func (db *DB) Offers(ctx context.Context, requestID, userID int64) ([]praxis.Offer, error) {
 	type row struct {
-		offerRow `gorm:"embedded"`
-		Name     string
+		Row  offerRow `gorm:"embedded"`
+		Name string
 	}
 	q := db.gorm.WithContext(ctx).Table("workshop_offers").Select("workshop_offers.*, users.name AS name").
 		Joins("JOIN users ON users.id = workshop_offers.user_id")
@@ -488,10 +488,11 @@ func (db *DB) Offers(ctx context.Context, requestID, userID int64) ([]praxis.Off
 	}
 	out := make([]praxis.Offer, len(rows))
 	for i, r := range rows {
-		out[i] = praxis.Offer{RequestID: r.RequestID, UserID: r.UserID, Name: r.Name, Role: r.Role, Note: r.Note,
-			CreatedAt: r.CreatedAt.UTC(), Confirmed: r.ConfirmedBy != nil}
-		if r.ConfirmedBy != nil {
-			out[i].ConfirmedBy = *r.ConfirmedBy
+		o := r.Row
+		out[i] = praxis.Offer{RequestID: o.RequestID, UserID: o.UserID, Name: r.Name, Role: o.Role, Note: o.Note,
+			CreatedAt: o.CreatedAt.UTC(), Confirmed: o.ConfirmedBy != nil}
+		if o.ConfirmedBy != nil {
+			out[i].ConfirmedBy = *o.ConfirmedBy
 		}
 	}
 	return out, nil

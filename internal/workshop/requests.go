@@ -136,7 +136,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*praxis.W
 	r.ContactEmail = email(&errs, "contact_email", in.ContactEmail, true)
 	r.Town = text(&errs, "town", in.Town, MaxPlace, false)
 	r.Region = text(&errs, "region", in.Region, MaxPlace, false)
-	if !r.Online && r.Town == "" && r.Region == "" && len(errs) == n {
+	if !r.Online && r.Town == "" && r.Region == "" && strings.TrimSpace(in.Town+in.Region) == "" {
 		errs = append(errs, invalid("town", "say where the workshop would be, or tick online"))
 	}
 	r.Modules, r.Series = s.requestedModules(&errs, listing, in.Modules)
