@@ -28,6 +28,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 // Files in the data directory.
@@ -49,6 +50,9 @@ type app struct {
 	history  *history.Index
 	versions *history.Versions
 	delivery *delivery.Service
+	// workshops is the work before workshops: requests, scheduling,
+	// registration, reminders.
+	workshops *workshop.Service
 	exports  *export.Service
 	search   *search.Index
 	git      *githttp.Server
@@ -111,6 +115,12 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	a.quota = quota.New(quota.Config{DB: database, Store: store})
 	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, History: index, Logger: log, Quota: a.quota})
 	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
+	var mailer workshop.Mailer
+	if opts.mail != nil {
+		mailer = opts.mail
+	}
+	a.workshops = workshop.New(workshop.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions,
+		Deliveries: a.delivery, Forks: a.review, Mail: mailer, BaseURL: opts.baseURL, Logger: log})
 	a.search = search.New(database, a.catalog)
 	a.exports = export.New(export.Config{Catalog: a.catalog, Versions: a.versions, DB: database, Logger: log})
 	gitCfg := opts.git

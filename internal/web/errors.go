@@ -127,6 +127,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 				}
 			}
 		}
+		var withDetails interface{ ErrorDetails() map[string]any }
+		if errors.As(err, &withDetails) {
+			for k, v := range withDetails.ErrorDetails() {
+				body[k] = v
+			}
+		}
 		var withProblems interface{ ProblemList() []praxis.Problem }
 		if errors.As(err, &withProblems) {
 			body["problems"] = withProblems.ProblemList()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -26,6 +27,11 @@ const (
 	// longResponse gives a streamed or large response longResponseTimeout to
 	// reach the client.
 	longResponse
+	// publicJSON lets a JSON request without a session (a script, another
+	// site's form handler) write without a CSRF token: a browser cannot send
+	// a JSON body across sites without asking first (CORS), and without a
+	// session there is nobody to act for.
+	publicJSON
 )
 
 // route registers a handler behind the permission it needs.
@@ -48,7 +54,11 @@ func (s *Server) route(method, path string, action account.Action, h echo.Handle
 	}
 	// The CSRF token check runs inside the permission check: a write without
 	// credentials to a route that needs them is refused as unauthenticated.
-	h = s.checkCSRF(h)
+	if slices.Contains(opts, publicJSON) {
+		h = s.checkCSRFUnlessJSON(h)
+	} else {
+		h = s.checkCSRF(h)
+	}
 	switch {
 	case action == public:
 	case r.Loopback:
@@ -153,6 +163,40 @@ func (s *Server) routes() {
 	s.route(get, "/f/:token", public, s.feedbackForm)
 	s.route(post, "/f/:token", public, s.giveFeedback)
 	s.route(get, "/stats", account.ViewStats, s.showStats)
+	s.route(get, "/stats/workshops", account.ViewStats, s.showWorkshopStats)
+
+	// Workshops ahead: requests, scheduling, registration, check-in.
+	s.route(get, "/workshops", public, s.listWorkshops)
+	s.route(get, "/workshops.ics", public, s.publicCalendar)
+	s.route(get, "/workshops/request", public, s.requestForm)
+	s.route(post, "/workshops/request", public, s.createRequest)
+	s.route(get, "/requests/status/:token", public, s.requestStatus)
+	s.route(get, "/workshops/new", account.ManageWorkshops, s.newWorkshop)
+	s.route(post, "/workshops/new", account.ManageWorkshops, s.refreshWorkshopForm)
+	s.route(post, "/workshops", account.ManageWorkshops, s.createWorkshop)
+	s.route(get, "/workshops/mine", account.Volunteer, s.myWorkshops)
+	s.route(post, "/workshops/calendar/reset", account.Volunteer, s.resetCalendar)
+	s.route(get, "/workshops/:id", public, s.showWorkshop)
+	s.route(post, "/workshops/:id/register", public, s.registerForWorkshop)
+	s.route(get, "/workshops/:id/edit", account.ManageWorkshops, s.editWorkshop)
+	s.route(post, "/workshops/:id/edit", account.ManageWorkshops, s.refreshWorkshopForm)
+	s.route(post, "/workshops/:id", account.ManageWorkshops, s.updateWorkshop)
+	s.route(post, "/workshops/:id/cancel", account.ManageWorkshops, s.cancelWorkshop)
+	s.route(get, "/workshops/:id/checkin", account.Volunteer, s.checkInPage)
+	s.route(post, "/workshops/:id/checkin", account.Volunteer, s.checkIn)
+	s.route(post, "/workshops/:id/walkin", account.Volunteer, s.walkIn)
+	s.route(get, "/workshops/:id/delivery", account.Volunteer, s.workshopDeliveryForm)
+	s.route(post, "/workshops/:id/delivery", account.Volunteer, s.recordWorkshopDelivery)
+	s.route(get, "/r/:token", public, s.registrationPage)
+	s.route(post, "/r/:token/cancel", public, s.cancelRegistration)
+	s.route(get, "/calendar/:token", public, s.facilitatorCalendar)
+	s.route(get, "/requests", account.ManageWorkshops, s.requestQueue)
+	s.route(get, "/requests/:id", account.Volunteer, s.showRequest)
+	s.route(post, "/requests/:id", account.ManageWorkshops, s.updateRequest)
+	s.route(post, "/requests/:id/offers", account.Volunteer, s.offer)
+	s.route(post, "/requests/:id/offers/withdraw", account.Volunteer, s.withdrawOffer)
+	s.route(post, "/requests/:id/offers/confirm", account.ManageWorkshops, s.confirmOffer)
+	s.route(get, "/opportunities", account.Volunteer, s.opportunities)
 
 	// Joining and signing in.
 	s.route(get, "/signup", public, s.signupForm)
@@ -247,5 +291,19 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/stats/deliveries", account.ViewStats, s.apiStats)
 	s.route(get, "/api/v1/stats/deliveries.csv", account.ViewStats, s.apiStatsCSV, longResponse)
 	s.route(get, "/api/v1/stats/downloads", account.ViewStats, s.apiDownloads)
+	s.route(post, "/api/v1/requests", public, s.apiCreateRequest, publicJSON)
+	s.route(get, "/api/v1/requests", account.ManageWorkshops, s.apiListRequests)
+	s.route(get, "/api/v1/requests/:id", account.Volunteer, s.apiShowRequest)
+	s.route(get, "/api/v1/suggestions", account.ManageWorkshops, s.apiSuggestions)
+	s.route(post, "/api/v1/workshops", account.ManageWorkshops, s.apiCreateWorkshop)
+	s.route(get, "/api/v1/workshops", public, s.apiListWorkshops)
+	s.route(get, "/api/v1/workshops/:id", public, s.apiShowWorkshop)
+	s.route(post, "/api/v1/workshops/:id/cancel", account.ManageWorkshops, s.apiCancelWorkshop)
+	s.route(post, "/api/v1/workshops/:id/registrations", public, s.apiRegister, publicJSON)
+	s.route(get, "/api/v1/workshops/:id/registrations", account.Volunteer, s.apiRegistrations)
+	s.route(post, "/api/v1/workshops/:id/attendance", account.Volunteer, s.apiAttendance)
+	s.route(post, "/api/v1/workshops/:id/delivery", account.Volunteer, s.apiRecordDelivery)
+	s.route(http.MethodDelete, "/api/v1/registrations/:token", public, s.apiCancelRegistration, publicJSON)
+	s.route(get, "/api/v1/stats/workshops", account.ViewStats, s.apiWorkshopStats)
 	e.Any("/api/v1/*", s.apiNotFound)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 // Config holds what the web layer needs.
@@ -41,6 +42,9 @@ type Config struct {
 	Exports *export.Service
 	// Search finds workshops.
 	Search *search.Index
+	// Workshops is the work before workshops: requests, scheduling,
+	// registrations, check-in.
+	Workshops *workshop.Service
 	// Quota bounds what each person keeps in copies and proposals: shown on
 	// the account page, set on the settings page. nil for none.
 	Quota *quota.Service
@@ -85,6 +89,7 @@ type Server struct {
 	exports       *export.Service
 	search        *search.Index
 	quota         *quota.Service
+	workshops     *workshop.Service
 	git           http.Handler
 	pages         *pages
 	assets        *assets
@@ -145,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 		exports:       cfg.Exports,
 		search:        cfg.Search,
 		quota:         cfg.Quota,
+		workshops:     cfg.Workshops,
 		git:           cfg.Git,
 		pages:         pages,
 		assets:        assets,

@@ -21,6 +21,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/search"
 	"github.com/praxis-coop/praxis/internal/testenv"
 	"github.com/praxis-coop/praxis/internal/web"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 const stigma = "exploring-class-2-stigma"
@@ -474,8 +475,11 @@ func TestMethodNotAllowed(t *testing.T) {
 func testConfig(env *testenv.Env, accounts *account.Service) web.Config {
 	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Versions
 	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat, History: index})
+	deliveries := delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev})
 	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Versions: versions,
-		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev}),
+		Deliveries: deliveries,
+		Workshops: workshop.New(workshop.Config{DB: database, Catalog: cat, History: index, Versions: versions, Deliveries: deliveries,
+			Forks: rev}),
 		Exports:    export.New(export.Config{Catalog: cat, Versions: versions, DB: database}),
 		Search:     search.New(database, cat), Repository: store}
 }
