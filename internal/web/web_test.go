@@ -480,6 +480,6 @@ func testConfig(env *testenv.Env, accounts *account.Service) web.Config {
 		Deliveries: deliveries,
 		Workshops: workshop.New(workshop.Config{DB: database, Catalog: cat, History: index, Versions: versions, Deliveries: deliveries,
 			Forks: rev}),
-		Exports:    export.New(export.Config{Catalog: cat, Versions: versions, DB: database}),
-		Search:     search.New(database, cat), Repository: store}
+		Exports: export.New(export.Config{Catalog: cat, Versions: versions, DB: database}),
+		Search:  search.New(database, cat), Repository: store}
 }
