@@ -317,3 +317,23 @@ func TestRequestFormShowsEveryErrorAndKeepsWhatWasTyped(t *testing.T) {
 	status := b.do(http.MethodGet, res.header.Get("Location"), nil)
 	mustContain(t, status, "Our branch", "New", "Where we come from")
 }
+
+func TestWorkshopSettingsOnTheSettingsPage(t *testing.T) {
+	wa := newWorkshopApp(t)
+	b := wa.browser()
+	b.logIn("admin@example.org")
+	page := b.do(http.MethodGet, "/admin/settings", nil)
+	mustContain(t, page, `name="workshop_retention_days" type="number" value="90"`, `name="workshop_conflict_warn_days" type="number" value="2"`)
+	res := b.submit("/admin/settings", "/admin/settings", url.Values{"signup_mode": {"approval"}, "review_approvals": {"1"},
+		"workshop_retention_days": {"0"}, "workshop_conflict_warn_days": {"lots"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad settings = %d", res.status)
+	}
+	mustContain(t, res, "from 1 to 3650", "from 0 to 30", `value="lots"`)
+	res = b.submit("/admin/settings", "/admin/settings", url.Values{"signup_mode": {"approval"}, "review_approvals": {"1"},
+		"workshop_retention_days": {"30"}, "workshop_conflict_warn_days": {"5"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("good settings = %d\n%s", res.status, res.body)
+	}
+	mustContain(t, b.do(http.MethodGet, "/admin/settings", nil), `name="workshop_retention_days" type="number" value="30"`)
+}

@@ -73,7 +73,7 @@ func (s *Service) Register(ctx context.Context, user *praxis.User, id int64, in 
 		return nil, err
 	}
 	if err := s.db.Register(ctx, r); err != nil {
-		return nil, err
+		return nil, fieldConflict(err)
 	}
 	full, err := s.withTitle(ctx, id)
 	if err != nil {
@@ -236,7 +236,7 @@ func (s *Service) WalkIn(ctx context.Context, user *praxis.User, id int64, in Re
 		return nil, err
 	}
 	if err := s.db.Register(ctx, r); err != nil {
-		return nil, err
+		return nil, fieldConflict(err)
 	}
 	return r, nil
 }

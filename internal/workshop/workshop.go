@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -161,6 +162,18 @@ type Settings struct {
 	WarnDays      int
 }
 
+// CheckSettings names every setting out of range.
+func CheckSettings(set Settings) error {
+	var errs FieldErrors
+	if set.RetentionDays < 1 || set.RetentionDays > MaxRetentionDays {
+		errs = append(errs, invalid(SettingRetentionDays, "give a number of days from 1 to %d", MaxRetentionDays))
+	}
+	if set.WarnDays < 0 || set.WarnDays > MaxWarnDays {
+		errs = append(errs, invalid(SettingWarnDays, "give a number of days from 0 to %d", MaxWarnDays))
+	}
+	return errs.orNil()
+}
+
 // Settings returns the instance's workshop settings.
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
 	read := func(key string, def int) (int, error) {
@@ -191,14 +204,7 @@ func (s *Service) SetSettings(ctx context.Context, actor *praxis.User, set Setti
 	if err := account.Authorize(actor, account.EditSettings); err != nil {
 		return err
 	}
-	var errs FieldErrors
-	if set.RetentionDays < 1 || set.RetentionDays > MaxRetentionDays {
-		errs = append(errs, invalid("workshop_retention_days", "give a number of days from 1 to %d", MaxRetentionDays))
-	}
-	if set.WarnDays < 0 || set.WarnDays > MaxWarnDays {
-		errs = append(errs, invalid("workshop_conflict_warn_days", "give a number of days from 0 to %d", MaxWarnDays))
-	}
-	if err := errs.orNil(); err != nil {
+	if err := CheckSettings(set); err != nil {
 		return err
 	}
 	current, err := s.Settings(ctx)
@@ -264,3 +270,28 @@ func (s *Service) send(ctx context.Context, m mail.Message) bool {
 
 // canManage reports whether user coordinates workshops.
 func canManage(user *praxis.User) bool { return account.Can(user, account.ManageWorkshops) }
+
+// Conflict is ECONFLICT about one field, such as an email that already has
+// a place: the API answers 409 naming the field, a form shows the message
+// beside it.
+type Conflict struct {
+	Field   string
+	Message string
+}
+
+func (e *Conflict) Error() string { return e.Message }
+
+// Unwrap gives the praxis error (ECONFLICT, found first) and the field's
+// error, so the API names the field and a form shows it.
+func (e *Conflict) Unwrap() []error {
+	return []error{praxis.Errorf(praxis.ECONFLICT, "%s", e.Message), &account.FieldError{Field: e.Field, Message: e.Message}}
+}
+
+// fieldConflict turns the database's conflict on a field into a Conflict.
+func fieldConflict(err error) error {
+	var fc *db.FieldConflict
+	if errors.As(err, &fc) {
+		return &Conflict{Field: fc.Field, Message: fc.Message}
+	}
+	return err
+}

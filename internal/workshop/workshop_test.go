@@ -384,7 +384,7 @@ func TestRegistrationsWaitingListAndCancellation(t *testing.T) {
 	}
 	// Twice with one email (in other case): refused, nothing written.
 	_, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: "Ann again", Email: "ANN@example.net", Address: "203.0.113.1"})
-	var fc *db.FieldConflict
+	var fc *workshop.Conflict
 	if !errors.As(err, &fc) || fc.Field != "email" || praxis.ErrorCode(err) != praxis.ECONFLICT {
 		t.Errorf("registering twice: %v, want a conflict on email", err)
 	}
