@@ -198,12 +198,13 @@ func (s *Service) Suggest(ctx context.Context, user *praxis.User, q MatchQuery) 
 		}
 		for _, b := range bookings[u.ID] {
 			date, _ := time.Parse("2006-01-02", b.Date)
+			what := s.titles(ctx, []string{b.Module})[0]
 			if b.Date == q.Date {
 				sg.Available = false
-				add(0, "Not available: already facilitating %s that day.", b.Module)
+				add(0, "Not available: already facilitating %s that day.", what)
 				continue
 			}
-			add(pointsNearBooking, "Also facilitates %s on %s, %s.", b.Module, date.Format("Monday 2 January"), daysApart(day, date))
+			add(pointsNearBooking, "Also facilitates %s on %s, %s.", what, date.Format("Monday 2 January"), daysApart(day, date))
 		}
 		if !sg.Trained && sg.Offered == "" {
 			continue

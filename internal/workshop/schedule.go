@@ -320,7 +320,7 @@ func (s *Service) warnings(ctx context.Context, w *praxis.Workshop) ([]Warning, 
 			}
 			date, _ := time.Parse("2006-01-02", b.Date)
 			out = append(out, Warning{Field: "facilitators", Message: fmt.Sprintf("%s also facilitates %s on %s, %s.",
-				b.Name, b.Module, date.Format("Monday 2 January"), daysApart(day, date))})
+				b.Name, s.titles(ctx, []string{b.Module})[0], date.Format("Monday 2 January"), daysApart(day, date))})
 		}
 	}
 	users, err := s.db.ActiveUsers(ctx, ids, nil)
