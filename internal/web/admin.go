@@ -66,6 +66,9 @@ type adminUserPage struct {
 	ResetLink string
 	Emailed   bool
 	Form      form
+	// Mentoring is what the person co-facilitated to learn: it counts
+	// toward a training.
+	Mentoring []workshop.MentoredModule
 }
 
 func (s *Server) renderAdminUser(c echo.Context, status int, page adminUserPage) error {
@@ -88,6 +91,11 @@ func (s *Server) renderAdminUser(c echo.Context, status int, page adminUserPage)
 		return err
 	}
 	page.Modules = page.Listing.Modules
+	if s.workshops != nil {
+		if page.Mentoring, err = s.workshops.Mentoring(ctx, id); err != nil {
+			return err
+		}
+	}
 	if page.Form.Errors == nil {
 		page.Form.Errors = map[string]string{}
 	}
