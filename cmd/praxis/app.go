@@ -53,10 +53,10 @@ type app struct {
 	// workshops is the work before workshops: requests, scheduling,
 	// registration, reminders.
 	workshops *workshop.Service
-	exports  *export.Service
-	search   *search.Index
-	git      *githttp.Server
-	quota    *quota.Service
+	exports   *export.Service
+	search    *search.Index
+	git       *githttp.Server
+	quota     *quota.Service
 }
 
 // The git server asks the quota before pushes.

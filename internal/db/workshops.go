@@ -584,6 +584,22 @@ func (e *ClashError) Unwrap() error {
 	return praxis.Errorf(praxis.ECONFLICT, "%s is already facilitating %s on %s", b.Name, what, day.Format("Monday 2 January 2006"))
 }
 
+// ErrorDetails gives the API the clashes: who, which day, what.
+func (e *ClashError) ErrorDetails() map[string]any {
+	clashes := make([]map[string]any, len(e.Clashes))
+	for i, b := range e.Clashes {
+		c := map[string]any{"facilitator": b.UserID, "name": b.Name, "date": b.Date, "module": b.Module}
+		if b.WorkshopID != 0 {
+			c["workshop_id"] = b.WorkshopID
+		}
+		if b.DeliveryID != 0 {
+			c["delivery_id"] = b.DeliveryID
+		}
+		clashes[i] = c
+	}
+	return map[string]any{"field": "facilitators", "clashes": clashes}
+}
+
 // SaveWorkshop stores a new workshop (w.ID 0) or changes one, with its
 // facilitators, in one transaction that first refuses (ClashError) when any
 // facilitator already facilitates that day. A new workshop for a request
