@@ -249,19 +249,29 @@ func TestLargeHandoutsAreStreamedNotHeld(t *testing.T) {
 	// Allowed, and larger than what is read whole.
 	const size = 6 << 20
 	head := testenv.CommitZeros(t, a.env.Store.Path(), a.env.Main(t), "forks/1/"+stigma, "modules/"+stigma+"/handouts/poster.pdf", size)
-	// Bytes allocated to answer a request, its body read and dropped.
+	// Bytes allocated to answer a request, its body read and dropped. The
+	// count is the process's, so whatever else runs meanwhile (the indexer,
+	// the race detector's bookkeeping) only adds to it: the least of three
+	// tries is the request's own cost.
 	costOf := func(path string) (uint64, int64) {
-		before := allocated()
-		res, err := http.Get(a.server.URL + path)
-		if err != nil {
-			t.Fatal(err)
+		var least uint64
+		var n int64
+		for try := 0; try < 3; try++ {
+			before := allocated()
+			res, err := http.Get(a.server.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("GET %s = %d", path, res.StatusCode)
+			}
+			if grew := allocated() - before; try == 0 || grew < least {
+				least = grew
+			}
 		}
-		n, _ := io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			t.Errorf("GET %s = %d", path, res.StatusCode)
-		}
-		return allocated() - before, n
+		return least, n
 	}
 	if grew, n := costOf("/modules/" + stigma + "/handouts/poster.pdf?rev=" + head); n != size || grew > size/4 {
 		t.Errorf("a %d KB handout: sent %d bytes, allocated %d KB; want it all, streamed", size>>10, n, grew>>10)
