@@ -916,8 +916,9 @@ func (db *DB) RegistrationByToken(ctx context.Context, token string) (*praxis.Re
 // CancelRegistration cancels a registration and, when it held a place,
 // gives the place to the first on the waiting list, in one transaction. It
 // returns the registration as cancelled and whoever moved up (nil for
-// nobody). Cancelling twice changes nothing.
-func (db *DB) CancelRegistration(ctx context.Context, id int64) (*praxis.Registration, *praxis.Registration, error) {
+// nobody; nobody moves up once the workshop has started at now). Cancelling
+// twice changes nothing.
+func (db *DB) CancelRegistration(ctx context.Context, id int64, now time.Time) (*praxis.Registration, *praxis.Registration, error) {
 	var cancelled registrationRow
 	var promoted []*praxis.Registration
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -927,7 +928,7 @@ func (db *DB) CancelRegistration(ctx context.Context, id int64) (*praxis.Registr
 		if cancelled.Status == praxis.RegistrationCancelled {
 			return nil
 		}
-		now := time.Now().UTC()
+		now := now.UTC()
 		if err := tx.Model(&registrationRow{}).Where("id = ?", id).Updates(map[string]any{"status": praxis.RegistrationCancelled, "cancelled_at": now}).Error; err != nil {
 			return err
 		}

@@ -170,14 +170,17 @@ func (s *Server) cookieName(c echo.Context, name string) string {
 	return name
 }
 
-// checkCSRFUnlessJSON is checkCSRF, except for a JSON request without a
-// session (routes marked publicJSON): browsers cannot send one across sites
-// without a CORS preflight, which praxis never answers, and without a
-// session it acts for nobody.
+// checkCSRFUnlessJSON is checkCSRF, except for a request without a session
+// (routes marked publicJSON) that is JSON or a DELETE: browsers cannot send
+// either across sites without a CORS preflight, which praxis never answers,
+// and without a session it acts for nobody. (A DELETE needs no body, so it
+// need not say it is JSON.)
 func (s *Server) checkCSRFUnlessJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	checked := s.checkCSRF(next)
 	return func(c echo.Context) error {
-		if currentSession(c) == nil && strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
+		req := c.Request()
+		if currentSession(c) == nil && (req.Method == http.MethodDelete ||
+			strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON)) {
 			return next(c)
 		}
 		return checked(c)

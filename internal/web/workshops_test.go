@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -189,8 +190,10 @@ func TestWorkshopAPIContract(t *testing.T) {
 			map[string]any{"name": name, "email": strings.ToLower(name) + "@example.net"}, &out)
 		return status, out
 	}
+	cancelURLs := map[string]string{}
 	for i, name := range []string{"Ann", "Bob", "Cat"} {
 		status, out := reg(name)
+		cancelURLs[name] = fmt.Sprint(out["cancel_url"])
 		want := "registered"
 		if i == 2 {
 			want = "waitlisted"
@@ -201,6 +204,19 @@ func TestWorkshopAPIContract(t *testing.T) {
 	}
 	if status, out := reg("Ann"); status != http.StatusConflict || out["field"] != "email" {
 		t.Errorf("registering twice = %d %v, want 409 naming email", status, out)
+	}
+	// Bob cancels with the token of his cancel link, as a plain DELETE
+	// (no body, no Content-Type: curl -X DELETE): Cat moves up.
+	req, _ := http.NewRequest(http.MethodDelete, wa.server.URL+"/api/v1/registrations/"+path.Base(cancelURLs["Bob"]), nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cancelled map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&cancelled)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || cancelled["status"] != "cancelled" || cancelled["moved_up"] != true {
+		t.Errorf("DELETE /api/v1/registrations/{token} = %d %v, want 200 cancelled with the queue moved up", res.StatusCode, cancelled)
 	}
 
 	// The public calendar and the workshop's, read by a real parser.

@@ -141,7 +141,7 @@ func (s *Service) CancelRegistration(ctx context.Context, token string) (*praxis
 	if err != nil {
 		return nil, nil, err
 	}
-	cancelled, promoted, err := s.db.CancelRegistration(ctx, r.ID)
+	cancelled, promoted, err := s.db.CancelRegistration(ctx, r.ID, s.now())
 	if err != nil {
 		return nil, nil, err
 	}
