@@ -285,19 +285,8 @@ func (db *DB) fillRequests(ctx context.Context, list []*praxis.WorkshopRequest) 
 	return nil
 }
 
-// RequestFilter narrows the coordinators' queue. Zero fields do not filter.
-type RequestFilter struct {
-	Status string
-	Region string
-	Module string
-	// Statuses, when given, are the statuses to list (Status is ignored).
-	Statuses []string
-	Limit    int
-	Offset   int
-}
-
 // ListRequests returns requests, newest first, and how many match in all.
-func (db *DB) ListRequests(ctx context.Context, f RequestFilter) ([]*praxis.WorkshopRequest, int64, error) {
+func (db *DB) ListRequests(ctx context.Context, f praxis.RequestFilter) ([]*praxis.WorkshopRequest, int64, error) {
 	q := db.gorm.WithContext(ctx).Model(&workshopRequestRow{})
 	switch {
 	case len(f.Statuses) > 0:
@@ -500,29 +489,18 @@ func (db *DB) Offers(ctx context.Context, requestID, userID int64) ([]praxis.Off
 
 // --- Workshops ---
 
-// Booking is a day a facilitator is already facilitating: a scheduled
-// workshop or a logged delivery.
-type Booking struct {
-	UserID     int64
-	Name       string
-	Date       string // YYYY-MM-DD, where it runs
-	WorkshopID int64
-	DeliveryID int64
-	Module     string
-}
-
 // Bookings returns the days from..to (YYYY-MM-DD, inclusive) on which any of
 // the people facilitate: workshops not cancelled (other than except) and
 // deliveries they led or co-facilitated, ordered by person and date.
-func (db *DB) Bookings(ctx context.Context, userIDs []int64, from, to string, except int64) ([]Booking, error) {
+func (db *DB) Bookings(ctx context.Context, userIDs []int64, from, to string, except int64) ([]praxis.Booking, error) {
 	return bookings(db.gorm.WithContext(ctx), userIDs, from, to, except)
 }
 
-func bookings(tx *gorm.DB, userIDs []int64, from, to string, except int64) ([]Booking, error) {
+func bookings(tx *gorm.DB, userIDs []int64, from, to string, except int64) ([]praxis.Booking, error) {
 	if len(userIDs) == 0 {
 		return nil, nil
 	}
-	var out []Booking
+	var out []praxis.Booking
 	err := tx.Raw(`
 		SELECT wf.user_id, u.name, wf.local_date AS date, w.id AS workshop_id, COALESCE(w.delivery_id, 0) AS delivery_id, w.module
 		FROM workshop_facilitators wf
@@ -563,45 +541,8 @@ func bookings(tx *gorm.DB, userIDs []int64, from, to string, except int64) ([]Bo
 	return kept, nil
 }
 
-// ClashError is ECONFLICT: a facilitator is already facilitating on the day
-// of the workshop. Nothing was written.
-type ClashError struct {
-	Clashes []Booking
-}
-
-func (e *ClashError) Error() string { return e.Unwrap().Error() }
-
-// Unwrap gives the praxis error, naming the first clash.
-func (e *ClashError) Unwrap() error {
-	b := e.Clashes[0]
-	what := "a workshop"
-	if b.WorkshopID != 0 {
-		what = fmt.Sprintf("workshop %d (%s)", b.WorkshopID, b.Module)
-	} else if b.DeliveryID != 0 {
-		what = fmt.Sprintf("a delivery of %s", b.Module)
-	}
-	day, _ := time.Parse("2006-01-02", b.Date)
-	return praxis.Errorf(praxis.ECONFLICT, "%s is already facilitating %s on %s", b.Name, what, day.Format("Monday 2 January 2006"))
-}
-
-// ErrorDetails gives the API the clashes: who, which day, what.
-func (e *ClashError) ErrorDetails() map[string]any {
-	clashes := make([]map[string]any, len(e.Clashes))
-	for i, b := range e.Clashes {
-		c := map[string]any{"facilitator": b.UserID, "name": b.Name, "date": b.Date, "module": b.Module}
-		if b.WorkshopID != 0 {
-			c["workshop_id"] = b.WorkshopID
-		}
-		if b.DeliveryID != 0 {
-			c["delivery_id"] = b.DeliveryID
-		}
-		clashes[i] = c
-	}
-	return map[string]any{"field": "facilitators", "clashes": clashes}
-}
-
 // SaveWorkshop stores a new workshop (w.ID 0) or changes one, with its
-// facilitators, in one transaction that first refuses (ClashError) when any
+// facilitators, in one transaction that first refuses (praxis.ClashError) when any
 // facilitator already facilitates that day. A new workshop for a request
 // marks the request scheduled. A changed workshop whose capacity grew moves
 // people up from the waiting list; they are returned.
@@ -627,7 +568,7 @@ func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.
 			clashes = kept
 		}
 		if len(clashes) > 0 && w.Status != praxis.WorkshopCancelled {
-			return &ClashError{Clashes: clashes}
+			return &praxis.ClashError{Clashes: clashes}
 		}
 		if w.ID == 0 {
 			row.ID = 0
@@ -673,7 +614,7 @@ func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.
 		return err
 	})
 	if err != nil {
-		var clash *ClashError
+		var clash *praxis.ClashError
 		if errors.As(err, &clash) || praxis.ErrorCode(err) != praxis.EINTERNAL {
 			return nil, err
 		}
@@ -769,26 +710,8 @@ func (db *DB) fillWorkshops(ctx context.Context, list []*praxis.Workshop) error 
 	return nil
 }
 
-// WorkshopFilter narrows a list of workshops. Zero fields do not filter.
-type WorkshopFilter struct {
-	// From and To bound when workshops start.
-	From, To     time.Time
-	Region       string
-	Module       string
-	Format       string
-	Language     string
-	Visibilities []string
-	Statuses     []string
-	// Facilitator lists only the workshops this person runs.
-	Facilitator int64
-	// Newest lists the latest first (otherwise the soonest first).
-	Newest bool
-	Limit  int
-	Offset int
-}
-
 // ListWorkshops returns workshops by when they start, and how many match.
-func (db *DB) ListWorkshops(ctx context.Context, f WorkshopFilter) ([]*praxis.Workshop, int64, error) {
+func (db *DB) ListWorkshops(ctx context.Context, f praxis.WorkshopFilter) ([]*praxis.Workshop, int64, error) {
 	q := db.gorm.WithContext(ctx).Model(&workshopRow{})
 	if !f.From.IsZero() {
 		q = q.Where("starts_at >= ?", f.From.UTC())

@@ -1,6 +1,7 @@
 package praxis
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -243,4 +244,91 @@ type Registration struct {
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	// PromotedAt is when it moved up from the waiting list.
 	PromotedAt *time.Time `json:"promoted_at,omitempty"`
+}
+
+// RequestFilter narrows the coordinators' queue. Zero fields do not filter.
+type RequestFilter struct {
+	Status string
+	Region string
+	Module string
+	// Statuses, when given, are the statuses to list (Status is ignored).
+	Statuses []string
+	Limit    int
+	Offset   int
+}
+
+// WorkshopFilter narrows a list of workshops. Zero fields do not filter.
+type WorkshopFilter struct {
+	// From and To bound when workshops start.
+	From, To     time.Time
+	Region       string
+	Module       string
+	Format       string
+	Language     string
+	Visibilities []string
+	Statuses     []string
+	// Facilitator lists only the workshops this person runs.
+	Facilitator int64
+	// Newest lists the latest first (otherwise the soonest first).
+	Newest bool
+	Limit  int
+	Offset int
+}
+
+// Booking is a day a facilitator is already facilitating: a scheduled
+// workshop or a logged delivery.
+type Booking struct {
+	UserID     int64
+	Name       string
+	Date       string // YYYY-MM-DD, where it runs
+	WorkshopID int64
+	DeliveryID int64
+	Module     string
+	// Title is the module's title when the service knows it ("" for the
+	// slug in messages).
+	Title string
+}
+
+// ClashError is ECONFLICT: a facilitator is already facilitating on the day
+// of the workshop. Nothing was written.
+type ClashError struct {
+	Clashes []Booking
+}
+
+func (e *ClashError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap gives the praxis error, naming the first clash.
+func (e *ClashError) Unwrap() error {
+	b := e.Clashes[0]
+	module := b.Title
+	if module == "" {
+		module = b.Module
+	}
+	what := "a workshop"
+	if b.WorkshopID != 0 {
+		what = fmt.Sprintf("workshop %d (%s)", b.WorkshopID, module)
+	} else if b.DeliveryID != 0 {
+		what = fmt.Sprintf("a delivery of %s", module)
+	}
+	day, _ := time.Parse("2006-01-02", b.Date)
+	return Errorf(ECONFLICT, "%s is already facilitating %s on %s", b.Name, what, day.Format("Monday 2 January 2006"))
+}
+
+// ErrorDetails gives the API the clashes: who, which day, what.
+func (e *ClashError) ErrorDetails() map[string]any {
+	clashes := make([]map[string]any, len(e.Clashes))
+	for i, b := range e.Clashes {
+		c := map[string]any{"facilitator": b.UserID, "name": b.Name, "date": b.Date, "module": b.Module}
+		if b.WorkshopID != 0 {
+			c["workshop_id"] = b.WorkshopID
+		}
+		if b.DeliveryID != 0 {
+			c["delivery_id"] = b.DeliveryID
+		}
+		if b.Title != "" {
+			c["title"] = b.Title
+		}
+		clashes[i] = c
+	}
+	return map[string]any{"field": "facilitators", "clashes": clashes}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/workshop"
@@ -59,7 +58,7 @@ func (s *Server) apiCreateRequest(c echo.Context) error {
 
 func (s *Server) apiListRequests(c echo.Context) error {
 	limit, offset := atoiOr(c.QueryParam("limit"), 50), atoiOr(c.QueryParam("offset"), 0)
-	list, total, err := s.workshops.Requests(c.Request().Context(), currentUser(c), db.RequestFilter{Status: c.QueryParam("status"),
+	list, total, err := s.workshops.Requests(c.Request().Context(), currentUser(c), praxis.RequestFilter{Status: c.QueryParam("status"),
 		Region: c.QueryParam("region"), Module: c.QueryParam("module"), Limit: limit, Offset: offset})
 	if err != nil {
 		return err

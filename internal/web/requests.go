@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/workshop"
 )
@@ -118,7 +117,7 @@ func (s *Server) requestQueue(c echo.Context) error {
 	const size = 50
 	data := requestQueuePage{Status: c.QueryParam("status"), Region: c.QueryParam("region"), Statuses: praxis.RequestStatuses,
 		Regions: praxis.Regions, Page: page}
-	f := db.RequestFilter{Status: data.Status, Region: data.Region, Limit: size, Offset: (page - 1) * size}
+	f := praxis.RequestFilter{Status: data.Status, Region: data.Region, Limit: size, Offset: (page - 1) * size}
 	if data.Status == "" {
 		f.Statuses = []string{praxis.RequestNew, praxis.RequestMatching}
 	}
@@ -184,8 +183,8 @@ func (s *Server) renderRequest(c echo.Context, status int, f form) error {
 		}
 	}
 	if data.Manage {
-		coordinators, _, err := s.accounts.Users(ctx, user, db.UserFilter{Role: praxis.RoleCoordinator, Status: praxis.StatusActive, Limit: 200})
-		if err != nil && praxis.ErrorCode(err) != praxis.EFORBIDDEN {
+		coordinators, err := s.workshops.Coordinators(ctx, user)
+		if err != nil {
 			return err
 		}
 		data.Coordinators = coordinators

@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/workshop"
@@ -288,7 +287,7 @@ func (s *Server) renderWorkshopForm(c echo.Context, status int, f form, edit *pr
 		}
 	}
 	if len(extra) > 0 {
-		names, err := s.db.UserNames(ctx, extra)
+		names, err := s.workshops.Names(ctx, extra)
 		if err != nil {
 			return err
 		}
@@ -409,7 +408,7 @@ func workshopInput(f form) workshop.WorkshopInput {
 // failWorkshopForm shows the scheduling form again with every problem
 // beside its field; a clash goes beside the facilitators.
 func (s *Server) failWorkshopForm(c echo.Context, f form, edit *praxis.Workshop, err error) error {
-	var clash *db.ClashError
+	var clash *praxis.ClashError
 	if errors.As(err, &clash) {
 		f.Errors["facilitators"] = praxis.ErrorMessage(err) + ": choose someone else, or another day."
 		return s.renderWorkshopForm(c, http.StatusConflict, f, edit)
@@ -639,7 +638,7 @@ func (s *Server) renderWorkshopDelivery(c echo.Context, status int, f form) erro
 			f.Values.Set(k, v)
 		}
 	}
-	names, err := s.db.UserNames(c.Request().Context(), draft.Input.CoFacilitators)
+	names, err := s.workshops.Names(c.Request().Context(), draft.Input.CoFacilitators)
 	if err != nil {
 		return err
 	}
@@ -693,10 +692,10 @@ func (s *Server) myWorkshops(c echo.Context) error {
 	now := time.Now()
 	data := myWorkshopsPage{}
 	var err error
-	if data.Upcoming, _, err = s.workshops.All(ctx, user, true, db.WorkshopFilter{From: now.Add(-12 * time.Hour), Limit: 200}); err != nil {
+	if data.Upcoming, _, err = s.workshops.All(ctx, user, true, praxis.WorkshopFilter{From: now.Add(-12 * time.Hour), Limit: 200}); err != nil {
 		return err
 	}
-	if data.Past, _, err = s.workshops.All(ctx, user, true, db.WorkshopFilter{To: now.Add(-12 * time.Hour), Newest: true, Limit: 50}); err != nil {
+	if data.Past, _, err = s.workshops.All(ctx, user, true, praxis.WorkshopFilter{To: now.Add(-12 * time.Hour), Newest: true, Limit: 50}); err != nil {
 		return err
 	}
 	token, err := s.workshops.CalendarToken(ctx, user)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/ical"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -87,7 +86,7 @@ type FeedFilter struct {
 // WritePublicFeed writes the calendar of public workshops (from a month ago
 // on), of a region or module when the filter says.
 func (s *Service) WritePublicFeed(ctx context.Context, w io.Writer, f FeedFilter) error {
-	list, _, err := s.db.ListWorkshops(ctx, db.WorkshopFilter{From: s.now().Add(-feedPast), Region: f.Region, Module: f.Module,
+	list, _, err := s.db.ListWorkshops(ctx, praxis.WorkshopFilter{From: s.now().Add(-feedPast), Region: f.Region, Module: f.Module,
 		Visibilities: []string{praxis.VisibilityListed}, Statuses: []string{praxis.WorkshopScheduled, praxis.WorkshopDelivered, praxis.WorkshopCancelled},
 		Limit: 1000})
 	if err != nil {
@@ -130,7 +129,7 @@ func (s *Service) WriteFacilitatorFeed(ctx context.Context, out io.Writer, token
 	if person.Status != praxis.StatusActive {
 		return praxis.Errorf(praxis.ENOTFOUND, "there is no calendar at this address")
 	}
-	list, _, err := s.db.ListWorkshops(ctx, db.WorkshopFilter{From: s.now().Add(-feedPast), Facilitator: userID, Limit: 1000})
+	list, _, err := s.db.ListWorkshops(ctx, praxis.WorkshopFilter{From: s.now().Add(-feedPast), Facilitator: userID, Limit: 1000})
 	if err != nil {
 		return err
 	}

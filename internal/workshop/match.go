@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -118,7 +117,7 @@ func (s *Service) Suggest(ctx context.Context, user *praxis.User, q MatchQuery) 
 	if err != nil {
 		return nil, err
 	}
-	bookings := map[int64][]db.Booking{}
+	bookings := map[int64][]praxis.Booking{}
 	var day time.Time
 	if q.Date != "" {
 		if day, err = time.Parse("2006-01-02", q.Date); err != nil {

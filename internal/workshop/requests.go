@@ -243,7 +243,7 @@ func (s *Service) RequestStatus(ctx context.Context, token string) (*praxis.Work
 }
 
 // Requests lists the coordinators' queue.
-func (s *Service) Requests(ctx context.Context, user *praxis.User, f db.RequestFilter) ([]*praxis.WorkshopRequest, int64, error) {
+func (s *Service) Requests(ctx context.Context, user *praxis.User, f praxis.RequestFilter) ([]*praxis.WorkshopRequest, int64, error) {
 	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
 		return nil, 0, err
 	}
@@ -460,7 +460,7 @@ func (s *Service) Opportunities(ctx context.Context, user *praxis.User) ([]Oppor
 	if err := account.Authorize(user, account.Volunteer); err != nil {
 		return nil, err
 	}
-	open, _, err := s.db.ListRequests(ctx, db.RequestFilter{Statuses: []string{praxis.RequestNew, praxis.RequestMatching}, Limit: 500})
+	open, _, err := s.db.ListRequests(ctx, praxis.RequestFilter{Statuses: []string{praxis.RequestNew, praxis.RequestMatching}, Limit: 500})
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -355,7 +354,7 @@ func daysApart(a, b time.Time) string {
 
 // Schedule schedules a workshop (coordinators). A facilitator already
 // facilitating that day (a workshop or a logged delivery) is refused with
-// ECONFLICT naming the clash (*db.ClashError); one busy within the settings'
+// ECONFLICT naming the clash (*praxis.ClashError); one busy within the settings'
 // days, or not trained for the module, comes back as a warning.
 func (s *Service) Schedule(ctx context.Context, user *praxis.User, in WorkshopInput) (*praxis.Workshop, []Warning, error) {
 	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
@@ -369,7 +368,7 @@ func (s *Service) Schedule(ctx context.Context, user *praxis.User, in WorkshopIn
 	note := praxis.RequestNote{AuthorID: user.ID, CreatedAt: now,
 		Body: fmt.Sprintf("Scheduled %s for %s.", w.Title, w.StartsAt.In(w.Location()).Format("Monday 2 January 2006, 15:04 MST"))}
 	if _, err := s.db.SaveWorkshop(ctx, w, note); err != nil {
-		return nil, nil, err
+		return nil, nil, s.titled(ctx, err)
 	}
 	warnings, err := s.warnings(ctx, w)
 	if err != nil {
@@ -381,6 +380,18 @@ func (s *Service) Schedule(ctx context.Context, user *praxis.User, in WorkshopIn
 	}
 	saved.Title = w.Title
 	return saved, warnings, nil
+}
+
+// titled names the modules of a clash by their titles, as people know
+// them; any other error is returned as it is.
+func (s *Service) titled(ctx context.Context, err error) error {
+	var clash *praxis.ClashError
+	if errors.As(err, &clash) {
+		for i := range clash.Clashes {
+			clash.Clashes[i].Title = s.titles(ctx, []string{clash.Clashes[i].Module})[0]
+		}
+	}
+	return err
 }
 
 // Change changes a scheduled workshop (coordinators), with the same checks
@@ -404,7 +415,7 @@ func (s *Service) Change(ctx context.Context, user *praxis.User, id int64, in Wo
 	}
 	promoted, err := s.db.SaveWorkshop(ctx, &w, praxis.RequestNote{})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, s.titled(ctx, err)
 	}
 	warnings, err := s.warnings(ctx, &w)
 	if err != nil {
@@ -538,7 +549,7 @@ func (s *Service) Upcoming(ctx context.Context, f ListFilter) ([]*praxis.Worksho
 	if f.From.IsZero() {
 		f.From = s.now()
 	}
-	list, total, err := s.db.ListWorkshops(ctx, db.WorkshopFilter{From: f.From, Region: f.Region, Module: f.Module, Format: f.Format,
+	list, total, err := s.db.ListWorkshops(ctx, praxis.WorkshopFilter{From: f.From, Region: f.Region, Module: f.Module, Format: f.Format,
 		Language: f.Language, Visibilities: []string{praxis.VisibilityListed}, Statuses: []string{praxis.WorkshopScheduled},
 		Limit: f.Limit, Offset: f.Offset})
 	if err != nil {
@@ -553,7 +564,7 @@ func (s *Service) Upcoming(ctx context.Context, f ListFilter) ([]*praxis.Worksho
 
 // All lists every workshop, any visibility and status (coordinators), or
 // those a facilitator runs (mine).
-func (s *Service) All(ctx context.Context, user *praxis.User, mine bool, f db.WorkshopFilter) ([]*praxis.Workshop, int64, error) {
+func (s *Service) All(ctx context.Context, user *praxis.User, mine bool, f praxis.WorkshopFilter) ([]*praxis.Workshop, int64, error) {
 	if mine {
 		if err := account.Authorize(user, account.Volunteer); err != nil {
 			return nil, 0, err

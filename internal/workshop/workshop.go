@@ -295,3 +295,19 @@ func fieldConflict(err error) error {
 	}
 	return err
 }
+
+// Coordinators returns the active coordinators, to whom a request can be
+// assigned; only for those who manage workshops.
+func (s *Service) Coordinators(ctx context.Context, user *praxis.User) ([]*praxis.User, error) {
+	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+		return nil, err
+	}
+	list, _, err := s.db.ListUsers(ctx, db.UserFilter{Role: praxis.RoleCoordinator, Status: praxis.StatusActive, Limit: 200})
+	return list, err
+}
+
+// Names returns the names of the people with these ids (an id that is not
+// a person has none), for the choices of a form.
+func (s *Service) Names(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return s.db.UserNames(ctx, ids)
+}

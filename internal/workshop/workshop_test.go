@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	pmail "github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -163,7 +162,7 @@ func TestRequestBadInputNamesEveryFieldAndWritesNothing(t *testing.T) {
 	if !strings.Contains(got["modules"], "made-up-module") {
 		t.Errorf("modules: %q, want it to name the made-up module", got["modules"])
 	}
-	if list, total, err := f.env.DB.ListRequests(ctx, db.RequestFilter{}); err != nil || total != 0 || len(list) != 0 {
+	if list, total, err := f.env.DB.ListRequests(ctx, praxis.RequestFilter{}); err != nil || total != 0 || len(list) != 0 {
 		t.Errorf("requests stored after bad input: %d %v", total, err)
 	}
 	if _, err := f.svc.CreateRequest(ctx, workshop.RequestInput{Honeypot: "http://spam.example", GroupName: "x"}); !errors.Is(err, workshop.ErrSpam) {
@@ -254,7 +253,7 @@ func TestScheduleBadInput(t *testing.T) {
 			}
 		})
 	}
-	if list, total, _ := f.env.DB.ListWorkshops(ctx, db.WorkshopFilter{}); total != 0 || len(list) != 0 {
+	if list, total, _ := f.env.DB.ListWorkshops(ctx, praxis.WorkshopFilter{}); total != 0 || len(list) != 0 {
 		t.Errorf("%d workshops stored after bad input", total)
 	}
 	if _, _, err := f.svc.Schedule(ctx, f.people["fay"], f.input(5)); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
@@ -300,12 +299,12 @@ func TestAFacilitatorBookedThatDayIsRefusedAndNearbyIsWarned(t *testing.T) {
 	same := f.input(10)
 	same.Start, same.End = "10:00", "12:00"
 	_, _, err := f.svc.Schedule(ctx, f.people["coordinator"], same)
-	var clash *db.ClashError
+	var clash *praxis.ClashError
 	if !errors.As(err, &clash) || praxis.ErrorCode(err) != praxis.ECONFLICT {
 		t.Fatalf("the same facilitator the same day: %v, want a clash (ECONFLICT)", err)
 	}
-	if msg := praxis.ErrorMessage(err); !strings.Contains(msg, "Fay Facilitator") || !strings.Contains(msg, fmt.Sprintf("workshop %d", first.ID)) {
-		t.Errorf("the clash says %q, want it to name Fay and workshop %d", msg, first.ID)
+	if msg := praxis.ErrorMessage(err); !strings.Contains(msg, "Fay Facilitator") || !strings.Contains(msg, fmt.Sprintf("workshop %d (%s)", first.ID, first.Title)) {
+		t.Errorf("the clash says %q, want it to name Fay and workshop %d by its title %q", msg, first.ID, first.Title)
 	}
 	// A logged delivery that day is a clash too (gil delivered on day 20... in
 	// the past only: log one today and schedule gil today + the clock moved back).
@@ -351,7 +350,7 @@ func TestALoggedDeliveryThatDayIsAClash(t *testing.T) {
 	in.Timezone = "UTC"
 	in.Facilitators = []praxis.WorkshopFacilitator{{UserID: f.people["gil"].ID}}
 	_, _, err := f.svc.Schedule(ctx, f.people["coordinator"], in)
-	if praxis.ErrorCode(err) != praxis.ECONFLICT || !strings.Contains(praxis.ErrorMessage(err), "a delivery of "+stigma) {
+	if praxis.ErrorCode(err) != praxis.ECONFLICT || !strings.Contains(praxis.ErrorMessage(err), "a delivery of Class, stigma and shame") {
 		t.Errorf("a co-facilitator of a delivery logged that day: %v, want a clash naming the delivery", err)
 	}
 }
