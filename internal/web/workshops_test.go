@@ -353,3 +353,52 @@ func TestWorkshopSettingsOnTheSettingsPage(t *testing.T) {
 	}
 	mustContain(t, b.do(http.MethodGet, "/admin/settings", nil), `name="workshop_retention_days" type="number" value="30"`)
 }
+
+// TestCoordinatorAssignsAndDeclinesARequest: on a request's page a
+// coordinator chooses who looks after it from the coordinators, moves it
+// along with a note, and declines it with words for the group, which the
+// requester then reads on their status page.
+func TestCoordinatorAssignsAndDeclinesARequest(t *testing.T) {
+	wa := newWorkshopApp(t)
+	var created map[string]any
+	wa.api("", http.MethodPost, "/api/v1/requests", map[string]any{"group_name": "Cardiff Renters", "group_type": "tenants' union",
+		"contact_name": "Rosa", "contact_email": "rosa@example.net", "town": "Cardiff", "region": "Wales", "modules": []string{stigma},
+		"participants": 10}, &created)
+	id := int64(created["id"].(float64))
+	page := fmt.Sprintf("/requests/%d", id)
+	cb := wa.browser()
+	cb.logIn("coordinator@example.org")
+	coordinator := wa.users["coordinator"]
+	res := cb.do(http.MethodGet, page, nil)
+	mustContain(t, res, fmt.Sprintf(`<option value="%d">%s</option>`, coordinator.ID, coordinator.Name))
+	if res := cb.submit(page, page, url.Values{"status": {"matching"}, "assigned_to": {fmt.Sprint(coordinator.ID)},
+		"note": {"Asked Wales facilitators."}}); res.status != http.StatusSeeOther {
+		t.Fatalf("assigning = %d\n%s", res.status, res.body)
+	}
+	var got struct {
+		Request praxis.WorkshopRequest
+		Notes   []praxis.RequestNote
+	}
+	wa.api("coordinator", http.MethodGet, "/api/v1/requests/"+fmt.Sprint(id), nil, &got)
+	if got.Request.Status != praxis.RequestMatching || got.Request.AssignedTo != coordinator.ID || len(got.Notes) == 0 {
+		t.Errorf("after assigning: %+v %+v", got.Request, got.Notes)
+	}
+	// Declining without a reason is refused beside the field, with the
+	// words typed kept; with one, the group reads the words.
+	res = cb.submit(page, page, url.Values{"status": {"declined"}, "assigned_to": {fmt.Sprint(coordinator.ID)},
+		"decline_message": {"Nobody in Wales is free before March."}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("declining without a reason = %d", res.status)
+	}
+	mustContain(t, res, "Nobody in Wales is free before March.")
+	if res := cb.submit(page, page, url.Values{"status": {"declined"}, "assigned_to": {fmt.Sprint(coordinator.ID)},
+		"decline_reason": {"no_facilitator"}, "decline_message": {"Nobody in Wales is free before March."}}); res.status != http.StatusSeeOther {
+		t.Fatalf("declining = %d\n%s", res.status, res.body)
+	}
+	statusURL, err := url.Parse(fmt.Sprint(created["status_url"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := wa.browser().do(http.MethodGet, statusURL.Path, nil)
+	mustContain(t, status, "Declined", "Nobody in Wales is free before March.")
+}
