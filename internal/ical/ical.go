@@ -77,13 +77,18 @@ func Write(w io.Writer, c Calendar) error {
 		}
 		zones[e.TZID] = append(zones[e.TZID], e.Start, e.End)
 	}
+	// Each zone is loaded once, not once per event: loading reads the zone
+	// database.
+	locs := map[string]*time.Location{}
 	for _, name := range order {
-		if err := writeTimezone(&b, name, zones[name]); err != nil {
+		loc, err := writeTimezone(&b, name, zones[name])
+		if err != nil {
 			return err
 		}
+		locs[name] = loc
 	}
 	for _, e := range c.Events {
-		if err := writeEvent(&b, e); err != nil {
+		if err := writeEvent(&b, e, locs[e.TZID]); err != nil {
 			return err
 		}
 	}
@@ -92,7 +97,9 @@ func Write(w io.Writer, c Calendar) error {
 	return err
 }
 
-func writeEvent(b *bytes.Buffer, e Event) error {
+// writeEvent writes one event; loc is the location of its TZID (nil for
+// UTC).
+func writeEvent(b *bytes.Buffer, e Event, loc *time.Location) error {
 	if e.UID == "" {
 		return fmt.Errorf("ical: an event without a UID")
 	}
@@ -106,10 +113,7 @@ func writeEvent(b *bytes.Buffer, e Event) error {
 		stamp = time.Now()
 	}
 	writeLine(b, "DTSTAMP:"+utcTime(stamp))
-	start, end, err := eventTimes(e)
-	if err != nil {
-		return err
-	}
+	start, end := eventTimes(e, loc)
 	writeLine(b, "DTSTART"+start)
 	writeLine(b, "DTEND"+end)
 	if !e.LastModified.IsZero() {
@@ -138,17 +142,14 @@ func writeEvent(b *bytes.Buffer, e Event) error {
 }
 
 // eventTimes returns the DTSTART and DTEND property parameters and values
-// (";TZID=Europe/London:20260314T180000" or ":20260314T180000Z").
-func eventTimes(e Event) (string, string, error) {
-	if e.TZID == "" || e.TZID == "UTC" {
-		return ":" + utcTime(e.Start), ":" + utcTime(e.End), nil
-	}
-	loc, err := time.LoadLocation(e.TZID)
-	if err != nil {
-		return "", "", fmt.Errorf("ical: time zone %q: %w", e.TZID, err)
+// (";TZID=Europe/London:20260314T180000" or ":20260314T180000Z"); loc is
+// the location of e.TZID, nil for UTC.
+func eventTimes(e Event, loc *time.Location) (string, string) {
+	if e.TZID == "" || e.TZID == "UTC" || loc == nil {
+		return ":" + utcTime(e.Start), ":" + utcTime(e.End)
 	}
 	local := func(t time.Time) string { return ";TZID=" + e.TZID + ":" + t.In(loc).Format("20060102T150405") }
-	return local(e.Start), local(e.End), nil
+	return local(e.Start), local(e.End)
 }
 
 func utcTime(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
@@ -156,10 +157,10 @@ func utcTime(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
 // writeTimezone writes a VTIMEZONE for the zone, with an observance for
 // each transition from a year before the earliest time to a year after the
 // latest (or one unchanging observance for a zone without any).
-func writeTimezone(b *bytes.Buffer, name string, times []time.Time) error {
+func writeTimezone(b *bytes.Buffer, name string, times []time.Time) (*time.Location, error) {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return fmt.Errorf("ical: time zone %q: %w", name, err)
+		return nil, fmt.Errorf("ical: time zone %q: %w", name, err)
 	}
 	first, last := slices.MinFunc(times, time.Time.Compare), slices.MaxFunc(times, time.Time.Compare)
 	from, to := first.AddDate(-1, 0, 0).In(loc), last.AddDate(1, 0, 0)
@@ -192,7 +193,7 @@ func writeTimezone(b *bytes.Buffer, name string, times []time.Time) error {
 		start, t = end, end.In(loc)
 	}
 	writeLine(b, "END:VTIMEZONE")
-	return nil
+	return loc, nil
 }
 
 // utcOffset writes seconds east of UTC as RFC 5545's UTC-OFFSET: +0100,
