@@ -767,6 +767,18 @@ func (db *DB) WorkshopRegions(ctx context.Context, from time.Time, visibilities 
 	return regions, nil
 }
 
+// WorkshopLanguages returns the languages (tags) of workshops starting from
+// from, sorted.
+func (db *DB) WorkshopLanguages(ctx context.Context, from time.Time, visibilities []string) ([]string, error) {
+	var languages []string
+	err := db.gorm.WithContext(ctx).Model(&workshopRow{}).Where("starts_at >= ? AND language <> '' AND visibility IN ? AND status = ?", from.UTC(), visibilities, praxis.WorkshopScheduled).
+		Distinct("language").Order("language").Pluck("language", &languages).Error
+	if err != nil {
+		return nil, fmt.Errorf("db: workshop languages: %w", err)
+	}
+	return languages, nil
+}
+
 // --- Registrations ---
 
 // Register gives a person a place at a workshop, or a place on its waiting

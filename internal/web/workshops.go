@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,13 +23,16 @@ import (
 const workshopsPageSize = 30
 
 type workshopsPage struct {
-	Workshops     []*praxis.Workshop
-	Total         int64
-	Region        string
-	Module        string
-	Format        string
-	Language      string
-	Regions       []string
+	Workshops []*praxis.Workshop
+	Total     int64
+	Region    string
+	Module    string
+	Format    string
+	Language  string
+	Regions   []string
+	// Languages are the languages of the workshops coming up (and the one
+	// asked for), as tags.
+	Languages     []string
 	Listing       *catalog.Listing
 	Page, Pages   int
 	PrevURL       string
@@ -72,6 +76,12 @@ func (s *Server) listWorkshops(c echo.Context) error {
 	}
 	if data.Regions, err = s.workshops.Regions(ctx); err != nil {
 		return err
+	}
+	if data.Languages, err = s.workshops.Languages(ctx); err != nil {
+		return err
+	}
+	if data.Language != "" && !slices.Contains(data.Languages, data.Language) {
+		data.Languages = append(data.Languages, data.Language)
 	}
 	if data.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
 		return err

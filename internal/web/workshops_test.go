@@ -402,3 +402,26 @@ func TestCoordinatorAssignsAndDeclinesARequest(t *testing.T) {
 	status := wa.browser().do(http.MethodGet, statusURL.Path, nil)
 	mustContain(t, status, "Declined", "Nobody in Wales is free before March.")
 }
+
+// TestListingFiltersByLanguageByName: the public listing offers the
+// languages of the workshops coming up by their names (nobody need know a
+// language code) and lists only those in the language chosen.
+func TestListingFiltersByLanguageByName(t *testing.T) {
+	wa := newWorkshopApp(t)
+	english := wa.workshopBody(5, "facilitator")
+	welsh := wa.workshopBody(6, "facilitator")
+	welsh["language"], welsh["venue"], welsh["town"], welsh["region"] = "cy", "Canolfan y Gweithwyr", "Caerdydd", "Wales"
+	for _, body := range []map[string]any{english, welsh} {
+		if status := wa.api("coordinator", http.MethodPost, "/api/v1/workshops", body, nil); status != http.StatusCreated {
+			t.Fatalf("scheduling = %d", status)
+		}
+	}
+	b := wa.browser()
+	res := b.do(http.MethodGet, "/workshops", nil)
+	mustContain(t, res, `<select id="w-language" name="language">`, `<option value="cy">Welsh</option>`, `<option value="en">English</option>`)
+	res = b.do(http.MethodGet, "/workshops?language=cy", nil)
+	mustContain(t, res, `<option value="cy" selected>Welsh</option>`, "Caerdydd")
+	if strings.Contains(res.body, "London ·") {
+		t.Error("the Welsh listing shows the London workshop in English")
+	}
+}

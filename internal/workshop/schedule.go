@@ -585,3 +585,9 @@ func (s *Service) All(ctx context.Context, user *praxis.User, mine bool, f praxi
 func (s *Service) Regions(ctx context.Context) ([]string, error) {
 	return s.db.WorkshopRegions(ctx, s.now(), []string{praxis.VisibilityListed})
 }
+
+// Languages lists the languages (tags such as "cy") of upcoming public
+// workshops.
+func (s *Service) Languages(ctx context.Context) ([]string, error) {
+	return s.db.WorkshopLanguages(ctx, s.now(), []string{praxis.VisibilityListed})
+}
