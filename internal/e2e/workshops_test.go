@@ -200,6 +200,14 @@ func TestParticipantRegistersAndCancels(t *testing.T) {
 		}
 		return b, b.path()
 	}
+	// Someone looks for workshops in English, choosing the language by name.
+	lister := newBrowser(t, srv)
+	lister.visit("/workshops")
+	lister.set("#w-language", "en")
+	lister.submit("form.filters button[type=submit]")
+	lister.contains("main", "Learning from our history", "English")
+	lister.atWidths("public-listing")
+
 	ann, annLink := register("Ann Participant", "ann@example.net")
 	ann.contains("h1", "You have a place")
 	ann.atWidths("participant-registered")
