@@ -13,6 +13,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 const goodPassword = "correct horse battery staple"
@@ -48,7 +49,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { database.Close() })
 	c := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
-	svc := account.New(account.Config{DB: database, Now: c.Now,
+	svc := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database, Now: c.Now,
 		Modules: func(_ context.Context, slug string) bool { return slug == "exploring-class-2-stigma" }})
 	f := &fixture{svc: svc, db: database, dir: dir, clock: c}
 	f.admin = f.addUser(t, "admin@example.org", "Ada Admin", praxis.RoleAdmin)
@@ -104,6 +105,44 @@ func TestPasswordHashing(t *testing.T) {
 		if account.VerifyPassword(bad, goodPassword) {
 			t.Errorf("VerifyPassword(%q) matched", bad)
 		}
+	}
+}
+
+// TestServiceHashing: a Service hashes with praxis's parameters unless its
+// Config says otherwise (tests do), and either kind of hash signs in.
+func TestServiceHashing(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		hashing account.Hashing
+		prefix  string
+	}{
+		{"zero means praxis's parameters", account.Hashing{}, "$argon2id$v=19$m=19456,t=2,p=1$"},
+		{"cheap for tests", testenv.PasswordHashing(), "$argon2id$v=19$m=8,t=1,p=1$"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			database := testenv.NewDB(t, t.TempDir(), db.Options{})
+			svc := account.New(account.Config{DB: database, Hashing: tc.hashing})
+			if _, _, err := svc.AddUser(ctx, account.NewUser{Email: "sam@example.org", Name: "Sam", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: goodPassword}); err != nil {
+				t.Fatal(err)
+			}
+			_, hash, err := database.FindCredentials(ctx, "sam@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(hash, tc.prefix) {
+				t.Errorf("stored hash = %q, want the prefix %q", hash, tc.prefix)
+			}
+			if _, _, _, err := svc.LogIn(ctx, account.LogIn{Email: "sam@example.org", Password: goodPassword, IP: "192.0.2.1"}); err != nil {
+				t.Errorf("LogIn with the right password: %v", err)
+			}
+			for _, wrong := range []account.LogIn{{Email: "sam@example.org", Password: goodPassword + "x"}, {Email: "nobody@example.org", Password: goodPassword}} {
+				wrong.IP = "192.0.2.2"
+				if _, _, _, err := svc.LogIn(ctx, wrong); code(err) != praxis.EUNAUTHORIZED {
+					t.Errorf("LogIn(%s, wrong) = %v, want EUNAUTHORIZED", wrong.Email, err)
+				}
+			}
+		})
 	}
 }
 

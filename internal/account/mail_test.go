@@ -14,6 +14,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // smtpSink is a minimal SMTP server that keeps the messages it is sent.
@@ -113,7 +114,7 @@ func TestMailIsSentWhenConfigured(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer database.Close()
-	svc := account.New(account.Config{DB: database, Mail: sender, BaseURL: "https://praxis.example.org"})
+	svc := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database, Mail: sender, BaseURL: "https://praxis.example.org"})
 	coord, _, _ := svc.AddUser(ctx, account.NewUser{Email: "coord@example.org", Name: "Cora", Roles: []praxis.Role{praxis.RoleCoordinator}, Password: goodPassword})
 	fac, _, _ := svc.AddUser(ctx, account.NewUser{Email: "fac@example.org", Name: "Fay", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: goodPassword})
 

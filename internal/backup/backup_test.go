@@ -34,7 +34,7 @@ func liveData(t *testing.T) (string, *db.DB, *gitstore.Store) {
 func TestBackupWhileWritingAndRestore(t *testing.T) {
 	ctx := context.Background()
 	dir, database, store := liveData(t)
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	// Writers keep going while the backup runs.
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -163,7 +163,7 @@ func TestPrune(t *testing.T) {
 func TestRestoreOfABackupTakenMidWriteEndsConsistent(t *testing.T) {
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
 		if err != nil {
@@ -277,7 +277,7 @@ func TestRestoreOfABackupTakenMidWriteEndsConsistent(t *testing.T) {
 func TestABackupHoldsPrunesOffFromTheDatabasesCopy(t *testing.T) {
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	u, _, err := accounts.AddUser(ctx, account.NewUser{Email: "alice@example.org", Name: "alice", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: "a long enough passphrase"})
 	if err != nil {
 		t.Fatal(err)

@@ -55,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	f.review = review.New(review.Config{DB: database, Store: store, Catalog: f.catalog})
 	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Versions: f.versions,
 		Forks: f.review, Now: func() time.Time { return today }})
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}})
 		if err != nil {

@@ -28,7 +28,7 @@ func TestPushReportsTheCommitsItBrought(t *testing.T) {
 	}
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	users, tokens := map[string]*praxis.User{}, map[string]string{}
 	for _, name := range []string{"alice", "bob"} {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: name + "@example.org", Name: name, Roles: []praxis.Role{praxis.RoleFacilitator}})

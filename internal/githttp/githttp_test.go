@@ -53,7 +53,7 @@ func newFixture(t *testing.T, maxPush int64) *fixture {
 		review: review.New(review.Config{DB: database, Store: store, Catalog: cat}),
 		users:  map[string]*praxis.User{}, tokens: map[string]string{}}
 	f.publicRead.Store(true)
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	for _, name := range []string{"alice", "bob", "carol", "maya"} {
 		role := praxis.RoleFacilitator
 		if name == "maya" {

@@ -16,6 +16,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // branch returns a branch's commit, failing the test when there is none.
@@ -79,7 +80,7 @@ func (f *fixture) pushBranch(branch, parent, message, old, new string) string {
 
 func (f *fixture) addUser(email string, role praxis.Role) *praxis.User {
 	f.t.Helper()
-	u, _, err := account.New(account.Config{DB: f.db}).AddUser(context.Background(), account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
+	u, _, err := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: f.db}).AddUser(context.Background(), account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
 	if err != nil {
 		f.t.Fatal(err)
 	}

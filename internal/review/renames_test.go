@@ -22,7 +22,7 @@ func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	svc := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}})
 		if err != nil {
@@ -159,7 +159,7 @@ func TestResolvingAnUpdateAcrossAMove(t *testing.T) {
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	svc := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	carol, _, err := accounts.AddUser(ctx, account.NewUser{Email: "carol@example.org", Name: "Carol", Roles: []praxis.Role{praxis.RoleFacilitator}})
 	if err != nil {
 		t.Fatal(err)

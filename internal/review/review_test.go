@@ -59,7 +59,7 @@ func newFixture(t *testing.T, extra ...praxis.FileChange) *fixture {
 			t.Fatal(err)
 		}
 	}
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
 		if err != nil {

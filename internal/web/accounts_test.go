@@ -49,7 +49,7 @@ func newAccountAppWith(t *testing.T, opts testenv.Options, configure func(*web.C
 	ctx := context.Background()
 	env := testenv.New(t, opts)
 	database, cat := env.DB, env.Catalog
-	svc := account.New(account.Config{DB: database, Modules: func(ctx context.Context, slug string) bool {
+	svc := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database, Modules: func(ctx context.Context, slug string) bool {
 		l, err := cat.Listing(ctx, "")
 		if err != nil {
 			return false

@@ -52,7 +52,7 @@ func newGitApp(t *testing.T, shape func(*githttp.Config, *gitApp)) *gitApp {
 	}
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	a := &gitApp{t: t, env: env, cfg: testConfig(env, accounts), accounts: accounts, users: map[string]*praxis.User{}, tokens: map[string]string{}}
 	for _, name := range []string{"alice", "bob"} {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: name + "@example.org", Name: name, Roles: []praxis.Role{praxis.RoleFacilitator}})

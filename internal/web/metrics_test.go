@@ -206,7 +206,7 @@ func TestMetricsCountGitRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(env, account.New(account.Config{DB: env.DB}))
+	cfg := testConfig(env, account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB}))
 	cfg.Git = git
 	handler, err := web.New(cfg)
 	if err != nil {

@@ -36,7 +36,7 @@ func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	env := testenv.New(t, testenv.Options{Author: praxis.Signature{Name: "praxis", Email: "praxis@localhost"}})
 	store := env.Store
-	handler, err := web.New(testConfig(env, account.New(account.Config{DB: env.DB})))
+	handler, err := web.New(testConfig(env, account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})))
 	if err != nil {
 		t.Fatal(err)
 	}
