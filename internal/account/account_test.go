@@ -41,13 +41,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
+	database := testenv.NewDB(t, dir, db.Options{})
 	c := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
 	svc := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database, Now: c.Now,
 		Modules: func(_ context.Context, slug string) bool { return slug == "exploring-class-2-stigma" }})

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"net"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -109,11 +108,7 @@ func TestMailIsSentWhenConfigured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	database, err := db.Open(ctx, filepath.Join(t.TempDir(), "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer database.Close()
+	database := testenv.NewDB(t, t.TempDir(), db.Options{})
 	svc := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database, Mail: sender, BaseURL: "https://praxis.example.org"})
 	coord, _, _ := svc.AddUser(ctx, account.NewUser{Email: "coord@example.org", Name: "Cora", Roles: []praxis.Role{praxis.RoleCoordinator}, Password: goodPassword})
 	fac, _, _ := svc.AddUser(ctx, account.NewUser{Email: "fac@example.org", Name: "Fay", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: goodPassword})

@@ -4,19 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 var author = praxis.Signature{Name: "Tester", Email: "t@example.org"}
@@ -29,23 +27,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, author, "Seed"); err != nil {
-		t.Fatal(err)
-	}
-	main, _ := store.Branch(ctx, "main")
-	return &fixture{store: store, cat: catalog.New(store, database), main: main}
+	env := testenv.New(t, testenv.Options{Author: author, Message: "Seed"})
+	return &fixture{store: env.Store, cat: env.Catalog, main: env.Main(t)}
 }
 
 func (f *fixture) commit(t *testing.T, changes ...praxis.FileChange) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // lockedBuffer is a log destination safe for concurrent writers.
@@ -45,11 +46,7 @@ func TestCatchUpIsRetriedUntilItSucceeds(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "praxis.db")
-	database, err := db.OpenWith(ctx, dbPath, db.Options{BusyTimeout: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
+	database := testenv.NewDB(t, dir, db.Options{BusyTimeout: 100 * time.Millisecond})
 	logs := &lockedBuffer{}
 	index := history.New(database)
 	store, _, err := gitstore.Open(filepath.Join(dir, "c.git"), gitstore.Options{Indexer: index,

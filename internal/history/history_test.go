@@ -14,6 +14,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 type repo struct {
@@ -28,13 +29,8 @@ type repo struct {
 
 func newRepo(t *testing.T, seed uint64) *repo {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
+	database := testenv.NewDB(t, dir, db.Options{})
 	index := history.New(database)
 	store, _, err := gitstore.Open(filepath.Join(dir, "c.git"), gitstore.Options{Indexer: index})
 	if err != nil {

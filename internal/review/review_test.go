@@ -12,9 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
@@ -39,25 +37,10 @@ type fixture struct {
 func newFixture(t *testing.T, extra ...praxis.FileChange) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis"}, "Seed"); err != nil {
-		t.Fatal(err)
-	}
+	env := testenv.New(t, testenv.Options{Message: "Seed"})
+	database, store := env.DB, env.Store
 	if len(extra) > 0 {
-		main, _ := store.Branch(ctx, "main")
-		if _, err := store.WriteCommit(ctx, gitstore.CommitRequest{Branch: "main", Expected: main, Changes: extra, Message: "more modules", Author: praxis.Signature{Name: "praxis"}}); err != nil {
-			t.Fatal(err)
-		}
+		env.Commit(t, "more modules", extra...)
 	}
 	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	add := func(email string, role praxis.Role) *praxis.User {
@@ -67,8 +50,8 @@ func newFixture(t *testing.T, extra ...praxis.FileChange) *fixture {
 		}
 		return u
 	}
-	f := &fixture{t: t, store: store, db: database, dir: dir}
-	f.svc = review.New(review.Config{DB: database, Store: store, Catalog: catalog.New(store, database)})
+	f := &fixture{t: t, store: store, db: database, dir: env.Dir}
+	f.svc = review.New(review.Config{DB: database, Store: store, Catalog: env.Catalog})
 	f.alice = add("alice@example.org", praxis.RoleFacilitator)
 	f.bob = add("bob@example.org", praxis.RoleFacilitator)
 	f.maintainer = add("maya@example.org", praxis.RoleMaintainer)
