@@ -82,6 +82,7 @@ func (f *fixture) logIn(t *testing.T, email string) (praxis.Session, string) {
 func code(err error) string { return praxis.ErrorCode(err) }
 
 func TestPasswordHashing(t *testing.T) {
+	t.Parallel()
 	hash, err := account.HashPassword(goodPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +107,7 @@ func TestPasswordHashing(t *testing.T) {
 // TestServiceHashing: a Service hashes with praxis's parameters unless its
 // Config says otherwise (tests do), and either kind of hash signs in.
 func TestServiceHashing(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		hashing account.Hashing
@@ -142,6 +144,7 @@ func TestServiceHashing(t *testing.T) {
 }
 
 func TestPasswordRules(t *testing.T) {
+	t.Parallel()
 	for pw, want := range map[string]string{
 		"short":                        "at least 10 characters",
 		"password123":                  "most common passwords",
@@ -165,6 +168,7 @@ func TestPasswordRules(t *testing.T) {
 }
 
 func TestSignUpModes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	// The default is approval.
@@ -217,6 +221,7 @@ func TestSignUpModes(t *testing.T) {
 }
 
 func TestSignUpRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	long := strings.Repeat("x", 101)
@@ -251,6 +256,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 }
 
 func TestLogInGivesNoHint(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	_, _, _, wrongPassword := f.svc.LogIn(ctx, account.LogIn{Email: "admin@example.org", Password: "nope nope nope", IP: "1"})
@@ -265,6 +271,7 @@ func TestLogInGivesNoHint(t *testing.T) {
 }
 
 func TestLogInRateLimits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	var limited error
@@ -305,6 +312,7 @@ func TestLogInRateLimits(t *testing.T) {
 }
 
 func TestSessionsExpireAndAreRevocable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	session, secret := f.logIn(t, "coord@example.org")
@@ -358,6 +366,7 @@ func TestSessionsExpireAndAreRevocable(t *testing.T) {
 }
 
 func TestSuspensionStopsSessionsAndTokensAtOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	f.svc.SetSignupMode(ctx, f.admin, praxis.SignupOpen)
@@ -395,6 +404,7 @@ func TestSuspensionStopsSessionsAndTokensAtOnce(t *testing.T) {
 }
 
 func TestWhoMayManageWhom(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	other := f.addUser(t, "coord2@example.org", "Other Coordinator", praxis.RoleCoordinator)
@@ -430,6 +440,7 @@ func TestWhoMayManageWhom(t *testing.T) {
 }
 
 func TestTrainings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay", praxis.RoleFacilitator)
@@ -462,6 +473,7 @@ func TestTrainings(t *testing.T) {
 }
 
 func TestPasswordResetLinks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay", praxis.RoleFacilitator)
@@ -505,6 +517,7 @@ func TestPasswordResetLinks(t *testing.T) {
 }
 
 func TestAddUserWithoutPasswordGivesALink(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	u, link, err := f.svc.AddUser(ctx, account.NewUser{Email: "new@example.org", Name: "New", Roles: []praxis.Role{praxis.RoleMaintainer}})
@@ -525,6 +538,7 @@ func TestAddUserWithoutPasswordGivesALink(t *testing.T) {
 // Secrets and passwords are stored only as hashes: the database files never
 // contain them.
 func TestSecretsAreHashedAtRest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	_, session := f.logIn(t, "coord@example.org")
@@ -555,6 +569,7 @@ func TestSecretsAreHashedAtRest(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	tok, secret, err := f.svc.CreateToken(ctx, f.coord, "reporting script")
@@ -591,6 +606,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestProfileVisibilityAndDirectory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
@@ -661,6 +677,7 @@ func TestProfileVisibilityAndDirectory(t *testing.T) {
 }
 
 func TestExportAndDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay", praxis.RoleFacilitator)
@@ -700,6 +717,7 @@ func TestExportAndDelete(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	keep, keepSecret := f.logIn(t, "coord@example.org")
@@ -719,6 +737,7 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestPolicy(t *testing.T) {
+	t.Parallel()
 	fac := &praxis.User{ID: 1, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleFacilitator}}
 	admin := &praxis.User{ID: 2, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleAdmin}}
 	suspendedAdmin := &praxis.User{ID: 3, Status: praxis.StatusSuspended, Roles: []praxis.Role{praxis.RoleAdmin}}

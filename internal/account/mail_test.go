@@ -102,6 +102,7 @@ func (s *smtpSink) wait(t *testing.T, n int) []string {
 }
 
 func TestMailIsSentWhenConfigured(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	sink := newSMTPSink(t)
 	sender, err := mail.New(mail.Config{Addr: sink.ln.Addr().String(), From: "praxis <praxis@example.org>", TLS: "none"})
@@ -144,6 +145,7 @@ func TestMailIsSentWhenConfigured(t *testing.T) {
 }
 
 func TestSignUpRateLimit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	f.svc.SetSignupMode(ctx, f.admin, praxis.SignupOpen)

@@ -44,6 +44,7 @@ func (f *fixture) commit(t *testing.T, changes ...praxis.FileChange) string {
 }
 
 func TestListingOfShippedCurriculum(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	l, err := f.cat.Listing(context.Background(), "")
 	if err != nil {
@@ -81,6 +82,7 @@ func TestListingOfShippedCurriculum(t *testing.T) {
 }
 
 func TestBrokenModuleDoesNotHideTheOthers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.commit(t,
 		praxis.FileChange{Path: "modules/broken/module.md", Content: []byte("---\ntitle: [unclosed\n---\n")},
@@ -110,6 +112,7 @@ func TestBrokenModuleDoesNotHideTheOthers(t *testing.T) {
 }
 
 func TestModuleAtRevisionsAndRenderCache(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	first := f.main
@@ -161,6 +164,7 @@ func TestModuleAtRevisionsAndRenderCache(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	for _, tc := range []struct{ slug, rev string }{
@@ -183,6 +187,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestHandout(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	view, _ := f.cat.Module(ctx, "organising-1-one-to-ones", "")
@@ -196,6 +201,7 @@ func TestHandout(t *testing.T) {
 }
 
 func TestListingIsCachedByCommit(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	a, _ := f.cat.Listing(ctx, "")
@@ -253,6 +259,7 @@ func slugsOf(l *catalog.Listing) []string {
 // copied keeps its tree id, and the catalog must still read it as the module
 // at its new path, at once and with a fresh cache (a restart).
 func TestRenamedAndCopiedModulesAreReadUnderTheirOwnNames(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.cat.Listing(ctx, ""); err != nil { // warm the caches with the old names
@@ -301,6 +308,7 @@ func TestRenamedAndCopiedModulesAreReadUnderTheirOwnNames(t *testing.T) {
 // equals module.Lint on the same tree, including the rules that span modules
 // (a copy of a module in a series is not listed in it and repeats its order).
 func TestLintIsPraxisLint(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.cat.Listing(ctx, ""); err != nil {

@@ -23,6 +23,7 @@ import (
 // the push brought that no other ref had, the ones its pusher is
 // responsible for; commits already on another branch are not among them.
 func TestPushReportsTheCommitsItBrought(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed; .ci/run installs it")
 	}

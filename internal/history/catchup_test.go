@@ -43,6 +43,7 @@ func (b *lockedBuffer) String() string {
 // again" (503), never "not found"; and once the lock goes, the background
 // indexer brings the index up to main with no further writes.
 func TestCatchUpIsRetriedUntilItSucceeds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "praxis.db")
@@ -125,6 +126,7 @@ func TestCatchUpIsRetriedUntilItSucceeds(t *testing.T) {
 // TestKeepIndexedFollowsMainMovedElsewhere moves main behind the store's back
 // (as git receive-pack would) and expects the background indexer to notice.
 func TestKeepIndexedFollowsMainMovedElsewhere(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRepo(t, 1)
 	r.index.Follow(r.store)

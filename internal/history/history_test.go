@@ -124,6 +124,7 @@ func gitLog(t *testing.T, dir, slug string) []string {
 // on main, in the same order, through branches, merges, deletions and
 // re-additions, and commits in the same second.
 func TestModuleHistoryMatchesGitLog(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
@@ -217,6 +218,7 @@ func short(ids []string) []string {
 }
 
 func TestHistoryOfOutsideCommitsAfterCatchUp(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}

@@ -19,6 +19,7 @@ import (
 // changes land in the moved folder when they are brought up to date and
 // merged.
 func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	svc := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
@@ -156,6 +157,7 @@ func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
 // changed the same lines as the fork, keeping "yours" keeps the fork's text,
 // in the moved folder.
 func TestResolvingAnUpdateAcrossAMove(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	svc := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})

@@ -111,6 +111,7 @@ func gitFsck(t *testing.T, dir string) {
 }
 
 func TestForkEditUpdateAndPropose(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fork, head, err := f.svc.CreateFork(ctx, f.alice, stigma)
@@ -185,6 +186,7 @@ func TestForkEditUpdateAndPropose(t *testing.T) {
 // Two people edit from the same base: one wins, the other gets ECONFLICT and
 // the winner's text is intact.
 func TestConcurrentEditsOfOneFork(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fork, head, err := f.svc.CreateFork(ctx, f.alice, stigma)
@@ -227,6 +229,7 @@ func TestConcurrentEditsOfOneFork(t *testing.T) {
 }
 
 func TestTwoProposalsSameLineConflict(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	first := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (Alice)")
@@ -278,6 +281,7 @@ func TestTwoProposalsSameLineConflict(t *testing.T) {
 }
 
 func TestTwoProposalsDifferentPartsBothMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	first := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (changed near the top)")
@@ -301,6 +305,7 @@ func TestTwoProposalsDifferentPartsBothMerge(t *testing.T) {
 }
 
 func TestThirtyProposalsMergedConcurrently(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var extra []praxis.FileChange
 	for _, c := range demo.Modules(30, 9, demo.ModuleOptions{BodyBytes: 800}) {
@@ -355,6 +360,7 @@ func TestThirtyProposalsMergedConcurrently(t *testing.T) {
 // A merge racing an edit of the proposal merges exactly the approved head, or
 // is refused; the later edit never reaches main unreviewed.
 func TestMergeRacingAnEdit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for round := range 6 {
 		f := newFixture(t)
@@ -394,6 +400,7 @@ func TestMergeRacingAnEdit(t *testing.T) {
 }
 
 func TestBinaryHandoutsAndDeletionsMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	png := []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'}
@@ -465,6 +472,7 @@ func TestBinaryHandoutsAndDeletionsMerge(t *testing.T) {
 }
 
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fork, head, _ := f.svc.CreateFork(ctx, f.alice, stigma)
@@ -545,6 +553,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 }
 
 func TestCommentsReviewsAndActivity(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (new)")
@@ -585,6 +594,7 @@ func TestCommentsReviewsAndActivity(t *testing.T) {
 // merge is refused on it. Each case was "clean" when only the proposal's own
 // modules were linted at its head.
 func TestProposalLintIsPraxisLintOfTheMergedTree(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("a change on main breaks a link the proposal adds", func(t *testing.T) {
 		f := newFixture(t, praxis.FileChange{Path: "modules/" + stigma + "/handouts/extra.md", Content: []byte("# Extra\n")})
@@ -621,6 +631,7 @@ func TestProposalLintIsPraxisLintOfTheMergedTree(t *testing.T) {
 // lint problem (cloned from elsewhere, or checked by a newer rule) still takes
 // proposals that bring no new one; the problem is shown apart.
 func TestProblemsMainHasAlreadyDoNotBlockAMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t, praxis.FileChange{Path: "modules/organising-6-meetings/handouts/notes.md", Content: []byte("# Notes\n\n<<<<<<< mine\na\n>>>>>>> theirs\n")})
 	p := f.propose(f.alice, stigma, "## ", "A new paragraph.\n\n## ")

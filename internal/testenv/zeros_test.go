@@ -15,6 +15,7 @@ import (
 // and packed, are ones git itself reads back whole and finds sound, with the
 // id git gives the same content.
 func TestZerosAreObjectsGitReads(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed; .ci/run installs it")
 	}

@@ -148,6 +148,7 @@ func zeros(t *testing.T, name string, size int64) {
 }
 
 func TestPushOfADecompressionBombIsRefusedByTheHook(t *testing.T) {
+	t.Parallel()
 	a := newGitApp(t, nil)
 	alice := a.users["alice"]
 	dir := a.clone()
@@ -360,6 +361,7 @@ func gitMetric(t *testing.T, serverURL, series string) float64 {
 }
 
 func TestSlowGitRequestsAreCutOff(t *testing.T) {
+	t.Parallel()
 	a := newGitApp(t, func(c *githttp.Config, _ *gitApp) {
 		c.Grace, c.MinRate = time.Second, 64<<10
 	})
@@ -384,6 +386,7 @@ func TestSlowGitRequestsAreCutOff(t *testing.T) {
 }
 
 func TestGitRequestsAreCappedPerClientAndInAll(t *testing.T) {
+	t.Parallel()
 	a := newGitApp(t, func(c *githttp.Config, _ *gitApp) {
 		c.MaxRequests, c.MaxPerClient = 2, 1
 		c.ClientAddress = func(r *http.Request) string { return r.Header.Get("X-Client") }
@@ -431,6 +434,7 @@ func TestGitRequestsAreCappedPerClientAndInAll(t *testing.T) {
 func bodyOf(_ int, body []byte) []byte { return body }
 
 func TestPushesCountAgainstTheQuotaAndDeletingMakesRoom(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var q *quota.Service
 	a := newGitApp(t, func(c *githttp.Config, a *gitApp) {
@@ -476,6 +480,7 @@ func TestPushesCountAgainstTheQuotaAndDeletingMakesRoom(t *testing.T) {
 }
 
 func TestAClosedProposalWhoseFilesWerePrunedStillShows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a := newGitApp(t, nil)
 	alice := a.users["alice"]
