@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"compress/zlib"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"math"
@@ -442,6 +443,28 @@ func TestPDFEmptyDocument(t *testing.T) {
 	for _, unwanted := range []string{"Agenda", "Objectives", "Materials", "LENGTH", "HANDOUT"} {
 		if strings.Contains(flat, unwanted) {
 			t.Errorf("extracted text has %q for an empty field", unwanted)
+		}
+	}
+}
+
+// TestPDFLeavesTheFontFilesAlone: fpdf subsets a font by slicing the bytes it
+// is given and writing into the slices. The embedded font files are shared
+// by every document in the process (and with golang.org/x/image), so a PDF
+// that changed them made the next PDF of the same document differ, and two
+// PDFs made at once raced.
+func TestPDFLeavesTheFontFilesAlone(t *testing.T) {
+	before := make([][sha256.Size]byte, len(pdfFaceFiles))
+	for i, face := range pdfFaceFiles {
+		before[i] = sha256.Sum256(face.ttf)
+	}
+	doc := syntheticDocument()
+	doc.Module.Body += "\n\n```\ncode in the mono face\n```\n\nবাংলা\n"
+	if err := PDF(io.Discard, doc, A4); err != nil {
+		t.Fatal(err)
+	}
+	for i, face := range pdfFaceFiles {
+		if sha256.Sum256(face.ttf) != before[i] {
+			t.Errorf("making a PDF changed the font file of %s %q", face.family, face.style)
 		}
 	}
 }
