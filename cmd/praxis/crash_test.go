@@ -23,16 +23,18 @@ import (
 
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/history"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // TestMain lets the test binary run as praxis itself, so the crash drill can
-// start praxis as a separate process and kill it without building anything.
+// start praxis as a separate process and kill it without building anything;
+// otherwise it runs the tests under testenv.Main.
 func TestMain(m *testing.M) {
 	if os.Getenv("PRAXIS_TEST_RUN_AS_PRAXIS") == "1" {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	testenv.Main(m)
 }
 
 // child is praxis serve running as a separate process.

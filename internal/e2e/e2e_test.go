@@ -51,6 +51,7 @@ func TestMain(m *testing.M) {
 // Without a browser it builds nothing: every test then skips or fails in
 // needBrowser.
 func runTests(m *testing.M) int {
+	defer testenv.InMemoryTempDir()()
 	suite.chromium = findChromium()
 	if suite.chromium == "" {
 		return m.Run()

@@ -16,7 +16,13 @@ import (
 // instead of running it; a lock file makes a second test process wait for
 // the first one's link rather than link again beside it.
 func BuildPraxis(dir string) (string, error) {
-	unlock, err := lockFile(filepath.Join(os.TempDir(), "praxis-testenv-build.lock"))
+	// The lock must be the same file for every test process, whatever
+	// temporary folder each has (InMemoryTempDir).
+	lockDir, err := os.UserCacheDir()
+	if err != nil {
+		lockDir = os.TempDir()
+	}
+	unlock, err := lockFile(filepath.Join(lockDir, "praxis-testenv-build.lock"))
 	if err != nil {
 		return "", fmt.Errorf("testenv: build praxis: %w", err)
 	}

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -35,12 +36,15 @@ type seedKey struct {
 }
 
 // Main runs a package's tests; call it from TestMain. While the tests run,
-// New copies the starter curriculum from a data directory seeded once
-// (rather than seeding and indexing for every test) and NewDB copies a
-// database migrated once; Main removes them when the tests end.
+// their temporary files are in memory (InMemoryTempDir), New copies the
+// starter curriculum from a data directory seeded once (rather than seeding
+// and indexing for every test) and NewDB copies a database migrated once;
+// Main removes them when the tests end.
 func Main(m *testing.M) {
+	restore := InMemoryTempDir()
 	root, err := os.MkdirTemp("", "praxis-testenv-")
 	if err != nil {
+		restore()
 		fmt.Fprintln(os.Stderr, "testenv:", err)
 		os.Exit(1)
 	}
@@ -54,7 +58,37 @@ func Main(m *testing.M) {
 	templates.root = ""
 	templates.mu.Unlock()
 	os.RemoveAll(root)
+	restore()
 	os.Exit(code)
+}
+
+// InMemoryTempDir points TMPDIR, for this process and what it starts, at a
+// new folder on a tmpfs (/dev/shm on Linux, when it has room), so that the
+// many small files and fsyncs of tests' repositories and databases cost no
+// disk writes; praxis's own durability is unchanged, only where tests keep
+// their data. It does nothing when TMPDIR is set (the person running the
+// tests chose) or a benchmark runs (benchmarks measure the disk). It returns
+// what removes the folder; call it after the tests. TestMain calls it (Main
+// does), after flag.Parse if it parses flags.
+func InMemoryTempDir() (restore func()) {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	if os.Getenv("TMPDIR") != "" {
+		return func() {}
+	}
+	if bench := flag.Lookup("test.bench"); bench != nil && bench.Value.String() != "" {
+		return func() {}
+	}
+	dir := memoryTempDir()
+	if dir == "" {
+		return func() {}
+	}
+	os.Setenv("TMPDIR", dir)
+	return func() {
+		os.Unsetenv("TMPDIR")
+		os.RemoveAll(dir)
+	}
 }
 
 // seededTemplate returns a data directory seeded with the starter curriculum
