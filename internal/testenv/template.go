@@ -185,8 +185,9 @@ func PasswordHashing() account.Hashing {
 	return account.Hashing{Memory: 8, Time: 1, Threads: 1}
 }
 
-// copyDir copies the files and folders under from into to, which may exist.
-func copyDir(from, to string) error {
+// CopyDir copies the files and folders under from into to, which may exist:
+// a data directory copied to be broken, say.
+func CopyDir(from, to string) error {
 	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -71,7 +71,7 @@ func New(t testing.TB, opts Options) *Env {
 			t.Fatal(err)
 		}
 		if template != "" {
-			if err := copyDir(template, dir); err != nil {
+			if err := CopyDir(template, dir); err != nil {
 				t.Fatal(err)
 			}
 			return open(t, dir, dbOpts)
