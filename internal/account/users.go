@@ -151,7 +151,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUp) (*praxis.User, error) 
 	if !req.AgreedToConduct {
 		return nil, invalid("conduct", "to join, agree to the network's code of conduct")
 	}
-	hash, err := HashPassword(req.Password)
+	hash, err := s.hashing.hash(req.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func (s *Service) AddUser(ctx context.Context, req NewUser) (*praxis.User, strin
 		if err := CheckPassword(req.Password, email, name); err != nil {
 			return nil, "", err
 		}
-		if hash, err = HashPassword(req.Password); err != nil {
+		if hash, err = s.hashing.hash(req.Password); err != nil {
 			return nil, "", err
 		}
 	}
@@ -267,7 +267,7 @@ func (s *Service) LogIn(ctx context.Context, req LogIn) (*praxis.User, praxis.Se
 	user, hash, err := s.db.FindCredentials(ctx, req.Email)
 	switch {
 	case praxis.ErrorCode(err) == praxis.ENOTFOUND:
-		VerifyPassword(dummyHash, req.Password)
+		VerifyPassword(s.dummyHash, req.Password)
 		return nil, praxis.Session{}, "", wrong
 	case err != nil:
 		return nil, praxis.Session{}, "", err
@@ -388,7 +388,7 @@ func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current
 	if err := CheckPassword(next, user.Email, user.Name); err != nil {
 		return &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
 	}
-	newHash, err := HashPassword(next)
+	newHash, err := s.hashing.hash(next)
 	if err != nil {
 		return err
 	}
@@ -508,7 +508,7 @@ func (s *Service) ResetPassword(ctx context.Context, secret, password string) (*
 	if err := CheckPassword(password, user.Email, user.Name); err != nil {
 		return nil, &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashing.hash(password)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 // it, with data in every table it had, opens it with this praxis, and checks
 // the schema is current and the data is all there.
 func TestUpgradeFromEveryVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	latest := db.SchemaVersion()
 	for from := 1; from < latest; from++ {

@@ -55,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	f.review = review.New(review.Config{DB: database, Store: store, Catalog: f.catalog})
 	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Versions: f.versions,
 		Forks: f.review, Now: func() time.Time { return today }})
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}})
 		if err != nil {
@@ -92,6 +92,7 @@ func (f *fixture) create(user *praxis.User, in delivery.Input) *praxis.Delivery 
 }
 
 func TestCreatePinsTheVersionCurrentOnTheDay(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, c := range []struct {
 		date, want string
@@ -124,6 +125,7 @@ func TestCreatePinsTheVersionCurrentOnTheDay(t *testing.T) {
 }
 
 func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	long := strings.Repeat("x", delivery.MaxReflection+1)
 	for _, c := range []struct {
@@ -170,6 +172,7 @@ func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
 }
 
 func TestEditingIsForTheFacilitatorAndCoordinators(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	in := valid()
@@ -209,6 +212,7 @@ func TestEditingIsForTheFacilitatorAndCoordinators(t *testing.T) {
 }
 
 func TestDeliveringAnAdaptedCopy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	fork, head, err := f.review.CreateFork(ctx, f.alice, stigma)
@@ -228,6 +232,7 @@ func TestDeliveringAnAdaptedCopy(t *testing.T) {
 }
 
 func TestFeedbackOncePerBrowserCappedAndRateLimited(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	in := valid()
@@ -282,6 +287,7 @@ func TestFeedbackOncePerBrowserCappedAndRateLimited(t *testing.T) {
 }
 
 func TestReflectionsAreSharedWithTheNetwork(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	f.create(f.alice, valid())
@@ -301,6 +307,7 @@ func TestReflectionsAreSharedWithTheNetwork(t *testing.T) {
 // over the records, after creates, edits, deletes and feedback, and against a
 // fresh load from the database.
 func TestStatsAgreeWithTheRecords(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.Report(ctx, f.alice, delivery.Filter{}, nil); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
@@ -459,6 +466,7 @@ func deref(groups []delivery.Group) []string {
 }
 
 func TestVersionsInUseCountOlderReleases(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	commit := func(when time.Time) {
@@ -501,6 +509,7 @@ func TestVersionsInUseCountOlderReleases(t *testing.T) {
 // TestConcurrentWritesKeepStatsInStep runs writers against readers of the
 // dashboard (under -race in CI) and checks the final picture.
 func TestConcurrentWritesKeepStatsInStep(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.Report(ctx, f.coordinator, delivery.Filter{}, nil); err != nil { // load first
@@ -548,6 +557,7 @@ func TestConcurrentWritesKeepStatsInStep(t *testing.T) {
 // them: every edit keeps its change, and the statistics in memory agree with
 // a fresh load from the database, grouping by grouping.
 func TestConcurrentEditsAndDeletesKeepStatsInStep(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.Report(ctx, f.coordinator, delivery.Filter{}, nil); err != nil { // load first
