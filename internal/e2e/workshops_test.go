@@ -76,6 +76,7 @@ func (s *server) userID(token string) int64 {
 // a phone, without an account: the form says everything wrong at once,
 // keeps what they typed, and ends on their private status page.
 func TestRequesterOnAPhone(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	srv.start()
 	b := newBrowser(t, srv)
@@ -113,6 +114,7 @@ func TestRequesterOnAPhone(t *testing.T) {
 // day and cannot be chosen), schedules it for the one who is free, and the
 // requester's status page shows the workshop.
 func TestCoordinatorMatchesAndSchedules(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	coord := srv.addUser("cora@example.org", "Cora Coordinator", "coordinator")
 	admin := srv.addUser("ada@example.org", "Ada Admin", "admin")
@@ -181,6 +183,7 @@ func london(t *testing.T) *time.Location {
 // told so; when the first cancels through their private link, the second
 // has the place.
 func TestParticipantRegistersAndCancels(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	coord := srv.addUser("cora@example.org", "Cora Coordinator", "coordinator")
 	srv.start()
@@ -234,6 +237,7 @@ func TestParticipantRegistersAndCancels(t *testing.T) {
 // phone (who came, who did not, a walk-in), then records the delivery from
 // the check-in, pinned to the version planned.
 func TestCheckInAndDelivery(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	coord := srv.addUser("cora@example.org", "Cora Coordinator", "coordinator")
 	fay := srv.addUser("fay@example.org", "Fay Facilitator", "facilitator")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestCalendarsReadByARealParser(t *testing.T) {
+	t.Parallel()
 	london, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +83,7 @@ func TestCalendarsReadByARealParser(t *testing.T) {
 }
 
 func TestWriteRefusesEventsThatEndBeforeTheyStart(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	err := ical.Write(&bytes.Buffer{}, ical.Calendar{Events: []ical.Event{{UID: "x", Start: now, End: now.Add(-time.Hour)}}})
 	if err == nil {

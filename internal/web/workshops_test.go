@@ -106,6 +106,7 @@ func (wa *workshopApp) workshopBody(days int, facilitator string) map[string]any
 }
 
 func TestWorkshopAPIContract(t *testing.T) {
+	t.Parallel()
 	wa := newWorkshopApp(t)
 	// Scheduled ten days ago, for three days ago: the delivery is recorded
 	// after it, as delivery records want, by the real clock.
@@ -257,6 +258,7 @@ func TestWorkshopAPIContract(t *testing.T) {
 // request, for every role and for facilitators assigned and not: only
 // coordinators (admins) and the facilitators assigned see the contact.
 func TestRequestersContactDetailsByRouteAndRole(t *testing.T) {
+	t.Parallel()
 	wa := newWorkshopApp(t)
 	var created map[string]any
 	wa.api("", http.MethodPost, "/api/v1/requests", map[string]any{"group_name": "Bristol Community Group", "group_type": "community group",
@@ -304,6 +306,7 @@ func TestRequestersContactDetailsByRouteAndRole(t *testing.T) {
 }
 
 func TestRequestFormShowsEveryErrorAndKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
 	wa := newWorkshopApp(t)
 	b := wa.browser()
 	res := b.submit("/workshops/request", "/workshops/request", url.Values{"group_name": {"Our branch"}, "group_type": {""},
@@ -335,6 +338,7 @@ func TestRequestFormShowsEveryErrorAndKeepsWhatWasTyped(t *testing.T) {
 }
 
 func TestWorkshopSettingsOnTheSettingsPage(t *testing.T) {
+	t.Parallel()
 	wa := newWorkshopApp(t)
 	b := wa.browser()
 	b.logIn("admin@example.org")
@@ -359,6 +363,7 @@ func TestWorkshopSettingsOnTheSettingsPage(t *testing.T) {
 // along with a note, and declines it with words for the group, which the
 // requester then reads on their status page.
 func TestCoordinatorAssignsAndDeclinesARequest(t *testing.T) {
+	t.Parallel()
 	wa := newWorkshopApp(t)
 	var created map[string]any
 	wa.api("", http.MethodPost, "/api/v1/requests", map[string]any{"group_name": "Cardiff Renters", "group_type": "tenants' union",
@@ -407,6 +412,7 @@ func TestCoordinatorAssignsAndDeclinesARequest(t *testing.T) {
 // languages of the workshops coming up by their names (nobody need know a
 // language code) and lists only those in the language chosen.
 func TestListingFiltersByLanguageByName(t *testing.T) {
+	t.Parallel()
 	wa := newWorkshopApp(t)
 	english := wa.workshopBody(5, "facilitator")
 	welsh := wa.workshopBody(6, "facilitator")

@@ -149,6 +149,7 @@ func fieldsOf(err error) map[string]string {
 }
 
 func TestRequestBadInputNamesEveryFieldAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	_, err := f.svc.CreateRequest(ctx, workshop.RequestInput{GroupName: "", GroupType: "book club", ContactName: "Rosa",
@@ -177,6 +178,7 @@ func goodRequest(address string) workshop.RequestInput {
 }
 
 func TestRequestIsConfirmedWithAPrivateStatusLinkAndRateLimited(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	r, err := f.svc.CreateRequest(ctx, goodRequest("192.0.2.1"))
@@ -222,6 +224,7 @@ func TestRequestIsConfirmedWithAPrivateStatusLinkAndRateLimited(t *testing.T) {
 }
 
 func TestScheduleBadInput(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -262,6 +265,7 @@ func TestScheduleBadInput(t *testing.T) {
 }
 
 func TestTimesAreInstantsWithTheirZoneAcrossSummerTime(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// The Saturday before the clocks go back in 2027, and one after.
 	f.clock.Set(time.Date(2027, 10, 1, 9, 0, 0, 0, time.UTC))
@@ -292,6 +296,7 @@ func TestTimesAreInstantsWithTheirZoneAcrossSummerTime(t *testing.T) {
 }
 
 func TestAFacilitatorBookedThatDayIsRefusedAndNearbyIsWarned(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	first := f.schedule(f.input(10))
@@ -335,6 +340,7 @@ func TestAFacilitatorBookedThatDayIsRefusedAndNearbyIsWarned(t *testing.T) {
 }
 
 func TestALoggedDeliveryThatDayIsAClash(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	rev := review.New(review.Config{DB: f.env.DB, Store: f.env.Store, Catalog: f.env.Catalog, History: f.env.History})
@@ -356,6 +362,7 @@ func TestALoggedDeliveryThatDayIsAClash(t *testing.T) {
 }
 
 func TestRegistrationsWaitingListAndCancellation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	w := f.schedule(f.input(5))
@@ -419,6 +426,7 @@ func TestRegistrationsWaitingListAndCancellation(t *testing.T) {
 }
 
 func TestTwiceTheCapacityRegisteringAtOnceNeverOverfills(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	in := f.input(5)
@@ -467,6 +475,7 @@ func TestTwiceTheCapacityRegisteringAtOnceNeverOverfills(t *testing.T) {
 }
 
 func TestSuggestionsAreRankedAndExplained(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	r, err := f.svc.CreateRequest(ctx, goodRequest("192.0.2.1"))
@@ -524,6 +533,7 @@ func TestSuggestionsAreRankedAndExplained(t *testing.T) {
 }
 
 func TestContactDetailsOnlyForCoordinatorsAndAssignedFacilitators(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	r, err := f.svc.CreateRequest(ctx, goodRequest("192.0.2.1"))
@@ -573,6 +583,7 @@ func TestContactDetailsOnlyForCoordinatorsAndAssignedFacilitators(t *testing.T) 
 }
 
 func TestCheckInBecomesThePinnedDeliveryAndAttendeesGetTheFeedbackLink(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	r, err := f.svc.CreateRequest(ctx, goodRequest("192.0.2.1"))
@@ -653,6 +664,7 @@ func TestCheckInBecomesThePinnedDeliveryAndAttendeesGetTheFeedbackLink(t *testin
 }
 
 func TestRemindersGoOutOnceWithWhatChanged(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	rev := review.New(review.Config{DB: f.env.DB, Store: f.env.Store, Catalog: f.env.Catalog, History: f.env.History})
@@ -701,6 +713,7 @@ func TestRemindersGoOutOnceWithWhatChanged(t *testing.T) {
 }
 
 func TestRetentionDeletesPersonalDataAndKeepsCounts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	real := f.clock.Now()
