@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
@@ -195,7 +196,7 @@ func apiFilter(c echo.Context) (db.DeliveryFilter, bool, error) {
 	if err != nil {
 		return f, false, err
 	}
-	all := c.QueryParam("scope") != "mine" && account.Can(currentUser(c), account.AllDeliveries)
+	all := c.QueryParam("scope") != "mine" && access.Can(currentUser(c), access.AllDeliveries)
 	return f, all, nil
 }
 
