@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -191,7 +190,7 @@ func (s *Server) apiDeliveryFeedback(c echo.Context) error {
 
 // apiFilter reads the list filter and scope of an API request: coordinators
 // get everyone's deliveries unless scope=mine, others always their own.
-func apiFilter(c echo.Context) (db.DeliveryFilter, bool, error) {
+func apiFilter(c echo.Context) (praxis.DeliveryFilter, bool, error) {
 	f, err := deliveryFilterOf(c)
 	if err != nil {
 		return f, false, err
@@ -200,33 +199,9 @@ func apiFilter(c echo.Context) (db.DeliveryFilter, bool, error) {
 	return f, all, nil
 }
 
-// seriesModules fills a filter's modules from the series parameter.
-func (s *Server) seriesModules(c echo.Context, f *db.DeliveryFilter) error {
-	slug := c.QueryParam("series")
-	if slug == "" {
-		return nil
-	}
-	listing, err := s.catalog.Listing(c.Request().Context(), "")
-	if err != nil {
-		return err
-	}
-	series, ok := listing.FindSeries(slug)
-	if !ok {
-		return &account.FieldError{Field: "series", Message: fmt.Sprintf("there is no series %q", slug)}
-	}
-	f.Modules = []string{""} // matches nothing when the series is empty
-	for _, m := range series.Modules {
-		f.Modules = append(f.Modules, m.Slug)
-	}
-	return nil
-}
-
 func (s *Server) apiListDeliveries(c echo.Context) error {
 	f, all, err := apiFilter(c)
 	if err != nil {
-		return err
-	}
-	if err := s.seriesModules(c, &f); err != nil {
 		return err
 	}
 	f.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
@@ -257,9 +232,6 @@ func (s *Server) apiExportDeliveries(c echo.Context) error {
 	ctx := c.Request().Context()
 	f, all, err := apiFilter(c)
 	if err != nil {
-		return err
-	}
-	if err := s.seriesModules(c, &f); err != nil {
 		return err
 	}
 	user := currentUser(c)

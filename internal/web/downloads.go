@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/export"
 )
 
@@ -215,16 +214,9 @@ func alreadyCompressed(routePath string) bool {
 // apiDownloads answers GET /api/v1/stats/downloads?from=&to=&module=:
 // downloads per module and format.
 func (s *Server) apiDownloads(c echo.Context) error {
-	f, err := deliveryFilterOf(c)
+	counts, err := s.deliveries.DownloadCounts(c.Request().Context(), currentUser(c), c.QueryParam("from"), c.QueryParam("to"), c.QueryParam("module"))
 	if err != nil {
 		return err
-	}
-	counts, err := s.db.DownloadCounts(c.Request().Context(), f.From, f.To, f.Module)
-	if err != nil {
-		return err
-	}
-	if counts == nil {
-		counts = []db.DownloadCount{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"downloads": counts})
 }
