@@ -169,14 +169,25 @@ func (s *Service) Profile(ctx context.Context, viewer *praxis.User, id int64) (*
 	return Visible(viewer, u), nil
 }
 
-// DirectoryRegions lists the regions people give, for the directory's filter:
-// for those who may not see private fields, only regions shared with the
-// network, so the list never reveals a hidden one.
+// DirectoryRegions lists the regions for the directory's filter: the usual
+// ones (praxis.Regions), then any other that people give. For those who may
+// not see private fields, only regions shared with the network are added, so
+// the list never reveals a hidden one.
 func (s *Service) DirectoryRegions(ctx context.Context, viewer *praxis.User) ([]string, error) {
 	if err := access.Authorize(viewer, access.ViewDirectory); err != nil {
 		return nil, err
 	}
-	return s.db.Regions(ctx, !access.Can(viewer, access.ViewPrivate))
+	used, err := s.db.Regions(ctx, !access.Can(viewer, access.ViewPrivate))
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(praxis.Regions)
+	for _, r := range used {
+		if !slices.Contains(praxis.Regions, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // DirectoryFilter narrows the facilitator directory.
