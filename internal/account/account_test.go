@@ -729,3 +729,23 @@ func TestDirectoryRegions(t *testing.T) {
 		})
 	}
 }
+
+// A profile wrong in several fields is refused naming every one, so that the
+// form marks them all at once; the first named is the first in the form.
+func TestUpdateProfileNamesEveryFieldAtFault(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
+	_, err := f.svc.UpdateProfile(ctx, fac, account.ProfileUpdate{Name: "", Bio: strings.Repeat("b", account.MaxBioLength+1),
+		Languages: []string{"not a language!"}, Visibility: map[string]praxis.Visibility{"bio": "everyone"}})
+	var fields []string
+	for _, fe := range praxis.FieldErrors(err) {
+		fields = append(fields, fe.Field)
+	}
+	if want := []string{"name", "bio", "languages", "visibility"}; code(err) != praxis.EINVALID || !slices.Equal(fields, want) {
+		t.Errorf("UpdateProfile = %v naming %q; want EINVALID naming %q", err, fields, want)
+	}
+	if got, _ := f.svc.User(ctx, f.coord, fac.ID); got.Name != "Fay Facilitator" {
+		t.Errorf("a refused profile changed the name to %q", got.Name)
+	}
+}
