@@ -53,6 +53,12 @@ func startChild(t *testing.T, dataDir string) *child {
 	}
 	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "PRAXIS_TEST_RUN_AS_PRAXIS=1")
+	// praxis and the git processes it starts are one process group, killed
+	// together as a service manager kills a service's processes. Wait gives
+	// up on the output pipes soon after praxis exits: a git process still
+	// holding them must not hang the test.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +87,7 @@ func startChild(t *testing.T, dataDir string) *child {
 }
 
 func (c *child) kill() {
-	c.cmd.Process.Signal(syscall.SIGKILL)
+	syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 	c.cmd.Wait()
 }
 

@@ -278,11 +278,24 @@ func TestDrillChecksCatchBrokenInvariants(t *testing.T) {
 		t.Skip("git is not installed; .ci/run installs it")
 	}
 	t.Parallel()
-	d := newDrill(t, 99)
-	d.burst(1500*time.Millisecond, false)
-	if len(d.ack.merges) == 0 || len(d.ack.pushes) == 0 || len(d.ack.revisions) == 0 || d.ack.profile.count == 0 || len(d.ack.signups) == 0 {
-		t.Fatalf("the drill acknowledged too little to break (%d merges, %d pushes, %d PATCHes, %d profile edits, %d sign-ups)",
-			len(d.ack.merges), len(d.ack.pushes), len(d.ack.revisions), d.ack.profile.count, len(d.ack.signups))
+	// Each kind of write must have been acknowledged at least once to be
+	// broken. On a busy machine (the race detector, other packages' tests) a
+	// short burst may not get a push or a merge through, so a burst that
+	// acknowledged too little is run again, longer, over fresh data.
+	tooLittle := func(a *acked) bool {
+		return len(a.merges) == 0 || len(a.pushes) == 0 || len(a.revisions) == 0 || a.profile.count == 0 || len(a.signups) == 0
+	}
+	var d *drill
+	for burst := 1500 * time.Millisecond; ; burst *= 2 {
+		d = newDrill(t, 99)
+		d.burst(burst, false)
+		if !tooLittle(&d.ack) {
+			break
+		}
+		if burst >= 12*time.Second {
+			t.Fatalf("the drill acknowledged too little to break in %v (%d merges, %d pushes, %d PATCHes, %d profile edits, %d sign-ups)",
+				burst, len(d.ack.merges), len(d.ack.pushes), len(d.ack.revisions), d.ack.profile.count, len(d.ack.signups))
+		}
 	}
 	d.p = startChild(t, d.dataDir)
 	s := &served{base: d.p.base, dataDir: d.dataDir, tokens: d.tokens}

@@ -139,8 +139,8 @@ flight are allowed to finish.`)
 	// The one metrics registry: the web layer counts requests into it and
 	// serves it at /metrics.
 	registry := metrics.New()
-	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
-		History: a.history, Versions: a.versions, Deliveries: a.delivery, Workshops: a.workshops, Exports: a.exports, Search: a.search, Git: a.git, Quota: a.quota,
+	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, Database: a.db, Accounts: a.accounts, Review: a.review,
+		History: a.history, Releases: a.releases, Deliveries: a.delivery, Workshops: a.workshops, Exports: a.exports, Search: a.search, Git: a.git, Quota: a.quota,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry, BaseURL: publicURL,
 		Repository: a.store, DataDir: *dataDir, MinFreeSpace: minFreeBytes})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -243,8 +244,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.IP = string(rune('a' + i))
 			_, err := f.svc.SignUp(ctx, tt.req)
-			var fe *account.FieldError
-			if !errors.As(err, &fe) || fe.Field != tt.field || code(err) != praxis.EINVALID {
+			if praxis.ErrorField(err) != tt.field || code(err) != praxis.EINVALID {
 				t.Fatalf("SignUp = %v, want EINVALID on field %s", err, tt.field)
 			}
 		})
@@ -259,8 +259,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 	if err := f.svc.SetSignupMode(ctx, f.admin, praxis.SignupOpen); err != nil {
 		t.Fatal(err)
 	}
-	var fe *account.FieldError
-	if _, err := f.svc.SignUp(ctx, dup); !errors.As(err, &fe) || fe.Field != "email" {
+	if _, err := f.svc.SignUp(ctx, dup); praxis.ErrorField(err) != "email" {
 		t.Fatalf("SignUp with a member's address under open sign-up = %v, want EINVALID on field email", err)
 	}
 	if n, _ := f.db.CountUsers(ctx); n != 2 {
@@ -410,7 +409,7 @@ func TestSuspensionStopsSessionsAndTokensAtOnce(t *testing.T) {
 	if _, _, err := f.svc.AuthenticateToken(ctx, token); err != nil {
 		t.Errorf("token after reinstating = %v", err)
 	}
-	entries, err := f.svc.Audit(ctx, f.admin, db.AuditFilter{TargetID: u.ID})
+	entries, err := f.svc.Audit(ctx, f.admin, praxis.AuditFilter{TargetID: u.ID})
 	if err != nil || len(entries) != 2 || entries[0].Action != "user.reinstate" || entries[1].Action != "user.suspend" || entries[1].ActorName != "Cora Coordinator" {
 		t.Fatalf("audit = %+v %v", entries, err)
 	}
@@ -479,7 +478,7 @@ func TestTrainings(t *testing.T) {
 	if u, _ := f.svc.User(ctx, f.coord, fac.ID); len(u.Trainings) != 0 {
 		t.Error("training not withdrawn")
 	}
-	entries, _ := f.svc.Audit(ctx, f.admin, db.AuditFilter{TargetID: fac.ID})
+	entries, _ := f.svc.Audit(ctx, f.admin, praxis.AuditFilter{TargetID: fac.ID})
 	if len(entries) != 2 || entries[0].Action != "training.withdraw" {
 		t.Errorf("audit = %+v", entries)
 	}
@@ -720,7 +719,7 @@ func TestExportAndDelete(t *testing.T) {
 	// The email is free again.
 	f.addUser(t, "fac@example.org", "Fay Again", praxis.RoleFacilitator)
 	// The audit log still refers to the anonymised account.
-	entries, _ := f.svc.Audit(ctx, f.admin, db.AuditFilter{TargetID: fac.ID})
+	entries, _ := f.svc.Audit(ctx, f.admin, praxis.AuditFilter{TargetID: fac.ID})
 	if len(entries) != 1 || entries[0].TargetName != "Deleted account" {
 		t.Errorf("audit after deletion = %+v", entries)
 	}
@@ -749,26 +748,56 @@ func TestChangePassword(t *testing.T) {
 	}
 }
 
-func TestPolicy(t *testing.T) {
-	t.Parallel()
-	fac := &praxis.User{ID: 1, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleFacilitator}}
-	admin := &praxis.User{ID: 2, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleAdmin}}
-	suspendedAdmin := &praxis.User{ID: 3, Status: praxis.StatusSuspended, Roles: []praxis.Role{praxis.RoleAdmin}}
-	for _, rule := range account.Policy() {
-		if !account.Can(admin, rule.Action) {
-			t.Errorf("admin cannot %s", rule.Action)
+// The directory's region filter offers the usual regions (praxis.Regions)
+// first, then every other region its people share with the viewer, never one
+// hidden from them.
+func TestDirectoryRegions(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
+	other := f.addUser(t, "other@example.org", "Olu Other", praxis.RoleFacilitator)
+	viewer := f.addUser(t, "viewer@example.org", "Vic Viewer", praxis.RoleFacilitator)
+	for _, p := range []struct {
+		user   *praxis.User
+		region string
+		vis    praxis.Visibility
+	}{{fac, "Shared Shire", praxis.VisibilityNetwork}, {other, "Isle of Secrets", praxis.VisibilityCoordinators}} {
+		if _, err := f.svc.UpdateProfile(ctx, p.user, account.ProfileUpdate{Name: p.user.Name, Region: p.region,
+			Visibility: map[string]praxis.Visibility{"region": p.vis}}); err != nil {
+			t.Fatal(err)
 		}
-		if account.Can(suspendedAdmin, rule.Action) || account.Can(nil, rule.Action) {
-			t.Errorf("suspended or anonymous can %s", rule.Action)
-		}
 	}
-	if !account.Can(fac, account.UseAccount) || account.Can(fac, account.ManageUsers) {
-		t.Error("facilitator permissions wrong")
+	for _, tt := range []struct {
+		name   string
+		viewer *praxis.User
+		extra  []string
+	}{{"member", viewer, []string{"Shared Shire"}}, {"coordinator", f.coord, []string{"Isle of Secrets", "Shared Shire"}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.svc.DirectoryRegions(ctx, tt.viewer)
+			want := append(slices.Clone(praxis.Regions), tt.extra...)
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("DirectoryRegions = %q, %v; want %q", got, err, want)
+			}
+		})
 	}
-	if account.Can(admin, "no.such.action") {
-		t.Error("an unknown action is allowed")
+}
+
+// A profile wrong in several fields is refused naming every one, so that the
+// form marks them all at once; the first named is the first in the form.
+func TestUpdateProfileNamesEveryFieldAtFault(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
+	_, err := f.svc.UpdateProfile(ctx, fac, account.ProfileUpdate{Name: "", Bio: strings.Repeat("b", account.MaxBioLength+1),
+		Languages: []string{"not a language!"}, Visibility: map[string]praxis.Visibility{"bio": "everyone"}})
+	var fields []string
+	for _, fe := range praxis.FieldErrors(err) {
+		fields = append(fields, fe.Field)
 	}
-	if code(account.Authorize(nil, account.UseAccount)) != praxis.EUNAUTHORIZED || code(account.Authorize(fac, account.ManageUsers)) != praxis.EFORBIDDEN {
-		t.Error("Authorize codes wrong")
+	if want := []string{"name", "bio", "languages", "visibility"}; code(err) != praxis.EINVALID || !slices.Equal(fields, want) {
+		t.Errorf("UpdateProfile = %v naming %q; want EINVALID naming %q", err, fields, want)
+	}
+	if got, _ := f.svc.User(ctx, f.coord, fac.ID); got.Name != "Fay Facilitator" {
+		t.Errorf("a refused profile changed the name to %q", got.Name)
 	}
 }

@@ -807,7 +807,8 @@ func (db *DB) Register(ctx context.Context, r *praxis.Registration) error {
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			if isUniqueViolation(err) {
-				return &FieldConflict{Field: "email", Message: "this email address already has a place at this workshop (or on its waiting list): use the link in its confirmation email to see or cancel it"}
+				msg := "this email address already has a place at this workshop (or on its waiting list): use the link in its confirmation email to see or cancel it"
+				return &praxis.Error{Code: praxis.ECONFLICT, Message: msg, Fields: []praxis.FieldError{{Field: "email", Message: msg}}}
 			}
 			return err
 		}
@@ -822,18 +823,6 @@ func (db *DB) Register(ctx context.Context, r *praxis.Registration) error {
 	r.ID, r.Status = row.ID, row.Status
 	return nil
 }
-
-// FieldConflict is ECONFLICT about one field of a form: the form shows it
-// beside the field, the API answers 409 naming it.
-type FieldConflict struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldConflict) Error() string { return e.Unwrap().Error() }
-
-// Unwrap gives the praxis error.
-func (e *FieldConflict) Unwrap() error { return praxis.Errorf(praxis.ECONFLICT, "%s", e.Message) }
 
 // RegistrationByToken returns the registration whose private link holds
 // token. ENOTFOUND when there is none (or its details were deleted).

@@ -2,7 +2,6 @@ package delivery_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -30,7 +29,7 @@ type fixture struct {
 	db                    *db.DB
 	store                 *gitstore.Store
 	review                *review.Service
-	versions              *history.Versions
+	releases              *history.Releases
 	catalog               *catalog.Catalog
 	index                 *history.Index
 	seed, revised         string // main's commits: 2025-01-10, 2026-03-01
@@ -51,9 +50,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.catalog, f.versions = env.Catalog, env.Versions
+	f.catalog, f.releases = env.Catalog, env.Releases
 	f.review = review.New(review.Config{DB: database, Store: store, Catalog: f.catalog})
-	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Versions: f.versions,
+	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Releases: f.releases,
 		Forks: f.review, Now: func() time.Time { return today }})
 	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	add := func(email string, role praxis.Role) *praxis.User {
@@ -161,12 +160,11 @@ func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
 		in := valid()
 		c.edit(&in)
 		_, err := f.svc.Create(context.Background(), f.alice, in)
-		var fe *delivery.FieldError
-		if !errors.As(err, &fe) || fe.Field != c.field {
+		if praxis.ErrorField(err) != c.field || praxis.ErrorCode(err) != praxis.EINVALID {
 			t.Errorf("%s: got %v, want an error on %s", c.field, err, c.field)
 		}
 	}
-	if _, total, _ := f.db.ListDeliveries(context.Background(), db.DeliveryFilter{}); total != 0 {
+	if _, total, _ := f.db.ListDeliveries(context.Background(), praxis.DeliveryFilter{}); total != 0 {
 		t.Errorf("bad input stored %d deliveries", total)
 	}
 }
@@ -225,8 +223,7 @@ func TestDeliveringAnAdaptedCopy(t *testing.T) {
 	if d.Module != stigma || d.ForkID != fork.ID || d.Version != head {
 		t.Errorf("fork delivery: module %s fork %d version %s, want %s %d %s", d.Module, d.ForkID, d.Version, stigma, fork.ID, head)
 	}
-	var fe *delivery.FieldError
-	if _, err := f.svc.Create(ctx, f.bob, in); !errors.As(err, &fe) || fe.Field != "fork_id" {
+	if _, err := f.svc.Create(ctx, f.bob, in); praxis.ErrorField(err) != "fork_id" {
 		t.Errorf("someone else's fork accepted: %v", err)
 	}
 }
@@ -348,7 +345,7 @@ func TestStatsAgreeWithTheRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, total, err := f.db.ListDeliveries(ctx, db.DeliveryFilter{Limit: 1000})
+	all, total, err := f.db.ListDeliveries(ctx, praxis.DeliveryFilter{Limit: 1000})
 	if err != nil || total != 59 {
 		t.Fatalf("records: %d, %v", total, err)
 	}
@@ -399,7 +396,7 @@ func TestStatsAgreeWithTheRecords(t *testing.T) {
 	}
 
 	// A fresh service loads the same picture from the database.
-	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Versions: f.versions, Forks: f.review, Now: func() time.Time { return today }})
+	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Releases: f.releases, Forks: f.review, Now: func() time.Time { return today }})
 	again, err := fresh.Report(ctx, f.coordinator, delivery.Filter{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -440,8 +437,7 @@ func TestStatsAgreeWithTheRecords(t *testing.T) {
 		t.Errorf("unknown region matched %d", none.Totals.Deliveries)
 	}
 	for _, bad := range []delivery.Filter{{From: "yesterday"}, {From: "2026-01-02", To: "2026-01-01"}, {Format: "x"}, {Series: "nope"}} {
-		var fe *delivery.FieldError
-		if _, err := f.svc.Report(ctx, f.coordinator, bad, nil); !errors.As(err, &fe) {
+		if _, err := f.svc.Report(ctx, f.coordinator, bad, nil); praxis.ErrorField(err) == "" {
 			t.Errorf("filter %+v: %v", bad, err)
 		}
 	}
@@ -479,11 +475,11 @@ func TestVersionsInUseCountOlderReleases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.versions.CreateRelease(ctx, f.maintain, "v2026.04", "First release"); err != nil {
+	if _, err := f.releases.CreateRelease(ctx, f.maintain, "v2026.04", "First release"); err != nil {
 		t.Fatal(err)
 	}
 	commit(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
-	if _, err := f.versions.CreateRelease(ctx, f.maintain, "v2026.10", "Second release"); err != nil {
+	if _, err := f.releases.CreateRelease(ctx, f.maintain, "v2026.10", "Second release"); err != nil {
 		t.Fatal(err)
 	}
 	commit(time.Date(2026, 11, 15, 9, 0, 0, 0, time.UTC))
@@ -603,7 +599,7 @@ func TestConcurrentEditsAndDeletesKeepStatsInStep(t *testing.T) {
 	}()
 	wg.Wait()
 
-	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Versions: f.versions,
+	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Releases: f.releases,
 		Forks: f.review, Now: func() time.Time { return today }})
 	live, err := f.svc.Report(ctx, f.coordinator, delivery.Filter{}, nil)
 	if err != nil {

@@ -75,20 +75,21 @@ type Review struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-// Event kinds in the activity feed.
+// Activity kinds in the activity feed.
 const (
-	EventProposalOpened  = "proposal.opened"
-	EventProposalUpdated = "proposal.updated"
-	EventProposalMerged  = "proposal.merged"
-	EventProposalClosed  = "proposal.closed"
-	EventProposalReopen  = "proposal.reopened"
-	EventReview          = "review"
-	EventComment         = "comment"
-	EventFork            = "fork"
+	ActivityProposalOpened  = "proposal.opened"
+	ActivityProposalUpdated = "proposal.updated"
+	ActivityProposalMerged  = "proposal.merged"
+	ActivityProposalClosed  = "proposal.closed"
+	ActivityProposalReopen  = "proposal.reopened"
+	ActivityReview          = "review"
+	ActivityComment         = "comment"
+	ActivityFork            = "fork"
 )
 
-// Event is one entry of the activity feed.
-type Event struct {
+// Activity is one entry of the activity feed: something a person did to the
+// curriculum (a proposal opened, a review, a fork). Not an event in a calendar.
+type Activity struct {
 	ID         int64     `json:"id"`
 	At         time.Time `json:"at"`
 	ActorID    int64     `json:"actor_id"`
@@ -98,4 +99,35 @@ type Event struct {
 	Module     string    `json:"module,omitempty"`
 	Title      string    `json:"title"`
 	Detail     string    `json:"detail,omitempty"`
+}
+
+// ProposalFilter narrows a list of proposals.
+type ProposalFilter struct {
+	Status string
+	Module string
+	// Modules are other names of Module (earlier ones): proposals touching
+	// any of them match too.
+	Modules  []string
+	AuthorID int64
+	// Query keeps proposals whose title or description holds every word.
+	Query  string
+	Limit  int
+	Offset int
+}
+
+// ProposalUpdate changes a proposal. Nil fields stay as they are.
+type ProposalUpdate struct {
+	Title, Description *string
+	Head               *string
+	Modules            []string // nil keeps them
+	// Activity, when it has a kind, is recorded with the change.
+	Activity Activity
+}
+
+// ActivityFilter narrows the activity feed.
+type ActivityFilter struct {
+	ActorID    int64
+	Module     string
+	ProposalID int64
+	Limit      int
 }

@@ -297,7 +297,8 @@ type ClashError struct {
 
 func (e *ClashError) Error() string { return e.Unwrap().Error() }
 
-// Unwrap gives the praxis error, naming the first clash.
+// Unwrap gives the praxis error, naming the first clash, at fault in the
+// facilitators field.
 func (e *ClashError) Unwrap() error {
 	b := e.Clashes[0]
 	module := b.Title
@@ -311,10 +312,12 @@ func (e *ClashError) Unwrap() error {
 		what = fmt.Sprintf("a delivery of %s", module)
 	}
 	day, _ := time.Parse("2006-01-02", b.Date)
-	return Errorf(ECONFLICT, "%s is already facilitating %s on %s", b.Name, what, day.Format("Monday 2 January 2006"))
+	msg := fmt.Sprintf("%s is already facilitating %s on %s", b.Name, what, day.Format("Monday 2 January 2006"))
+	return &Error{Code: ECONFLICT, Message: msg, Fields: []FieldError{{Field: "facilitators", Message: msg}}}
 }
 
-// ErrorDetails gives the API the clashes: who, which day, what.
+// ErrorDetails gives the API the clashes: who, which day, what (the field
+// at fault, facilitators, comes from Unwrap's praxis.Error).
 func (e *ClashError) ErrorDetails() map[string]any {
 	clashes := make([]map[string]any, len(e.Clashes))
 	for i, b := range e.Clashes {
@@ -330,5 +333,5 @@ func (e *ClashError) ErrorDetails() map[string]any {
 		}
 		clashes[i] = c
 	}
-	return map[string]any{"field": "facilitators", "clashes": clashes}
+	return map[string]any{"clashes": clashes}
 }

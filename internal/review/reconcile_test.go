@@ -119,13 +119,13 @@ func TestMergeFoundOnMainIsRecordedNeverMadeTwice(t *testing.T) {
 	if links[merge] != p.ID || links[head] != p.ID {
 		t.Errorf("history links = %v, want the merge and the proposal's commit linked to %d", links, p.ID)
 	}
-	events, _ := f.svc.Activity(ctx, db.EventFilter{ProposalID: p.ID})
-	if n := countKind(events, praxis.EventProposalMerged); n != 1 {
+	events, _ := f.svc.Activity(ctx, praxis.ActivityFilter{ProposalID: p.ID})
+	if n := countKind(events, praxis.ActivityProposalMerged); n != 1 {
 		t.Errorf("%d merge events, want 1", n)
 	}
 }
 
-func countKind(events []praxis.Event, kind string) int {
+func countKind(events []praxis.Activity, kind string) int {
 	n := 0
 	for _, e := range events {
 		if e.Kind == kind {
@@ -169,7 +169,7 @@ func TestReadingRecordsMergesFoundOnMain(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.commitToMain("after-bob")
-	list, total, err := f.svc.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen})
+	list, total, err := f.svc.Proposals(ctx, praxis.ProposalFilter{Status: praxis.ProposalOpen})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,10 +356,10 @@ func TestFailedCreationLeavesNoProposal(t *testing.T) {
 	if _, err := f.svc.CreateProposal(ctx, f.alice, req); praxis.ErrorCode(err) != praxis.EUNAVAILABLE {
 		t.Fatalf("CreateProposal with the ref locked = %v, want EUNAVAILABLE", err)
 	}
-	if _, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 1 {
+	if _, total, _ := f.db.ListProposals(ctx, praxis.ProposalFilter{}); total != 1 {
 		t.Fatalf("%d proposals after a failed creation, want 1", total)
 	}
-	if events, _ := f.svc.Activity(ctx, db.EventFilter{}); countKind(events, praxis.EventProposalOpened) != 1 {
+	if events, _ := f.svc.Activity(ctx, praxis.ActivityFilter{}); countKind(events, praxis.ActivityProposalOpened) != 1 {
 		t.Errorf("activity after a failed creation: %+v", events)
 	}
 	os.Remove(lock)
@@ -367,7 +367,7 @@ func TestFailedCreationLeavesNoProposal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 2 {
+	if _, total, _ := f.db.ListProposals(ctx, praxis.ProposalFilter{}); total != 2 {
 		t.Errorf("%d proposals after trying again, want 2", total)
 	}
 	if head := f.branch(p.Branch); head != p.Head || !strings.Contains(f.plan(head, stigma), "(second)") {
@@ -445,7 +445,7 @@ func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
 		t.Fatalf("approving one's own proposal = %v, want EFORBIDDEN", err)
 	}
 	// One recorded before the rule existed does not count either.
-	if _, err := f.db.AddReview(ctx, &praxis.Review{ProposalID: p.ID, ReviewerID: f.maintainer.ID, Verdict: praxis.VerdictApprove, Head: head, CreatedAt: f.maintainer.CreatedAt}, praxis.Event{}); err != nil {
+	if _, err := f.db.AddReview(ctx, &praxis.Review{ProposalID: p.ID, ReviewerID: f.maintainer.ID, Verdict: praxis.VerdictApprove, Head: head, CreatedAt: f.maintainer.CreatedAt}, praxis.Activity{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Merge(ctx, f.maintainer, p.ID, head); praxis.ErrorCode(err) != praxis.EINVALID {
@@ -456,8 +456,7 @@ func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
 		t.Fatalf("required approvals = %d, want 1 by default", got)
 	}
 	for _, bad := range []string{"0", "-1", "two", "", "99"} {
-		var fe *account.FieldError
-		if err := f.svc.SetRequiredApprovals(ctx, admin, bad); !errors.As(err, &fe) || fe.Field != "review_approvals" {
+		if err := f.svc.SetRequiredApprovals(ctx, admin, bad); praxis.ErrorField(err) != "review_approvals" {
 			t.Errorf("SetRequiredApprovals(%q) = %v, want a field error", bad, err)
 		}
 	}
@@ -525,7 +524,7 @@ func TestReadsRacingAMerge(t *testing.T) {
 				if _, err := f.svc.Proposal(ctx, p.ID); err != nil {
 					t.Error(err)
 				}
-				if _, _, err := f.svc.Proposals(ctx, db.ProposalFilter{}); err != nil {
+				if _, _, err := f.svc.Proposals(ctx, praxis.ProposalFilter{}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -543,8 +542,8 @@ func TestReadsRacingAMerge(t *testing.T) {
 	if len(log) != 2 { // the merge and the proposal's commit
 		t.Errorf("main gained %d commits, want the merge and the proposal's own", len(log))
 	}
-	events, _ := f.svc.Activity(ctx, db.EventFilter{ProposalID: p.ID})
-	if n := countKind(events, praxis.EventProposalMerged); n != 1 {
+	events, _ := f.svc.Activity(ctx, praxis.ActivityFilter{ProposalID: p.ID})
+	if n := countKind(events, praxis.ActivityProposalMerged); n != 1 {
 		t.Errorf("%d merge events, want 1", n)
 	}
 }

@@ -29,7 +29,7 @@ type Env struct {
 	History  *history.Index
 	Store    *gitstore.Store
 	Catalog  *catalog.Catalog
-	Versions *history.Versions
+	Releases *history.Releases
 }
 
 // Options shape the seed commit.
@@ -116,7 +116,7 @@ func openServices(dir string, dbOpts db.Options) (*Env, error) {
 		return nil, err
 	}
 	env := &Env{Dir: dir, DB: database, History: index, Store: store, Catalog: catalog.New(store, index),
-		Versions: history.NewVersions(index, store, database)}
+		Releases: history.NewReleases(index, store, database)}
 	index.Follow(store)
 	if _, err := store.CatchUp(ctx); err != nil {
 		env.close()

@@ -178,7 +178,7 @@ func (s *Server) apiListWorkshops(c echo.Context) error {
 		t, err := time.Parse("2006-01-02", from)
 		if err != nil {
 			if t, err = time.Parse(time.RFC3339, from); err != nil {
-				return invalidField("from", "give from as YYYY-MM-DD or an RFC 3339 time")
+				return praxis.Invalid("from", "give from as YYYY-MM-DD or an RFC 3339 time")
 			}
 		}
 		f.From = t
@@ -192,10 +192,6 @@ func (s *Server) apiListWorkshops(c echo.Context) error {
 		out[i] = s.toAPIWorkshop(w)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"workshops": out, "total": total})
-}
-
-func invalidField(field, msg string) error {
-	return workshop.FieldErrors{{Field: field, Message: msg}}
 }
 
 func (s *Server) apiShowWorkshop(c echo.Context) error {

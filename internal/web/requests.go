@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/workshop"
@@ -97,6 +97,9 @@ func (s *Server) requestStatus(c echo.Context) error {
 	return s.render(c, http.StatusOK, "request-status", view{Title: "Your request", Section: "workshops", Data: data})
 }
 
+// requestsPageSize is how many requests a page of the queue lists.
+const requestsPageSize = 50
+
 type requestQueuePage struct {
 	Requests []*praxis.WorkshopRequest
 	Total    int64
@@ -105,19 +108,15 @@ type requestQueuePage struct {
 	Statuses []string
 	Regions  []string
 	Listing  *catalog.Listing
-	Page     int
-	Pages    int
-	PrevURL  string
-	NextURL  string
+	Pager    pager
 }
 
 func (s *Server) requestQueue(c echo.Context) error {
 	ctx := c.Request().Context()
-	page := pageNumber(c)
-	const size = 50
+	pages := newPager(c, requestsPageSize, "Pages of requests")
 	data := requestQueuePage{Status: c.QueryParam("status"), Region: c.QueryParam("region"), Statuses: praxis.RequestStatuses,
-		Regions: praxis.Regions, Page: page}
-	f := praxis.RequestFilter{Status: data.Status, Region: data.Region, Limit: size, Offset: (page - 1) * size}
+		Regions: praxis.Regions}
+	f := praxis.RequestFilter{Status: data.Status, Region: data.Region, Limit: pages.Size, Offset: pages.Offset()}
 	if data.Status == "" {
 		f.Statuses = []string{praxis.RequestNew, praxis.RequestMatching}
 	}
@@ -125,22 +124,8 @@ func (s *Server) requestQueue(c echo.Context) error {
 	if data.Requests, data.Total, err = s.workshops.Requests(ctx, currentUser(c), f); err != nil {
 		return err
 	}
-	data.Pages = max(1, int((data.Total+size-1)/size))
-	q := c.QueryParams()
-	pageURL := func(n int) string {
-		v := url.Values{}
-		for k, vs := range q {
-			v[k] = vs
-		}
-		v.Set("page", strconv.Itoa(n))
-		return "/requests?" + v.Encode()
-	}
-	if page > 1 {
-		data.PrevURL = pageURL(page - 1)
-	}
-	if page < data.Pages {
-		data.NextURL = pageURL(page + 1)
-	}
+	pages.of(int(data.Total))
+	data.Pager = pages
 	if data.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
 		return err
 	}
@@ -172,7 +157,7 @@ func (s *Server) renderRequest(c echo.Context, status int, f form) error {
 	if err != nil {
 		return err
 	}
-	data := requestPage{RequestView: v, Form: f, Manage: account.Can(user, account.ManageWorkshops), Statuses: praxis.RequestStatuses,
+	data := requestPage{RequestView: v, Form: f, Manage: access.Can(user, access.ManageWorkshops), Statuses: praxis.RequestStatuses,
 		DeclineReasons: praxis.DeclineReasons}
 	if data.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
 		return err

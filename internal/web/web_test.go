@@ -487,13 +487,13 @@ func TestMethodNotAllowed(t *testing.T) {
 // testConfig wires the services over one database and repository as the
 // praxis command does.
 func testConfig(env *testenv.Env, accounts *account.Service) web.Config {
-	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Versions
+	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Releases
 	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat, History: index})
-	deliveries := delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev})
-	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Versions: versions,
+	deliveries := delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Releases: versions, Forks: rev})
+	return web.Config{Catalog: cat, Database: database, Accounts: accounts, Review: rev, History: index, Releases: versions,
 		Deliveries: deliveries,
-		Workshops: workshop.New(workshop.Config{DB: database, Catalog: cat, History: index, Versions: versions, Deliveries: deliveries,
+		Workshops: workshop.New(workshop.Config{DB: database, Catalog: cat, History: index, Releases: versions, Deliveries: deliveries,
 			Forks: rev}),
-		Exports: export.New(export.Config{Catalog: cat, Versions: versions, DB: database}),
+		Exports: export.New(export.Config{Catalog: cat, Releases: versions, DB: database}),
 		Search:  search.New(database, cat), Repository: store}
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -34,9 +34,7 @@ type workshopsPage struct {
 	// asked for), as tags.
 	Languages     []string
 	Listing       *catalog.Listing
-	Page, Pages   int
-	PrevURL       string
-	NextURL       string
+	Pager         pager
 	CalendarURL   string
 	CanManage     bool
 	CanVolunteer  bool
@@ -45,32 +43,18 @@ type workshopsPage struct {
 
 func (s *Server) listWorkshops(c echo.Context) error {
 	ctx := c.Request().Context()
-	page := pageNumber(c)
+	pages := newPager(c, workshopsPageSize, "Pages of workshops")
 	data := workshopsPage{Region: c.QueryParam("region"), Module: c.QueryParam("module"), Format: c.QueryParam("format"),
-		Language: c.QueryParam("language"), Page: page, CanManage: account.Can(currentUser(c), account.ManageWorkshops),
-		CanVolunteer: account.Can(currentUser(c), account.Volunteer), CalendarURL: s.absoluteURL("/workshops.ics")}
+		Language: c.QueryParam("language"), CanManage: access.Can(currentUser(c), access.ManageWorkshops),
+		CanVolunteer: access.Can(currentUser(c), access.Volunteer), CalendarURL: s.absoluteURL("/workshops.ics")}
 	var err error
 	data.Workshops, data.Total, err = s.workshops.Upcoming(ctx, workshop.ListFilter{Region: data.Region, Module: data.Module,
-		Format: data.Format, Language: data.Language, Limit: workshopsPageSize, Offset: (page - 1) * workshopsPageSize})
+		Format: data.Format, Language: data.Language, Limit: pages.Size, Offset: pages.Offset()})
 	if err != nil {
 		return err
 	}
-	data.Pages = max(1, int((data.Total+workshopsPageSize-1)/workshopsPageSize))
-	q := c.QueryParams()
-	pageURL := func(n int) string {
-		v := url.Values{}
-		for k, vs := range q {
-			v[k] = vs
-		}
-		v.Set("page", strconv.Itoa(n))
-		return "/workshops?" + v.Encode()
-	}
-	if page > 1 {
-		data.PrevURL = pageURL(page - 1)
-	}
-	if page < data.Pages {
-		data.NextURL = pageURL(page + 1)
-	}
+	pages.of(int(data.Total))
+	data.Pager = pages
 	if data.Region != "" {
 		data.RegionFeedURL = s.absoluteURL("/workshops.ics?region=" + url.QueryEscape(data.Region))
 	}
@@ -416,16 +400,19 @@ func workshopInput(f form) workshop.WorkshopInput {
 }
 
 // failWorkshopForm shows the scheduling form again with every problem
-// beside its field; a clash goes beside the facilitators.
+// beside its field (form.fail); a clash goes beside the facilitators with
+// what to do about it, and answers 409.
 func (s *Server) failWorkshopForm(c echo.Context, f form, edit *praxis.Workshop, err error) error {
 	var clash *praxis.ClashError
 	if errors.As(err, &clash) {
-		f.Errors["facilitators"] = praxis.ErrorMessage(err) + ": choose someone else, or another day."
-		return s.renderWorkshopForm(c, http.StatusConflict, f, edit)
+		err = praxis.Invalid("facilitators", "%s: choose someone else, or another day.", praxis.ErrorMessage(clash))
 	}
 	status, err := f.fail(workshopFields(err))
 	if err != nil {
 		return err
+	}
+	if clash != nil {
+		status = http.StatusConflict
 	}
 	return s.renderWorkshopForm(c, status, f, edit)
 }
@@ -434,19 +421,18 @@ func (s *Server) failWorkshopForm(c echo.Context, f form, edit *praxis.Workshop,
 // beside the date, the end beside the end time, the module and fork beside
 // the material.
 func workshopFields(err error) error {
-	var many workshop.FieldErrors
-	if !errors.As(err, &many) {
+	fields := praxis.FieldErrors(err)
+	if len(fields) == 0 {
 		return err
 	}
-	out := make(workshop.FieldErrors, len(many))
-	for i, fe := range many {
-		name := map[string]string{"starts_at": "date", "ends_at": "end", "module": "material", "fork_id": "material"}[fe.Field]
-		if name == "" {
-			name = fe.Field
+	renamed := make([]praxis.FieldError, len(fields))
+	for i, fe := range fields {
+		renamed[i] = fe
+		if name, ok := map[string]string{"starts_at": "date", "ends_at": "end", "module": "material", "fork_id": "material"}[fe.Field]; ok {
+			renamed[i].Field = name
 		}
-		out[i] = &account.FieldError{Field: name, Message: fe.Message}
 	}
-	return out
+	return praxis.InvalidFields(renamed)
 }
 
 func (s *Server) createWorkshop(c echo.Context) error {

@@ -35,9 +35,9 @@ func newWorkshopApp(t *testing.T) *workshopApp {
 	wa := &workshopApp{now: time.Now().UTC()}
 	wa.accountApp = newAccountAppWith(t, testenv.Options{}, func(cfg *web.Config, env *testenv.Env) {
 		rev := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
-		deliveries := delivery.New(delivery.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Versions: env.Versions, Forks: rev})
+		deliveries := delivery.New(delivery.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Releases: env.Releases, Forks: rev})
 		cfg.Deliveries = deliveries
-		cfg.Workshops = workshop.New(workshop.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Versions: env.Versions,
+		cfg.Workshops = workshop.New(workshop.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Releases: env.Releases,
 			Deliveries: deliveries, Forks: rev, BaseURL: "https://praxis.example.org", Now: wa.clock})
 	})
 	for _, who := range []string{"facilitator", "target"} {
@@ -158,7 +158,8 @@ func TestWorkshopAPIContract(t *testing.T) {
 	clash["starts_at"], clash["ends_at"] = strings.Replace(clash["starts_at"].(string), "18:00", "10:00", 1), strings.Replace(clash["ends_at"].(string), "20:30", "12:00", 1)
 	var conflict map[string]any
 	if status := wa.api("coordinator", http.MethodPost, "/api/v1/workshops", clash, &conflict); status != http.StatusConflict ||
-		!strings.Contains(fmt.Sprint(conflict["error"]), "Facilitator Person is already facilitating") || conflict["clashes"] == nil {
+		!strings.Contains(fmt.Sprint(conflict["error"]), "Facilitator Person is already facilitating") || conflict["clashes"] == nil ||
+		conflict["field"] != "facilitators" || conflict["fields"].(map[string]any)["facilitators"] == nil {
 		t.Errorf("the same facilitator the same day = %d %v, want 409 naming the clash", status, conflict)
 	}
 	for field, change := range map[string]func(map[string]any){
@@ -406,6 +407,45 @@ func TestCoordinatorAssignsAndDeclinesARequest(t *testing.T) {
 	}
 	status := wa.browser().do(http.MethodGet, statusURL.Path, nil)
 	mustContain(t, status, "Declined", "Nobody in Wales is free before March.")
+}
+
+// TestSchedulingFormShowsEveryErrorBesideItsField: the scheduling form
+// goes through the one form rule: every field at fault at once, each beside
+// its field under the form's names (the end beside "end", not the
+// service's "ends_at"), with what was typed kept; a facilitator already
+// facilitating that day is refused beside the facilitators with 409.
+func TestSchedulingFormShowsEveryErrorBesideItsField(t *testing.T) {
+	t.Parallel()
+	wa := newWorkshopApp(t)
+	cb := wa.browser()
+	cb.logIn("coordinator@example.org")
+	day := wa.clock().AddDate(0, 0, 9).Format("2006-01-02")
+	facilitator := fmt.Sprint(wa.users["facilitator"].ID)
+	res := cb.submit("/workshops/new", "/workshops", url.Values{"material": {"module:" + stigma}, "date": {day}, "start": {"18:00"},
+		"end": {"17:00"}, "timezone": {"Europe/London"}, "format": {"online"}, "town": {"Swansea"}, "capacity": {"0"},
+		"visibility": {"public"}, "facilitator": {facilitator}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad scheduling form = %d\n%s", res.status, res.body)
+	}
+	mustContain(t, res, `id="f-end-error">the workshop ends before it starts`, `id="f-online_url-error">an online workshop needs the link`,
+		`id="f-capacity-error">give the number of places`, `href="#f-end"`, `href="#f-capacity"`, `value="Swansea"`)
+	if strings.Contains(res.body, "f-ends_at") {
+		t.Errorf("the form names the service's field ends_at instead of its own end")
+	}
+	// A workshop for the facilitator that day, then the form again: the
+	// clash stands beside the facilitators.
+	body := wa.workshopBody(9, "facilitator")
+	if status := wa.api("coordinator", http.MethodPost, "/api/v1/workshops", body, nil); status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/workshops = %d", status)
+	}
+	res = cb.submit("/workshops/new", "/workshops", url.Values{"material": {"module:" + stigma}, "date": {day}, "start": {"10:00"},
+		"end": {"12:00"}, "timezone": {"Europe/London"}, "format": {"in-person"}, "town": {"Swansea"}, "capacity": {"12"},
+		"visibility": {"public"}, "facilitator": {facilitator}})
+	if res.status != http.StatusConflict {
+		t.Fatalf("a facilitator booked that day = %d\n%s", res.status, res.body)
+	}
+	mustContain(t, res, `id="f-facilitators-error" role="alert">Facilitator Person is already facilitating`, "choose someone else, or another day.",
+		`href="#f-facilitators"`)
 }
 
 // TestListingFiltersByLanguageByName: the public listing offers the

@@ -37,8 +37,8 @@ func newBenchFixture(b *testing.B) *benchFixture {
 	env := testenv.New(b, testenv.Options{})
 	accounts := account.New(account.Config{DB: env.DB, Modules: func(context.Context, string) bool { return true }})
 	rev := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
-	deliveries := delivery.New(delivery.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Versions: env.Versions, Forks: rev})
-	svc := workshop.New(workshop.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Versions: env.Versions,
+	deliveries := delivery.New(delivery.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Releases: env.Releases, Forks: rev})
+	svc := workshop.New(workshop.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Releases: env.Releases,
 		Deliveries: deliveries, Forks: rev, BaseURL: "https://praxis.example.org"})
 	add := func(email, name string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: name, Roles: []praxis.Role{role}})

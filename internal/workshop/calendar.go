@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/ical"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -144,7 +144,7 @@ func (s *Service) WriteFacilitatorFeed(ctx context.Context, out io.Writer, token
 // CalendarToken returns the token of a person's private calendar address,
 // making one the first time.
 func (s *Service) CalendarToken(ctx context.Context, user *praxis.User) (string, error) {
-	if err := account.Authorize(user, account.Volunteer); err != nil {
+	if err := access.Authorize(user, access.Volunteer); err != nil {
 		return "", err
 	}
 	return s.db.CalendarToken(ctx, user.ID, newToken())
@@ -153,7 +153,7 @@ func (s *Service) CalendarToken(ctx context.Context, user *praxis.User) (string,
 // ResetCalendarToken gives a person a new private calendar address; the old
 // one stops working.
 func (s *Service) ResetCalendarToken(ctx context.Context, user *praxis.User) (string, error) {
-	if err := account.Authorize(user, account.Volunteer); err != nil {
+	if err := access.Authorize(user, access.Volunteer); err != nil {
 		return "", err
 	}
 	token := newToken()

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -48,7 +48,7 @@ type RegionCount struct {
 // Dashboard answers the coordinators' questions about requests and
 // attendance.
 func (s *Service) Dashboard(ctx context.Context, user *praxis.User) (*Dashboard, error) {
-	if err := account.Authorize(user, account.ViewStats); err != nil {
+	if err := access.Authorize(user, access.ViewStats); err != nil {
 		return nil, err
 	}
 	facts, err := s.db.RequestFacts(ctx)

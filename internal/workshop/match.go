@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -71,7 +71,7 @@ const (
 // available; anyone facilitating within the settings' days is marked down.
 // Each suggestion says why, in plain words.
 func (s *Service) Suggest(ctx context.Context, user *praxis.User, q MatchQuery) ([]Suggestion, error) {
-	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+	if err := access.Authorize(user, access.ManageWorkshops); err != nil {
 		return nil, err
 	}
 	if q.Module == "" {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -58,11 +58,11 @@ func (s *Service) Register(ctx context.Context, user *praxis.User, id int64, in 
 	case w.Status != praxis.WorkshopScheduled || !w.StartsAt.After(s.now()):
 		return nil, praxis.Errorf(praxis.ECONFLICT, "this workshop has started, so registration has closed")
 	}
-	var errs FieldErrors
+	var errs fieldErrors
 	r := &praxis.Registration{WorkshopID: id, FirstTime: in.FirstTime, CreatedAt: s.now().UTC(), Token: newToken()}
 	n := len(errs)
 	if r.Name = text(&errs, "name", in.Name, MaxName, false); r.Name == "" && len(errs) == n {
-		errs = append(errs, invalid("name", "give your name"))
+		errs.add(invalid("name", "give your name"))
 	}
 	r.Email = email(&errs, "email", in.Email, true)
 	r.AccessNeeds = text(&errs, "access_needs", in.AccessNeeds, MaxText, true)
@@ -73,7 +73,7 @@ func (s *Service) Register(ctx context.Context, user *praxis.User, id int64, in 
 		return nil, err
 	}
 	if err := s.db.Register(ctx, r); err != nil {
-		return nil, fieldConflict(err)
+		return nil, err
 	}
 	full, err := s.withTitle(ctx, id)
 	if err != nil {
@@ -156,7 +156,7 @@ func (s *Service) CancelRegistration(ctx context.Context, token string) (*praxis
 // staffWorkshop returns a workshop the person runs or coordinates;
 // ENOTFOUND for a private one they cannot see, EFORBIDDEN otherwise.
 func (s *Service) staffWorkshop(ctx context.Context, user *praxis.User, id int64) (*praxis.Workshop, error) {
-	if err := account.Authorize(user, account.Volunteer); err != nil {
+	if err := access.Authorize(user, access.Volunteer); err != nil {
 		return nil, err
 	}
 	w, access, err := s.Find(ctx, user, id, "")
@@ -224,19 +224,19 @@ func (s *Service) WalkIn(ctx context.Context, user *praxis.User, id int64, in Re
 	if err := s.checkInOpen(w); err != nil {
 		return nil, err
 	}
-	var errs FieldErrors
+	var errs fieldErrors
 	r := &praxis.Registration{WorkshopID: id, FirstTime: in.FirstTime, WalkIn: true, Attendance: praxis.AttendanceAttended,
 		CreatedAt: s.now().UTC(), Token: newToken()}
 	n := len(errs)
 	if r.Name = text(&errs, "name", in.Name, MaxName, false); r.Name == "" && len(errs) == n {
-		errs = append(errs, invalid("name", "give their name"))
+		errs.add(invalid("name", "give their name"))
 	}
 	r.Email = email(&errs, "email", in.Email, false)
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
 	if err := s.db.Register(ctx, r); err != nil {
-		return nil, fieldConflict(err)
+		return nil, err
 	}
 	return r, nil
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -58,19 +58,19 @@ type RequestInput struct {
 }
 
 // text checks a free-text field and returns it trimmed.
-func text(errs *FieldErrors, field, v string, max int, multiline bool) string {
+func text(errs *fieldErrors, field, v string, max int, multiline bool) string {
 	v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
 	if !utf8.ValidString(v) {
-		*errs = append(*errs, invalid(field, "this is not valid text"))
+		errs.add(invalid(field, "this is not valid text"))
 		return ""
 	}
 	if utf8.RuneCountInString(v) > max {
-		*errs = append(*errs, invalid(field, "this is longer than %d characters", max))
+		errs.add(invalid(field, "this is longer than %d characters", max))
 		return ""
 	}
 	for _, r := range v {
 		if (r < 0x20 && !(multiline && (r == '\n' || r == '\t'))) || r == 0x7f {
-			*errs = append(*errs, invalid(field, "this holds a control character"))
+			errs.add(invalid(field, "this holds a control character"))
 			return ""
 		}
 	}
@@ -78,31 +78,31 @@ func text(errs *FieldErrors, field, v string, max int, multiline bool) string {
 }
 
 // email checks an email address and returns it bare.
-func email(errs *FieldErrors, field, v string, required bool) string {
+func email(errs *fieldErrors, field, v string, required bool) string {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		if required {
-			*errs = append(*errs, invalid(field, "give an email address, so we can write to you"))
+			errs.add(invalid(field, "give an email address, so we can write to you"))
 		}
 		return ""
 	}
 	addr, err := mail.ParseAddress(v)
 	if err != nil || len(v) > MaxEmail || addr.Address != v || !strings.Contains(addr.Address[strings.LastIndexByte(addr.Address, '@'):], ".") {
-		*errs = append(*errs, invalid(field, "%q is not an email address such as name@example.org", v))
+		errs.add(invalid(field, "%q is not an email address such as name@example.org", v))
 		return ""
 	}
 	return addr.Address
 }
 
 // checkLanguage returns a language tag ("en" when empty).
-func checkLanguage(errs *FieldErrors, field, v string) string {
+func checkLanguage(errs *fieldErrors, field, v string) string {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "en"
 	}
 	tag, err := language.Parse(v)
 	if err != nil || len(v) > 35 {
-		*errs = append(*errs, invalid(field, "%q is not a language code such as en, cy or bfi", v))
+		errs.add(invalid(field, "%q is not a language code such as en, cy or bfi", v))
 		return ""
 	}
 	return tag.String()
@@ -120,29 +120,29 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*praxis.W
 	if err != nil {
 		return nil, err
 	}
-	var errs FieldErrors
+	var errs fieldErrors
 	r := &praxis.WorkshopRequest{Status: praxis.RequestNew, CreatedAt: s.now().UTC(), Online: in.Online}
 	if r.GroupName = text(&errs, "group_name", in.GroupName, MaxGroupName, false); r.GroupName == "" && len(errs) == 0 {
-		errs = append(errs, invalid("group_name", "give the name of your group"))
+		errs.add(invalid("group_name", "give the name of your group"))
 	}
 	if !praxis.IsHostType(in.GroupType) {
-		errs = append(errs, invalid("group_type", "choose the kind of group: %s", strings.Join(praxis.HostTypes, ", ")))
+		errs.add(invalid("group_type", "choose the kind of group: %s", strings.Join(praxis.HostTypes, ", ")))
 	}
 	r.GroupType = in.GroupType
 	n := len(errs)
 	if r.ContactName = text(&errs, "contact_name", in.ContactName, MaxName, false); r.ContactName == "" && len(errs) == n {
-		errs = append(errs, invalid("contact_name", "give a name we can write to"))
+		errs.add(invalid("contact_name", "give a name we can write to"))
 	}
 	r.ContactEmail = email(&errs, "contact_email", in.ContactEmail, true)
 	r.Town = text(&errs, "town", in.Town, MaxPlace, false)
 	r.Region = text(&errs, "region", in.Region, MaxPlace, false)
 	if !r.Online && r.Town == "" && r.Region == "" && strings.TrimSpace(in.Town+in.Region) == "" {
-		errs = append(errs, invalid("town", "say where the workshop would be, or tick online"))
+		errs.add(invalid("town", "say where the workshop would be, or tick online"))
 	}
 	r.Modules, r.Series = s.requestedModules(&errs, listing, in.Modules)
 	r.PreferredDates = text(&errs, "preferred_dates", in.PreferredDates, MaxText, true)
 	if in.Participants < 1 || in.Participants > MaxCapacity {
-		errs = append(errs, invalid("participants", "give how many people you expect, from 1 to %d", MaxCapacity))
+		errs.add(invalid("participants", "give how many people you expect, from 1 to %d", MaxCapacity))
 	}
 	r.Participants = in.Participants
 	r.Language = checkLanguage(&errs, "language", in.Language)
@@ -170,7 +170,7 @@ func StatusPath(r *praxis.WorkshopRequest) string { return "/requests/status/" +
 
 // requestedModules reads the modules and series asked for: module slugs on
 // main and "series:<slug>".
-func (s *Service) requestedModules(errs *FieldErrors, listing *catalog.Listing, asked []string) (modules []string, series string) {
+func (s *Service) requestedModules(errs *fieldErrors, listing *catalog.Listing, asked []string) (modules []string, series string) {
 	modules = []string{}
 	for _, v := range asked {
 		v = strings.TrimSpace(v)
@@ -180,7 +180,7 @@ func (s *Service) requestedModules(errs *FieldErrors, listing *catalog.Listing, 
 		if slug, ok := strings.CutPrefix(v, "series:"); ok {
 			entry, found := listing.FindSeries(slug)
 			if !found {
-				*errs = append(*errs, invalid("modules", "there is no series %q in the curriculum", slug))
+				errs.add(invalid("modules", "there is no series %q in the curriculum", slug))
 				return nil, ""
 			}
 			series = slug
@@ -193,7 +193,7 @@ func (s *Service) requestedModules(errs *FieldErrors, listing *catalog.Listing, 
 		}
 		v = strings.TrimPrefix(v, "module:")
 		if _, ok := listing.Module(v); !ok {
-			*errs = append(*errs, invalid("modules", "there is no workshop %q in the curriculum: choose from the list", v))
+			errs.add(invalid("modules", "there is no workshop %q in the curriculum: choose from the list", v))
 			return nil, ""
 		}
 		if !slices.Contains(modules, v) {
@@ -202,9 +202,9 @@ func (s *Service) requestedModules(errs *FieldErrors, listing *catalog.Listing, 
 	}
 	switch {
 	case len(modules) == 0:
-		*errs = append(*errs, invalid("modules", "choose at least one workshop or series"))
+		errs.add(invalid("modules", "choose at least one workshop or series"))
 	case len(modules) > MaxModules:
-		*errs = append(*errs, invalid("modules", "choose at most %d workshops", MaxModules))
+		errs.add(invalid("modules", "choose at most %d workshops", MaxModules))
 	}
 	return modules, series
 }
@@ -244,7 +244,7 @@ func (s *Service) RequestStatus(ctx context.Context, token string) (*praxis.Work
 
 // Requests lists the coordinators' queue.
 func (s *Service) Requests(ctx context.Context, user *praxis.User, f praxis.RequestFilter) ([]*praxis.WorkshopRequest, int64, error) {
-	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+	if err := access.Authorize(user, access.ManageWorkshops); err != nil {
 		return nil, 0, err
 	}
 	if f.Status != "" && !praxis.IsRequestStatus(f.Status) {
@@ -289,7 +289,7 @@ func (s *Service) assigned(ctx context.Context, r *praxis.WorkshopRequest, offer
 // assigned to it. Only coordinators and assigned facilitators see the
 // requester's contact details and the notes. ENOTFOUND for anyone else.
 func (s *Service) FindRequest(ctx context.Context, user *praxis.User, id int64) (*RequestView, error) {
-	if err := account.Authorize(user, account.Volunteer); err != nil {
+	if err := access.Authorize(user, access.Volunteer); err != nil {
 		return nil, err
 	}
 	r, err := s.db.FindRequest(ctx, id)
@@ -356,29 +356,29 @@ type RequestUpdate struct {
 // (coordinators). Declining needs a reason, whose words are emailed to the
 // requester.
 func (s *Service) UpdateRequest(ctx context.Context, user *praxis.User, id int64, up RequestUpdate) (*praxis.WorkshopRequest, error) {
-	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+	if err := access.Authorize(user, access.ManageWorkshops); err != nil {
 		return nil, err
 	}
 	r, err := s.db.FindRequest(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	var errs FieldErrors
+	var errs fieldErrors
 	var ch db.RequestChange
 	var lines []string
 	if up.Status != "" && up.Status != r.Status {
 		switch {
 		case !praxis.IsRequestStatus(up.Status):
-			errs = append(errs, invalid("status", "the status is one of: %s", strings.Join(praxis.RequestStatuses, ", ")))
+			errs.add(invalid("status", "the status is one of: %s", strings.Join(praxis.RequestStatuses, ", ")))
 		case up.Status == praxis.RequestDelivered:
-			errs = append(errs, invalid("status", "a request becomes delivered when its workshop's delivery is recorded"))
+			errs.add(invalid("status", "a request becomes delivered when its workshop's delivery is recorded"))
 		case up.Status == praxis.RequestDeclined:
 			if !praxis.IsDeclineReason(up.DeclineReason) {
-				errs = append(errs, invalid("decline_reason", "choose why the request is declined"))
+				errs.add(invalid("decline_reason", "choose why the request is declined"))
 			}
 			msg := text(&errs, "decline_message", up.DeclineMessage, MaxText, true)
 			if msg == "" && len(errs) == 0 {
-				errs = append(errs, invalid("decline_message", "write a few words to the group: they are sent to them"))
+				errs.add(invalid("decline_message", "write a few words to the group: they are sent to them"))
 			}
 			ch.DeclineReason, ch.DeclineMessage = &up.DeclineReason, &msg
 			lines = append(lines, "Declined ("+declineLabel(up.DeclineReason)+"): "+msg)
@@ -393,8 +393,8 @@ func (s *Service) UpdateRequest(ctx context.Context, user *praxis.User, id int64
 			if err != nil {
 				return nil, err
 			}
-			if len(users) == 0 || !account.Can(users[0], account.ManageWorkshops) {
-				errs = append(errs, invalid("assigned_to", "assign the request to a coordinator"))
+			if len(users) == 0 || !access.Can(users[0], access.ManageWorkshops) {
+				errs.add(invalid("assigned_to", "assign the request to a coordinator"))
 			} else {
 				lines = append(lines, "Assigned to "+users[0].Name+".")
 			}
@@ -457,7 +457,7 @@ type Opportunity struct {
 // then those in their region they could join to learn (as a mentee).
 // Requesters' contact details are left out.
 func (s *Service) Opportunities(ctx context.Context, user *praxis.User) ([]Opportunity, error) {
-	if err := account.Authorize(user, account.Volunteer); err != nil {
+	if err := access.Authorize(user, access.Volunteer); err != nil {
 		return nil, err
 	}
 	open, _, err := s.db.ListRequests(ctx, praxis.RequestFilter{Statuses: []string{praxis.RequestNew, praxis.RequestMatching}, Limit: 500})
@@ -500,7 +500,7 @@ func (s *Service) Opportunities(ctx context.Context, user *praxis.User) ([]Oppor
 // lead) or to co-facilitate it to learn (role mentee). Offering to run
 // needs a training in one of the modules asked for.
 func (s *Service) Offer(ctx context.Context, user *praxis.User, requestID int64, role, note string) error {
-	if err := account.Authorize(user, account.Volunteer); err != nil {
+	if err := access.Authorize(user, access.Volunteer); err != nil {
 		return err
 	}
 	r, err := s.db.FindRequest(ctx, requestID)
@@ -510,7 +510,7 @@ func (s *Service) Offer(ctx context.Context, user *praxis.User, requestID int64,
 	if !isOpen(r) {
 		return praxis.Errorf(praxis.ECONFLICT, "this request is %s: it no longer takes offers", r.Status)
 	}
-	var errs FieldErrors
+	var errs fieldErrors
 	me, err := s.db.FindUser(ctx, user.ID)
 	if err != nil {
 		return err
@@ -521,11 +521,11 @@ func (s *Service) Offer(ctx context.Context, user *praxis.User, requestID int64,
 	switch role {
 	case praxis.FacilitatorLead:
 		if !trained {
-			errs = append(errs, invalid("role", "you are not recorded as trained to deliver any of these workshops: offer to join to learn instead"))
+			errs.add(invalid("role", "you are not recorded as trained to deliver any of these workshops: offer to join to learn instead"))
 		}
 	case praxis.FacilitatorMentee:
 	default:
-		errs = append(errs, invalid("role", "offer to facilitate or to join to learn"))
+		errs.add(invalid("role", "offer to facilitate or to join to learn"))
 	}
 	note = text(&errs, "note", note, MaxText, true)
 	if err := errs.orNil(); err != nil {
@@ -536,7 +536,7 @@ func (s *Service) Offer(ctx context.Context, user *praxis.User, requestID int64,
 
 // WithdrawOffer takes back one's offer.
 func (s *Service) WithdrawOffer(ctx context.Context, user *praxis.User, requestID int64) error {
-	if err := account.Authorize(user, account.Volunteer); err != nil {
+	if err := access.Authorize(user, access.Volunteer); err != nil {
 		return err
 	}
 	return s.db.WithdrawOffer(ctx, requestID, user.ID)
@@ -546,7 +546,7 @@ func (s *Service) WithdrawOffer(ctx context.Context, user *praxis.User, requestI
 // assigned to the request, see its contact details, and are suggested
 // first when it is scheduled.
 func (s *Service) ConfirmOffer(ctx context.Context, user *praxis.User, requestID, userID int64) error {
-	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+	if err := access.Authorize(user, access.ManageWorkshops); err != nil {
 		return err
 	}
 	offers, err := s.db.Offers(ctx, requestID, userID)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -64,10 +64,10 @@ func localTime(value string, loc *time.Location) (time.Time, bool, error) {
 }
 
 // instant reads a start or end given as RFC 3339 or as local time in loc.
-func instant(errs *FieldErrors, field, value string, loc *time.Location) time.Time {
+func instant(errs *fieldErrors, field, value string, loc *time.Location) time.Time {
 	value = strings.TrimSpace(value)
 	if value == "" {
-		*errs = append(*errs, invalid(field, "say when the workshop %s", map[string]string{"starts_at": "starts", "ends_at": "ends"}[field]))
+		errs.add(invalid(field, "say when the workshop %s", map[string]string{"starts_at": "starts", "ends_at": "ends"}[field]))
 		return time.Time{}
 	}
 	if t, err := time.Parse(time.RFC3339, value); err == nil {
@@ -76,9 +76,9 @@ func instant(errs *FieldErrors, field, value string, loc *time.Location) time.Ti
 	t, exists, err := localTime(value, loc)
 	switch {
 	case err != nil:
-		*errs = append(*errs, invalid(field, "give the time as 2026-03-14T18:00 (in the workshop's time zone) or with an offset, 2026-03-14T18:00:00Z"))
+		errs.add(invalid(field, "give the time as 2026-03-14T18:00 (in the workshop's time zone) or with an offset, 2026-03-14T18:00:00Z"))
 	case !exists:
-		*errs = append(*errs, invalid(field, "%s does not exist in %s: the clocks go forward then", strings.Replace(value, "T", " ", 1), loc))
+		errs.add(invalid(field, "%s does not exist in %s: the clocks go forward then", strings.Replace(value, "T", " ", 1), loc))
 	default:
 		return t
 	}
@@ -89,21 +89,21 @@ func instant(errs *FieldErrors, field, value string, loc *time.Location) time.Ti
 // fault is named at once. existing is the workshop being changed (nil for a
 // new one): only a new one, or one moved, must start in the future.
 func (s *Service) checkWorkshop(ctx context.Context, user *praxis.User, in WorkshopInput, w *praxis.Workshop, existing *praxis.Workshop) error {
-	var errs FieldErrors
+	var errs fieldErrors
 	w.Timezone = strings.TrimSpace(in.Timezone)
 	if w.Timezone == "" {
 		w.Timezone = praxis.DefaultTimezone
 	}
 	loc, err := time.LoadLocation(w.Timezone)
 	if err != nil || w.Timezone == "Local" {
-		errs = append(errs, invalid("timezone", "%q is not a time zone such as Europe/London", w.Timezone))
+		errs.add(invalid("timezone", "%q is not a time zone such as Europe/London", w.Timezone))
 		loc = time.UTC
 	}
 	startsAt, endsAt := in.StartsAt, in.EndsAt
 	if startsAt == "" && endsAt == "" && (in.Date != "" || in.Start != "" || in.End != "") {
 		date := strings.TrimSpace(in.Date)
 		if _, err := time.Parse("2006-01-02", date); err != nil {
-			errs = append(errs, invalid("starts_at", "give the date as YYYY-MM-DD"))
+			errs.add(invalid("starts_at", "give the date as YYYY-MM-DD"))
 		} else {
 			startsAt, endsAt = date+"T"+strings.TrimSpace(in.Start), date+"T"+strings.TrimSpace(in.End)
 		}
@@ -116,25 +116,25 @@ func (s *Service) checkWorkshop(ctx context.Context, user *praxis.User, in Works
 			moved := existing == nil || !existing.StartsAt.Equal(w.StartsAt)
 			switch {
 			case moved && !w.StartsAt.After(s.now()):
-				errs = append(errs, invalid("starts_at", "that is in the past: schedule a workshop ahead (log one that has happened as a delivery)"))
+				errs.add(invalid("starts_at", "that is in the past: schedule a workshop ahead (log one that has happened as a delivery)"))
 			case !w.EndsAt.After(w.StartsAt):
-				errs = append(errs, invalid("ends_at", "the workshop ends before it starts"))
+				errs.add(invalid("ends_at", "the workshop ends before it starts"))
 			case w.EndsAt.Sub(w.StartsAt) > MaxLength:
-				errs = append(errs, invalid("ends_at", "a workshop lasts at most 24 hours: schedule each day on its own"))
+				errs.add(invalid("ends_at", "a workshop lasts at most 24 hours: schedule each day on its own"))
 			}
 		}
 	}
 	w.StartsAt, w.EndsAt = w.StartsAt.UTC().Truncate(time.Second), w.EndsAt.UTC().Truncate(time.Second)
 
 	if err := s.checkMaterial(ctx, user, in, w, existing); err != nil {
-		var fe *FieldError
-		if !errors.As(err, &fe) {
+		fields := praxis.FieldErrors(err)
+		if len(fields) == 0 {
 			return err
 		}
-		errs = append(errs, fe)
+		errs = append(errs, fields...)
 	}
 	if !praxis.IsFormat(in.Format) {
-		errs = append(errs, invalid("format", "the format is in-person, online or hybrid"))
+		errs.add(invalid("format", "the format is in-person, online or hybrid"))
 	}
 	w.Format = in.Format
 	w.Venue = text(&errs, "venue", in.Venue, MaxPlace, true)
@@ -144,22 +144,22 @@ func (s *Service) checkWorkshop(ctx context.Context, user *praxis.User, in Works
 	if w.OnlineURL != "" {
 		u, err := url.Parse(w.OnlineURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(w.OnlineURL) > 2000 {
-			errs = append(errs, invalid("online_url", "give the meeting's web address, starting https://"))
+			errs.add(invalid("online_url", "give the meeting's web address, starting https://"))
 		}
 	}
 	switch w.Format {
 	case praxis.FormatOnline, praxis.FormatHybrid:
 		if w.OnlineURL == "" {
-			errs = append(errs, invalid("online_url", "an online workshop needs the link to its meeting (shown only to people registered and its facilitators)"))
+			errs.add(invalid("online_url", "an online workshop needs the link to its meeting (shown only to people registered and its facilitators)"))
 		}
 	}
 	if w.Format == praxis.FormatInPerson || w.Format == praxis.FormatHybrid {
 		if w.Venue == "" && w.Town == "" {
-			errs = append(errs, invalid("venue", "say where it is: the venue and town"))
+			errs.add(invalid("venue", "say where it is: the venue and town"))
 		}
 	}
 	if in.Capacity < 1 || in.Capacity > MaxCapacity {
-		errs = append(errs, invalid("capacity", "give the number of places, from 1 to %d", MaxCapacity))
+		errs.add(invalid("capacity", "give the number of places, from 1 to %d", MaxCapacity))
 	}
 	w.Capacity = in.Capacity
 	w.Language = checkLanguage(&errs, "language", in.Language)
@@ -169,13 +169,12 @@ func (s *Service) checkWorkshop(ctx context.Context, user *praxis.User, in Works
 		w.Visibility = praxis.VisibilityListed
 	}
 	if !slices.Contains(praxis.WorkshopVisibilities, w.Visibility) {
-		errs = append(errs, invalid("visibility", "the visibility is public, unlisted or private"))
+		errs.add(invalid("visibility", "the visibility is public, unlisted or private"))
 	}
 	facilitators, err := s.checkFacilitators(ctx, in.Facilitators)
-	var fe *FieldError
-	switch {
-	case errors.As(err, &fe):
-		errs = append(errs, fe)
+	switch fields := praxis.FieldErrors(err); {
+	case len(fields) > 0:
+		errs = append(errs, fields...)
 	case err != nil:
 		return err
 	}
@@ -186,11 +185,11 @@ func (s *Service) checkWorkshop(ctx context.Context, user *praxis.User, in Works
 			r, err := s.db.FindRequest(ctx, in.RequestID)
 			switch {
 			case praxis.ErrorCode(err) == praxis.ENOTFOUND:
-				errs = append(errs, invalid("request_id", "there is no request %d", in.RequestID))
+				errs.add(invalid("request_id", "there is no request %d", in.RequestID))
 			case err != nil:
 				return err
 			case r.Status == praxis.RequestDeclined:
-				errs = append(errs, invalid("request_id", "request %d was declined", in.RequestID))
+				errs.add(invalid("request_id", "request %d was declined", in.RequestID))
 			}
 		}
 	}
@@ -357,7 +356,7 @@ func daysApart(a, b time.Time) string {
 // ECONFLICT naming the clash (*praxis.ClashError); one busy within the settings'
 // days, or not trained for the module, comes back as a warning.
 func (s *Service) Schedule(ctx context.Context, user *praxis.User, in WorkshopInput) (*praxis.Workshop, []Warning, error) {
-	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+	if err := access.Authorize(user, access.ManageWorkshops); err != nil {
 		return nil, nil, err
 	}
 	now := s.now().UTC()
@@ -398,7 +397,7 @@ func (s *Service) titled(ctx context.Context, err error) error {
 // as scheduling; a capacity that grew moves people up from the waiting
 // list, and they are emailed.
 func (s *Service) Change(ctx context.Context, user *praxis.User, id int64, in WorkshopInput) (*praxis.Workshop, []Warning, error) {
-	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+	if err := access.Authorize(user, access.ManageWorkshops); err != nil {
 		return nil, nil, err
 	}
 	existing, err := s.db.FindWorkshop(ctx, id)
@@ -434,7 +433,7 @@ func (s *Service) Change(ctx context.Context, user *praxis.User, id int64, in Wo
 // Cancel cancels a scheduled workshop (coordinators) and emails everyone
 // registered or waiting, with reason.
 func (s *Service) Cancel(ctx context.Context, user *praxis.User, id int64, reason string) (*praxis.Workshop, error) {
-	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+	if err := access.Authorize(user, access.ManageWorkshops); err != nil {
 		return nil, err
 	}
 	w, err := s.withTitle(ctx, id)
@@ -444,7 +443,7 @@ func (s *Service) Cancel(ctx context.Context, user *praxis.User, id int64, reaso
 	if w.Status != praxis.WorkshopScheduled {
 		return nil, praxis.Errorf(praxis.ECONFLICT, "this workshop is %s already", w.Status)
 	}
-	var errs FieldErrors
+	var errs fieldErrors
 	reason = text(&errs, "reason", reason, MaxText, true)
 	if err := errs.orNil(); err != nil {
 		return nil, err
@@ -512,15 +511,15 @@ func (s *Service) Find(ctx context.Context, user *praxis.User, id int64, key str
 	if err != nil {
 		return nil, Access{}, err
 	}
-	access := Access{Runs: user != nil && w.Runs(user.ID) && account.Can(user, account.Volunteer), Manage: canManage(user)}
-	if !access.Staff() {
+	got := Access{Runs: user != nil && w.Runs(user.ID) && access.Can(user, access.Volunteer), Manage: canManage(user)}
+	if !got.Staff() {
 		visible := w.Visibility == praxis.VisibilityListed || (w.Visibility == praxis.VisibilityUnlisted && key != "" && key == w.Key)
 		if !visible {
 			return nil, Access{}, praxis.Errorf(praxis.ENOTFOUND, "workshop not found")
 		}
 		w.OnlineURL = ""
 	}
-	return w, access, nil
+	return w, got, nil
 }
 
 // WorkshopPath is a workshop's address, with its key when it is unlisted.
@@ -566,11 +565,11 @@ func (s *Service) Upcoming(ctx context.Context, f ListFilter) ([]*praxis.Worksho
 // those a facilitator runs (mine).
 func (s *Service) All(ctx context.Context, user *praxis.User, mine bool, f praxis.WorkshopFilter) ([]*praxis.Workshop, int64, error) {
 	if mine {
-		if err := account.Authorize(user, account.Volunteer); err != nil {
+		if err := access.Authorize(user, access.Volunteer); err != nil {
 			return nil, 0, err
 		}
 		f.Facilitator = user.ID
-	} else if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+	} else if err := access.Authorize(user, access.ManageWorkshops); err != nil {
 		return nil, 0, err
 	}
 	list, total, err := s.db.ListWorkshops(ctx, f)

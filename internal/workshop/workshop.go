@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"time"
 	_ "time/tzdata" // time zones work on machines without a zone database
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
@@ -76,7 +76,7 @@ type Config struct {
 	DB         *db.DB
 	Catalog    *catalog.Catalog
 	History    *history.Index
-	Versions   *history.Versions
+	Releases   *history.Releases
 	Deliveries *delivery.Service
 	// Forks tells a fork's module, owner and head (the review service).
 	Forks delivery.ForkHeads
@@ -95,7 +95,7 @@ type Service struct {
 	db         *db.DB
 	catalog    *catalog.Catalog
 	history    *history.Index
-	versions   *history.Versions
+	releases   *history.Releases
 	deliveries *delivery.Service
 	forks      delivery.ForkHeads
 	mail       Mailer
@@ -120,7 +120,7 @@ func New(cfg Config) *Service {
 	if base == "" {
 		base = "http://localhost"
 	}
-	return &Service{db: cfg.DB, catalog: cfg.Catalog, history: cfg.History, versions: cfg.Versions, deliveries: cfg.Deliveries,
+	return &Service{db: cfg.DB, catalog: cfg.Catalog, history: cfg.History, releases: cfg.Releases, deliveries: cfg.Deliveries,
 		forks: cfg.Forks, mail: cfg.Mail, baseURL: base, log: cfg.Logger, now: cfg.Now,
 		limits: lru.New[string, *rate.Limiter](50_000)}
 }
@@ -129,32 +129,20 @@ func New(cfg Config) *Service {
 // address.
 func (s *Service) URL(path string) string { return s.baseURL + path }
 
-// FieldError is EINVALID naming the field at fault.
-type FieldError = account.FieldError
-
-func invalid(field, format string, args ...any) *FieldError {
-	return &account.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+// invalid is EINVALID naming one field at fault (praxis.Invalid).
+func invalid(field, format string, args ...any) *praxis.Error {
+	return praxis.Invalid(field, format, args...)
 }
 
-// FieldErrors is EINVALID naming every field at fault, so a form can show
-// them all at once. It unwraps to the first, which the API names.
-type FieldErrors []*FieldError
+// fieldErrors gathers every field at fault, so that a form shows them all
+// at once and the API names each (praxis.InvalidFields).
+type fieldErrors []praxis.FieldError
 
-func (e FieldErrors) Error() string { return e[0].Error() }
+// add adds the fields e names.
+func (errs *fieldErrors) add(e *praxis.Error) { *errs = append(*errs, e.Fields...) }
 
-// Unwrap gives the first field's error.
-func (e FieldErrors) Unwrap() error { return e[0] }
-
-// FieldErrorList returns every field's error, for forms and the API.
-func (e FieldErrors) FieldErrorList() []*FieldError { return e }
-
-// orNil returns the errors, or nil when there are none.
-func (e FieldErrors) orNil() error {
-	if len(e) == 0 {
-		return nil
-	}
-	return e
-}
+// orNil returns EINVALID naming the fields, or nil when there are none.
+func (errs fieldErrors) orNil() error { return praxis.InvalidFields(errs) }
 
 // Settings are the admins' choices for workshops.
 type Settings struct {
@@ -164,12 +152,12 @@ type Settings struct {
 
 // CheckSettings names every setting out of range.
 func CheckSettings(set Settings) error {
-	var errs FieldErrors
+	var errs fieldErrors
 	if set.RetentionDays < 1 || set.RetentionDays > MaxRetentionDays {
-		errs = append(errs, invalid(SettingRetentionDays, "give a number of days from 1 to %d", MaxRetentionDays))
+		errs.add(invalid(SettingRetentionDays, "give a number of days from 1 to %d", MaxRetentionDays))
 	}
 	if set.WarnDays < 0 || set.WarnDays > MaxWarnDays {
-		errs = append(errs, invalid(SettingWarnDays, "give a number of days from 0 to %d", MaxWarnDays))
+		errs.add(invalid(SettingWarnDays, "give a number of days from 0 to %d", MaxWarnDays))
 	}
 	return errs.orNil()
 }
@@ -201,7 +189,7 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 // SetSettings changes the workshop settings (admins), audited. Every value
 // at fault is named at once.
 func (s *Service) SetSettings(ctx context.Context, actor *praxis.User, set Settings) error {
-	if err := account.Authorize(actor, account.EditSettings); err != nil {
+	if err := access.Authorize(actor, access.EditSettings); err != nil {
 		return err
 	}
 	if err := CheckSettings(set); err != nil {
@@ -269,40 +257,15 @@ func (s *Service) send(ctx context.Context, m mail.Message) bool {
 }
 
 // canManage reports whether user coordinates workshops.
-func canManage(user *praxis.User) bool { return account.Can(user, account.ManageWorkshops) }
-
-// Conflict is ECONFLICT about one field, such as an email that already has
-// a place: the API answers 409 naming the field, a form shows the message
-// beside it.
-type Conflict struct {
-	Field   string
-	Message string
-}
-
-func (e *Conflict) Error() string { return e.Message }
-
-// Unwrap gives the praxis error (ECONFLICT, found first) and the field's
-// error, so the API names the field and a form shows it.
-func (e *Conflict) Unwrap() []error {
-	return []error{praxis.Errorf(praxis.ECONFLICT, "%s", e.Message), &account.FieldError{Field: e.Field, Message: e.Message}}
-}
-
-// fieldConflict turns the database's conflict on a field into a Conflict.
-func fieldConflict(err error) error {
-	var fc *db.FieldConflict
-	if errors.As(err, &fc) {
-		return &Conflict{Field: fc.Field, Message: fc.Message}
-	}
-	return err
-}
+func canManage(user *praxis.User) bool { return access.Can(user, access.ManageWorkshops) }
 
 // Coordinators returns the active coordinators, to whom a request can be
 // assigned; only for those who manage workshops.
 func (s *Service) Coordinators(ctx context.Context, user *praxis.User) ([]*praxis.User, error) {
-	if err := account.Authorize(user, account.ManageWorkshops); err != nil {
+	if err := access.Authorize(user, access.ManageWorkshops); err != nil {
 		return nil, err
 	}
-	list, _, err := s.db.ListUsers(ctx, db.UserFilter{Role: praxis.RoleCoordinator, Status: praxis.StatusActive, Limit: 200})
+	list, _, err := s.db.ListUsers(ctx, praxis.UserFilter{Role: praxis.RoleCoordinator, Status: praxis.StatusActive, Limit: 200})
 	return list, err
 }
 

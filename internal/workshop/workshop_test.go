@@ -65,9 +65,9 @@ func newFixture(t *testing.T) *fixture {
 	}
 	accounts := account.New(account.Config{DB: env.DB, Modules: func(context.Context, string) bool { return true }})
 	rev := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
-	deliveries := delivery.New(delivery.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Versions: env.Versions, Forks: rev})
+	deliveries := delivery.New(delivery.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Releases: env.Releases, Forks: rev})
 	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
-	svc := workshop.New(workshop.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Versions: env.Versions,
+	svc := workshop.New(workshop.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Releases: env.Releases,
 		Deliveries: deliveries, Forks: rev, Mail: sender, BaseURL: "https://praxis.example.org", Now: clk.Now})
 	f := &fixture{t: t, env: env, accounts: accounts, svc: svc, clock: clk, sink: sink, people: map[string]*praxis.User{}}
 	f.person("coordinator", "Cora Coordinator", "London", praxis.RoleCoordinator)
@@ -134,15 +134,7 @@ func london() *time.Location {
 
 func fieldsOf(err error) map[string]string {
 	out := map[string]string{}
-	var many workshop.FieldErrors
-	if errors.As(err, &many) {
-		for _, fe := range many {
-			out[fe.Field] = fe.Message
-		}
-		return out
-	}
-	var fe *account.FieldError
-	if errors.As(err, &fe) {
+	for _, fe := range praxis.FieldErrors(err) {
 		out[fe.Field] = fe.Message
 	}
 	return out
@@ -344,7 +336,7 @@ func TestALoggedDeliveryThatDayIsAClash(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	rev := review.New(review.Config{DB: f.env.DB, Store: f.env.Store, Catalog: f.env.Catalog, History: f.env.History})
-	deliveries := delivery.New(delivery.Config{DB: f.env.DB, Catalog: f.env.Catalog, History: f.env.History, Versions: f.env.Versions, Forks: rev})
+	deliveries := delivery.New(delivery.Config{DB: f.env.DB, Catalog: f.env.Catalog, History: f.env.History, Releases: f.env.Releases, Forks: rev})
 	today := time.Now().UTC().Format("2006-01-02")
 	if _, err := deliveries.Create(ctx, f.people["hal"], delivery.Input{Module: stigma, Date: today, Duration: 120, Format: praxis.FormatInPerson,
 		Country: "GB", HostType: "other", Participants: 5, CoFacilitators: []int64{f.people["gil"].ID}}); err != nil {
@@ -390,8 +382,7 @@ func TestRegistrationsWaitingListAndCancellation(t *testing.T) {
 	}
 	// Twice with one email (in other case): refused, nothing written.
 	_, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: "Ann again", Email: "ANN@example.net", Address: "203.0.113.1"})
-	var fc *workshop.Conflict
-	if !errors.As(err, &fc) || fc.Field != "email" || praxis.ErrorCode(err) != praxis.ECONFLICT {
+	if praxis.ErrorField(err) != "email" || praxis.ErrorCode(err) != praxis.ECONFLICT {
 		t.Errorf("registering twice: %v, want a conflict on email", err)
 	}
 	// Bob cancels: Dev, first in the queue, moves up and is told.
@@ -668,7 +659,7 @@ func TestRemindersGoOutOnceWithWhatChanged(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	rev := review.New(review.Config{DB: f.env.DB, Store: f.env.Store, Catalog: f.env.Catalog, History: f.env.History})
-	deliveries := delivery.New(delivery.Config{DB: f.env.DB, Catalog: f.env.Catalog, History: f.env.History, Versions: f.env.Versions, Forks: rev})
+	deliveries := delivery.New(delivery.Config{DB: f.env.DB, Catalog: f.env.Catalog, History: f.env.History, Releases: f.env.Releases, Forks: rev})
 	old := f.env.Main(t)
 	if _, err := deliveries.Create(ctx, f.people["fay"], delivery.Input{Module: stigma, Date: time.Now().UTC().AddDate(0, 0, -30).Format("2006-01-02"),
 		Version: old, Duration: 120, Format: praxis.FormatInPerson, Country: "GB", HostType: "other", Participants: 5}); err != nil {
