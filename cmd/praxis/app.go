@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/curriculum"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
@@ -31,7 +32,9 @@ import (
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/web"
 	"github.com/praxis-coop/praxis/internal/webhook"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 // Files in the data directory.
@@ -51,12 +54,15 @@ type app struct {
 	accounts *account.Service
 	review   *review.Service
 	history  *history.Index
-	versions *history.Versions
+	releases *history.Releases
 	delivery *delivery.Service
-	exports  *export.Service
-	search   *search.Index
-	git      *githttp.Server
-	quota    *quota.Service
+	// workshops is the work before workshops: requests, scheduling,
+	// registration, reminders.
+	workshops *workshop.Service
+	exports   *export.Service
+	search    *search.Index
+	git       *githttp.Server
+	quota     *quota.Service
 	// jobs is the durable job queue (email, digests, checks of proposals
 	// against main); serve works it, other commands only insert.
 	jobs *jobs.Queue
@@ -70,6 +76,9 @@ type app struct {
 
 // The git server asks the quota before pushes.
 var _ githttp.Quota = (*quota.Service)(nil)
+
+// The web layer checks the database for /healthz and counts its pool.
+var _ web.Database = (*db.DB)(nil)
 
 // options are the settings that shape the app beyond its data directory.
 type options struct {
@@ -131,12 +140,18 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	}
 	index.Follow(store)
 	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, index), history: index}
-	a.versions = history.NewVersions(index, store, database)
+	a.releases = history.NewReleases(index, store, database)
 	a.quota = quota.New(quota.Config{DB: database, Store: store})
 	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, History: index, Logger: log, Quota: a.quota})
-	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
+	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Releases: a.releases, Forks: a.review, Logger: log})
+	var mailer workshop.Mailer
+	if opts.mail != nil {
+		mailer = opts.mail
+	}
+	a.workshops = workshop.New(workshop.Config{DB: database, Catalog: a.catalog, History: index, Releases: a.releases,
+		Deliveries: a.delivery, Forks: a.review, Mail: mailer, BaseURL: opts.baseURL, Logger: log})
 	a.search = search.New(database, a.catalog)
-	a.exports = export.New(export.Config{Catalog: a.catalog, Versions: a.versions, DB: database, Logger: log})
+	a.exports = export.New(export.Config{Catalog: a.catalog, Releases: a.releases, DB: database, Logger: log})
 	gitCfg := opts.git
 	gitCfg.Repository, gitCfg.Logger = store.Path(), log
 	gitCfg.Authenticate = func(r *http.Request) (*praxis.User, error) {
@@ -146,7 +161,7 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 		}
 		return a.accounts.AuthenticateBasic(r.Context(), email, token)
 	}
-	gitCfg.CanPush = func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) }
+	gitCfg.CanPush = func(u *praxis.User) bool { return access.Can(u, access.ProposeChange) }
 	gitCfg.PublicRead = func(ctx context.Context) bool { return a.accounts.GitReadPublic(ctx) }
 	gitCfg.Pushed = a.pushed
 	gitCfg.Quota = a.quota
@@ -259,7 +274,7 @@ func (a *app) pushed(ctx context.Context, u *praxis.User, updates []githttp.Upda
 
 // releaseModules lists the modules a release changed since the one before.
 func (a *app) releaseModules(ctx context.Context, name string) ([]string, error) {
-	releases, err := a.versions.Releases(ctx)
+	releases, err := a.releases.List(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,8 @@
 // Package account owns people's accounts: sign-up under the instance's policy,
 // passwords (argon2id), server-side sessions, API tokens, invitations and reset
-// links, profiles with per-field visibility, trainings, the audit log, and the
-// permission policy that every handler goes through (policy.go).
+// links, profiles with per-field visibility, trainings and the audit log. Who
+// may do what is the policy in internal/access, which every method that acts
+// for someone checks.
 //
 // Secrets (session cookies, tokens, links) are random, shown once, and stored
 // only as SHA-256 hashes; passwords only as argon2id hashes.
@@ -41,6 +42,9 @@ type Config struct {
 	Modules ModuleExists
 	// Now returns the time; tests set it. Nil means time.Now.
 	Now func() time.Time
+	// Hashing is the cost of password hashes; the zero value means praxis's
+	// parameters. Only tests set it.
+	Hashing Hashing
 }
 
 // Service is the account service. It is safe for concurrent use.
@@ -52,6 +56,9 @@ type Service struct {
 	modules ModuleExists
 	now     func() time.Time
 	limits  *limits
+	hashing Hashing
+	// dummyHash is verified against when an email has no account.
+	dummyHash string
 }
 
 // New returns the account service.
@@ -65,9 +72,11 @@ func New(cfg Config) *Service {
 	if cfg.Modules == nil {
 		cfg.Modules = func(context.Context, string) bool { return true }
 	}
+	hashing := cfg.Hashing.orDefault()
 	return &Service{
 		db: cfg.DB, mail: cfg.Mail, log: cfg.Logger, baseURL: cfg.BaseURL,
 		modules: cfg.Modules, now: cfg.Now, limits: newLimits(),
+		hashing: hashing, dummyHash: hashing.dummy(),
 	}
 }
 

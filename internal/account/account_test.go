@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 const goodPassword = "correct horse battery staple"
@@ -40,15 +42,10 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
+	database := testenv.NewDB(t, dir, db.Options{})
 	c := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
-	svc := account.New(account.Config{DB: database, Now: c.Now,
+	svc := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database, Now: c.Now,
 		Modules: func(_ context.Context, slug string) bool { return slug == "exploring-class-2-stigma" }})
 	f := &fixture{svc: svc, db: database, dir: dir, clock: c}
 	f.admin = f.addUser(t, "admin@example.org", "Ada Admin", praxis.RoleAdmin)
@@ -86,6 +83,7 @@ func (f *fixture) logIn(t *testing.T, email string) (praxis.Session, string) {
 func code(err error) string { return praxis.ErrorCode(err) }
 
 func TestPasswordHashing(t *testing.T) {
+	t.Parallel()
 	hash, err := account.HashPassword(goodPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +105,47 @@ func TestPasswordHashing(t *testing.T) {
 	}
 }
 
+// TestServiceHashing: a Service hashes with praxis's parameters unless its
+// Config says otherwise (tests do), and either kind of hash signs in.
+func TestServiceHashing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		hashing account.Hashing
+		prefix  string
+	}{
+		{"zero means praxis's parameters", account.Hashing{}, "$argon2id$v=19$m=19456,t=2,p=1$"},
+		{"cheap for tests", testenv.PasswordHashing(), "$argon2id$v=19$m=8,t=1,p=1$"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			database := testenv.NewDB(t, t.TempDir(), db.Options{})
+			svc := account.New(account.Config{DB: database, Hashing: tc.hashing})
+			if _, _, err := svc.AddUser(ctx, account.NewUser{Email: "sam@example.org", Name: "Sam", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: goodPassword}); err != nil {
+				t.Fatal(err)
+			}
+			_, hash, err := database.FindCredentials(ctx, "sam@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(hash, tc.prefix) {
+				t.Errorf("stored hash = %q, want the prefix %q", hash, tc.prefix)
+			}
+			if _, _, _, err := svc.LogIn(ctx, account.LogIn{Email: "sam@example.org", Password: goodPassword, IP: "192.0.2.1"}); err != nil {
+				t.Errorf("LogIn with the right password: %v", err)
+			}
+			for _, wrong := range []account.LogIn{{Email: "sam@example.org", Password: goodPassword + "x"}, {Email: "nobody@example.org", Password: goodPassword}} {
+				wrong.IP = "192.0.2.2"
+				if _, _, _, err := svc.LogIn(ctx, wrong); code(err) != praxis.EUNAUTHORIZED {
+					t.Errorf("LogIn(%s, wrong) = %v, want EUNAUTHORIZED", wrong.Email, err)
+				}
+			}
+		})
+	}
+}
+
 func TestPasswordRules(t *testing.T) {
+	t.Parallel()
 	for pw, want := range map[string]string{
 		"short":                        "at least 10 characters",
 		"password123":                  "most common passwords",
@@ -131,6 +169,7 @@ func TestPasswordRules(t *testing.T) {
 }
 
 func TestSignUpModes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	// The default is approval.
@@ -183,6 +222,7 @@ func TestSignUpModes(t *testing.T) {
 }
 
 func TestSignUpRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	long := strings.Repeat("x", 101)
@@ -204,8 +244,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.IP = string(rune('a' + i))
 			_, err := f.svc.SignUp(ctx, tt.req)
-			var fe *account.FieldError
-			if !errors.As(err, &fe) || fe.Field != tt.field || code(err) != praxis.EINVALID {
+			if praxis.ErrorField(err) != tt.field || code(err) != praxis.EINVALID {
 				t.Fatalf("SignUp = %v, want EINVALID on field %s", err, tt.field)
 			}
 		})
@@ -220,8 +259,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 	if err := f.svc.SetSignupMode(ctx, f.admin, praxis.SignupOpen); err != nil {
 		t.Fatal(err)
 	}
-	var fe *account.FieldError
-	if _, err := f.svc.SignUp(ctx, dup); !errors.As(err, &fe) || fe.Field != "email" {
+	if _, err := f.svc.SignUp(ctx, dup); praxis.ErrorField(err) != "email" {
 		t.Fatalf("SignUp with a member's address under open sign-up = %v, want EINVALID on field email", err)
 	}
 	if n, _ := f.db.CountUsers(ctx); n != 2 {
@@ -230,6 +268,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 }
 
 func TestLogInGivesNoHint(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	_, _, _, wrongPassword := f.svc.LogIn(ctx, account.LogIn{Email: "admin@example.org", Password: "nope nope nope", IP: "1"})
@@ -244,6 +283,7 @@ func TestLogInGivesNoHint(t *testing.T) {
 }
 
 func TestLogInRateLimits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	var limited error
@@ -284,6 +324,7 @@ func TestLogInRateLimits(t *testing.T) {
 }
 
 func TestSessionsExpireAndAreRevocable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	session, secret := f.logIn(t, "coord@example.org")
@@ -337,6 +378,7 @@ func TestSessionsExpireAndAreRevocable(t *testing.T) {
 }
 
 func TestSuspensionStopsSessionsAndTokensAtOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	f.svc.SetSignupMode(ctx, f.admin, praxis.SignupOpen)
@@ -367,13 +409,14 @@ func TestSuspensionStopsSessionsAndTokensAtOnce(t *testing.T) {
 	if _, _, err := f.svc.AuthenticateToken(ctx, token); err != nil {
 		t.Errorf("token after reinstating = %v", err)
 	}
-	entries, err := f.svc.Audit(ctx, f.admin, db.AuditFilter{TargetID: u.ID})
+	entries, err := f.svc.Audit(ctx, f.admin, praxis.AuditFilter{TargetID: u.ID})
 	if err != nil || len(entries) != 2 || entries[0].Action != "user.reinstate" || entries[1].Action != "user.suspend" || entries[1].ActorName != "Cora Coordinator" {
 		t.Fatalf("audit = %+v %v", entries, err)
 	}
 }
 
 func TestWhoMayManageWhom(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	other := f.addUser(t, "coord2@example.org", "Other Coordinator", praxis.RoleCoordinator)
@@ -409,6 +452,7 @@ func TestWhoMayManageWhom(t *testing.T) {
 }
 
 func TestTrainings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay", praxis.RoleFacilitator)
@@ -434,13 +478,14 @@ func TestTrainings(t *testing.T) {
 	if u, _ := f.svc.User(ctx, f.coord, fac.ID); len(u.Trainings) != 0 {
 		t.Error("training not withdrawn")
 	}
-	entries, _ := f.svc.Audit(ctx, f.admin, db.AuditFilter{TargetID: fac.ID})
+	entries, _ := f.svc.Audit(ctx, f.admin, praxis.AuditFilter{TargetID: fac.ID})
 	if len(entries) != 2 || entries[0].Action != "training.withdraw" {
 		t.Errorf("audit = %+v", entries)
 	}
 }
 
 func TestPasswordResetLinks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay", praxis.RoleFacilitator)
@@ -484,6 +529,7 @@ func TestPasswordResetLinks(t *testing.T) {
 }
 
 func TestAddUserWithoutPasswordGivesALink(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	u, link, err := f.svc.AddUser(ctx, account.NewUser{Email: "new@example.org", Name: "New", Roles: []praxis.Role{praxis.RoleMaintainer}})
@@ -504,6 +550,7 @@ func TestAddUserWithoutPasswordGivesALink(t *testing.T) {
 // Secrets and passwords are stored only as hashes: the database files never
 // contain them.
 func TestSecretsAreHashedAtRest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	_, session := f.logIn(t, "coord@example.org")
@@ -534,6 +581,7 @@ func TestSecretsAreHashedAtRest(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	tok, secret, err := f.svc.CreateToken(ctx, f.coord, "reporting script")
@@ -570,6 +618,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestProfileVisibilityAndDirectory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
@@ -640,6 +689,7 @@ func TestProfileVisibilityAndDirectory(t *testing.T) {
 }
 
 func TestExportAndDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay", praxis.RoleFacilitator)
@@ -669,7 +719,7 @@ func TestExportAndDelete(t *testing.T) {
 	// The email is free again.
 	f.addUser(t, "fac@example.org", "Fay Again", praxis.RoleFacilitator)
 	// The audit log still refers to the anonymised account.
-	entries, _ := f.svc.Audit(ctx, f.admin, db.AuditFilter{TargetID: fac.ID})
+	entries, _ := f.svc.Audit(ctx, f.admin, praxis.AuditFilter{TargetID: fac.ID})
 	if len(entries) != 1 || entries[0].TargetName != "Deleted account" {
 		t.Errorf("audit after deletion = %+v", entries)
 	}
@@ -679,6 +729,7 @@ func TestExportAndDelete(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	keep, keepSecret := f.logIn(t, "coord@example.org")
@@ -697,25 +748,56 @@ func TestChangePassword(t *testing.T) {
 	}
 }
 
-func TestPolicy(t *testing.T) {
-	fac := &praxis.User{ID: 1, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleFacilitator}}
-	admin := &praxis.User{ID: 2, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleAdmin}}
-	suspendedAdmin := &praxis.User{ID: 3, Status: praxis.StatusSuspended, Roles: []praxis.Role{praxis.RoleAdmin}}
-	for _, rule := range account.Policy() {
-		if !account.Can(admin, rule.Action) {
-			t.Errorf("admin cannot %s", rule.Action)
+// The directory's region filter offers the usual regions (praxis.Regions)
+// first, then every other region its people share with the viewer, never one
+// hidden from them.
+func TestDirectoryRegions(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
+	other := f.addUser(t, "other@example.org", "Olu Other", praxis.RoleFacilitator)
+	viewer := f.addUser(t, "viewer@example.org", "Vic Viewer", praxis.RoleFacilitator)
+	for _, p := range []struct {
+		user   *praxis.User
+		region string
+		vis    praxis.Visibility
+	}{{fac, "Shared Shire", praxis.VisibilityNetwork}, {other, "Isle of Secrets", praxis.VisibilityCoordinators}} {
+		if _, err := f.svc.UpdateProfile(ctx, p.user, account.ProfileUpdate{Name: p.user.Name, Region: p.region,
+			Visibility: map[string]praxis.Visibility{"region": p.vis}}); err != nil {
+			t.Fatal(err)
 		}
-		if account.Can(suspendedAdmin, rule.Action) || account.Can(nil, rule.Action) {
-			t.Errorf("suspended or anonymous can %s", rule.Action)
-		}
 	}
-	if !account.Can(fac, account.UseAccount) || account.Can(fac, account.ManageUsers) {
-		t.Error("facilitator permissions wrong")
+	for _, tt := range []struct {
+		name   string
+		viewer *praxis.User
+		extra  []string
+	}{{"member", viewer, []string{"Shared Shire"}}, {"coordinator", f.coord, []string{"Isle of Secrets", "Shared Shire"}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.svc.DirectoryRegions(ctx, tt.viewer)
+			want := append(slices.Clone(praxis.Regions), tt.extra...)
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("DirectoryRegions = %q, %v; want %q", got, err, want)
+			}
+		})
 	}
-	if account.Can(admin, "no.such.action") {
-		t.Error("an unknown action is allowed")
+}
+
+// A profile wrong in several fields is refused naming every one, so that the
+// form marks them all at once; the first named is the first in the form.
+func TestUpdateProfileNamesEveryFieldAtFault(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
+	_, err := f.svc.UpdateProfile(ctx, fac, account.ProfileUpdate{Name: "", Bio: strings.Repeat("b", account.MaxBioLength+1),
+		Languages: []string{"not a language!"}, Visibility: map[string]praxis.Visibility{"bio": "everyone"}})
+	var fields []string
+	for _, fe := range praxis.FieldErrors(err) {
+		fields = append(fields, fe.Field)
 	}
-	if code(account.Authorize(nil, account.UseAccount)) != praxis.EUNAUTHORIZED || code(account.Authorize(fac, account.ManageUsers)) != praxis.EFORBIDDEN {
-		t.Error("Authorize codes wrong")
+	if want := []string{"name", "bio", "languages", "visibility"}; code(err) != praxis.EINVALID || !slices.Equal(fields, want) {
+		t.Errorf("UpdateProfile = %v naming %q; want EINVALID naming %q", err, fields, want)
+	}
+	if got, _ := f.svc.User(ctx, f.coord, fac.ID); got.Name != "Fay Facilitator" {
+		t.Errorf("a refused profile changed the name to %q", got.Name)
 	}
 }

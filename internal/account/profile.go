@@ -2,11 +2,12 @@ package account
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"golang.org/x/text/language"
 )
@@ -20,7 +21,7 @@ type ProfileUpdate struct {
 
 // UpdateProfile checks and saves a person's own profile.
 func (s *Service) UpdateProfile(ctx context.Context, user *praxis.User, p ProfileUpdate) (*praxis.User, error) {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return nil, err
 	}
 	u := *user
@@ -40,23 +41,29 @@ func (s *Service) UpdateProfile(ctx context.Context, user *praxis.User, p Profil
 		{"organisation", &u.Organisation, p.Organisation, MaxOrganisationLength, false, false},
 		{"bio", &u.Bio, p.Bio, MaxBioLength, false, true},
 	}
+	// Every field is checked, so that the form names all that is wrong at once.
+	var problems []praxis.FieldError
 	for _, f := range fields {
-		if *f.dst, err = cleanText(f.name, f.value, f.max, f.required, f.multi); err != nil {
-			return nil, err
-		}
+		*f.dst, err = cleanText(f.name, f.value, f.max, f.required, f.multi)
+		problems = append(problems, praxis.FieldErrors(err)...)
 	}
-	if u.Languages, err = cleanLanguages(p.Languages); err != nil {
-		return nil, err
-	}
+	u.Languages, err = cleanLanguages(p.Languages)
+	problems = append(problems, praxis.FieldErrors(err)...)
 	u.Visibility = map[string]praxis.Visibility{}
-	for field, v := range p.Visibility {
+	for _, field := range slices.Sorted(maps.Keys(p.Visibility)) {
+		v := p.Visibility[field]
 		if !slices.Contains(praxis.ProfileFields, field) {
-			return nil, invalid("visibility", "unknown profile field %q", field)
+			problems = append(problems, invalid("visibility", "unknown profile field %q", field).Fields...)
+			break
 		}
 		if !slices.Contains(praxis.Visibilities, v) {
-			return nil, invalid("visibility", "unknown visibility %q: use public, network or coordinators", v)
+			problems = append(problems, invalid("visibility", "unknown visibility %q: use public, network or coordinators", v).Fields...)
+			break
 		}
 		u.Visibility[field] = v
+	}
+	if err := praxis.InvalidFields(problems); err != nil {
+		return nil, err
 	}
 	if err := s.db.UpdateProfile(ctx, &u); err != nil {
 		return nil, err
@@ -98,7 +105,7 @@ func cleanLanguages(tags []string) ([]string, error) {
 func Visible(viewer, subject *praxis.User) *praxis.User {
 	out := *subject
 	self := viewer != nil && viewer.ID == subject.ID
-	if self || Can(viewer, ViewPrivate) {
+	if self || access.Can(viewer, access.ViewPrivate) {
 		return &out
 	}
 	allowed := func(field string) bool {
@@ -106,7 +113,7 @@ func Visible(viewer, subject *praxis.User) *praxis.User {
 		case praxis.VisibilityPublic:
 			return true
 		case praxis.VisibilityNetwork:
-			return Can(viewer, ViewDirectory)
+			return access.Can(viewer, access.ViewDirectory)
 		default:
 			return false
 		}
@@ -161,7 +168,7 @@ func (s *Service) Profile(ctx context.Context, viewer *praxis.User, id int64) (*
 	case u.Status == praxis.StatusDeleted:
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
 	case self:
-	case u.Status != praxis.StatusActive && !Can(viewer, ManageUsers):
+	case u.Status != praxis.StatusActive && !access.Can(viewer, access.ManageUsers):
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
 	case viewer == nil && !HasPublicFields(u):
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
@@ -169,14 +176,25 @@ func (s *Service) Profile(ctx context.Context, viewer *praxis.User, id int64) (*
 	return Visible(viewer, u), nil
 }
 
-// DirectoryRegions lists the regions people give, for the directory's filter:
-// for those who may not see private fields, only regions shared with the
-// network, so the list never reveals a hidden one.
+// DirectoryRegions lists the regions for the directory's filter: the usual
+// ones (praxis.Regions), then any other that people give. For those who may
+// not see private fields, only regions shared with the network are added, so
+// the list never reveals a hidden one.
 func (s *Service) DirectoryRegions(ctx context.Context, viewer *praxis.User) ([]string, error) {
-	if err := Authorize(viewer, ViewDirectory); err != nil {
+	if err := access.Authorize(viewer, access.ViewDirectory); err != nil {
 		return nil, err
 	}
-	return s.db.Regions(ctx, !Can(viewer, ViewPrivate))
+	used, err := s.db.Regions(ctx, !access.Can(viewer, access.ViewPrivate))
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(praxis.Regions)
+	for _, r := range used {
+		if !slices.Contains(praxis.Regions, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // DirectoryFilter narrows the facilitator directory.
@@ -189,11 +207,11 @@ type DirectoryFilter struct {
 // Filtering on a field only matches people who share that field with the
 // viewer, so a filter never reveals a hidden value.
 func (s *Service) Directory(ctx context.Context, viewer *praxis.User, f DirectoryFilter) ([]*praxis.User, int64, error) {
-	if err := Authorize(viewer, ViewDirectory); err != nil {
+	if err := access.Authorize(viewer, access.ViewDirectory); err != nil {
 		return nil, 0, err
 	}
-	filter := db.UserFilter{Query: f.Query, Status: praxis.StatusActive, Region: f.Region, Language: f.Language,
-		Module: f.Module, Limit: f.Limit, Offset: f.Offset, OnlyShared: !Can(viewer, ViewPrivate)}
+	filter := praxis.UserFilter{Query: f.Query, Status: praxis.StatusActive, Region: f.Region, Language: f.Language,
+		Module: f.Module, Limit: f.Limit, Offset: f.Offset, OnlyShared: !access.Can(viewer, access.ViewPrivate)}
 	users, total, err := s.db.ListUsers(ctx, filter)
 	if err != nil {
 		return nil, 0, err
@@ -216,7 +234,7 @@ type Export struct {
 // ExportData returns everything praxis holds about the person. Secrets and
 // password hashes are never included.
 func (s *Service) ExportData(ctx context.Context, user *praxis.User) (*Export, error) {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return nil, err
 	}
 	u, err := s.db.FindUser(ctx, user.ID)
@@ -231,7 +249,7 @@ func (s *Service) ExportData(ctx context.Context, user *praxis.User) (*Export, e
 	if err != nil {
 		return nil, err
 	}
-	audit, err := s.db.ListAudit(ctx, db.AuditFilter{TargetID: user.ID, Limit: 500})
+	audit, err := s.db.ListAudit(ctx, praxis.AuditFilter{TargetID: user.ID, Limit: 500})
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +260,7 @@ func (s *Service) ExportData(ctx context.Context, user *praxis.User) (*Export, e
 // their password. Records that refer to them stay, anonymised. The last admin
 // cannot delete their account.
 func (s *Service) DeleteAccount(ctx context.Context, user *praxis.User, password string) error {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return err
 	}
 	if ok, err := s.checkPassword(ctx, user, password); err != nil {
@@ -251,7 +269,7 @@ func (s *Service) DeleteAccount(ctx context.Context, user *praxis.User, password
 		return invalid("password", "that is not your password")
 	}
 	if user.HasRole(praxis.RoleAdmin) {
-		_, admins, err := s.db.ListUsers(ctx, db.UserFilter{Role: praxis.RoleAdmin, Status: praxis.StatusActive, Limit: 1})
+		_, admins, err := s.db.ListUsers(ctx, praxis.UserFilter{Role: praxis.RoleAdmin, Status: praxis.StatusActive, Limit: 1})
 		if err != nil {
 			return err
 		}

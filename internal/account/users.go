@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -22,20 +23,10 @@ const (
 	MaxLanguages          = 12
 )
 
-// FieldError is EINVALID naming the form field at fault, so a form can show the
+// invalid is EINVALID naming the field at fault, so that a form shows the
 // message beside it.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Unwrap().Error() }
-
-// Unwrap gives the praxis error so that ErrorCode finds EINVALID.
-func (e *FieldError) Unwrap() error { return &praxis.Error{Code: praxis.EINVALID, Message: e.Message} }
-
-func invalid(field, format string, args ...any) error {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+func invalid(field, format string, args ...any) *praxis.Error {
+	return praxis.Invalid(field, format, args...)
 }
 
 // cleanEmail checks an email address and returns it trimmed.
@@ -137,21 +128,22 @@ func (s *Service) SignUp(ctx context.Context, req SignUp) (*praxis.User, error) 
 	} else if mode == praxis.SignupInvitation {
 		return nil, praxis.Errorf(praxis.EFORBIDDEN, "joining this network is by invitation: ask a coordinator for an invitation link")
 	}
+	// Every field is checked, so that the form names all that is wrong at once.
+	var problems []praxis.FieldError
 	name, err := cleanText("name", req.Name, MaxNameLength, true, false)
-	if err != nil {
-		return nil, err
-	}
+	problems = append(problems, praxis.FieldErrors(err)...)
 	email, err := cleanEmail(req.Email)
-	if err != nil {
-		return nil, err
-	}
+	problems = append(problems, praxis.FieldErrors(err)...)
 	if err := CheckPassword(req.Password, email, name); err != nil {
-		return nil, &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
+		problems = append(problems, praxis.Invalid("password", "%s", praxis.ErrorMessage(err)).Fields...)
 	}
 	if !req.AgreedToConduct {
-		return nil, invalid("conduct", "to join, agree to the network's code of conduct")
+		problems = append(problems, praxis.Invalid("conduct", "to join, agree to the network's code of conduct").Fields...)
 	}
-	hash, err := HashPassword(req.Password)
+	if err := praxis.InvalidFields(problems); err != nil {
+		return nil, err
+	}
+	hash, err := s.hashing.hash(req.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +213,7 @@ func (s *Service) AddUser(ctx context.Context, req NewUser) (*praxis.User, strin
 		if err := CheckPassword(req.Password, email, name); err != nil {
 			return nil, "", err
 		}
-		if hash, err = HashPassword(req.Password); err != nil {
+		if hash, err = s.hashing.hash(req.Password); err != nil {
 			return nil, "", err
 		}
 	}
@@ -267,7 +259,7 @@ func (s *Service) LogIn(ctx context.Context, req LogIn) (*praxis.User, praxis.Se
 	user, hash, err := s.db.FindCredentials(ctx, req.Email)
 	switch {
 	case praxis.ErrorCode(err) == praxis.ENOTFOUND:
-		VerifyPassword(dummyHash, req.Password)
+		VerifyPassword(s.dummyHash, req.Password)
 		return nil, praxis.Session{}, "", wrong
 	case err != nil:
 		return nil, praxis.Session{}, "", err
@@ -377,7 +369,7 @@ func (s *Service) LogOut(ctx context.Context, user *praxis.User, sessionID int64
 // ChangePassword replaces a password after checking the current one, and signs
 // the person out of every other session.
 func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current, next string, keepSession int64) error {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return err
 	}
 	if ok, err := s.checkPassword(ctx, user, current); err != nil {
@@ -386,9 +378,9 @@ func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current
 		return invalid("current", "that is not your current password")
 	}
 	if err := CheckPassword(next, user.Email, user.Name); err != nil {
-		return &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
+		return praxis.Invalid("password", "%s", praxis.ErrorMessage(err))
 	}
-	newHash, err := HashPassword(next)
+	newHash, err := s.hashing.hash(next)
 	if err != nil {
 		return err
 	}
@@ -435,7 +427,7 @@ func (s *Service) IssueReset(ctx context.Context, actor *praxis.User, userID int
 	if err != nil {
 		return "", false, err
 	}
-	if r, ok := roleBeyond(actor, target); ok && !Can(actor, ManageAdmins) {
+	if r, ok := access.RoleBeyond(actor, target); ok && !access.Can(actor, access.ManageAdmins) {
 		return "", false, praxis.Errorf(praxis.EFORBIDDEN, "%s is a %s and you are not, so only an admin can make a reset link for them", target.Name, r)
 	}
 	audit := &praxis.AuditEntry{ActorID: actor.ID, TargetID: target.ID, Action: "password_reset.issue", At: s.now()}
@@ -506,9 +498,9 @@ func (s *Service) ResetPassword(ctx context.Context, secret, password string) (*
 		return nil, praxis.Errorf(praxis.EFORBIDDEN, "this account cannot sign in; contact a coordinator of the network")
 	}
 	if err := CheckPassword(password, user.Email, user.Name); err != nil {
-		return nil, &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
+		return nil, praxis.Invalid("password", "%s", praxis.ErrorMessage(err))
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashing.hash(password)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,10 @@ type NotificationDraft struct {
 	URL     string
 	// Digest marks it for the person's next daily digest.
 	Digest bool
+	// InAppOnly tells the person in the app only, whatever their email
+	// choice: the news reached them by email another way (a workshop's
+	// own reminder). Not stored.
+	InAppOnly bool
 }
 
 // NotifyResult is what became of a draft.
@@ -41,7 +45,7 @@ type NotifyResult struct {
 // calls then inside it (to insert the email jobs and complete the fan-out's
 // own job, so that all of it commits or none). Each person is notified of
 // an event once: a draft for someone notified already is a Duplicate.
-func (db *DB) Notify(ctx context.Context, e praxis.Event, drafts []NotificationDraft, then func(tx *sql.Tx, results []NotifyResult) error) error {
+func (db *DB) Notify(ctx context.Context, e praxis.Activity, drafts []NotificationDraft, then func(tx *sql.Tx, results []NotifyResult) error) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		results := make([]NotifyResult, 0, len(drafts))
 		now := time.Now().UTC()
@@ -487,7 +491,7 @@ func (db *DB) FindProposalConflict(ctx context.Context, proposalID int64) (c Pro
 // SetProposalConflict records a check of a proposal against main, with its
 // event (when it has a kind: the proposal began to conflict) in the same
 // transaction.
-func (db *DB) SetProposalConflict(ctx context.Context, proposalID int64, c ProposalConflict, event praxis.Event) error {
+func (db *DB) SetProposalConflict(ctx context.Context, proposalID int64, c ProposalConflict, event praxis.Activity) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Exec(`INSERT INTO proposal_conflicts (proposal_id, head, main, conflicting, checked_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (proposal_id) DO UPDATE SET head = excluded.head, main = excluded.main,
@@ -496,7 +500,7 @@ func (db *DB) SetProposalConflict(ctx context.Context, proposalID int64, c Propo
 		if err != nil {
 			return fmt.Errorf("db: set proposal conflict: %w", err)
 		}
-		return db.addEvent(tx, event)
+		return db.addActivity(tx, event)
 	})
 }
 

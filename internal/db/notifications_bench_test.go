@@ -63,7 +63,7 @@ func BenchmarkInboxPage(b *testing.B) {
 func BenchmarkNotifyCollapse(b *testing.B) {
 	d := notificationsDB(b)
 	ctx := context.Background()
-	e := praxis.Event{ID: 1, Kind: praxis.EventComment, ActorID: 1}
+	e := praxis.Activity{ID: 1, Kind: praxis.ActivityComment, ActorID: 1}
 	i := int64(0)
 	for b.Loop() {
 		i++

@@ -34,7 +34,7 @@ func (db *DB) AwardTraining(ctx context.Context, t praxis.Training, audit praxis
 		if err := addAudit(tx, audit); err != nil {
 			return err
 		}
-		return db.addEvent(tx, praxis.Event{At: row.AwardedAt, ActorID: t.AwardedBy, SubjectID: t.UserID, Kind: praxis.EventTrainingAwarded,
+		return db.addActivity(tx, praxis.Activity{At: row.AwardedAt, ActorID: t.AwardedBy, SubjectID: t.UserID, Kind: praxis.ActivityTrainingAwarded,
 			Module: t.Module, ObjectID: row.ID})
 	})
 	if err != nil && praxis.ErrorCode(err) == praxis.EINTERNAL {

@@ -15,6 +15,7 @@ import (
 // it, with data in every table it had, opens it with this praxis, and checks
 // the schema is current and the data is all there.
 func TestUpgradeFromEveryVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	latest := db.SchemaVersion()
 	for from := 1; from < latest; from++ {
@@ -59,6 +60,31 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 				if err := old.CountDownload(ctx, "exploring-class-2-stigma", "pdf", commit, "2025-05-03"); err != nil {
 					t.Fatal(err)
 				}
+			}
+			var oldRequestID int64
+			if from >= db.MigrationVersion(t, "workshops ahead") {
+				// As praxis wrote it then: today's CreateRequest records an
+				// event with columns later migrations add.
+				db.Exec(t, old, `INSERT INTO workshop_requests (group_name, group_type, contact_name, contact_email, region,
+					language, status, status_token, created_at, updated_at) VALUES ('Old branch', 'union', 'Bo', 'bo@example.org',
+					'Leeds', 'en', 'new', 'old-status-token', '2025-05-01 10:00:00', '2025-05-01 10:00:00')`)
+				db.Exec(t, old, `INSERT INTO workshop_request_modules (request_id, module, position)
+					SELECT id, 'exploring-class-2-stigma', 0 FROM workshop_requests WHERE status_token = 'old-status-token'`)
+				oldRequestID = 1
+			}
+			var oldUnread int64
+			if from >= db.MigrationVersion(t, "notifications") {
+				if err := old.AddActivity(ctx, praxis.Activity{Kind: praxis.ActivityAccountApproved, ActorID: userID, SubjectID: userID}); err != nil {
+					t.Fatal(err)
+				}
+				list, err := old.ListActivity(ctx, praxis.ActivityFilter{Kinds: []string{praxis.ActivityAccountApproved}})
+				if err != nil || len(list) != 1 {
+					t.Fatalf("events before the upgrade = %+v %v", list, err)
+				}
+				if err := old.Notify(ctx, list[0], []db.NotificationDraft{{UserID: userID, Kind: praxis.NotifyAccount, Topic: "old", Subject: "s", URL: "/"}}, nil); err != nil {
+					t.Fatal(err)
+				}
+				oldUnread = 1
 			}
 			old.Close()
 
@@ -105,9 +131,10 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 					t.Errorf("attributions after the upgrade: %v %v", got, err)
 				}
 			}
-			// Commits indexed before renames were recorded are scanned once.
+			// Commits indexed before renames were recorded are scanned once;
+			// later ones were looked at when indexed.
+			scan, err := d.RenameScan(ctx)
 			if from < db.MigrationVersion(t, "module renames") {
-				scan, err := d.RenameScan(ctx)
 				if err != nil || len(scan) != 1 || scan[0].ID != commit {
 					t.Fatalf("rename scan after the upgrade = %+v %v, want the old commit", scan, err)
 				}
@@ -120,11 +147,46 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 				if h, err := d.LoadHistory(ctx, 0); err != nil || len(h) != 1 || len(h[0].Renames) != 1 {
 					t.Errorf("history after the scan = %+v %v, want the rename", h, err)
 				}
+			} else if err != nil || len(scan) != 0 {
+				t.Errorf("rename scan after the upgrade = %+v %v, want none", scan, err)
 			}
-			// Notifications (issue 20): an old event reaches someone,
-			// their choices and watches are kept, an email is recorded.
+			if oldRequestID != 0 {
+				if r, err := d.FindRequest(ctx, oldRequestID); err != nil || r.GroupName != "Old branch" || len(r.Modules) != 1 {
+					t.Errorf("request from before the upgrade = %+v %v", r, err)
+				}
+			}
+			// The workshops' tables ("workshops ahead"): a request, a
+			// workshop for it and a registration.
 			if userID != 0 {
-				checkNotifications(t, d, userID)
+				requestID, err := d.CreateRequest(ctx, &praxis.WorkshopRequest{GroupName: "Branch 12", GroupType: "union",
+					ContactName: "Ana", ContactEmail: "ana@example.org", Region: "London", Modules: []string{"exploring-class-2-stigma"},
+					Participants: 12, Language: "en", Status: praxis.RequestNew, StatusToken: "status-token", CreatedAt: when})
+				if err != nil {
+					t.Fatalf("request after the upgrade: %v", err)
+				}
+				starts := time.Now().UTC().AddDate(0, 0, 30).Truncate(time.Hour)
+				w := &praxis.Workshop{Module: "exploring-class-2-stigma", Version: commit, Title: "Stigma", StartsAt: starts,
+					EndsAt: starts.Add(2 * time.Hour), Timezone: praxis.DefaultTimezone, Format: "in-person", Venue: "Hall",
+					Region: "London", Capacity: 10, Language: "en", Visibility: praxis.VisibilityListed, Status: praxis.WorkshopScheduled,
+					Key: "key", RequestID: requestID, CreatedBy: userID, CreatedAt: when, UpdatedAt: when,
+					Facilitators: []praxis.WorkshopFacilitator{{UserID: userID, Role: praxis.FacilitatorLead}}}
+				if _, err := d.SaveWorkshop(ctx, w, praxis.RequestNote{}); err != nil {
+					t.Fatalf("workshop after the upgrade: %v", err)
+				}
+				if err := d.Register(ctx, &praxis.Registration{WorkshopID: w.ID, Name: "Pat", Email: "pat@example.org",
+					Token: "reg-token", CreatedAt: when}); err != nil {
+					t.Fatalf("registration after the upgrade: %v", err)
+				}
+				if r, err := d.FindRequest(ctx, requestID); err != nil || r.Status != praxis.RequestScheduled || len(r.Modules) != 1 {
+					t.Errorf("request after scheduling = %+v %v", r, err)
+				}
+				if regs, err := d.Registrations(ctx, w.ID); err != nil || len(regs) != 1 || regs[0].Status != praxis.RegistrationRegistered {
+					t.Errorf("registrations after the upgrade = %+v %v", regs, err)
+				}
+				// Notifications and webhooks (issue 20): an old event
+				// reaches someone, their choices and watches are kept, an
+				// email is recorded, a webhook logs an attempt.
+				checkNotifications(t, d, userID, oldUnread)
 				checkWebhooks(t, d, userID)
 			}
 			if ok, err := d.IntegrityCheck(ctx); err != nil || !ok {
@@ -134,14 +196,15 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 	}
 }
 
-// checkNotifications uses every notification table of an upgraded database.
-func checkNotifications(t *testing.T, d *db.DB, userID int64) {
+// checkNotifications uses every notification table of an upgraded database,
+// where userID had oldUnread notifications unread before the upgrade.
+func checkNotifications(t *testing.T, d *db.DB, userID, oldUnread int64) {
 	t.Helper()
 	ctx := context.Background()
-	if err := d.AddEvent(ctx, praxis.Event{Kind: praxis.EventTrainingAwarded, ActorID: userID, SubjectID: userID, Module: "m"}); err != nil {
+	if err := d.AddActivity(ctx, praxis.Activity{Kind: praxis.ActivityTrainingAwarded, ActorID: userID, SubjectID: userID, Module: "m"}); err != nil {
 		t.Fatalf("event after the upgrade: %v", err)
 	}
-	events, err := d.ListEvents(ctx, db.EventFilter{Kinds: []string{}})
+	events, err := d.ListActivity(ctx, praxis.ActivityFilter{Kinds: []string{}})
 	if err != nil || len(events) == 0 || events[0].SubjectID != userID {
 		t.Fatalf("events after the upgrade = %+v %v", events, err)
 	}
@@ -149,8 +212,8 @@ func checkNotifications(t *testing.T, d *db.DB, userID int64) {
 	if err != nil {
 		t.Fatalf("notify after the upgrade: %v", err)
 	}
-	if n, err := d.UnreadCount(ctx, userID); err != nil || n != 1 {
-		t.Errorf("unread after the upgrade = %d %v", n, err)
+	if n, err := d.UnreadCount(ctx, userID); err != nil || n != 1+oldUnread {
+		t.Errorf("unread after the upgrade = %d %v, want %d", n, err, 1+oldUnread)
 	}
 	if err := d.SetNotificationSettings(ctx, userID, map[string]string{praxis.NotifyAccount: praxis.EmailOff}); err != nil {
 		t.Error(err)
@@ -161,7 +224,7 @@ func checkNotifications(t *testing.T, d *db.DB, userID int64) {
 	if err := d.RecordMailSent(ctx, db.SentMail{Key: "k", UserID: userID, MessageID: "<k@example.org>"}, nil); err != nil {
 		t.Error(err)
 	}
-	if err := d.SetProposalConflict(ctx, 0, db.ProposalConflict{}, praxis.Event{}); err == nil {
+	if err := d.SetProposalConflict(ctx, 0, db.ProposalConflict{}, praxis.Activity{}); err == nil {
 		t.Error("a conflict of no proposal was recorded")
 	}
 }
@@ -171,11 +234,11 @@ func checkNotifications(t *testing.T, d *db.DB, userID int64) {
 func checkWebhooks(t *testing.T, d *db.DB, userID int64) {
 	t.Helper()
 	ctx := context.Background()
-	w := praxis.Webhook{URL: "https://example.org/hook", Events: []string{praxis.EventReleaseCut, praxis.EventComment}, Secret: "s", CreatedBy: userID}
+	w := praxis.Webhook{URL: "https://example.org/hook", Events: []string{praxis.ActivityReleaseCut, praxis.ActivityComment}, Secret: "s", CreatedBy: userID}
 	if err := d.CreateWebhook(ctx, &w); err != nil {
 		t.Fatalf("webhook after the upgrade: %v", err)
 	}
-	if err := d.RecordWebhookAttempt(ctx, praxis.WebhookAttempt{WebhookID: w.ID, Delivery: "e1-w1", EventKind: praxis.EventReleaseCut, Attempt: 1, StatusCode: 204, At: time.Now()}, nil); err != nil {
+	if err := d.RecordWebhookAttempt(ctx, praxis.WebhookAttempt{WebhookID: w.ID, Delivery: "e1-w1", EventKind: praxis.ActivityReleaseCut, Attempt: 1, StatusCode: 204, At: time.Now()}, nil); err != nil {
 		t.Errorf("webhook attempt after the upgrade: %v", err)
 	}
 	if got, err := d.FindWebhook(ctx, w.ID); err != nil || len(got.Events) != 2 || got.CreatedBy != userID {

@@ -113,7 +113,7 @@ func (db *DB) CreateUser(ctx context.Context, u *praxis.User, passwordHash strin
 			return nil
 		}
 		// Someone waits for a coordinator's approval.
-		return db.addEvent(tx, praxis.Event{At: now, ActorID: row.ID, SubjectID: row.ID, Kind: praxis.EventSignup, Title: row.Name})
+		return db.addActivity(tx, praxis.Activity{At: now, ActorID: row.ID, SubjectID: row.ID, Kind: praxis.ActivitySignup, Title: row.Name})
 	})
 	if err != nil {
 		if isUniqueViolation(err) {
@@ -228,9 +228,9 @@ type AccountChange struct {
 	Roles  *[]praxis.Role
 	Status *praxis.UserStatus
 	Audit  []praxis.AuditEntry
-	// Event, when it has a kind, is recorded with the change (an account
+	// Activity, when it has a kind, is recorded with the change (an account
 	// approved or declined).
-	Event praxis.Event
+	Activity praxis.Activity
 }
 
 // ChangeAccount applies a change to an account in one transaction with its
@@ -262,24 +262,8 @@ func (db *DB) ChangeAccount(ctx context.Context, id int64, ch AccountChange) err
 				return err
 			}
 		}
-		return db.addEvent(tx, ch.Event)
+		return db.addActivity(tx, ch.Activity)
 	})
-}
-
-// UserFilter narrows a list of users. Zero fields do not filter.
-type UserFilter struct {
-	Query    string // part of the name or email
-	Status   praxis.UserStatus
-	Role     praxis.Role
-	Region   string
-	Language string
-	Module   string // trained to deliver this module
-	// OnlyShared makes the region, language and module filters match only people
-	// who share that field with the network, so a filter never reveals a value
-	// hidden from the person filtering.
-	OnlyShared bool
-	Limit      int
-	Offset     int
 }
 
 // sharedWithNetwork is SQL that is true when a user's profile field is visible
@@ -291,7 +275,7 @@ func sharedWithNetwork(field string) string {
 
 // ListUsers returns users matching the filter, ordered by name, with their
 // trainings, and how many match in all. Deleted accounts are never listed.
-func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]*praxis.User, int64, error) {
+func (db *DB) ListUsers(ctx context.Context, f praxis.UserFilter) ([]*praxis.User, int64, error) {
 	q := db.gorm.WithContext(ctx).Model(&userRow{}).Where("status <> ?", praxis.StatusDeleted)
 	if f.Query != "" {
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"

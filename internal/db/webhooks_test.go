@@ -35,11 +35,11 @@ func TestDeletingAnAccountDeletesItsFeedToken(t *testing.T) {
 func TestWebhookLogKeepsTheNewest(t *testing.T) {
 	d, _ := openDB(t)
 	ctx := context.Background()
-	w := praxis.Webhook{URL: "https://example.org/hook", Events: []string{praxis.EventReleaseCut}, Secret: "s"}
+	w := praxis.Webhook{URL: "https://example.org/hook", Events: []string{praxis.ActivityReleaseCut}, Secret: "s"}
 	if err := d.CreateWebhook(ctx, &w); err != nil {
 		t.Fatal(err)
 	}
-	other := praxis.Webhook{URL: "https://example.org/other", Events: []string{praxis.EventReleaseCut}, Secret: "s"}
+	other := praxis.Webhook{URL: "https://example.org/other", Events: []string{praxis.ActivityReleaseCut}, Secret: "s"}
 	if err := d.CreateWebhook(ctx, &other); err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +72,11 @@ func BenchmarkRecordWebhookAttempt(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	w := praxis.Webhook{URL: "https://example.org/hook", Events: []string{praxis.EventReleaseCut}, Secret: "s"}
+	w := praxis.Webhook{URL: "https://example.org/hook", Events: []string{praxis.ActivityReleaseCut}, Secret: "s"}
 	if err := d.CreateWebhook(ctx, &w); err != nil {
 		b.Fatal(err)
 	}
-	a := praxis.WebhookAttempt{WebhookID: w.ID, Delivery: "e1-w1", EventKind: praxis.EventReleaseCut, Attempt: 1, StatusCode: 204, At: time.Now()}
+	a := praxis.WebhookAttempt{WebhookID: w.ID, Delivery: "e1-w1", EventKind: praxis.ActivityReleaseCut, Attempt: 1, StatusCode: 204, At: time.Now()}
 	for range db.WebhookLogSize {
 		if err := d.RecordWebhookAttempt(ctx, a, nil); err != nil {
 			b.Fatal(err)

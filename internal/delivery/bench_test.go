@@ -46,7 +46,6 @@ func newBenchFixture(b *testing.B, write bool) *benchFixture {
 	b.Helper()
 	ctx := context.Background()
 	dir := b.TempDir()
-	index := history.New(nil)
 	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -82,7 +81,7 @@ func newBenchFixture(b *testing.B, write bool) *benchFixture {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { database.Close() })
-	index = history.New(database)
+	index := history.New(database)
 	store.Close()
 	store, _, err = gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
 	if err != nil {
@@ -92,9 +91,9 @@ func newBenchFixture(b *testing.B, write bool) *benchFixture {
 		b.Fatal(err)
 	}
 	cat = catalog.New(store, database)
-	versions := history.NewVersions(index, store, database)
+	versions := history.NewReleases(index, store, database)
 	f := &benchFixture{db: database, path: path,
-		svc: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions,
+		svc: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Releases: versions,
 			Forks: review.New(review.Config{DB: database, Store: store, Catalog: cat}), Now: func() time.Time { return benchNow }}),
 		coord: &praxis.User{ID: 1, Name: "Coordinator", Roles: []praxis.Role{praxis.RoleCoordinator}, Status: praxis.StatusActive},
 		fac:   &praxis.User{ID: 2, Name: "Facilitator", Roles: []praxis.Role{praxis.RoleFacilitator}, Status: praxis.StatusActive}}
@@ -213,7 +212,7 @@ func BenchmarkExportCSV(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		n := 0
-		err := f.svc.Each(ctx, f.coord, db.DeliveryFilter{}, true, func(d *praxis.Delivery) error {
+		err := f.svc.Each(ctx, f.coord, praxis.DeliveryFilter{}, true, func(d *praxis.Delivery) error {
 			n++
 			_, err := fmt.Fprintf(io.Discard, "%d,%s,%s,%d\n", d.ID, d.Date, d.Module, d.Participants)
 			return err

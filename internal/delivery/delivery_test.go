@@ -2,7 +2,6 @@ package delivery_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -30,7 +29,7 @@ type fixture struct {
 	db                    *db.DB
 	store                 *gitstore.Store
 	review                *review.Service
-	versions              *history.Versions
+	releases              *history.Releases
 	catalog               *catalog.Catalog
 	index                 *history.Index
 	seed, revised         string // main's commits: 2025-01-10, 2026-03-01
@@ -51,11 +50,11 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.catalog, f.versions = env.Catalog, env.Versions
+	f.catalog, f.releases = env.Catalog, env.Releases
 	f.review = review.New(review.Config{DB: database, Store: store, Catalog: f.catalog})
-	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Versions: f.versions,
+	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Releases: f.releases,
 		Forks: f.review, Now: func() time.Time { return today }})
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}})
 		if err != nil {
@@ -92,6 +91,7 @@ func (f *fixture) create(user *praxis.User, in delivery.Input) *praxis.Delivery 
 }
 
 func TestCreatePinsTheVersionCurrentOnTheDay(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, c := range []struct {
 		date, want string
@@ -124,6 +124,7 @@ func TestCreatePinsTheVersionCurrentOnTheDay(t *testing.T) {
 }
 
 func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	long := strings.Repeat("x", delivery.MaxReflection+1)
 	for _, c := range []struct {
@@ -159,17 +160,17 @@ func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
 		in := valid()
 		c.edit(&in)
 		_, err := f.svc.Create(context.Background(), f.alice, in)
-		var fe *delivery.FieldError
-		if !errors.As(err, &fe) || fe.Field != c.field {
+		if praxis.ErrorField(err) != c.field || praxis.ErrorCode(err) != praxis.EINVALID {
 			t.Errorf("%s: got %v, want an error on %s", c.field, err, c.field)
 		}
 	}
-	if _, total, _ := f.db.ListDeliveries(context.Background(), db.DeliveryFilter{}); total != 0 {
+	if _, total, _ := f.db.ListDeliveries(context.Background(), praxis.DeliveryFilter{}); total != 0 {
 		t.Errorf("bad input stored %d deliveries", total)
 	}
 }
 
 func TestEditingIsForTheFacilitatorAndCoordinators(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	in := valid()
@@ -209,6 +210,7 @@ func TestEditingIsForTheFacilitatorAndCoordinators(t *testing.T) {
 }
 
 func TestDeliveringAnAdaptedCopy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	fork, head, err := f.review.CreateFork(ctx, f.alice, stigma)
@@ -221,13 +223,13 @@ func TestDeliveringAnAdaptedCopy(t *testing.T) {
 	if d.Module != stigma || d.ForkID != fork.ID || d.Version != head {
 		t.Errorf("fork delivery: module %s fork %d version %s, want %s %d %s", d.Module, d.ForkID, d.Version, stigma, fork.ID, head)
 	}
-	var fe *delivery.FieldError
-	if _, err := f.svc.Create(ctx, f.bob, in); !errors.As(err, &fe) || fe.Field != "fork_id" {
+	if _, err := f.svc.Create(ctx, f.bob, in); praxis.ErrorField(err) != "fork_id" {
 		t.Errorf("someone else's fork accepted: %v", err)
 	}
 }
 
 func TestFeedbackOncePerBrowserCappedAndRateLimited(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	in := valid()
@@ -282,6 +284,7 @@ func TestFeedbackOncePerBrowserCappedAndRateLimited(t *testing.T) {
 }
 
 func TestReflectionsAreSharedWithTheNetwork(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	f.create(f.alice, valid())
@@ -301,6 +304,7 @@ func TestReflectionsAreSharedWithTheNetwork(t *testing.T) {
 // over the records, after creates, edits, deletes and feedback, and against a
 // fresh load from the database.
 func TestStatsAgreeWithTheRecords(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.Report(ctx, f.alice, delivery.Filter{}, nil); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
@@ -341,7 +345,7 @@ func TestStatsAgreeWithTheRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, total, err := f.db.ListDeliveries(ctx, db.DeliveryFilter{Limit: 1000})
+	all, total, err := f.db.ListDeliveries(ctx, praxis.DeliveryFilter{Limit: 1000})
 	if err != nil || total != 59 {
 		t.Fatalf("records: %d, %v", total, err)
 	}
@@ -392,7 +396,7 @@ func TestStatsAgreeWithTheRecords(t *testing.T) {
 	}
 
 	// A fresh service loads the same picture from the database.
-	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Versions: f.versions, Forks: f.review, Now: func() time.Time { return today }})
+	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Releases: f.releases, Forks: f.review, Now: func() time.Time { return today }})
 	again, err := fresh.Report(ctx, f.coordinator, delivery.Filter{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -433,8 +437,7 @@ func TestStatsAgreeWithTheRecords(t *testing.T) {
 		t.Errorf("unknown region matched %d", none.Totals.Deliveries)
 	}
 	for _, bad := range []delivery.Filter{{From: "yesterday"}, {From: "2026-01-02", To: "2026-01-01"}, {Format: "x"}, {Series: "nope"}} {
-		var fe *delivery.FieldError
-		if _, err := f.svc.Report(ctx, f.coordinator, bad, nil); !errors.As(err, &fe) {
+		if _, err := f.svc.Report(ctx, f.coordinator, bad, nil); praxis.ErrorField(err) == "" {
 			t.Errorf("filter %+v: %v", bad, err)
 		}
 	}
@@ -459,6 +462,7 @@ func deref(groups []delivery.Group) []string {
 }
 
 func TestVersionsInUseCountOlderReleases(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	commit := func(when time.Time) {
@@ -471,11 +475,11 @@ func TestVersionsInUseCountOlderReleases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.versions.CreateRelease(ctx, f.maintain, "v2026.04", "First release"); err != nil {
+	if _, err := f.releases.CreateRelease(ctx, f.maintain, "v2026.04", "First release"); err != nil {
 		t.Fatal(err)
 	}
 	commit(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
-	if _, err := f.versions.CreateRelease(ctx, f.maintain, "v2026.10", "Second release"); err != nil {
+	if _, err := f.releases.CreateRelease(ctx, f.maintain, "v2026.10", "Second release"); err != nil {
 		t.Fatal(err)
 	}
 	commit(time.Date(2026, 11, 15, 9, 0, 0, 0, time.UTC))
@@ -501,6 +505,7 @@ func TestVersionsInUseCountOlderReleases(t *testing.T) {
 // TestConcurrentWritesKeepStatsInStep runs writers against readers of the
 // dashboard (under -race in CI) and checks the final picture.
 func TestConcurrentWritesKeepStatsInStep(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.Report(ctx, f.coordinator, delivery.Filter{}, nil); err != nil { // load first
@@ -548,6 +553,7 @@ func TestConcurrentWritesKeepStatsInStep(t *testing.T) {
 // them: every edit keeps its change, and the statistics in memory agree with
 // a fresh load from the database, grouping by grouping.
 func TestConcurrentEditsAndDeletesKeepStatsInStep(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.Report(ctx, f.coordinator, delivery.Filter{}, nil); err != nil { // load first
@@ -593,7 +599,7 @@ func TestConcurrentEditsAndDeletesKeepStatsInStep(t *testing.T) {
 	}()
 	wg.Wait()
 
-	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Versions: f.versions,
+	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Releases: f.releases,
 		Forks: f.review, Now: func() time.Time { return today }})
 	live, err := f.svc.Report(ctx, f.coordinator, delivery.Filter{}, nil)
 	if err != nil {

@@ -33,7 +33,7 @@ var _ Inserter = (*jobs.Queue)(nil)
 // Subscription is told of an event inside the transaction that records it,
 // and inserts the jobs it needs with q in tx. It must be quick: it holds
 // the database's write lock. Its error undoes the change.
-type Subscription func(ctx context.Context, q Inserter, tx *sql.Tx, e praxis.Event) error
+type Subscription func(ctx context.Context, q Inserter, tx *sql.Tx, e praxis.Activity) error
 
 type subscriber struct {
 	name  string
@@ -59,7 +59,7 @@ func (b *Bus) Subscribe(name string, fn Subscription, kinds ...string) {
 
 // Publish tells every subscription of e, in tx. It is the database's event
 // hook (db.DB.OnEvent).
-func (b *Bus) Publish(ctx context.Context, tx *sql.Tx, e praxis.Event) error {
+func (b *Bus) Publish(ctx context.Context, tx *sql.Tx, e praxis.Activity) error {
 	for _, s := range b.subs {
 		if len(s.kinds) > 0 && !slices.Contains(s.kinds, e.Kind) {
 			continue

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/githttp"
@@ -53,7 +54,7 @@ func newFixture(t *testing.T, maxPush int64) *fixture {
 		review: review.New(review.Config{DB: database, Store: store, Catalog: cat}),
 		users:  map[string]*praxis.User{}, tokens: map[string]string{}}
 	f.publicRead.Store(true)
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	for _, name := range []string{"alice", "bob", "carol", "maya"} {
 		role := praxis.RoleFacilitator
 		if name == "maya" {
@@ -80,7 +81,7 @@ func newFixture(t *testing.T, maxPush int64) *fixture {
 			}
 			return accounts.AuthenticateBasic(r.Context(), email, token)
 		},
-		CanPush:    func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) },
+		CanPush:    func(u *praxis.User) bool { return access.Can(u, access.ProposeChange) },
 		PublicRead: func(context.Context) bool { return f.publicRead.Load() },
 		Pushed: func(ctx context.Context, u *praxis.User, updates []githttp.Update) {
 			if f.lost.Load() {
@@ -151,6 +152,7 @@ func (f *fixture) fsck() {
 }
 
 func TestCloneFetchShallowAndV2(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	dir := f.clone()
 	if _, err := os.Stat(filepath.Join(dir, "modules", stigma, "module.md")); err != nil {
@@ -188,6 +190,7 @@ func TestCloneFetchShallowAndV2(t *testing.T) {
 }
 
 func TestPushOpensAndUpdatesAProposal(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice := f.users["alice"]
@@ -213,7 +216,7 @@ func TestPushOpensAndUpdatesAProposal(t *testing.T) {
 	if again.Head != head {
 		t.Errorf("head after force-push %s, want %s", again.Head, head)
 	}
-	events, _ := f.review.Activity(ctx, db.EventFilter{ProposalID: p.ID})
+	events, _ := f.review.Activity(ctx, praxis.ActivityFilter{ProposalID: p.ID})
 	forced := false
 	for _, e := range events {
 		forced = forced || e.Detail == "force-pushed"
@@ -225,6 +228,7 @@ func TestPushOpensAndUpdatesAProposal(t *testing.T) {
 }
 
 func TestPushesPraxisRefuses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 1<<20)
 	alice, bob := f.users["alice"], f.users["bob"]
 	dir := f.clone()
@@ -274,6 +278,7 @@ func TestPushesPraxisRefuses(t *testing.T) {
 }
 
 func TestBrokenModuleBecomesAProposalThatCannotMerge(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice := f.users["alice"]
@@ -302,6 +307,7 @@ func TestBrokenModuleBecomesAProposalThatCannotMerge(t *testing.T) {
 }
 
 func TestPushesConcurrentWithMerges(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice, maya := f.users["alice"], f.users["maya"]
@@ -354,6 +360,7 @@ func TestPushesConcurrentWithMerges(t *testing.T) {
 }
 
 func TestWithoutGit(t *testing.T) {
+	t.Parallel()
 	server, err := githttp.New(githttp.Config{Repository: t.TempDir() + "/curriculum.git", Git: "/nonexistent/git"})
 	if err != nil {
 		t.Fatal(err)
@@ -366,6 +373,7 @@ func TestWithoutGit(t *testing.T) {
 }
 
 func TestPushingAgainAfterAMergeOpensANewProposal(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice, maya := f.users["alice"], f.users["maya"]
@@ -405,6 +413,7 @@ func TestPushingAgainAfterAMergeOpensANewProposal(t *testing.T) {
 // lost: pushing again, though git finds everything up to date, opens its
 // proposal.
 func TestPushWhoseHandlingWasLostIsProposedAtTheNextPush(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice := f.users["alice"]
@@ -434,7 +443,7 @@ func TestPushWhoseHandlingWasLostIsProposedAtTheNextPush(t *testing.T) {
 	}
 	// Another push does not open a second one.
 	f.mustGit(dir, "push", f.authURL("alice"), "HEAD:refs/heads/"+branch)
-	if list, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 1 {
+	if list, total, _ := f.db.ListProposals(ctx, praxis.ProposalFilter{}); total != 1 {
 		t.Errorf("%d proposals after pushing three times, want 1: %+v", total, list)
 	}
 	// Bob's pushes are his own: they do not adopt Alice's branches.

@@ -46,7 +46,6 @@ func openDB(t *testing.T, dir string) *db.DB {
 // transaction that completes its job.
 type notes struct {
 	db   *db.DB
-	mu   sync.Mutex
 	done chan string
 }
 

@@ -1,12 +1,14 @@
 // Package mail sends email through an SMTP server with go-mail
 // (github.com/wneessen/go-mail): one-time password-reset links and
-// invitations, and notifications, each a plain-text part with, when given,
-// an HTML alternative. Without a configuration the Sender is nil and every
+// invitations, notifications and workshop emails, each a plain-text part
+// with, when given, an HTML alternative, and any attached files (a workshop's
+// calendar entry). Without a configuration the Sender is nil and every
 // send reports praxis.ENOTIMPLEMENTED, so the rest of praxis works without
 // mail.
 package mail
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -74,6 +76,20 @@ type Message struct {
 	// person (notifications, digests): Auto-Submitted: auto-generated, so
 	// mail programs send no vacation replies to it.
 	Bulk bool
+	// Attachments are files sent with the message, after its text (a
+	// calendar entry for a workshop).
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a message, such as a calendar entry
+// (text/calendar) for a workshop.
+type Attachment struct {
+	// Name is the file's name as the recipient sees it.
+	Name string
+	// ContentType is its MIME type, parameters included
+	// ("text/calendar; charset=utf-8; method=PUBLISH").
+	ContentType string
+	Data        []byte
 }
 
 // Sender sends mail. A nil *Sender (from New with an empty Addr) reports
@@ -189,6 +205,11 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	}
 	if strings.ContainsAny(m.MessageID+m.Unsubscribe, "\r\n<> ") {
 		return praxis.Errorf(praxis.EINVALID, "A Message-ID or unsubscribe link cannot contain spaces, angle brackets or line breaks.")
+	}
+	for _, a := range m.Attachments {
+		if strings.ContainsAny(a.Name+a.ContentType, "\r\n\"") {
+			return praxis.Errorf(praxis.EINVALID, "An attachment's name or type cannot contain a line break or a quotation mark.")
+		}
 	}
 	msg, err := s.compose(to, m)
 	if err != nil {
@@ -329,6 +350,15 @@ func (s *Sender) compose(to *netmail.Address, m Message) (*gomail.Msg, error) {
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, a := range m.Attachments {
+		// In base64, after the text (and its HTML alternative). go-mail
+		// writes the type's header as given, with the file's name after
+		// it: folded at each parameter, its lines stay within 78
+		// characters (Send refused line breaks in the type itself).
+		contentType := strings.ReplaceAll(a.ContentType, "; ", ";\r\n ")
+		msg.AttachReadSeeker(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(contentType)),
+			gomail.WithFileEncoding(gomail.EncodingB64))
 	}
 	return msg, nil
 }

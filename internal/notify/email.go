@@ -54,7 +54,7 @@ func (s *Service) email(ctx context.Context, job *jobs.Job[emailArgs]) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.db.FindEvent(ctx, job.Args.EventID)
+	e, err := s.db.FindActivity(ctx, job.Args.EventID)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *Service) email(ctx context.Context, job *jobs.Job[emailArgs]) error {
 	}
 	switch {
 	case u.Email == "":
-	case u.Status != praxis.StatusActive && !(e.Kind == praxis.EventAccountDeclined && u.Status == praxis.StatusSuspended):
+	case u.Status != praxis.StatusActive && !(e.Kind == praxis.ActivityAccountDeclined && u.Status == praxis.StatusSuspended):
 	case receipt.Notification.Read: // seen in the app meanwhile
 	case choice(settings, u, receipt.Kind) != praxis.EmailImmediately: // changed their mind meanwhile
 	default:
@@ -218,7 +218,7 @@ type digestItem struct {
 }
 
 // composeEvent writes the email of one notification.
-func (s *Service) composeEvent(ctx context.Context, u *praxis.User, e praxis.Event, receipt db.Receipt) (mail.Message, error) {
+func (s *Service) composeEvent(ctx context.Context, u *praxis.User, e praxis.Activity, receipt db.Receipt) (mail.Message, error) {
 	n := receipt.Notification
 	kind, _ := KindInfo(receipt.Kind)
 	unsubscribe, err := s.UnsubscribeURL(ctx, u.ID, receipt.Kind)
@@ -267,14 +267,14 @@ func (s *Service) composeDigest(ctx context.Context, u *praxis.User, day string,
 }
 
 // excerpt is the text of the comment or review an event made, shortened.
-func (s *Service) excerpt(ctx context.Context, e praxis.Event) string {
+func (s *Service) excerpt(ctx context.Context, e praxis.Activity) string {
 	var body string
 	switch e.Kind {
-	case praxis.EventComment:
+	case praxis.ActivityComment:
 		if c, err := s.db.FindComment(ctx, e.ObjectID); err == nil {
 			body = c.Body
 		}
-	case praxis.EventReview:
+	case praxis.ActivityReview:
 		if reviews, err := s.db.ListReviews(ctx, e.ProposalID); err == nil {
 			for _, r := range reviews {
 				if r.ID == e.ObjectID {

@@ -14,7 +14,7 @@ import (
 // precedence orders the reasons one event may concern one person: they are
 // told once, for the first that applies.
 var precedence = []string{praxis.NotifyMention, praxis.NotifyAccount, praxis.NotifySignup, praxis.NotifyProposalStatus,
-	praxis.NotifyReply, praxis.NotifyFeedback, praxis.NotifyProposalWaiting, praxis.NotifyModuleChanged,
+	praxis.NotifyReply, praxis.NotifyWorkshop, praxis.NotifyFeedback, praxis.NotifyProposalWaiting, praxis.NotifyModuleChanged,
 	praxis.NotifyRelease, praxis.NotifyWatched}
 
 // audience collects who an event concerns and why.
@@ -23,7 +23,7 @@ type audience struct {
 	drafts map[int64]db.NotificationDraft
 }
 
-func newAudience(e praxis.Event) *audience {
+func newAudience(e praxis.Activity) *audience {
 	return &audience{actor: e.ActorID, drafts: map[int64]db.NotificationDraft{}}
 }
 
@@ -52,7 +52,7 @@ func (a *audience) list() []db.NotificationDraft {
 // fanout tells those an event concerns: their notifications and email jobs
 // are written, and the job completed, in one transaction.
 func (s *Service) fanout(ctx context.Context, job *jobs.Job[fanoutArgs]) error {
-	e, err := s.db.FindEvent(ctx, job.Args.EventID)
+	e, err := s.db.FindActivity(ctx, job.Args.EventID)
 	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
 		return nil // nothing to tell
 	}
@@ -67,6 +67,9 @@ func (s *Service) fanout(ctx context.Context, job *jobs.Job[fanoutArgs]) error {
 	immediate := map[int64]bool{}
 	if s.mail.Enabled() {
 		for i, d := range drafts {
+			if d.InAppOnly {
+				continue
+			}
 			u, err := s.db.FindUser(ctx, d.UserID)
 			if err != nil {
 				return err
@@ -99,16 +102,16 @@ func (s *Service) fanout(ctx context.Context, job *jobs.Job[fanoutArgs]) error {
 }
 
 // audience decides who an event concerns, why, and what they read.
-func (s *Service) audience(ctx context.Context, e praxis.Event) ([]db.NotificationDraft, error) {
+func (s *Service) audience(ctx context.Context, e praxis.Activity) ([]db.NotificationDraft, error) {
 	a := newAudience(e)
 	var err error
 	switch e.Kind {
-	case praxis.EventProposalOpened, praxis.EventProposalUpdated, praxis.EventComment, praxis.EventReview,
-		praxis.EventProposalMerged, praxis.EventProposalClosed, praxis.EventProposalReopen, praxis.EventProposalConflict:
+	case praxis.ActivityProposalOpened, praxis.ActivityProposalUpdated, praxis.ActivityComment, praxis.ActivityReview,
+		praxis.ActivityProposalMerged, praxis.ActivityProposalClosed, praxis.ActivityProposalReopen, praxis.ActivityProposalConflict:
 		err = s.proposalAudience(ctx, e, a)
-	case praxis.EventReleaseCut:
+	case praxis.ActivityReleaseCut:
 		err = s.releaseAudience(ctx, e, a)
-	case praxis.EventSignup:
+	case praxis.ActivitySignup:
 		var coordinators []int64
 		if coordinators, err = s.db.ActiveUserIDsWithRoles(ctx, praxis.RoleCoordinator, praxis.RoleAdmin); err == nil {
 			for _, id := range coordinators {
@@ -116,18 +119,20 @@ func (s *Service) audience(ctx context.Context, e praxis.Event) ([]db.Notificati
 					URL: "/admin/users?status=pending"})
 			}
 		}
-	case praxis.EventAccountApproved:
+	case praxis.ActivityAccountApproved:
 		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyAccount, Topic: fmt.Sprintf("event:%d", e.ID),
 			Subject: "approved your account: welcome to the network", URL: "/"})
-	case praxis.EventAccountDeclined:
+	case praxis.ActivityAccountDeclined:
 		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyAccount, Topic: fmt.Sprintf("event:%d", e.ID),
 			Subject: "did not approve your request to join", URL: "/conduct"})
-	case praxis.EventTrainingAwarded:
+	case praxis.ActivityTrainingAwarded:
 		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyAccount, Topic: fmt.Sprintf("event:%d", e.ID),
 			Subject: "recorded that you are trained to deliver " + quote(s.moduleTitle(ctx, e.Module)), URL: "/modules/" + e.Module})
-	case praxis.EventDeliveryUpcoming:
+	case praxis.ActivityDeliveryUpcoming:
 		err = s.upcomingAudience(ctx, e, a)
-	case praxis.EventFeedback:
+	case praxis.ActivityWorkshopRequested, praxis.ActivityRequestAssigned, praxis.ActivityWorkshopAssigned, praxis.ActivityWorkshopRegistration:
+		err = s.workshopAudience(ctx, e, a)
+	case praxis.ActivityFeedback:
 		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyFeedback, Topic: fmt.Sprintf("delivery:%d", e.ObjectID),
 			Subject: fmt.Sprintf("A participant gave feedback on your workshop %s of %s", quote(s.moduleTitle(ctx, e.Module)), e.Detail),
 			URL:     fmt.Sprintf("/deliveries/%d", e.ObjectID)})
@@ -144,7 +149,7 @@ func (s *Service) audience(ctx context.Context, e praxis.Event) ([]db.Notificati
 		if err != nil {
 			return nil, err
 		}
-		if u.Status == praxis.StatusActive || (e.Kind == praxis.EventAccountDeclined && u.Status == praxis.StatusSuspended) {
+		if u.Status == praxis.StatusActive || (e.Kind == praxis.ActivityAccountDeclined && u.Status == praxis.StatusSuspended) {
 			out = append(out, d)
 		}
 	}
@@ -154,7 +159,7 @@ func (s *Service) audience(ctx context.Context, e praxis.Event) ([]db.Notificati
 // proposalAudience: the author, those who took part, reviewers, the people
 // mentioned, watchers, and (on a merge) those who delivered or adapted the
 // modules it changed.
-func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audience) error {
+func (s *Service) proposalAudience(ctx context.Context, e praxis.Activity, a *audience) error {
 	p, err := s.db.FindProposal(ctx, e.ProposalID)
 	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
 		return nil
@@ -162,7 +167,7 @@ func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audie
 	if err != nil {
 		return err
 	}
-	if e.Kind == praxis.EventProposalUpdated && e.Detail == "updated from main" {
+	if e.Kind == praxis.ActivityProposalUpdated && e.Detail == "updated from main" {
 		return nil // bringing a proposal up to date with main is nobody's news
 	}
 	participants, err := s.db.ProposalParticipants(ctx, p.ID)
@@ -178,19 +183,19 @@ func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audie
 	// What watchers read, and who they are.
 	watched := ""
 	switch e.Kind {
-	case praxis.EventProposalOpened:
+	case praxis.ActivityProposalOpened:
 		watched = "opened " + title
-	case praxis.EventProposalUpdated:
+	case praxis.ActivityProposalUpdated:
 		watched = "updated " + title
-	case praxis.EventComment:
+	case praxis.ActivityComment:
 		watched = "commented on " + title
-	case praxis.EventReview:
+	case praxis.ActivityReview:
 		watched = verdictPhrase(e.Detail) + " " + title
-	case praxis.EventProposalMerged:
+	case praxis.ActivityProposalMerged:
 		watched = "merged " + title
-	case praxis.EventProposalClosed:
+	case praxis.ActivityProposalClosed:
 		watched = "closed " + title
-	case praxis.EventProposalReopen:
+	case praxis.ActivityProposalReopen:
 		watched = "reopened " + title
 	}
 	if e.ActorID == 0 && watched != "" {
@@ -198,7 +203,7 @@ func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audie
 	}
 
 	switch e.Kind {
-	case praxis.EventProposalOpened:
+	case praxis.ActivityProposalOpened:
 		maintainers, err := s.db.ActiveUserIDsWithRoles(ctx, praxis.RoleMaintainer, praxis.RoleAdmin)
 		if err != nil {
 			return err
@@ -208,7 +213,7 @@ func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audie
 				a.add(id, draft(praxis.NotifyProposalWaiting, "opened "+title+", waiting for review"))
 			}
 		}
-	case praxis.EventProposalUpdated:
+	case praxis.ActivityProposalUpdated:
 		reviewers, err := s.reviewers(ctx, p.ID)
 		if err != nil {
 			return err
@@ -216,7 +221,7 @@ func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audie
 		for _, id := range reviewers {
 			a.add(id, draft(praxis.NotifyProposalWaiting, "made a new version of "+title+" to review"))
 		}
-	case praxis.EventComment:
+	case praxis.ActivityComment:
 		c, err := s.db.FindComment(ctx, e.ObjectID)
 		if err == nil {
 			mentioned, err := s.mentions(ctx, c.Body, append([]int64{p.AuthorID}, participants...))
@@ -231,13 +236,13 @@ func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audie
 		for _, id := range participants {
 			a.add(id, draft(praxis.NotifyReply, "commented on "+title))
 		}
-	case praxis.EventReview:
+	case praxis.ActivityReview:
 		a.add(p.AuthorID, draft(praxis.NotifyReply, verdictPhrase(e.Detail)+" your proposal "+title))
 		for _, id := range participants {
 			a.add(id, draft(praxis.NotifyReply, verdictPhrase(e.Detail)+" "+title))
 		}
-	case praxis.EventProposalMerged, praxis.EventProposalClosed, praxis.EventProposalReopen:
-		verb := map[string]string{praxis.EventProposalMerged: "merged", praxis.EventProposalClosed: "closed", praxis.EventProposalReopen: "reopened"}[e.Kind]
+	case praxis.ActivityProposalMerged, praxis.ActivityProposalClosed, praxis.ActivityProposalReopen:
+		verb := map[string]string{praxis.ActivityProposalMerged: "merged", praxis.ActivityProposalClosed: "closed", praxis.ActivityProposalReopen: "reopened"}[e.Kind]
 		if e.ActorID == 0 {
 			a.add(p.AuthorID, draft(praxis.NotifyProposalStatus, "Your proposal "+title+" was "+passive(e.Kind)))
 		} else {
@@ -246,12 +251,12 @@ func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audie
 		for _, id := range participants {
 			a.add(id, draft(praxis.NotifyReply, watched))
 		}
-		if e.Kind == praxis.EventProposalMerged {
+		if e.Kind == praxis.ActivityProposalMerged {
 			if err := s.moduleUsersAudience(ctx, e, p, a); err != nil {
 				return err
 			}
 		}
-	case praxis.EventProposalConflict:
+	case praxis.ActivityProposalConflict:
 		a.add(p.AuthorID, draft(praxis.NotifyProposalStatus,
 			"Your proposal "+title+" now conflicts with a change to the curriculum: update it from main to resolve the conflict"))
 	}
@@ -279,7 +284,7 @@ func (s *Service) proposalAudience(ctx context.Context, e praxis.Event, a *audie
 
 // moduleUsersAudience tells those who delivered or adapted a merged
 // proposal's modules what changed since the version they last delivered.
-func (s *Service) moduleUsersAudience(ctx context.Context, e praxis.Event, p *praxis.Proposal, a *audience) error {
+func (s *Service) moduleUsersAudience(ctx context.Context, e praxis.Activity, p *praxis.Proposal, a *audience) error {
 	users, err := s.db.ModuleUsers(ctx, p.Modules)
 	if err != nil {
 		return err
@@ -304,7 +309,7 @@ func (s *Service) moduleUsersAudience(ctx context.Context, e praxis.Event, p *pr
 
 // releaseAudience tells the watchers of the curriculum, and of the modules
 // the release changed and their series, at any level.
-func (s *Service) releaseAudience(ctx context.Context, e praxis.Event, a *audience) error {
+func (s *Service) releaseAudience(ctx context.Context, e praxis.Activity, a *audience) error {
 	targets := []string{praxis.WatchCurriculum}
 	if s.releaseModules != nil {
 		modules, err := s.releaseModules(ctx, e.Ref)
@@ -360,22 +365,75 @@ func verdictPhrase(verdict string) string {
 
 func passive(kind string) string {
 	switch kind {
-	case praxis.EventProposalMerged:
+	case praxis.ActivityProposalMerged:
 		return "merged"
-	case praxis.EventProposalClosed:
+	case praxis.ActivityProposalClosed:
 		return "closed"
-	case praxis.EventProposalReopen:
+	case praxis.ActivityProposalReopen:
 		return "reopened"
-	case praxis.EventProposalOpened:
+	case praxis.ActivityProposalOpened:
 		return "opened"
 	default:
 		return "updated"
 	}
 }
 
+// workshopAudience: coordinators hear of requests (one unread entry for all
+// of them), a coordinator of a request given to them, a facilitator of a
+// workshop they are put on, and the facilitators of a workshop of its
+// registrations (collapsed: "and 4 more times"). Participants' names are
+// never in a notification.
+func (s *Service) workshopAudience(ctx context.Context, e praxis.Activity, a *audience) error {
+	switch e.Kind {
+	case praxis.ActivityWorkshopRequested:
+		coordinators, err := s.db.ActiveUserIDsWithRoles(ctx, praxis.RoleCoordinator, praxis.RoleAdmin)
+		if err != nil {
+			return err
+		}
+		for _, id := range coordinators {
+			a.add(id, db.NotificationDraft{Kind: praxis.NotifyWorkshop, Topic: "workshop-requests",
+				Subject: "A group asked for a workshop: " + quote(e.Title), URL: "/requests"})
+		}
+	case praxis.ActivityRequestAssigned:
+		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyWorkshop, Topic: fmt.Sprintf("request:%d", e.ObjectID),
+			Subject: "gave you the workshop request of " + quote(e.Title), URL: fmt.Sprintf("/requests/%d", e.ObjectID)})
+	case praxis.ActivityWorkshopAssigned:
+		role := "facilitate"
+		if e.Title == praxis.FacilitatorMentee {
+			role = "co-facilitate, to learn,"
+		}
+		a.add(e.SubjectID, db.NotificationDraft{Kind: praxis.NotifyWorkshop, Topic: fmt.Sprintf("workshop:%d", e.ObjectID),
+			Subject: fmt.Sprintf("asked you to %s %s on %s", role, quote(s.moduleTitle(ctx, e.Module)), e.Detail),
+			URL:     fmt.Sprintf("/workshops/%d", e.ObjectID)})
+	case praxis.ActivityWorkshopRegistration:
+		w, err := s.db.FindWorkshop(ctx, e.ObjectID)
+		if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		subject := "Someone registered for your workshop " + quote(s.moduleTitle(ctx, e.Module)) + " on " + w.LocalDate()
+		if e.Detail == praxis.RegistrationWaitlisted {
+			subject = "Someone joined the waiting list of your workshop " + quote(s.moduleTitle(ctx, e.Module)) + " on " + w.LocalDate()
+		}
+		for _, f := range w.Facilitators {
+			a.add(f.UserID, db.NotificationDraft{Kind: praxis.NotifyWorkshop, Topic: fmt.Sprintf("registrations:%d", w.ID),
+				Subject: subject, URL: fmt.Sprintf("/workshops/%d", w.ID)})
+		}
+	}
+	return nil
+}
+
 // upcomingAudience tells a facilitator about to deliver a module what
 // changed in it since the version they last delivered, when anything did.
-func (s *Service) upcomingAudience(ctx context.Context, e praxis.Event, a *audience) error {
+// From a scheduled workshop's reminder (ObjectID the workshop), the
+// facilitator is told of the workshop in the app only, with what changed:
+// the reminder's own email carries the same, and one reminder is enough.
+func (s *Service) upcomingAudience(ctx context.Context, e praxis.Activity, a *audience) error {
+	if e.ObjectID != 0 {
+		return s.workshopReminderAudience(ctx, e, a)
+	}
 	if s.catalog == nil {
 		return nil
 	}
@@ -415,4 +473,32 @@ func (s *Service) changedSince(ctx context.Context, slug, version string) (bool,
 	}
 	thenID, _ := then.ID("modules/" + slug)
 	return nowID != thenID, nil
+}
+
+// workshopReminderAudience: a week before a scheduled workshop, its
+// facilitator's inbox says so, and whether the module changed since they
+// last delivered it (linking to what changed), without an email.
+func (s *Service) workshopReminderAudience(ctx context.Context, e praxis.Activity, a *audience) error {
+	title := quote(s.moduleTitle(ctx, e.Module))
+	d := db.NotificationDraft{Kind: praxis.NotifyWorkshop, Topic: fmt.Sprintf("reminder:%d", e.ObjectID), InAppOnly: true,
+		Subject: fmt.Sprintf("Your workshop %s is on %s", title, e.Detail), URL: fmt.Sprintf("/workshops/%d", e.ObjectID)}
+	if s.catalog != nil {
+		users, err := s.db.ModuleUsers(ctx, []string{e.Module})
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.UserID != e.SubjectID || u.Version == "" {
+				continue
+			}
+			if changed, err := s.changedSince(ctx, e.Module, u.Version); err != nil {
+				return err
+			} else if changed {
+				d.Subject += ": " + title + " changed since you last delivered it"
+				d.URL = fmt.Sprintf("/modules/%s/compare/%s...main", e.Module, u.Version)
+			}
+		}
+	}
+	a.add(e.SubjectID, d)
+	return nil
 }

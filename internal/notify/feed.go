@@ -7,7 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -22,7 +22,7 @@ func feedTokenHash(token string) string {
 // and returns it; the one they had stops working. Only its hash is kept, so
 // it is shown once.
 func (s *Service) NewFeedToken(ctx context.Context, u *praxis.User) (string, error) {
-	if err := account.Authorize(u, account.UseAccount); err != nil {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return "", err
 	}
 	b := make([]byte, 24)
@@ -38,7 +38,7 @@ func (s *Service) NewFeedToken(ctx context.Context, u *praxis.User) (string, err
 
 // HasFeedToken reports whether a person has made a feed token.
 func (s *Service) HasFeedToken(ctx context.Context, u *praxis.User) (bool, error) {
-	if err := account.Authorize(u, account.UseAccount); err != nil {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return false, err
 	}
 	return s.db.HasFeedToken(ctx, u.ID)

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -20,7 +20,7 @@ import (
 // Inbox returns a person's notifications, the latest first, and how many
 // there are.
 func (s *Service) Inbox(ctx context.Context, u *praxis.User, unreadOnly bool, limit, offset int) ([]praxis.Notification, int64, error) {
-	if err := account.Authorize(u, account.UseAccount); err != nil {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return nil, 0, err
 	}
 	return s.db.Notifications(ctx, db.NotificationFilter{UserID: u.ID, UnreadOnly: unreadOnly, Limit: limit, Offset: offset})
@@ -38,7 +38,7 @@ func (s *Service) Unread(ctx context.Context, u *praxis.User) (int64, error) {
 // and returns how many were unread. Ids of others' notifications are left
 // alone.
 func (s *Service) MarkRead(ctx context.Context, u *praxis.User, ids []int64, all bool) (int64, error) {
-	if err := account.Authorize(u, account.UseAccount); err != nil {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return 0, err
 	}
 	if !all && len(ids) == 0 {
@@ -50,7 +50,7 @@ func (s *Service) MarkRead(ctx context.Context, u *praxis.User, ids []int64, all
 // Open marks one of a person's notifications read and returns where it
 // leads. ENOTFOUND when it is not theirs.
 func (s *Service) Open(ctx context.Context, u *praxis.User, id int64) (string, error) {
-	if err := account.Authorize(u, account.UseAccount); err != nil {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return "", err
 	}
 	n, err := s.db.FindNotification(ctx, id)
@@ -76,7 +76,7 @@ type Setting struct {
 // Settings returns a person's email choices for the kinds that can concern
 // them.
 func (s *Service) Settings(ctx context.Context, u *praxis.User) ([]Setting, error) {
-	if err := account.Authorize(u, account.UseAccount); err != nil {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return nil, err
 	}
 	chosen, err := s.db.NotificationSettings(ctx, u.ID)
@@ -94,30 +94,18 @@ func (s *Service) Settings(ctx context.Context, u *praxis.User) ([]Setting, erro
 	return out, nil
 }
 
-// FieldErrors is EINVALID naming every field at fault, so the settings form
-// shows them all at once. It unwraps to the first, which the API names.
-type FieldErrors []*account.FieldError
-
-func (e FieldErrors) Error() string { return e[0].Error() }
-
-// Unwrap gives the first field's error.
-func (e FieldErrors) Unwrap() error { return e[0] }
-
-// FieldErrorList returns every field's error, for forms and the API.
-func (e FieldErrors) FieldErrorList() []*account.FieldError { return e }
-
 // Choices are the email choices a person can make.
 var Choices = []string{praxis.EmailImmediately, praxis.EmailDigest, praxis.EmailOff}
 
 // SaveSettings stores a person's email choices, by kind: every kind given
 // must be one that can concern them and every choice one of Choices, or
 // nothing is stored and each mistake is named (EINVALID, one
-// account.FieldError per field "email.<kind>").
+// praxis.FieldError per field "email.<kind>").
 func (s *Service) SaveSettings(ctx context.Context, u *praxis.User, choices map[string]string) error {
-	if err := account.Authorize(u, account.UseAccount); err != nil {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return err
 	}
-	var problems FieldErrors
+	var problems []praxis.FieldError
 	kinds := make([]string, 0, len(choices))
 	for kind := range choices {
 		kinds = append(kinds, kind)
@@ -127,15 +115,15 @@ func (s *Service) SaveSettings(ctx context.Context, u *praxis.User, choices map[
 		k, ok := KindInfo(kind)
 		switch {
 		case !ok || !k.For(u):
-			problems = append(problems, &account.FieldError{Field: "email." + kind,
+			problems = append(problems, praxis.FieldError{Field: "email." + kind,
 				Message: fmt.Sprintf("there is no kind of notification %q for you to choose", kind)})
 		case !slices.Contains(Choices, choices[kind]):
-			problems = append(problems, &account.FieldError{Field: "email." + kind,
+			problems = append(problems, praxis.FieldError{Field: "email." + kind,
 				Message: fmt.Sprintf("choose how to email %s: immediately, digest or off", strings.ToLower(k.Label))})
 		}
 	}
 	if len(problems) > 0 {
-		return problems
+		return praxis.InvalidFields(problems)
 	}
 	if len(choices) == 0 {
 		return nil
@@ -152,7 +140,7 @@ type WatchView struct {
 
 // Watches lists what a person watches.
 func (s *Service) Watches(ctx context.Context, u *praxis.User) ([]WatchView, error) {
-	if err := account.Authorize(u, account.UseAccount); err != nil {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return nil, err
 	}
 	watches, err := s.db.Watches(ctx, u.ID)
@@ -189,11 +177,11 @@ func (s *Service) Watching(ctx context.Context, u *praxis.User, target string) (
 // "curriculum", "module:<slug>" or "series:<slug>" of one that exists on
 // main. EINVALID (field "level" or "target") otherwise.
 func (s *Service) Watch(ctx context.Context, u *praxis.User, target, level string) error {
-	if err := account.Authorize(u, account.UseAccount); err != nil {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return err
 	}
 	if level != "" && level != praxis.WatchEverything && level != praxis.WatchReleases {
-		return &account.FieldError{Field: "level", Message: `watch at "everything" or "releases" only, or stop watching`}
+		return praxis.Invalid("level", `watch at "everything" or "releases" only, or stop watching`)
 	}
 	kind, slug, _ := strings.Cut(target, ":")
 	switch {
@@ -206,13 +194,13 @@ func (s *Service) Watch(ctx context.Context, u *praxis.User, target, level strin
 			return err
 		}
 		if _, ok := listing.Module(slug); kind == "module" && !ok {
-			return &account.FieldError{Field: "target", Message: fmt.Sprintf("there is no module %q to watch", slug)}
+			return praxis.Invalid("target", "there is no module %q to watch", slug)
 		}
 		if _, ok := listing.FindSeries(slug); kind == "series" && !ok {
-			return &account.FieldError{Field: "target", Message: fmt.Sprintf("there is no series %q to watch", slug)}
+			return praxis.Invalid("target", "there is no series %q to watch", slug)
 		}
 	default:
-		return &account.FieldError{Field: "target", Message: `watch "curriculum", "module:<slug>" or "series:<slug>"`}
+		return praxis.Invalid("target", `watch "curriculum", "module:<slug>" or "series:<slug>"`)
 	}
 	return s.db.SetWatch(ctx, u.ID, target, level)
 }

@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/events"
@@ -55,6 +55,12 @@ type Kind struct {
 
 func everyone(*praxis.User) bool { return true }
 
+// workshopPeople are those workshops can concern: volunteers and
+// coordinators.
+func workshopPeople(u *praxis.User) bool {
+	return access.Can(u, access.Volunteer) || access.Can(u, access.ManageWorkshops)
+}
+
 func always(choice string) func(*praxis.User) string {
 	return func(*praxis.User) string { return choice }
 }
@@ -66,10 +72,12 @@ var Kinds = []Kind{
 	{praxis.NotifyReply, "Replies", "Comments and reviews on proposals you opened, commented on or reviewed, and what became of them.", everyone, always(praxis.EmailImmediately)},
 	{praxis.NotifyProposalStatus, "Your proposals", "Your proposal is merged, closed or reopened by someone else, or a change to the curriculum makes it conflict.", everyone, always(praxis.EmailImmediately)},
 	{praxis.NotifyProposalWaiting, "Proposals waiting for review", "A proposal is opened, or a proposal you reviewed has a new version.",
-		func(u *praxis.User) bool { return account.Can(u, account.ReviewProposal) }, always(praxis.EmailDigest)},
+		func(u *praxis.User) bool { return access.Can(u, access.ReviewProposal) }, always(praxis.EmailDigest)},
 	{praxis.NotifySignup, "Sign-ups", "Someone signs up and waits for approval.",
-		func(u *praxis.User) bool { return account.Can(u, account.ManageUsers) }, always(praxis.EmailImmediately)},
+		func(u *praxis.User) bool { return access.Can(u, access.ManageUsers) }, always(praxis.EmailImmediately)},
 	{praxis.NotifyAccount, "Your account", "Your account is approved, or you are trained to deliver a module.", everyone, always(praxis.EmailImmediately)},
+	{praxis.NotifyWorkshop, "Workshops", "A group asks for a workshop (coordinators) or a request is given to you; you are to facilitate a workshop; people register for one you facilitate; a week before yours (its reminder is emailed anyway).",
+		workshopPeople, always(praxis.EmailDigest)},
 	{praxis.NotifyFeedback, "Feedback", "Participants answer the feedback form of a workshop you delivered.", everyone, always(praxis.EmailDigest)},
 	{praxis.NotifyModuleChanged, "Modules you use", "A module you delivered or adapted changes in the curriculum: what changed since you last delivered it.", everyone, always(praxis.EmailDigest)},
 	{praxis.NotifyWatched, "Watching", "Proposals opened, discussed, merged or closed on modules, series or the curriculum you watch at “everything”.", everyone, always(praxis.EmailDigest)},
@@ -192,7 +200,7 @@ func (s *Service) Register(queue *jobs.Queue, bus *events.Bus) {
 		OnStart: true,
 	})
 	// Every event may concern someone: fan it out.
-	bus.Subscribe("notifications", func(ctx context.Context, q events.Inserter, tx *sql.Tx, e praxis.Event) error {
+	bus.Subscribe("notifications", func(ctx context.Context, q events.Inserter, tx *sql.Tx, e praxis.Activity) error {
 		_, err := q.InsertTx(ctx, tx, fanoutArgs{EventID: e.ID}, jobs.Options{Unique: true})
 		return err
 	})
@@ -200,10 +208,10 @@ func (s *Service) Register(queue *jobs.Queue, bus *events.Bus) {
 	// whether it does.
 	if s.conflicts != nil {
 		jobs.Handle(queue, s.checkConflicts, jobs.HandlerOptions{})
-		bus.Subscribe("conflicts", func(ctx context.Context, q events.Inserter, tx *sql.Tx, e praxis.Event) error {
+		bus.Subscribe("conflicts", func(ctx context.Context, q events.Inserter, tx *sql.Tx, e praxis.Activity) error {
 			_, err := q.InsertTx(ctx, tx, conflictsArgs{EventID: e.ID}, jobs.Options{})
 			return err
-		}, praxis.EventProposalOpened, praxis.EventProposalUpdated, praxis.EventProposalReopen, praxis.EventProposalMerged)
+		}, praxis.ActivityProposalOpened, praxis.ActivityProposalUpdated, praxis.ActivityProposalReopen, praxis.ActivityProposalMerged)
 	}
 }
 

@@ -2,7 +2,6 @@ package notify_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -24,6 +23,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/smtpsink"
 	"github.com/praxis-coop/praxis/internal/testenv"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 const (
@@ -282,7 +282,7 @@ func TestAProposalsLifeReachesThoseItConcernsQuietly(t *testing.T) {
 	if !strings.HasPrefix(unsubscribe, "<"+base+"/unsubscribe/") || m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
 		t.Errorf("List-Unsubscribe = %q, List-Unsubscribe-Post = %q", unsubscribe, m.Header.Get("List-Unsubscribe-Post"))
 	}
-	receipts := w.eventsOf(p.ID, praxis.EventComment)
+	receipts := w.eventsOf(p.ID, praxis.ActivityComment)
 	if want := fmt.Sprintf("<praxis.%s@example.org>", notify.EmailKey(receipts[0], w.people["author"].ID)); m.MessageID != want {
 		t.Errorf("Message-ID = %q, want %q (from the idempotency key)", m.MessageID, want)
 	}
@@ -323,7 +323,7 @@ func TestAProposalsLifeReachesThoseItConcernsQuietly(t *testing.T) {
 // eventsOf lists the ids of a proposal's events of a kind, newest first.
 func (w *world) eventsOf(proposalID int64, kind string) []int64 {
 	w.t.Helper()
-	list, err := w.db.ListEvents(context.Background(), db.EventFilter{ProposalID: proposalID, Kinds: []string{kind}, Limit: 100})
+	list, err := w.db.ListActivity(context.Background(), praxis.ActivityFilter{ProposalID: proposalID, Kinds: []string{kind}, Limit: 100})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -390,7 +390,7 @@ func TestAMergeTellsItsAuthorWatchersAndThoseWhoDeliveredTheModule(t *testing.T)
 	}
 
 	// A release reaches every watcher, at any level.
-	if _, err := w.env.Versions.CreateRelease(ctx, w.people["maya"], "v2030.01", "Welcome section\n\nMore."); err != nil {
+	if _, err := w.env.Releases.CreateRelease(ctx, w.people["maya"], "v2030.01", "Welcome section\n\nMore."); err != nil {
 		t.Fatal(err)
 	}
 	w.settle()
@@ -544,12 +544,12 @@ func TestSignupsApprovalsTrainingsAndFeedback(t *testing.T) {
 		t.Errorf("%d emails to fay, want 1 (the training)", n)
 	}
 	// Nothing private reaches the public activity feed.
-	public, err := w.db.ListEvents(ctx, db.EventFilter{Limit: 100})
+	public, err := w.db.ListActivity(ctx, praxis.ActivityFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range public {
-		if !contains(praxis.PublicEventKinds, e.Kind) {
+		if !contains(praxis.PublicActivityKinds, e.Kind) {
 			t.Errorf("the activity feed shows %s", e.Kind)
 		}
 	}
@@ -560,8 +560,7 @@ func TestEmailChoicesAndUnsubscribe(t *testing.T) {
 	ctx := context.Background()
 	author := w.people["author"]
 	err := w.notify.SaveSettings(ctx, author, map[string]string{praxis.NotifyReply: "sometimes", praxis.NotifySignup: praxis.EmailOff, praxis.NotifyMention: praxis.EmailOff})
-	var fields notify.FieldErrors
-	if !errors.As(err, &fields) || len(fields) != 2 || fields[0].Field != "email.reply" || fields[1].Field != "email.signup" {
+	if fields := praxis.FieldErrors(err); praxis.ErrorCode(err) != praxis.EINVALID || len(fields) != 2 || fields[0].Field != "email.reply" || fields[1].Field != "email.signup" {
 		t.Fatalf("SaveSettings(bad) = %v, want both mistakes named", err)
 	}
 	if chosen, _ := w.db.NotificationSettings(ctx, author.ID); len(chosen) != 0 {
@@ -670,8 +669,7 @@ func TestWatchingChecksWhatIsWatched(t *testing.T) {
 		{"everything", praxis.WatchEverything},
 		{praxis.WatchCurriculum, "sometimes"},
 	} {
-		var fe *account.FieldError
-		if err := w.notify.Watch(ctx, fay, c.target, c.level); !errors.As(err, &fe) {
+		if err := w.notify.Watch(ctx, fay, c.target, c.level); praxis.ErrorCode(err) != praxis.EINVALID || praxis.ErrorField(err) == "" {
 			t.Errorf("Watch(%s, %s) = %v, want a field error", c.target, c.level, err)
 		}
 	}
@@ -709,7 +707,7 @@ func TestBeforeADeliveryWhatChangedSinceTheLastOne(t *testing.T) {
 	changed := w.env.Commit(t, "A welcome", praxis.FileChange{Path: "modules/" + stigma + "/module.md", Content: []byte(strings.Replace(string(plan), "## ", "## Welcome\n\n## ", 1))})
 	deliver("wen", changed, "t2")
 	for _, who := range []string{"fay", "wen", "mo"} {
-		if err := w.db.AddEvent(ctx, praxis.Event{Kind: praxis.EventDeliveryUpcoming, SubjectID: w.people[who].ID, Module: stigma, Detail: "2030-03-01"}); err != nil {
+		if err := w.db.AddActivity(ctx, praxis.Activity{Kind: praxis.ActivityDeliveryUpcoming, SubjectID: w.people[who].ID, Module: stigma, Detail: "2030-03-01"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -753,5 +751,98 @@ func TestDeletingAnAccountDeletesItsInboxChoicesAndWatches(t *testing.T) {
 	}
 	if chosen, _ := w.db.NotificationSettings(ctx, fay.ID); len(chosen) != 0 {
 		t.Errorf("email choices left: %v", chosen)
+	}
+}
+
+// Workshops ahead (issue 21) reach the inbox through the same events: a
+// request tells the coordinators, an assignment the person assigned, a
+// registration the facilitators (without the participant's name), and the
+// workshop's week-before reminder is one email, not two: its event puts it
+// in the inbox without an email of its own, whatever the person chose.
+func TestWorkshopEventsReachTheInboxAndOneReminderIsEmailed(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	cora, fay := w.people["cora"], w.people["fay"]
+	if err := w.notify.SaveSettings(ctx, fay, map[string]string{praxis.NotifyWorkshop: praxis.EmailImmediately}); err != nil {
+		t.Fatal(err)
+	}
+	// The module changed since fay last delivered it.
+	first := w.env.Main(t)
+	if _, err := w.db.CreateDelivery(ctx, &praxis.Delivery{FacilitatorID: fay.ID, Module: stigma, Version: first, Date: "2025-05-02",
+		Duration: 90, Format: "in-person", Country: "GB", HostType: "other", Participants: 8, FeedbackToken: "t1", CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := w.env.Store.Snapshot(ctx, "main")
+	plan, _ := snap.ReadFile("modules/" + stigma + "/module.md")
+	now := w.env.Commit(t, "A welcome", praxis.FileChange{Path: "modules/" + stigma + "/module.md", Content: []byte(strings.Replace(string(plan), "## ", "## Welcome\n\n## ", 1))})
+
+	requestID, err := w.db.CreateRequest(ctx, &praxis.WorkshopRequest{GroupName: "Riverside tenants", GroupType: "other", ContactName: "Pat",
+		ContactEmail: "pat@example.net", Region: "London", Modules: []string{stigma}, Participants: 10, Language: "en",
+		Status: praxis.RequestNew, StatusToken: "status", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := time.Now().UTC().Add(3 * 24 * time.Hour).Truncate(time.Hour)
+	ws := &praxis.Workshop{Module: stigma, Version: now, StartsAt: starts, EndsAt: starts.Add(2 * time.Hour), Timezone: praxis.DefaultTimezone,
+		Format: "in-person", Venue: "Hall", Region: "London", Capacity: 10, Language: "en", Visibility: praxis.VisibilityListed,
+		Status: praxis.WorkshopScheduled, Key: "k", RequestID: requestID, CreatedBy: cora.ID, CreatedAt: time.Now(), UpdatedAt: time.Now(),
+		Facilitators: []praxis.WorkshopFacilitator{{UserID: fay.ID, Role: praxis.FacilitatorLead}}}
+	if _, err := w.db.SaveWorkshop(ctx, ws, praxis.RequestNote{AuthorID: cora.ID}); err != nil {
+		t.Fatal(err)
+	}
+	for i, email := range []string{"sam@example.net", "kim@example.net"} {
+		if err := w.db.Register(ctx, &praxis.Registration{WorkshopID: ws.ID, Name: "Participant Name", Email: email,
+			Token: fmt.Sprintf("reg-%d", i), CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.settle()
+	if got := w.inbox("cora"); len(got) != 1 || got[0].Kind != praxis.NotifyWorkshop || !strings.Contains(got[0].Subject, "Riverside tenants") {
+		t.Errorf("cora's inbox = %+v, want the request", got)
+	}
+	got := w.inbox("fay")
+	if len(got) != 2 {
+		t.Fatalf("fay's inbox = %+v, want her assignment and the registrations", got)
+	}
+	for _, n := range got {
+		if n.Kind != praxis.NotifyWorkshop || strings.Contains(n.Subject, "Participant Name") {
+			t.Errorf("fay's notification %+v: want a workshop notification without a participant's name", n)
+		}
+	}
+	if got[0].Count != 2 || got[1].Count != 1 || !strings.Contains(got[1].Subject, "asked you to facilitate") {
+		t.Errorf("fay's inbox = %+v, want the two registrations collapsed, and her assignment", got)
+	}
+	before := len(w.mailTo("fay"))
+	if before != 2 {
+		t.Errorf("fay had %d emails, want one for the assignment and one for the registrations (she chose at once)", before)
+	}
+
+	// The reminder, a week before: the workshop service's email, and an
+	// inbox entry that says the module changed, without a second email.
+	sender, err := mail.New(mail.Config{Addr: w.sink.Addr(), From: "praxis <praxis@example.org>", TLS: mail.TLSNone, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shops := workshop.New(workshop.Config{DB: w.db, Catalog: w.env.Catalog, History: w.env.History, Releases: w.env.Releases,
+		Forks: w.review, Mail: sender, BaseURL: base})
+	for range 2 {
+		if _, err := shops.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.settle()
+	var reminders int
+	for _, m := range w.mailTo("fay")[before:] {
+		if !strings.HasPrefix(m.Header.Get("Subject"), "In a week") {
+			t.Errorf("an email to fay besides the reminder: %q", m.Header.Get("Subject"))
+		}
+		reminders++
+	}
+	if reminders != 1 {
+		t.Errorf("fay was emailed %d reminders, want one", reminders)
+	}
+	got = w.inbox("fay")
+	if len(got) != 3 || got[0].URL != fmt.Sprintf("/modules/%s/compare/%s...main", stigma, first) || !strings.Contains(got[0].Subject, "changed since you last delivered it") {
+		t.Errorf("fay's inbox = %+v, want the reminder with what changed", got)
 	}
 }

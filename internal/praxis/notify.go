@@ -15,11 +15,12 @@ const (
 	NotifyModuleChanged   = "module_changed"   // a module you delivered or adapted changed on main
 	NotifyWatched         = "watched"          // activity on a module, series or the curriculum you watch
 	NotifyRelease         = "release"          // a release of what you watch
+	NotifyWorkshop        = "workshop"         // workshops ahead: a request (coordinators), your assignment, registrations, a week before
 )
 
 // NotificationKinds lists the kinds in the order the settings page shows them.
 var NotificationKinds = []string{NotifyMention, NotifyReply, NotifyProposalStatus, NotifyProposalWaiting, NotifySignup,
-	NotifyAccount, NotifyFeedback, NotifyModuleChanged, NotifyWatched, NotifyRelease}
+	NotifyAccount, NotifyWorkshop, NotifyFeedback, NotifyModuleChanged, NotifyWatched, NotifyRelease}
 
 // Email choices for a kind of notification.
 const (

@@ -75,51 +75,67 @@ type Review struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-// Event kinds: everything praxis records as it happens, in the same
-// transaction as the change. The activity feed shows the public ones
-// (PublicEventKinds); notifications, emails and other sinks fan out from all
-// of them.
+// Activity kinds: everything praxis records as it happens, in the same
+// transaction as the change (the table events, one event source). The
+// activity feed shows the public ones (PublicActivityKinds); notifications,
+// emails, webhooks and other sinks fan out from all of them (events.Bus).
 const (
-	EventProposalOpened  = "proposal.opened"
-	EventProposalUpdated = "proposal.updated"
-	EventProposalMerged  = "proposal.merged"
-	EventProposalClosed  = "proposal.closed"
-	EventProposalReopen  = "proposal.reopened"
-	EventReview          = "review"  // ObjectID is the review's id, Detail its verdict
-	EventComment         = "comment" // ObjectID is the comment's id
-	EventFork            = "fork"
-	// EventProposalConflict: a change on main made an open proposal conflict
-	// with it (Ref is main's commit then).
-	EventProposalConflict = "proposal.conflicting"
-	// EventReleaseCut: a release was tagged (Ref is its name, Title too).
-	EventReleaseCut = "release.cut"
-	// EventSignup: someone signed up and waits for a coordinator's approval
-	// (SubjectID is them).
-	EventSignup = "account.signup"
-	// EventAccountApproved and EventAccountDeclined: a coordinator let a
-	// pending account in or turned it away (SubjectID is its owner).
-	EventAccountApproved = "account.approved"
-	EventAccountDeclined = "account.declined"
-	// EventTrainingAwarded: SubjectID is now trained to deliver Module.
-	EventTrainingAwarded = "training.awarded"
-	// EventFeedback: a participant answered the feedback form of a delivery
-	// (ObjectID) of Module; SubjectID is its facilitator.
-	EventFeedback = "delivery.feedback"
-	// EventDeliveryUpcoming: SubjectID is to deliver Module soon (Detail
-	// is the date, YYYY-MM-DD). The hook for scheduled workshops (issue
-	// 21), which record it a day or more ahead: the facilitator hears what
-	// changed in the module since they last delivered it.
-	EventDeliveryUpcoming = "delivery.upcoming"
+	ActivityProposalOpened  = "proposal.opened"
+	ActivityProposalUpdated = "proposal.updated"
+	ActivityProposalMerged  = "proposal.merged"
+	ActivityProposalClosed  = "proposal.closed"
+	ActivityProposalReopen  = "proposal.reopened"
+	ActivityReview          = "review"  // ObjectID is the review's id, Detail its verdict
+	ActivityComment         = "comment" // ObjectID is the comment's id
+	ActivityFork            = "fork"
+	// ActivityProposalConflict: a change on main made an open proposal
+	// conflict with it (Ref is main's commit then).
+	ActivityProposalConflict = "proposal.conflicting"
+	// ActivityReleaseCut: a release was tagged (Ref is its name, Title too).
+	ActivityReleaseCut = "release.cut"
+	// ActivitySignup: someone signed up and waits for a coordinator's
+	// approval (SubjectID is them).
+	ActivitySignup = "account.signup"
+	// ActivityAccountApproved and ActivityAccountDeclined: a coordinator let
+	// a pending account in or turned it away (SubjectID is its owner).
+	ActivityAccountApproved = "account.approved"
+	ActivityAccountDeclined = "account.declined"
+	// ActivityTrainingAwarded: SubjectID is now trained to deliver Module.
+	ActivityTrainingAwarded = "training.awarded"
+	// ActivityFeedback: a participant answered the feedback form of a
+	// delivery (ObjectID) of Module; SubjectID is its facilitator.
+	ActivityFeedback = "delivery.feedback"
+	// ActivityDeliveryUpcoming: SubjectID is to deliver Module soon (Detail
+	// is the date, YYYY-MM-DD; ObjectID the workshop when a scheduled
+	// workshop recorded it): the facilitator hears what changed in the
+	// module since they last delivered it, with the workshop's reminder.
+	ActivityDeliveryUpcoming = "delivery.upcoming"
+	// Workshops ahead (issue 21), recorded in the transaction of their
+	// change. ActivityWorkshopRequested: a group asked for a workshop
+	// (ObjectID the request, Title the group, Module the first module
+	// asked for).
+	ActivityWorkshopRequested = "workshop.requested"
+	// ActivityRequestAssigned: a coordinator took on a request (SubjectID
+	// them, ObjectID the request, Title the group).
+	ActivityRequestAssigned = "workshop.request_assigned"
+	// ActivityWorkshopAssigned: SubjectID was put on a workshop's
+	// facilitators (ObjectID the workshop, Module, Detail its local date,
+	// Title its role).
+	ActivityWorkshopAssigned = "workshop.assigned"
+	// ActivityWorkshopRegistration: someone took a place (or joined the
+	// waiting list: Detail the registration's status) at the workshop
+	// ObjectID of Module. No participant's name or email is recorded.
+	ActivityWorkshopRegistration = "workshop.registration"
 )
 
-// PublicEventKinds are the events anyone may see in the activity feed; the
+// PublicActivityKinds are the kinds anyone may see in the activity feed; the
 // others concern one person or the coordinators.
-var PublicEventKinds = []string{EventProposalOpened, EventProposalUpdated, EventProposalMerged, EventProposalClosed,
-	EventProposalReopen, EventReview, EventComment, EventFork, EventReleaseCut}
+var PublicActivityKinds = []string{ActivityProposalOpened, ActivityProposalUpdated, ActivityProposalMerged, ActivityProposalClosed,
+	ActivityProposalReopen, ActivityReview, ActivityComment, ActivityFork, ActivityReleaseCut}
 
-// Event is one thing that happened: an entry of the activity feed and the
-// source of notifications.
-type Event struct {
+// Activity is one thing that happened: an entry of the activity feed and
+// the source of notifications and webhooks. Not an event in a calendar.
+type Activity struct {
 	ID         int64     `json:"id"`
 	At         time.Time `json:"at"`
 	ActorID    int64     `json:"actor_id"`
@@ -137,4 +153,40 @@ type Event struct {
 	ObjectID int64 `json:"object_id,omitempty"`
 	// Ref is a name in the repository, by kind (a release, a commit).
 	Ref string `json:"ref,omitempty"`
+}
+
+// ProposalFilter narrows a list of proposals.
+type ProposalFilter struct {
+	Status string
+	Module string
+	// Modules are other names of Module (earlier ones): proposals touching
+	// any of them match too.
+	Modules  []string
+	AuthorID int64
+	// Query keeps proposals whose title or description holds every word.
+	Query  string
+	Limit  int
+	Offset int
+}
+
+// ProposalUpdate changes a proposal. Nil fields stay as they are.
+type ProposalUpdate struct {
+	Title, Description *string
+	Head               *string
+	Modules            []string // nil keeps them
+	// Activity, when it has a kind, is recorded with the change.
+	Activity Activity
+}
+
+// ActivityFilter narrows the activity feed.
+type ActivityFilter struct {
+	ActorID    int64
+	Module     string
+	ProposalID int64
+	Limit      int
+	// Kinds are the kinds to list; nil means the public ones
+	// (PublicActivityKinds), an empty list every kind.
+	Kinds []string
+	// ID picks one entry.
+	ID int64
 }

@@ -6,7 +6,7 @@ import "time"
 type Webhook struct {
 	ID  int64  `json:"id"`
 	URL string `json:"url"`
-	// Events are the event kinds it receives (the Event* constants).
+	// Events are the event kinds it receives (the Activity* kinds).
 	Events []string `json:"events"`
 	// Secret signs each delivery (X-Praxis-Signature); shown once, when
 	// the webhook is made, and never again.

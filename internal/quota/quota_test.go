@@ -18,11 +18,8 @@ func TestParseLimitsNamesEveryFieldAtFault(t *testing.T) {
 	}
 	_, err := quota.ParseLimits("a lot", "-1")
 	fields := map[string]bool{}
-	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-		var fe *account.FieldError
-		if errors.As(e, &fe) {
-			fields[fe.Field] = true
-		}
+	for _, fe := range praxis.FieldErrors(err) {
+		fields[fe.Field] = true
 	}
 	if !fields[quota.StorageField] || !fields[quota.WriteField] || praxis.ErrorCode(err) != praxis.EINVALID {
 		t.Errorf("ParseLimits(a lot, -1) = %v; want both fields named, EINVALID", err)
@@ -34,7 +31,7 @@ func TestTheWriteRateRefillsOverAnHour(t *testing.T) {
 	env := testenv.New(t, testenv.Options{})
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	q := quota.New(quota.Config{DB: env.DB, Store: env.Store, Now: func() time.Time { return now }})
-	admin, _, err := account.New(account.Config{DB: env.DB}).AddUser(ctx, account.NewUser{Email: "a@example.org", Name: "A", Roles: []praxis.Role{praxis.RoleAdmin}})
+	admin, _, err := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB}).AddUser(ctx, account.NewUser{Email: "a@example.org", Name: "A", Roles: []praxis.Role{praxis.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)
 	}

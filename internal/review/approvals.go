@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -65,6 +65,23 @@ func approvalAt(reviews []praxis.Review, authorID int64, head string, required i
 	return a
 }
 
+// ApprovedEarlier returns the version (head) that a reviewer other than its
+// author last approved before the proposal changed, while its head lacks the
+// approvals it needs: the version from which to show what changed since. It
+// returns "" when the head is approved or no earlier version was.
+func (v *ProposalView) ApprovedEarlier() string {
+	if v.Approved {
+		return ""
+	}
+	earlier := ""
+	for _, r := range v.Reviews {
+		if r.Verdict == praxis.VerdictApprove && r.Head != v.Head && r.ReviewerID != v.AuthorID {
+			earlier = r.Head
+		}
+	}
+	return earlier
+}
+
 // RequiredApprovals returns how many approvals from people other than its
 // author a proposal needs before it can be merged.
 func (s *Service) RequiredApprovals(ctx context.Context) (int, error) {
@@ -80,10 +97,10 @@ func (s *Service) RequiredApprovals(ctx context.Context) (int, error) {
 }
 
 // SetRequiredApprovals sets how many approvals a merge needs, from 1 to
-// MaxRequiredApprovals (admins). A bad value is an account.FieldError on
+// MaxRequiredApprovals (admins). A bad value is EINVALID naming
 // "review_approvals".
 func (s *Service) SetRequiredApprovals(ctx context.Context, actor *praxis.User, value string) error {
-	if err := account.Authorize(actor, account.EditSettings); err != nil {
+	if err := access.Authorize(actor, access.EditSettings); err != nil {
 		return err
 	}
 	n, err := ParseRequiredApprovals(value)
@@ -96,12 +113,12 @@ func (s *Service) SetRequiredApprovals(ctx context.Context, actor *praxis.User, 
 }
 
 // ParseRequiredApprovals checks a number of approvals as typed: a whole
-// number from 1 to MaxRequiredApprovals, else an account.FieldError on
+// number from 1 to MaxRequiredApprovals, else EINVALID naming
 // "review_approvals".
 func ParseRequiredApprovals(value string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(value))
 	if err != nil || n < 1 || n > MaxRequiredApprovals {
-		return 0, &account.FieldError{Field: approvalsSetting, Message: "give a whole number from 1 to " + strconv.Itoa(MaxRequiredApprovals)}
+		return 0, praxis.Invalid(approvalsSetting, "give a whole number from 1 to %d", MaxRequiredApprovals)
 	}
 	return n, nil
 }

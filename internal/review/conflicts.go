@@ -46,7 +46,7 @@ func (s *Service) checkConflicts(ctx context.Context) (int, []int64, error) {
 	began := 0
 	var opening []int64
 	for offset := 0; ; offset += 200 {
-		open, _, err := s.db.ListProposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Limit: 200, Offset: offset})
+		open, _, err := s.db.ListProposals(ctx, praxis.ProposalFilter{Status: praxis.ProposalOpen, Limit: 200, Offset: offset})
 		if err != nil {
 			return began, nil, err
 		}
@@ -74,9 +74,9 @@ func (s *Service) checkConflicts(ctx context.Context) (int, []int64, error) {
 				return began, nil, fmt.Errorf("review: check proposal %d against main: %w", p.ID, err)
 			}
 			now := db.ProposalConflict{Head: head, Main: main, Conflicting: len(merge.Conflicts) > 0}
-			var event praxis.Event
+			var event praxis.Activity
 			if now.Conflicting && checked && !before.Conflicting && before.Head == head {
-				event = praxis.Event{At: s.now(), Kind: praxis.EventProposalConflict, ProposalID: p.ID, Module: firstModule(p),
+				event = praxis.Activity{At: s.now(), Kind: praxis.ActivityProposalConflict, ProposalID: p.ID, Module: firstModule(p),
 					Title: p.Title, Ref: main, Detail: fmt.Sprintf("%d files", len(merge.Conflicts))}
 				began++
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // branch returns a branch's commit, failing the test when there is none.
@@ -79,7 +80,7 @@ func (f *fixture) pushBranch(branch, parent, message, old, new string) string {
 
 func (f *fixture) addUser(email string, role praxis.Role) *praxis.User {
 	f.t.Helper()
-	u, _, err := account.New(account.Config{DB: f.db}).AddUser(context.Background(), account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
+	u, _, err := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: f.db}).AddUser(context.Background(), account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -90,6 +91,7 @@ func (f *fixture) addUser(email string, role praxis.Role) *praxis.User {
 // merged, with the merge commit that brought it in, and merging it again is
 // refused rather than making a second, empty merge commit.
 func TestMergeFoundOnMainIsRecordedNeverMadeTwice(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (merged before the crash)")
@@ -117,13 +119,13 @@ func TestMergeFoundOnMainIsRecordedNeverMadeTwice(t *testing.T) {
 	if links[merge] != p.ID || links[head] != p.ID {
 		t.Errorf("history links = %v, want the merge and the proposal's commit linked to %d", links, p.ID)
 	}
-	events, _ := f.svc.Activity(ctx, db.EventFilter{ProposalID: p.ID})
-	if n := countKind(events, praxis.EventProposalMerged); n != 1 {
+	events, _ := f.svc.Activity(ctx, praxis.ActivityFilter{ProposalID: p.ID})
+	if n := countKind(events, praxis.ActivityProposalMerged); n != 1 {
 		t.Errorf("%d merge events, want 1", n)
 	}
 }
 
-func countKind(events []praxis.Event, kind string) int {
+func countKind(events []praxis.Activity, kind string) int {
 	n := 0
 	for _, e := range events {
 		if e.Kind == kind {
@@ -136,6 +138,7 @@ func countKind(events []praxis.Event, kind string) int {
 // Reading a proposal, or listing proposals, records a merge found on main,
 // including one that came in inside another proposal's merge.
 func TestReadingRecordsMergesFoundOnMain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	first := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (Alice)")
@@ -166,7 +169,7 @@ func TestReadingRecordsMergesFoundOnMain(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.commitToMain("after-bob")
-	list, total, err := f.svc.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen})
+	list, total, err := f.svc.Proposals(ctx, praxis.ProposalFilter{Status: praxis.ProposalOpen})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,6 +193,7 @@ func TestReadingRecordsMergesFoundOnMain(t *testing.T) {
 // A branch reset to a version of main holds nothing of its own: it is not
 // taken for merged.
 func TestBranchAtAVersionOfMainIsNotMerged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (x)")
@@ -213,6 +217,7 @@ func TestBranchAtAVersionOfMainIsNotMerged(t *testing.T) {
 // reopened), a creation that never finished is removed or finished, a stale
 // head is caught up, and a fork branch gets its record.
 func TestReconcileAtStart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	main := f.branch("main")
@@ -336,6 +341,7 @@ func TestReconcileAtStart(t *testing.T) {
 // ref is locked by another writer), no proposal is left behind, and trying
 // again opens exactly one.
 func TestFailedCreationLeavesNoProposal(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (first)")
@@ -350,10 +356,10 @@ func TestFailedCreationLeavesNoProposal(t *testing.T) {
 	if _, err := f.svc.CreateProposal(ctx, f.alice, req); praxis.ErrorCode(err) != praxis.EUNAVAILABLE {
 		t.Fatalf("CreateProposal with the ref locked = %v, want EUNAVAILABLE", err)
 	}
-	if _, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 1 {
+	if _, total, _ := f.db.ListProposals(ctx, praxis.ProposalFilter{}); total != 1 {
 		t.Fatalf("%d proposals after a failed creation, want 1", total)
 	}
-	if events, _ := f.svc.Activity(ctx, db.EventFilter{}); countKind(events, praxis.EventProposalOpened) != 1 {
+	if events, _ := f.svc.Activity(ctx, praxis.ActivityFilter{}); countKind(events, praxis.ActivityProposalOpened) != 1 {
 		t.Errorf("activity after a failed creation: %+v", events)
 	}
 	os.Remove(lock)
@@ -361,7 +367,7 @@ func TestFailedCreationLeavesNoProposal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 2 {
+	if _, total, _ := f.db.ListProposals(ctx, praxis.ProposalFilter{}); total != 2 {
 		t.Errorf("%d proposals after trying again, want 2", total)
 	}
 	if head := f.branch(p.Branch); head != p.Head || !strings.Contains(f.plan(head, stigma), "(second)") {
@@ -373,6 +379,7 @@ func TestFailedCreationLeavesNoProposal(t *testing.T) {
 // it is refused and nothing is recorded; a newer version needs a new
 // approval before it can be merged.
 func TestReviewIsOfTheVersionSeen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (seen)")
@@ -425,6 +432,7 @@ func TestReviewIsOfTheVersionSeen(t *testing.T) {
 // Approvals count only from people other than the author, and a merge needs
 // as many as the instance requires; a request for changes holds it back.
 func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	admin := f.addUser("ada@example.org", praxis.RoleAdmin)
@@ -437,7 +445,7 @@ func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
 		t.Fatalf("approving one's own proposal = %v, want EFORBIDDEN", err)
 	}
 	// One recorded before the rule existed does not count either.
-	if _, err := f.db.AddReview(ctx, &praxis.Review{ProposalID: p.ID, ReviewerID: f.maintainer.ID, Verdict: praxis.VerdictApprove, Head: head, CreatedAt: f.maintainer.CreatedAt}, praxis.Event{}); err != nil {
+	if _, err := f.db.AddReview(ctx, &praxis.Review{ProposalID: p.ID, ReviewerID: f.maintainer.ID, Verdict: praxis.VerdictApprove, Head: head, CreatedAt: f.maintainer.CreatedAt}, praxis.Activity{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Merge(ctx, f.maintainer, p.ID, head); praxis.ErrorCode(err) != praxis.EINVALID {
@@ -448,8 +456,7 @@ func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
 		t.Fatalf("required approvals = %d, want 1 by default", got)
 	}
 	for _, bad := range []string{"0", "-1", "two", "", "99"} {
-		var fe *account.FieldError
-		if err := f.svc.SetRequiredApprovals(ctx, admin, bad); !errors.As(err, &fe) || fe.Field != "review_approvals" {
+		if err := f.svc.SetRequiredApprovals(ctx, admin, bad); praxis.ErrorField(err) != "review_approvals" {
 			t.Errorf("SetRequiredApprovals(%q) = %v, want a field error", bad, err)
 		}
 	}
@@ -494,6 +501,7 @@ func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
 // Reads racing a merge never record it twice or contradict it: one merge
 // commit, one merge event, the merge's own record.
 func TestReadsRacingAMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (raced)")
@@ -516,7 +524,7 @@ func TestReadsRacingAMerge(t *testing.T) {
 				if _, err := f.svc.Proposal(ctx, p.ID); err != nil {
 					t.Error(err)
 				}
-				if _, _, err := f.svc.Proposals(ctx, db.ProposalFilter{}); err != nil {
+				if _, _, err := f.svc.Proposals(ctx, praxis.ProposalFilter{}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -534,8 +542,8 @@ func TestReadsRacingAMerge(t *testing.T) {
 	if len(log) != 2 { // the merge and the proposal's commit
 		t.Errorf("main gained %d commits, want the merge and the proposal's own", len(log))
 	}
-	events, _ := f.svc.Activity(ctx, db.EventFilter{ProposalID: p.ID})
-	if n := countKind(events, praxis.EventProposalMerged); n != 1 {
+	events, _ := f.svc.Activity(ctx, praxis.ActivityFilter{ProposalID: p.ID})
+	if n := countKind(events, praxis.ActivityProposalMerged); n != 1 {
 		t.Errorf("%d merge events, want 1", n)
 	}
 }

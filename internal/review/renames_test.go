@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/testenv"
@@ -19,10 +18,11 @@ import (
 // changes land in the moved folder when they are brought up to date and
 // merged.
 func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	svc := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}})
 		if err != nil {
@@ -82,7 +82,7 @@ func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
 	if _, _, err := svc.CreateFork(ctx, alice, renamed); !errors.As(err, &exists) || exists.ForkID != fork.ID {
 		t.Errorf("a second fork under the new name = %v, want her fork %d", err, fork.ID)
 	}
-	open, _, err := svc.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Module: renamed})
+	open, _, err := svc.Proposals(ctx, praxis.ProposalFilter{Status: praxis.ProposalOpen, Module: renamed})
 	if err != nil || len(open) != 1 || open[0].ID != proposal.ID {
 		t.Errorf("open proposals of %s = %v %v, want #%d", renamed, open, err, proposal.ID)
 	}
@@ -156,10 +156,11 @@ func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
 // changed the same lines as the fork, keeping "yours" keeps the fork's text,
 // in the moved folder.
 func TestResolvingAnUpdateAcrossAMove(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	svc := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	carol, _, err := accounts.AddUser(ctx, account.NewUser{Email: "carol@example.org", Name: "Carol", Roles: []praxis.Role{praxis.RoleFacilitator}})
 	if err != nil {
 		t.Fatal(err)

@@ -2,13 +2,14 @@ package web
 
 import (
 	"errors"
+	"github.com/praxis-coop/praxis/internal/workshop"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
@@ -17,42 +18,31 @@ import (
 const adminPageSize = 50
 
 type adminUsersPage struct {
-	Users            []*praxis.User
-	Total            int64
-	Query, Status    string
-	Role             string
-	Pending          int64
-	Page, Pages      int
-	PrevURL, NextURL string
+	Users         []*praxis.User
+	Total         int64
+	Query, Status string
+	Role          string
+	Pending       int64
+	Pager         pager
 }
 
 func (s *Server) adminUsers(c echo.Context) error {
 	ctx := c.Request().Context()
 	actor := currentUser(c)
-	page := pageNumber(c)
-	filter := db.UserFilter{Query: c.QueryParam("q"), Status: praxis.UserStatus(c.QueryParam("status")),
-		Role: praxis.Role(c.QueryParam("role")), Limit: adminPageSize, Offset: (page - 1) * adminPageSize}
+	pages := newPager(c, adminPageSize, "Pages of people")
+	filter := praxis.UserFilter{Query: c.QueryParam("q"), Status: praxis.UserStatus(c.QueryParam("status")),
+		Role: praxis.Role(c.QueryParam("role")), Limit: pages.Size, Offset: pages.Offset()}
 	users, total, err := s.accounts.Users(ctx, actor, filter)
 	if err != nil {
 		return err
 	}
-	_, pending, err := s.accounts.Users(ctx, actor, db.UserFilter{Status: praxis.StatusPending, Limit: 1})
+	_, pending, err := s.accounts.Users(ctx, actor, praxis.UserFilter{Status: praxis.StatusPending, Limit: 1})
 	if err != nil {
 		return err
 	}
+	pages.of(int(total))
 	data := adminUsersPage{Users: users, Total: total, Query: filter.Query, Status: string(filter.Status), Role: string(filter.Role),
-		Pending: pending, Page: page, Pages: max(1, int((total+adminPageSize-1)/adminPageSize))}
-	pageURL := func(n int) string {
-		q := c.QueryParams()
-		q.Set("page", strconv.Itoa(n))
-		return "/admin/users?" + q.Encode()
-	}
-	if page > 1 {
-		data.PrevURL = pageURL(page - 1)
-	}
-	if page < data.Pages {
-		data.NextURL = pageURL(page + 1)
-	}
+		Pending: pending, Pager: pages}
 	return s.render(c, http.StatusOK, "admin-users", view{Title: "People", Section: "admin", Data: data})
 }
 
@@ -64,6 +54,9 @@ type adminUserPage struct {
 	ResetLink string
 	Emailed   bool
 	Form      form
+	// Mentoring is what the person co-facilitated to learn: it counts
+	// toward a training.
+	Mentoring []workshop.MentoredModule
 }
 
 func (s *Server) renderAdminUser(c echo.Context, status int, page adminUserPage) error {
@@ -76,7 +69,7 @@ func (s *Server) renderAdminUser(c echo.Context, status int, page adminUserPage)
 	if page.Person, err = s.accounts.User(ctx, actor, id); err != nil {
 		return err
 	}
-	if page.Audit, err = s.accounts.Audit(ctx, actor, db.AuditFilter{TargetID: id, Limit: 50}); praxis.ErrorCode(err) == praxis.EFORBIDDEN {
+	if page.Audit, err = s.accounts.Audit(ctx, actor, praxis.AuditFilter{TargetID: id, Limit: 50}); praxis.ErrorCode(err) == praxis.EFORBIDDEN {
 		page.Audit, err = nil, nil // the audit log is for admins
 	}
 	if err != nil {
@@ -86,6 +79,11 @@ func (s *Server) renderAdminUser(c echo.Context, status int, page adminUserPage)
 		return err
 	}
 	page.Modules = page.Listing.Modules
+	if s.workshops != nil {
+		if page.Mentoring, err = s.workshops.Mentoring(ctx, id); err != nil {
+			return err
+		}
+	}
 	if page.Form.Errors == nil {
 		page.Form.Errors = map[string]string{}
 	}
@@ -222,7 +220,7 @@ type auditPage struct {
 func (s *Server) adminAudit(c echo.Context) error {
 	const size = 100
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	entries, err := s.accounts.Audit(c.Request().Context(), currentUser(c), db.AuditFilter{Before: before, Limit: size})
+	entries, err := s.accounts.Audit(c.Request().Context(), currentUser(c), praxis.AuditFilter{Before: before, Limit: size})
 	if err != nil {
 		return err
 	}
@@ -260,6 +258,14 @@ func (s *Server) adminSettings(c echo.Context) error {
 		f.Values.Set(quota.StorageField, strconv.FormatInt(l.StorageMB, 10))
 		f.Values.Set(quota.WriteField, strconv.FormatInt(l.WriteMBPerHour, 10))
 	}
+	if s.workshops != nil {
+		ws, err := s.workshops.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		f.Values.Set(workshop.SettingRetentionDays, strconv.Itoa(ws.RetentionDays))
+		f.Values.Set(workshop.SettingWarnDays, strconv.Itoa(ws.WarnDays))
+	}
 	return s.renderSettings(c, http.StatusOK, f)
 }
 
@@ -293,6 +299,21 @@ func (s *Server) adminSaveSettings(c echo.Context) error {
 			bad = append(bad, err)
 		}
 	}
+	var workshopSettings *workshop.Settings
+	if s.workshops != nil && f.Values.Has(workshop.SettingRetentionDays) {
+		retention, rerr := strconv.Atoi(strings.TrimSpace(f.Value(workshop.SettingRetentionDays)))
+		warn, werr := strconv.Atoi(strings.TrimSpace(f.Value(workshop.SettingWarnDays)))
+		if rerr != nil {
+			retention = -1
+		}
+		if werr != nil {
+			warn = -1
+		}
+		workshopSettings = &workshop.Settings{RetentionDays: retention, WarnDays: warn}
+		if err := workshop.CheckSettings(*workshopSettings); err != nil {
+			bad = append(bad, err)
+		}
+	}
 	err := errors.Join(bad...)
 	if err == nil {
 		err = s.accounts.SetSignupMode(ctx, currentUser(c), praxis.SignupMode(f.Value("signup_mode")))
@@ -305,6 +326,9 @@ func (s *Server) adminSaveSettings(c echo.Context) error {
 	}
 	if err == nil && setLimits {
 		err = s.quota.SetLimits(ctx, currentUser(c), limits)
+	}
+	if err == nil && workshopSettings != nil {
+		err = s.workshops.SetSettings(ctx, currentUser(c), *workshopSettings)
 	}
 	if err != nil {
 		status, err := f.fail(err)

@@ -1,15 +1,13 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -154,7 +152,7 @@ func (s *Server) apiUpdateDelivery(c echo.Context) error {
 	var revision int64
 	if patch.Revision != nil {
 		if *patch.Revision < 1 {
-			return &account.FieldError{Field: "revision", Message: "the revision is a number from 1"}
+			return praxis.Invalid("revision", "the revision is a number from 1")
 		}
 		revision = *patch.Revision
 	}
@@ -190,42 +188,18 @@ func (s *Server) apiDeliveryFeedback(c echo.Context) error {
 
 // apiFilter reads the list filter and scope of an API request: coordinators
 // get everyone's deliveries unless scope=mine, others always their own.
-func apiFilter(c echo.Context) (db.DeliveryFilter, bool, error) {
+func apiFilter(c echo.Context) (praxis.DeliveryFilter, bool, error) {
 	f, err := deliveryFilterOf(c)
 	if err != nil {
 		return f, false, err
 	}
-	all := c.QueryParam("scope") != "mine" && account.Can(currentUser(c), account.AllDeliveries)
+	all := c.QueryParam("scope") != "mine" && access.Can(currentUser(c), access.AllDeliveries)
 	return f, all, nil
-}
-
-// seriesModules fills a filter's modules from the series parameter.
-func (s *Server) seriesModules(c echo.Context, f *db.DeliveryFilter) error {
-	slug := c.QueryParam("series")
-	if slug == "" {
-		return nil
-	}
-	listing, err := s.catalog.Listing(c.Request().Context(), "")
-	if err != nil {
-		return err
-	}
-	series, ok := listing.FindSeries(slug)
-	if !ok {
-		return &account.FieldError{Field: "series", Message: fmt.Sprintf("there is no series %q", slug)}
-	}
-	f.Modules = []string{""} // matches nothing when the series is empty
-	for _, m := range series.Modules {
-		f.Modules = append(f.Modules, m.Slug)
-	}
-	return nil
 }
 
 func (s *Server) apiListDeliveries(c echo.Context) error {
 	f, all, err := apiFilter(c)
 	if err != nil {
-		return err
-	}
-	if err := s.seriesModules(c, &f); err != nil {
 		return err
 	}
 	f.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
@@ -245,11 +219,6 @@ func (s *Server) apiListDeliveries(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"deliveries": out, "total": total, "limit": f.Limit, "offset": f.Offset})
 }
 
-// deliveryColumns are the columns of the deliveries CSV.
-var deliveryColumns = []string{"id", "date", "module", "fork_id", "version", "facilitator_id", "facilitator",
-	"co_facilitators", "duration", "format", "town", "region", "country", "host", "host_type", "participants",
-	"first_time", "feedback_count", "feedback_average", "reflection_worked", "reflection_change"}
-
 // apiExportDeliveries streams every matching delivery as CSV or as a JSON
 // array, without holding them in memory.
 func (s *Server) apiExportDeliveries(c echo.Context) error {
@@ -258,52 +227,26 @@ func (s *Server) apiExportDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.seriesModules(c, &f); err != nil {
-		return err
-	}
 	user := currentUser(c)
 	if strings.HasSuffix(c.Path(), ".json") {
-		c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
-		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="praxis-deliveries.json"`)
-		c.Response().WriteHeader(http.StatusOK)
-		w := c.Response()
-		enc := json.NewEncoder(w)
-		first := true
-		put := func(b string) { w.Write([]byte(b)) }
-		put("[")
-		err := s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
-			if !first {
-				put(",")
-			}
-			first = false
-			return enc.Encode(s.toAPIDelivery(d))
+		return s.streamJSON(c, "praxis-deliveries.json", func(put func(any) error) error {
+			return s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error { return put(s.toAPIDelivery(d)) })
 		})
-		put("]\n")
-		return err
 	}
-	w := startCSV(c, "praxis-deliveries.csv")
-	w.Row(deliveryColumns...)
-	err = s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
-		ids := make([]string, len(d.CoFacilitators))
-		for i, id := range d.CoFacilitators {
-			ids[i] = strconv.FormatInt(id, 10)
-		}
-		avg, fork := "", ""
-		if d.FeedbackCount > 0 {
-			avg = ftoa(d.FeedbackAverage())
-		}
-		if d.ForkID != 0 {
-			fork = strconv.FormatInt(d.ForkID, 10)
-		}
-		return w.Row(strconv.FormatInt(d.ID, 10), d.Date, d.Module, fork, d.Version,
-			strconv.FormatInt(d.FacilitatorID, 10), d.Facilitator, strings.Join(ids, " "), itoa(d.Duration),
-			d.Format, d.Town, d.Region, d.Country, d.Host, d.HostType, itoa(d.Participants),
-			itoa(d.FirstTime), itoa(d.FeedbackCount), avg, d.Worked, d.Change)
+	// The columns are delivery.Fields, in order.
+	header := make([]string, len(delivery.Fields))
+	for i, field := range delivery.Fields {
+		header[i] = field.Name
+	}
+	return s.streamCSV(c, "praxis-deliveries.csv", header, func(row func(...string) error) error {
+		cells := make([]string, len(delivery.Fields))
+		return s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
+			for i, field := range delivery.Fields {
+				cells[i] = field.Text(d)
+			}
+			return row(cells...)
+		})
 	})
-	if flushErr := w.Flush(); err == nil {
-		err = flushErr
-	}
-	return err
 }
 
 // apiReflections lists recent reflections on a module, for network members.

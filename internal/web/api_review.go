@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
 )
@@ -192,7 +191,7 @@ func apiProposalSummary(p *praxis.Proposal) map[string]any {
 }
 
 func (s *Server) apiListProposals(c echo.Context) error {
-	filter := db.ProposalFilter{Status: c.QueryParam("status"), Module: c.QueryParam("module"),
+	filter := praxis.ProposalFilter{Status: c.QueryParam("status"), Module: c.QueryParam("module"),
 		Limit: atoiOr(c.QueryParam("limit"), 50), Offset: atoiOr(c.QueryParam("offset"), 0)}
 	if a := c.QueryParam("author"); a != "" {
 		id, err := strconv.ParseInt(a, 10, 64)

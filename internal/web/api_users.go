@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -40,7 +39,7 @@ func (s *Server) apiMe(c echo.Context) error {
 }
 
 func (s *Server) apiListUsers(c echo.Context) error {
-	filter := db.UserFilter{
+	filter := praxis.UserFilter{
 		Query: c.QueryParam("q"), Status: praxis.UserStatus(c.QueryParam("status")), Role: praxis.Role(c.QueryParam("role")),
 		Region: c.QueryParam("region"), Language: c.QueryParam("language"), Module: c.QueryParam("module"),
 		Limit: atoiOr(c.QueryParam("limit"), 50), Offset: atoiOr(c.QueryParam("offset"), 0),

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -77,9 +78,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 
 // require wraps a handler so that it runs only for someone the permission
 // policy allows to take the action.
-func require(action account.Action, h echo.HandlerFunc) echo.HandlerFunc {
+func require(action access.Action, h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := account.Authorize(currentUser(c), action); err != nil {
+		if err := access.Authorize(currentUser(c), action); err != nil {
 			return err
 		}
 		return h(c)

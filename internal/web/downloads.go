@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -9,9 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/export"
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // exportOptions reads ?rev=, ?start=HH:MM and ?paper=a4|letter. Links in the
@@ -22,7 +22,7 @@ func (s *Server) exportOptions(c echo.Context) (export.Options, error) {
 	if start := strings.TrimSpace(c.QueryParam("start")); start != "" {
 		t, err := time.Parse("15:04", start)
 		if err != nil {
-			return opts, &account.FieldError{Field: "start", Message: "give the start time as HH:MM, such as 18:30"}
+			return opts, praxis.Invalid("start", "give the start time as HH:MM, such as 18:30")
 		}
 		opts.Start = t.Hour()*60 + t.Minute()
 	}
@@ -31,7 +31,7 @@ func (s *Server) exportOptions(c echo.Context) (export.Options, error) {
 	case "letter":
 		opts.Paper = export.Letter
 	default:
-		return opts, &account.FieldError{Field: "paper", Message: "the paper is a4 or letter"}
+		return opts, praxis.Invalid("paper", "the paper is a4 or letter")
 	}
 	return opts, nil
 }
@@ -39,36 +39,29 @@ func (s *Server) exportOptions(c echo.Context) (export.Options, error) {
 // downloadModule serves /modules/{slug}/plan.{pdf,md,odt,docx} and
 // /modules/{slug}/bundle.zip.
 func (s *Server) downloadModule(c echo.Context) error {
-	opts, err := s.exportOptions(c)
-	if err != nil {
-		return err
-	}
 	format := c.Path()[strings.LastIndexByte(c.Path(), '.')+1:]
-	f, err := s.exports.Module(c.Request().Context(), c.Param("slug"), format, opts)
-	if err != nil {
-		return err
-	}
-	return s.sendDownload(c, f, opts)
+	return s.download(c, func(ctx context.Context, opts export.Options) (*export.File, error) {
+		return s.exports.Module(ctx, c.Param("slug"), format, opts)
+	})
 }
 
 func (s *Server) downloadSeries(c echo.Context) error {
-	opts, err := s.exportOptions(c)
-	if err != nil {
-		return err
-	}
-	f, err := s.exports.Series(c.Request().Context(), c.Param("slug"), opts)
-	if err != nil {
-		return err
-	}
-	return s.sendDownload(c, f, opts)
+	return s.download(c, func(ctx context.Context, opts export.Options) (*export.File, error) {
+		return s.exports.Series(ctx, c.Param("slug"), opts)
+	})
 }
 
 func (s *Server) downloadCurriculum(c echo.Context) error {
+	return s.download(c, s.exports.Curriculum)
+}
+
+// download reads the export options, makes the file and sends it.
+func (s *Server) download(c echo.Context, build func(context.Context, export.Options) (*export.File, error)) error {
 	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}
-	f, err := s.exports.Curriculum(c.Request().Context(), opts)
+	f, err := build(c.Request().Context(), opts)
 	if err != nil {
 		return err
 	}
@@ -117,7 +110,7 @@ func (s *Server) streamDownload(c echo.Context, f *export.File) error {
 	case err != nil && !w.started:
 		return err
 	case err != nil:
-		s.log.Warn("a streamed download stopped midway", "file", f.Name, "err", err)
+		s.streamFailed(c, f.Name, err)
 		return nil
 	case !w.started:
 		c.Response().WriteHeader(http.StatusOK)
@@ -215,16 +208,9 @@ func alreadyCompressed(routePath string) bool {
 // apiDownloads answers GET /api/v1/stats/downloads?from=&to=&module=:
 // downloads per module and format.
 func (s *Server) apiDownloads(c echo.Context) error {
-	f, err := deliveryFilterOf(c)
+	counts, err := s.deliveries.DownloadCounts(c.Request().Context(), currentUser(c), c.QueryParam("from"), c.QueryParam("to"), c.QueryParam("module"))
 	if err != nil {
 		return err
-	}
-	counts, err := s.db.DownloadCounts(c.Request().Context(), f.From, f.To, f.Module)
-	if err != nil {
-		return err
-	}
-	if counts == nil {
-		counts = []db.DownloadCount{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"downloads": counts})
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -105,26 +104,21 @@ func (s *Server) handleError(err error, c echo.Context) {
 			body["error"] = "internal error"
 			body["request_id"] = requestID
 		}
-		var fieldErr *account.FieldError
-		if errors.As(err, &fieldErr) {
-			body["field"] = fieldErr.Field
-		}
-		var fieldErrs interface{ FieldErrorList() []*account.FieldError }
-		if errors.As(err, &fieldErrs) {
+		if fieldErrs := praxis.FieldErrors(err); len(fieldErrs) > 0 {
+			// "field" names the first at fault, "fields" every one.
+			body["field"] = fieldErrs[0].Field
 			fields := map[string]string{}
-			for _, fe := range fieldErrs.FieldErrorList() {
-				fields[fe.Field] = fe.Message
+			for _, fe := range fieldErrs {
+				if _, ok := fields[fe.Field]; !ok {
+					fields[fe.Field] = fe.Message
+				}
 			}
 			body["fields"] = fields
 		}
-		var fields interface{ Fields() map[string]string }
-		if errors.As(err, &fields) {
-			body["fields"] = fields.Fields()
-			for _, name := range []string{"move_to", "title"} {
-				if _, ok := fields.Fields()[name]; ok {
-					body["field"] = name
-					break
-				}
+		var withDetails interface{ ErrorDetails() map[string]any }
+		if errors.As(err, &withDetails) {
+			for k, v := range withDetails.ErrorDetails() {
+				body[k] = v
 			}
 		}
 		var withProblems interface{ ProblemList() []praxis.Problem }

@@ -33,7 +33,7 @@ func commitAuthor(c praxis.Commit, account *praxis.Attribution) string {
 
 // changesFeed is the Atom feed of the changes to main: /changes.atom.
 func (s *Server) changesFeed(c echo.Context) error {
-	changes, err := s.db.RecentCommitsPage(c.Request().Context(), feedSize, 0)
+	changes, err := s.history.Changes(c.Request().Context(), feedSize, 0)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Server) changesFeed(c echo.Context) error {
 
 // releasesFeed is the Atom feed of releases: /releases.atom.
 func (s *Server) releasesFeed(c echo.Context) error {
-	releases, err := s.versions.Releases(c.Request().Context())
+	releases, err := s.releases.List(c.Request().Context())
 	if err != nil {
 		return err
 	}

@@ -195,7 +195,7 @@ func TestNotificationsFeed(t *testing.T) {
 
 	// Something that concerns the facilitator.
 	ctx := context.Background()
-	if err := n.db.AddEvent(ctx, praxis.Event{Kind: praxis.EventTrainingAwarded, ActorID: n.users["coordinator"].ID,
+	if err := n.db.AddActivity(ctx, praxis.Activity{Kind: praxis.ActivityTrainingAwarded, ActorID: n.users["coordinator"].ID,
 		SubjectID: n.users["facilitator"].ID, Module: stigma}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/githttp"
 	"github.com/praxis-coop/praxis/internal/metrics"
 )
@@ -26,8 +26,8 @@ func (s *Server) watch() error {
 			return err
 		}
 	}
-	if s.db != nil {
-		if err := s.metrics.WatchDB("praxis", s.db.Pool()); err != nil {
+	if s.database != nil {
+		if err := s.metrics.WatchDB("praxis", s.database.Pool()); err != nil {
 			return err
 		}
 	}
@@ -73,7 +73,7 @@ func (s *Server) showMetrics(c echo.Context) error {
 // requireUnlessLoopback lets a request from the loopback interface through
 // (a Prometheus on the same machine), and anyone else only when the policy
 // allows the action.
-func requireUnlessLoopback(action account.Action, h echo.HandlerFunc) echo.HandlerFunc {
+func requireUnlessLoopback(action access.Action, h echo.HandlerFunc) echo.HandlerFunc {
 	guarded := require(action, h)
 	return func(c echo.Context) error {
 		if fromLoopback(c.Request()) {

@@ -41,21 +41,21 @@ type inboxPage struct {
 	Notifications []praxis.Notification
 	Total         int64
 	Unread        bool // only unread ones are shown
-	Page, Pages   int
+	Pager         pager
 	MailEnabled   bool
 }
 
 func (s *Server) showNotifications(c echo.Context) error {
 	ctx, user := c.Request().Context(), currentUser(c)
-	page := max(atoiOr(c.QueryParam("page"), 1), 1)
+	pages := newPager(c, inboxPageSize, "Pages of notifications")
 	unread := c.QueryParam("unread") == "1" || c.QueryParam("unread") == "true"
-	list, total, err := s.notify.Inbox(ctx, user, unread, inboxPageSize, (page-1)*inboxPageSize)
+	list, total, err := s.notify.Inbox(ctx, user, unread, pages.Size, pages.Offset())
 	if err != nil {
 		return err
 	}
-	pages := max(int((total+inboxPageSize-1)/inboxPageSize), 1)
+	pages.of(int(total))
 	return s.render(c, http.StatusOK, "notifications", view{Title: "Notifications", Section: "notifications",
-		Data: inboxPage{Notifications: list, Total: total, Unread: unread, Page: page, Pages: pages, MailEnabled: s.notify.MailEnabled()}})
+		Data: inboxPage{Notifications: list, Total: total, Unread: unread, Pager: pages, MailEnabled: s.notify.MailEnabled()}})
 }
 
 // openNotification marks a notification read and goes where it leads, so

@@ -3,14 +3,14 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/diff"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/module"
@@ -84,13 +84,12 @@ func (s *Server) suggest(c echo.Context) error {
 }
 
 type proposalsPage struct {
-	Proposals        []*praxis.Proposal
-	Total            int64
-	Status, Module   string
-	Author           string
-	Listing          *catalog.Listing
-	Page, Pages      int
-	PrevURL, NextURL string
+	Proposals      []*praxis.Proposal
+	Total          int64
+	Status, Module string
+	Author         string
+	Listing        *catalog.Listing
+	Pager          pager
 }
 
 const proposalsPageSize = 30
@@ -101,8 +100,8 @@ func (s *Server) listProposals(c echo.Context) error {
 	if status == "" && !c.QueryParams().Has("status") {
 		status = praxis.ProposalOpen
 	}
-	page := pageNumber(c)
-	filter := db.ProposalFilter{Status: status, Module: c.QueryParam("module"), Limit: proposalsPageSize, Offset: (page - 1) * proposalsPageSize}
+	pages := newPager(c, proposalsPageSize, "Pages of proposals")
+	filter := praxis.ProposalFilter{Status: status, Module: c.QueryParam("module"), Limit: pages.Size, Offset: pages.Offset()}
 	if a := c.QueryParam("author"); a != "" {
 		filter.AuthorID = int64(atoiOr(a, -1))
 	}
@@ -114,19 +113,9 @@ func (s *Server) listProposals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	pages.of(int(total))
 	data := proposalsPage{Proposals: props, Total: total, Status: status, Module: filter.Module, Author: c.QueryParam("author"),
-		Listing: listing, Page: page, Pages: max(1, int((total+proposalsPageSize-1)/proposalsPageSize))}
-	pageURL := func(n int) string {
-		q := c.QueryParams()
-		q.Set("page", strconv.Itoa(n))
-		return "/proposals?" + q.Encode()
-	}
-	if page > 1 {
-		data.PrevURL = pageURL(page - 1)
-	}
-	if page < data.Pages {
-		data.NextURL = pageURL(page + 1)
-	}
+		Listing: listing, Pager: pages}
 	return s.render(c, http.StatusOK, "proposals", view{Title: "Proposals", Section: "proposals", Data: data})
 }
 
@@ -139,9 +128,6 @@ type proposalPage struct {
 	// Since is what changed after the version the person saw: the one their
 	// review or merge was for, or ?since= in the address.
 	Since *review.Since
-	// ApprovedEarlier is the version a now stale approval was for, when the
-	// head lacks the approvals it needs.
-	ApprovedEarlier string
 	// LineComments groups comments on lines by file and line.
 	LineComments map[string][]praxis.Comment
 	// CommitLines are the proposal's commits with the account responsible
@@ -170,27 +156,12 @@ func (s *Server) renderProposal(c echo.Context, status int, f form, since string
 	}
 	u := currentUser(c)
 	page := proposalPage{ProposalView: v, Listing: listing, Form: f, LineComments: map[string][]praxis.Comment{},
-		IsAuthor: u != nil && u.ID == v.AuthorID, CanReview: account.Can(u, account.ReviewProposal), CanMerge: account.Can(u, account.MergeProposal)}
-	ids := make([]string, len(v.Commits))
-	for i, cm := range v.Commits {
-		ids[i] = cm.ID
-	}
-	accounts, err := s.db.Attributions(ctx, ids)
-	if err != nil {
+		IsAuthor: u != nil && u.ID == v.AuthorID, CanReview: access.Can(u, access.ReviewProposal), CanMerge: access.Can(u, access.MergeProposal)}
+	if page.CommitLines, err = s.history.Attributed(ctx, v.Commits); err != nil {
 		return err
-	}
-	for _, cm := range v.Commits {
-		page.CommitLines = append(page.CommitLines, history.Entry{Commit: cm, Account: accounts[cm.ID]})
 	}
 	if page.Since, err = s.review.ChangesSince(ctx, v, since); err != nil {
 		return err
-	}
-	if !v.Approved {
-		for _, r := range v.Reviews {
-			if r.Verdict == praxis.VerdictApprove && r.Head != v.Head && r.ReviewerID != v.AuthorID {
-				page.ApprovedEarlier = r.Head
-			}
-		}
 	}
 	for _, cm := range v.Comments {
 		if cm.Path != "" {
@@ -392,7 +363,7 @@ func wordDiffHTML(segments []diff.Segment) string {
 				continue
 			}
 			cur := paras[len(paras)-1]
-			text := strings.ReplaceAll(htmlEscape(part), "\n", "<br>")
+			text := strings.ReplaceAll(html.EscapeString(part), "\n", "<br>")
 			switch seg.Op {
 			case diff.Insert:
 				cur.html.WriteString("<ins>" + text + "</ins>")
@@ -437,46 +408,6 @@ func wordDiffHTML(segments []diff.Segment) string {
 	return b.String()
 }
 
-// diffLine is a line of a unified diff, numbered for line comments.
-type diffLine struct {
-	Kind string // add, del, ctx, hunk, meta
-	Text string
-	// New is the line number in the new file (0 for deleted lines and headers).
-	New int
-}
-
-// diffLines numbers a unified diff's lines by their place in the new file.
-func diffLines(unified string) []diffLine {
-	var out []diffLine
-	next := 0
-	for _, l := range strings.Split(strings.TrimSuffix(unified, "\n"), "\n") {
-		switch {
-		case strings.HasPrefix(l, "@@"):
-			var a, b, c, d int
-			fmt.Sscanf(l, "@@ -%d,%d +%d,%d", &a, &b, &c, &d)
-			if c == 0 {
-				fmt.Sscanf(l, "@@ -%d +%d", &a, &c)
-				if c == 0 {
-					fmt.Sscanf(l, "@@ -%d,%d +%d", &a, &b, &c)
-				}
-			}
-			next = c
-			out = append(out, diffLine{Kind: "hunk", Text: l})
-		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"), strings.HasPrefix(l, "\\"):
-			out = append(out, diffLine{Kind: "meta", Text: l})
-		case strings.HasPrefix(l, "+"):
-			out = append(out, diffLine{Kind: "add", Text: l, New: next})
-			next++
-		case strings.HasPrefix(l, "-"):
-			out = append(out, diffLine{Kind: "del", Text: l})
-		default:
-			out = append(out, diffLine{Kind: "ctx", Text: l, New: next})
-			next++
-		}
-	}
-	return out
-}
-
-func htmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
-}
+// diffLines reads a unified diff into its lines, numbered by their place in
+// the new file for line comments (diff.ParseUnified).
+func diffLines(unified string) []diff.Line { return diff.ParseUnified(unified) }

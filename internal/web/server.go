@@ -6,6 +6,8 @@ package web
 
 import (
 	"cmp"
+	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,9 +15,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/export"
 	"github.com/praxis-coop/praxis/internal/history"
@@ -27,23 +29,29 @@ import (
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
 	"github.com/praxis-coop/praxis/internal/webhook"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 // Config holds what the web layer needs.
 type Config struct {
-	Logger   *slog.Logger
-	Catalog  *catalog.Catalog
-	DB       *db.DB
+	Logger  *slog.Logger
+	Catalog *catalog.Catalog
+	// Database is checked by /healthz for taking writes, and its connection
+	// pool is counted in the metrics; nil for neither.
+	Database Database
 	Accounts *account.Service
 	Review   *review.Service
 	History  *history.Index
-	Versions *history.Versions
+	Releases *history.Releases
 	// Deliveries records workshops delivered and answers the dashboard.
 	Deliveries *delivery.Service
 	// Exports makes the downloads: PDF, documents and zip bundles.
 	Exports *export.Service
 	// Search finds workshops.
 	Search *search.Index
+	// Workshops is the work before workshops: requests, scheduling,
+	// registrations, check-in.
+	Workshops *workshop.Service
 	// Quota bounds what each person keeps in copies and proposals: shown on
 	// the account page, set on the settings page. nil for none.
 	Quota *quota.Service
@@ -80,21 +88,33 @@ type Config struct {
 	Webhooks *webhook.Service
 }
 
+// Database is what the web layer needs of the database itself, beside the
+// services over it: a check that it takes writes, for /healthz, and its
+// connection pool, for the metrics. *db.DB implements it.
+type Database interface {
+	// CheckWritable commits a small write, waiting at most wait for the
+	// write lock; EUNAVAILABLE when the database cannot take writes.
+	CheckWritable(ctx context.Context, wait time.Duration) error
+	// Pool is the connection pool below the database.
+	Pool() *sql.DB
+}
+
 // Server is praxis's HTTP handler.
 type Server struct {
 	echo          *echo.Echo
 	log           *slog.Logger
 	catalog       *catalog.Catalog
-	db            *db.DB
+	database      Database
 	accounts      *account.Service
 	review        *review.Service
 	history       *history.Index
-	versions      *history.Versions
+	releases      *history.Releases
 	deliveries    *delivery.Service
 	anonPages     *lru.Cache[string, cachedPage]
 	exports       *export.Service
 	search        *search.Index
 	quota         *quota.Service
+	workshops     *workshop.Service
 	git           http.Handler
 	pages         *pages
 	assets        *assets
@@ -124,7 +144,7 @@ type Server struct {
 type Route struct {
 	Method string
 	Path   string
-	Action account.Action
+	Action access.Action
 	// Loopback says that anyone connecting from the loopback interface may
 	// use the route too, whatever the action.
 	Loopback bool
@@ -151,16 +171,17 @@ func New(cfg Config) (*Server, error) {
 		echo:          echo.New(),
 		log:           cfg.Logger,
 		catalog:       cfg.Catalog,
-		db:            cfg.DB,
+		database:      cfg.Database,
 		accounts:      cfg.Accounts,
 		review:        cfg.Review,
 		history:       cfg.History,
-		versions:      cfg.Versions,
+		releases:      cfg.Releases,
 		deliveries:    cfg.Deliveries,
 		anonPages:     lru.New[string, cachedPage](2048),
 		exports:       cfg.Exports,
 		search:        cfg.Search,
 		quota:         cfg.Quota,
+		workshops:     cfg.Workshops,
 		git:           cfg.Git,
 		pages:         pages,
 		assets:        assets,

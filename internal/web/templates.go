@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/diff"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/quota"
+	"github.com/praxis-coop/praxis/internal/workshop"
 	"github.com/praxis-coop/praxis/ui"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -71,7 +72,10 @@ func parsePages(assets *assets) (*pages, error) {
 		"admin-invitations", "admin-audit", "admin-settings", "fork", "editor", "stale", "resolve", "propose",
 		"proposals", "proposal", "history", "compare", "changes", "releases", "release-new",
 		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search", "move",
-		"notifications", "account-notifications", "unsubscribe", "admin-jobs"} {
+		"workshops", "workshop", "workshop-form", "registration", "checkin", "workshop-delivery", "request-form",
+		"request-status", "requests", "request", "opportunities", "my-workshops", "workshop-stats",
+		"notifications", "account-notifications", "unsubscribe", "admin-jobs", "admin-webhooks", "admin-webhook",
+		"admin-webhook-delete"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}
@@ -175,12 +179,39 @@ func templateFuncs(assets *assets) template.FuncMap {
 		"hasRoleExact": func(u *praxis.User, r praxis.Role) bool {
 			return slices.Contains(u.Roles, r)
 		},
-		"can":          func(u *praxis.User, action string) bool { return account.Can(u, account.Action(action)) },
+		"can":          func(u *praxis.User, action string) bool { return access.Can(u, access.Action(action)) },
 		"jobLabel":     jobLabel,
 		"hasRole":      func(u *praxis.User, role string) bool { return u.HasRole(praxis.Role(role)) },
 		"visibilities": func() []praxis.Visibility { return praxis.Visibilities },
 		"roles":        func() []praxis.Role { return praxis.AllRoles },
 		"dateTime":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+		"when":         workshop.When,
+		"where":        workshop.Where,
+		"localDay": func(w *praxis.Workshop) string {
+			return w.StartsAt.In(w.Location()).Format("Mon 2 Jan 2006")
+		},
+		"localTime":    func(w *praxis.Workshop, t time.Time) string { return t.In(w.Location()).Format("15:04 MST") },
+		"workshopPath": workshop.WorkshopPath,
+		"statusLabel": func(s string) string {
+			return map[string]string{"new": "New", "matching": "Finding facilitators", "scheduled": "Scheduled", "declined": "Declined",
+				"delivered": "Delivered", "cancelled": "Cancelled", "registered": "Registered", "waitlisted": "On the waiting list",
+				"attended": "Came", "no_show": "Did not come", "": "Not marked", "lead": "leads", "co": "co-facilitates",
+				"mentee": "co-facilitates to learn", "public": "Public (listed)", "unlisted": "Unlisted (anyone with the link)",
+				"private": "Private (not open to sign up)"}[s]
+		},
+		"has": func(values []string, v string) bool { return slices.Contains(values, v) },
+		"pct": func(p *float64) string {
+			if p == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%.0f%%", *p*100)
+		},
+		"days": func(p *float64) string {
+			if p == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%.1f days", *p)
+		},
 		"moduleTitle": func(l *catalog.Listing, slug string) string {
 			if m, ok := l.Module(slug); ok {
 				return m.Title

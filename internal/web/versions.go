@@ -2,12 +2,10 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -55,7 +53,7 @@ func (s *Server) moduleHistory(c echo.Context, slug string, limit int, before st
 	for i, e := range entries {
 		ids[i] = e.ID
 	}
-	releases, err := s.versions.ReleaseMap(ctx, ids)
+	releases, err := s.releases.ReleaseMap(ctx, ids)
 	if err != nil {
 		return nil, false, "", err
 	}
@@ -182,27 +180,18 @@ func (s *Server) apiCompare(c echo.Context) error {
 }
 
 type changesPage struct {
-	Changes          []db.CommitSummary
-	Page             int
-	PrevURL, NextURL string
+	Changes []praxis.CommitSummary
+	Pager   pager
 }
 
 func (s *Server) showChanges(c echo.Context) error {
-	const size = 40
-	page := pageNumber(c)
-	changes, err := s.db.RecentCommitsPage(c.Request().Context(), size+1, (page-1)*size)
+	pages := newPager(c, 40, "Pages of changes")
+	changes, err := s.history.Changes(c.Request().Context(), pages.Size+1, pages.Offset())
 	if err != nil {
 		return err
 	}
-	data := changesPage{Page: page}
-	if len(changes) > size {
-		changes = changes[:size]
-		data.NextURL = "/changes?page=" + strconv.Itoa(page+1)
-	}
-	if page > 1 {
-		data.PrevURL = "/changes?page=" + strconv.Itoa(page-1)
-	}
-	data.Changes = changes
+	pages.more(len(changes) > pages.Size)
+	data := changesPage{Changes: changes[:min(len(changes), pages.Size)], Pager: pages}
 	return s.render(c, http.StatusOK, "changes", view{Title: "Changes to the curriculum", Section: "modules", Data: data,
 		Watch: s.watchFor(c, praxis.WatchCurriculum, "the whole curriculum"),
 		Feeds: []feedLink{{Title: "Changes to the curriculum", URL: "/changes.atom"}}})
@@ -214,12 +203,12 @@ type releasesPage struct {
 }
 
 func (s *Server) showReleases(c echo.Context) error {
-	releases, err := s.versions.Releases(c.Request().Context())
+	releases, err := s.releases.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "releases", view{Title: "Releases", Section: "releases",
-		Data:  releasesPage{Releases: releases, CanCut: account.Can(currentUser(c), account.CutRelease)},
+		Data:  releasesPage{Releases: releases, CanCut: access.Can(currentUser(c), access.CutRelease)},
 		Feeds: []feedLink{{Title: "Releases of the curriculum", URL: "/releases.atom"}}})
 }
 
@@ -231,7 +220,7 @@ type newReleasePage struct {
 }
 
 func (s *Server) newReleaseForm(c echo.Context) error {
-	draft, err := s.versions.DraftRelease(c.Request().Context())
+	draft, err := s.releases.DraftRelease(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -241,25 +230,25 @@ func (s *Server) newReleaseForm(c echo.Context) error {
 
 func (s *Server) createRelease(c echo.Context) error {
 	name, notes := c.FormValue("name"), c.FormValue("notes")
-	_, err := s.versions.CreateRelease(c.Request().Context(), currentUser(c), name, notes)
+	_, err := s.releases.CreateRelease(c.Request().Context(), currentUser(c), name, notes)
 	if err == nil {
 		s.setFlash(c, "Release "+name+" is cut. Organisations can now point to it.")
 		return c.Redirect(http.StatusSeeOther, "/releases")
 	}
-	status, _ := classify(err)
-	if status >= 500 || status == http.StatusForbidden {
+	status, msg, err := pageFailure(err)
+	if err != nil {
 		return err
 	}
-	draft, derr := s.versions.DraftRelease(c.Request().Context())
+	draft, derr := s.releases.DraftRelease(c.Request().Context())
 	if derr != nil {
 		return derr
 	}
 	return s.render(c, status, "release-new", view{Title: "Cut a release", Section: "releases",
-		Data: newReleasePage{Draft: draft, Name: name, Notes: notes, Error: praxis.ErrorMessage(err)}})
+		Data: newReleasePage{Draft: draft, Name: name, Notes: notes, Error: msg}})
 }
 
 func (s *Server) apiReleases(c echo.Context) error {
-	releases, err := s.versions.Releases(c.Request().Context())
+	releases, err := s.releases.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -282,7 +271,7 @@ func (s *Server) apiCreateRelease(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	r, err := s.versions.CreateRelease(c.Request().Context(), currentUser(c), body.Name, body.Notes)
+	r, err := s.releases.CreateRelease(c.Request().Context(), currentUser(c), body.Name, body.Notes)
 	if err != nil {
 		return err
 	}

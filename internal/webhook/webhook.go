@@ -31,7 +31,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/events"
 	"github.com/praxis-coop/praxis/internal/jobs"
@@ -72,21 +72,21 @@ type Kind struct {
 // Kinds lists the events a webhook can receive, in the order the form
 // shows them.
 var Kinds = []Kind{
-	{praxis.EventProposalOpened, "A proposal is opened"},
-	{praxis.EventProposalUpdated, "A proposal gets a new version"},
-	{praxis.EventComment, "Someone comments on a proposal"},
-	{praxis.EventReview, "Someone reviews a proposal"},
-	{praxis.EventProposalMerged, "A proposal is merged into the curriculum"},
-	{praxis.EventProposalClosed, "A proposal is closed"},
-	{praxis.EventProposalReopen, "A proposal is reopened"},
-	{praxis.EventProposalConflict, "A change to the curriculum makes a proposal conflict"},
-	{praxis.EventFork, "Someone adapts a module (makes their own copy)"},
-	{praxis.EventReleaseCut, "A release is cut"},
-	{praxis.EventSignup, "Someone signs up and waits for approval"},
-	{praxis.EventAccountApproved, "A coordinator approves an account"},
-	{praxis.EventAccountDeclined, "A coordinator declines an account"},
-	{praxis.EventTrainingAwarded, "Someone is recorded as trained to deliver a module"},
-	{praxis.EventFeedback, "A participant gives feedback on a workshop"},
+	{praxis.ActivityProposalOpened, "A proposal is opened"},
+	{praxis.ActivityProposalUpdated, "A proposal gets a new version"},
+	{praxis.ActivityComment, "Someone comments on a proposal"},
+	{praxis.ActivityReview, "Someone reviews a proposal"},
+	{praxis.ActivityProposalMerged, "A proposal is merged into the curriculum"},
+	{praxis.ActivityProposalClosed, "A proposal is closed"},
+	{praxis.ActivityProposalReopen, "A proposal is reopened"},
+	{praxis.ActivityProposalConflict, "A change to the curriculum makes a proposal conflict"},
+	{praxis.ActivityFork, "Someone adapts a module (makes their own copy)"},
+	{praxis.ActivityReleaseCut, "A release is cut"},
+	{praxis.ActivitySignup, "Someone signs up and waits for approval"},
+	{praxis.ActivityAccountApproved, "A coordinator approves an account"},
+	{praxis.ActivityAccountDeclined, "A coordinator declines an account"},
+	{praxis.ActivityTrainingAwarded, "Someone is recorded as trained to deliver a module"},
+	{praxis.ActivityFeedback, "A participant gives feedback on a workshop"},
 }
 
 func knownKind(kind string) bool {
@@ -162,7 +162,7 @@ func (deliverArgs) Kind() string { return "webhook.deliver" }
 func (s *Service) Register(q *jobs.Queue, bus *events.Bus) {
 	s.queue = q
 	jobs.Handle(q, s.deliver, jobs.HandlerOptions{Queue: queue, Workers: 2, Timeout: 2 * DefaultTimeout, Backoff: s.backoff})
-	bus.Subscribe("webhooks", func(ctx context.Context, ins events.Inserter, tx *sql.Tx, e praxis.Event) error {
+	bus.Subscribe("webhooks", func(ctx context.Context, ins events.Inserter, tx *sql.Tx, e praxis.Activity) error {
 		if !knownKind(e.Kind) {
 			return nil
 		}
@@ -191,34 +191,22 @@ type Input struct {
 	Secret string `json:"secret"`
 }
 
-// FieldErrors is EINVALID naming every field at fault, so the form shows
-// them all at once. It unwraps to the first, which the API names.
-type FieldErrors []*account.FieldError
-
-func (e FieldErrors) Error() string { return e[0].Error() }
-
-// Unwrap gives the first field's error.
-func (e FieldErrors) Unwrap() error { return e[0] }
-
-// FieldErrorList returns every field's error, for forms and the API.
-func (e FieldErrors) FieldErrorList() []*account.FieldError { return e }
-
 // Create adds a webhook. The webhook returned carries its secret: the only
-// time it is shown. EINVALID (FieldErrors on url, events, secret) when the
+// time it is shown. EINVALID (praxis.FieldErrors on url, events, secret) when the
 // input is wrong; EFORBIDDEN unless u is an admin.
 func (s *Service) Create(ctx context.Context, u *praxis.User, in Input) (praxis.Webhook, error) {
-	if err := account.Authorize(u, account.ManageHooks); err != nil {
+	if err := access.Authorize(u, access.ManageHooks); err != nil {
 		return praxis.Webhook{}, err
 	}
-	var problems FieldErrors
+	var problems []praxis.FieldError
 	in.URL = strings.TrimSpace(in.URL)
 	if msg := s.checkURL(in.URL); msg != "" {
-		problems = append(problems, &account.FieldError{Field: "url", Message: msg})
+		problems = append(problems, praxis.FieldError{Field: "url", Message: msg})
 	}
 	var kinds []string
 	for _, k := range in.Events {
 		if !knownKind(k) {
-			problems = append(problems, &account.FieldError{Field: "events", Message: fmt.Sprintf("there is no event %q to send", k)})
+			problems = append(problems, praxis.FieldError{Field: "events", Message: fmt.Sprintf("there is no event %q to send", k)})
 			break
 		}
 		if !slices.Contains(kinds, k) {
@@ -226,18 +214,18 @@ func (s *Service) Create(ctx context.Context, u *praxis.User, in Input) (praxis.
 		}
 	}
 	if len(in.Events) == 0 {
-		problems = append(problems, &account.FieldError{Field: "events", Message: "choose at least one event to send"})
+		problems = append(problems, praxis.FieldError{Field: "events", Message: "choose at least one event to send"})
 	}
 	switch n := len(in.Secret); {
 	case n == 0:
 		in.Secret = randomHex(32)
 	case n < 16:
-		problems = append(problems, &account.FieldError{Field: "secret", Message: "a secret needs at least 16 characters (or leave it empty and praxis makes one)"})
+		problems = append(problems, praxis.FieldError{Field: "secret", Message: "a secret needs at least 16 characters (or leave it empty and praxis makes one)"})
 	case n > 200:
-		problems = append(problems, &account.FieldError{Field: "secret", Message: "a secret has at most 200 characters"})
+		problems = append(problems, praxis.FieldError{Field: "secret", Message: "a secret has at most 200 characters"})
 	}
 	if len(problems) > 0 {
-		return praxis.Webhook{}, problems
+		return praxis.Webhook{}, praxis.InvalidFields(problems)
 	}
 	// Stored in the order the form lists them.
 	slices.SortFunc(kinds, func(a, b string) int {
@@ -279,7 +267,7 @@ func (s *Service) checkURL(raw string) string {
 // List returns every webhook (without secrets). EFORBIDDEN unless u is an
 // admin.
 func (s *Service) List(ctx context.Context, u *praxis.User) ([]praxis.Webhook, error) {
-	if err := account.Authorize(u, account.ManageHooks); err != nil {
+	if err := access.Authorize(u, access.ManageHooks); err != nil {
 		return nil, err
 	}
 	hooks, err := s.db.Webhooks(ctx)
@@ -292,7 +280,7 @@ func (s *Service) List(ctx context.Context, u *praxis.User) ([]praxis.Webhook, e
 // Find returns a webhook (without its secret) and its newest attempts.
 // ENOTFOUND when there is none; EFORBIDDEN unless u is an admin.
 func (s *Service) Find(ctx context.Context, u *praxis.User, id int64, attempts int) (praxis.Webhook, []praxis.WebhookAttempt, error) {
-	if err := account.Authorize(u, account.ManageHooks); err != nil {
+	if err := access.Authorize(u, access.ManageHooks); err != nil {
 		return praxis.Webhook{}, nil, err
 	}
 	w, err := s.db.FindWebhook(ctx, id)
@@ -308,7 +296,7 @@ func (s *Service) Find(ctx context.Context, u *praxis.User, id int64, attempts i
 // dropped when they come up. ENOTFOUND when there is none; EFORBIDDEN
 // unless u is an admin.
 func (s *Service) Delete(ctx context.Context, u *praxis.User, id int64) error {
-	if err := account.Authorize(u, account.ManageHooks); err != nil {
+	if err := access.Authorize(u, access.ManageHooks); err != nil {
 		return err
 	}
 	return s.db.DeleteWebhook(ctx, id)
@@ -318,7 +306,7 @@ func (s *Service) Delete(ctx context.Context, u *praxis.User, id int64) error {
 // event. ENOTFOUND when there is no webhook; EFORBIDDEN unless u is an
 // admin.
 func (s *Service) SendTest(ctx context.Context, u *praxis.User, id int64) error {
-	if err := account.Authorize(u, account.ManageHooks); err != nil {
+	if err := access.Authorize(u, access.ManageHooks); err != nil {
 		return err
 	}
 	if _, err := s.db.FindWebhook(ctx, id); err != nil {
@@ -370,7 +358,7 @@ func deliveryID(a deliverArgs) string {
 }
 
 // payload is the body of a delivery.
-func (s *Service) payload(args deliverArgs, e *praxis.Event) Payload {
+func (s *Service) payload(args deliverArgs, e *praxis.Activity) Payload {
 	p := Payload{Delivery: deliveryID(args), Event: praxis.EventPing}
 	if e == nil {
 		return p
@@ -381,14 +369,14 @@ func (s *Service) payload(args deliverArgs, e *praxis.Event) Payload {
 		d.Actor = &Person{ID: e.ActorID, Name: e.Actor}
 	}
 	switch {
-	case e.Kind == praxis.EventReleaseCut:
+	case e.Kind == praxis.ActivityReleaseCut:
 		d.Release = e.Ref
 		d.URL = s.baseURL + "/releases#" + url.PathEscape(e.Ref)
 	case e.ProposalID != 0:
 		d.URL = fmt.Sprintf("%s/proposals/%d", s.baseURL, e.ProposalID)
-	case e.Kind == praxis.EventSignup:
+	case e.Kind == praxis.ActivitySignup:
 		d.URL = s.baseURL + "/admin/users?status=pending"
-	case e.Kind == praxis.EventFeedback:
+	case e.Kind == praxis.ActivityFeedback:
 		d.URL = fmt.Sprintf("%s/deliveries/%d", s.baseURL, e.ObjectID)
 	case e.Module != "":
 		d.URL = s.baseURL + "/modules/" + url.PathEscape(e.Module)
@@ -419,9 +407,9 @@ func (s *Service) deliver(ctx context.Context, job *jobs.Job[deliverArgs]) error
 	if err != nil {
 		return err
 	}
-	var event *praxis.Event
+	var event *praxis.Activity
 	if args.Ping == "" {
-		e, err := s.db.FindEvent(ctx, args.EventID)
+		e, err := s.db.FindActivity(ctx, args.EventID)
 		if praxis.ErrorCode(err) == praxis.ENOTFOUND {
 			return nil
 		}

@@ -143,7 +143,7 @@ func (w *world) settle() {
 
 func (w *world) release(name string) {
 	w.t.Helper()
-	if err := w.env.DB.AddEvent(context.Background(), praxis.Event{Kind: praxis.EventReleaseCut, ActorID: w.admin.ID, Ref: name, Title: name}); err != nil {
+	if err := w.env.DB.AddActivity(context.Background(), praxis.Activity{Kind: praxis.ActivityReleaseCut, ActorID: w.admin.ID, Ref: name, Title: name}); err != nil {
 		w.t.Fatal(err)
 	}
 }
@@ -153,12 +153,12 @@ func TestDeliveryIsSignedRetriedAndLogged(t *testing.T) {
 	ctx := context.Background()
 	const secret = "a secret of sixteen or more"
 	r := newReceiver(t, secret, 2)
-	hook, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: r.URL + "/hook", Events: []string{praxis.EventReleaseCut}, Secret: secret})
+	hook, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: r.URL + "/hook", Events: []string{praxis.ActivityReleaseCut}, Secret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// An event it does not want, then one it does.
-	if err := w.env.DB.AddEvent(ctx, praxis.Event{Kind: praxis.EventFork, ActorID: w.admin.ID, Module: "m"}); err != nil {
+	if err := w.env.DB.AddActivity(ctx, praxis.Activity{Kind: praxis.ActivityFork, ActorID: w.admin.ID, Module: "m"}); err != nil {
 		t.Fatal(err)
 	}
 	w.release("v2026.12")
@@ -169,11 +169,11 @@ func TestDeliveryIsSignedRetriedAndLogged(t *testing.T) {
 		t.Fatalf("receiver saw %d requests, %d accepted, %d badly signed; want 3, 1, 0", requests, len(got), bad)
 	}
 	d := got[0]
-	if d.payload.Event != praxis.EventReleaseCut || d.payload.Data == nil || d.payload.Data.Release != "v2026.12" ||
+	if d.payload.Event != praxis.ActivityReleaseCut || d.payload.Data == nil || d.payload.Data.Release != "v2026.12" ||
 		d.payload.Data.URL != "https://praxis.example.org/releases#v2026.12" || d.payload.Data.Actor == nil || d.payload.Data.Actor.Name != "Ada Admin" {
 		t.Errorf("payload = %+v %+v", d.payload, d.payload.Data)
 	}
-	if d.header.Get("X-Praxis-Event") != praxis.EventReleaseCut || d.header.Get("X-Praxis-Delivery") != d.payload.Delivery || d.payload.Delivery == "" {
+	if d.header.Get("X-Praxis-Event") != praxis.ActivityReleaseCut || d.header.Get("X-Praxis-Delivery") != d.payload.Delivery || d.payload.Delivery == "" {
 		t.Errorf("headers = %v", d.header)
 	}
 	_, log, err := w.hooks.Find(ctx, w.admin, hook.ID, 10)
@@ -206,7 +206,7 @@ func TestDeliveryIsSignedRetriedAndLogged(t *testing.T) {
 
 	t.Run("given up after the last attempt", func(t *testing.T) {
 		down := newReceiver(t, secret, 100)
-		dead, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: down.URL, Events: []string{praxis.EventReleaseCut}, Secret: secret})
+		dead, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: down.URL, Events: []string{praxis.ActivityReleaseCut}, Secret: secret})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +231,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	target := newReceiver(t, "x", 0)
 	redirect := httptest.NewServer(http.RedirectHandler(target.URL, http.StatusFound))
 	t.Cleanup(redirect.Close)
-	hook, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: redirect.URL, Events: []string{praxis.EventReleaseCut}})
+	hook, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: redirect.URL, Events: []string{praxis.ActivityReleaseCut}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,15 +252,14 @@ func TestPrivateAddressesRefused(t *testing.T) {
 
 	// Typed in the form: refused at once, beside the field.
 	for _, u := range []string{r.URL, "http://localhost:8080/x", "http://10.1.2.3/", "http://[::1]/", "http://169.254.169.254/latest", "http://100.64.0.1/", "http://0.0.0.0/"} {
-		_, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: u, Events: []string{praxis.EventReleaseCut}})
-		var fields webhook.FieldErrors
-		if praxis.ErrorCode(err) != praxis.EINVALID || !errorsAs(err, &fields) || fields[0].Field != "url" {
+		_, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: u, Events: []string{praxis.ActivityReleaseCut}})
+		if praxis.ErrorCode(err) != praxis.EINVALID || praxis.ErrorField(err) != "url" {
 			t.Errorf("Create(%s) = %v, want EINVALID on url", u, err)
 		}
 	}
 	// A name that resolves to an internal address (here one stored before
 	// the rule, standing for DNS that changed) is refused when dialled.
-	hook := praxis.Webhook{URL: r.URL, Events: []string{praxis.EventReleaseCut}, Secret: "s"}
+	hook := praxis.Webhook{URL: r.URL, Events: []string{praxis.ActivityReleaseCut}, Secret: "s"}
 	if err := w.env.DB.CreateWebhook(ctx, &hook); err != nil {
 		t.Fatal(err)
 	}
@@ -279,8 +278,7 @@ func TestCreateNamesEveryMistake(t *testing.T) {
 	w := newWorld(t, true)
 	ctx := context.Background()
 	_, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: "ftp://example.org", Events: nil, Secret: "short"})
-	var fields webhook.FieldErrors
-	if !errorsAs(err, &fields) || len(fields) != 3 {
+	if fields := praxis.FieldErrors(err); praxis.ErrorCode(err) != praxis.EINVALID || len(fields) != 3 {
 		t.Fatalf("Create = %v, want three field errors", err)
 	}
 	if hooks, _ := w.hooks.List(ctx, w.admin); len(hooks) != 0 {
@@ -290,10 +288,10 @@ func TestCreateNamesEveryMistake(t *testing.T) {
 		t.Errorf("unknown event = %v, want EINVALID", err)
 	}
 	facilitator := &praxis.User{ID: 99, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleFacilitator}}
-	if _, err := w.hooks.Create(ctx, facilitator, webhook.Input{URL: "https://example.org/x", Events: []string{praxis.EventReleaseCut}}); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
+	if _, err := w.hooks.Create(ctx, facilitator, webhook.Input{URL: "https://example.org/x", Events: []string{praxis.ActivityReleaseCut}}); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
 		t.Errorf("a facilitator's Create = %v, want EFORBIDDEN", err)
 	}
-	h, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: "https://example.org/x", Events: []string{praxis.EventReleaseCut}})
+	h, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: "https://example.org/x", Events: []string{praxis.ActivityReleaseCut}})
 	if err != nil || len(h.Secret) != 64 {
 		t.Fatalf("Create without a secret = %+v %v, want one made", h, err)
 	}
@@ -323,22 +321,14 @@ func TestSign(t *testing.T) {
 	}
 }
 
-func errorsAs(err error, target *webhook.FieldErrors) bool {
-	fe, ok := err.(webhook.FieldErrors)
-	if ok {
-		*target = fe
-	}
-	return ok
-}
-
 func TestPayloadNamesTheSubject(t *testing.T) {
 	w := newWorld(t, true)
 	ctx := context.Background()
 	r := newReceiver(t, "a secret of sixteen or more", 0)
-	if _, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: r.URL, Events: []string{praxis.EventTrainingAwarded}, Secret: r.secret}); err != nil {
+	if _, err := w.hooks.Create(ctx, w.admin, webhook.Input{URL: r.URL, Events: []string{praxis.ActivityTrainingAwarded}, Secret: r.secret}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.env.DB.AddEvent(ctx, praxis.Event{Kind: praxis.EventTrainingAwarded, SubjectID: w.admin.ID, Module: "m"}); err != nil {
+	if err := w.env.DB.AddActivity(ctx, praxis.Activity{Kind: praxis.ActivityTrainingAwarded, SubjectID: w.admin.ID, Module: "m"}); err != nil {
 		t.Fatal(err)
 	}
 	w.settle()

@@ -1,4 +1,8 @@
-package account
+// Package access is praxis's permission policy: the actions a person may be
+// permitted to take, which roles permit each, and the one check every route
+// and every service method that acts for someone makes. It is data (a table
+// of action × role), so docs/PERMISSIONS.md is generated from it.
+package access
 
 import (
 	"slices"
@@ -39,6 +43,9 @@ const (
 	ReadReflections Action = "deliveries.reflections" // read other facilitators' reflections on modules
 	AllDeliveries   Action = "deliveries.all"         // see, edit and export everyone's deliveries and feedback
 	ViewStats       Action = "stats.view"             // the dashboard of the whole network
+
+	ManageWorkshops Action = "workshops.manage"    // the request queue, matching, scheduling and cancelling workshops
+	Volunteer       Action = "workshops.volunteer" // teaching opportunities, and the workshops one runs: check-in, recording
 )
 
 // Rule is one row of the permission policy.
@@ -83,6 +90,8 @@ var policy = []Rule{
 	{ReadReflections, "Read other facilitators' reflections on a module", everyone},
 	{AllDeliveries, "See, edit, delete and export everyone's deliveries and feedback", coordinators},
 	{ViewStats, "The dashboard of the whole network, and its exports", coordinators},
+	{ManageWorkshops, "Work the queue of workshop requests (notes, assignment, declining), match facilitators, schedule, change and cancel workshops, see requesters' contact details and everyone's registrations", coordinators},
+	{Volunteer, "See teaching opportunities and offer to facilitate or to co-facilitate to learn; for the workshops they run: their calendar, registrations, check-in and recording the delivery", everyone},
 }
 
 // Policy returns the permission table, for documentation and tests.
@@ -121,9 +130,9 @@ func Authorize(user *praxis.User, action Action) error {
 	}
 }
 
-// roleBeyond returns a role of target that permits an action actor's roles do
+// RoleBeyond returns a role of target that permits an action actor's roles do
 // not, when there is one: target can then do something actor cannot.
-func roleBeyond(actor, target *praxis.User) (praxis.Role, bool) {
+func RoleBeyond(actor, target *praxis.User) (praxis.Role, bool) {
 	for _, r := range target.Roles {
 		for _, rule := range policy {
 			if slices.Contains(rule.Roles, r) && !slices.ContainsFunc(rule.Roles, actor.HasRole) {

@@ -10,7 +10,7 @@ import (
 	"gorm.io/gorm"
 )
 
-type eventRow struct {
+type activityRow struct {
 	ID         int64 `gorm:"primaryKey"`
 	At         time.Time
 	ActorID    *int64
@@ -24,10 +24,10 @@ type eventRow struct {
 	Ref        string
 }
 
-func (eventRow) TableName() string { return "events" }
+func (activityRow) TableName() string { return "events" }
 
-func (r eventRow) event() praxis.Event {
-	e := praxis.Event{ID: r.ID, At: r.At.UTC(), Kind: r.Kind, Module: r.Module, Title: r.Title, Detail: r.Detail, ObjectID: r.ObjectID, Ref: r.Ref}
+func (r activityRow) activity() praxis.Activity {
+	e := praxis.Activity{ID: r.ID, At: r.At.UTC(), Kind: r.Kind, Module: r.Module, Title: r.Title, Detail: r.Detail, ObjectID: r.ObjectID, Ref: r.Ref}
 	if r.ActorID != nil {
 		e.ActorID = *r.ActorID
 	}
@@ -40,10 +40,11 @@ func (r eventRow) event() praxis.Event {
 	return e
 }
 
-// EventHook is told of each event inside the transaction that records it,
-// with the event's id set: what it writes in tx (a job to fan the event
-// out) commits with the change, or not at all. Its error undoes the change.
-type EventHook func(ctx context.Context, tx *sql.Tx, e praxis.Event) error
+// EventHook is told of each entry of the activity feed (each event) inside
+// the transaction that records it, with the entry's id set: what it writes
+// in tx (a job to fan the event out) commits with the change, or not at
+// all. Its error undoes the change.
+type EventHook func(ctx context.Context, tx *sql.Tx, e praxis.Activity) error
 
 // OnEvent sets the hook told of every event recorded from now on; nil for
 // none. Set it once, at start, before anything is written.
@@ -55,9 +56,10 @@ func (db *DB) OnEvent(hook EventHook) {
 	db.eventHook.Store(&hook)
 }
 
-// addEvent records an event inside a transaction, and tells the hook; an
-// event without a kind is nothing to record.
-func (db *DB) addEvent(tx *gorm.DB, e praxis.Event) error {
+// addActivity records an entry of the activity feed (the table events)
+// inside a transaction, and tells the hook; an entry without a kind is
+// nothing to record.
+func (db *DB) addActivity(tx *gorm.DB, e praxis.Activity) error {
 	if e.Kind == "" {
 		return nil
 	}
@@ -65,7 +67,7 @@ func (db *DB) addEvent(tx *gorm.DB, e praxis.Event) error {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	row := eventRow{At: at.UTC(), ActorID: nonZero(e.ActorID), Kind: e.Kind, ProposalID: nonZero(e.ProposalID), Module: e.Module,
+	row := activityRow{At: at.UTC(), ActorID: nonZero(e.ActorID), Kind: e.Kind, ProposalID: nonZero(e.ProposalID), Module: e.Module,
 		Title: e.Title, Detail: e.Detail, SubjectID: nonZero(e.SubjectID), ObjectID: e.ObjectID, Ref: e.Ref}
 	if err := tx.Create(&row).Error; err != nil {
 		return fmt.Errorf("db: event: %w", err)
@@ -85,46 +87,30 @@ func (db *DB) addEvent(tx *gorm.DB, e praxis.Event) error {
 	return nil
 }
 
-// AddEvent records an event on its own (in a transaction of its own, with
-// the hook).
-func (db *DB) AddEvent(ctx context.Context, e praxis.Event) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.addEvent(tx, e) })
+// AddActivity records an entry of the activity feed on its own (in a
+// transaction of its own, with the hook).
+func (db *DB) AddActivity(ctx context.Context, e praxis.Activity) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.addActivity(tx, e) })
 }
 
-// FindEvent returns an event with its actor's name. ENOTFOUND when there is
-// none.
-func (db *DB) FindEvent(ctx context.Context, id int64) (praxis.Event, error) {
-	events, err := db.listEvents(ctx, EventFilter{ID: id, Kinds: []string{}})
+// FindActivity returns an entry of the activity feed, of any kind, with its
+// actor's name. ENOTFOUND when there is none.
+func (db *DB) FindActivity(ctx context.Context, id int64) (praxis.Activity, error) {
+	list, err := db.ListActivity(ctx, praxis.ActivityFilter{ID: id, Kinds: []string{}})
 	if err != nil {
-		return praxis.Event{}, err
+		return praxis.Activity{}, err
 	}
-	if len(events) == 0 {
-		return praxis.Event{}, praxis.Errorf(praxis.ENOTFOUND, "event not found")
+	if len(list) == 0 {
+		return praxis.Activity{}, praxis.Errorf(praxis.ENOTFOUND, "event not found")
 	}
-	return events[0], nil
+	return list[0], nil
 }
 
-// EventFilter narrows the activity feed.
-type EventFilter struct {
-	ActorID    int64
-	Module     string
-	ProposalID int64
-	Limit      int
-	// Kinds are the kinds to list; nil means the public ones
-	// (praxis.PublicEventKinds), an empty list every kind.
-	Kinds []string
-	// ID picks one event.
-	ID int64
-}
-
-// ListEvents returns the newest events first.
-func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]praxis.Event, error) {
-	return db.listEvents(ctx, f)
-}
-
-func (db *DB) listEvents(ctx context.Context, f EventFilter) ([]praxis.Event, error) {
+// ListActivity returns the newest entries of the activity feed first (the
+// public kinds unless the filter names others).
+func (db *DB) ListActivity(ctx context.Context, f praxis.ActivityFilter) ([]praxis.Activity, error) {
 	type row struct {
-		Row       eventRow `gorm:"embedded"`
+		Row       activityRow `gorm:"embedded"`
 		ActorName string
 	}
 	q := db.gorm.WithContext(ctx).Table("events").Select("events.*, users.name AS actor_name").
@@ -143,7 +129,7 @@ func (db *DB) listEvents(ctx context.Context, f EventFilter) ([]praxis.Event, er
 	}
 	switch {
 	case f.Kinds == nil:
-		q = q.Where("events.kind IN ?", praxis.PublicEventKinds)
+		q = q.Where("events.kind IN ?", praxis.PublicActivityKinds)
 	case len(f.Kinds) > 0:
 		q = q.Where("events.kind IN ?", f.Kinds)
 	}
@@ -155,9 +141,9 @@ func (db *DB) listEvents(ctx context.Context, f EventFilter) ([]praxis.Event, er
 	if err := q.Order("events.id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("db: events: %w", err)
 	}
-	out := make([]praxis.Event, len(rows))
+	out := make([]praxis.Activity, len(rows))
 	for i, j := range rows {
-		out[i] = j.Row.event()
+		out[i] = j.Row.activity()
 		out[i].Actor = j.ActorName
 	}
 	return out, nil
