@@ -48,7 +48,13 @@ type NotifyResult struct {
 func (db *DB) Notify(ctx context.Context, e praxis.Activity, drafts []NotificationDraft, then func(tx *sql.Tx, results []NotifyResult) error) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		results := make([]NotifyResult, 0, len(drafts))
-		now := time.Now().UTC()
+		// A notification is dated by its event, not by when the fan-out
+		// ran: fan-outs run in parallel and are retried, and the inbox
+		// reads in the order things happened.
+		at := e.At.UTC()
+		if at.IsZero() {
+			at = time.Now().UTC()
+		}
 		for _, d := range drafts {
 			r := NotifyResult{Draft: d}
 			var seen int64
@@ -69,9 +75,9 @@ func (db *DB) Notify(ctx context.Context, e praxis.Activity, drafts []Notificati
 				ON CONFLICT (user_id, kind, topic) WHERE read_at IS NULL DO UPDATE SET
 					event_id = excluded.event_id, event_kind = excluded.event_kind, actor_id = excluded.actor_id,
 					subject = excluded.subject, url = excluded.url, count = notifications.count + 1,
-					updated_at = excluded.updated_at, digest = MAX(notifications.digest, excluded.digest)
+					updated_at = MAX(notifications.updated_at, excluded.updated_at), digest = MAX(notifications.digest, excluded.digest)
 				RETURNING id, count`,
-				d.UserID, d.Kind, d.Topic, e.ID, e.Kind, nonZero(e.ActorID), d.Subject, d.URL, now, now, d.Digest).Scan(&out).Error
+				d.UserID, d.Kind, d.Topic, e.ID, e.Kind, nonZero(e.ActorID), d.Subject, d.URL, at, at, d.Digest).Scan(&out).Error
 			if err != nil {
 				return fmt.Errorf("db: notify: %w", err)
 			}
