@@ -70,8 +70,10 @@ func instant(errs *fieldErrors, field, value string, loc *time.Location) time.Ti
 		errs.add(invalid(field, "say when the workshop %s", map[string]string{"starts_at": "starts", "ends_at": "ends"}[field]))
 		return time.Time{}
 	}
+	// Calendars count in whole seconds: an instant is kept, and checked,
+	// as one (10:00:00.5 to 10:00:00.9 would be a workshop of no length).
 	if t, err := time.Parse(time.RFC3339, value); err == nil {
-		return t
+		return t.UTC().Truncate(time.Second)
 	}
 	t, exists, err := localTime(value, loc)
 	switch {
@@ -80,7 +82,7 @@ func instant(errs *fieldErrors, field, value string, loc *time.Location) time.Ti
 	case !exists:
 		errs.add(invalid(field, "%s does not exist in %s: the clocks go forward then", strings.Replace(value, "T", " ", 1), loc))
 	default:
-		return t
+		return t.UTC().Truncate(time.Second)
 	}
 	return time.Time{}
 }
@@ -124,7 +126,6 @@ func (s *Service) checkWorkshop(ctx context.Context, user *praxis.User, in Works
 			}
 		}
 	}
-	w.StartsAt, w.EndsAt = w.StartsAt.UTC().Truncate(time.Second), w.EndsAt.UTC().Truncate(time.Second)
 
 	if err := s.checkMaterial(ctx, user, in, w, existing); err != nil {
 		fields := praxis.FieldErrors(err)

@@ -234,6 +234,10 @@ func TestScheduleBadInput(t *testing.T) {
 		{"made-up module", func(in *workshop.WorkshopInput) { in.Module = "made-up-module" }, "module", "made-up-module"},
 		{"unknown time zone", func(in *workshop.WorkshopInput) { in.Timezone = "Europe/Atlantis" }, "timezone", "Europe/Atlantis"},
 		{"no facilitator", func(in *workshop.WorkshopInput) { in.Facilitators = nil }, "facilitators", "who facilitates"},
+		{"less than a second long", func(in *workshop.WorkshopInput) {
+			day := f.clock.Now().AddDate(0, 0, 5).Format("2006-01-02")
+			in.StartsAt, in.EndsAt = day+"T10:00:00.5Z", day+"T10:00:00.9Z"
+		}, "ends_at", "ends before it starts"},
 		{"a time the clocks skip", func(in *workshop.WorkshopInput) {
 			in.Date, in.Start, in.End = "2027-03-28", "01:30", "03:00"
 		}, "starts_at", "does not exist"},
