@@ -89,10 +89,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	internal := status == http.StatusInternalServerError
 	switch {
 	case internal:
-		s.log.Error("internal error", "err", err, "request_id", requestID, "uri", c.Request().RequestURI)
+		s.log.Error("internal error", "err", err, "request_id", requestID, "uri", loggedURI(c))
 		msg = "Something went wrong inside praxis. It has been logged."
 	case status >= 500:
-		s.log.Warn("request not served", "status", status, "err", err, "request_id", requestID, "uri", c.Request().RequestURI)
+		s.log.Warn("request not served", "status", status, "err", err, "request_id", requestID, "uri", loggedURI(c))
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)

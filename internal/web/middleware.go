@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -52,7 +54,7 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			}
 			s.log.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("method", v.Method),
-				slog.String("uri", v.URI),
+				slog.String("uri", loggedURI(c)),
 				slog.String("route", v.RoutePath),
 				slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency),
@@ -62,6 +64,46 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// secretParams name the route and query parameters that carry a secret:
+// a private link's token (a registration, a calendar, a feed, a feedback
+// form, an unsubscribe link, a request's status), a password reset, a
+// private workshop's key, an invitation. Whoever holds the link acts as its
+// owner, so logs never show them.
+var secretParams = map[string]bool{"token": true, "secret": true, "key": true, "invitation": true}
+
+// loggedURI is the request's URI as logs show it: secrets (secretParams)
+// replaced by "[redacted]".
+func loggedURI(c echo.Context) string {
+	u := *c.Request().URL
+	segments := strings.Split(u.EscapedPath(), "/")
+	for i, name := range c.ParamNames() {
+		if !secretParams[name] || i >= len(c.ParamValues()) {
+			continue
+		}
+		value := c.ParamValues()[i]
+		for j, seg := range segments {
+			if seg != "" && (seg == value || seg == url.PathEscape(value) || strings.TrimSuffix(seg, ".ics") == value) {
+				segments[j] = strings.Replace(seg, value, "[redacted]", 1)
+			}
+		}
+	}
+	uri := strings.Join(segments, "/")
+	if u.RawQuery == "" {
+		return uri
+	}
+	pairs := strings.Split(u.RawQuery, "&")
+	for i, pair := range pairs {
+		name, _, hasValue := strings.Cut(pair, "=")
+		if unescaped, err := url.QueryUnescape(name); err == nil {
+			name = unescaped
+		}
+		if hasValue && secretParams[name] {
+			pairs[i] = name + "=[redacted]"
+		}
+	}
+	return uri + "?" + strings.Join(pairs, "&")
 }
 
 // Limits on what one request may take.

@@ -132,3 +132,33 @@ func TestWithLongResponseOutlastsWriteTimeout(t *testing.T) {
 		t.Fatalf("GET /short arrived whole despite the 100ms WriteTimeout")
 	}
 }
+
+// TestLogsLeaveSecretsOut: a private link's token, a reset secret, a
+// workshop's key or an invitation in a URL is its owner's; the request log
+// and the error log show the rest of the URL and "[redacted]" in its place.
+func TestLogsLeaveSecretsOut(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	s := &Server{echo: echo.New(), log: slog.New(slog.NewTextHandler(&logs, nil))}
+	s.echo.HTTPErrorHandler = s.handleError
+	s.echo.Use(s.requestLogger())
+	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
+	s.echo.GET("/r/:token", ok)
+	s.echo.GET("/calendar/:token", ok)
+	s.echo.GET("/api/reset/:secret", func(c echo.Context) error { return fmt.Errorf("the database is locked") })
+	s.echo.GET("/workshops/:id", ok)
+	s.echo.GET("/signup", ok)
+	for _, tc := range []struct{ path, secret, kept string }{
+		{"/r/Reg1strationT0ken", "Reg1strationT0ken", "/r/[redacted]"},
+		{"/calendar/CalT0ken.ics", "CalT0ken", "/calendar/[redacted]"},
+		{"/api/reset/ResetS3cret", "ResetS3cret", "/api/reset/[redacted]"},
+		{"/workshops/12?key=Pr1vateKey&from=list", "Pr1vateKey", "/workshops/12?key=[redacted]&from=list"},
+		{"/signup?invitation=Inv1te", "Inv1te", "/signup?invitation=[redacted]"},
+	} {
+		logs.Reset()
+		s.echo.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, tc.path, nil))
+		if got := logs.String(); strings.Contains(got, tc.secret) || !strings.Contains(got, tc.kept) {
+			t.Errorf("GET %s logged:\n%s\nwant %s without %q", tc.path, got, tc.kept, tc.secret)
+		}
+	}
+}
