@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -599,7 +598,9 @@ func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.
 				}
 			}
 		} else {
-			res := tx.Model(&workshopRow{}).Where("id = ?", w.ID).Updates(map[string]any{
+			// Only a scheduled workshop changes: a change read before a
+			// cancellation committed must not bring the workshop back.
+			res := tx.Model(&workshopRow{}).Where("id = ? AND status = ?", w.ID, praxis.WorkshopScheduled).Updates(map[string]any{
 				"module": row.Module, "fork_id": row.ForkID, "version": row.Version, "starts_at": row.StartsAt,
 				"ends_at": row.EndsAt, "timezone": row.Timezone, "local_date": row.LocalDate, "format": row.Format,
 				"venue": row.Venue, "town": row.Town, "region": row.Region, "online_url": row.OnlineURL,
@@ -609,14 +610,27 @@ func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.
 				return res.Error
 			}
 			if res.RowsAffected == 0 {
-				return praxis.Errorf(praxis.ENOTFOUND, "workshop not found")
+				var status string
+				if err := tx.Model(&workshopRow{}).Where("id = ?", w.ID).Pluck("status", &status).Error; err != nil {
+					return err
+				}
+				if status == "" {
+					return praxis.Errorf(praxis.ENOTFOUND, "workshop not found")
+				}
+				return praxis.Errorf(praxis.ECONFLICT, "this workshop was %s meanwhile: it can no longer be changed", status)
 			}
 		}
-		var before []int64
-		if err := tx.Model(&workshopFacilitatorRow{}).Where("workshop_id = ?", w.ID).Pluck("user_id", &before).Error; err != nil {
+		// The facilitators: those taken off are removed, those kept keep
+		// their reminder (unless the day moved), new ones are added.
+		var before []workshopFacilitatorRow
+		if err := tx.Where("workshop_id = ?", w.ID).Find(&before).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("workshop_id = ?", w.ID).Delete(&workshopFacilitatorRow{}).Error; err != nil {
+		kept := make(map[int64]workshopFacilitatorRow, len(before))
+		for _, f := range before {
+			kept[f.UserID] = f
+		}
+		if err := tx.Where("workshop_id = ? AND user_id NOT IN ?", w.ID, append(ids, 0)).Delete(&workshopFacilitatorRow{}).Error; err != nil {
 			return err
 		}
 		actor := note.AuthorID
@@ -624,11 +638,22 @@ func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.
 			actor = w.CreatedBy
 		}
 		for i, f := range w.Facilitators {
+			old, wasOn := kept[f.UserID]
+			if wasOn {
+				set := map[string]any{"role": f.Role, "position": i, "local_date": row.LocalDate}
+				if old.LocalDate != row.LocalDate {
+					set["reminded_at"] = nil
+				}
+				if err := tx.Model(&workshopFacilitatorRow{}).Where("workshop_id = ? AND user_id = ?", w.ID, f.UserID).Updates(set).Error; err != nil {
+					return err
+				}
+				continue
+			}
 			if err := tx.Create(&workshopFacilitatorRow{WorkshopID: w.ID, UserID: f.UserID, Role: f.Role, Position: i, LocalDate: row.LocalDate}).Error; err != nil {
 				return err
 			}
 			// Each person newly on a scheduled workshop hears of it.
-			if w.Status == praxis.WorkshopScheduled && !slices.Contains(before, f.UserID) {
+			if w.Status == praxis.WorkshopScheduled {
 				if err := db.addActivity(tx, praxis.Activity{At: row.UpdatedAt, ActorID: actor, Kind: praxis.ActivityWorkshopAssigned,
 					SubjectID: f.UserID, ObjectID: w.ID, Module: row.Module, Detail: row.LocalDate, Title: f.Role}); err != nil {
 					return err

@@ -873,3 +873,62 @@ func (s *smtpSink) wait(t *testing.T, n int) []message {
 	t.Fatalf("%d messages arrived, want %d", len(s.all()), n)
 	return nil
 }
+
+// TestAChangeReadBeforeACancellationDoesNotUndoIt: a coordinator's change
+// read the workshop while it was scheduled; another cancelled it before the
+// change was saved. The change is refused and the workshop stays
+// cancelled (a second cancellation likewise, so nobody is told twice).
+func TestAChangeReadBeforeACancellationDoesNotUndoIt(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	w := f.schedule(f.input(5))
+	stale, err := f.env.DB.FindWorkshop(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Cancel(ctx, f.people["coordinator"], w.ID, "The venue flooded."); err != nil {
+		t.Fatal(err)
+	}
+	stale.Venue = "Another hall"
+	if _, err := f.env.DB.SaveWorkshop(ctx, stale, praxis.RequestNote{}); praxis.ErrorCode(err) != praxis.ECONFLICT {
+		t.Errorf("saving a change read before the cancellation: %v, want ECONFLICT", err)
+	}
+	stale.Status = praxis.WorkshopCancelled
+	if _, err := f.env.DB.SaveWorkshop(ctx, stale, praxis.RequestNote{}); praxis.ErrorCode(err) != praxis.ECONFLICT {
+		t.Errorf("cancelling twice: %v, want ECONFLICT", err)
+	}
+	got, err := f.env.DB.FindWorkshop(ctx, w.ID)
+	if err != nil || got.Status != praxis.WorkshopCancelled || got.Venue != "Unite House" {
+		t.Errorf("after the stale change: %+v %v, want it cancelled at Unite House", got, err)
+	}
+}
+
+// TestChangingAWorkshopKeepsWhoWasReminded: a facilitator reminded a week
+// ahead is not reminded again because the venue or the team changed; when
+// the day moves, they are reminded of the new day.
+func TestChangingAWorkshopKeepsWhoWasReminded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	in := f.input(3)
+	w := f.schedule(in)
+	if res, err := f.svc.Tick(ctx); err != nil || res.FacilitatorReminders != 1 {
+		t.Fatalf("tick: %+v %v, want fay reminded", res, err)
+	}
+	in.Venue = "Another hall"
+	in.Facilitators = append(in.Facilitators, praxis.WorkshopFacilitator{UserID: f.people["gil"].ID, Role: praxis.FacilitatorCo})
+	if _, _, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.svc.Tick(ctx); err != nil || res.FacilitatorReminders != 1 {
+		t.Errorf("tick after a new venue and a co-facilitator: %+v %v, want gil reminded, not fay again", res, err)
+	}
+	in.Date = f.clock.Now().In(london()).AddDate(0, 0, 4).Format("2006-01-02")
+	if _, _, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.svc.Tick(ctx); err != nil || res.FacilitatorReminders != 2 {
+		t.Errorf("tick after the day moved: %+v %v, want both reminded of the new day", res, err)
+	}
+}
