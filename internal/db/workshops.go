@@ -846,8 +846,16 @@ func (db *DB) Register(ctx context.Context, r *praxis.Registration) error {
 	}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var w workshopRow
-		if err := tx.Select("id, capacity, status, module").First(&w, r.WorkshopID).Error; err != nil {
+		if err := tx.Select("id, capacity, status, module, starts_at").First(&w, r.WorkshopID).Error; err != nil {
 			return translate(err, "workshop")
+		}
+		// Checked again here, in the transaction: the workshop may have
+		// been cancelled, or have started, since the caller read it.
+		switch {
+		case w.Status == praxis.WorkshopCancelled:
+			return praxis.Errorf(praxis.ECONFLICT, "this workshop was cancelled, so it takes no registrations")
+		case w.Status != praxis.WorkshopScheduled, !r.WalkIn && !w.StartsAt.After(row.CreatedAt):
+			return praxis.Errorf(praxis.ECONFLICT, "this workshop has started, so registration has closed")
 		}
 		var registered int64
 		if err := tx.Model(&registrationRow{}).Where("workshop_id = ? AND status = ?", w.ID, praxis.RegistrationRegistered).Count(&registered).Error; err != nil {

@@ -877,7 +877,8 @@ func (s *smtpSink) wait(t *testing.T, n int) []message {
 // TestAChangeReadBeforeACancellationDoesNotUndoIt: a coordinator's change
 // read the workshop while it was scheduled; another cancelled it before the
 // change was saved. The change is refused and the workshop stays
-// cancelled (a second cancellation likewise, so nobody is told twice).
+// cancelled (a second cancellation likewise, so nobody is told twice), and
+// takes no registration.
 func TestAChangeReadBeforeACancellationDoesNotUndoIt(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -897,6 +898,11 @@ func TestAChangeReadBeforeACancellationDoesNotUndoIt(t *testing.T) {
 	stale.Status = praxis.WorkshopCancelled
 	if _, err := f.env.DB.SaveWorkshop(ctx, stale, praxis.RequestNote{}); praxis.ErrorCode(err) != praxis.ECONFLICT {
 		t.Errorf("cancelling twice: %v, want ECONFLICT", err)
+	}
+	// A registration checked against the workshop as it was read.
+	if err := f.env.DB.Register(ctx, &praxis.Registration{WorkshopID: w.ID, Name: "Ann", Email: "ann@example.net", Token: "late",
+		CreatedAt: f.clock.Now()}); praxis.ErrorCode(err) != praxis.ECONFLICT {
+		t.Errorf("registering for the cancelled workshop: %v, want ECONFLICT", err)
 	}
 	got, err := f.env.DB.FindWorkshop(ctx, w.ID)
 	if err != nil || got.Status != praxis.WorkshopCancelled || got.Venue != "Unite House" {
