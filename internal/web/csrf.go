@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -25,11 +26,13 @@ import (
 //     (cookie tossing) proves nothing; anonymous forms (sign-in, sign-up,
 //     forgotten password, feedback) use a random pre-session cookie instead.
 //  3. Requests with an API token (Authorization: Bearer) are not checked: a
-//     browser never adds that header by itself.
+//     browser never adds that header by itself. Nor are anonymous requests
+//     to the JSON API: they carry no credential a forgery could borrow, and
+//     a script has no form to take a token from.
 //
-// Step 1 runs for every request (refuseCrossOrigin); steps 2 and 3 run after
-// the route's permission check (checkCSRF), so an unauthenticated write to a
-// route that needs an account answers 401, not "form expired".
+// Both steps run after authenticate and the route's permission check
+// (authorize, in routes.go), so an unauthenticated write to a route that
+// needs an account answers 401, not "from another site" or "form expired".
 // docs/SECURITY.md explains the choices.
 
 // csrfTokenLabel is what the token's HMAC signs; changing it invalidates every
@@ -109,11 +112,11 @@ func (s *Server) expectedCSRFToken(c echo.Context) string {
 }
 
 // refuseCrossOrigin is step 1 (see the comment at the top of this file), for
-// every request: a write that the browser marks as coming from another site
-// is refused before anything else, whether or not its cookies were sent.
+// every request a route serves: a write that the browser marks as coming from
+// another site is refused, whether or not its cookies were sent.
 func (s *Server) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Get(bearerKey) == true {
+		if c.Get(bearerKey) == true || !s.routed(c) {
 			return next(c)
 		}
 		if err := s.crossOrigin.Check(c.Request()); err != nil {
@@ -123,8 +126,8 @@ func (s *Server) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// checkCSRF is step 2, for each route after its permission check: a write
-// that fetch metadata does not vouch for must carry the form's token.
+// checkCSRF is step 2, after the route's permission check: a write that
+// fetch metadata does not vouch for must carry the form's token.
 func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -132,7 +135,10 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if c.Get(bearerKey) == true {
+		if c.Get(bearerKey) == true || !s.routed(c) {
+			return next(c)
+		}
+		if currentSession(c) == nil && strings.HasPrefix(c.Path(), "/api/") {
 			return next(c)
 		}
 		switch r.Header.Get(echo.HeaderSecFetchSite) {
@@ -149,6 +155,13 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// routed reports whether a registered route serves the request; others end
+// in a 404 or 405 and change nothing.
+func (s *Server) routed(c echo.Context) bool {
+	_, ok := s.routeByKey[c.Request().Method+" "+c.Path()]
+	return ok
 }
 
 // secure reports whether cookies for this request are marked Secure and

@@ -46,18 +46,9 @@ func (s *Server) route(method, path string, action account.Action, h echo.Handle
 	if method == http.MethodGet && (strings.HasPrefix(path, "/modules/:slug") || strings.HasPrefix(path, "/api/v1/modules/:slug")) {
 		h = s.followRenames(h, strings.HasSuffix(path, "/history") || strings.Contains(path, "/compare"))
 	}
-	// The CSRF token check runs inside the permission check: a write without
-	// credentials to a route that needs them is refused as unauthenticated.
-	h = s.checkCSRF(h)
-	switch {
-	case action == public:
-	case r.Loopback:
-		h = requireUnlessLoopback(action, h)
-	default:
-		h = require(action, h)
-	}
 	s.echo.Add(method, path, h)
-	s.routeTable = append(s.routeTable, Route{Method: method, Path: path, Action: action, Loopback: r.Loopback})
+	s.routeTable = append(s.routeTable, r)
+	s.routeByKey[method+" "+path] = r
 }
 
 // routes lists every route, grouped by area, after the middleware every request
@@ -70,7 +61,16 @@ func (s *Server) routes() {
 	e.Use(s.requestLogger())
 	e.Use(middleware.Recover())
 	e.Use(securityHeaders)
+	// Who asks, and whether they may, come before anything else is judged:
+	// a write without credentials to a route that needs an account answers
+	// 401 (or the sign-in page), never "from another site", "form expired"
+	// or "too large".
+	e.Use(s.authenticate)
+	e.Use(s.authorize)
+	e.Use(s.refuseCrossOrigin)
 	e.Use(s.bodyLimits()...)
+	// The CSRF check may read a form's body, so it comes after the limits.
+	e.Use(s.checkCSRF)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level:     5,
 		MinLength: 1024,
@@ -81,8 +81,6 @@ func (s *Server) routes() {
 			return alreadyCompressed(c.Path())
 		},
 	}))
-	e.Use(s.authenticate)
-	e.Use(s.refuseCrossOrigin)
 
 	const get, post = http.MethodGet, http.MethodPost
 

@@ -94,7 +94,10 @@ type Server struct {
 	crossOrigin *http.CrossOriginProtection
 	baseURL     string
 	routeTable  []Route
-	metrics     *metrics.Registry
+	// routeByKey finds a registered route by "METHOD /pattern", for the
+	// middleware that checks its permission.
+	routeByKey map[string]Route
+	metrics    *metrics.Registry
 	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
 	// may carry a file, and so a larger body.
 	uploadRoutes map[string]bool
@@ -153,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 		baseURL:       strings.TrimRight(cmp.Or(cfg.BaseURL, "http://localhost"), "/"),
 		metrics:       cfg.Metrics,
 		uploadRoutes:  map[string]bool{},
+		routeByKey:    map[string]Route{},
 		repository:    cfg.Repository,
 		dataDir:       cfg.DataDir,
 		minFreeSpace:  cfg.MinFreeSpace,
