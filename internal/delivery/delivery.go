@@ -508,12 +508,13 @@ func (s *Service) Each(ctx context.Context, user *praxis.User, f db.DeliveryFilt
 }
 
 // Reflections returns recent deliveries of a module with a reflection, for
-// other facilitators to learn from (members of the network).
-func (s *Service) Reflections(ctx context.Context, user *praxis.User, module string, limit int) ([]*praxis.Delivery, error) {
+// other facilitators to learn from (members of the network): at most limit
+// of them, after the first offset.
+func (s *Service) Reflections(ctx context.Context, user *praxis.User, module string, limit, offset int) ([]*praxis.Delivery, error) {
 	if err := account.Authorize(user, account.ReadReflections); err != nil {
 		return nil, err
 	}
-	f := db.DeliveryFilter{Module: module, WithReflection: true, Limit: limit}
+	f := db.DeliveryFilter{Module: module, WithReflection: true, Limit: limit, Offset: offset}
 	if err := s.withAliases(ctx, &f); err != nil {
 		return nil, err
 	}

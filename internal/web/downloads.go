@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/export"
 )
 
@@ -210,21 +209,4 @@ func alreadyCompressed(routePath string) bool {
 		}
 	}
 	return false
-}
-
-// apiDownloads answers GET /api/v1/stats/downloads?from=&to=&module=:
-// downloads per module and format.
-func (s *Server) apiDownloads(c echo.Context) error {
-	f, err := deliveryFilterOf(c)
-	if err != nil {
-		return err
-	}
-	counts, err := s.db.DownloadCounts(c.Request().Context(), f.From, f.To, f.Module)
-	if err != nil {
-		return err
-	}
-	if counts == nil {
-		counts = []db.DownloadCount{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"downloads": counts})
 }

@@ -100,46 +100,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	if wantsJSON(c) {
-		body := map[string]any{"error": msg}
-		if internal {
-			body["error"] = "internal error"
-			body["request_id"] = requestID
-		}
-		var fieldErr *account.FieldError
-		if errors.As(err, &fieldErr) {
-			body["field"] = fieldErr.Field
-		}
-		var fieldErrs interface{ FieldErrorList() []*account.FieldError }
-		if errors.As(err, &fieldErrs) {
-			fields := map[string]string{}
-			for _, fe := range fieldErrs.FieldErrorList() {
-				fields[fe.Field] = fe.Message
-			}
-			body["fields"] = fields
-		}
-		var fields interface{ Fields() map[string]string }
-		if errors.As(err, &fields) {
-			body["fields"] = fields.Fields()
-			for _, name := range []string{"move_to", "title"} {
-				if _, ok := fields.Fields()[name]; ok {
-					body["field"] = name
-					break
-				}
-			}
-		}
-		var withProblems interface{ ProblemList() []praxis.Problem }
-		if errors.As(err, &withProblems) {
-			body["problems"] = withProblems.ProblemList()
-		}
-		var withConflicts interface{ ConflictList() []praxis.MergeConflict }
-		if errors.As(err, &withConflicts) {
-			body["conflicts"] = withConflicts.ConflictList()
-		}
-		var stale interface{ StaleHead() string }
-		if errors.As(err, &stale) {
-			body["head"] = stale.StaleHead()
-		}
-		_ = c.JSON(status, body)
+		_ = c.JSON(status, apiErrorOf(err, msg, internal, requestID))
 		return
 	}
 	heading := headings[status]
@@ -154,6 +115,71 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("rendering the error page failed", "err", rerr)
 		_ = c.String(status, fmt.Sprintf("%s: %s", heading, msg))
 	}
+}
+
+// apiError is the body of every failed API request (and of JSON answers
+// from other routes). Only Error is always there.
+type apiError struct {
+	// Error says what went wrong, in words for people.
+	Error string `json:"error"`
+	// RequestID is given with internal errors, which are logged with it.
+	RequestID string `json:"request_id,omitempty"`
+	// Field names the query parameter or body field at fault.
+	Field string `json:"field,omitempty"`
+	// Fields names every body field at fault, with what is wrong with each.
+	Fields map[string]string `json:"fields,omitempty"`
+	// Problems are the lint problems that refused a module.
+	Problems []praxis.Problem `json:"problems,omitzero"`
+	// Conflicts are the files that stop a merge or an update.
+	Conflicts []praxis.MergeConflict `json:"conflicts,omitzero"`
+	// Head is the version now, when the request named an older one.
+	Head string `json:"head,omitempty"`
+}
+
+// apiErrorOf describes err for a JSON client; msg is its safe message.
+func apiErrorOf(err error, msg string, internal bool, requestID string) apiError {
+	body := apiError{Error: msg}
+	if internal {
+		body.Error, body.RequestID = "internal error", requestID
+	}
+	var param *paramError
+	if errors.As(err, &param) {
+		body.Field = param.name
+	}
+	var fieldErr *account.FieldError
+	if errors.As(err, &fieldErr) {
+		body.Field = fieldErr.Field
+	}
+	var fieldErrs interface{ FieldErrorList() []*account.FieldError }
+	if errors.As(err, &fieldErrs) {
+		body.Fields = map[string]string{}
+		for _, fe := range fieldErrs.FieldErrorList() {
+			body.Fields[fe.Field] = fe.Message
+		}
+	}
+	var fields interface{ Fields() map[string]string }
+	if errors.As(err, &fields) {
+		body.Fields = fields.Fields()
+		for _, name := range []string{"move_to", "title"} {
+			if _, ok := body.Fields[name]; ok {
+				body.Field = name
+				break
+			}
+		}
+	}
+	var withProblems interface{ ProblemList() []praxis.Problem }
+	if errors.As(err, &withProblems) {
+		body.Problems = nonNil(withProblems.ProblemList())
+	}
+	var withConflicts interface{ ConflictList() []praxis.MergeConflict }
+	if errors.As(err, &withConflicts) {
+		body.Conflicts = nonNil(withConflicts.ConflictList())
+	}
+	var stale interface{ StaleHead() string }
+	if errors.As(err, &stale) {
+		body.Head = stale.StaleHead()
+	}
+	return body
 }
 
 type errorPage struct {

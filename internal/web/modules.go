@@ -174,7 +174,7 @@ func (s *Server) showModule(c echo.Context) error {
 			page.MyFork = fork
 		}
 		if account.Can(u, account.ReadReflections) && v.Parsed {
-			if page.Reflections, err = s.deliveries.Reflections(ctx, u, v.Module.Slug, 5); err != nil {
+			if page.Reflections, err = s.deliveries.Reflections(ctx, u, v.Module.Slug, 5, 0); err != nil {
 				return err
 			}
 		}
