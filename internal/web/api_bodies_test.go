@@ -104,3 +104,64 @@ func TestDeliveryReflectionAlias(t *testing.T) {
 		t.Errorf("%d deliveries recorded, want 2 (the refused one is not)", n)
 	}
 }
+
+// TestForksProposalsAndDiffsSpeakAlike: the same field names and path
+// conventions across fork, proposal and diff responses (issue 18): who made
+// it is author_id and author; a whole diff is diff; every path is the
+// repository's, and the file routes take the paths responses give.
+func TestForksProposalsAndDiffsSpeakAlike(t *testing.T) {
+	a := newAccountApp(t)
+	fac := a.tokens["facilitator"]
+	facID := float64(a.users["facilitator"].ID)
+	status, fork := a.apiCall("POST", "/api/v1/modules/"+stigma+"/forks", fac, nil)
+	if status != 201 || fork["author_id"] != facID || fork["author"] != "Facilitator Person" || fork["ahead"] != 0.0 || fork["behind"] != 0.0 || fork["created_at"] == nil {
+		t.Fatalf("new fork = %d %v, want author_id, author, ahead, behind and created_at", status, fork)
+	}
+	forkPath := fmt.Sprintf("/api/v1/forks/%v", fork["id"])
+	if _, got := a.apiCall("GET", forkPath, "", nil); got["author_id"] != facID || got["author"] != "Facilitator Person" || got["user_id"] != facID {
+		t.Errorf("GET fork = %v, want author_id, author and user_id", got)
+	}
+	plan := planSource(t, a, stigma)
+	repoPath := "modules/" + stigma + "/module.md"
+	status, saved := a.apiCall("PUT", forkPath+"/files/"+repoPath, fac, map[string]string{"content": plan + "\nAdapted.\n", "base": fork["head"].(string)})
+	if status != 200 {
+		t.Fatalf("PUT a fork's file by its repository path = %d %v", status, saved)
+	}
+	if status, e := a.apiCall("PUT", forkPath+"/files/modules/organising-6-meetings/module.md", fac, map[string]string{"content": plan, "base": saved["head"].(string)}); status != 422 || e["field"] != "module" {
+		t.Errorf("PUT a file of another module into the fork = %d %v, want 422 naming module", status, e)
+	}
+	status, prop := a.apiCall("POST", "/api/v1/proposals", fac, map[string]any{"fork_id": fork["id"], "title": "Adapted"})
+	if status != 201 {
+		t.Fatalf("proposal = %d %v", status, prop)
+	}
+	proposalPath := fmt.Sprintf("/api/v1/proposals/%v", prop["id"])
+	_, view := a.apiCall("GET", proposalPath, "", nil)
+	files := view["files"].([]any)
+	if len(files) != 1 || files[0].(map[string]any)["path"] != repoPath {
+		t.Fatalf("proposal files = %v, want %s", files, repoPath)
+	}
+	if status, e := a.apiCall("PUT", proposalPath+"/files/"+repoPath, fac, map[string]string{"content": plan + "\nAdapted twice.\n", "base": view["head"].(string)}); status != 200 {
+		t.Errorf("PUT a proposal's file by the path its diff gives = %d %v", status, e)
+	}
+	_, mod := a.apiCall("GET", "/api/v1/modules/"+stigma, "", nil)
+	if status, p := a.apiCall("POST", "/api/v1/proposals", a.tokens["target"], map[string]any{"title": "By repository path", "base": mod["version"],
+		"changes": []map[string]string{{"path": repoPath, "content": plan + "\nAnother line.\n"}}}); status != 201 || p["modules"].([]any)[0] != stigma {
+		t.Errorf("a proposal whose changes give repository paths = %d %v", status, p)
+	}
+	_, hist := a.apiCall("GET", "/api/v1/modules/"+stigma+"/history", "", nil)
+	seed := hist["commits"].([]any)[0].(map[string]any)["commit"].(string)
+	_, cmp := a.apiCall("GET", fmt.Sprintf("/api/v1/modules/%s/compare?from=%s&to=%s", stigma, seed, saved["head"]), "", nil)
+	if cmp["diff"] == nil || cmp["diff"] != cmp["unified"] || !strings.Contains(cmp["diff"].(string), "+Adapted.") {
+		t.Errorf("compare = diff %v, unified %v; want the whole diff under both names", cmp["diff"], cmp["unified"])
+	}
+	cmpFile := cmp["files"].([]any)[0].(map[string]any)
+	propFile := files[0].(map[string]any)
+	for k := range propFile {
+		if _, ok := cmpFile[k]; !ok {
+			t.Errorf("a compared file lacks %q, which a proposal's file has", k)
+		}
+	}
+	if cmpFile["path"] != repoPath {
+		t.Errorf("compared file path = %v, want %s", cmpFile["path"], repoPath)
+	}
+}
