@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/curriculum"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
@@ -47,7 +48,7 @@ type app struct {
 	accounts *account.Service
 	review   *review.Service
 	history  *history.Index
-	versions *history.Versions
+	releases *history.Releases
 	delivery *delivery.Service
 	exports  *export.Service
 	search   *search.Index
@@ -107,12 +108,12 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	}
 	index.Follow(store)
 	a := &app{log: log, db: database, store: store, catalog: catalog.New(store, index), history: index}
-	a.versions = history.NewVersions(index, store, database)
+	a.releases = history.NewReleases(index, store, database)
 	a.quota = quota.New(quota.Config{DB: database, Store: store})
 	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, History: index, Logger: log, Quota: a.quota})
-	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Versions: a.versions, Forks: a.review, Logger: log})
+	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Releases: a.releases, Forks: a.review, Logger: log})
 	a.search = search.New(database, a.catalog)
-	a.exports = export.New(export.Config{Catalog: a.catalog, Versions: a.versions, DB: database, Logger: log})
+	a.exports = export.New(export.Config{Catalog: a.catalog, Releases: a.releases, DB: database, Logger: log})
 	gitCfg := opts.git
 	gitCfg.Repository, gitCfg.Logger = store.Path(), log
 	gitCfg.Authenticate = func(r *http.Request) (*praxis.User, error) {
@@ -122,7 +123,7 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 		}
 		return a.accounts.AuthenticateBasic(r.Context(), email, token)
 	}
-	gitCfg.CanPush = func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) }
+	gitCfg.CanPush = func(u *praxis.User) bool { return access.Can(u, access.ProposeChange) }
 	gitCfg.PublicRead = func(ctx context.Context) bool { return a.accounts.GitReadPublic(ctx) }
 	gitCfg.Pushed = a.pushed
 	gitCfg.Quota = a.quota

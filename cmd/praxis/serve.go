@@ -136,7 +136,7 @@ flight are allowed to finish.`)
 	// serves it at /metrics.
 	registry := metrics.New()
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
-		History: a.history, Versions: a.versions, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git, Quota: a.quota,
+		History: a.history, Releases: a.releases, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git, Quota: a.quota,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry, BaseURL: publicURL,
 		Repository: a.store, DataDir: *dataDir, MinFreeSpace: minFreeBytes})
 	if err != nil {

@@ -1,7 +1,8 @@
 // Package account owns people's accounts: sign-up under the instance's policy,
 // passwords (argon2id), server-side sessions, API tokens, invitations and reset
-// links, profiles with per-field visibility, trainings, the audit log, and the
-// permission policy that every handler goes through (policy.go).
+// links, profiles with per-field visibility, trainings and the audit log. Who
+// may do what is the policy in internal/access, which every method that acts
+// for someone checks.
 //
 // Secrets (session cookies, tokens, links) are random, shown once, and stored
 // only as SHA-256 hashes; passwords only as argon2id hashes.

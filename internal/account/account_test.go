@@ -696,26 +696,3 @@ func TestChangePassword(t *testing.T) {
 		t.Error("another session survived a password change")
 	}
 }
-
-func TestPolicy(t *testing.T) {
-	fac := &praxis.User{ID: 1, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleFacilitator}}
-	admin := &praxis.User{ID: 2, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleAdmin}}
-	suspendedAdmin := &praxis.User{ID: 3, Status: praxis.StatusSuspended, Roles: []praxis.Role{praxis.RoleAdmin}}
-	for _, rule := range account.Policy() {
-		if !account.Can(admin, rule.Action) {
-			t.Errorf("admin cannot %s", rule.Action)
-		}
-		if account.Can(suspendedAdmin, rule.Action) || account.Can(nil, rule.Action) {
-			t.Errorf("suspended or anonymous can %s", rule.Action)
-		}
-	}
-	if !account.Can(fac, account.UseAccount) || account.Can(fac, account.ManageUsers) {
-		t.Error("facilitator permissions wrong")
-	}
-	if account.Can(admin, "no.such.action") {
-		t.Error("an unknown action is allowed")
-	}
-	if code(account.Authorize(nil, account.UseAccount)) != praxis.EUNAUTHORIZED || code(account.Authorize(fac, account.ManageUsers)) != praxis.EFORBIDDEN {
-		t.Error("Authorize codes wrong")
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -21,7 +22,7 @@ func (s *Service) SignupMode(ctx context.Context) (praxis.SignupMode, error) {
 
 // SetSignupMode changes the sign-up policy (admins).
 func (s *Service) SetSignupMode(ctx context.Context, actor *praxis.User, mode praxis.SignupMode) error {
-	if err := Authorize(actor, EditSettings); err != nil {
+	if err := access.Authorize(actor, access.EditSettings); err != nil {
 		return err
 	}
 	if !slices.Contains(praxis.SignupModes, mode) {
@@ -42,7 +43,7 @@ func (s *Service) GitReadPublic(ctx context.Context) bool {
 // SetGitRead sets who may clone the curriculum with git: "public" or
 // "members" (admins).
 func (s *Service) SetGitRead(ctx context.Context, actor *praxis.User, who string) error {
-	if err := Authorize(actor, EditSettings); err != nil {
+	if err := access.Authorize(actor, access.EditSettings); err != nil {
 		return err
 	}
 	if who != "public" && who != "members" {
@@ -57,7 +58,7 @@ func (s *Service) SetGitRead(ctx context.Context, actor *praxis.User, who string
 // facilitators and maintainers; managing a coordinator or an admin takes an
 // admin; nobody manages their own account this way.
 func (s *Service) manageable(ctx context.Context, actor *praxis.User, userID int64) (*praxis.User, error) {
-	if err := Authorize(actor, ManageUsers); err != nil {
+	if err := access.Authorize(actor, access.ManageUsers); err != nil {
 		return nil, err
 	}
 	target, err := s.db.FindUser(ctx, userID)
@@ -70,7 +71,7 @@ func (s *Service) manageable(ctx context.Context, actor *praxis.User, userID int
 	if target.ID == actor.ID {
 		return nil, praxis.Errorf(praxis.EFORBIDDEN, "you cannot do that to your own account")
 	}
-	if (target.HasRole(praxis.RoleCoordinator) || target.HasRole(praxis.RoleAdmin)) && !Can(actor, ManageAdmins) {
+	if (target.HasRole(praxis.RoleCoordinator) || target.HasRole(praxis.RoleAdmin)) && !access.Can(actor, access.ManageAdmins) {
 		return nil, praxis.Errorf(praxis.EFORBIDDEN, "only an admin can do that to a coordinator or an admin")
 	}
 	return target, nil
@@ -108,7 +109,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *praxis.User, userID int
 	}
 	var roles []praxis.Role
 	if ch.Roles != nil {
-		if err := Authorize(actor, ChangeRoles); err != nil {
+		if err := access.Authorize(actor, access.ChangeRoles); err != nil {
 			return nil, err
 		}
 		var err error
@@ -179,7 +180,7 @@ func joinRoles(roles []praxis.Role) string {
 
 // AwardTraining records that a user is trained to deliver a module.
 func (s *Service) AwardTraining(ctx context.Context, actor *praxis.User, userID int64, module, note string) error {
-	if err := Authorize(actor, AwardTraining); err != nil {
+	if err := access.Authorize(actor, access.AwardTraining); err != nil {
 		return err
 	}
 	target, err := s.db.FindUser(ctx, userID)
@@ -204,7 +205,7 @@ func (s *Service) AwardTraining(ctx context.Context, actor *praxis.User, userID 
 
 // WithdrawTraining removes a training.
 func (s *Service) WithdrawTraining(ctx context.Context, actor *praxis.User, userID int64, module string) error {
-	if err := Authorize(actor, AwardTraining); err != nil {
+	if err := access.Authorize(actor, access.AwardTraining); err != nil {
 		return err
 	}
 	return s.db.WithdrawTraining(ctx, userID, module,
@@ -214,7 +215,7 @@ func (s *Service) WithdrawTraining(ctx context.Context, actor *praxis.User, user
 // CreateInvitation makes a one-time invitation link (coordinators). When an
 // email is given and the instance sends mail, the link is emailed too.
 func (s *Service) CreateInvitation(ctx context.Context, actor *praxis.User, email, note string) (link string, emailed bool, err error) {
-	if err := Authorize(actor, InviteUsers); err != nil {
+	if err := access.Authorize(actor, access.InviteUsers); err != nil {
 		return "", false, err
 	}
 	if email != "" {
@@ -250,7 +251,7 @@ func (s *Service) CheckInvitation(ctx context.Context, secret string) (praxis.In
 
 // Invitations lists the newest invitations (coordinators).
 func (s *Service) Invitations(ctx context.Context, actor *praxis.User) ([]praxis.Invitation, error) {
-	if err := Authorize(actor, InviteUsers); err != nil {
+	if err := access.Authorize(actor, access.InviteUsers); err != nil {
 		return nil, err
 	}
 	return s.db.ListInvitations(ctx, 50)
@@ -258,7 +259,7 @@ func (s *Service) Invitations(ctx context.Context, actor *praxis.User) ([]praxis
 
 // Users lists users for coordinators, with every field.
 func (s *Service) Users(ctx context.Context, actor *praxis.User, f db.UserFilter) ([]*praxis.User, int64, error) {
-	if err := Authorize(actor, ManageUsers); err != nil {
+	if err := access.Authorize(actor, access.ManageUsers); err != nil {
 		return nil, 0, err
 	}
 	return s.db.ListUsers(ctx, f)
@@ -266,7 +267,7 @@ func (s *Service) Users(ctx context.Context, actor *praxis.User, f db.UserFilter
 
 // User returns one user for coordinators, with every field.
 func (s *Service) User(ctx context.Context, actor *praxis.User, id int64) (*praxis.User, error) {
-	if err := Authorize(actor, ManageUsers); err != nil {
+	if err := access.Authorize(actor, access.ManageUsers); err != nil {
 		return nil, err
 	}
 	u, err := s.db.FindUser(ctx, id)
@@ -278,7 +279,7 @@ func (s *Service) User(ctx context.Context, actor *praxis.User, id int64) (*prax
 
 // Audit returns the audit log (admins), optionally about one user.
 func (s *Service) Audit(ctx context.Context, actor *praxis.User, f db.AuditFilter) ([]praxis.AuditEntry, error) {
-	if err := Authorize(actor, ViewAudit); err != nil {
+	if err := access.Authorize(actor, access.ViewAudit); err != nil {
 		return nil, err
 	}
 	return s.db.ListAudit(ctx, f)

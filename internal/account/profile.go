@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"golang.org/x/text/language"
@@ -20,7 +21,7 @@ type ProfileUpdate struct {
 
 // UpdateProfile checks and saves a person's own profile.
 func (s *Service) UpdateProfile(ctx context.Context, user *praxis.User, p ProfileUpdate) (*praxis.User, error) {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return nil, err
 	}
 	u := *user
@@ -98,7 +99,7 @@ func cleanLanguages(tags []string) ([]string, error) {
 func Visible(viewer, subject *praxis.User) *praxis.User {
 	out := *subject
 	self := viewer != nil && viewer.ID == subject.ID
-	if self || Can(viewer, ViewPrivate) {
+	if self || access.Can(viewer, access.ViewPrivate) {
 		return &out
 	}
 	allowed := func(field string) bool {
@@ -106,7 +107,7 @@ func Visible(viewer, subject *praxis.User) *praxis.User {
 		case praxis.VisibilityPublic:
 			return true
 		case praxis.VisibilityNetwork:
-			return Can(viewer, ViewDirectory)
+			return access.Can(viewer, access.ViewDirectory)
 		default:
 			return false
 		}
@@ -161,7 +162,7 @@ func (s *Service) Profile(ctx context.Context, viewer *praxis.User, id int64) (*
 	case u.Status == praxis.StatusDeleted:
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
 	case self:
-	case u.Status != praxis.StatusActive && !Can(viewer, ManageUsers):
+	case u.Status != praxis.StatusActive && !access.Can(viewer, access.ManageUsers):
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
 	case viewer == nil && !HasPublicFields(u):
 		return nil, praxis.Errorf(praxis.ENOTFOUND, "user not found")
@@ -173,10 +174,10 @@ func (s *Service) Profile(ctx context.Context, viewer *praxis.User, id int64) (*
 // for those who may not see private fields, only regions shared with the
 // network, so the list never reveals a hidden one.
 func (s *Service) DirectoryRegions(ctx context.Context, viewer *praxis.User) ([]string, error) {
-	if err := Authorize(viewer, ViewDirectory); err != nil {
+	if err := access.Authorize(viewer, access.ViewDirectory); err != nil {
 		return nil, err
 	}
-	return s.db.Regions(ctx, !Can(viewer, ViewPrivate))
+	return s.db.Regions(ctx, !access.Can(viewer, access.ViewPrivate))
 }
 
 // DirectoryFilter narrows the facilitator directory.
@@ -189,11 +190,11 @@ type DirectoryFilter struct {
 // Filtering on a field only matches people who share that field with the
 // viewer, so a filter never reveals a hidden value.
 func (s *Service) Directory(ctx context.Context, viewer *praxis.User, f DirectoryFilter) ([]*praxis.User, int64, error) {
-	if err := Authorize(viewer, ViewDirectory); err != nil {
+	if err := access.Authorize(viewer, access.ViewDirectory); err != nil {
 		return nil, 0, err
 	}
 	filter := db.UserFilter{Query: f.Query, Status: praxis.StatusActive, Region: f.Region, Language: f.Language,
-		Module: f.Module, Limit: f.Limit, Offset: f.Offset, OnlyShared: !Can(viewer, ViewPrivate)}
+		Module: f.Module, Limit: f.Limit, Offset: f.Offset, OnlyShared: !access.Can(viewer, access.ViewPrivate)}
 	users, total, err := s.db.ListUsers(ctx, filter)
 	if err != nil {
 		return nil, 0, err
@@ -216,7 +217,7 @@ type Export struct {
 // ExportData returns everything praxis holds about the person. Secrets and
 // password hashes are never included.
 func (s *Service) ExportData(ctx context.Context, user *praxis.User) (*Export, error) {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return nil, err
 	}
 	u, err := s.db.FindUser(ctx, user.ID)
@@ -242,7 +243,7 @@ func (s *Service) ExportData(ctx context.Context, user *praxis.User) (*Export, e
 // their password. Records that refer to them stay, anonymised. The last admin
 // cannot delete their account.
 func (s *Service) DeleteAccount(ctx context.Context, user *praxis.User, password string) error {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return err
 	}
 	if ok, err := s.checkPassword(ctx, user, password); err != nil {

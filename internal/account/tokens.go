@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -12,7 +13,7 @@ const MaxTokensPerUser = 50
 // CreateToken makes a named API token and returns its secret, which is shown
 // once and never stored.
 func (s *Service) CreateToken(ctx context.Context, user *praxis.User, name string) (praxis.Token, string, error) {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return praxis.Token{}, "", err
 	}
 	name, err := cleanText("name", name, 80, true, false)
@@ -36,7 +37,7 @@ func (s *Service) CreateToken(ctx context.Context, user *praxis.User, name strin
 
 // Tokens lists a person's tokens (never their secrets).
 func (s *Service) Tokens(ctx context.Context, user *praxis.User) ([]praxis.Token, error) {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return nil, err
 	}
 	return s.db.ListTokens(ctx, user.ID)
@@ -44,7 +45,7 @@ func (s *Service) Tokens(ctx context.Context, user *praxis.User) ([]praxis.Token
 
 // RevokeToken deletes one of a person's tokens.
 func (s *Service) RevokeToken(ctx context.Context, user *praxis.User, id int64) error {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return err
 	}
 	return s.db.DeleteToken(ctx, user.ID, id)
@@ -70,7 +71,7 @@ func (s *Service) CreateTokenFor(ctx context.Context, email, name string) (strin
 
 // Sessions lists a person's signed-in sessions.
 func (s *Service) Sessions(ctx context.Context, user *praxis.User) ([]praxis.Session, error) {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return nil, err
 	}
 	return s.db.ListSessions(ctx, user.ID, s.now())
@@ -78,7 +79,7 @@ func (s *Service) Sessions(ctx context.Context, user *praxis.User) ([]praxis.Ses
 
 // RevokeSession signs a person out of one session.
 func (s *Service) RevokeSession(ctx context.Context, user *praxis.User, id int64) error {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return err
 	}
 	return s.db.DeleteSession(ctx, user.ID, id)
@@ -86,7 +87,7 @@ func (s *Service) RevokeSession(ctx context.Context, user *praxis.User, id int64
 
 // RevokeOtherSessions signs a person out everywhere but the session keep.
 func (s *Service) RevokeOtherSessions(ctx context.Context, user *praxis.User, keep int64) (int64, error) {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return 0, err
 	}
 	return s.db.DeleteOtherSessions(ctx, user.ID, keep)

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -377,7 +378,7 @@ func (s *Service) LogOut(ctx context.Context, user *praxis.User, sessionID int64
 // ChangePassword replaces a password after checking the current one, and signs
 // the person out of every other session.
 func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current, next string, keepSession int64) error {
-	if err := Authorize(user, UseAccount); err != nil {
+	if err := access.Authorize(user, access.UseAccount); err != nil {
 		return err
 	}
 	if ok, err := s.checkPassword(ctx, user, current); err != nil {
@@ -435,7 +436,7 @@ func (s *Service) IssueReset(ctx context.Context, actor *praxis.User, userID int
 	if err != nil {
 		return "", false, err
 	}
-	if r, ok := roleBeyond(actor, target); ok && !Can(actor, ManageAdmins) {
+	if r, ok := access.RoleBeyond(actor, target); ok && !access.Can(actor, access.ManageAdmins) {
 		return "", false, praxis.Errorf(praxis.EFORBIDDEN, "%s is a %s and you are not, so only an admin can make a reset link for them", target.Name, r)
 	}
 	audit := &praxis.AuditEntry{ActorID: actor.ID, TargetID: target.ID, Action: "password_reset.issue", At: s.now()}

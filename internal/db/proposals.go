@@ -88,7 +88,7 @@ func (db *DB) CreateProposal(ctx context.Context, p *praxis.Proposal) (int64, er
 		if err := setModules(tx, row.ID, p.Modules); err != nil {
 			return err
 		}
-		return addEvent(tx, praxis.Event{At: now, ActorID: p.AuthorID, Kind: praxis.EventProposalOpened, ProposalID: row.ID, Module: firstOf(p.Modules), Title: p.Title})
+		return addActivity(tx, praxis.Activity{At: now, ActorID: p.AuthorID, Kind: praxis.ActivityProposalOpened, ProposalID: row.ID, Module: firstOf(p.Modules), Title: p.Title})
 	})
 	if err != nil && praxis.ErrorCode(err) == praxis.EINTERNAL {
 		return 0, fmt.Errorf("db: create proposal: %w", err)
@@ -229,7 +229,7 @@ type ProposalUpdate struct {
 	Head               *string
 	Modules            []string // nil keeps them
 	// Event, when it has a kind, is recorded with the change.
-	Event praxis.Event
+	Activity praxis.Activity
 }
 
 // UpdateProposal changes an open proposal's text, head or modules.
@@ -257,14 +257,14 @@ func (db *DB) UpdateProposal(ctx context.Context, id int64, u ProposalUpdate) er
 				return fmt.Errorf("db: update proposal: %w", err)
 			}
 		}
-		return addEvent(tx, u.Event)
+		return addActivity(tx, u.Activity)
 	})
 }
 
 // SetProposalStatus moves a proposal from one status to another, only if it is
 // still in the status expected (so two maintainers cannot both merge it).
 // ECONFLICT otherwise.
-func (db *DB) SetProposalStatus(ctx context.Context, id int64, from, to string, actorID int64, mergeCommit string, event praxis.Event) error {
+func (db *DB) SetProposalStatus(ctx context.Context, id int64, from, to string, actorID int64, mergeCommit string, event praxis.Activity) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
 		fields := map[string]any{"status": to, "updated_at": now}
@@ -283,7 +283,7 @@ func (db *DB) SetProposalStatus(ctx context.Context, id int64, from, to string, 
 		if res.RowsAffected == 0 {
 			return praxis.Errorf(praxis.ECONFLICT, "the proposal is no longer %s", from)
 		}
-		return addEvent(tx, event)
+		return addActivity(tx, event)
 	})
 }
 
@@ -298,8 +298,8 @@ type MergeRecord struct {
 	At time.Time
 	// Commits are the proposal's own commits and the merge commit, so that
 	// history can link each to the proposal.
-	Commits []string
-	Event   praxis.Event
+	Commits  []string
+	Activity praxis.Activity
 }
 
 // MarkProposalMerged records that an open proposal was merged: its status,
@@ -323,7 +323,7 @@ func (db *DB) MarkProposalMerged(ctx context.Context, id int64, m MergeRecord) e
 		if err := recordProposalCommits(tx, id, m.Commits); err != nil {
 			return err
 		}
-		return addEvent(tx, m.Event)
+		return addActivity(tx, m.Activity)
 	})
 }
 
@@ -408,7 +408,7 @@ type commentRow struct {
 func (commentRow) TableName() string { return "proposal_comments" }
 
 // AddComment stores a comment and its activity event.
-func (db *DB) AddComment(ctx context.Context, c *praxis.Comment, event praxis.Event) (int64, error) {
+func (db *DB) AddComment(ctx context.Context, c *praxis.Comment, event praxis.Activity) (int64, error) {
 	row := commentRow{ProposalID: c.ProposalID, AuthorID: c.AuthorID, Body: c.Body, Path: c.Path, Line: c.Line, Head: c.Head, CreatedAt: c.CreatedAt.UTC()}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
@@ -417,7 +417,7 @@ func (db *DB) AddComment(ctx context.Context, c *praxis.Comment, event praxis.Ev
 		if err := tx.Model(&proposalRow{}).Where("id = ?", c.ProposalID).Update("updated_at", time.Now().UTC()).Error; err != nil {
 			return err
 		}
-		return addEvent(tx, event)
+		return addActivity(tx, event)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("db: add comment: %w", err)
@@ -461,7 +461,7 @@ type reviewRow struct {
 func (reviewRow) TableName() string { return "proposal_reviews" }
 
 // AddReview stores a review and its activity event.
-func (db *DB) AddReview(ctx context.Context, r *praxis.Review, event praxis.Event) (int64, error) {
+func (db *DB) AddReview(ctx context.Context, r *praxis.Review, event praxis.Activity) (int64, error) {
 	row := reviewRow{ProposalID: r.ProposalID, ReviewerID: r.ReviewerID, Verdict: r.Verdict, Body: r.Body, Head: r.Head, CreatedAt: r.CreatedAt.UTC()}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
@@ -470,7 +470,7 @@ func (db *DB) AddReview(ctx context.Context, r *praxis.Review, event praxis.Even
 		if err := tx.Model(&proposalRow{}).Where("id = ?", r.ProposalID).Update("updated_at", time.Now().UTC()).Error; err != nil {
 			return err
 		}
-		return addEvent(tx, event)
+		return addActivity(tx, event)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("db: add review: %w", err)

@@ -92,9 +92,9 @@ func newBenchFixture(b *testing.B, write bool) *benchFixture {
 		b.Fatal(err)
 	}
 	cat = catalog.New(store, database)
-	versions := history.NewVersions(index, store, database)
+	versions := history.NewReleases(index, store, database)
 	f := &benchFixture{db: database, path: path,
-		svc: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions,
+		svc: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Releases: versions,
 			Forks: review.New(review.Config{DB: database, Store: store, Catalog: cat}), Now: func() time.Time { return benchNow }}),
 		coord: &praxis.User{ID: 1, Name: "Coordinator", Roles: []praxis.Role{praxis.RoleCoordinator}, Status: praxis.StatusActive},
 		fac:   &praxis.User{ID: 2, Name: "Facilitator", Roles: []praxis.Role{praxis.RoleFacilitator}, Status: praxis.StatusActive}}

@@ -21,6 +21,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
@@ -47,7 +48,7 @@ type Config struct {
 	DB       *db.DB
 	Catalog  *catalog.Catalog
 	History  *history.Index
-	Versions *history.Versions
+	Releases *history.Releases
 	Forks    ForkHeads
 	Logger   *slog.Logger
 	Now      func() time.Time
@@ -63,7 +64,7 @@ type Service struct {
 	db       *db.DB
 	catalog  *catalog.Catalog
 	history  *history.Index
-	versions *history.Versions
+	releases *history.Releases
 	forks    ForkHeads
 	log      *slog.Logger
 	now      func() time.Time
@@ -84,7 +85,7 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{db: cfg.DB, catalog: cfg.Catalog, history: cfg.History, versions: cfg.Versions, forks: cfg.Forks,
+	s := &Service{db: cfg.DB, catalog: cfg.Catalog, history: cfg.History, releases: cfg.Releases, forks: cfg.Forks,
 		log: cfg.Logger, now: cfg.Now, feedbackLimits: lru.New[string, *rate.Limiter](50_000)}
 	var r renamer
 	if cfg.History != nil {
@@ -320,7 +321,7 @@ func (s *Service) checkModuleAndVersion(ctx context.Context, in Input, d *praxis
 
 // Create logs a delivery by user.
 func (s *Service) Create(ctx context.Context, user *praxis.User, in Input) (*praxis.Delivery, error) {
-	if err := account.Authorize(user, account.LogDelivery); err != nil {
+	if err := access.Authorize(user, access.LogDelivery); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
@@ -378,19 +379,19 @@ func canSee(user *praxis.User, d *praxis.Delivery) bool {
 	if user == nil {
 		return false
 	}
-	return user.ID == d.FacilitatorID || slices.Contains(d.CoFacilitators, user.ID) || account.Can(user, account.AllDeliveries)
+	return user.ID == d.FacilitatorID || slices.Contains(d.CoFacilitators, user.ID) || access.Can(user, access.AllDeliveries)
 }
 
 // canEdit reports whether user may change a delivery: who logged it, or a
 // coordinator.
 func canEdit(user *praxis.User, d *praxis.Delivery) bool {
-	return user != nil && (user.ID == d.FacilitatorID && account.Can(user, account.LogDelivery) || account.Can(user, account.AllDeliveries))
+	return user != nil && (user.ID == d.FacilitatorID && access.Can(user, access.LogDelivery) || access.Can(user, access.AllDeliveries))
 }
 
 // Find returns a delivery that user may see. ENOTFOUND otherwise, so that ids
 // reveal nothing.
 func (s *Service) Find(ctx context.Context, user *praxis.User, id int64) (*praxis.Delivery, error) {
-	if err := account.Authorize(user, account.LogDelivery); err != nil {
+	if err := access.Authorize(user, access.LogDelivery); err != nil {
 		return nil, err
 	}
 	d, err := s.db.FindDelivery(ctx, id)
@@ -489,10 +490,10 @@ func (s *Service) List(ctx context.Context, user *praxis.User, f db.DeliveryFilt
 // scope limits a filter to what user may see and adds the modules' earlier
 // names.
 func (s *Service) scope(ctx context.Context, user *praxis.User, f *db.DeliveryFilter, all bool) error {
-	if err := account.Authorize(user, account.LogDelivery); err != nil {
+	if err := access.Authorize(user, access.LogDelivery); err != nil {
 		return err
 	}
-	if !all || !account.Can(user, account.AllDeliveries) {
+	if !all || !access.Can(user, access.AllDeliveries) {
 		f.PersonID = user.ID
 	}
 	return s.withAliases(ctx, f)
@@ -511,7 +512,7 @@ func (s *Service) Each(ctx context.Context, user *praxis.User, f db.DeliveryFilt
 // other facilitators to learn from (members of the network): at most limit
 // of them, after the first offset.
 func (s *Service) Reflections(ctx context.Context, user *praxis.User, module string, limit, offset int) ([]*praxis.Delivery, error) {
-	if err := account.Authorize(user, account.ReadReflections); err != nil {
+	if err := access.Authorize(user, access.ReadReflections); err != nil {
 		return nil, err
 	}
 	f := db.DeliveryFilter{Module: module, WithReflection: true, Limit: limit, Offset: offset}
@@ -601,7 +602,7 @@ func (s *Service) allowFeedback(ip string) bool {
 // Reflection returns a delivery's reflection for a member of the network who
 // wants to turn it into a proposal. ENOTFOUND when it has none.
 func (s *Service) Reflection(ctx context.Context, user *praxis.User, id int64) (*praxis.Delivery, error) {
-	if err := account.Authorize(user, account.ReadReflections); err != nil {
+	if err := access.Authorize(user, access.ReadReflections); err != nil {
 		return nil, err
 	}
 	d, err := s.db.FindDelivery(ctx, id)
@@ -644,7 +645,7 @@ type Names struct {
 // co_facilitators saying so, and the Names say which.
 func (s *Service) CoFacilitatorsNamed(ctx context.Context, user *praxis.User, names []string) (Names, error) {
 	var out Names
-	if err := account.Authorize(user, account.LogDelivery); err != nil {
+	if err := access.Authorize(user, access.LogDelivery); err != nil {
 		return out, err
 	}
 	for _, typed := range names {
@@ -708,7 +709,7 @@ func (s *Service) CoFacilitatorsNamed(ctx context.Context, user *praxis.User, na
 // Check validates input as Create (for facilitator's delivery) would,
 // writing nothing: for a form to show every problem at once.
 func (s *Service) Check(ctx context.Context, user *praxis.User, facilitator int64, in Input) error {
-	if err := account.Authorize(user, account.LogDelivery); err != nil {
+	if err := access.Authorize(user, access.LogDelivery); err != nil {
 		return err
 	}
 	return s.check(ctx, in, &praxis.Delivery{FacilitatorID: facilitator})

@@ -30,7 +30,7 @@ type fixture struct {
 	db                    *db.DB
 	store                 *gitstore.Store
 	review                *review.Service
-	versions              *history.Versions
+	releases              *history.Releases
 	catalog               *catalog.Catalog
 	index                 *history.Index
 	seed, revised         string // main's commits: 2025-01-10, 2026-03-01
@@ -51,9 +51,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.catalog, f.versions = env.Catalog, env.Versions
+	f.catalog, f.releases = env.Catalog, env.Releases
 	f.review = review.New(review.Config{DB: database, Store: store, Catalog: f.catalog})
-	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Versions: f.versions,
+	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Releases: f.releases,
 		Forks: f.review, Now: func() time.Time { return today }})
 	accounts := account.New(account.Config{DB: database})
 	add := func(email string, role praxis.Role) *praxis.User {
@@ -392,7 +392,7 @@ func TestStatsAgreeWithTheRecords(t *testing.T) {
 	}
 
 	// A fresh service loads the same picture from the database.
-	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Versions: f.versions, Forks: f.review, Now: func() time.Time { return today }})
+	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Releases: f.releases, Forks: f.review, Now: func() time.Time { return today }})
 	again, err := fresh.Report(ctx, f.coordinator, delivery.Filter{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -471,11 +471,11 @@ func TestVersionsInUseCountOlderReleases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.versions.CreateRelease(ctx, f.maintain, "v2026.04", "First release"); err != nil {
+	if _, err := f.releases.CreateRelease(ctx, f.maintain, "v2026.04", "First release"); err != nil {
 		t.Fatal(err)
 	}
 	commit(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
-	if _, err := f.versions.CreateRelease(ctx, f.maintain, "v2026.10", "Second release"); err != nil {
+	if _, err := f.releases.CreateRelease(ctx, f.maintain, "v2026.10", "Second release"); err != nil {
 		t.Fatal(err)
 	}
 	commit(time.Date(2026, 11, 15, 9, 0, 0, 0, time.UTC))
@@ -593,7 +593,7 @@ func TestConcurrentEditsAndDeletesKeepStatsInStep(t *testing.T) {
 	}()
 	wg.Wait()
 
-	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Versions: f.versions,
+	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Releases: f.releases,
 		Forks: f.review, Now: func() time.Time { return today }})
 	live, err := f.svc.Report(ctx, f.coordinator, delivery.Filter{}, nil)
 	if err != nil {

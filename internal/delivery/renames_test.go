@@ -112,7 +112,7 @@ func TestDeliveriesFollowAMovedModule(t *testing.T) {
 	check(f.svc, []int64{reused.ID})
 
 	// A fresh service over the same data (a restart) sees the same.
-	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Versions: f.versions,
+	fresh := delivery.New(delivery.Config{DB: f.db, Catalog: f.catalog, History: f.index, Releases: f.releases,
 		Forks: f.review, Now: func() time.Time { return today }})
 	check(fresh, []int64{reused.ID})
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"golang.org/x/text/language"
@@ -175,7 +175,7 @@ func (s *Service) CheckFilter(ctx context.Context, f *Filter) error {
 // Report computes the statistics of the deliveries matching f, grouped by
 // each of groupBy (every grouping when it is empty). Coordinators only.
 func (s *Service) Report(ctx context.Context, user *praxis.User, f Filter, groupBy []string) (*Report, error) {
-	if err := account.Authorize(user, account.ViewStats); err != nil {
+	if err := access.Authorize(user, access.ViewStats); err != nil {
 		return nil, err
 	}
 	if err := s.CheckFilter(ctx, &f); err != nil {
@@ -246,7 +246,7 @@ func (s *Service) Report(ctx context.Context, user *praxis.User, f Filter, group
 	if err != nil {
 		return nil, err
 	}
-	releases, err := s.versions.Releases(ctx)
+	releases, err := s.releases.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func (s *Service) Report(ctx context.Context, user *praxis.User, f Filter, group
 	for p := range res.pairs {
 		versions = append(versions, p[1])
 	}
-	releaseOf, err := s.versions.ReleaseMap(ctx, versions)
+	releaseOf, err := s.releases.ReleaseMap(ctx, versions)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func BenchmarkSeriesBundle13(b *testing.B) {
 		fsys[f.Path] = &fstest.MapFile{Data: f.Content}
 	}
 	env := testenv.New(b, testenv.Options{Seed: fsys, Author: praxis.Signature{Name: "bench"}})
-	cat, versions := env.Catalog, env.Versions
+	cat, versions := env.Catalog, env.Releases
 	entry, _, err := cat.Series(ctx, "series-000", "")
 	if err != nil || len(entry.Modules) != 13 {
 		b.Fatalf("series of %d modules: %v", len(entry.Modules), err)
@@ -30,7 +30,7 @@ func BenchmarkSeriesBundle13(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		svc := export.New(export.Config{Catalog: cat, Versions: versions})
+		svc := export.New(export.Config{Catalog: cat, Releases: versions})
 		f, err := svc.Series(ctx, "series-000", export.Options{Start: -1, BaseURL: fmt.Sprintf("https://example.org/%d", i)})
 		if err != nil {
 			b.Fatal(err)

@@ -43,7 +43,7 @@ const (
 // Config holds what the export service needs.
 type Config struct {
 	Catalog  *catalog.Catalog
-	Versions *history.Versions
+	Releases *history.Releases
 	DB       *db.DB
 	Logger   *slog.Logger
 }
@@ -51,7 +51,7 @@ type Config struct {
 // Service generates, caches and counts downloads. Safe for concurrent use.
 type Service struct {
 	catalog  *catalog.Catalog
-	versions *history.Versions
+	releases *history.Releases
 	db       *db.DB
 	log      *slog.Logger
 	cache    *lru.Cache[string, *File]
@@ -64,7 +64,7 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{catalog: cfg.Catalog, versions: cfg.Versions, db: cfg.DB, log: cfg.Logger,
+	return &Service{catalog: cfg.Catalog, releases: cfg.Releases, db: cfg.DB, log: cfg.Logger,
 		cache: lru.NewSized[string](cacheEntries, cacheBytes, func(f *File) int64 { return int64(len(f.Body)) }),
 		slots: make(chan struct{}, MaxConcurrent), streams: make(chan struct{}, MaxStreams)}
 }
@@ -148,7 +148,7 @@ func (s *Service) version(ctx context.Context, rev string) (Version, error) {
 	if err != nil {
 		return Version{}, err
 	}
-	release, err := s.versions.FirstRelease(ctx, commit)
+	release, err := s.releases.FirstRelease(ctx, commit)
 	if err != nil {
 		return Version{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/githttp"
@@ -80,7 +81,7 @@ func newFixture(t *testing.T, maxPush int64) *fixture {
 			}
 			return accounts.AuthenticateBasic(r.Context(), email, token)
 		},
-		CanPush:    func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) },
+		CanPush:    func(u *praxis.User) bool { return access.Can(u, access.ProposeChange) },
 		PublicRead: func(context.Context) bool { return f.publicRead.Load() },
 		Pushed: func(ctx context.Context, u *praxis.User, updates []githttp.Update) {
 			if f.lost.Load() {
@@ -213,7 +214,7 @@ func TestPushOpensAndUpdatesAProposal(t *testing.T) {
 	if again.Head != head {
 		t.Errorf("head after force-push %s, want %s", again.Head, head)
 	}
-	events, _ := f.review.Activity(ctx, db.EventFilter{ProposalID: p.ID})
+	events, _ := f.review.Activity(ctx, db.ActivityFilter{ProposalID: p.ID})
 	forced := false
 	for _, e := range events {
 		forced = forced || e.Detail == "force-pushed"

@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -47,9 +47,9 @@ type ModuleChanges struct {
 	Commits int    `json:"commits"`
 }
 
-// Versions answers questions about releases and versions over the history
+// Releases answers questions about releases and versions over the history
 // index and the repository.
-type Versions struct {
+type Releases struct {
 	index *Index
 	store *gitstore.Store
 	db    *db.DB
@@ -61,9 +61,9 @@ type Versions struct {
 	modules  map[string]map[string]int
 }
 
-// NewVersions returns the release service.
-func NewVersions(index *Index, store *gitstore.Store, database *db.DB) *Versions {
-	return &Versions{index: index, store: store, db: database, now: time.Now}
+// NewReleases returns the release service.
+func NewReleases(index *Index, store *gitstore.Store, database *db.DB) *Releases {
+	return &Releases{index: index, store: store, db: database, now: time.Now}
 }
 
 func parseReleaseName(name string) (year, month, n int, ok bool) {
@@ -82,8 +82,8 @@ func parseReleaseName(name string) (year, month, n int, ok bool) {
 	return year, month, n, year >= 2000 && year <= 2999 && month >= 1 && month <= 12
 }
 
-// Releases lists releases, newest first, with the account that cut each.
-func (v *Versions) Releases(ctx context.Context) ([]Release, error) {
+// List lists releases, newest first, with the account that cut each.
+func (v *Releases) List(ctx context.Context) ([]Release, error) {
 	out, err := v.releases(ctx)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (v *Versions) Releases(ctx context.Context) ([]Release, error) {
 
 // releases lists releases, newest first, and keeps the first release of
 // every commit worked out.
-func (v *Versions) releases(ctx context.Context) ([]Release, error) {
+func (v *Releases) releases(ctx context.Context) ([]Release, error) {
 	tags, err := v.store.Tags(ctx)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func later(a, b Release) bool {
 // assign works out, for every commit, the first release it appeared in, and
 // what each release changed, walking the in-memory graph once per set of
 // releases.
-func (v *Versions) assign(ctx context.Context, releases []Release) error {
+func (v *Releases) assign(ctx context.Context, releases []Release) error {
 	key := ""
 	for _, r := range releases {
 		key += r.Name + "=" + r.Commit + ";"
@@ -212,7 +212,7 @@ func (v *Versions) assign(ctx context.Context, releases []Release) error {
 
 // FirstRelease returns the release a commit first appeared in ("" when it is
 // in none yet).
-func (v *Versions) FirstRelease(ctx context.Context, commit string) (string, error) {
+func (v *Releases) FirstRelease(ctx context.Context, commit string) (string, error) {
 	if _, err := v.releases(ctx); err != nil {
 		return "", err
 	}
@@ -222,7 +222,7 @@ func (v *Versions) FirstRelease(ctx context.Context, commit string) (string, err
 }
 
 // ReleaseMap returns the first release of each of the given commits.
-func (v *Versions) ReleaseMap(ctx context.Context, commits []string) (map[string]string, error) {
+func (v *Releases) ReleaseMap(ctx context.Context, commits []string) (map[string]string, error) {
 	if _, err := v.releases(ctx); err != nil {
 		return nil, err
 	}
@@ -249,8 +249,8 @@ type Draft struct {
 
 // DraftRelease suggests the next release's name and notes: the proposals
 // merged since the previous release.
-func (v *Versions) DraftRelease(ctx context.Context) (*Draft, error) {
-	releases, err := v.Releases(ctx)
+func (v *Releases) DraftRelease(ctx context.Context) (*Draft, error) {
+	releases, err := v.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -313,8 +313,8 @@ func nextName(releases []Release, now time.Time) string {
 
 // CreateRelease tags main as a release (maintainers). The name must be
 // vYYYY.MM or vYYYY.MM.n (EINVALID) and new (ECONFLICT).
-func (v *Versions) CreateRelease(ctx context.Context, user *praxis.User, name, notes string) (*Release, error) {
-	if err := account.Authorize(user, account.CutRelease); err != nil {
+func (v *Releases) CreateRelease(ctx context.Context, user *praxis.User, name, notes string) (*Release, error) {
+	if err := access.Authorize(user, access.CutRelease); err != nil {
 		return nil, err
 	}
 	name = strings.TrimSpace(name)
@@ -339,7 +339,7 @@ func (v *Versions) CreateRelease(ctx context.Context, user *praxis.User, name, n
 	if err := v.store.CreateTag(ctx, name, main, praxis.Signature{Name: user.Name, Email: email, When: v.now()}, notes, user.ID); err != nil {
 		return nil, err
 	}
-	releases, err := v.Releases(ctx)
+	releases, err := v.List(ctx)
 	if err != nil {
 		return nil, err
 	}

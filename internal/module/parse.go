@@ -37,14 +37,6 @@ func (d *Document) FieldLine(field string) int {
 // BodyLine returns the line on which the Markdown body starts.
 func (d *Document) BodyLine() int { return d.bodyLine }
 
-// frontMatterFields lists every field of the front matter, in the order the format
-// documents them.
-var frontMatterFields = []string{
-	"title", "summary", "series", "order", "duration", "audience", "group_size",
-	"facilitators", "formats", "objectives", "materials", "tags", "language",
-	"licence", "authors", "agenda",
-}
-
 // fieldHints suggests the right name for common misspellings.
 var fieldHints = map[string]string{
 	"license": "licence", "groupsize": "group_size", "group-size": "group_size",

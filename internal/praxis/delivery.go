@@ -5,10 +5,12 @@ import (
 	"time"
 )
 
-// Regions are the UK's nations and English regions, and Ireland: what forms
-// and filters offer for where a workshop ran (people may type others).
-var Regions = []string{"London", "North West", "Yorkshire and the Humber", "Scotland", "West Midlands", "North East",
-	"Wales", "South East", "East Midlands", "South West", "East of England", "Northern Ireland", "Dublin"}
+// Regions are the UK's nations and English regions (in the order official
+// statistics list them), and Ireland: the one list every form and filter
+// offers for a region, where a workshop ran or where a person is (people may
+// type others).
+var Regions = []string{"North East", "North West", "Yorkshire and the Humber", "East Midlands", "West Midlands",
+	"East of England", "London", "South East", "South West", "Wales", "Scotland", "Northern Ireland", "Dublin"}
 
 // Host group types.
 var HostTypes = []string{"union branch", "community group", "tenants' union", "political organisation", "campaign", "other"}

@@ -75,20 +75,21 @@ type Review struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-// Event kinds in the activity feed.
+// Activity kinds in the activity feed.
 const (
-	EventProposalOpened  = "proposal.opened"
-	EventProposalUpdated = "proposal.updated"
-	EventProposalMerged  = "proposal.merged"
-	EventProposalClosed  = "proposal.closed"
-	EventProposalReopen  = "proposal.reopened"
-	EventReview          = "review"
-	EventComment         = "comment"
-	EventFork            = "fork"
+	ActivityProposalOpened  = "proposal.opened"
+	ActivityProposalUpdated = "proposal.updated"
+	ActivityProposalMerged  = "proposal.merged"
+	ActivityProposalClosed  = "proposal.closed"
+	ActivityProposalReopen  = "proposal.reopened"
+	ActivityReview          = "review"
+	ActivityComment         = "comment"
+	ActivityFork            = "fork"
 )
 
-// Event is one entry of the activity feed.
-type Event struct {
+// Activity is one entry of the activity feed: something a person did to the
+// curriculum (a proposal opened, a review, a fork). Not an event in a calendar.
+type Activity struct {
 	ID         int64     `json:"id"`
 	At         time.Time `json:"at"`
 	ActorID    int64     `json:"actor_id"`

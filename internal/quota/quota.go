@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
@@ -134,7 +135,7 @@ func ParseLimits(storage, write string) (Limits, error) {
 // SetLimits changes the limits (admins), recording each change in the audit
 // log.
 func (s *Service) SetLimits(ctx context.Context, actor *praxis.User, l Limits) error {
-	if err := account.Authorize(actor, account.EditSettings); err != nil {
+	if err := access.Authorize(actor, access.EditSettings); err != nil {
 		return err
 	}
 	if _, err := ParseLimits(strconv.FormatInt(l.StorageMB, 10), strconv.FormatInt(l.WriteMBPerHour, 10)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -83,7 +84,7 @@ func (s *Service) RequiredApprovals(ctx context.Context) (int, error) {
 // MaxRequiredApprovals (admins). A bad value is an account.FieldError on
 // "review_approvals".
 func (s *Service) SetRequiredApprovals(ctx context.Context, actor *praxis.User, value string) error {
-	if err := account.Authorize(actor, account.EditSettings); err != nil {
+	if err := access.Authorize(actor, access.EditSettings); err != nil {
 		return err
 	}
 	n, err := ParseRequiredApprovals(value)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -15,7 +15,7 @@ func ForkBranch(userID int64, slug string) string { return fmt.Sprintf("forks/%d
 // CreateFork makes the person's own copy of a module: a branch at main's head.
 // ECONFLICT when they have one already (the error names it).
 func (s *Service) CreateFork(ctx context.Context, user *praxis.User, slug string) (*praxis.Fork, string, error) {
-	if err := account.Authorize(user, account.ForkModule); err != nil {
+	if err := access.Authorize(user, access.ForkModule); err != nil {
 		return nil, "", err
 	}
 	if existing, err := s.ForkOf(ctx, user.ID, slug); err == nil {
@@ -34,7 +34,7 @@ func (s *Service) CreateFork(ctx context.Context, user *praxis.User, slug string
 		_ = s.store.DeleteBranch(ctx, fork.Branch, main) // undo: the branch is useless without its record
 		return nil, "", err
 	}
-	_ = s.db.AddEvent(ctx, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventFork, Module: slug, Title: view.Module.Title})
+	_ = s.db.AddActivity(ctx, praxis.Activity{At: s.now(), ActorID: user.ID, Kind: praxis.ActivityFork, Module: slug, Title: view.Module.Title})
 	return fork, main, nil
 }
 
@@ -102,7 +102,7 @@ func (s *Service) Forks(ctx context.Context, userID int64) ([]*praxis.Fork, erro
 
 // ownFork returns a fork that user may change: their own.
 func (s *Service) ownFork(ctx context.Context, user *praxis.User, id int64) (*praxis.Fork, error) {
-	if err := account.Authorize(user, account.ForkModule); err != nil {
+	if err := access.Authorize(user, access.ForkModule); err != nil {
 		return nil, err
 	}
 	fork, err := s.db.FindFork(ctx, id)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/module"
@@ -85,7 +85,7 @@ func (s *Service) countMerge(err error) {
 }
 
 func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expectedHead string) (string, error) {
-	if err := account.Authorize(user, account.MergeProposal); err != nil {
+	if err := access.Authorize(user, access.MergeProposal); err != nil {
 		return "", err
 	}
 	lock := s.proposalLock(id)
@@ -190,7 +190,7 @@ func (s *Service) merge(ctx context.Context, user *praxis.User, id int64, expect
 			commits = append(commits, c.ID)
 		}
 		record := db.MergeRecord{Head: head, Commit: commit, By: user.ID, At: s.now(), Commits: commits,
-			Event: praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalMerged, ProposalID: id, Module: firstModule(p), Title: p.Title}}
+			Activity: praxis.Activity{At: s.now(), ActorID: user.ID, Kind: praxis.ActivityProposalMerged, ProposalID: id, Module: firstModule(p), Title: p.Title}}
 		if err := s.db.MarkProposalMerged(ctx, id, record); err != nil {
 			s.log.Error("proposal merged into main but its status was not saved; it will be recorded when next read", "proposal", id, "commit", commit, "err", err)
 		}
@@ -556,7 +556,7 @@ func (s *Service) commitUpdate(ctx context.Context, user *praxis.User, branch, h
 		s.log.Warn("a fork took in a moved module but its record was not changed", "branch", branch, "err", err)
 	}
 	if p, err := s.db.FindProposalByBranch(ctx, branch); err == nil {
-		if err := s.refresh(ctx, p.ID, commit, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: p.ID, Module: firstModule(p), Title: p.Title, Detail: "updated from main"}); err != nil {
+		if err := s.refresh(ctx, p.ID, commit, praxis.Activity{At: s.now(), ActorID: user.ID, Kind: praxis.ActivityProposalUpdated, ProposalID: p.ID, Module: firstModule(p), Title: p.Title, Detail: "updated from main"}); err != nil {
 			return "", err
 		}
 	}

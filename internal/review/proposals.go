@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/module"
@@ -63,7 +63,7 @@ func cleanProposalText(title, description string) (string, string, error) {
 // fork's head; from edits, a new branch at Base receives them as its first
 // commit. A proposal must change something, and its module must exist on main.
 func (s *Service) CreateProposal(ctx context.Context, user *praxis.User, req NewProposal) (*praxis.Proposal, error) {
-	if err := account.Authorize(user, account.ProposeChange); err != nil {
+	if err := access.Authorize(user, access.ProposeChange); err != nil {
 		return nil, err
 	}
 	title, description, err := cleanProposalText(req.Title, req.Description)
@@ -213,7 +213,7 @@ func (s *Service) undoCreate(ctx context.Context, id int64, branch, head string)
 }
 
 // refresh records a proposal's head and the modules it touches.
-func (s *Service) refresh(ctx context.Context, id int64, head string, event praxis.Event) error {
+func (s *Service) refresh(ctx context.Context, id int64, head string, event praxis.Activity) error {
 	main, err := s.store.Branch(ctx, praxis.MainBranch)
 	if err != nil {
 		return err
@@ -222,7 +222,7 @@ func (s *Service) refresh(ctx context.Context, id int64, head string, event prax
 	if err != nil {
 		return err
 	}
-	return s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Head: &head, Modules: modules, Event: event})
+	return s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Head: &head, Modules: modules, Activity: event})
 }
 
 // touchedModules lists the modules a branch changes relative to its merge base
@@ -433,7 +433,7 @@ func (s *Service) Proposals(ctx context.Context, f db.ProposalFilter) ([]*praxis
 
 // ownProposal returns an open proposal that user may edit: their own.
 func (s *Service) ownProposal(ctx context.Context, user *praxis.User, id int64) (*praxis.Proposal, error) {
-	if err := account.Authorize(user, account.ProposeChange); err != nil {
+	if err := access.Authorize(user, access.ProposeChange); err != nil {
 		return nil, err
 	}
 	p, err := s.db.FindProposal(ctx, id)
@@ -466,7 +466,7 @@ func (s *Service) EditProposal(ctx context.Context, user *praxis.User, id int64,
 	if err != nil {
 		return "", err
 	}
-	return head, s.refresh(ctx, id, head, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: id, Module: slug, Title: p.Title})
+	return head, s.refresh(ctx, id, head, praxis.Activity{At: s.now(), ActorID: user.ID, Kind: praxis.ActivityProposalUpdated, ProposalID: id, Module: slug, Title: p.Title})
 }
 
 // ProposalFile reads a file of one of a proposal's modules at its head.
@@ -493,7 +493,7 @@ func (s *Service) UpdateProposalText(ctx context.Context, user *praxis.User, id 
 
 // Comment adds a comment to a proposal, optionally on a line of a file's diff.
 func (s *Service) Comment(ctx context.Context, user *praxis.User, id int64, body, path string, line int) (*praxis.Comment, error) {
-	if err := account.Authorize(user, account.CommentProposal); err != nil {
+	if err := access.Authorize(user, access.CommentProposal); err != nil {
 		return nil, err
 	}
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
@@ -526,7 +526,7 @@ func (s *Service) Comment(ctx context.Context, user *praxis.User, id int64, body
 		}
 	}
 	c := &praxis.Comment{ProposalID: id, AuthorID: user.ID, Author: user.Name, Body: body, Path: path, Line: line, Head: head, CreatedAt: s.now().UTC()}
-	c.ID, err = s.db.AddComment(ctx, c, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventComment, ProposalID: id, Module: firstModule(p), Title: p.Title})
+	c.ID, err = s.db.AddComment(ctx, c, praxis.Activity{At: s.now(), ActorID: user.ID, Kind: praxis.ActivityComment, ProposalID: id, Module: firstModule(p), Title: p.Title})
 	return c, err
 }
 
@@ -560,7 +560,7 @@ func (e *ChangedError) StaleHead() string { return e.Head }
 // records nothing, when the author has pushed since); "" means whatever the
 // head is now. Nobody approves their own proposal.
 func (s *Service) Review(ctx context.Context, user *praxis.User, id int64, verdict, body, head string) (*praxis.Review, error) {
-	if err := account.Authorize(user, account.ReviewProposal); err != nil {
+	if err := access.Authorize(user, access.ReviewProposal); err != nil {
 		return nil, err
 	}
 	if verdict != praxis.VerdictApprove && verdict != praxis.VerdictRequestChanges && verdict != praxis.VerdictComment {
@@ -594,28 +594,28 @@ func (s *Service) Review(ctx context.Context, user *praxis.User, id int64, verdi
 		return nil, &ChangedError{Head: current, Message: fmt.Sprintf("the proposal changed since you loaded it: it is now at version %s, not %s. Your review was not recorded; look at the new changes and review again", praxis.ShortID(current), praxis.ShortID(head))}
 	}
 	r := &praxis.Review{ProposalID: id, ReviewerID: user.ID, Reviewer: user.Name, Verdict: verdict, Body: body, Head: current, CreatedAt: s.now().UTC()}
-	r.ID, err = s.db.AddReview(ctx, r, praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventReview, ProposalID: id, Module: firstModule(p), Title: p.Title, Detail: verdict})
+	r.ID, err = s.db.AddReview(ctx, r, praxis.Activity{At: s.now(), ActorID: user.ID, Kind: praxis.ActivityReview, ProposalID: id, Module: firstModule(p), Title: p.Title, Detail: verdict})
 	return r, err
 }
 
 // SetStatus closes or reopens a proposal: its author, or a maintainer.
 func (s *Service) SetStatus(ctx context.Context, user *praxis.User, id int64, status string) (*praxis.Proposal, error) {
-	if err := account.Authorize(user, account.ProposeChange); err != nil {
+	if err := access.Authorize(user, access.ProposeChange); err != nil {
 		return nil, err
 	}
 	p, err := s.db.FindProposal(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if p.AuthorID != user.ID && !account.Can(user, account.ModerateReview) {
+	if p.AuthorID != user.ID && !access.Can(user, access.ModerateReview) {
 		return nil, praxis.Errorf(praxis.EFORBIDDEN, "only the author or a maintainer can close or reopen a proposal")
 	}
 	var from, kind string
 	switch status {
 	case praxis.ProposalClosed:
-		from, kind = praxis.ProposalOpen, praxis.EventProposalClosed
+		from, kind = praxis.ProposalOpen, praxis.ActivityProposalClosed
 	case praxis.ProposalOpen:
-		from, kind = praxis.ProposalClosed, praxis.EventProposalReopen
+		from, kind = praxis.ProposalClosed, praxis.ActivityProposalReopen
 	default:
 		return nil, praxis.Errorf(praxis.EINVALID, "a proposal can be closed or reopened")
 	}
@@ -641,13 +641,13 @@ func (s *Service) SetStatus(ctx context.Context, user *praxis.User, id int64, st
 			}
 		}
 	}
-	if err := s.db.SetProposalStatus(ctx, id, from, status, user.ID, "", praxis.Event{At: s.now(), ActorID: user.ID, Kind: kind, ProposalID: id, Module: firstModule(p), Title: p.Title}); err != nil {
+	if err := s.db.SetProposalStatus(ctx, id, from, status, user.ID, "", praxis.Activity{At: s.now(), ActorID: user.ID, Kind: kind, ProposalID: id, Module: firstModule(p), Title: p.Title}); err != nil {
 		return nil, err
 	}
 	return s.db.FindProposal(ctx, id)
 }
 
 // Activity returns recent events: proposals, reviews, merges, forks.
-func (s *Service) Activity(ctx context.Context, f db.EventFilter) ([]praxis.Event, error) {
-	return s.db.ListEvents(ctx, f)
+func (s *Service) Activity(ctx context.Context, f db.ActivityFilter) ([]praxis.Activity, error) {
+	return s.db.ListActivity(ctx, f)
 }

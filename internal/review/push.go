@@ -83,7 +83,7 @@ func (s *Service) ProposalFromPush(ctx context.Context, user *praxis.User, branc
 				detail = "force-pushed"
 			}
 		}
-		event := praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: existing.ID,
+		event := praxis.Activity{At: s.now(), ActorID: user.ID, Kind: praxis.ActivityProposalUpdated, ProposalID: existing.ID,
 			Module: firstModule(existing), Title: existing.Title, Detail: detail}
 		if err := s.refresh(ctx, existing.ID, head, event); err != nil {
 			return nil, err
@@ -143,7 +143,7 @@ func (s *Service) UpstreamProposal(ctx context.Context, user *praxis.User, branc
 		return nil, err
 	}
 	if existing != nil {
-		event := praxis.Event{At: s.now(), ActorID: user.ID, Kind: praxis.EventProposalUpdated, ProposalID: existing.ID,
+		event := praxis.Activity{At: s.now(), ActorID: user.ID, Kind: praxis.ActivityProposalUpdated, ProposalID: existing.ID,
 			Module: firstModule(existing), Title: existing.Title, Detail: "synced from " + source}
 		if err := s.db.UpdateProposal(ctx, existing.ID, db.ProposalUpdate{Description: &description}); err != nil {
 			return nil, err

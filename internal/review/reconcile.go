@@ -117,7 +117,7 @@ func (s *Service) reconcileOpen(ctx context.Context, main string, ref db.Proposa
 		return nil
 	}
 	if head != p.Head {
-		event := praxis.Event{At: s.now(), ActorID: p.AuthorID, Kind: praxis.EventProposalUpdated, ProposalID: p.ID,
+		event := praxis.Activity{At: s.now(), ActorID: p.AuthorID, Kind: praxis.ActivityProposalUpdated, ProposalID: p.ID,
 			Module: firstModule(p), Title: p.Title, Detail: "pushed"}
 		if err := s.refresh(ctx, p.ID, head, event); err != nil {
 			return err
@@ -143,7 +143,7 @@ func (s *Service) branchGone(ctx context.Context, p *praxis.Proposal, done *Reco
 			return err
 		}
 	}
-	event := praxis.Event{At: s.now(), ActorID: p.AuthorID, Kind: praxis.EventProposalClosed, ProposalID: p.ID,
+	event := praxis.Activity{At: s.now(), ActorID: p.AuthorID, Kind: praxis.ActivityProposalClosed, ProposalID: p.ID,
 		Module: firstModule(p), Title: p.Title, Detail: "its branch is gone"}
 	if err := s.db.SetProposalStatus(ctx, p.ID, praxis.ProposalOpen, praxis.ProposalClosed, p.AuthorID, "", event); err != nil {
 		return err
@@ -400,7 +400,7 @@ func (s *Service) recordFoundMerge(ctx context.Context, p *praxis.Proposal, head
 	}
 	s.log.Info("a proposal's head is on main: recorded as merged", "proposal", p.ID, "commit", commit)
 	return s.db.MarkProposalMerged(ctx, p.ID, db.MergeRecord{Head: head, Commit: commit, By: by, At: c.Committer.When, Commits: commits,
-		Event: praxis.Event{At: s.now(), ActorID: by, Kind: praxis.EventProposalMerged, ProposalID: p.ID, Module: firstModule(p), Title: p.Title}})
+		Activity: praxis.Activity{At: s.now(), ActorID: by, Kind: praxis.ActivityProposalMerged, ProposalID: p.ID, Module: firstModule(p), Title: p.Title}})
 }
 
 // placeholderBranch names a proposal's row while its branch is being made

@@ -117,13 +117,13 @@ func TestMergeFoundOnMainIsRecordedNeverMadeTwice(t *testing.T) {
 	if links[merge] != p.ID || links[head] != p.ID {
 		t.Errorf("history links = %v, want the merge and the proposal's commit linked to %d", links, p.ID)
 	}
-	events, _ := f.svc.Activity(ctx, db.EventFilter{ProposalID: p.ID})
-	if n := countKind(events, praxis.EventProposalMerged); n != 1 {
+	events, _ := f.svc.Activity(ctx, db.ActivityFilter{ProposalID: p.ID})
+	if n := countKind(events, praxis.ActivityProposalMerged); n != 1 {
 		t.Errorf("%d merge events, want 1", n)
 	}
 }
 
-func countKind(events []praxis.Event, kind string) int {
+func countKind(events []praxis.Activity, kind string) int {
 	n := 0
 	for _, e := range events {
 		if e.Kind == kind {
@@ -353,7 +353,7 @@ func TestFailedCreationLeavesNoProposal(t *testing.T) {
 	if _, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 1 {
 		t.Fatalf("%d proposals after a failed creation, want 1", total)
 	}
-	if events, _ := f.svc.Activity(ctx, db.EventFilter{}); countKind(events, praxis.EventProposalOpened) != 1 {
+	if events, _ := f.svc.Activity(ctx, db.ActivityFilter{}); countKind(events, praxis.ActivityProposalOpened) != 1 {
 		t.Errorf("activity after a failed creation: %+v", events)
 	}
 	os.Remove(lock)
@@ -437,7 +437,7 @@ func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
 		t.Fatalf("approving one's own proposal = %v, want EFORBIDDEN", err)
 	}
 	// One recorded before the rule existed does not count either.
-	if _, err := f.db.AddReview(ctx, &praxis.Review{ProposalID: p.ID, ReviewerID: f.maintainer.ID, Verdict: praxis.VerdictApprove, Head: head, CreatedAt: f.maintainer.CreatedAt}, praxis.Event{}); err != nil {
+	if _, err := f.db.AddReview(ctx, &praxis.Review{ProposalID: p.ID, ReviewerID: f.maintainer.ID, Verdict: praxis.VerdictApprove, Head: head, CreatedAt: f.maintainer.CreatedAt}, praxis.Activity{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Merge(ctx, f.maintainer, p.ID, head); praxis.ErrorCode(err) != praxis.EINVALID {
@@ -534,8 +534,8 @@ func TestReadsRacingAMerge(t *testing.T) {
 	if len(log) != 2 { // the merge and the proposal's commit
 		t.Errorf("main gained %d commits, want the merge and the proposal's own", len(log))
 	}
-	events, _ := f.svc.Activity(ctx, db.EventFilter{ProposalID: p.ID})
-	if n := countKind(events, praxis.EventProposalMerged); n != 1 {
+	events, _ := f.svc.Activity(ctx, db.ActivityFilter{ProposalID: p.ID})
+	if n := countKind(events, praxis.ActivityProposalMerged); n != 1 {
 		t.Errorf("%d merge events, want 1", n)
 	}
 }

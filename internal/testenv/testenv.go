@@ -28,7 +28,7 @@ type Env struct {
 	History  *history.Index
 	Store    *gitstore.Store
 	Catalog  *catalog.Catalog
-	Versions *history.Versions
+	Releases *history.Releases
 }
 
 // Options shape the seed commit.
@@ -100,7 +100,7 @@ func open(t testing.TB, dir string, dbOpts db.Options) *Env {
 		t.Fatal(err)
 	}
 	return &Env{Dir: dir, DB: database, History: index, Store: store, Catalog: catalog.New(store, index),
-		Versions: history.NewVersions(index, store, database)}
+		Releases: history.NewReleases(index, store, database)}
 }
 
 // Reopen closes the services and opens new ones over the same data

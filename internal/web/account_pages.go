@@ -16,10 +16,6 @@ import (
 // typed as codes.
 var commonLanguages = []string{"en", "cy", "gd", "ga", "bfi", "pl", "pa", "ur", "bn", "gu", "ar", "so", "ro", "pt", "es", "fr", "ta", "tr"}
 
-// UKRegions are suggested for the region field.
-var ukRegions = []string{"North East", "North West", "Yorkshire and the Humber", "East Midlands", "West Midlands",
-	"East of England", "London", "South East", "South West", "Wales", "Scotland", "Northern Ireland"}
-
 type profilePage struct {
 	Form            form
 	Fields          []string
@@ -58,7 +54,7 @@ func (s *Server) renderProfile(c echo.Context, status int, f form) error {
 	if v := f.Value("other_languages"); v != "" {
 		other = []string{v}
 	}
-	page := profilePage{Form: f, Fields: praxis.ProfileFields, Languages: commonLanguages, Regions: ukRegions,
+	page := profilePage{Form: f, Fields: praxis.ProfileFields, Languages: commonLanguages, Regions: praxis.Regions,
 		OtherLanguages: strings.Join(other, ", "), CurrentSettings: currentUser(c)}
 	if s.quota != nil {
 		usage, err := s.quota.Usage(c.Request().Context(), currentUser(c).ID)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -154,8 +155,8 @@ func (b *browser) logIn(email string) {
 func TestPermissionTable(t *testing.T) {
 	a := newAccountApp(t)
 	target := a.users["target"]
-	allowedRoles := map[account.Action][]praxis.Role{}
-	for _, rule := range account.Policy() {
+	allowedRoles := map[access.Action][]praxis.Role{}
+	for _, rule := range access.Policy() {
 		allowedRoles[rule.Action] = rule.Roles
 	}
 	actors := []string{"anonymous", "facilitator", "maintainer", "coordinator", "admin"}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
@@ -250,7 +251,7 @@ func (s *Server) apiDeliveryFilter(c echo.Context, q *apiQuery) (db.DeliveryFilt
 	if err := s.seriesModules(c, series, &f); err != nil {
 		return f, false, err
 	}
-	return f, scope != "mine" && account.Can(currentUser(c), account.AllDeliveries), nil
+	return f, scope != "mine" && access.Can(currentUser(c), access.AllDeliveries), nil
 }
 
 // seriesModules fills a filter's modules from a series; an unknown series

@@ -122,7 +122,7 @@ func (s *Server) apiReleases(c echo.Context) error {
 	if err := q.Err(); err != nil {
 		return err
 	}
-	releases, err := s.versions.Releases(c.Request().Context())
+	releases, err := s.releases.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (s *Server) apiCreateRelease(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	r, err := s.versions.CreateRelease(c.Request().Context(), currentUser(c), body.Name, body.Notes)
+	r, err := s.releases.CreateRelease(c.Request().Context(), currentUser(c), body.Name, body.Notes)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -87,7 +88,7 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || r.Action == public || (r.Loopback && fromLoopback(c.Request())) {
 			return next(c)
 		}
-		if err := account.Authorize(currentUser(c), r.Action); err != nil {
+		if err := access.Authorize(currentUser(c), r.Action); err != nil {
 			return err
 		}
 		return next(c)

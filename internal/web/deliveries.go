@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
@@ -59,7 +59,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	all := c.QueryParam("all") == "1" && account.Can(user, account.AllDeliveries)
+	all := c.QueryParam("all") == "1" && access.Can(user, access.AllDeliveries)
 	page := pageNumber(c)
 	f.Limit, f.Offset = deliveriesPageSize, (page-1)*deliveriesPageSize
 	list, total, err := s.deliveries.List(ctx, user, f, all)
@@ -175,9 +175,9 @@ func (s *Server) showDelivery(c echo.Context) error {
 		return err
 	}
 	page := deliveryPage{D: d, Module: rows[0].Module, ModuleTitle: rows[0].ModuleTitle, Changed: rows[0].Changed,
-		CanEdit:     user.ID == d.FacilitatorID || account.Can(user, account.AllDeliveries),
+		CanEdit:     user.ID == d.FacilitatorID || access.Can(user, access.AllDeliveries),
 		FeedbackURL: s.absoluteURL("/f/" + d.FeedbackToken), VersionLabel: praxis.ShortID(d.Version)}
-	if release, err := s.versions.FirstRelease(ctx, d.Version); err == nil && release != "" {
+	if release, err := s.releases.FirstRelease(ctx, d.Version); err == nil && release != "" {
 		page.VersionLabel = release + " (" + praxis.ShortID(d.Version) + ")"
 	}
 	if page.Feedback, err = s.deliveries.Feedback(ctx, user, d.ID); err != nil {

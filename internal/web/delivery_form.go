@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -461,7 +462,7 @@ func (s *Server) suggestPeople(c echo.Context) error {
 		if p.ID == currentUser(c).ID || slices.ContainsFunc(typedNames, func(n string) bool { return strings.EqualFold(strings.TrimSpace(n), p.Name) }) {
 			continue
 		}
-		fmt.Fprintf(&b, `<option value="%s">%s</option>`, htmlEscape(before+p.Name), htmlEscape(personDetail(p)))
+		fmt.Fprintf(&b, `<option value="%s">%s</option>`, html.EscapeString(before+p.Name), html.EscapeString(personDetail(p)))
 	}
 	return c.HTML(http.StatusOK, b.String())
 }

@@ -63,7 +63,7 @@ func TestConcurrentDeliveryPatchesKeepEveryChange(t *testing.T) {
 
 	// The statistics in memory agree with a fresh load from the database.
 	_, live := a.apiCall(http.MethodGet, "/api/v1/stats/deliveries?group_by=region", coord, nil)
-	fresh := delivery.New(delivery.Config{DB: a.env.DB, Catalog: a.env.Catalog, History: a.env.History, Versions: a.env.Versions,
+	fresh := delivery.New(delivery.Config{DB: a.env.DB, Catalog: a.env.Catalog, History: a.env.History, Releases: a.env.Releases,
 		Forks: review.New(review.Config{DB: a.env.DB, Store: a.env.Store, Catalog: a.env.Catalog})})
 	report, err := fresh.Report(context.Background(), a.users["coordinator"], delivery.Filter{}, []string{"region"})
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/githttp"
 	"github.com/praxis-coop/praxis/internal/gitstore"
@@ -72,7 +73,7 @@ func newGitApp(t *testing.T, shape func(*githttp.Config, *gitApp)) *gitApp {
 			}
 			return accounts.AuthenticateBasic(r.Context(), email, token)
 		},
-		CanPush:    func(u *praxis.User) bool { return account.Can(u, account.ProposeChange) },
+		CanPush:    func(u *praxis.User) bool { return access.Can(u, access.ProposeChange) },
 		PublicRead: func(context.Context) bool { return true },
 		Pushed: func(ctx context.Context, u *praxis.User, updates []githttp.Update) {
 			for _, up := range updates {

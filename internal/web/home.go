@@ -15,7 +15,7 @@ const recentChanges = 8
 type homePage struct {
 	Listing  *catalog.Listing
 	Changes  []db.CommitSummary
-	Activity []praxis.Event
+	Activity []praxis.Activity
 }
 
 func (s *Server) home(c echo.Context) error {
@@ -28,7 +28,7 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	activity, err := s.review.Activity(ctx, db.EventFilter{Limit: 10})
+	activity, err := s.review.Activity(ctx, db.ActivityFilter{Limit: 10})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/module"
@@ -173,7 +173,7 @@ func (s *Server) showModule(c echo.Context) error {
 		if fork, err := s.review.ForkOf(ctx, u.ID, v.Module.Slug); err == nil {
 			page.MyFork = fork
 		}
-		if account.Can(u, account.ReadReflections) && v.Parsed {
+		if access.Can(u, access.ReadReflections) && v.Parsed {
 			if page.Reflections, err = s.deliveries.Reflections(ctx, u, v.Module.Slug, 5, 0); err != nil {
 				return err
 			}
@@ -262,7 +262,7 @@ func (s *Server) sendHandout(c echo.Context, slug, name, rev string) error {
 // appeared in, and which is the latest release.
 func (s *Server) releaseInfo(c echo.Context, page *modulePage) error {
 	ctx := c.Request().Context()
-	releases, err := s.versions.Releases(ctx)
+	releases, err := s.releases.List(ctx)
 	if err != nil || len(releases) == 0 {
 		return err
 	}
@@ -278,7 +278,7 @@ func (s *Server) releaseInfo(c echo.Context, page *modulePage) error {
 		return err
 	}
 	if len(latest) == 1 {
-		page.FirstRelease, err = s.versions.FirstRelease(ctx, latest[0].ID)
+		page.FirstRelease, err = s.releases.FirstRelease(ctx, latest[0].ID)
 	}
 	return err
 }

@@ -16,7 +16,7 @@ type personPage struct {
 	Person   *praxis.User
 	Self     bool
 	Listing  *catalog.Listing
-	Activity []praxis.Event
+	Activity []praxis.Activity
 }
 
 func (s *Server) showPerson(c echo.Context) error {
@@ -33,7 +33,7 @@ func (s *Server) showPerson(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	activity, err := s.review.Activity(c.Request().Context(), db.EventFilter{ActorID: person.ID, Limit: 15})
+	activity, err := s.review.Activity(c.Request().Context(), db.ActivityFilter{ActorID: person.ID, Limit: 15})
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Server) directory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := directoryPage{People: people, Total: total, Filter: filter, Regions: mergeSorted(ukRegions, regions),
+	data := directoryPage{People: people, Total: total, Filter: filter, Regions: mergeSorted(praxis.Regions, regions),
 		Languages: commonLanguages, Modules: listing.Modules, Listing: listing, Page: page,
 		Pages: max(1, int((total+directoryPageSize-1)/directoryPageSize))}
 	pageURL := func(n int) string {

@@ -3,12 +3,13 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/diff"
@@ -170,7 +171,7 @@ func (s *Server) renderProposal(c echo.Context, status int, f form, since string
 	}
 	u := currentUser(c)
 	page := proposalPage{ProposalView: v, Listing: listing, Form: f, LineComments: map[string][]praxis.Comment{},
-		IsAuthor: u != nil && u.ID == v.AuthorID, CanReview: account.Can(u, account.ReviewProposal), CanMerge: account.Can(u, account.MergeProposal)}
+		IsAuthor: u != nil && u.ID == v.AuthorID, CanReview: access.Can(u, access.ReviewProposal), CanMerge: access.Can(u, access.MergeProposal)}
 	ids := make([]string, len(v.Commits))
 	for i, cm := range v.Commits {
 		ids[i] = cm.ID
@@ -392,7 +393,7 @@ func wordDiffHTML(segments []diff.Segment) string {
 				continue
 			}
 			cur := paras[len(paras)-1]
-			text := strings.ReplaceAll(htmlEscape(part), "\n", "<br>")
+			text := strings.ReplaceAll(html.EscapeString(part), "\n", "<br>")
 			switch seg.Op {
 			case diff.Insert:
 				cur.html.WriteString("<ins>" + text + "</ins>")
@@ -475,8 +476,4 @@ func diffLines(unified string) []diffLine {
 		}
 	}
 	return out
-}
-
-func htmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
@@ -70,7 +71,7 @@ func (s *Server) showSearch(c echo.Context) error {
 	values, _ := url.ParseQuery(c.QueryString())
 	page := searchPage{Form: form{Values: values, Errors: map[string]string{}}, In: c.QueryParam("in"),
 		Query: c.QueryParam("q"), Formats: praxis.Formats, Regions: praxis.Regions,
-		CanPeople: account.Can(user, account.ManageUsers), Page: pageNumber(c)}
+		CanPeople: access.Can(user, access.ManageUsers), Page: pageNumber(c)}
 	var err error
 	if page.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
 		return err

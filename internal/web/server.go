@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
@@ -34,7 +35,7 @@ type Config struct {
 	Accounts *account.Service
 	Review   *review.Service
 	History  *history.Index
-	Versions *history.Versions
+	Releases *history.Releases
 	// Deliveries records workshops delivered and answers the dashboard.
 	Deliveries *delivery.Service
 	// Exports makes the downloads: PDF, documents and zip bundles.
@@ -79,7 +80,7 @@ type Server struct {
 	accounts      *account.Service
 	review        *review.Service
 	history       *history.Index
-	versions      *history.Versions
+	releases      *history.Releases
 	deliveries    *delivery.Service
 	anonPages     *lru.Cache[string, cachedPage]
 	exports       *export.Service
@@ -111,7 +112,7 @@ type Server struct {
 type Route struct {
 	Method string
 	Path   string
-	Action account.Action
+	Action access.Action
 	// Loopback says that anyone connecting from the loopback interface may
 	// use the route too, whatever the action.
 	Loopback bool
@@ -142,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 		accounts:      cfg.Accounts,
 		review:        cfg.Review,
 		history:       cfg.History,
-		versions:      cfg.Versions,
+		releases:      cfg.Releases,
 		deliveries:    cfg.Deliveries,
 		anonPages:     lru.New[string, cachedPage](2048),
 		exports:       cfg.Exports,

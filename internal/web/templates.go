@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/diff"
@@ -163,8 +163,7 @@ func templateFuncs(assets *assets) template.FuncMap {
 		"hasRoleExact": func(u *praxis.User, r praxis.Role) bool {
 			return slices.Contains(u.Roles, r)
 		},
-		"can":          func(u *praxis.User, action string) bool { return account.Can(u, account.Action(action)) },
-		"hasRole":      func(u *praxis.User, role string) bool { return u.HasRole(praxis.Role(role)) },
+		"can":          func(u *praxis.User, action string) bool { return access.Can(u, access.Action(action)) },
 		"visibilities": func() []praxis.Visibility { return praxis.Visibilities },
 		"roles":        func() []praxis.Role { return praxis.AllRoles },
 		"dateTime":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },

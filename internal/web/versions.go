@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/module"
@@ -55,7 +55,7 @@ func (s *Server) moduleHistory(c echo.Context, slug string, limit int, before st
 	for i, e := range entries {
 		ids[i] = e.ID
 	}
-	releases, err := s.versions.ReleaseMap(ctx, ids)
+	releases, err := s.releases.ReleaseMap(ctx, ids)
 	if err != nil {
 		return nil, false, "", err
 	}
@@ -167,12 +167,12 @@ type releasesPage struct {
 }
 
 func (s *Server) showReleases(c echo.Context) error {
-	releases, err := s.versions.Releases(c.Request().Context())
+	releases, err := s.releases.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "releases", view{Title: "Releases", Section: "releases",
-		Data: releasesPage{Releases: releases, CanCut: account.Can(currentUser(c), account.CutRelease)}})
+		Data: releasesPage{Releases: releases, CanCut: access.Can(currentUser(c), access.CutRelease)}})
 }
 
 type newReleasePage struct {
@@ -183,7 +183,7 @@ type newReleasePage struct {
 }
 
 func (s *Server) newReleaseForm(c echo.Context) error {
-	draft, err := s.versions.DraftRelease(c.Request().Context())
+	draft, err := s.releases.DraftRelease(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (s *Server) newReleaseForm(c echo.Context) error {
 
 func (s *Server) createRelease(c echo.Context) error {
 	name, notes := c.FormValue("name"), c.FormValue("notes")
-	_, err := s.versions.CreateRelease(c.Request().Context(), currentUser(c), name, notes)
+	_, err := s.releases.CreateRelease(c.Request().Context(), currentUser(c), name, notes)
 	if err == nil {
 		s.setFlash(c, "Release "+name+" is cut. Organisations can now point to it.")
 		return c.Redirect(http.StatusSeeOther, "/releases")
@@ -202,7 +202,7 @@ func (s *Server) createRelease(c echo.Context) error {
 	if status >= 500 || status == http.StatusForbidden {
 		return err
 	}
-	draft, derr := s.versions.DraftRelease(c.Request().Context())
+	draft, derr := s.releases.DraftRelease(c.Request().Context())
 	if derr != nil {
 		return derr
 	}

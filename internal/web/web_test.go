@@ -472,10 +472,10 @@ func TestMethodNotAllowed(t *testing.T) {
 // testConfig wires the services over one database and repository as the
 // praxis command does.
 func testConfig(env *testenv.Env, accounts *account.Service) web.Config {
-	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Versions
+	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Releases
 	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat, History: index})
-	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Versions: versions,
-		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Versions: versions, Forks: rev}),
-		Exports:    export.New(export.Config{Catalog: cat, Versions: versions, DB: database}),
+	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Releases: versions,
+		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Releases: versions, Forks: rev}),
+		Exports:    export.New(export.Config{Catalog: cat, Releases: versions, DB: database}),
 		Search:     search.New(database, cat), Repository: store}
 }

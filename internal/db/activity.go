@@ -9,7 +9,7 @@ import (
 	"gorm.io/gorm"
 )
 
-type eventRow struct {
+type activityRow struct {
 	ID         int64 `gorm:"primaryKey"`
 	At         time.Time
 	ActorID    *int64
@@ -20,11 +20,11 @@ type eventRow struct {
 	Detail     string
 }
 
-func (eventRow) TableName() string { return "events" }
+func (activityRow) TableName() string { return "events" }
 
-// addEvent records an activity event inside a transaction; an event without a
-// kind is nothing to record.
-func addEvent(tx *gorm.DB, e praxis.Event) error {
+// addActivity records an entry of the activity feed (the table events) inside
+// a transaction; an entry without a kind is nothing to record.
+func addActivity(tx *gorm.DB, e praxis.Activity) error {
 	if e.Kind == "" {
 		return nil
 	}
@@ -32,30 +32,30 @@ func addEvent(tx *gorm.DB, e praxis.Event) error {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	row := eventRow{At: at.UTC(), ActorID: nonZero(e.ActorID), Kind: e.Kind, ProposalID: nonZero(e.ProposalID), Module: e.Module, Title: e.Title, Detail: e.Detail}
+	row := activityRow{At: at.UTC(), ActorID: nonZero(e.ActorID), Kind: e.Kind, ProposalID: nonZero(e.ProposalID), Module: e.Module, Title: e.Title, Detail: e.Detail}
 	if err := tx.Create(&row).Error; err != nil {
 		return fmt.Errorf("db: event: %w", err)
 	}
 	return nil
 }
 
-// AddEvent records an activity event on its own.
-func (db *DB) AddEvent(ctx context.Context, e praxis.Event) error {
-	return addEvent(db.gorm.WithContext(ctx), e)
+// AddActivity records an entry of the activity feed on its own.
+func (db *DB) AddActivity(ctx context.Context, e praxis.Activity) error {
+	return addActivity(db.gorm.WithContext(ctx), e)
 }
 
-// EventFilter narrows the activity feed.
-type EventFilter struct {
+// ActivityFilter narrows the activity feed.
+type ActivityFilter struct {
 	ActorID    int64
 	Module     string
 	ProposalID int64
 	Limit      int
 }
 
-// ListEvents returns the newest events first.
-func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]praxis.Event, error) {
+// ListActivity returns the newest entries of the activity feed first.
+func (db *DB) ListActivity(ctx context.Context, f ActivityFilter) ([]praxis.Activity, error) {
 	type row struct {
-		Row       eventRow `gorm:"embedded"`
+		Row       activityRow `gorm:"embedded"`
 		ActorName string
 	}
 	q := db.gorm.WithContext(ctx).Table("events").Select("events.*, users.name AS actor_name").
@@ -77,10 +77,10 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]praxis.Event, er
 	if err := q.Order("events.id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("db: events: %w", err)
 	}
-	out := make([]praxis.Event, len(rows))
+	out := make([]praxis.Activity, len(rows))
 	for i, j := range rows {
 		r := j.Row
-		e := praxis.Event{ID: r.ID, At: r.At.UTC(), Actor: j.ActorName, Kind: r.Kind, Module: r.Module, Title: r.Title, Detail: r.Detail}
+		e := praxis.Activity{ID: r.ID, At: r.At.UTC(), Actor: j.ActorName, Kind: r.Kind, Module: r.Module, Title: r.Title, Detail: r.Detail}
 		if r.ActorID != nil {
 			e.ActorID = *r.ActorID
 		}

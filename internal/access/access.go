@@ -1,4 +1,8 @@
-package account
+// Package access is praxis's permission policy: the actions a person may be
+// permitted to take, which roles permit each, and the one check every route
+// and every service method that acts for someone makes. It is data (a table
+// of action × role), so docs/PERMISSIONS.md is generated from it.
+package access
 
 import (
 	"slices"
@@ -117,9 +121,9 @@ func Authorize(user *praxis.User, action Action) error {
 	}
 }
 
-// roleBeyond returns a role of target that permits an action actor's roles do
+// RoleBeyond returns a role of target that permits an action actor's roles do
 // not, when there is one: target can then do something actor cannot.
-func roleBeyond(actor, target *praxis.User) (praxis.Role, bool) {
+func RoleBeyond(actor, target *praxis.User) (praxis.Role, bool) {
 	for _, r := range target.Roles {
 		for _, rule := range policy {
 			if slices.Contains(rule.Roles, r) && !slices.ContainsFunc(rule.Roles, actor.HasRole) {

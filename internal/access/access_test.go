@@ -1,11 +1,11 @@
-package account_test
+package access_test
 
 import (
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/praxis-coop/praxis/internal/account"
+	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -22,7 +22,7 @@ func permissionsTable() string {
 		b.WriteString(" :-: |")
 	}
 	b.WriteString("\n")
-	for _, rule := range account.Policy() {
+	for _, rule := range access.Policy() {
 		b.WriteString("| `" + string(rule.Action) + "` | " + rule.Description + " |")
 		for _, r := range praxis.AllRoles {
 			mark := " "
@@ -39,7 +39,7 @@ func permissionsTable() string {
 }
 
 // The documented table must be the policy in code. Regenerate the table with
-// PRAXIS_WRITE_PERMISSIONS=1 go test ./internal/account -run TestPermissionsDoc.
+// PRAXIS_WRITE_PERMISSIONS=1 go test ./internal/access -run TestPermissionsDoc.
 func TestPermissionsDoc(t *testing.T) {
 	const path = "../../docs/PERMISSIONS.md"
 	doc, err := os.ReadFile(path)
@@ -60,6 +60,29 @@ func TestPermissionsDoc(t *testing.T) {
 		return
 	}
 	if string(doc) != want {
-		t.Fatalf("%s does not match the policy in policy.go; regenerate it with PRAXIS_WRITE_PERMISSIONS=1 go test ./internal/account -run TestPermissionsDoc", path)
+		t.Fatalf("%s does not match the policy in access.go; regenerate it with PRAXIS_WRITE_PERMISSIONS=1 go test ./internal/access -run TestPermissionsDoc", path)
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	fac := &praxis.User{ID: 1, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleFacilitator}}
+	admin := &praxis.User{ID: 2, Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleAdmin}}
+	suspendedAdmin := &praxis.User{ID: 3, Status: praxis.StatusSuspended, Roles: []praxis.Role{praxis.RoleAdmin}}
+	for _, rule := range access.Policy() {
+		if !access.Can(admin, rule.Action) {
+			t.Errorf("admin cannot %s", rule.Action)
+		}
+		if access.Can(suspendedAdmin, rule.Action) || access.Can(nil, rule.Action) {
+			t.Errorf("suspended or anonymous can %s", rule.Action)
+		}
+	}
+	if !access.Can(fac, access.UseAccount) || access.Can(fac, access.ManageUsers) {
+		t.Error("facilitator permissions wrong")
+	}
+	if access.Can(admin, "no.such.action") {
+		t.Error("an unknown action is allowed")
+	}
+	if praxis.ErrorCode(access.Authorize(nil, access.UseAccount)) != praxis.EUNAUTHORIZED || praxis.ErrorCode(access.Authorize(fac, access.ManageUsers)) != praxis.EFORBIDDEN {
+		t.Error("Authorize codes wrong")
 	}
 }
