@@ -69,7 +69,9 @@ type apiDelivery struct {
 }
 
 func (s *Server) toAPIDelivery(d *praxis.Delivery) apiDelivery {
-	out := apiDelivery{Delivery: d}
+	copied := *d
+	copied.CoFacilitators, copied.CoFacilitatorNames = nonNil(d.CoFacilitators), nonNil(d.CoFacilitatorNames)
+	out := apiDelivery{Delivery: &copied}
 	if d.FeedbackToken != "" {
 		out.FeedbackURL = s.absoluteURL("/f/" + d.FeedbackToken)
 	}

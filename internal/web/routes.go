@@ -204,6 +204,7 @@ func (s *Server) routes() {
 	// Health and the JSON API.
 	s.route(get, "/healthz", public, s.healthz)
 	s.route(get, "/metrics", access.ViewMetrics, s.showMetrics, loopbackToo)
+	s.route(get, "/api/v1/openapi.json", public, s.apiOpenAPI)
 	s.route(get, "/api/v1/modules", public, s.apiListModules)
 	s.route(get, "/api/v1/modules/:slug", public, s.apiShowModule)
 	s.route(get, "/api/v1/modules/:slug/history", public, s.apiHistory)

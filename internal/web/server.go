@@ -98,6 +98,8 @@ type Server struct {
 	// routeByKey finds a registered route by "METHOD /pattern", for the
 	// middleware that checks its permission.
 	routeByKey map[string]Route
+	// openAPIDoc is the API's OpenAPI document, made at start.
+	openAPIDoc []byte
 	metrics    *metrics.Registry
 	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
 	// may carry a file, and so a larger body.
@@ -176,6 +178,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.echo.HTTPErrorHandler = s.handleError
 	s.routes()
+	if s.openAPIDoc, err = s.openAPI(); err != nil {
+		return nil, fmt.Errorf("web: openapi: %w", err)
+	}
 	return s, nil
 }
 
