@@ -120,7 +120,7 @@ var apiEndpoints = map[string]apiEndpoint{
 		Errors: []int{http.StatusConflict}},
 
 	"GET /api/v1/search": {Summary: "Search the modules", List: &searchList, Offset: true, Response: apiSearchResults{},
-		Query: []apiParam{{Name: "q", Description: "Words, \"a phrase\", -without, field:value."}, {Name: "series"}, {Name: "tag", Repeated: true},
+		Query: []apiParam{{Name: "q", Description: "Words, organ* for a prefix, \"a phrase\", -without; the first 200 characters count."}, {Name: "series"}, {Name: "tag", Repeated: true},
 			{Name: "format", Enum: praxis.Formats}, {Name: "min_duration", Kind: "integer"}, {Name: "max_duration", Kind: "integer"},
 			{Name: "group_size", Kind: "integer", Description: "Modules designed for a group of this many."}, {Name: "audience"}, {Name: "language"}}},
 
