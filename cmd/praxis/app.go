@@ -29,6 +29,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/web"
 )
 
 // Files in the data directory.
@@ -58,6 +59,9 @@ type app struct {
 
 // The git server asks the quota before pushes.
 var _ githttp.Quota = (*quota.Service)(nil)
+
+// The web layer checks the database for /healthz and counts its pool.
+var _ web.Database = (*db.DB)(nil)
 
 // options are the settings that shape the app beyond its data directory.
 type options struct {

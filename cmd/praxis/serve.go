@@ -135,7 +135,7 @@ flight are allowed to finish.`)
 	// The one metrics registry: the web layer counts requests into it and
 	// serves it at /metrics.
 	registry := metrics.New()
-	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, DB: a.db, Accounts: a.accounts, Review: a.review,
+	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, Database: a.db, Accounts: a.accounts, Review: a.review,
 		History: a.history, Releases: a.releases, Deliveries: a.delivery, Exports: a.exports, Search: a.search, Git: a.git, Quota: a.quota,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry, BaseURL: publicURL,
 		Repository: a.store, DataDir: *dataDir, MinFreeSpace: minFreeBytes})

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -80,7 +79,7 @@ func syncAuthor(ctx context.Context, a *app, email string) (*praxis.User, error)
 		}
 		return u, nil
 	}
-	admins, _, err := a.db.ListUsers(ctx, db.UserFilter{Role: praxis.RoleAdmin, Status: praxis.StatusActive, Limit: 1})
+	admins, _, err := a.db.ListUsers(ctx, praxis.UserFilter{Role: praxis.RoleAdmin, Status: praxis.StatusActive, Limit: 1})
 	if err != nil {
 		return nil, err
 	}

@@ -367,7 +367,7 @@ func TestSuspensionStopsSessionsAndTokensAtOnce(t *testing.T) {
 	if _, _, err := f.svc.AuthenticateToken(ctx, token); err != nil {
 		t.Errorf("token after reinstating = %v", err)
 	}
-	entries, err := f.svc.Audit(ctx, f.admin, db.AuditFilter{TargetID: u.ID})
+	entries, err := f.svc.Audit(ctx, f.admin, praxis.AuditFilter{TargetID: u.ID})
 	if err != nil || len(entries) != 2 || entries[0].Action != "user.reinstate" || entries[1].Action != "user.suspend" || entries[1].ActorName != "Cora Coordinator" {
 		t.Fatalf("audit = %+v %v", entries, err)
 	}
@@ -434,7 +434,7 @@ func TestTrainings(t *testing.T) {
 	if u, _ := f.svc.User(ctx, f.coord, fac.ID); len(u.Trainings) != 0 {
 		t.Error("training not withdrawn")
 	}
-	entries, _ := f.svc.Audit(ctx, f.admin, db.AuditFilter{TargetID: fac.ID})
+	entries, _ := f.svc.Audit(ctx, f.admin, praxis.AuditFilter{TargetID: fac.ID})
 	if len(entries) != 2 || entries[0].Action != "training.withdraw" {
 		t.Errorf("audit = %+v", entries)
 	}
@@ -669,7 +669,7 @@ func TestExportAndDelete(t *testing.T) {
 	// The email is free again.
 	f.addUser(t, "fac@example.org", "Fay Again", praxis.RoleFacilitator)
 	// The audit log still refers to the anonymised account.
-	entries, _ := f.svc.Audit(ctx, f.admin, db.AuditFilter{TargetID: fac.ID})
+	entries, _ := f.svc.Audit(ctx, f.admin, praxis.AuditFilter{TargetID: fac.ID})
 	if len(entries) != 1 || entries[0].TargetName != "Deleted account" {
 		t.Errorf("audit after deletion = %+v", entries)
 	}

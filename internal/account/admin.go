@@ -258,7 +258,7 @@ func (s *Service) Invitations(ctx context.Context, actor *praxis.User) ([]praxis
 }
 
 // Users lists users for coordinators, with every field.
-func (s *Service) Users(ctx context.Context, actor *praxis.User, f db.UserFilter) ([]*praxis.User, int64, error) {
+func (s *Service) Users(ctx context.Context, actor *praxis.User, f praxis.UserFilter) ([]*praxis.User, int64, error) {
 	if err := access.Authorize(actor, access.ManageUsers); err != nil {
 		return nil, 0, err
 	}
@@ -278,7 +278,7 @@ func (s *Service) User(ctx context.Context, actor *praxis.User, id int64) (*prax
 }
 
 // Audit returns the audit log (admins), optionally about one user.
-func (s *Service) Audit(ctx context.Context, actor *praxis.User, f db.AuditFilter) ([]praxis.AuditEntry, error) {
+func (s *Service) Audit(ctx context.Context, actor *praxis.User, f praxis.AuditFilter) ([]praxis.AuditEntry, error) {
 	if err := access.Authorize(actor, access.ViewAudit); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/access"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"golang.org/x/text/language"
 )
@@ -193,7 +192,7 @@ func (s *Service) Directory(ctx context.Context, viewer *praxis.User, f Director
 	if err := access.Authorize(viewer, access.ViewDirectory); err != nil {
 		return nil, 0, err
 	}
-	filter := db.UserFilter{Query: f.Query, Status: praxis.StatusActive, Region: f.Region, Language: f.Language,
+	filter := praxis.UserFilter{Query: f.Query, Status: praxis.StatusActive, Region: f.Region, Language: f.Language,
 		Module: f.Module, Limit: f.Limit, Offset: f.Offset, OnlyShared: !access.Can(viewer, access.ViewPrivate)}
 	users, total, err := s.db.ListUsers(ctx, filter)
 	if err != nil {
@@ -232,7 +231,7 @@ func (s *Service) ExportData(ctx context.Context, user *praxis.User) (*Export, e
 	if err != nil {
 		return nil, err
 	}
-	audit, err := s.db.ListAudit(ctx, db.AuditFilter{TargetID: user.ID, Limit: 500})
+	audit, err := s.db.ListAudit(ctx, praxis.AuditFilter{TargetID: user.ID, Limit: 500})
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +251,7 @@ func (s *Service) DeleteAccount(ctx context.Context, user *praxis.User, password
 		return invalid("password", "that is not your password")
 	}
 	if user.HasRole(praxis.RoleAdmin) {
-		_, admins, err := s.db.ListUsers(ctx, db.UserFilter{Role: praxis.RoleAdmin, Status: praxis.StatusActive, Limit: 1})
+		_, admins, err := s.db.ListUsers(ctx, praxis.UserFilter{Role: praxis.RoleAdmin, Status: praxis.StatusActive, Limit: 1})
 		if err != nil {
 			return err
 		}

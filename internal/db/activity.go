@@ -44,16 +44,8 @@ func (db *DB) AddActivity(ctx context.Context, e praxis.Activity) error {
 	return addActivity(db.gorm.WithContext(ctx), e)
 }
 
-// ActivityFilter narrows the activity feed.
-type ActivityFilter struct {
-	ActorID    int64
-	Module     string
-	ProposalID int64
-	Limit      int
-}
-
 // ListActivity returns the newest entries of the activity feed first.
-func (db *DB) ListActivity(ctx context.Context, f ActivityFilter) ([]praxis.Activity, error) {
+func (db *DB) ListActivity(ctx context.Context, f praxis.ActivityFilter) ([]praxis.Activity, error) {
 	type row struct {
 		Row       activityRow `gorm:"embedded"`
 		ActorName string

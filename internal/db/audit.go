@@ -49,16 +49,8 @@ func (db *DB) AddAudit(ctx context.Context, e praxis.AuditEntry) error {
 	return addAudit(db.gorm.WithContext(ctx), e)
 }
 
-// AuditFilter narrows the audit log.
-type AuditFilter struct {
-	TargetID int64
-	ActorID  int64
-	Limit    int
-	Before   int64 // entries with a smaller id, for paging
-}
-
 // ListAudit returns audit entries, newest first, with names of actor and target.
-func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]praxis.AuditEntry, error) {
+func (db *DB) ListAudit(ctx context.Context, f praxis.AuditFilter) ([]praxis.AuditEntry, error) {
 	q := db.gorm.WithContext(ctx).Table("audit_log").
 		Select("audit_log.*, actor.name AS actor_name, target.name AS target_name").
 		Joins("LEFT JOIN users actor ON actor.id = audit_log.actor_id").

@@ -189,18 +189,9 @@ func (db *DB) ExpandCommitID(ctx context.Context, prefix string) (string, error)
 	}
 }
 
-// CommitSummary is an indexed commit with the modules it touched.
-type CommitSummary struct {
-	praxis.Commit
-	Modules []string
-	// Account is the praxis account responsible for the commit; nil when
-	// none is (the seed, a cloned curriculum, a push behind praxis's back).
-	Account *praxis.Attribution
-}
-
 // RecentCommits returns the newest indexed commits on main, newest first, with
 // the modules each touched. onlyModules leaves out commits that touched none.
-func (db *DB) RecentCommits(ctx context.Context, limit int, onlyModules bool) ([]CommitSummary, error) {
+func (db *DB) RecentCommits(ctx context.Context, limit int, onlyModules bool) ([]praxis.CommitSummary, error) {
 	q := db.gorm.WithContext(ctx).Model(&commitRow{}).Order("committed_at DESC, seq DESC").Limit(limit)
 	if onlyModules {
 		q = q.Where("EXISTS (SELECT 1 FROM commit_modules cm WHERE cm.commit_seq = commits.seq)")
@@ -214,7 +205,7 @@ func (db *DB) RecentCommits(ctx context.Context, limit int, onlyModules bool) ([
 
 // RecentCommitsPage returns a page of indexed commits, newest first, with the
 // modules each touched.
-func (db *DB) RecentCommitsPage(ctx context.Context, limit, offset int) ([]CommitSummary, error) {
+func (db *DB) RecentCommitsPage(ctx context.Context, limit, offset int) ([]praxis.CommitSummary, error) {
 	var rows []commitRow
 	if err := db.gorm.WithContext(ctx).Order("committed_at DESC, seq DESC").Limit(limit).Offset(offset).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("db: commits page: %w", err)
@@ -222,7 +213,7 @@ func (db *DB) RecentCommitsPage(ctx context.Context, limit, offset int) ([]Commi
 	return db.summaries(ctx, rows)
 }
 
-func (db *DB) summaries(ctx context.Context, rows []commitRow) ([]CommitSummary, error) {
+func (db *DB) summaries(ctx context.Context, rows []commitRow) ([]praxis.CommitSummary, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
@@ -246,9 +237,9 @@ func (db *DB) summaries(ctx context.Context, rows []commitRow) ([]CommitSummary,
 	if err != nil {
 		return nil, err
 	}
-	out := make([]CommitSummary, len(rows))
+	out := make([]praxis.CommitSummary, len(rows))
 	for i, r := range rows {
-		out[i] = CommitSummary{Commit: r.commit(), Modules: bySeq[r.Seq], Account: accounts[r.ID]}
+		out[i] = praxis.CommitSummary{Commit: r.commit(), Modules: bySeq[r.Seq], Account: accounts[r.ID]}
 	}
 	return out, nil
 }

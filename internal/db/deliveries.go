@@ -213,38 +213,9 @@ func (db *DB) FindDeliveryByToken(ctx context.Context, token string) (*praxis.De
 	return out[0], nil
 }
 
-// DeliveryFilter narrows a list of deliveries. Zero fields do not filter.
-type DeliveryFilter struct {
-	From, To string // YYYY-MM-DD, inclusive
-	Module   string
-	Modules  []string // any of these (a series)
-	Region   string
-	Format   string
-	// PersonID limits to deliveries a person led or co-facilitated.
-	PersonID int64
-	// WithReflection keeps those with a reflection written.
-	WithReflection bool
-	// Aliases are earlier names of Module and Modules: deliveries recorded
-	// under one count as the module's when their version is older than the
-	// move (or not on main). Moved are Module's and Modules' own names that
-	// an earlier module had before moving away (Of == Slug): deliveries of
-	// that module, at versions older than its move, are not theirs.
-	Aliases []ModuleAlias
-	Moved   []ModuleAlias
-	Limit   int
-	Offset  int
-}
-
-// ModuleAlias is an earlier name (Slug) of the module Of, which it had until
-// the commit at place Before in the history index moved its folder.
-type ModuleAlias struct {
-	Of, Slug string
-	Before   int64
-}
-
 // moduleCondition matches deliveries of the modules slugs, under their names
 // or under an earlier one at a version from before the move.
-func (f DeliveryFilter) moduleCondition(q *gorm.DB, slugs []string) *gorm.DB {
+func moduleCondition(q *gorm.DB, f praxis.DeliveryFilter, slugs []string) *gorm.DB {
 	cond := "deliveries.module IN ?"
 	args := []any{slugs}
 	for _, a := range f.Aliases {
@@ -262,7 +233,8 @@ func (f DeliveryFilter) moduleCondition(q *gorm.DB, slugs []string) *gorm.DB {
 	return q
 }
 
-func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
+// applyDeliveryFilter narrows a query of deliveries to those f matches.
+func applyDeliveryFilter(q *gorm.DB, f praxis.DeliveryFilter) *gorm.DB {
 	if f.From != "" {
 		q = q.Where("deliveries.date >= ?", f.From)
 	}
@@ -270,10 +242,10 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("deliveries.date <= ?", f.To)
 	}
 	if f.Module != "" {
-		q = f.moduleCondition(q, []string{f.Module})
+		q = moduleCondition(q, f, []string{f.Module})
 	}
 	if len(f.Modules) > 0 {
-		q = f.moduleCondition(q, f.Modules)
+		q = moduleCondition(q, f, f.Modules)
 	}
 	if f.Region != "" {
 		q = q.Where("deliveries.region = ?", f.Region)
@@ -291,10 +263,10 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 }
 
 // ListDeliveries returns deliveries, newest first, and how many match.
-func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*praxis.Delivery, int64, error) {
-	q := f.apply(db.deliveryQuery(ctx))
+func (db *DB) ListDeliveries(ctx context.Context, f praxis.DeliveryFilter) ([]*praxis.Delivery, int64, error) {
+	q := applyDeliveryFilter(db.deliveryQuery(ctx), f)
 	var total int64
-	if err := f.apply(db.gorm.WithContext(ctx).Table("deliveries")).Count(&total).Error; err != nil {
+	if err := applyDeliveryFilter(db.gorm.WithContext(ctx).Table("deliveries"), f).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("db: list deliveries: %w", err)
 	}
 	limit := f.Limit
@@ -312,8 +284,8 @@ func (db *DB) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*praxis.D
 // EachDelivery streams matching deliveries, newest first, with their
 // co-facilitators, without holding them all in memory; fn returning an error
 // stops the stream. The delivery passed to fn is reused between calls.
-func (db *DB) EachDelivery(ctx context.Context, f DeliveryFilter, fn func(*praxis.Delivery) error) error {
-	q := f.apply(db.gorm.WithContext(ctx).Table("deliveries").
+func (db *DB) EachDelivery(ctx context.Context, f praxis.DeliveryFilter, fn func(*praxis.Delivery) error) error {
+	q := applyDeliveryFilter(db.gorm.WithContext(ctx).Table("deliveries").
 		Select(`deliveries.id, deliveries.facilitator_id, COALESCE(users.name, ''), deliveries.module,
 			COALESCE(deliveries.fork_id, 0), deliveries.version, deliveries.date, deliveries.duration, deliveries.format,
 			deliveries.town, deliveries.region, deliveries.country, deliveries.host, deliveries.host_type,
@@ -321,7 +293,7 @@ func (db *DB) EachDelivery(ctx context.Context, f DeliveryFilter, fn func(*praxi
 			deliveries.feedback_token, deliveries.feedback_count, deliveries.feedback_sum, deliveries.created_at,
 			deliveries.updated_at, deliveries.revision,
 			COALESCE((SELECT group_concat(user_id, ' ') FROM delivery_cofacilitators c WHERE c.delivery_id = deliveries.id), '')`).
-		Joins("LEFT JOIN users ON users.id = deliveries.facilitator_id"))
+		Joins("LEFT JOIN users ON users.id = deliveries.facilitator_id"), f)
 	// Co-facilitators' names come from one map rather than a join per row:
 	// a few thousand people co-facilitate a million deliveries.
 	var people []struct {
@@ -495,9 +467,9 @@ func (db *DB) ActiveUserIDs(ctx context.Context) ([]int64, error) {
 }
 
 // DeliveryTotals sums the deliveries matching a filter.
-func (db *DB) DeliveryTotals(ctx context.Context, f DeliveryFilter) (deliveries, participants, firstTime int64, err error) {
+func (db *DB) DeliveryTotals(ctx context.Context, f praxis.DeliveryFilter) (deliveries, participants, firstTime int64, err error) {
 	var t struct{ N, P, F int64 }
-	err = f.apply(db.gorm.WithContext(ctx).Table("deliveries")).
+	err = applyDeliveryFilter(db.gorm.WithContext(ctx).Table("deliveries"), f).
 		Select("COUNT(*) AS n, COALESCE(SUM(participants), 0) AS p, COALESCE(SUM(first_time), 0) AS f").Scan(&t).Error
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("db: delivery totals: %w", err)

@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
+
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // CountDownload adds one download of a module's file in a format at a
@@ -16,16 +18,9 @@ func (db *DB) CountDownload(ctx context.Context, module, format, version, day st
 	return nil
 }
 
-// DownloadCount is how often a module's file was downloaded in a format.
-type DownloadCount struct {
-	Module string `json:"module"`
-	Format string `json:"format"`
-	Count  int    `json:"count"`
-}
-
 // DownloadCounts sums downloads per module and format between two days
 // (inclusive; "" for no bound), optionally of one module's versions.
-func (db *DB) DownloadCounts(ctx context.Context, from, to, module string) ([]DownloadCount, error) {
+func (db *DB) DownloadCounts(ctx context.Context, from, to, module string) ([]praxis.DownloadCount, error) {
 	q := db.gorm.WithContext(ctx).Table("downloads").Select("module, format, SUM(count) AS count")
 	if from != "" {
 		q = q.Where("day >= ?", from)
@@ -36,7 +31,7 @@ func (db *DB) DownloadCounts(ctx context.Context, from, to, module string) ([]Do
 	if module != "" {
 		q = q.Where("module = ?", module)
 	}
-	var out []DownloadCount
+	var out []praxis.DownloadCount
 	if err := q.Group("module, format").Order("module, format").Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("db: download counts: %w", err)
 	}

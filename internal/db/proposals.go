@@ -160,23 +160,9 @@ func (db *DB) modulesOf(ctx context.Context, ids []int64) (map[int64][]string, e
 	return out, nil
 }
 
-// ProposalFilter narrows a list of proposals.
-type ProposalFilter struct {
-	Status string
-	Module string
-	// Modules are other names of Module (earlier ones): proposals touching
-	// any of them match too.
-	Modules  []string
-	AuthorID int64
-	// Query keeps proposals whose title or description holds every word.
-	Query  string
-	Limit  int
-	Offset int
-}
-
 // ListProposals returns proposals, most recently updated first, and how many
 // match in all.
-func (db *DB) ListProposals(ctx context.Context, f ProposalFilter) ([]*praxis.Proposal, int64, error) {
+func (db *DB) ListProposals(ctx context.Context, f praxis.ProposalFilter) ([]*praxis.Proposal, int64, error) {
 	q := db.proposalQuery(ctx)
 	if f.Status != "" {
 		q = q.Where("proposals.status = ?", f.Status)
@@ -223,17 +209,8 @@ func (db *DB) ListProposals(ctx context.Context, f ProposalFilter) ([]*praxis.Pr
 	return out, total, nil
 }
 
-// ProposalUpdate changes a proposal. Nil fields stay as they are.
-type ProposalUpdate struct {
-	Title, Description *string
-	Head               *string
-	Modules            []string // nil keeps them
-	// Event, when it has a kind, is recorded with the change.
-	Activity praxis.Activity
-}
-
 // UpdateProposal changes an open proposal's text, head or modules.
-func (db *DB) UpdateProposal(ctx context.Context, id int64, u ProposalUpdate) error {
+func (db *DB) UpdateProposal(ctx context.Context, id int64, u praxis.ProposalUpdate) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		fields := map[string]any{"updated_at": time.Now().UTC()}
 		if u.Title != nil {

@@ -55,7 +55,7 @@ func TestALockedDatabaseIsUnavailable(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
-	if _, total, err := d.ListDeliveries(ctx, db.DeliveryFilter{}); err != nil || total != 0 {
+	if _, total, err := d.ListDeliveries(ctx, praxis.DeliveryFilter{}); err != nil || total != 0 {
 		t.Errorf("after the refused write: %d deliveries (%v), want none", total, err)
 	}
 	if err := d.CheckWritable(ctx, 50*time.Millisecond); err != nil {
@@ -83,7 +83,7 @@ func TestAFullDatabaseIsUnavailable(t *testing.T) {
 	if praxis.ErrorCode(err) != praxis.EUNAVAILABLE || praxis.ErrorMessage(err) != "the server's disk is full; nothing was saved" {
 		t.Fatalf("a write to a full database = %v (%q), want EUNAVAILABLE saying the disk is full", err, praxis.ErrorMessage(err))
 	}
-	if _, total, err := d.ListDeliveries(ctx, db.DeliveryFilter{}); err != nil || total != 0 {
+	if _, total, err := d.ListDeliveries(ctx, praxis.DeliveryFilter{}); err != nil || total != 0 {
 		t.Errorf("after the refused write: %d deliveries (%v), want none", total, err)
 	}
 }

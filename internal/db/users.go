@@ -253,22 +253,6 @@ func (db *DB) ChangeAccount(ctx context.Context, id int64, ch AccountChange) err
 	})
 }
 
-// UserFilter narrows a list of users. Zero fields do not filter.
-type UserFilter struct {
-	Query    string // part of the name or email
-	Status   praxis.UserStatus
-	Role     praxis.Role
-	Region   string
-	Language string
-	Module   string // trained to deliver this module
-	// OnlyShared makes the region, language and module filters match only people
-	// who share that field with the network, so a filter never reveals a value
-	// hidden from the person filtering.
-	OnlyShared bool
-	Limit      int
-	Offset     int
-}
-
 // sharedWithNetwork is SQL that is true when a user's profile field is visible
 // to the network (public or network), with the field's default when unset.
 func sharedWithNetwork(field string) string {
@@ -278,7 +262,7 @@ func sharedWithNetwork(field string) string {
 
 // ListUsers returns users matching the filter, ordered by name, with their
 // trainings, and how many match in all. Deleted accounts are never listed.
-func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]*praxis.User, int64, error) {
+func (db *DB) ListUsers(ctx context.Context, f praxis.UserFilter) ([]*praxis.User, int64, error) {
 	q := db.gorm.WithContext(ctx).Model(&userRow{}).Where("status <> ?", praxis.StatusDeleted)
 	if f.Query != "" {
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"

@@ -213,7 +213,7 @@ func BenchmarkExportCSV(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		n := 0
-		err := f.svc.Each(ctx, f.coord, db.DeliveryFilter{}, true, func(d *praxis.Delivery) error {
+		err := f.svc.Each(ctx, f.coord, praxis.DeliveryFilter{}, true, func(d *praxis.Delivery) error {
 			n++
 			_, err := fmt.Fprintf(io.Discard, "%d,%s,%s,%d\n", d.ID, d.Date, d.Module, d.Participants)
 			return err

@@ -480,7 +480,7 @@ func (s *Service) Delete(ctx context.Context, user *praxis.User, id int64) error
 // everyone's for coordinators when all is true.
 // A filter on a module matches the deliveries logged under its earlier names
 // too (at versions from before its folder moved).
-func (s *Service) List(ctx context.Context, user *praxis.User, f db.DeliveryFilter, all bool) ([]*praxis.Delivery, int64, error) {
+func (s *Service) List(ctx context.Context, user *praxis.User, f praxis.DeliveryFilter, all bool) ([]*praxis.Delivery, int64, error) {
 	if err := s.scope(ctx, user, &f, all); err != nil {
 		return nil, 0, err
 	}
@@ -489,19 +489,43 @@ func (s *Service) List(ctx context.Context, user *praxis.User, f db.DeliveryFilt
 
 // scope limits a filter to what user may see and adds the modules' earlier
 // names.
-func (s *Service) scope(ctx context.Context, user *praxis.User, f *db.DeliveryFilter, all bool) error {
+func (s *Service) scope(ctx context.Context, user *praxis.User, f *praxis.DeliveryFilter, all bool) error {
 	if err := access.Authorize(user, access.LogDelivery); err != nil {
 		return err
 	}
 	if !all || !access.Can(user, access.AllDeliveries) {
 		f.PersonID = user.ID
 	}
+	if err := s.seriesModules(ctx, f); err != nil {
+		return err
+	}
 	return s.withAliases(ctx, f)
+}
+
+// seriesModules turns a filter's series into its modules, naming the series
+// when there is no such series.
+func (s *Service) seriesModules(ctx context.Context, f *praxis.DeliveryFilter) error {
+	if f.Series == "" {
+		return nil
+	}
+	listing, err := s.catalog.Listing(ctx, "")
+	if err != nil {
+		return err
+	}
+	series, ok := listing.FindSeries(f.Series)
+	if !ok {
+		return invalid("series", "there is no series %q", f.Series)
+	}
+	f.Modules = []string{""} // matches nothing when the series is empty
+	for _, m := range series.Modules {
+		f.Modules = append(f.Modules, m.Slug)
+	}
+	return nil
 }
 
 // Each streams deliveries for an export: the person's own, or everyone's for
 // coordinators when all is true.
-func (s *Service) Each(ctx context.Context, user *praxis.User, f db.DeliveryFilter, all bool, fn func(*praxis.Delivery) error) error {
+func (s *Service) Each(ctx context.Context, user *praxis.User, f praxis.DeliveryFilter, all bool, fn func(*praxis.Delivery) error) error {
 	if err := s.scope(ctx, user, &f, all); err != nil {
 		return err
 	}
@@ -515,7 +539,7 @@ func (s *Service) Reflections(ctx context.Context, user *praxis.User, module str
 	if err := access.Authorize(user, access.ReadReflections); err != nil {
 		return nil, err
 	}
-	f := db.DeliveryFilter{Module: module, WithReflection: true, Limit: limit, Offset: offset}
+	f := praxis.DeliveryFilter{Module: module, WithReflection: true, Limit: limit, Offset: offset}
 	if err := s.withAliases(ctx, &f); err != nil {
 		return nil, err
 	}

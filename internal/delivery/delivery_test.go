@@ -164,7 +164,7 @@ func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
 			t.Errorf("%s: got %v, want an error on %s", c.field, err, c.field)
 		}
 	}
-	if _, total, _ := f.db.ListDeliveries(context.Background(), db.DeliveryFilter{}); total != 0 {
+	if _, total, _ := f.db.ListDeliveries(context.Background(), praxis.DeliveryFilter{}); total != 0 {
 		t.Errorf("bad input stored %d deliveries", total)
 	}
 }
@@ -341,7 +341,7 @@ func TestStatsAgreeWithTheRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, total, err := f.db.ListDeliveries(ctx, db.DeliveryFilter{Limit: 1000})
+	all, total, err := f.db.ListDeliveries(ctx, praxis.DeliveryFilter{Limit: 1000})
 	if err != nil || total != 59 {
 		t.Fatalf("records: %d, %v", total, err)
 	}

@@ -3,14 +3,13 @@ package delivery
 import (
 	"context"
 
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // withAliases adds to a filter on modules the names those modules had before
 // their folders were moved on main, so deliveries logged under an old name
 // are listed and counted under the module's name now.
-func (s *Service) withAliases(ctx context.Context, f *db.DeliveryFilter) error {
+func (s *Service) withAliases(ctx context.Context, f *praxis.DeliveryFilter) error {
 	if s.history == nil || (f.Module == "" && len(f.Modules) == 0) {
 		return nil
 	}
@@ -24,10 +23,10 @@ func (s *Service) withAliases(ctx context.Context, f *db.DeliveryFilter) error {
 			continue
 		}
 		for _, a := range renames.Aliases(slug) {
-			f.Aliases = append(f.Aliases, db.ModuleAlias{Of: slug, Slug: a.Slug, Before: a.Before})
+			f.Aliases = append(f.Aliases, praxis.ModuleAlias{Of: slug, Slug: a.Slug, Before: a.Before})
 		}
 		if seq, ok := renames.MovedAway(slug); ok {
-			f.Moved = append(f.Moved, db.ModuleAlias{Of: slug, Slug: slug, Before: seq})
+			f.Moved = append(f.Moved, praxis.ModuleAlias{Of: slug, Slug: slug, Before: seq})
 		}
 	}
 	return nil
@@ -52,7 +51,7 @@ func (s *Service) CurrentModule(ctx context.Context, d *praxis.Delivery) (string
 }
 
 // Totals counts the deliveries matching f that user may see (as List).
-func (s *Service) Totals(ctx context.Context, user *praxis.User, f db.DeliveryFilter, all bool) (deliveries, participants, firstTime int64, err error) {
+func (s *Service) Totals(ctx context.Context, user *praxis.User, f praxis.DeliveryFilter, all bool) (deliveries, participants, firstTime int64, err error) {
 	if err := s.scope(ctx, user, &f, all); err != nil {
 		return 0, 0, 0, err
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -28,7 +27,7 @@ func (f *fixture) commitAt(when time.Time, message string, changes ...praxis.Fil
 }
 
 // ids lists the deliveries a filter finds, as the coordinator sees them.
-func (f *fixture) ids(svc *delivery.Service, filter db.DeliveryFilter) []int64 {
+func (f *fixture) ids(svc *delivery.Service, filter praxis.DeliveryFilter) []int64 {
 	f.t.Helper()
 	list, total, err := svc.List(context.Background(), f.coordinator, filter, true)
 	if err != nil {
@@ -78,13 +77,13 @@ func TestDeliveriesFollowAMovedModule(t *testing.T) {
 
 	check := func(svc *delivery.Service, reused []int64) {
 		t.Helper()
-		if got := f.ids(svc, db.DeliveryFilter{Module: renamed}); !slices.Equal(got, []int64{before.ID}) {
+		if got := f.ids(svc, praxis.DeliveryFilter{Module: renamed}); !slices.Equal(got, []int64{before.ID}) {
 			t.Errorf("deliveries of %s = %v, want [%d]", renamed, got, before.ID)
 		}
-		if got := f.ids(svc, db.DeliveryFilter{Modules: []string{renamed, "exploring-class-1-where-we-come-from"}}); !slices.Equal(got, []int64{before.ID}) {
+		if got := f.ids(svc, praxis.DeliveryFilter{Modules: []string{renamed, "exploring-class-1-where-we-come-from"}}); !slices.Equal(got, []int64{before.ID}) {
 			t.Errorf("deliveries of the series = %v, want [%d]", got, before.ID)
 		}
-		if got := f.ids(svc, db.DeliveryFilter{Module: stigma}); !slices.Equal(got, reused) {
+		if got := f.ids(svc, praxis.DeliveryFilter{Module: stigma}); !slices.Equal(got, reused) {
 			t.Errorf("deliveries of the old name = %v, want %v", got, reused)
 		}
 		if n, keys := f.counted(svc, renamed); n != 1 || !slices.Equal(keys, []string{renamed}) {

@@ -214,7 +214,7 @@ func TestPushOpensAndUpdatesAProposal(t *testing.T) {
 	if again.Head != head {
 		t.Errorf("head after force-push %s, want %s", again.Head, head)
 	}
-	events, _ := f.review.Activity(ctx, db.ActivityFilter{ProposalID: p.ID})
+	events, _ := f.review.Activity(ctx, praxis.ActivityFilter{ProposalID: p.ID})
 	forced := false
 	for _, e := range events {
 		forced = forced || e.Detail == "force-pushed"
@@ -435,7 +435,7 @@ func TestPushWhoseHandlingWasLostIsProposedAtTheNextPush(t *testing.T) {
 	}
 	// Another push does not open a second one.
 	f.mustGit(dir, "push", f.authURL("alice"), "HEAD:refs/heads/"+branch)
-	if list, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 1 {
+	if list, total, _ := f.db.ListProposals(ctx, praxis.ProposalFilter{}); total != 1 {
 		t.Errorf("%d proposals after pushing three times, want 1: %+v", total, list)
 	}
 	// Bob's pushes are his own: they do not adopt Alice's branches.

@@ -360,3 +360,33 @@ func (x *Index) MainAt(ctx context.Context, tip string, endOfDay time.Time) (str
 	}
 	return n.commit.ID, nil
 }
+
+// Attributed returns commits as history entries, each with the praxis account
+// responsible for it (nil when none is), in the order given.
+func (x *Index) Attributed(ctx context.Context, commits []praxis.Commit) ([]Entry, error) {
+	ids := make([]string, len(commits))
+	for i, c := range commits {
+		ids[i] = c.ID
+	}
+	accounts, err := x.db.Attributions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]Entry, len(commits))
+	for i, c := range commits {
+		entries[i] = Entry{Commit: c, Account: accounts[c.ID]}
+	}
+	return entries, nil
+}
+
+// RecentChanges returns the newest commits on main that changed a module,
+// newest first, with the modules each touched: at most limit of them.
+func (x *Index) RecentChanges(ctx context.Context, limit int) ([]praxis.CommitSummary, error) {
+	return x.db.RecentCommits(ctx, limit, true)
+}
+
+// Changes returns one page of every commit on main, newest first: at most
+// limit, after skipping offset.
+func (x *Index) Changes(ctx context.Context, limit, offset int) ([]praxis.CommitSummary, error) {
+	return x.db.RecentCommitsPage(ctx, limit, offset)
+}

@@ -122,3 +122,12 @@ func (a *Attribution) DiffersFrom(author Signature) bool {
 	return strings.TrimSpace(author.Name) != strings.TrimSpace(a.AuthorName) ||
 		!strings.EqualFold(strings.TrimSpace(author.Email), strings.TrimSpace(a.AuthorEmail))
 }
+
+// CommitSummary is an indexed commit with the modules it touched.
+type CommitSummary struct {
+	Commit
+	Modules []string
+	// Account is the praxis account responsible for the commit; nil when
+	// none is (the seed, a cloned curriculum, a push behind praxis's back).
+	Account *Attribution
+}

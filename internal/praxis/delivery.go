@@ -82,3 +82,42 @@ type Feedback struct {
 	Improve    string    `json:"improve"`
 	CreatedAt  time.Time `json:"created_at"`
 }
+
+// DeliveryFilter narrows a list of deliveries. Zero fields do not filter.
+type DeliveryFilter struct {
+	From, To string // YYYY-MM-DD, inclusive
+	Module   string
+	Modules  []string // any of these
+	// Series keeps the deliveries of the modules in a series (on main); the
+	// delivery service turns it into Modules.
+	Series string
+	Region string
+	Format string
+	// PersonID limits to deliveries a person led or co-facilitated.
+	PersonID int64
+	// WithReflection keeps those with a reflection written.
+	WithReflection bool
+	// Aliases are earlier names of Module and Modules: deliveries recorded
+	// under one count as the module's when their version is older than the
+	// move (or not on main). Moved are Module's and Modules' own names that
+	// an earlier module had before moving away (Of == Slug): deliveries of
+	// that module, at versions older than its move, are not theirs.
+	Aliases []ModuleAlias
+	Moved   []ModuleAlias
+	Limit   int
+	Offset  int
+}
+
+// ModuleAlias is an earlier name (Slug) of the module Of, which it had until
+// the commit at place Before in the history index moved its folder.
+type ModuleAlias struct {
+	Of, Slug string
+	Before   int64
+}
+
+// DownloadCount is how often a module's file was downloaded in a format.
+type DownloadCount struct {
+	Module string `json:"module"`
+	Format string `json:"format"`
+	Count  int    `json:"count"`
+}

@@ -100,3 +100,34 @@ type Activity struct {
 	Title      string    `json:"title"`
 	Detail     string    `json:"detail,omitempty"`
 }
+
+// ProposalFilter narrows a list of proposals.
+type ProposalFilter struct {
+	Status string
+	Module string
+	// Modules are other names of Module (earlier ones): proposals touching
+	// any of them match too.
+	Modules  []string
+	AuthorID int64
+	// Query keeps proposals whose title or description holds every word.
+	Query  string
+	Limit  int
+	Offset int
+}
+
+// ProposalUpdate changes a proposal. Nil fields stay as they are.
+type ProposalUpdate struct {
+	Title, Description *string
+	Head               *string
+	Modules            []string // nil keeps them
+	// Activity, when it has a kind, is recorded with the change.
+	Activity Activity
+}
+
+// ActivityFilter narrows the activity feed.
+type ActivityFilter struct {
+	ActorID    int64
+	Module     string
+	ProposalID int64
+	Limit      int
+}

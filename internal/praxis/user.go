@@ -162,3 +162,27 @@ const (
 
 // SignupModes lists the policies.
 var SignupModes = []SignupMode{SignupOpen, SignupApproval, SignupInvitation}
+
+// UserFilter narrows a list of users. Zero fields do not filter.
+type UserFilter struct {
+	Query    string // part of the name or email
+	Status   UserStatus
+	Role     Role
+	Region   string
+	Language string
+	Module   string // trained to deliver this module
+	// OnlyShared makes the region, language and module filters match only people
+	// who share that field with the network, so a filter never reveals a value
+	// hidden from the person filtering.
+	OnlyShared bool
+	Limit      int
+	Offset     int
+}
+
+// AuditFilter narrows the audit log.
+type AuditFilter struct {
+	TargetID int64
+	ActorID  int64
+	Limit    int
+	Before   int64 // entries with a smaller id, for paging
+}

@@ -214,7 +214,7 @@ func BenchmarkListOpenProposals(b *testing.B) {
 		i++
 		env.commitToMain(b, i)
 		b.StartTimer()
-		list, _, err := env.svc.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Limit: 30})
+		list, _, err := env.svc.Proposals(ctx, praxis.ProposalFilter{Status: praxis.ProposalOpen, Limit: 30})
 		if err != nil || len(list) != 30 {
 			b.Fatalf("Proposals = %d, %v", len(list), err)
 		}

@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/praxis-coop/praxis/internal/access"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -222,7 +221,7 @@ func (s *Service) refresh(ctx context.Context, id int64, head string, event prax
 	if err != nil {
 		return err
 	}
-	return s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Head: &head, Modules: modules, Activity: event})
+	return s.db.UpdateProposal(ctx, id, praxis.ProposalUpdate{Head: &head, Modules: modules, Activity: event})
 }
 
 // touchedModules lists the modules a branch changes relative to its merge base
@@ -405,7 +404,7 @@ func (s *Service) ChangesSince(ctx context.Context, view *ProposalView, from str
 // Proposals lists proposals. Open ones that main already holds are recorded
 // as merged first, so the list agrees with the curriculum. Filtered by
 // module, it lists those touching the module under an earlier name too.
-func (s *Service) Proposals(ctx context.Context, f db.ProposalFilter) ([]*praxis.Proposal, int64, error) {
+func (s *Service) Proposals(ctx context.Context, f praxis.ProposalFilter) ([]*praxis.Proposal, int64, error) {
 	if f.Module != "" {
 		names, err := s.formerNames(ctx, f.Module)
 		if err != nil {
@@ -488,7 +487,7 @@ func (s *Service) UpdateProposalText(ctx context.Context, user *praxis.User, id 
 		return err
 	}
 	_ = p
-	return s.db.UpdateProposal(ctx, id, db.ProposalUpdate{Title: &title, Description: &description})
+	return s.db.UpdateProposal(ctx, id, praxis.ProposalUpdate{Title: &title, Description: &description})
 }
 
 // Comment adds a comment to a proposal, optionally on a line of a file's diff.
@@ -648,6 +647,6 @@ func (s *Service) SetStatus(ctx context.Context, user *praxis.User, id int64, st
 }
 
 // Activity returns recent events: proposals, reviews, merges, forks.
-func (s *Service) Activity(ctx context.Context, f db.ActivityFilter) ([]praxis.Activity, error) {
+func (s *Service) Activity(ctx context.Context, f praxis.ActivityFilter) ([]praxis.Activity, error) {
 	return s.db.ListActivity(ctx, f)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -145,7 +144,7 @@ func (s *Service) UpstreamProposal(ctx context.Context, user *praxis.User, branc
 	if existing != nil {
 		event := praxis.Activity{At: s.now(), ActorID: user.ID, Kind: praxis.ActivityProposalUpdated, ProposalID: existing.ID,
 			Module: firstModule(existing), Title: existing.Title, Detail: "synced from " + source}
-		if err := s.db.UpdateProposal(ctx, existing.ID, db.ProposalUpdate{Description: &description}); err != nil {
+		if err := s.db.UpdateProposal(ctx, existing.ID, praxis.ProposalUpdate{Description: &description}); err != nil {
 			return nil, err
 		}
 		if err := s.refresh(ctx, existing.ID, head, event); err != nil {

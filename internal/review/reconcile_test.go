@@ -117,7 +117,7 @@ func TestMergeFoundOnMainIsRecordedNeverMadeTwice(t *testing.T) {
 	if links[merge] != p.ID || links[head] != p.ID {
 		t.Errorf("history links = %v, want the merge and the proposal's commit linked to %d", links, p.ID)
 	}
-	events, _ := f.svc.Activity(ctx, db.ActivityFilter{ProposalID: p.ID})
+	events, _ := f.svc.Activity(ctx, praxis.ActivityFilter{ProposalID: p.ID})
 	if n := countKind(events, praxis.ActivityProposalMerged); n != 1 {
 		t.Errorf("%d merge events, want 1", n)
 	}
@@ -166,7 +166,7 @@ func TestReadingRecordsMergesFoundOnMain(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.commitToMain("after-bob")
-	list, total, err := f.svc.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen})
+	list, total, err := f.svc.Proposals(ctx, praxis.ProposalFilter{Status: praxis.ProposalOpen})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,10 +350,10 @@ func TestFailedCreationLeavesNoProposal(t *testing.T) {
 	if _, err := f.svc.CreateProposal(ctx, f.alice, req); praxis.ErrorCode(err) != praxis.EUNAVAILABLE {
 		t.Fatalf("CreateProposal with the ref locked = %v, want EUNAVAILABLE", err)
 	}
-	if _, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 1 {
+	if _, total, _ := f.db.ListProposals(ctx, praxis.ProposalFilter{}); total != 1 {
 		t.Fatalf("%d proposals after a failed creation, want 1", total)
 	}
-	if events, _ := f.svc.Activity(ctx, db.ActivityFilter{}); countKind(events, praxis.ActivityProposalOpened) != 1 {
+	if events, _ := f.svc.Activity(ctx, praxis.ActivityFilter{}); countKind(events, praxis.ActivityProposalOpened) != 1 {
 		t.Errorf("activity after a failed creation: %+v", events)
 	}
 	os.Remove(lock)
@@ -361,7 +361,7 @@ func TestFailedCreationLeavesNoProposal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, total, _ := f.db.ListProposals(ctx, db.ProposalFilter{}); total != 2 {
+	if _, total, _ := f.db.ListProposals(ctx, praxis.ProposalFilter{}); total != 2 {
 		t.Errorf("%d proposals after trying again, want 2", total)
 	}
 	if head := f.branch(p.Branch); head != p.Head || !strings.Contains(f.plan(head, stigma), "(second)") {
@@ -516,7 +516,7 @@ func TestReadsRacingAMerge(t *testing.T) {
 				if _, err := f.svc.Proposal(ctx, p.ID); err != nil {
 					t.Error(err)
 				}
-				if _, _, err := f.svc.Proposals(ctx, db.ProposalFilter{}); err != nil {
+				if _, _, err := f.svc.Proposals(ctx, praxis.ProposalFilter{}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -534,7 +534,7 @@ func TestReadsRacingAMerge(t *testing.T) {
 	if len(log) != 2 { // the merge and the proposal's commit
 		t.Errorf("main gained %d commits, want the merge and the proposal's own", len(log))
 	}
-	events, _ := f.svc.Activity(ctx, db.ActivityFilter{ProposalID: p.ID})
+	events, _ := f.svc.Activity(ctx, praxis.ActivityFilter{ProposalID: p.ID})
 	if n := countKind(events, praxis.ActivityProposalMerged); n != 1 {
 		t.Errorf("%d merge events, want 1", n)
 	}

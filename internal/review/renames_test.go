@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/testenv"
@@ -82,7 +81,7 @@ func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
 	if _, _, err := svc.CreateFork(ctx, alice, renamed); !errors.As(err, &exists) || exists.ForkID != fork.ID {
 		t.Errorf("a second fork under the new name = %v, want her fork %d", err, fork.ID)
 	}
-	open, _, err := svc.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Module: renamed})
+	open, _, err := svc.Proposals(ctx, praxis.ProposalFilter{Status: praxis.ProposalOpen, Module: renamed})
 	if err != nil || len(open) != 1 || open[0].ID != proposal.ID {
 		t.Errorf("open proposals of %s = %v %v, want #%d", renamed, open, err, proposal.ID)
 	}

@@ -587,11 +587,11 @@ func TestCommentsReviewsAndActivity(t *testing.T) {
 	if view, _ := f.svc.Proposal(ctx, p.ID); !view.Approved {
 		t.Error("an approval after a request for changes does not count")
 	}
-	events, err := f.svc.Activity(ctx, db.ActivityFilter{Limit: 10})
+	events, err := f.svc.Activity(ctx, praxis.ActivityFilter{Limit: 10})
 	if err != nil || len(events) < 4 || events[0].Kind != praxis.ActivityReview || events[0].Actor != "maya" {
 		t.Fatalf("activity = %+v %v", events, err)
 	}
-	mine, _ := f.svc.Activity(ctx, db.ActivityFilter{ActorID: f.bob.ID})
+	mine, _ := f.svc.Activity(ctx, praxis.ActivityFilter{ActorID: f.bob.ID})
 	if len(mine) != 1 || mine[0].Kind != praxis.ActivityComment {
 		t.Errorf("bob's activity = %+v", mine)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
@@ -17,42 +16,31 @@ import (
 const adminPageSize = 50
 
 type adminUsersPage struct {
-	Users            []*praxis.User
-	Total            int64
-	Query, Status    string
-	Role             string
-	Pending          int64
-	Page, Pages      int
-	PrevURL, NextURL string
+	Users         []*praxis.User
+	Total         int64
+	Query, Status string
+	Role          string
+	Pending       int64
+	Pager         pager
 }
 
 func (s *Server) adminUsers(c echo.Context) error {
 	ctx := c.Request().Context()
 	actor := currentUser(c)
-	page := pageNumber(c)
-	filter := db.UserFilter{Query: c.QueryParam("q"), Status: praxis.UserStatus(c.QueryParam("status")),
-		Role: praxis.Role(c.QueryParam("role")), Limit: adminPageSize, Offset: (page - 1) * adminPageSize}
+	pages := newPager(c, adminPageSize, "Pages of people")
+	filter := praxis.UserFilter{Query: c.QueryParam("q"), Status: praxis.UserStatus(c.QueryParam("status")),
+		Role: praxis.Role(c.QueryParam("role")), Limit: pages.Size, Offset: pages.Offset()}
 	users, total, err := s.accounts.Users(ctx, actor, filter)
 	if err != nil {
 		return err
 	}
-	_, pending, err := s.accounts.Users(ctx, actor, db.UserFilter{Status: praxis.StatusPending, Limit: 1})
+	_, pending, err := s.accounts.Users(ctx, actor, praxis.UserFilter{Status: praxis.StatusPending, Limit: 1})
 	if err != nil {
 		return err
 	}
+	pages.of(int(total))
 	data := adminUsersPage{Users: users, Total: total, Query: filter.Query, Status: string(filter.Status), Role: string(filter.Role),
-		Pending: pending, Page: page, Pages: max(1, int((total+adminPageSize-1)/adminPageSize))}
-	pageURL := func(n int) string {
-		q := c.QueryParams()
-		q.Set("page", strconv.Itoa(n))
-		return "/admin/users?" + q.Encode()
-	}
-	if page > 1 {
-		data.PrevURL = pageURL(page - 1)
-	}
-	if page < data.Pages {
-		data.NextURL = pageURL(page + 1)
-	}
+		Pending: pending, Pager: pages}
 	return s.render(c, http.StatusOK, "admin-users", view{Title: "People", Section: "admin", Data: data})
 }
 
@@ -76,7 +64,7 @@ func (s *Server) renderAdminUser(c echo.Context, status int, page adminUserPage)
 	if page.Person, err = s.accounts.User(ctx, actor, id); err != nil {
 		return err
 	}
-	if page.Audit, err = s.accounts.Audit(ctx, actor, db.AuditFilter{TargetID: id, Limit: 50}); praxis.ErrorCode(err) == praxis.EFORBIDDEN {
+	if page.Audit, err = s.accounts.Audit(ctx, actor, praxis.AuditFilter{TargetID: id, Limit: 50}); praxis.ErrorCode(err) == praxis.EFORBIDDEN {
 		page.Audit, err = nil, nil // the audit log is for admins
 	}
 	if err != nil {
@@ -222,7 +210,7 @@ type auditPage struct {
 func (s *Server) adminAudit(c echo.Context) error {
 	const size = 100
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	entries, err := s.accounts.Audit(c.Request().Context(), currentUser(c), db.AuditFilter{Before: before, Limit: size})
+	entries, err := s.accounts.Audit(c.Request().Context(), currentUser(c), praxis.AuditFilter{Before: before, Limit: size})
 	if err != nil {
 		return err
 	}

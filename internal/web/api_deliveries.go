@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -239,42 +238,19 @@ func (s *Server) apiDeliveryFeedback(c echo.Context) error {
 
 // apiDeliveryFilter reads the filter and scope of a deliveries request:
 // coordinators get everyone's deliveries unless scope=mine, others always
-// their own. A value that cannot be read is a 400 naming it.
-func (s *Server) apiDeliveryFilter(c echo.Context, q *apiQuery) (db.DeliveryFilter, bool, error) {
-	f := db.DeliveryFilter{From: q.date("from"), To: q.date("to"), Module: q.slug("module"), Region: q.text("region"), Format: q.format()}
+// their own. A value that cannot be read is a 400 naming it, before an
+// export starts.
+func (s *Server) apiDeliveryFilter(c echo.Context, q *apiQuery) (praxis.DeliveryFilter, bool, error) {
+	f := praxis.DeliveryFilter{From: q.date("from"), To: q.date("to"), Module: q.slug("module"), Region: q.text("region"),
+		Format: q.format(), Series: s.seriesParam(c, q)}
 	scope := q.oneOf("scope", "mine", "all")
-	series := q.slug("series")
 	if err := q.Err(); err != nil {
 		return f, false, err
 	}
 	if err := delivery.CheckRange(&f.From, &f.To); err != nil {
 		return f, false, asParamError(err)
 	}
-	if err := s.seriesModules(c, series, &f); err != nil {
-		return f, false, err
-	}
 	return f, scope != "mine" && access.Can(currentUser(c), access.AllDeliveries), nil
-}
-
-// seriesModules fills a filter's modules from a series; an unknown series
-// is a 400.
-func (s *Server) seriesModules(c echo.Context, slug string, f *db.DeliveryFilter) error {
-	if slug == "" {
-		return nil
-	}
-	listing, err := s.catalog.Listing(c.Request().Context(), "")
-	if err != nil {
-		return err
-	}
-	series, ok := listing.FindSeries(slug)
-	if !ok {
-		return badParam("series", "names no series: there is no series %q", slug)
-	}
-	f.Modules = []string{""} // matches nothing when the series is empty
-	for _, m := range series.Modules {
-		f.Modules = append(f.Modules, m.Slug)
-	}
-	return nil
 }
 
 // apiDeliveryList is GET /api/v1/deliveries.

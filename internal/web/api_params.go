@@ -147,6 +147,24 @@ func (q *apiQuery) slug(name string) string {
 	return v
 }
 
+// seriesParam returns ?series=, which must name a series on main, or "".
+func (s *Server) seriesParam(c echo.Context, q *apiQuery) string {
+	slug := q.slug("series")
+	if slug == "" {
+		return ""
+	}
+	listing, err := s.catalog.Listing(c.Request().Context(), "")
+	if err != nil {
+		q.fail(err)
+		return ""
+	}
+	if _, ok := listing.FindSeries(slug); !ok {
+		q.fail(badParam("series", "names no series: there is no series %q", slug))
+		return ""
+	}
+	return slug
+}
+
 // format returns a delivery format, or "".
 func (q *apiQuery) format() string { return q.oneOf("format", praxis.Formats...) }
 

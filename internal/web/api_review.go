@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
@@ -307,8 +306,8 @@ func toAPIProposal(p *praxis.Proposal) apiProposal {
 }
 
 // proposalFilter reads the filter of GET /api/v1/proposals.
-func proposalFilter(q *apiQuery) db.ProposalFilter {
-	return db.ProposalFilter{Status: q.oneOf("status", praxis.ProposalOpen, praxis.ProposalClosed, praxis.ProposalMerged),
+func proposalFilter(q *apiQuery) praxis.ProposalFilter {
+	return praxis.ProposalFilter{Status: q.oneOf("status", praxis.ProposalOpen, praxis.ProposalClosed, praxis.ProposalMerged),
 		Module: q.slug("module"), AuthorID: q.id("author")}
 }
 

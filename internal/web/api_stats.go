@@ -4,8 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // apiStatsFilter reads the statistics' filter; the report checks the rest
@@ -79,9 +79,9 @@ func (s *Server) apiStatsCSV(c echo.Context) error {
 // apiDownloadList is GET /api/v1/stats/downloads: downloads per module and
 // format.
 type apiDownloadList struct {
-	Downloads []db.DownloadCount `json:"downloads"`
-	Total     int                `json:"total"`
-	Next      *string            `json:"next"`
+	Downloads []praxis.DownloadCount `json:"downloads"`
+	Total     int                    `json:"total"`
+	Next      *string                `json:"next"`
 }
 
 // apiDownloads answers GET /api/v1/stats/downloads?from=&to=&module=.
@@ -92,12 +92,9 @@ func (s *Server) apiDownloads(c echo.Context) error {
 	if err := q.Err(); err != nil {
 		return err
 	}
-	if err := delivery.CheckRange(&from, &to); err != nil {
-		return asParamError(err)
-	}
-	counts, err := s.db.DownloadCounts(c.Request().Context(), from, to, module)
+	counts, err := s.deliveries.DownloadCounts(c.Request().Context(), currentUser(c), from, to, module)
 	if err != nil {
-		return err
+		return asParamError(err)
 	}
 	list, more := slice(page, counts)
 	return c.JSON(http.StatusOK, apiDownloadList{Downloads: nonNil(list), Total: len(counts), Next: s.nextPage(c, page, more)})

@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -44,7 +43,7 @@ type apiUserList struct {
 
 func (s *Server) apiListUsers(c echo.Context) error {
 	q := queryOf(c)
-	filter := db.UserFilter{
+	filter := praxis.UserFilter{
 		Query:    q.text("q"),
 		Status:   praxis.UserStatus(q.oneOf("status", string(praxis.StatusPending), string(praxis.StatusActive), string(praxis.StatusSuspended))),
 		Role:     praxis.Role(q.oneOf("role", roleNames()...)),

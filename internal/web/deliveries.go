@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"rsc.io/qr"
@@ -23,32 +21,25 @@ import (
 // deliveriesPageSize is how many deliveries a page lists.
 const deliveriesPageSize = 50
 
-// deliveryRow is a delivery as lists show it.
-type deliveryRow struct {
-	*praxis.Delivery
-	// Module is the module on main the delivery counts under now: the one it
-	// was logged against, under its new name if its folder moved since.
-	Module      string
-	ModuleTitle string
-	// Changed says the module changed on main after the version delivered.
-	Changed bool
+type deliveriesPage struct {
+	All                            bool // everyone's (coordinators)
+	Rows                           []delivery.Row
+	Total, Participants, FirstTime int64
+	Filter                         praxis.DeliveryFilter
+	Pager                          pager
+	ExportCSV, ExportJS            string
+	Listing                        *catalog.Listing
+	Regions                        []string
 }
 
-type deliveriesPage struct {
-	All                                   bool // everyone's (coordinators)
-	Rows                                  []deliveryRow
-	Total, Participants, FirstTime        int64
-	Filter                                db.DeliveryFilter
-	Page, Pages                           int
-	PrevURL, NextURL, ExportCSV, ExportJS string
-	Listing                               *catalog.Listing
-	Regions                               []string
-}
+// deliveryFilterKeys are the query parameters of a list of deliveries that
+// deliveryFilterOf reads, and that its export links keep.
+var deliveryFilterKeys = []string{"from", "to", "module", "series", "region", "format"}
 
 // deliveryFilterOf reads list filters from the query string.
-func deliveryFilterOf(c echo.Context) (db.DeliveryFilter, error) {
-	f := db.DeliveryFilter{From: c.QueryParam("from"), To: c.QueryParam("to"),
-		Module: c.QueryParam("module"), Region: c.QueryParam("region"), Format: c.QueryParam("format")}
+func deliveryFilterOf(c echo.Context) (praxis.DeliveryFilter, error) {
+	f := praxis.DeliveryFilter{From: c.QueryParam("from"), To: c.QueryParam("to"), Module: c.QueryParam("module"),
+		Series: c.QueryParam("series"), Region: c.QueryParam("region"), Format: c.QueryParam("format")}
 	return f, delivery.CheckRange(&f.From, &f.To)
 }
 
@@ -60,38 +51,18 @@ func (s *Server) listDeliveries(c echo.Context) error {
 		return err
 	}
 	all := c.QueryParam("all") == "1" && access.Can(user, access.AllDeliveries)
-	page := pageNumber(c)
-	f.Limit, f.Offset = deliveriesPageSize, (page-1)*deliveriesPageSize
-	list, total, err := s.deliveries.List(ctx, user, f, all)
+	pages := newPager(c, deliveriesPageSize, "Pages of deliveries")
+	f.Limit, f.Offset = pages.Size, pages.Offset()
+	list, err := s.deliveries.Page(ctx, user, f, all)
 	if err != nil {
 		return err
 	}
-	data := deliveriesPage{All: all, Total: total, Filter: f, Page: page, Pages: int((total + deliveriesPageSize - 1) / deliveriesPageSize)}
-	if data.Rows, err = s.deliveryRows(ctx, list); err != nil {
-		return err
-	}
-	tf := f
-	tf.Limit, tf.Offset = 0, 0
-	if _, data.Participants, data.FirstTime, err = s.deliveries.Totals(ctx, user, tf, all); err != nil {
-		return err
-	}
+	pages.of(int(list.Total))
+	data := deliveriesPage{All: all, Rows: list.Rows, Total: list.Total, Participants: list.Participants, FirstTime: list.FirstTime,
+		Filter: f, Pager: pages}
 	q := c.QueryParams()
-	pageURL := func(n int) string {
-		v := url.Values{}
-		for k, vs := range q {
-			v[k] = vs
-		}
-		v.Set("page", strconv.Itoa(n))
-		return "/deliveries?" + v.Encode()
-	}
-	if page > 1 {
-		data.PrevURL = pageURL(page - 1)
-	}
-	if page < data.Pages {
-		data.NextURL = pageURL(page + 1)
-	}
 	export := url.Values{}
-	for _, k := range []string{"from", "to", "module", "region", "format"} {
+	for _, k := range deliveryFilterKeys {
 		if v := q.Get(k); v != "" {
 			export.Set(k, v)
 		}
@@ -111,45 +82,6 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	return s.render(c, http.StatusOK, "deliveries", view{Title: title, Section: "deliveries", Data: data})
 }
 
-// deliveryRows adds module titles and whether each module has changed on
-// main since the version delivered.
-func (s *Server) deliveryRows(ctx context.Context, list []*praxis.Delivery) ([]deliveryRow, error) {
-	listing, err := s.catalog.Listing(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	lastChange, versionDates := map[string]time.Time{}, map[string]time.Time{}
-	rows := make([]deliveryRow, len(list))
-	for i, d := range list {
-		// A module moved since is shown and followed under its name now.
-		slug, err := s.deliveries.CurrentModule(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		rows[i] = deliveryRow{Delivery: d, ModuleTitle: d.Module, Module: slug}
-		if m, ok := listing.Module(slug); ok {
-			rows[i].ModuleTitle = m.Title
-		}
-		changed, ok := lastChange[slug]
-		if !ok {
-			entries, _, err := s.history.ModuleHistory(ctx, slug, listing.Commit, 1, "")
-			if err == nil && len(entries) > 0 {
-				changed = entries[0].Committer.When
-			}
-			lastChange[slug] = changed
-		}
-		when, ok := versionDates[d.Version]
-		if !ok { // a page of deliveries shares a few versions: read each once
-			if version, err := s.catalog.Commit(ctx, d.Version); err == nil {
-				when = version.Committer.When
-			}
-			versionDates[d.Version] = when
-		}
-		rows[i].Changed = !when.IsZero() && changed.After(when)
-	}
-	return rows, nil
-}
-
 type deliveryPage struct {
 	D *praxis.Delivery
 	// Module is the module on main the delivery counts under now.
@@ -166,22 +98,20 @@ type deliveryPage struct {
 func (s *Server) showDelivery(c echo.Context) error {
 	ctx := c.Request().Context()
 	user := currentUser(c)
-	d, err := s.pathDelivery(c)
+	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	rows, err := s.deliveryRows(ctx, []*praxis.Delivery{d})
+	detail, err := s.deliveries.Detail(ctx, user, id)
 	if err != nil {
 		return err
 	}
-	page := deliveryPage{D: d, Module: rows[0].Module, ModuleTitle: rows[0].ModuleTitle, Changed: rows[0].Changed,
-		CanEdit:     user.ID == d.FacilitatorID || access.Can(user, access.AllDeliveries),
-		FeedbackURL: s.absoluteURL("/f/" + d.FeedbackToken), VersionLabel: praxis.ShortID(d.Version)}
-	if release, err := s.releases.FirstRelease(ctx, d.Version); err == nil && release != "" {
-		page.VersionLabel = release + " (" + praxis.ShortID(d.Version) + ")"
-	}
-	if page.Feedback, err = s.deliveries.Feedback(ctx, user, d.ID); err != nil {
-		return err
+	d := detail.Delivery
+	page := deliveryPage{D: d, Module: detail.Module, ModuleTitle: detail.ModuleTitle, Changed: detail.Changed,
+		CanEdit: detail.CanEdit, Feedback: detail.Feedback, FeedbackURL: s.absoluteURL("/f/" + d.FeedbackToken),
+		VersionLabel: praxis.ShortID(d.Version)}
+	if detail.Release != "" {
+		page.VersionLabel = detail.Release + " (" + praxis.ShortID(d.Version) + ")"
 	}
 	if d.ForkID != 0 {
 		page.ForkURL = fmt.Sprintf("/forks/%d", d.ForkID)

@@ -110,46 +110,19 @@ func personDetail(u *praxis.User) string {
 // the record by their names there, others only when they are members of the
 // network (a crafted form learns no name it could not find in the directory).
 func (s *Server) chosenPeople(c echo.Context, f form, edit *praxis.Delivery) ([]personChoice, error) {
-	ctx := c.Request().Context()
-	known := map[int64]string{}
-	var order []int64
-	if edit != nil {
-		for i, id := range edit.CoFacilitators {
-			known[id] = edit.CoFacilitatorNames[i]
-			order = append(order, id)
-		}
-	}
-	var unknown []int64
+	var ticked []int64
 	for _, v := range f.Values["co_facilitator"] {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 || slices.Contains(order, id) {
-			continue
-		}
-		order = append(order, id)
-		unknown = append(unknown, id)
-	}
-	if len(unknown) > 0 {
-		members, err := s.db.UsersExist(ctx, unknown)
-		if err != nil {
-			return nil, err
-		}
-		names, err := s.db.UserNames(ctx, unknown)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range unknown {
-			if members[id] {
-				known[id] = names[id]
-			}
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ticked = append(ticked, id)
 		}
 	}
-	var out []personChoice
-	for _, id := range order {
-		name, ok := known[id]
-		if !ok {
-			continue
-		}
-		out = append(out, personChoice{ID: id, Name: name, Checked: f.Has("co_facilitator", strconv.FormatInt(id, 10))})
+	people, err := s.deliveries.CoFacilitatorChoices(c.Request().Context(), currentUser(c), edit, ticked)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]personChoice, len(people))
+	for i, p := range people {
+		out[i] = personChoice{ID: p.ID, Name: p.Name, Checked: f.Has("co_facilitator", strconv.FormatInt(p.ID, 10))}
 	}
 	return out, nil
 }

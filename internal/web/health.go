@@ -44,8 +44,10 @@ func (s *Server) healthz(c echo.Context) error {
 	}
 
 	checks["database"] = &healthCheck{Status: "ok"}
-	if err := s.db.CheckWritable(ctx, healthWait); err != nil {
-		fail("database", err, "the database does not answer")
+	if s.database != nil {
+		if err := s.database.CheckWritable(ctx, healthWait); err != nil {
+			fail("database", err, "the database does not answer")
+		}
 	}
 	checks["repository"] = &healthCheck{Status: "ok"}
 	if _, err := s.catalog.Main(ctx); err != nil {

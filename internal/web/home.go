@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -14,7 +13,7 @@ const recentChanges = 8
 
 type homePage struct {
 	Listing  *catalog.Listing
-	Changes  []db.CommitSummary
+	Changes  []praxis.CommitSummary
 	Activity []praxis.Activity
 }
 
@@ -24,11 +23,11 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	changes, err := s.db.RecentCommits(ctx, recentChanges, true)
+	changes, err := s.history.RecentChanges(ctx, recentChanges)
 	if err != nil {
 		return err
 	}
-	activity, err := s.review.Activity(ctx, db.ActivityFilter{Limit: 10})
+	activity, err := s.review.Activity(ctx, praxis.ActivityFilter{Limit: 10})
 	if err != nil {
 		return err
 	}

@@ -25,8 +25,8 @@ func (s *Server) watch() error {
 			return err
 		}
 	}
-	if s.db != nil {
-		if err := s.metrics.WatchDB("praxis", s.db.Pool()); err != nil {
+	if s.database != nil {
+		if err := s.metrics.WatchDB("praxis", s.database.Pool()); err != nil {
 			return err
 		}
 	}

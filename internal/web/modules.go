@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -31,9 +30,8 @@ type modulesPage struct {
 	Formats   []string
 	Durations []int
 	// Matches is how many modules match the filter; Modules holds one page.
-	Matches          int
-	Page, Pages      int
-	PrevURL, NextURL string
+	Matches int
+	Pager   pager
 }
 
 // filterFrom reads the catalogue's filters from the query string. Values that
@@ -85,21 +83,10 @@ func (s *Server) listModules(c echo.Context) error {
 		Tags:      listing.Tags(),
 		Formats:   praxis.Formats,
 		Durations: durationChoices,
+		Pager:     newPager(c, cataloguePageSize, "Pages of workshops"),
 	}
-	page.Pages = max(1, (len(matches)+cataloguePageSize-1)/cataloguePageSize)
-	page.Page = min(pageNumber(c), page.Pages)
-	page.Modules = matches[(page.Page-1)*cataloguePageSize : min(len(matches), page.Page*cataloguePageSize)]
-	pageURL := func(n int) string {
-		q := c.QueryParams()
-		q.Set("page", strconv.Itoa(n))
-		return "/modules?" + q.Encode()
-	}
-	if page.Page > 1 {
-		page.PrevURL = pageURL(page.Page - 1)
-	}
-	if page.Page < page.Pages {
-		page.NextURL = pageURL(page.Page + 1)
-	}
+	page.Pager.clamp(len(matches))
+	page.Modules = matches[page.Pager.Offset():min(len(matches), page.Pager.Offset()+page.Pager.Size)]
 	return s.render(c, http.StatusOK, "modules", view{Title: "Workshops", Section: "modules", Data: page})
 }
 
@@ -164,7 +151,7 @@ func (s *Server) showModule(c echo.Context) error {
 	}
 	page := s.modulePageOf(v)
 	page.CSRF = s.formToken(c)
-	if page.OpenProposals, _, err = s.review.Proposals(ctx, db.ProposalFilter{Status: praxis.ProposalOpen, Module: v.Module.Slug, Limit: 20}); err != nil {
+	if page.OpenProposals, _, err = s.review.Proposals(ctx, praxis.ProposalFilter{Status: praxis.ProposalOpen, Module: v.Module.Slug, Limit: 20}); err != nil {
 		return err
 	}
 	page.CloneURL = s.absoluteURL("/curriculum.git")

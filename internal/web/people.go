@@ -2,13 +2,11 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -33,7 +31,7 @@ func (s *Server) showPerson(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	activity, err := s.review.Activity(c.Request().Context(), db.ActivityFilter{ActorID: person.ID, Limit: 15})
+	activity, err := s.review.Activity(c.Request().Context(), praxis.ActivityFilter{ActorID: person.ID, Limit: 15})
 	if err != nil {
 		return err
 	}
@@ -45,23 +43,22 @@ func (s *Server) showPerson(c echo.Context) error {
 const directoryPageSize = 30
 
 type directoryPage struct {
-	People           []*praxis.User
-	Total            int64
-	Filter           account.DirectoryFilter
-	Regions          []string
-	Languages        []string
-	Modules          []catalog.Entry
-	Listing          *catalog.Listing
-	Page, Pages      int
-	PrevURL, NextURL string
+	People    []*praxis.User
+	Total     int64
+	Filter    account.DirectoryFilter
+	Regions   []string
+	Languages []string
+	Modules   []catalog.Entry
+	Listing   *catalog.Listing
+	Pager     pager
 }
 
 func (s *Server) directory(c echo.Context) error {
 	ctx := c.Request().Context()
-	page := pageNumber(c)
+	pages := newPager(c, directoryPageSize, "Pages of facilitators")
 	filter := account.DirectoryFilter{
 		Query: c.QueryParam("q"), Region: c.QueryParam("region"), Language: c.QueryParam("language"),
-		Module: c.QueryParam("module"), Limit: directoryPageSize, Offset: (page - 1) * directoryPageSize,
+		Module: c.QueryParam("module"), Limit: pages.Size, Offset: pages.Offset(),
 	}
 	people, total, err := s.accounts.Directory(ctx, currentUser(c), filter)
 	if err != nil {
@@ -75,40 +72,17 @@ func (s *Server) directory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	pages.of(int(total))
 	data := directoryPage{People: people, Total: total, Filter: filter, Regions: mergeSorted(praxis.Regions, regions),
-		Languages: commonLanguages, Modules: listing.Modules, Listing: listing, Page: page,
-		Pages: max(1, int((total+directoryPageSize-1)/directoryPageSize))}
-	pageURL := func(n int) string {
-		q := url.Values{}
-		for _, k := range []string{"q", "region", "language", "module"} {
-			if v := c.QueryParam(k); v != "" {
-				q.Set(k, v)
-			}
-		}
-		q.Set("page", strconv.Itoa(n))
-		return "/facilitators?" + q.Encode()
-	}
-	if page > 1 {
-		data.PrevURL = pageURL(page - 1)
-	}
-	if page < data.Pages {
-		data.NextURL = pageURL(page + 1)
-	}
+		Languages: commonLanguages, Modules: listing.Modules, Listing: listing, Pager: pages}
 	return s.render(c, http.StatusOK, "facilitators", view{Title: "Facilitators", Section: "facilitators", Data: data})
 }
 
 // mergeSorted returns the suggested values followed by any others in use.
 func mergeSorted(suggested, used []string) []string {
-	out := append([]string{}, suggested...)
+	out := slices.Clone(suggested)
 	for _, u := range used {
-		found := false
-		for _, s := range suggested {
-			if s == u {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.Contains(suggested, u) {
 			out = append(out, u)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/diff"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/module"
@@ -85,13 +84,12 @@ func (s *Server) suggest(c echo.Context) error {
 }
 
 type proposalsPage struct {
-	Proposals        []*praxis.Proposal
-	Total            int64
-	Status, Module   string
-	Author           string
-	Listing          *catalog.Listing
-	Page, Pages      int
-	PrevURL, NextURL string
+	Proposals      []*praxis.Proposal
+	Total          int64
+	Status, Module string
+	Author         string
+	Listing        *catalog.Listing
+	Pager          pager
 }
 
 const proposalsPageSize = 30
@@ -102,8 +100,8 @@ func (s *Server) listProposals(c echo.Context) error {
 	if status == "" && !c.QueryParams().Has("status") {
 		status = praxis.ProposalOpen
 	}
-	page := pageNumber(c)
-	filter := db.ProposalFilter{Status: status, Module: c.QueryParam("module"), Limit: proposalsPageSize, Offset: (page - 1) * proposalsPageSize}
+	pages := newPager(c, proposalsPageSize, "Pages of proposals")
+	filter := praxis.ProposalFilter{Status: status, Module: c.QueryParam("module"), Limit: pages.Size, Offset: pages.Offset()}
 	if a := c.QueryParam("author"); a != "" {
 		filter.AuthorID = int64(atoiOr(a, -1))
 	}
@@ -115,19 +113,9 @@ func (s *Server) listProposals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	pages.of(int(total))
 	data := proposalsPage{Proposals: props, Total: total, Status: status, Module: filter.Module, Author: c.QueryParam("author"),
-		Listing: listing, Page: page, Pages: max(1, int((total+proposalsPageSize-1)/proposalsPageSize))}
-	pageURL := func(n int) string {
-		q := c.QueryParams()
-		q.Set("page", strconv.Itoa(n))
-		return "/proposals?" + q.Encode()
-	}
-	if page > 1 {
-		data.PrevURL = pageURL(page - 1)
-	}
-	if page < data.Pages {
-		data.NextURL = pageURL(page + 1)
-	}
+		Listing: listing, Pager: pages}
 	return s.render(c, http.StatusOK, "proposals", view{Title: "Proposals", Section: "proposals", Data: data})
 }
 
@@ -172,16 +160,8 @@ func (s *Server) renderProposal(c echo.Context, status int, f form, since string
 	u := currentUser(c)
 	page := proposalPage{ProposalView: v, Listing: listing, Form: f, LineComments: map[string][]praxis.Comment{},
 		IsAuthor: u != nil && u.ID == v.AuthorID, CanReview: access.Can(u, access.ReviewProposal), CanMerge: access.Can(u, access.MergeProposal)}
-	ids := make([]string, len(v.Commits))
-	for i, cm := range v.Commits {
-		ids[i] = cm.ID
-	}
-	accounts, err := s.db.Attributions(ctx, ids)
-	if err != nil {
+	if page.CommitLines, err = s.history.Attributed(ctx, v.Commits); err != nil {
 		return err
-	}
-	for _, cm := range v.Commits {
-		page.CommitLines = append(page.CommitLines, history.Entry{Commit: cm, Account: accounts[cm.ID]})
 	}
 	if page.Since, err = s.review.ChangesSince(ctx, v, since); err != nil {
 		return err

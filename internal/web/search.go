@@ -10,7 +10,6 @@ import (
 	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/search"
 )
@@ -59,10 +58,7 @@ type searchPage struct {
 	Formats   []string
 	Regions   []string
 	CanPeople bool
-	Page      int
-	Pages     int
-	PrevURL   string
-	NextURL   string
+	Pager     pager
 }
 
 func (s *Server) showSearch(c echo.Context) error {
@@ -71,16 +67,16 @@ func (s *Server) showSearch(c echo.Context) error {
 	values, _ := url.ParseQuery(c.QueryString())
 	page := searchPage{Form: form{Values: values, Errors: map[string]string{}}, In: c.QueryParam("in"),
 		Query: c.QueryParam("q"), Formats: praxis.Formats, Regions: praxis.Regions,
-		CanPeople: access.Can(user, access.ManageUsers), Page: pageNumber(c)}
+		CanPeople: access.Can(user, access.ManageUsers), Pager: newPager(c, searchPageSize, "Pages of results")}
 	var err error
 	if page.Listing, err = s.catalog.Listing(ctx, ""); err != nil {
 		return err
 	}
-	offset := (page.Page - 1) * searchPageSize
+	offset := page.Pager.Offset()
 	status := http.StatusOK
 	switch page.In {
 	case "proposals":
-		props, total, err := s.review.Proposals(ctx, db.ProposalFilter{Query: page.Query, Limit: searchPageSize, Offset: offset})
+		props, total, err := s.review.Proposals(ctx, praxis.ProposalFilter{Query: page.Query, Limit: searchPageSize, Offset: offset})
 		if err != nil {
 			return err
 		}
@@ -89,7 +85,7 @@ func (s *Server) showSearch(c echo.Context) error {
 		if !page.CanPeople {
 			return praxis.Errorf(praxis.EFORBIDDEN, "searching people is for coordinators")
 		}
-		users, total, err := s.accounts.Users(ctx, user, db.UserFilter{Query: page.Query, Region: c.QueryParam("region"),
+		users, total, err := s.accounts.Users(ctx, user, praxis.UserFilter{Query: page.Query, Region: c.QueryParam("region"),
 			Module: c.QueryParam("module"), Limit: searchPageSize, Offset: offset})
 		if err != nil {
 			return err
@@ -109,18 +105,7 @@ func (s *Server) showSearch(c echo.Context) error {
 		}
 		page.Results, page.Total, page.Parsed = res.Results, res.Total, res.Query.String()
 	}
-	page.Pages = max(1, (page.Total+searchPageSize-1)/searchPageSize)
-	pageURL := func(n int) string {
-		q := c.QueryParams()
-		q.Set("page", strconv.Itoa(n))
-		return "/search?" + q.Encode()
-	}
-	if page.Page > 1 {
-		page.PrevURL = pageURL(page.Page - 1)
-	}
-	if page.Page < page.Pages {
-		page.NextURL = pageURL(page.Page + 1)
-	}
+	page.Pager.of(page.Total)
 	title := "Search"
 	if page.Query != "" {
 		title = "Search: " + page.Query

@@ -6,6 +6,8 @@ package web
 
 import (
 	"cmp"
+	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,7 +18,6 @@ import (
 	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/export"
 	"github.com/praxis-coop/praxis/internal/history"
@@ -29,9 +30,11 @@ import (
 
 // Config holds what the web layer needs.
 type Config struct {
-	Logger   *slog.Logger
-	Catalog  *catalog.Catalog
-	DB       *db.DB
+	Logger  *slog.Logger
+	Catalog *catalog.Catalog
+	// Database is checked by /healthz for taking writes, and its connection
+	// pool is counted in the metrics; nil for neither.
+	Database Database
 	Accounts *account.Service
 	Review   *review.Service
 	History  *history.Index
@@ -71,12 +74,23 @@ type Config struct {
 	MinFreeSpace int64
 }
 
+// Database is what the web layer needs of the database itself, beside the
+// services over it: a check that it takes writes, for /healthz, and its
+// connection pool, for the metrics. *db.DB implements it.
+type Database interface {
+	// CheckWritable commits a small write, waiting at most wait for the
+	// write lock; EUNAVAILABLE when the database cannot take writes.
+	CheckWritable(ctx context.Context, wait time.Duration) error
+	// Pool is the connection pool below the database.
+	Pool() *sql.DB
+}
+
 // Server is praxis's HTTP handler.
 type Server struct {
 	echo          *echo.Echo
 	log           *slog.Logger
 	catalog       *catalog.Catalog
-	db            *db.DB
+	database      Database
 	accounts      *account.Service
 	review        *review.Service
 	history       *history.Index
@@ -141,7 +155,7 @@ func New(cfg Config) (*Server, error) {
 		echo:          echo.New(),
 		log:           cfg.Logger,
 		catalog:       cfg.Catalog,
-		db:            cfg.DB,
+		database:      cfg.Database,
 		accounts:      cfg.Accounts,
 		review:        cfg.Review,
 		history:       cfg.History,

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"cmp"
 	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -44,57 +42,7 @@ type statsPage struct {
 	// url.Values.Encode, so safe to put after a "?" as it is.
 	Query template.URL
 	// Downloads sets each module's downloads beside its deliveries.
-	Downloads []downloadRow
-}
-
-// downloadRow is one module's downloads by format, and its deliveries.
-type downloadRow struct {
-	Slug, Title string
-	Deliveries  int
-	ByFormat    map[string]int
-	Total       int
-}
-
-// downloadRows joins download counts with the report's deliveries by module.
-func (s *Server) downloadRows(c echo.Context, report *delivery.Report, listing *catalog.Listing) ([]downloadRow, error) {
-	f := report.Filter
-	counts, err := s.db.DownloadCounts(c.Request().Context(), f.From, f.To, f.Module)
-	if err != nil {
-		return nil, err
-	}
-	rows := map[string]*downloadRow{}
-	row := func(slug string) *downloadRow {
-		if r, ok := rows[slug]; ok {
-			return r
-		}
-		r := &downloadRow{Slug: slug, Title: slug, ByFormat: map[string]int{}}
-		if m, ok := listing.Module(slug); ok {
-			r.Title = m.Title
-		}
-		rows[slug] = r
-		return r
-	}
-	for _, dc := range counts {
-		if strings.Contains(dc.Module, ":") || dc.Module == "curriculum" {
-			continue // series and curriculum bundles are not one module's
-		}
-		r := row(dc.Module)
-		r.ByFormat[dc.Format] += dc.Count
-		r.Total += dc.Count
-	}
-	if t := report.Table("module"); t != nil {
-		for _, g := range t.Groups {
-			row(g.Key).Deliveries = g.Deliveries
-		}
-	}
-	out := make([]downloadRow, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, *r)
-	}
-	slices.SortFunc(out, func(a, b downloadRow) int {
-		return cmp.Or(cmp.Compare(b.Total, a.Total), cmp.Compare(b.Deliveries, a.Deliveries), strings.Compare(a.Title, b.Title))
-	})
-	return out, nil
+	Downloads []delivery.DownloadRow
 }
 
 func (s *Server) showStats(c echo.Context) error {
@@ -123,7 +71,7 @@ func (s *Server) showStats(c echo.Context) error {
 	}
 	page.Data = template.JS(data)
 	page.Query = template.URL(filterQuery(page.Report.Filter).Encode())
-	if page.Downloads, err = s.downloadRows(c, page.Report, page.Listing); err != nil {
+	if page.Downloads, err = s.deliveries.Downloads(ctx, currentUser(c), page.Report); err != nil {
 		return err
 	}
 	return s.render(c, status, "stats", view{Title: "The network at a glance", Section: "stats", Data: page})

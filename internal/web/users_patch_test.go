@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -44,7 +43,7 @@ func TestUserPatchValidatesEverythingBeforeWriting(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			audit, err := a.db.ListAudit(ctx, db.AuditFilter{TargetID: tc.user.ID, Limit: 100})
+			audit, err := a.db.ListAudit(ctx, praxis.AuditFilter{TargetID: tc.user.ID, Limit: 100})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +58,7 @@ func TestUserPatchValidatesEverythingBeforeWriting(t *testing.T) {
 			if !slices.Equal(after.Roles, before.Roles) || after.Status != before.Status {
 				t.Errorf("after a refused PATCH the account has roles %v and status %s, want %v and %s", after.Roles, after.Status, before.Roles, before.Status)
 			}
-			if audit2, _ := a.db.ListAudit(ctx, db.AuditFilter{TargetID: tc.user.ID, Limit: 100}); len(audit2) != len(audit) {
+			if audit2, _ := a.db.ListAudit(ctx, praxis.AuditFilter{TargetID: tc.user.ID, Limit: 100}); len(audit2) != len(audit) {
 				t.Errorf("a refused PATCH wrote %d audit entries", len(audit2)-len(audit))
 			}
 		})
@@ -71,7 +70,7 @@ func TestUserPatchValidatesEverythingBeforeWriting(t *testing.T) {
 	if status != http.StatusOK || body["status"] != "suspended" || fmt.Sprint(body["roles"]) != "[maintainer]" {
 		t.Fatalf("PATCH roles and status = %d %v", status, body)
 	}
-	if audit, _ := a.db.ListAudit(ctx, db.AuditFilter{TargetID: target.ID, Limit: 100}); len(audit) != 2 {
+	if audit, _ := a.db.ListAudit(ctx, praxis.AuditFilter{TargetID: target.ID, Limit: 100}); len(audit) != 2 {
 		t.Errorf("audit entries = %d, want 2 (roles, suspension)", len(audit))
 	}
 }

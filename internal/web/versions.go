@@ -2,12 +2,10 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/access"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -137,27 +135,18 @@ func (s *Server) showCompare(c echo.Context) error {
 }
 
 type changesPage struct {
-	Changes          []db.CommitSummary
-	Page             int
-	PrevURL, NextURL string
+	Changes []praxis.CommitSummary
+	Pager   pager
 }
 
 func (s *Server) showChanges(c echo.Context) error {
-	const size = 40
-	page := pageNumber(c)
-	changes, err := s.db.RecentCommitsPage(c.Request().Context(), size+1, (page-1)*size)
+	pages := newPager(c, 40, "Pages of changes")
+	changes, err := s.history.Changes(c.Request().Context(), pages.Size+1, pages.Offset())
 	if err != nil {
 		return err
 	}
-	data := changesPage{Page: page}
-	if len(changes) > size {
-		changes = changes[:size]
-		data.NextURL = "/changes?page=" + strconv.Itoa(page+1)
-	}
-	if page > 1 {
-		data.PrevURL = "/changes?page=" + strconv.Itoa(page-1)
-	}
-	data.Changes = changes
+	pages.more(len(changes) > pages.Size)
+	data := changesPage{Changes: changes[:min(len(changes), pages.Size)], Pager: pages}
 	return s.render(c, http.StatusOK, "changes", view{Title: "Changes to the curriculum", Section: "modules", Data: data})
 }
 

@@ -474,7 +474,7 @@ func TestMethodNotAllowed(t *testing.T) {
 func testConfig(env *testenv.Env, accounts *account.Service) web.Config {
 	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Releases
 	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat, History: index})
-	return web.Config{Catalog: cat, DB: database, Accounts: accounts, Review: rev, History: index, Releases: versions,
+	return web.Config{Catalog: cat, Database: database, Accounts: accounts, Review: rev, History: index, Releases: versions,
 		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Releases: versions, Forks: rev}),
 		Exports:    export.New(export.Config{Catalog: cat, Releases: versions, DB: database}),
 		Search:     search.New(database, cat), Repository: store}
