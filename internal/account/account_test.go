@@ -204,8 +204,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.IP = string(rune('a' + i))
 			_, err := f.svc.SignUp(ctx, tt.req)
-			var fe *account.FieldError
-			if !errors.As(err, &fe) || fe.Field != tt.field || code(err) != praxis.EINVALID {
+			if praxis.ErrorField(err) != tt.field || code(err) != praxis.EINVALID {
 				t.Fatalf("SignUp = %v, want EINVALID on field %s", err, tt.field)
 			}
 		})
@@ -220,8 +219,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 	if err := f.svc.SetSignupMode(ctx, f.admin, praxis.SignupOpen); err != nil {
 		t.Fatal(err)
 	}
-	var fe *account.FieldError
-	if _, err := f.svc.SignUp(ctx, dup); !errors.As(err, &fe) || fe.Field != "email" {
+	if _, err := f.svc.SignUp(ctx, dup); praxis.ErrorField(err) != "email" {
 		t.Fatalf("SignUp with a member's address under open sign-up = %v, want EINVALID on field email", err)
 	}
 	if n, _ := f.db.CountUsers(ctx); n != 2 {

@@ -23,20 +23,10 @@ const (
 	MaxLanguages          = 12
 )
 
-// FieldError is EINVALID naming the form field at fault, so a form can show the
+// invalid is EINVALID naming the field at fault, so that a form shows the
 // message beside it.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Unwrap().Error() }
-
-// Unwrap gives the praxis error so that ErrorCode finds EINVALID.
-func (e *FieldError) Unwrap() error { return &praxis.Error{Code: praxis.EINVALID, Message: e.Message} }
-
 func invalid(field, format string, args ...any) error {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return praxis.Invalid(field, format, args...)
 }
 
 // cleanEmail checks an email address and returns it trimmed.
@@ -138,19 +128,20 @@ func (s *Service) SignUp(ctx context.Context, req SignUp) (*praxis.User, error) 
 	} else if mode == praxis.SignupInvitation {
 		return nil, praxis.Errorf(praxis.EFORBIDDEN, "joining this network is by invitation: ask a coordinator for an invitation link")
 	}
+	// Every field is checked, so that the form names all that is wrong at once.
+	var problems []praxis.FieldError
 	name, err := cleanText("name", req.Name, MaxNameLength, true, false)
-	if err != nil {
-		return nil, err
-	}
+	problems = append(problems, praxis.FieldErrors(err)...)
 	email, err := cleanEmail(req.Email)
-	if err != nil {
-		return nil, err
-	}
+	problems = append(problems, praxis.FieldErrors(err)...)
 	if err := CheckPassword(req.Password, email, name); err != nil {
-		return nil, &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
+		problems = append(problems, praxis.Invalid("password", "%s", praxis.ErrorMessage(err)).Fields...)
 	}
 	if !req.AgreedToConduct {
-		return nil, invalid("conduct", "to join, agree to the network's code of conduct")
+		problems = append(problems, praxis.Invalid("conduct", "to join, agree to the network's code of conduct").Fields...)
+	}
+	if err := praxis.InvalidFields(problems); err != nil {
+		return nil, err
 	}
 	hash, err := HashPassword(req.Password)
 	if err != nil {
@@ -387,7 +378,7 @@ func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current
 		return invalid("current", "that is not your current password")
 	}
 	if err := CheckPassword(next, user.Email, user.Name); err != nil {
-		return &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
+		return praxis.Invalid("password", "%s", praxis.ErrorMessage(err))
 	}
 	newHash, err := HashPassword(next)
 	if err != nil {
@@ -507,7 +498,7 @@ func (s *Service) ResetPassword(ctx context.Context, secret, password string) (*
 		return nil, praxis.Errorf(praxis.EFORBIDDEN, "this account cannot sign in; contact a coordinator of the network")
 	}
 	if err := CheckPassword(password, user.Email, user.Name); err != nil {
-		return nil, &FieldError{Field: "password", Message: praxis.ErrorMessage(err)}
+		return nil, praxis.Invalid("password", "%s", praxis.ErrorMessage(err))
 	}
 	hash, err := HashPassword(password)
 	if err != nil {

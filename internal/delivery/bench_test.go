@@ -46,7 +46,6 @@ func newBenchFixture(b *testing.B, write bool) *benchFixture {
 	b.Helper()
 	ctx := context.Background()
 	dir := b.TempDir()
-	index := history.New(nil)
 	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -82,7 +81,7 @@ func newBenchFixture(b *testing.B, write bool) *benchFixture {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { database.Close() })
-	index = history.New(database)
+	index := history.New(database)
 	store.Close()
 	store, _, err = gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -98,24 +97,10 @@ func New(cfg Config) *Service {
 // Stats returns the statistics engine.
 func (s *Service) Stats() *Stats { return s.stats }
 
-// FieldError is EINVALID naming the field at fault.
-type FieldError = account.FieldError
-
-func invalid(field, format string, args ...any) *FieldError {
-	return &account.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+// invalid is EINVALID naming the field at fault.
+func invalid(field, format string, args ...any) *praxis.Error {
+	return praxis.Invalid(field, format, args...)
 }
-
-// FieldErrors is EINVALID naming every field at fault, so a form can show
-// them all at once. It unwraps to the first, which the API names.
-type FieldErrors []*FieldError
-
-func (e FieldErrors) Error() string { return e[0].Error() }
-
-// Unwrap gives the first field's error.
-func (e FieldErrors) Unwrap() error { return e[0] }
-
-// FieldErrorList returns every field's error, for forms and the API.
-func (e FieldErrors) FieldErrorList() []*FieldError { return e }
 
 // StaleError is ECONFLICT: the delivery changed since the revision an edit
 // started from, and nothing was written. Current is the record as it is now.
@@ -152,22 +137,23 @@ type Input struct {
 
 // check validates input for the delivery d (its facilitator set), filling d.
 // Every rule names its field, and every field at fault is reported at once
-// (FieldErrors).
+// (praxis.InvalidFields).
 func (s *Service) check(ctx context.Context, in Input, d *praxis.Delivery) error {
-	var errs FieldErrors
+	var errs []praxis.FieldError
+	add := func(e *praxis.Error) { errs = append(errs, e.Fields...) }
 	text := func(field, v string, max int, multiline bool) string {
 		v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
 		if !utf8.ValidString(v) {
-			errs = append(errs, invalid(field, "this is not valid text"))
+			add(invalid(field, "this is not valid text"))
 			return ""
 		}
 		if utf8.RuneCountInString(v) > max {
-			errs = append(errs, invalid(field, "this is longer than %d characters", max))
+			add(invalid(field, "this is longer than %d characters", max))
 			return ""
 		}
 		for _, r := range v {
 			if (r < 0x20 && !(multiline && (r == '\n' || r == '\t'))) || r == 0x7f {
-				errs = append(errs, invalid(field, "this holds a control character"))
+				add(invalid(field, "this holds a control character"))
 				return ""
 			}
 		}
@@ -177,51 +163,50 @@ func (s *Service) check(ctx context.Context, in Input, d *praxis.Delivery) error
 	dateOK := false
 	switch {
 	case err != nil:
-		errs = append(errs, invalid("date", "give the date as YYYY-MM-DD"))
+		add(invalid("date", "give the date as YYYY-MM-DD"))
 	case date.Year() < 1900:
-		errs = append(errs, invalid("date", "the date is before 1900"))
+		add(invalid("date", "the date is before 1900"))
 	case date.After(s.now().UTC().Add(24 * time.Hour)):
-		errs = append(errs, invalid("date", "the date is in the future: log a workshop once it has happened"))
+		add(invalid("date", "the date is in the future: log a workshop once it has happened"))
 	default:
 		d.Date, dateOK = date.Format("2006-01-02"), true
 	}
 	if in.Duration < 1 || in.Duration > MaxDuration {
-		errs = append(errs, invalid("duration", "give the length in minutes, from 1 to %d", MaxDuration))
+		add(invalid("duration", "give the length in minutes, from 1 to %d", MaxDuration))
 	}
 	d.Duration = in.Duration
 	if !praxis.IsFormat(in.Format) {
-		errs = append(errs, invalid("format", "the format is in-person, online or hybrid"))
+		add(invalid("format", "the format is in-person, online or hybrid"))
 	}
 	d.Format = in.Format
 	d.Town = text("town", in.Town, MaxPlace, false)
 	d.Region = text("region", in.Region, MaxPlace, false)
 	country := strings.ToUpper(strings.TrimSpace(in.Country))
 	if region, err := language.ParseRegion(country); err != nil || len(country) != 2 || !region.IsCountry() {
-		errs = append(errs, invalid("country", "%q is not an ISO 3166 country code such as GB or IE", in.Country))
+		add(invalid("country", "%q is not an ISO 3166 country code such as GB or IE", in.Country))
 	} else {
 		d.Country = region.Canonicalize().String() // UK is GB
 	}
 	d.Host = text("host", in.Host, MaxHost, false)
 	if !praxis.IsHostType(in.HostType) {
-		errs = append(errs, invalid("host_type", "the host group is one of: %s", strings.Join(praxis.HostTypes, ", ")))
+		add(invalid("host_type", "the host group is one of: %s", strings.Join(praxis.HostTypes, ", ")))
 	}
 	d.HostType = in.HostType
 	switch {
 	case in.Participants < 1 || in.Participants > MaxParticipants:
-		errs = append(errs, invalid("participants", "give the number of participants, from 1 to %d", MaxParticipants))
+		add(invalid("participants", "give the number of participants, from 1 to %d", MaxParticipants))
 	case in.FirstTime < 0:
-		errs = append(errs, invalid("first_time", "the number of first-time participants cannot be negative"))
+		add(invalid("first_time", "the number of first-time participants cannot be negative"))
 	case in.FirstTime > in.Participants:
-		errs = append(errs, invalid("first_time", "there cannot be more first-time participants (%d) than participants (%d)", in.FirstTime, in.Participants))
+		add(invalid("first_time", "there cannot be more first-time participants (%d) than participants (%d)", in.FirstTime, in.Participants))
 	}
 	d.Participants, d.FirstTime = in.Participants, in.FirstTime
 	d.Worked = text("reflection_worked", in.Worked, MaxReflection, true)
 	d.Change = text("reflection_change", in.Change, MaxReflection, true)
 	co, err := s.checkCoFacilitators(ctx, d.FacilitatorID, in.CoFacilitators)
-	var fe *FieldError
 	switch {
-	case errors.As(err, &fe):
-		errs = append(errs, fe)
+	case len(praxis.FieldErrors(err)) > 0:
+		errs = append(errs, praxis.FieldErrors(err)...)
 	case err != nil:
 		return err
 	}
@@ -229,18 +214,15 @@ func (s *Service) check(ctx context.Context, in Input, d *praxis.Delivery) error
 	switch {
 	case dateOK:
 		err = s.checkModuleAndVersion(ctx, in, d, date)
-		if errors.As(err, &fe) {
-			errs = append(errs, fe)
+		if len(praxis.FieldErrors(err)) > 0 {
+			errs = append(errs, praxis.FieldErrors(err)...)
 		} else if err != nil {
 			return err
 		}
 	case in.Module == "" && in.ForkID == 0:
-		errs = append(errs, invalid("module", "say which module was delivered"))
+		add(invalid("module", "say which module was delivered"))
 	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
+	return praxis.InvalidFields(errs)
 }
 
 // checkCoFacilitators checks the people named as co-facilitators: members of
@@ -665,7 +647,7 @@ type Names struct {
 
 // CoFacilitatorsNamed finds co-facilitators by the names typed for them among
 // the members of the network, as the facilitator directory lists them. When
-// a name is unknown or ambiguous, the error is a FieldError on
+// a name is unknown or ambiguous, the error is EINVALID naming
 // co_facilitators saying so, and the Names say which.
 func (s *Service) CoFacilitatorsNamed(ctx context.Context, user *praxis.User, names []string) (Names, error) {
 	var out Names

@@ -2,7 +2,6 @@ package delivery_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -159,8 +158,7 @@ func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
 		in := valid()
 		c.edit(&in)
 		_, err := f.svc.Create(context.Background(), f.alice, in)
-		var fe *delivery.FieldError
-		if !errors.As(err, &fe) || fe.Field != c.field {
+		if praxis.ErrorField(err) != c.field || praxis.ErrorCode(err) != praxis.EINVALID {
 			t.Errorf("%s: got %v, want an error on %s", c.field, err, c.field)
 		}
 	}
@@ -221,8 +219,7 @@ func TestDeliveringAnAdaptedCopy(t *testing.T) {
 	if d.Module != stigma || d.ForkID != fork.ID || d.Version != head {
 		t.Errorf("fork delivery: module %s fork %d version %s, want %s %d %s", d.Module, d.ForkID, d.Version, stigma, fork.ID, head)
 	}
-	var fe *delivery.FieldError
-	if _, err := f.svc.Create(ctx, f.bob, in); !errors.As(err, &fe) || fe.Field != "fork_id" {
+	if _, err := f.svc.Create(ctx, f.bob, in); praxis.ErrorField(err) != "fork_id" {
 		t.Errorf("someone else's fork accepted: %v", err)
 	}
 }
@@ -433,8 +430,7 @@ func TestStatsAgreeWithTheRecords(t *testing.T) {
 		t.Errorf("unknown region matched %d", none.Totals.Deliveries)
 	}
 	for _, bad := range []delivery.Filter{{From: "yesterday"}, {From: "2026-01-02", To: "2026-01-01"}, {Format: "x"}, {Series: "nope"}} {
-		var fe *delivery.FieldError
-		if _, err := f.svc.Report(ctx, f.coordinator, bad, nil); !errors.As(err, &fe) {
+		if _, err := f.svc.Report(ctx, f.coordinator, bad, nil); praxis.ErrorField(err) == "" {
 			t.Errorf("filter %+v: %v", bad, err)
 		}
 	}

@@ -261,3 +261,87 @@ func hunkRange(start, count int) string {
 	}
 	return fmt.Sprintf("%d,%d", start, count)
 }
+
+// Kinds of line in a unified diff.
+const (
+	LineContext   = "ctx"  // the same on both sides
+	LineAdded     = "add"  // only in the new text
+	LineDeleted   = "del"  // only in the old text
+	LineHunk      = "hunk" // an @@ header
+	LineMeta      = "meta" // a file header (---, +++, diff --git, rename) or "\ No newline"
+	noNewlineMark = `\ No newline at end of file`
+)
+
+// Line is one line of a unified diff, read for showing: what kind it is, its
+// text as the diff has it, and where it stands in the old and new texts.
+type Line struct {
+	Kind string
+	Text string
+	// Old and New are the line's numbers (from 1) in the old and the new
+	// text; 0 where it has none (an added line has no Old, headers neither).
+	Old, New int
+}
+
+// ParseUnified reads a unified diff (Unified's, or git's for several files)
+// into lines. Inside a hunk, lines are counted against the hunk's header, so
+// a deleted line that reads "-- x" (shown "--- x") or an added one that reads
+// "++ y" (shown "+++ y") is a deleted or added line, never a file header, and
+// the numbers after it stay right.
+func ParseUnified(unified string) []Line {
+	if unified == "" {
+		return nil
+	}
+	var out []Line
+	oldLeft, newLeft := 0, 0 // lines of the current hunk still to come
+	oldAt, newAt := 0, 0
+	for _, l := range strings.Split(strings.TrimSuffix(unified, "\n"), "\n") {
+		inHunk := oldLeft > 0 || newLeft > 0
+		switch {
+		case l == noNewlineMark:
+			out = append(out, Line{Kind: LineMeta, Text: l})
+		case inHunk && strings.HasPrefix(l, "+"):
+			out = append(out, Line{Kind: LineAdded, Text: l, New: newAt})
+			newAt++
+			newLeft--
+		case inHunk && strings.HasPrefix(l, "-"):
+			out = append(out, Line{Kind: LineDeleted, Text: l, Old: oldAt})
+			oldAt++
+			oldLeft--
+		case inHunk && (strings.HasPrefix(l, " ") || l == ""):
+			out = append(out, Line{Kind: LineContext, Text: l, Old: oldAt, New: newAt})
+			oldAt++
+			newAt++
+			oldLeft--
+			newLeft--
+		case strings.HasPrefix(l, "@@"):
+			var oldStart, oldCount, newStart, newCount int
+			oldStart, oldCount, newStart, newCount = parseHunkHeader(l)
+			oldAt, oldLeft, newAt, newLeft = max(oldStart, 1), oldCount, max(newStart, 1), newCount
+			out = append(out, Line{Kind: LineHunk, Text: l})
+		default:
+			out = append(out, Line{Kind: LineMeta, Text: l})
+		}
+	}
+	return out
+}
+
+// parseHunkHeader reads "@@ -a[,b] +c[,d] @@": a count left out is 1.
+func parseHunkHeader(l string) (oldStart, oldCount, newStart, newCount int) {
+	fields := strings.Fields(l)
+	if len(fields) < 3 {
+		return 0, 0, 0, 0
+	}
+	parse := func(r string) (int, int) {
+		start, count := 0, 1
+		if s, c, ok := strings.Cut(r[1:], ","); ok {
+			fmt.Sscan(s, &start)
+			fmt.Sscan(c, &count)
+		} else {
+			fmt.Sscan(r[1:], &start)
+		}
+		return start, count
+	}
+	oldStart, oldCount = parse(fields[1])
+	newStart, newCount = parse(fields[2])
+	return oldStart, oldCount, newStart, newCount
+}

@@ -25,6 +25,60 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Fields name the inputs at fault (a form's fields, a JSON body's keys),
+	// each with what is wrong with it, when the error is about particular
+	// inputs: a form shows every one beside its field, the API lists them
+	// ("field" is the first, "fields" all). Message says it for the whole.
+	Fields []FieldError
+}
+
+// FieldError is one input at fault: its name and what is wrong with it, in
+// words for people.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Invalid returns EINVALID naming one field at fault.
+func Invalid(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return &Error{Code: EINVALID, Message: msg, Fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// InvalidFields returns EINVALID naming every field at fault, so that a form
+// shows them all at once; its message is the first field's. It returns nil
+// when fields is empty.
+func InvalidFields(fields []FieldError) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	return &Error{Code: EINVALID, Message: fields[0].Message, Fields: fields}
+}
+
+// FieldErrors returns every field at fault in err: the fields of the first
+// *Error in its chain, and of each error it joins (errors.Join), in order.
+func FieldErrors(err error) []FieldError {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []FieldError
+		for _, e := range joined.Unwrap() {
+			out = append(out, FieldErrors(e)...)
+		}
+		return out
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
+// ErrorField returns the first field at fault in err, or "" when err names
+// none.
+func ErrorField(err error) string {
+	if fields := FieldErrors(err); len(fields) > 0 {
+		return fields[0].Field
+	}
+	return ""
 }
 
 // Error implements the error interface.

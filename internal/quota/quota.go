@@ -12,7 +12,6 @@ package quota
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/access"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/lru"
@@ -107,11 +105,11 @@ func (s *Service) Limits(ctx context.Context) (Limits, error) {
 }
 
 // ParseLimits reads limits as typed in a form or sent to the API: whole
-// megabytes, 0 for no limit. Every field at fault is named (account.FieldError,
+// megabytes, 0 for no limit. Every field at fault is named (praxis.Invalid,
 // joined).
 func ParseLimits(storage, write string) (Limits, error) {
 	var l Limits
-	var errs []error
+	var errs []praxis.FieldError
 	for _, f := range []struct {
 		field, value, what string
 		into               *int64
@@ -122,14 +120,14 @@ func ParseLimits(storage, write string) (Limits, error) {
 		n, err := strconv.ParseInt(strings.TrimSpace(f.value), 10, 64)
 		switch {
 		case err != nil:
-			errs = append(errs, &account.FieldError{Field: f.field, Message: fmt.Sprintf("give %s as a whole number of megabytes, such as 100 (0 for no limit)", f.what)})
+			errs = append(errs, praxis.Invalid(f.field, "give %s as a whole number of megabytes, such as 100 (0 for no limit)", f.what).Fields...)
 		case n < 0 || n > maxLimitMB:
-			errs = append(errs, &account.FieldError{Field: f.field, Message: fmt.Sprintf("give %s between 0 (no limit) and a million megabytes", f.what)})
+			errs = append(errs, praxis.Invalid(f.field, "give %s between 0 (no limit) and a million megabytes", f.what).Fields...)
 		default:
 			*f.into = n
 		}
 	}
-	return l, errors.Join(errs...)
+	return l, praxis.InvalidFields(errs)
 }
 
 // SetLimits changes the limits (admins), recording each change in the audit

@@ -18,11 +18,8 @@ func TestParseLimitsNamesEveryFieldAtFault(t *testing.T) {
 	}
 	_, err := quota.ParseLimits("a lot", "-1")
 	fields := map[string]bool{}
-	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-		var fe *account.FieldError
-		if errors.As(e, &fe) {
-			fields[fe.Field] = true
-		}
+	for _, fe := range praxis.FieldErrors(err) {
+		fields[fe.Field] = true
 	}
 	if !fields[quota.StorageField] || !fields[quota.WriteField] || praxis.ErrorCode(err) != praxis.EINVALID {
 		t.Errorf("ParseLimits(a lot, -1) = %v; want both fields named, EINVALID", err)

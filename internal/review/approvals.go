@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/praxis-coop/praxis/internal/access"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -81,7 +80,7 @@ func (s *Service) RequiredApprovals(ctx context.Context) (int, error) {
 }
 
 // SetRequiredApprovals sets how many approvals a merge needs, from 1 to
-// MaxRequiredApprovals (admins). A bad value is an account.FieldError on
+// MaxRequiredApprovals (admins). A bad value is EINVALID naming
 // "review_approvals".
 func (s *Service) SetRequiredApprovals(ctx context.Context, actor *praxis.User, value string) error {
 	if err := access.Authorize(actor, access.EditSettings); err != nil {
@@ -97,12 +96,12 @@ func (s *Service) SetRequiredApprovals(ctx context.Context, actor *praxis.User, 
 }
 
 // ParseRequiredApprovals checks a number of approvals as typed: a whole
-// number from 1 to MaxRequiredApprovals, else an account.FieldError on
+// number from 1 to MaxRequiredApprovals, else EINVALID naming
 // "review_approvals".
 func ParseRequiredApprovals(value string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(value))
 	if err != nil || n < 1 || n > MaxRequiredApprovals {
-		return 0, &account.FieldError{Field: approvalsSetting, Message: "give a whole number from 1 to " + strconv.Itoa(MaxRequiredApprovals)}
+		return 0, praxis.Invalid(approvalsSetting, "give a whole number from 1 to %d", MaxRequiredApprovals)
 	}
 	return n, nil
 }

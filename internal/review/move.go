@@ -9,32 +9,19 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
-// FieldErrors is EINVALID naming every field at fault at once, so that a form
-// shows them all beside their fields.
-type FieldErrors []*account.FieldError
-
-func (e FieldErrors) Error() string { return e.Unwrap().Error() }
-
-// Unwrap gives the praxis error.
-func (e FieldErrors) Unwrap() error {
-	if len(e) == 1 {
-		return praxis.Errorf(praxis.EINVALID, "%s", e[0].Message)
+// fieldsError is EINVALID naming every field at fault at once, so that a
+// form shows them all beside their fields: with one, its message; with more,
+// how many.
+func fieldsError(fields []praxis.FieldError) error {
+	err := praxis.InvalidFields(fields)
+	if len(fields) > 1 {
+		err.(*praxis.Error).Message = fmt.Sprintf("%d fields need fixing", len(fields))
 	}
-	return praxis.Errorf(praxis.EINVALID, "%d fields need fixing", len(e))
-}
-
-// Fields returns each field's message.
-func (e FieldErrors) Fields() map[string]string {
-	out := make(map[string]string, len(e))
-	for _, f := range e {
-		out[f.Field] = f.Message
-	}
-	return out
+	return err
 }
 
 // moveProposal checks a proposal to move or copy a module's folder and
@@ -43,12 +30,9 @@ func (e FieldErrors) Fields() map[string]string {
 // updated; a copy leaves every series (its front matter's series and order
 // go), so that the curriculum stays lint-clean.
 func (s *Service) moveProposal(ctx context.Context, req NewProposal, base string) ([]praxis.FileChange, error) {
-	var problems FieldErrors
+	var problems []praxis.FieldError
 	fail := func(field, format string, args ...any) {
-		problems = append(problems, &account.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	if _, _, err := cleanProposalText(req.Title, req.Description); err != nil {
-		fail("title", "%s", praxis.ErrorMessage(err))
+		problems = append(problems, praxis.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	from, to := req.Module, strings.TrimSpace(req.MoveTo)
 	snap, err := s.store.Snapshot(ctx, base)
@@ -67,8 +51,12 @@ func (s *Service) moveProposal(ctx context.Context, req NewProposal, base string
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
+	// The address is named first: the API's "field" is the first field.
+	if _, _, err := cleanProposalText(req.Title, req.Description); err != nil {
+		fail("title", "%s", praxis.ErrorMessage(err))
+	}
 	if len(problems) > 0 {
-		return nil, problems
+		return nil, fieldsError(problems)
 	}
 
 	var changes []praxis.FileChange

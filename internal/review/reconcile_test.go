@@ -448,8 +448,7 @@ func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
 		t.Fatalf("required approvals = %d, want 1 by default", got)
 	}
 	for _, bad := range []string{"0", "-1", "two", "", "99"} {
-		var fe *account.FieldError
-		if err := f.svc.SetRequiredApprovals(ctx, admin, bad); !errors.As(err, &fe) || fe.Field != "review_approvals" {
+		if err := f.svc.SetRequiredApprovals(ctx, admin, bad); praxis.ErrorField(err) != "review_approvals" {
 			t.Errorf("SetRequiredApprovals(%q) = %v, want a field error", bad, err)
 		}
 	}

@@ -319,11 +319,7 @@ func TestTwoProposalsDifferentPartsBothMerge(t *testing.T) {
 
 func TestThirtyProposalsMergedConcurrently(t *testing.T) {
 	ctx := context.Background()
-	var extra []praxis.FileChange
-	for _, c := range demo.Modules(30, 9, demo.ModuleOptions{BodyBytes: 800}) {
-		extra = append(extra, c)
-	}
-	f := newFixture(t, extra...)
+	f := newFixture(t, demo.Modules(30, 9, demo.ModuleOptions{BodyBytes: 800})...)
 	var props []*praxis.Proposal
 	for i := range 30 {
 		slug := demo.ModuleSlug(i)

@@ -109,7 +109,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	f := newForm(c)
 	var err error
 	if f.Value("password") != f.Value("confirm") {
-		err = &account.FieldError{Field: "confirm", Message: "the two new passwords are not the same"}
+		err = praxis.Invalid("confirm", "the two new passwords are not the same")
 	} else {
 		var keep int64
 		if session := currentSession(c); session != nil {
@@ -242,7 +242,7 @@ func (s *Server) deleteAccount(c echo.Context) error {
 	f := newForm(c)
 	var err error
 	if f.Value("confirm") != "delete" {
-		err = &account.FieldError{Field: "confirm", Message: "type delete to confirm"}
+		err = praxis.Invalid("confirm", "type delete to confirm")
 	} else {
 		err = s.accounts.DeleteAccount(c.Request().Context(), currentUser(c), f.Value("password"))
 	}

@@ -1,15 +1,12 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/access"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -54,7 +51,7 @@ func reflectionAlias(worked *string, alias *string) (*string, error) {
 	case alias == nil:
 		return worked, nil
 	case worked != nil && *worked != "" && *worked != *alias:
-		return nil, &account.FieldError{Field: "reflection", Message: "reflection is another name for reflection_worked; give one of them"}
+		return nil, praxis.Invalid("reflection", "reflection is another name for reflection_worked; give one of them")
 	}
 	return alias, nil
 }
@@ -185,7 +182,7 @@ func (s *Server) apiUpdateDelivery(c echo.Context) error {
 	var revision int64
 	if patch.Revision != nil {
 		if *patch.Revision < 1 {
-			return &account.FieldError{Field: "revision", Message: "the revision is a number from 1"}
+			return praxis.Invalid("revision", "the revision is a number from 1")
 		}
 		revision = *patch.Revision
 	}
@@ -286,11 +283,6 @@ func (s *Server) apiListDeliveries(c echo.Context) error {
 		Next: s.nextPage(c, page, int64(page.Offset+len(list)) < total)})
 }
 
-// deliveryColumns are the columns of the deliveries CSV.
-var deliveryColumns = []string{"id", "date", "module", "fork_id", "version", "facilitator_id", "facilitator",
-	"co_facilitators", "duration", "format", "town", "region", "country", "host", "host_type", "participants",
-	"first_time", "feedback_count", "feedback_average", "reflection_worked", "reflection_change"}
-
 // apiExportDeliveries streams every matching delivery as CSV or as a JSON
 // array, without holding them in memory.
 func (s *Server) apiExportDeliveries(c echo.Context) error {
@@ -301,47 +293,24 @@ func (s *Server) apiExportDeliveries(c echo.Context) error {
 	}
 	user := currentUser(c)
 	if strings.HasSuffix(c.Path(), ".json") {
-		c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
-		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="praxis-deliveries.json"`)
-		c.Response().WriteHeader(http.StatusOK)
-		w := c.Response()
-		enc := json.NewEncoder(w)
-		first := true
-		put := func(b string) { w.Write([]byte(b)) }
-		put("[")
-		err := s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
-			if !first {
-				put(",")
-			}
-			first = false
-			return enc.Encode(s.toAPIDelivery(d))
+		return s.streamJSON(c, "praxis-deliveries.json", func(put func(any) error) error {
+			return s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error { return put(s.toAPIDelivery(d)) })
 		})
-		put("]\n")
-		return err
 	}
-	w := startCSV(c, "praxis-deliveries.csv")
-	w.Row(deliveryColumns...)
-	err = s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
-		ids := make([]string, len(d.CoFacilitators))
-		for i, id := range d.CoFacilitators {
-			ids[i] = strconv.FormatInt(id, 10)
-		}
-		avg, fork := "", ""
-		if d.FeedbackCount > 0 {
-			avg = ftoa(d.FeedbackAverage())
-		}
-		if d.ForkID != 0 {
-			fork = strconv.FormatInt(d.ForkID, 10)
-		}
-		return w.Row(strconv.FormatInt(d.ID, 10), d.Date, d.Module, fork, d.Version,
-			strconv.FormatInt(d.FacilitatorID, 10), d.Facilitator, strings.Join(ids, " "), itoa(d.Duration),
-			d.Format, d.Town, d.Region, d.Country, d.Host, d.HostType, itoa(d.Participants),
-			itoa(d.FirstTime), itoa(d.FeedbackCount), avg, d.Worked, d.Change)
+	// The columns are delivery.Fields, in order.
+	header := make([]string, len(delivery.Fields))
+	for i, field := range delivery.Fields {
+		header[i] = field.Name
+	}
+	return s.streamCSV(c, "praxis-deliveries.csv", header, func(row func(...string) error) error {
+		cells := make([]string, len(delivery.Fields))
+		return s.deliveries.Each(ctx, user, f, all, func(d *praxis.Delivery) error {
+			for i, field := range delivery.Fields {
+				cells[i] = field.Text(d)
+			}
+			return row(cells...)
+		})
 	})
-	if flushErr := w.Flush(); err == nil {
-		err = flushErr
-	}
-	return err
 }
 
 // apiReflection is a facilitator's reflection on a delivery of a module.

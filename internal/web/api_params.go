@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -46,9 +44,8 @@ func badParam(name, format string, args ...any) error {
 // a field) into a 400 naming the query parameter; other errors pass as they
 // are.
 func asParamError(err error) error {
-	var field *account.FieldError
-	if errors.As(err, &field) && praxis.ErrorCode(err) == praxis.EINVALID {
-		return &paramError{name: field.Field, message: field.Message}
+	if fields := praxis.FieldErrors(err); len(fields) > 0 && praxis.ErrorCode(err) == praxis.EINVALID {
+		return &paramError{name: fields[0].Field, message: fields[0].Message}
 	}
 	return err
 }

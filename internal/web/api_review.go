@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
@@ -127,7 +126,7 @@ func fileEdit(c echo.Context) (review.Edit, fileBody, error) {
 	}
 	if slug != "" {
 		if body.Module != "" && body.Module != slug {
-			return review.Edit{}, body, &account.FieldError{Field: "module", Message: "the path is in module " + slug + ", not " + body.Module}
+			return review.Edit{}, body, praxis.Invalid("module", "the path is in module %s, not %s", slug, body.Module)
 		}
 		body.Module = slug
 	}
@@ -162,7 +161,7 @@ func (s *Server) apiForkFile(c echo.Context) error {
 			return err
 		}
 		if fork.Module != body.Module {
-			return &account.FieldError{Field: "module", Message: "this copy is of module " + fork.Module + ", not " + body.Module}
+			return praxis.Invalid("module", "this copy is of module %s, not %s", fork.Module, body.Module)
 		}
 	}
 	head, err := s.review.EditFork(ctx, user, id, body.Base, []review.Edit{edit}, body.Message)
@@ -261,7 +260,7 @@ func (s *Server) apiCreateProposal(c echo.Context) error {
 		slug, inside := splitModulePath(ch.Path)
 		if slug != "" {
 			if req.Module != "" && req.Module != slug {
-				return &account.FieldError{Field: "changes", Message: "the change to " + ch.Path + " is in module " + slug + ", not " + req.Module}
+				return praxis.Invalid("changes", "the change to %s is in module %s, not %s", ch.Path, slug, req.Module)
 			}
 			req.Module = slug
 		}

@@ -59,21 +59,22 @@ func (s *Server) apiStatsCSV(c echo.Context) error {
 	if err != nil {
 		return asParamError(err)
 	}
-	w := startCSV(c, "praxis-stats-"+groupBy[0]+".csv")
-	w.Row("key", "label", "deliveries", "participants", "first_time", "facilitators", "feedback_count", "feedback_average")
-	for _, g := range report.Tables[0].Groups {
-		fac, avg := "", ""
-		if g.Facilitators != nil {
-			fac = itoa(*g.Facilitators)
+	header := []string{"key", "label", "deliveries", "participants", "first_time", "facilitators", "feedback_count", "feedback_average"}
+	return s.streamCSV(c, "praxis-stats-"+groupBy[0]+".csv", header, func(row func(...string) error) error {
+		for _, g := range report.Tables[0].Groups {
+			fac, avg := "", ""
+			if g.Facilitators != nil {
+				fac = itoa(*g.Facilitators)
+			}
+			if g.FeedbackAverage != nil {
+				avg = ftoa(*g.FeedbackAverage)
+			}
+			if err := row(g.Key, g.Label, itoa(g.Deliveries), itoa(g.Participants), itoa(g.FirstTime), fac, itoa(g.FeedbackCount), avg); err != nil {
+				return err
+			}
 		}
-		if g.FeedbackAverage != nil {
-			avg = ftoa(*g.FeedbackAverage)
-		}
-		if err := w.Row(g.Key, g.Label, itoa(g.Deliveries), itoa(g.Participants), itoa(g.FirstTime), fac, itoa(g.FeedbackCount), avg); err != nil {
-			return err
-		}
-	}
-	return w.Flush()
+		return nil
+	})
 }
 
 // apiDownloadList is GET /api/v1/stats/downloads: downloads per module and

@@ -56,15 +56,18 @@ type optionGroup struct {
 
 type option struct{ Value, Label string }
 
-// deliveryFields are the delivery form's fields, with the words that name
-// them in messages.
-var deliveryFields = []struct{ name, label string }{
-	{"material", "workshop"}, {"date", "date"}, {"duration", "length"}, {"format", "format"},
-	{"participants", "participants"}, {"first_time", "first-timers"}, {"town", "town"}, {"region", "region"},
-	{"country", "country"}, {"host", "host group"}, {"host_type", "type of group"},
-	{"co_facilitator", "co-facilitators"}, {"reflection_worked", "what worked"},
-	{"reflection_change", "what to change"}, {"version", "version"},
-}
+// deliveryFormFields are the delivery form's fields, each once, with the
+// words that name them in messages: those of delivery.Fields that the form
+// has.
+var deliveryFormFields = func() []struct{ name, label string } {
+	var out []struct{ name, label string }
+	for _, f := range delivery.Fields {
+		if f.Form != "" && !slices.ContainsFunc(out, func(o struct{ name, label string }) bool { return o.name == f.Form }) {
+			out = append(out, struct{ name, label string }{f.Form, f.Label})
+		}
+	}
+	return out
+}()
 
 func (s *Server) renderDeliveryForm(c echo.Context, status int, f form, edit *praxis.Delivery, ambiguous []delivery.NameMatch) error {
 	ctx := c.Request().Context()
@@ -174,19 +177,21 @@ func (s *Server) newDelivery(c echo.Context) error {
 	return s.renderDeliveryForm(c, http.StatusOK, f, nil, nil)
 }
 
-// deliveryFormValues is a delivery as the form shows it.
+// deliveryFormValues is a delivery as the form shows it: each field the form
+// has (delivery.Fields) as its text, the material as "module:SLUG" or
+// "fork:ID", and a box for each co-facilitator.
 func deliveryFormValues(d *praxis.Delivery) url.Values {
 	v := url.Values{}
-	material := "module:" + d.Module
+	for _, f := range delivery.Fields {
+		if f.Form != "" && f.Given {
+			v.Set(f.Form, f.Text(d))
+		}
+	}
+	v.Set("material", "module:"+d.Module)
 	if d.ForkID != 0 {
-		material = fmt.Sprintf("fork:%d", d.ForkID)
+		v.Set("material", fmt.Sprintf("fork:%d", d.ForkID))
 	}
-	for k, value := range map[string]string{"material": material, "version": d.Version, "date": d.Date,
-		"duration": strconv.Itoa(d.Duration), "format": d.Format, "town": d.Town, "region": d.Region,
-		"country": d.Country, "host": d.Host, "host_type": d.HostType, "participants": strconv.Itoa(d.Participants),
-		"first_time": strconv.Itoa(d.FirstTime), "reflection_worked": d.Worked, "reflection_change": d.Change} {
-		v.Set(k, value)
-	}
+	v.Del("co_facilitator")
 	for _, id := range d.CoFacilitators {
 		v.Add("co_facilitator", strconv.FormatInt(id, 10))
 	}
@@ -207,7 +212,7 @@ func fieldValue(v url.Values, name string) string {
 // deliveryInput reads the delivery form. Numbers that do not parse become
 // zero, which the service refuses with the field named. Co-facilitators are
 // the ticked members and those named in co_names: names that match no member,
-// or several, come back as a FieldError and in ambiguous, with the names
+// or several, come back as EINVALID naming co_facilitators and in ambiguous, with the names
 // already found ticked and taken out of co_names.
 func (s *Server) deliveryInput(c echo.Context, f form) (in delivery.Input, ambiguous []delivery.NameMatch, err error) {
 	num := func(name string) int {
@@ -235,8 +240,7 @@ func (s *Server) deliveryInput(c echo.Context, f form) (in delivery.Input, ambig
 	}
 	names := strings.FieldsFunc(f.Value("co_names"), func(r rune) bool { return r == ',' || r == ';' || r == '\n' })
 	found, err := s.deliveries.CoFacilitatorsNamed(c.Request().Context(), currentUser(c), names)
-	var fe *account.FieldError
-	if err != nil && !errors.As(err, &fe) {
+	if err != nil && praxis.ErrorField(err) == "" {
 		return in, nil, err
 	}
 	// Those found are ticked; names that matched nobody stay typed, to be
@@ -293,29 +297,21 @@ func (s *Server) createDelivery(c echo.Context) error {
 }
 
 // materialField reports errors on module and fork_id against the form's
-// single "material" field.
+// single "material" field, and those on co_facilitators against its
+// co_facilitator boxes.
 func materialField(err error) error {
-	rename := func(fe *account.FieldError) *account.FieldError {
-		if fe.Field == "module" || fe.Field == "fork_id" {
-			return &account.FieldError{Field: "material", Message: fe.Message}
-		}
-		if fe.Field == "co_facilitators" {
-			return &account.FieldError{Field: "co_facilitator", Message: fe.Message}
-		}
-		return fe
+	fields := praxis.FieldErrors(err)
+	if len(fields) == 0 {
+		return err
 	}
-	var many delivery.FieldErrors
-	if errors.As(err, &many) {
-		out := make(delivery.FieldErrors, len(many))
-		for i, fe := range many {
-			out[i] = rename(fe)
+	renamed := make([]praxis.FieldError, len(fields))
+	for i, fe := range fields {
+		renamed[i] = fe
+		if name, ok := delivery.FormField(fe.Field); ok {
+			renamed[i].Field = name
 		}
-		return out
 	}
-	if fe, ok := err.(*account.FieldError); ok {
-		return rename(fe)
-	}
-	return err
+	return praxis.InvalidFields(renamed)
 }
 
 func (s *Server) editDelivery(c echo.Context) error {
@@ -385,7 +381,7 @@ func (s *Server) renderStaleDelivery(c echo.Context, f form, current *praxis.Del
 		return strings.Join(names, ", ")
 	}
 	var changed []string
-	for _, field := range deliveryFields {
+	for _, field := range deliveryFormFields {
 		was, now, typed := fieldValue(original, field.name), fieldValue(saved, field.name), fieldValue(f.Values, field.name)
 		if was == now {
 			continue

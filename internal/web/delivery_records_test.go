@@ -106,10 +106,6 @@ func TestDeliveryPatchWithAnOldRevisionIsRefused(t *testing.T) {
 	}
 }
 
-var hiddenField = func(name string) *regexp.Regexp {
-	return regexp.MustCompile(`name="` + name + `" value="([^"]*)"`)
-}
-
 // formValues reads the values of a page's form fields the way a browser would
 // send them back unchanged: inputs, checked boxes and radios, selected
 // options and textareas.

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/export"
+	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
 // exportOptions reads ?rev=, ?start=HH:MM and ?paper=a4|letter. Links in the
@@ -21,7 +21,7 @@ func (s *Server) exportOptions(c echo.Context) (export.Options, error) {
 	if start := strings.TrimSpace(c.QueryParam("start")); start != "" {
 		t, err := time.Parse("15:04", start)
 		if err != nil {
-			return opts, &account.FieldError{Field: "start", Message: "give the start time as HH:MM, such as 18:30"}
+			return opts, praxis.Invalid("start", "give the start time as HH:MM, such as 18:30")
 		}
 		opts.Start = t.Hour()*60 + t.Minute()
 	}
@@ -30,7 +30,7 @@ func (s *Server) exportOptions(c echo.Context) (export.Options, error) {
 	case "letter":
 		opts.Paper = export.Letter
 	default:
-		return opts, &account.FieldError{Field: "paper", Message: "the paper is a4 or letter"}
+		return opts, praxis.Invalid("paper", "the paper is a4 or letter")
 	}
 	return opts, nil
 }
@@ -116,7 +116,7 @@ func (s *Server) streamDownload(c echo.Context, f *export.File) error {
 	case err != nil && !w.started:
 		return err
 	case err != nil:
-		s.log.Warn("a streamed download stopped midway", "file", f.Name, "err", err)
+		s.streamFailed(c, f.Name, err)
 		return nil
 	case !w.started:
 		c.Response().WriteHeader(http.StatusOK)

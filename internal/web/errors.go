@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -126,7 +125,8 @@ type apiError struct {
 	RequestID string `json:"request_id,omitempty"`
 	// Field names the query parameter or body field at fault.
 	Field string `json:"field,omitempty"`
-	// Fields names every body field at fault, with what is wrong with each.
+	// Fields names every field at fault in a body that breaks a rule, with
+	// what is wrong with each; Field is the first of them.
 	Fields map[string]string `json:"fields,omitempty"`
 	// Problems are the lint problems that refused a module.
 	Problems []praxis.Problem `json:"problems,omitzero"`
@@ -146,24 +146,13 @@ func apiErrorOf(err error, msg string, internal bool, requestID string) apiError
 	if errors.As(err, &param) {
 		body.Field = param.name
 	}
-	var fieldErr *account.FieldError
-	if errors.As(err, &fieldErr) {
-		body.Field = fieldErr.Field
-	}
-	var fieldErrs interface{ FieldErrorList() []*account.FieldError }
-	if errors.As(err, &fieldErrs) {
+	if fieldErrs := praxis.FieldErrors(err); len(fieldErrs) > 0 {
+		// "field" names the first at fault, "fields" every one.
+		body.Field = fieldErrs[0].Field
 		body.Fields = map[string]string{}
-		for _, fe := range fieldErrs.FieldErrorList() {
-			body.Fields[fe.Field] = fe.Message
-		}
-	}
-	var fields interface{ Fields() map[string]string }
-	if errors.As(err, &fields) {
-		body.Fields = fields.Fields()
-		for _, name := range []string{"move_to", "title"} {
-			if _, ok := body.Fields[name]; ok {
-				body.Field = name
-				break
+		for _, fe := range fieldErrs {
+			if _, ok := body.Fields[fe.Field]; !ok {
+				body.Fields[fe.Field] = fe.Message
 			}
 		}
 	}

@@ -222,11 +222,11 @@ func (s *Server) saveResult(c echo.Context, page editorPage, err error, done str
 	case errors.As(err, &stale):
 		return s.renderStale(c, page, stale.Head)
 	}
-	status, _ := classify(err)
-	if status >= 500 || status == http.StatusForbidden || status == http.StatusNotFound {
+	status, msg, err := pageFailure(err)
+	if err != nil {
 		return err
 	}
-	page.Error = "Not saved: " + praxis.ErrorMessage(err)
+	page.Error = "Not saved: " + msg
 	return s.renderEditor(c, status, page)
 }
 
@@ -483,16 +483,16 @@ func (s *Server) proposeFromFork(c echo.Context) error {
 	title, description := c.FormValue("title"), c.FormValue("description")
 	p, err := s.review.CreateProposal(c.Request().Context(), currentUser(c), review.NewProposal{ForkID: id, Title: title, Description: description})
 	if err != nil {
-		if status, _ := classify(err); status >= 500 || status == http.StatusForbidden || status == http.StatusNotFound {
+		status, msg, err := pageFailure(err)
+		if err != nil {
 			return err
 		}
 		fork, ferr := s.review.Fork(c.Request().Context(), id)
 		if ferr != nil {
 			return ferr
 		}
-		status, _ := classify(err)
 		return s.render(c, status, "propose", view{Title: "Propose your changes", Section: "modules",
-			Data: proposeForm{Fork: fork, Title: title, Description: description, Error: praxis.ErrorMessage(err)}})
+			Data: proposeForm{Fork: fork, Title: title, Description: description, Error: msg}})
 	}
 	s.setFlash(c, "Your proposal is open. Maintainers will review it; you can keep editing it meanwhile.")
 	return c.Redirect(http.StatusSeeOther, "/proposals/"+strconv.FormatInt(p.ID, 10))

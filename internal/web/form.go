@@ -1,13 +1,12 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -18,6 +17,8 @@ type form struct {
 	Errors map[string]string
 	// Error is a message about the whole form.
 	Error string
+	// Order holds the names in Errors in the order fail found them.
+	Order []string
 }
 
 func newForm(c echo.Context) form {
@@ -41,19 +42,23 @@ func (f form) Has(name, value string) bool {
 // fail records err on the form when it is something the person can fix, and
 // returns the status to show the form again with. Other errors are returned to
 // go to the error handler.
+//
+// This is the one rule for every form: each field at fault
+// (praxis.FieldErrors, however many and however joined) is shown beside its
+// field, the first message for a field winning, and the "form-error" summary
+// at the top lists them all; an error about no field in particular is shown
+// at the top. What was typed stays in Values (the templates never echo a
+// password).
 func (f *form) fail(err error) (int, error) {
-	if fields := fieldErrors(err); len(fields) > 0 {
+	if fields := praxis.FieldErrors(err); len(fields) > 0 {
+		if f.Errors == nil {
+			f.Errors = map[string]string{}
+		}
 		for _, fe := range fields {
 			if f.Errors[fe.Field] == "" {
 				f.Errors[fe.Field] = fe.Message
+				f.Order = append(f.Order, fe.Field)
 			}
-		}
-		return http.StatusUnprocessableEntity, nil
-	}
-	var fields interface{ Fields() map[string]string }
-	if errors.As(err, &fields) {
-		for name, msg := range fields.Fields() {
-			f.Errors[name] = msg
 		}
 		return http.StatusUnprocessableEntity, nil
 	}
@@ -65,26 +70,43 @@ func (f *form) fail(err error) (int, error) {
 	return status, nil
 }
 
-// fieldErrors finds every field error in err, which may join several (with
-// errors.Join) or list them (FieldErrorList), so a form shows all of them at
-// once.
-func fieldErrors(err error) []*account.FieldError {
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []*account.FieldError
-		for _, e := range joined.Unwrap() {
-			out = append(out, fieldErrors(e)...)
+// pageFailure is the rule for pages that show a failed save in place rather
+// than through a form (the editor, proposing a copy, cutting a release,
+// resolving an update): a failure the person can act on comes back as its
+// status and message to show; one they cannot (a fault inside praxis, a page
+// that is not there, a permission they lack) is returned to go to the error
+// handler.
+func pageFailure(err error) (int, string, error) {
+	status, _ := classify(err)
+	if status >= 500 || status == http.StatusForbidden || status == http.StatusNotFound {
+		return 0, "", err
+	}
+	return status, praxis.ErrorMessage(err), nil
+}
+
+// Problems lists the fields at fault in the order they were found, each with
+// its message, for the summary at the top of the form.
+func (f form) Problems() []praxis.FieldError {
+	out := make([]praxis.FieldError, 0, len(f.Errors))
+	seen := map[string]bool{}
+	for _, name := range f.Order {
+		if msg := f.Errors[name]; msg != "" && !seen[name] {
+			seen[name] = true
+			out = append(out, praxis.FieldError{Field: name, Message: msg})
 		}
-		return out
 	}
-	var many interface{ FieldErrorList() []*account.FieldError }
-	if errors.As(err, &many) {
-		return many.FieldErrorList()
+	// Messages set directly on Errors (a stale form's) come after, by name.
+	names := make([]string, 0, len(f.Errors))
+	for name := range f.Errors {
+		if !seen[name] && f.Errors[name] != "" {
+			names = append(names, name)
+		}
 	}
-	var fe *account.FieldError
-	if errors.As(err, &fe) {
-		return []*account.FieldError{fe}
+	slices.Sort(names)
+	for _, name := range names {
+		out = append(out, praxis.FieldError{Field: name, Message: f.Errors[name]})
 	}
-	return nil
+	return out
 }
 
 // fieldData is what the "field" template needs to draw one labelled input.

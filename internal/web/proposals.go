@@ -418,42 +418,6 @@ func wordDiffHTML(segments []diff.Segment) string {
 	return b.String()
 }
 
-// diffLine is a line of a unified diff, numbered for line comments.
-type diffLine struct {
-	Kind string // add, del, ctx, hunk, meta
-	Text string
-	// New is the line number in the new file (0 for deleted lines and headers).
-	New int
-}
-
-// diffLines numbers a unified diff's lines by their place in the new file.
-func diffLines(unified string) []diffLine {
-	var out []diffLine
-	next := 0
-	for _, l := range strings.Split(strings.TrimSuffix(unified, "\n"), "\n") {
-		switch {
-		case strings.HasPrefix(l, "@@"):
-			var a, b, c, d int
-			fmt.Sscanf(l, "@@ -%d,%d +%d,%d", &a, &b, &c, &d)
-			if c == 0 {
-				fmt.Sscanf(l, "@@ -%d +%d", &a, &c)
-				if c == 0 {
-					fmt.Sscanf(l, "@@ -%d,%d +%d", &a, &b, &c)
-				}
-			}
-			next = c
-			out = append(out, diffLine{Kind: "hunk", Text: l})
-		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"), strings.HasPrefix(l, "\\"):
-			out = append(out, diffLine{Kind: "meta", Text: l})
-		case strings.HasPrefix(l, "+"):
-			out = append(out, diffLine{Kind: "add", Text: l, New: next})
-			next++
-		case strings.HasPrefix(l, "-"):
-			out = append(out, diffLine{Kind: "del", Text: l})
-		default:
-			out = append(out, diffLine{Kind: "ctx", Text: l, New: next})
-			next++
-		}
-	}
-	return out
-}
+// diffLines reads a unified diff into its lines, numbered by their place in
+// the new file for line comments (diff.ParseUnified).
+func diffLines(unified string) []diff.Line { return diff.ParseUnified(unified) }

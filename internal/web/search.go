@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/access"
-	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/search"
@@ -37,7 +36,7 @@ func searchFilterOf(c echo.Context) (search.Filter, error) {
 		}
 		i, err := strconv.Atoi(v)
 		if err != nil || i < 0 || i > 100000 {
-			return f, &account.FieldError{Field: n.name, Message: "give a whole number"}
+			return f, praxis.Invalid(n.name, "give a whole number")
 		}
 		*n.into = i
 	}

@@ -187,8 +187,8 @@ func (s *Server) createRelease(c echo.Context) error {
 		s.setFlash(c, "Release "+name+" is cut. Organisations can now point to it.")
 		return c.Redirect(http.StatusSeeOther, "/releases")
 	}
-	status, _ := classify(err)
-	if status >= 500 || status == http.StatusForbidden {
+	status, msg, err := pageFailure(err)
+	if err != nil {
 		return err
 	}
 	draft, derr := s.releases.DraftRelease(c.Request().Context())
@@ -196,5 +196,5 @@ func (s *Server) createRelease(c echo.Context) error {
 		return derr
 	}
 	return s.render(c, status, "release-new", view{Title: "Cut a release", Section: "releases",
-		Data: newReleasePage{Draft: draft, Name: name, Notes: notes, Error: praxis.ErrorMessage(err)}})
+		Data: newReleasePage{Draft: draft, Name: name, Notes: notes, Error: msg}})
 }
