@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -692,5 +693,59 @@ func TestChangePassword(t *testing.T) {
 	}
 	if _, _, err := f.svc.Authenticate(ctx, otherSecret); code(err) != praxis.EUNAUTHORIZED {
 		t.Error("another session survived a password change")
+	}
+}
+
+// The directory's region filter offers the usual regions (praxis.Regions)
+// first, then every other region its people share with the viewer, never one
+// hidden from them.
+func TestDirectoryRegions(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
+	other := f.addUser(t, "other@example.org", "Olu Other", praxis.RoleFacilitator)
+	viewer := f.addUser(t, "viewer@example.org", "Vic Viewer", praxis.RoleFacilitator)
+	for _, p := range []struct {
+		user   *praxis.User
+		region string
+		vis    praxis.Visibility
+	}{{fac, "Shared Shire", praxis.VisibilityNetwork}, {other, "Isle of Secrets", praxis.VisibilityCoordinators}} {
+		if _, err := f.svc.UpdateProfile(ctx, p.user, account.ProfileUpdate{Name: p.user.Name, Region: p.region,
+			Visibility: map[string]praxis.Visibility{"region": p.vis}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		name   string
+		viewer *praxis.User
+		extra  []string
+	}{{"member", viewer, []string{"Shared Shire"}}, {"coordinator", f.coord, []string{"Isle of Secrets", "Shared Shire"}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.svc.DirectoryRegions(ctx, tt.viewer)
+			want := append(slices.Clone(praxis.Regions), tt.extra...)
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("DirectoryRegions = %q, %v; want %q", got, err, want)
+			}
+		})
+	}
+}
+
+// A profile wrong in several fields is refused naming every one, so that the
+// form marks them all at once; the first named is the first in the form.
+func TestUpdateProfileNamesEveryFieldAtFault(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
+	_, err := f.svc.UpdateProfile(ctx, fac, account.ProfileUpdate{Name: "", Bio: strings.Repeat("b", account.MaxBioLength+1),
+		Languages: []string{"not a language!"}, Visibility: map[string]praxis.Visibility{"bio": "everyone"}})
+	var fields []string
+	for _, fe := range praxis.FieldErrors(err) {
+		fields = append(fields, fe.Field)
+	}
+	if want := []string{"name", "bio", "languages", "visibility"}; code(err) != praxis.EINVALID || !slices.Equal(fields, want) {
+		t.Errorf("UpdateProfile = %v naming %q; want EINVALID naming %q", err, fields, want)
+	}
+	if got, _ := f.svc.User(ctx, f.coord, fac.ID); got.Name != "Fay Facilitator" {
+		t.Errorf("a refused profile changed the name to %q", got.Name)
 	}
 }

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -40,23 +41,29 @@ func (s *Service) UpdateProfile(ctx context.Context, user *praxis.User, p Profil
 		{"organisation", &u.Organisation, p.Organisation, MaxOrganisationLength, false, false},
 		{"bio", &u.Bio, p.Bio, MaxBioLength, false, true},
 	}
+	// Every field is checked, so that the form names all that is wrong at once.
+	var problems []praxis.FieldError
 	for _, f := range fields {
-		if *f.dst, err = cleanText(f.name, f.value, f.max, f.required, f.multi); err != nil {
-			return nil, err
-		}
+		*f.dst, err = cleanText(f.name, f.value, f.max, f.required, f.multi)
+		problems = append(problems, praxis.FieldErrors(err)...)
 	}
-	if u.Languages, err = cleanLanguages(p.Languages); err != nil {
-		return nil, err
-	}
+	u.Languages, err = cleanLanguages(p.Languages)
+	problems = append(problems, praxis.FieldErrors(err)...)
 	u.Visibility = map[string]praxis.Visibility{}
-	for field, v := range p.Visibility {
+	for _, field := range slices.Sorted(maps.Keys(p.Visibility)) {
+		v := p.Visibility[field]
 		if !slices.Contains(praxis.ProfileFields, field) {
-			return nil, invalid("visibility", "unknown profile field %q", field)
+			problems = append(problems, invalid("visibility", "unknown profile field %q", field).Fields...)
+			break
 		}
 		if !slices.Contains(praxis.Visibilities, v) {
-			return nil, invalid("visibility", "unknown visibility %q: use public, network or coordinators", v)
+			problems = append(problems, invalid("visibility", "unknown visibility %q: use public, network or coordinators", v).Fields...)
+			break
 		}
 		u.Visibility[field] = v
+	}
+	if err := praxis.InvalidFields(problems); err != nil {
+		return nil, err
 	}
 	if err := s.db.UpdateProfile(ctx, &u); err != nil {
 		return nil, err
@@ -169,14 +176,25 @@ func (s *Service) Profile(ctx context.Context, viewer *praxis.User, id int64) (*
 	return Visible(viewer, u), nil
 }
 
-// DirectoryRegions lists the regions people give, for the directory's filter:
-// for those who may not see private fields, only regions shared with the
-// network, so the list never reveals a hidden one.
+// DirectoryRegions lists the regions for the directory's filter: the usual
+// ones (praxis.Regions), then any other that people give. For those who may
+// not see private fields, only regions shared with the network are added, so
+// the list never reveals a hidden one.
 func (s *Service) DirectoryRegions(ctx context.Context, viewer *praxis.User) ([]string, error) {
 	if err := access.Authorize(viewer, access.ViewDirectory); err != nil {
 		return nil, err
 	}
-	return s.db.Regions(ctx, !access.Can(viewer, access.ViewPrivate))
+	used, err := s.db.Regions(ctx, !access.Can(viewer, access.ViewPrivate))
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(praxis.Regions)
+	for _, r := range used {
+		if !slices.Contains(praxis.Regions, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // DirectoryFilter narrows the facilitator directory.

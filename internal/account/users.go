@@ -25,7 +25,7 @@ const (
 
 // invalid is EINVALID naming the field at fault, so that a form shows the
 // message beside it.
-func invalid(field, format string, args ...any) error {
+func invalid(field, format string, args ...any) *praxis.Error {
 	return praxis.Invalid(field, format, args...)
 }
 

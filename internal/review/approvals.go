@@ -65,6 +65,23 @@ func approvalAt(reviews []praxis.Review, authorID int64, head string, required i
 	return a
 }
 
+// ApprovedEarlier returns the version (head) that a reviewer other than its
+// author last approved before the proposal changed, while its head lacks the
+// approvals it needs: the version from which to show what changed since. It
+// returns "" when the head is approved or no earlier version was.
+func (v *ProposalView) ApprovedEarlier() string {
+	if v.Approved {
+		return ""
+	}
+	earlier := ""
+	for _, r := range v.Reviews {
+		if r.Verdict == praxis.VerdictApprove && r.Head != v.Head && r.ReviewerID != v.AuthorID {
+			earlier = r.Head
+		}
+	}
+	return earlier
+}
+
 // RequiredApprovals returns how many approvals from people other than its
 // author a proposal needs before it can be merged.
 func (s *Service) RequiredApprovals(ctx context.Context) (int, error) {

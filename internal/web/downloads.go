@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -38,36 +39,29 @@ func (s *Server) exportOptions(c echo.Context) (export.Options, error) {
 // downloadModule serves /modules/{slug}/plan.{pdf,md,odt,docx} and
 // /modules/{slug}/bundle.zip.
 func (s *Server) downloadModule(c echo.Context) error {
-	opts, err := s.exportOptions(c)
-	if err != nil {
-		return err
-	}
 	format := c.Path()[strings.LastIndexByte(c.Path(), '.')+1:]
-	f, err := s.exports.Module(c.Request().Context(), c.Param("slug"), format, opts)
-	if err != nil {
-		return err
-	}
-	return s.sendDownload(c, f, opts)
+	return s.download(c, func(ctx context.Context, opts export.Options) (*export.File, error) {
+		return s.exports.Module(ctx, c.Param("slug"), format, opts)
+	})
 }
 
 func (s *Server) downloadSeries(c echo.Context) error {
-	opts, err := s.exportOptions(c)
-	if err != nil {
-		return err
-	}
-	f, err := s.exports.Series(c.Request().Context(), c.Param("slug"), opts)
-	if err != nil {
-		return err
-	}
-	return s.sendDownload(c, f, opts)
+	return s.download(c, func(ctx context.Context, opts export.Options) (*export.File, error) {
+		return s.exports.Series(ctx, c.Param("slug"), opts)
+	})
 }
 
 func (s *Server) downloadCurriculum(c echo.Context) error {
+	return s.download(c, s.exports.Curriculum)
+}
+
+// download reads the export options, makes the file and sends it.
+func (s *Server) download(c echo.Context, build func(context.Context, export.Options) (*export.File, error)) error {
 	opts, err := s.exportOptions(c)
 	if err != nil {
 		return err
 	}
-	f, err := s.exports.Curriculum(c.Request().Context(), opts)
+	f, err := build(c.Request().Context(), opts)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
@@ -73,18 +72,7 @@ func (s *Server) directory(c echo.Context) error {
 		return err
 	}
 	pages.of(int(total))
-	data := directoryPage{People: people, Total: total, Filter: filter, Regions: mergeSorted(praxis.Regions, regions),
+	data := directoryPage{People: people, Total: total, Filter: filter, Regions: regions,
 		Languages: commonLanguages, Modules: listing.Modules, Listing: listing, Pager: pages}
 	return s.render(c, http.StatusOK, "facilitators", view{Title: "Facilitators", Section: "facilitators", Data: data})
-}
-
-// mergeSorted returns the suggested values followed by any others in use.
-func mergeSorted(suggested, used []string) []string {
-	out := slices.Clone(suggested)
-	for _, u := range used {
-		if !slices.Contains(suggested, u) {
-			out = append(out, u)
-		}
-	}
-	return out
 }

@@ -128,9 +128,6 @@ type proposalPage struct {
 	// Since is what changed after the version the person saw: the one their
 	// review or merge was for, or ?since= in the address.
 	Since *review.Since
-	// ApprovedEarlier is the version a now stale approval was for, when the
-	// head lacks the approvals it needs.
-	ApprovedEarlier string
 	// LineComments groups comments on lines by file and line.
 	LineComments map[string][]praxis.Comment
 	// CommitLines are the proposal's commits with the account responsible
@@ -165,13 +162,6 @@ func (s *Server) renderProposal(c echo.Context, status int, f form, since string
 	}
 	if page.Since, err = s.review.ChangesSince(ctx, v, since); err != nil {
 		return err
-	}
-	if !v.Approved {
-		for _, r := range v.Reviews {
-			if r.Verdict == praxis.VerdictApprove && r.Head != v.Head && r.ReviewerID != v.AuthorID {
-				page.ApprovedEarlier = r.Head
-			}
-		}
 	}
 	for _, cm := range v.Comments {
 		if cm.Path != "" {

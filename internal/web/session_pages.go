@@ -172,15 +172,13 @@ func (s *Server) resetForm(c echo.Context) error {
 func (s *Server) reset(c echo.Context) error {
 	f := newForm(c)
 	secret := c.Param("secret")
+	var user *praxis.User
+	var err error
 	if f.Value("password") != f.Value("confirm") {
-		f.Errors["confirm"] = "the two passwords are not the same"
-		user, err := s.accounts.CheckReset(c.Request().Context(), secret)
-		if err != nil {
-			return err
-		}
-		return s.render(c, http.StatusUnprocessableEntity, "reset", view{Title: "Set a new password", Data: resetPage{Form: f, Secret: secret, User: user}})
+		err = praxis.Invalid("confirm", "the two passwords are not the same")
+	} else {
+		user, err = s.accounts.ResetPassword(c.Request().Context(), secret, f.Value("password"))
 	}
-	user, err := s.accounts.ResetPassword(c.Request().Context(), secret, f.Value("password"))
 	if err != nil {
 		status, err := f.fail(err)
 		if err != nil {

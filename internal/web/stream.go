@@ -9,11 +9,13 @@ import (
 )
 
 // Streamed exports (the deliveries as CSV or JSON, a statistics table) send
-// their first bytes before the last row is read, so a failure midway cannot
-// change the status any more. It is logged with the request id, and the
-// output is visibly cut short: a CSV ends with a line saying the export
-// failed, a JSON array is left unclosed, so that no reader takes what came
-// as the whole export.
+// their first bytes before the last row is read. Nothing is sent before the
+// first row (or the end, for an empty export), so that a failure until then
+// (a filter refused, a permission lacking) is answered by the error handler
+// like any other. A failure after that cannot change the status any more: it
+// is logged with the request id, and the output is visibly cut short: a CSV
+// ends with a line saying the export failed, a JSON array is left unclosed,
+// so that no reader takes what came as the whole export.
 
 // streamFailed logs a failure after a streamed response began.
 func (s *Server) streamFailed(c echo.Context, what string, err error) {
@@ -22,44 +24,71 @@ func (s *Server) streamFailed(c echo.Context, what string, err error) {
 }
 
 // streamJSON answers with a JSON array, named name for download, of what
-// each yields through put, item by item. A failure of each after the array
-// began leaves it unclosed.
+// each yields through put, item by item. A failure of each before the first
+// item is returned; after it, the array is left unclosed.
 func (s *Server) streamJSON(c echo.Context, name string, each func(put func(any) error) error) error {
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "application/json; charset=UTF-8") // as before; echo deprecates its constant
-	h.Set(echo.HeaderContentDisposition, contentDisposition("attachment", name))
-	c.Response().WriteHeader(http.StatusOK)
 	w := c.Response()
 	enc := json.NewEncoder(w)
-	first := true
-	if _, err := w.Write([]byte("[")); err != nil {
-		return nil // the client has gone
+	started := false
+	start := func() error {
+		started = true
+		h := w.Header()
+		h.Set(echo.HeaderContentType, "application/json; charset=UTF-8") // as before; echo deprecates its constant
+		h.Set(echo.HeaderContentDisposition, contentDisposition("attachment", name))
+		w.WriteHeader(http.StatusOK)
+		_, err := w.Write([]byte("["))
+		return err
 	}
 	err := each(func(v any) error {
-		if !first {
-			if _, err := w.Write([]byte(",")); err != nil {
+		sep := ","
+		if !started {
+			if err := start(); err != nil {
 				return err
 			}
+			sep = ""
 		}
-		first = false
+		if _, err := w.Write([]byte(sep)); err != nil {
+			return err
+		}
 		return enc.Encode(v)
 	})
-	if err != nil {
+	switch {
+	case err != nil && !started:
+		return err
+	case err != nil:
 		s.streamFailed(c, name, err)
 		return nil
+	case !started:
+		if err := start(); err != nil {
+			return nil // the client has gone
+		}
 	}
 	_, _ = w.Write([]byte("]\n"))
 	return nil
 }
 
 // streamCSV answers with a CSV file named name: the header, then the rows
-// each yields through row. A failure of each after the file began ends it
-// with a line saying the export failed.
+// each yields through row. A failure of each before the first row is
+// returned; after it, the file ends with a line saying the export failed.
 func (s *Server) streamCSV(c echo.Context, name string, header []string, each func(row func(...string) error) error) error {
-	w := startCSV(c, name)
-	err := w.Row(header...)
-	if err == nil {
-		err = each(w.Row)
+	var w *csvWriter
+	start := func() error {
+		w = startCSV(c, name)
+		return w.Row(header...)
+	}
+	err := each(func(cells ...string) error {
+		if w == nil {
+			if err := start(); err != nil {
+				return err
+			}
+		}
+		return w.Row(cells...)
+	})
+	switch {
+	case err != nil && w == nil:
+		return err
+	case err == nil && w == nil:
+		err = start()
 	}
 	if err != nil {
 		s.streamFailed(c, name, err)

@@ -79,4 +79,19 @@ func TestStreamedExportFailingMidway(t *testing.T) {
 			t.Errorf("log = %q; want the request id", logs)
 		}
 	})
+	t.Run("before the first row", func(t *testing.T) {
+		for name, stream := range map[string]func(*Server, echo.Context) error{
+			"json": func(s *Server, c echo.Context) error {
+				return s.streamJSON(c, "x.json", func(func(any) error) error { return failure })
+			},
+			"csv": func(s *Server, c echo.Context) error {
+				return s.streamCSV(c, "x.csv", []string{"id"}, func(func(...string) error) error { return failure })
+			},
+		} {
+			s, c, rec, logs := streamTest(t)
+			if err := stream(s, c); err != failure || c.Response().Committed || rec.Body.Len() != 0 || logs.Len() != 0 {
+				t.Errorf("%s: a failure before anything was sent = %v, committed %v, body %q; want it returned for the error handler", name, err, c.Response().Committed, rec.Body)
+			}
+		}
+	})
 }
