@@ -126,10 +126,16 @@ func TestCSRFIsForCookieSessionsOnly(t *testing.T) {
 			t.Errorf("POST with the session cookie and %s = %d %s, want %d", tc.name, res.status, res.body, tc.want)
 		}
 	}
-	// Pages keep theirs: an anonymous form from another site is refused.
+	// Pages keep theirs: an anonymous form from another site is refused, as
+	// from another site, whether or not its page needs an account (a
+	// browser sends no SameSite=Lax cookie with another site's form, so the
+	// person's own form from elsewhere arrives anonymous too).
 	anon := a.browser()
 	anon.fetchSite = "cross-site"
 	if res := anon.do(http.MethodPost, "/login", url.Values{"email": {"target@example.org"}, "password": {pw}}); res.status != http.StatusForbidden {
 		t.Errorf("cross-site POST /login = %d, want 403", res.status)
+	}
+	if res := anon.do(http.MethodPost, "/account", url.Values{"name": {"Hacked"}}); res.status != http.StatusForbidden {
+		t.Errorf("anonymous cross-site POST /account = %d, want 403", res.status)
 	}
 }

@@ -79,7 +79,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // authorize lets a request reach its route only when the permission policy
 // allows the requester the route's action: without credentials it is 401
 // (the sign-in page for a browser), without the permission 403. It runs
-// right after authenticate, before any other check, and routes marked
+// right after authenticate and the cross-origin check (which leaves
+// anonymous API requests to it), before any other, and routes marked
 // Loopback let through anyone on the loopback interface (a Prometheus on the
 // same machine). Requests no route matched pass on to their 404 or 405.
 func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {

@@ -30,9 +30,14 @@ import (
 //     to the JSON API: they carry no credential a forgery could borrow, and
 //     a script has no form to take a token from.
 //
-// Both steps run after authenticate and the route's permission check
-// (authorize, in routes.go), so an unauthenticated write to a route that
-// needs an account answers 401, not "from another site" or "form expired".
+// Step 1 runs right after authenticate, before the route's permission check
+// (authorize, in routes.go), so that another site's form is refused as such
+// on pages too: a browser sends no SameSite=Lax cookie with it, and the
+// person's own form posted from elsewhere arrives anonymous. It skips the
+// anonymous API requests of step 3, so an unauthenticated write to an API
+// route that needs an account answers 401, not "from another site". Step 2
+// runs after the permission check and the body limits, so such a write to a
+// page is sent to sign in, not told "form expired".
 // docs/SECURITY.md explains the choices.
 
 // csrfTokenLabel is what the token's HMAC signs; changing it invalidates every
@@ -113,10 +118,11 @@ func (s *Server) expectedCSRFToken(c echo.Context) string {
 
 // refuseCrossOrigin is step 1 (see the comment at the top of this file), for
 // every request a route serves: a write that the browser marks as coming from
-// another site is refused, whether or not its cookies were sent.
+// another site is refused, whether or not its cookies were sent. Bearer
+// tokens and anonymous API requests are left to the permission check.
 func (s *Server) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Get(bearerKey) == true || !s.routed(c) {
+		if c.Get(bearerKey) == true || !s.routed(c) || anonymousAPI(c) {
 			return next(c)
 		}
 		if err := s.crossOrigin.Check(c.Request()); err != nil {
@@ -138,7 +144,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Get(bearerKey) == true || !s.routed(c) {
 			return next(c)
 		}
-		if currentSession(c) == nil && strings.HasPrefix(c.Path(), "/api/") {
+		if anonymousAPI(c) {
 			return next(c)
 		}
 		switch r.Header.Get(echo.HeaderSecFetchSite) {
@@ -180,4 +186,10 @@ func (s *Server) cookieName(c echo.Context, name string) string {
 		return "__Host-" + name
 	}
 	return name
+}
+
+// anonymousAPI reports whether c is a JSON API request without a session
+// (nor a token): step 3 leaves it unchecked.
+func anonymousAPI(c echo.Context) bool {
+	return currentSession(c) == nil && strings.HasPrefix(c.Path(), "/api/")
 }

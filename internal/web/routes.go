@@ -63,11 +63,12 @@ func (s *Server) routes() {
 	e.Use(securityHeaders)
 	// Who asks, and whether they may, come before anything else is judged:
 	// a write without credentials to a route that needs an account answers
-	// 401 (or the sign-in page), never "from another site", "form expired"
-	// or "too large".
+	// 401 (or the sign-in page), never "form expired" or "too large"; only
+	// another site's form to a page is refused first, as from another site
+	// (the cross-origin check leaves anonymous API requests to authorize).
 	e.Use(s.authenticate)
-	e.Use(s.authorize)
 	e.Use(s.refuseCrossOrigin)
+	e.Use(s.authorize)
 	e.Use(s.bodyLimits()...)
 	// The CSRF check may read a form's body, so it comes after the limits.
 	e.Use(s.checkCSRF)
