@@ -30,6 +30,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
 	"github.com/praxis-coop/praxis/internal/web"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 // Files in the data directory.
@@ -51,10 +52,13 @@ type app struct {
 	history  *history.Index
 	releases *history.Releases
 	delivery *delivery.Service
-	exports  *export.Service
-	search   *search.Index
-	git      *githttp.Server
-	quota    *quota.Service
+	// workshops is the work before workshops: requests, scheduling,
+	// registration, reminders.
+	workshops *workshop.Service
+	exports   *export.Service
+	search    *search.Index
+	git       *githttp.Server
+	quota     *quota.Service
 }
 
 // The git server asks the quota before pushes.
@@ -116,6 +120,12 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	a.quota = quota.New(quota.Config{DB: database, Store: store})
 	a.review = review.New(review.Config{DB: database, Store: store, Catalog: a.catalog, History: index, Logger: log, Quota: a.quota})
 	a.delivery = delivery.New(delivery.Config{DB: database, Catalog: a.catalog, History: index, Releases: a.releases, Forks: a.review, Logger: log})
+	var mailer workshop.Mailer
+	if opts.mail != nil {
+		mailer = opts.mail
+	}
+	a.workshops = workshop.New(workshop.Config{DB: database, Catalog: a.catalog, History: index, Releases: a.releases,
+		Deliveries: a.delivery, Forks: a.review, Mail: mailer, BaseURL: opts.baseURL, Logger: log})
 	a.search = search.New(database, a.catalog)
 	a.exports = export.New(export.Config{Catalog: a.catalog, Releases: a.releases, DB: database, Logger: log})
 	gitCfg := opts.git

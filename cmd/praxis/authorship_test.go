@@ -22,6 +22,7 @@ import (
 // Commits saved through praxis name their account plainly; the seed, which
 // no account made, shows its git author marked as not a praxis account.
 func TestHistoryNamesTheAccountNotTheGitAuthor(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed; .ci/run installs it")
 	}

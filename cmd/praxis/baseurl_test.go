@@ -6,6 +6,7 @@ import (
 )
 
 func TestListenURLIsTheLinksAddressWithoutBaseURL(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ addr, want string }{
 		{"127.0.0.1:8080", "http://127.0.0.1:8080"},
 		{"0.0.0.0:8080", "http://localhost:8080"},

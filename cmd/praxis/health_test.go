@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want int64
@@ -38,6 +39,7 @@ func TestParseSize(t *testing.T) {
 // meets: /healthz answers 503 naming the disk_space check, while the others
 // pass; with the check off it answers 200 with every check named.
 func TestHealthzChecksFreeSpace(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "data")
 	type health struct {
 		Status  string

@@ -110,6 +110,7 @@ func getBody(t *testing.T, url string) (int, string) {
 // directory and the repository, pages and the API answer, a restart keeps the
 // same curriculum without re-seeding, and SIGINT-style cancellation stops it.
 func TestServeEndToEnd(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "data")
 	url, stop := startServe(t, dataDir)
 
@@ -150,6 +151,7 @@ func TestServeEndToEnd(t *testing.T) {
 }
 
 func TestServeFailsClearly(t *testing.T) {
+	t.Parallel()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -186,6 +188,7 @@ func TestServeFailsClearly(t *testing.T) {
 }
 
 func TestEnvironmentConfiguresServe(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "from-env")
 	getenv := func(name string) string {
 		return map[string]string{"PRAXIS_ADDR": "127.0.0.1:0", "PRAXIS_DATA": dataDir}[name]
@@ -208,6 +211,7 @@ func TestEnvironmentConfiguresServe(t *testing.T) {
 }
 
 func TestLintCommand(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"lint", "../../curriculum"}, noEnv, nil, &stdout, &stderr)
 	if code := exitCode(err, &stderr); code != 0 || stdout.Len() != 0 {
@@ -241,6 +245,7 @@ func TestLintCommand(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"--help"}, noEnv, nil, &stdout, &stderr); exitCode(err, &stderr) != 0 {
 		t.Fatal(err)
@@ -274,6 +279,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestUserAddAndTokenCreate(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "data")
 	ctx := context.Background()
 	var stdout, stderr bytes.Buffer
@@ -334,6 +340,7 @@ func TestUserAddAndTokenCreate(t *testing.T) {
 }
 
 func TestDemoFillsAFreshInstanceOnly(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "data")
 	ctx := context.Background()
 	var stdout, stderr bytes.Buffer
@@ -370,6 +377,7 @@ func TestDemoFillsAFreshInstanceOnly(t *testing.T) {
 }
 
 func TestCurriculumFromAndSync(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed; .ci/run installs it")
 	}
@@ -431,6 +439,7 @@ func TestCurriculumFromAndSync(t *testing.T) {
 }
 
 func TestServeClonesOverGit(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed; .ci/run installs it")
 	}
@@ -451,6 +460,7 @@ func TestServeClonesOverGit(t *testing.T) {
 }
 
 func TestBackupAndRestoreCommands(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dataDir := filepath.Join(t.TempDir(), "data")
 	var stdout, stderr bytes.Buffer

@@ -10,6 +10,7 @@ import (
 // TestServeMetrics checks that serve wires the metrics: /metrics answers a
 // local scraper with the web, git, cache, merge and database series.
 func TestServeMetrics(t *testing.T) {
+	t.Parallel()
 	url, stop := startServe(t, filepath.Join(t.TempDir(), "data"))
 	defer func() {
 		if err := stop(); err != nil {

@@ -18,6 +18,7 @@ import (
 // left it: a pushed branch with no proposal gets one, and a proposal whose
 // merge reached main but was never recorded is merged.
 func TestStartReconcilesProposalsWithTheRepository(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dataDir := filepath.Join(t.TempDir(), "data")
 	a, err := openApp(ctx, dataDir, slog.New(slog.DiscardHandler), options{})

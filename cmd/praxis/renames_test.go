@@ -111,6 +111,7 @@ func (w *renameWorld) pushProposal(clone, topic string) int64 {
 // history, deliveries and statistics, forks and proposals. A proposal's lint
 // is `praxis lint` of the merged tree.
 func TestRenamesAndCopiesEndToEnd(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed; .ci/run installs it")
 	}

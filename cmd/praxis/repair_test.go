@@ -19,6 +19,7 @@ import (
 // command to run, that command puts main back at its newest good commit and
 // says so, and serve starts again on it.
 func TestDamagedMainStopsServeAndRepairPutsItBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dataDir := filepath.Join(t.TempDir(), "data")
 	a, err := openApp(ctx, dataDir, slog.New(slog.DiscardHandler), options{})

@@ -41,6 +41,9 @@ const (
 	ReadReflections Action = "deliveries.reflections" // read other facilitators' reflections on modules
 	AllDeliveries   Action = "deliveries.all"         // see, edit and export everyone's deliveries and feedback
 	ViewStats       Action = "stats.view"             // the dashboard of the whole network
+
+	ManageWorkshops Action = "workshops.manage"    // the request queue, matching, scheduling and cancelling workshops
+	Volunteer       Action = "workshops.volunteer" // teaching opportunities, and the workshops one runs: check-in, recording
 )
 
 // Rule is one row of the permission policy.
@@ -83,6 +86,8 @@ var policy = []Rule{
 	{ReadReflections, "Read other facilitators' reflections on a module", everyone},
 	{AllDeliveries, "See, edit, delete and export everyone's deliveries and feedback", coordinators},
 	{ViewStats, "The dashboard of the whole network, and its exports", coordinators},
+	{ManageWorkshops, "Work the queue of workshop requests (notes, assignment, declining), match facilitators, schedule, change and cancel workshops, see requesters' contact details and everyone's registrations", coordinators},
+	{Volunteer, "See teaching opportunities and offer to facilitate or to co-facilitate to learn; for the workshops they run: their calendar, registrations, check-in and recording the delivery", everyone},
 }
 
 // Policy returns the permission table, for documentation and tests.

@@ -41,6 +41,7 @@ func permissionsTable() string {
 // The documented table must be the policy in code. Regenerate the table with
 // PRAXIS_WRITE_PERMISSIONS=1 go test ./internal/access -run TestPermissionsDoc.
 func TestPermissionsDoc(t *testing.T) {
+	t.Parallel()
 	const path = "../../docs/PERMISSIONS.md"
 	doc, err := os.ReadFile(path)
 	if err != nil {

@@ -42,6 +42,9 @@ type Config struct {
 	Modules ModuleExists
 	// Now returns the time; tests set it. Nil means time.Now.
 	Now func() time.Time
+	// Hashing is the cost of password hashes; the zero value means praxis's
+	// parameters. Only tests set it.
+	Hashing Hashing
 }
 
 // Service is the account service. It is safe for concurrent use.
@@ -53,6 +56,9 @@ type Service struct {
 	modules ModuleExists
 	now     func() time.Time
 	limits  *limits
+	hashing Hashing
+	// dummyHash is verified against when an email has no account.
+	dummyHash string
 }
 
 // New returns the account service.
@@ -66,9 +72,11 @@ func New(cfg Config) *Service {
 	if cfg.Modules == nil {
 		cfg.Modules = func(context.Context, string) bool { return true }
 	}
+	hashing := cfg.Hashing.orDefault()
 	return &Service{
 		db: cfg.DB, mail: cfg.Mail, log: cfg.Logger, baseURL: cfg.BaseURL,
 		modules: cfg.Modules, now: cfg.Now, limits: newLimits(),
+		hashing: hashing, dummyHash: hashing.dummy(),
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 const goodPassword = "correct horse battery staple"
@@ -41,15 +42,10 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
+	database := testenv.NewDB(t, dir, db.Options{})
 	c := &clock{now: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
-	svc := account.New(account.Config{DB: database, Now: c.Now,
+	svc := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database, Now: c.Now,
 		Modules: func(_ context.Context, slug string) bool { return slug == "exploring-class-2-stigma" }})
 	f := &fixture{svc: svc, db: database, dir: dir, clock: c}
 	f.admin = f.addUser(t, "admin@example.org", "Ada Admin", praxis.RoleAdmin)
@@ -87,6 +83,7 @@ func (f *fixture) logIn(t *testing.T, email string) (praxis.Session, string) {
 func code(err error) string { return praxis.ErrorCode(err) }
 
 func TestPasswordHashing(t *testing.T) {
+	t.Parallel()
 	hash, err := account.HashPassword(goodPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +105,47 @@ func TestPasswordHashing(t *testing.T) {
 	}
 }
 
+// TestServiceHashing: a Service hashes with praxis's parameters unless its
+// Config says otherwise (tests do), and either kind of hash signs in.
+func TestServiceHashing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		hashing account.Hashing
+		prefix  string
+	}{
+		{"zero means praxis's parameters", account.Hashing{}, "$argon2id$v=19$m=19456,t=2,p=1$"},
+		{"cheap for tests", testenv.PasswordHashing(), "$argon2id$v=19$m=8,t=1,p=1$"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			database := testenv.NewDB(t, t.TempDir(), db.Options{})
+			svc := account.New(account.Config{DB: database, Hashing: tc.hashing})
+			if _, _, err := svc.AddUser(ctx, account.NewUser{Email: "sam@example.org", Name: "Sam", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: goodPassword}); err != nil {
+				t.Fatal(err)
+			}
+			_, hash, err := database.FindCredentials(ctx, "sam@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(hash, tc.prefix) {
+				t.Errorf("stored hash = %q, want the prefix %q", hash, tc.prefix)
+			}
+			if _, _, _, err := svc.LogIn(ctx, account.LogIn{Email: "sam@example.org", Password: goodPassword, IP: "192.0.2.1"}); err != nil {
+				t.Errorf("LogIn with the right password: %v", err)
+			}
+			for _, wrong := range []account.LogIn{{Email: "sam@example.org", Password: goodPassword + "x"}, {Email: "nobody@example.org", Password: goodPassword}} {
+				wrong.IP = "192.0.2.2"
+				if _, _, _, err := svc.LogIn(ctx, wrong); code(err) != praxis.EUNAUTHORIZED {
+					t.Errorf("LogIn(%s, wrong) = %v, want EUNAUTHORIZED", wrong.Email, err)
+				}
+			}
+		})
+	}
+}
+
 func TestPasswordRules(t *testing.T) {
+	t.Parallel()
 	for pw, want := range map[string]string{
 		"short":                        "at least 10 characters",
 		"password123":                  "most common passwords",
@@ -132,6 +169,7 @@ func TestPasswordRules(t *testing.T) {
 }
 
 func TestSignUpModes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	// The default is approval.
@@ -184,6 +222,7 @@ func TestSignUpModes(t *testing.T) {
 }
 
 func TestSignUpRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	long := strings.Repeat("x", 101)
@@ -229,6 +268,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 }
 
 func TestLogInGivesNoHint(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	_, _, _, wrongPassword := f.svc.LogIn(ctx, account.LogIn{Email: "admin@example.org", Password: "nope nope nope", IP: "1"})
@@ -243,6 +283,7 @@ func TestLogInGivesNoHint(t *testing.T) {
 }
 
 func TestLogInRateLimits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	var limited error
@@ -283,6 +324,7 @@ func TestLogInRateLimits(t *testing.T) {
 }
 
 func TestSessionsExpireAndAreRevocable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	session, secret := f.logIn(t, "coord@example.org")
@@ -336,6 +378,7 @@ func TestSessionsExpireAndAreRevocable(t *testing.T) {
 }
 
 func TestSuspensionStopsSessionsAndTokensAtOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	f.svc.SetSignupMode(ctx, f.admin, praxis.SignupOpen)
@@ -373,6 +416,7 @@ func TestSuspensionStopsSessionsAndTokensAtOnce(t *testing.T) {
 }
 
 func TestWhoMayManageWhom(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	other := f.addUser(t, "coord2@example.org", "Other Coordinator", praxis.RoleCoordinator)
@@ -408,6 +452,7 @@ func TestWhoMayManageWhom(t *testing.T) {
 }
 
 func TestTrainings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay", praxis.RoleFacilitator)
@@ -440,6 +485,7 @@ func TestTrainings(t *testing.T) {
 }
 
 func TestPasswordResetLinks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay", praxis.RoleFacilitator)
@@ -483,6 +529,7 @@ func TestPasswordResetLinks(t *testing.T) {
 }
 
 func TestAddUserWithoutPasswordGivesALink(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	u, link, err := f.svc.AddUser(ctx, account.NewUser{Email: "new@example.org", Name: "New", Roles: []praxis.Role{praxis.RoleMaintainer}})
@@ -503,6 +550,7 @@ func TestAddUserWithoutPasswordGivesALink(t *testing.T) {
 // Secrets and passwords are stored only as hashes: the database files never
 // contain them.
 func TestSecretsAreHashedAtRest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	_, session := f.logIn(t, "coord@example.org")
@@ -533,6 +581,7 @@ func TestSecretsAreHashedAtRest(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	tok, secret, err := f.svc.CreateToken(ctx, f.coord, "reporting script")
@@ -569,6 +618,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestProfileVisibilityAndDirectory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay Facilitator", praxis.RoleFacilitator)
@@ -639,6 +689,7 @@ func TestProfileVisibilityAndDirectory(t *testing.T) {
 }
 
 func TestExportAndDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fac := f.addUser(t, "fac@example.org", "Fay", praxis.RoleFacilitator)
@@ -678,6 +729,7 @@ func TestExportAndDelete(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	keep, keepSecret := f.logIn(t, "coord@example.org")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"net"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // smtpSink is a minimal SMTP server that keeps the messages it is sent.
@@ -102,18 +102,15 @@ func (s *smtpSink) wait(t *testing.T, n int) []string {
 }
 
 func TestMailIsSentWhenConfigured(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	sink := newSMTPSink(t)
 	sender, err := mail.New(mail.Config{Addr: sink.ln.Addr().String(), From: "praxis <praxis@example.org>", TLS: "none"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	database, err := db.Open(ctx, filepath.Join(t.TempDir(), "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer database.Close()
-	svc := account.New(account.Config{DB: database, Mail: sender, BaseURL: "https://praxis.example.org"})
+	database := testenv.NewDB(t, t.TempDir(), db.Options{})
+	svc := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database, Mail: sender, BaseURL: "https://praxis.example.org"})
 	coord, _, _ := svc.AddUser(ctx, account.NewUser{Email: "coord@example.org", Name: "Cora", Roles: []praxis.Role{praxis.RoleCoordinator}, Password: goodPassword})
 	fac, _, _ := svc.AddUser(ctx, account.NewUser{Email: "fac@example.org", Name: "Fay", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: goodPassword})
 
@@ -161,6 +158,7 @@ func TestMailIsSentWhenConfigured(t *testing.T) {
 }
 
 func TestSignUpRateLimit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	f.svc.SetSignupMode(ctx, f.admin, praxis.SignupOpen)

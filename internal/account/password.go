@@ -19,7 +19,8 @@ const (
 	MaxPasswordLength = 256
 )
 
-// argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
+// The argon2id parameters praxis hashes with: OWASP's recommended minimum
+// (19 MiB, 2 passes, 1 lane).
 const (
 	argonMemory  = 19 * 1024
 	argonTime    = 2
@@ -27,6 +28,48 @@ const (
 	argonKeyLen  = 32
 	argonSaltLen = 16
 )
+
+// Hashing is the cost of the argon2id hashes a Service makes. The zero
+// Hashing means praxis's parameters (19 MiB, 2 passes, 1 lane); tests pass
+// cheaper ones so that making accounts costs microseconds, not tens of
+// milliseconds. Hashes record their parameters, so a hash verifies whatever
+// the Service's Hashing.
+type Hashing struct {
+	Memory  uint32 // KiB; at least 8 per thread
+	Time    uint32 // passes
+	Threads uint8
+}
+
+// orDefault returns h, or praxis's parameters when h is the zero Hashing.
+func (h Hashing) orDefault() Hashing {
+	if h == (Hashing{}) {
+		return Hashing{Memory: argonMemory, Time: argonTime, Threads: argonThreads}
+	}
+	return h
+}
+
+// hash returns an argon2id hash of password in the PHC string format.
+func (h Hashing) hash(password string) (string, error) {
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("account: salt: %w", err)
+	}
+	return h.format(salt, argon2.IDKey([]byte(password), salt, h.Time, h.Memory, h.Threads, argonKeyLen)), nil
+}
+
+func (h Hashing) format(salt, key []byte) string {
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, h.Memory, h.Time, h.Threads, enc.EncodeToString(salt), enc.EncodeToString(key))
+}
+
+// dummy returns a well-formed hash with these parameters that no password
+// matches (its key is all zeros). A log-in for an email with no account is
+// verified against it, so that it takes as long as a wrong password and
+// timing reveals nothing; it costs nothing to make.
+func (h Hashing) dummy() string {
+	return h.format(make([]byte, argonSaltLen), make([]byte, argonKeyLen))
+}
 
 //go:embed common-passwords.txt
 var commonPasswordList string
@@ -41,16 +84,10 @@ var commonPasswords = func() map[string]bool {
 	return m
 }()
 
-// HashPassword returns an argon2id hash in the PHC string format.
+// HashPassword returns an argon2id hash in the PHC string format, made with
+// praxis's parameters.
 func HashPassword(password string) (string, error) {
-	salt := make([]byte, argonSaltLen)
-	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("account: salt: %w", err)
-	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+	return Hashing{}.orDefault().hash(password)
 }
 
 // VerifyPassword reports whether password matches the hash, comparing in
@@ -80,16 +117,6 @@ func VerifyPassword(hash, password string) bool {
 	got := argon2.IDKey([]byte(password), salt, uint32(time), uint32(memory), uint8(threads), uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
-
-// dummyHash is verified against when an email has no account, so that a wrong
-// email takes as long as a wrong password and timing reveals nothing.
-var dummyHash = func() string {
-	h, err := HashPassword("praxis-dummy-password-for-timing")
-	if err != nil {
-		panic(err)
-	}
-	return h
-}()
 
 // CheckPassword applies the password rules: length, not among the most common
 // passwords, not the person's email or name. The error is EINVALID and says

@@ -143,7 +143,7 @@ func (s *Service) SignUp(ctx context.Context, req SignUp) (*praxis.User, error) 
 	if err := praxis.InvalidFields(problems); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(req.Password)
+	hash, err := s.hashing.hash(req.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func (s *Service) AddUser(ctx context.Context, req NewUser) (*praxis.User, strin
 		if err := CheckPassword(req.Password, email, name); err != nil {
 			return nil, "", err
 		}
-		if hash, err = HashPassword(req.Password); err != nil {
+		if hash, err = s.hashing.hash(req.Password); err != nil {
 			return nil, "", err
 		}
 	}
@@ -259,7 +259,7 @@ func (s *Service) LogIn(ctx context.Context, req LogIn) (*praxis.User, praxis.Se
 	user, hash, err := s.db.FindCredentials(ctx, req.Email)
 	switch {
 	case praxis.ErrorCode(err) == praxis.ENOTFOUND:
-		VerifyPassword(dummyHash, req.Password)
+		VerifyPassword(s.dummyHash, req.Password)
 		return nil, praxis.Session{}, "", wrong
 	case err != nil:
 		return nil, praxis.Session{}, "", err
@@ -380,7 +380,7 @@ func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current
 	if err := CheckPassword(next, user.Email, user.Name); err != nil {
 		return praxis.Invalid("password", "%s", praxis.ErrorMessage(err))
 	}
-	newHash, err := HashPassword(next)
+	newHash, err := s.hashing.hash(next)
 	if err != nil {
 		return err
 	}
@@ -500,7 +500,7 @@ func (s *Service) ResetPassword(ctx context.Context, secret, password string) (*
 	if err := CheckPassword(password, user.Email, user.Name); err != nil {
 		return nil, praxis.Invalid("password", "%s", praxis.ErrorMessage(err))
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashing.hash(password)
 	if err != nil {
 		return nil, err
 	}

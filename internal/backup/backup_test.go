@@ -32,9 +32,10 @@ func liveData(t *testing.T) (string, *db.DB, *gitstore.Store) {
 }
 
 func TestBackupWhileWritingAndRestore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir, database, store := liveData(t)
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	// Writers keep going while the backup runs.
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -111,6 +112,7 @@ func TestBackupWhileWritingAndRestore(t *testing.T) {
 }
 
 func TestDamagedBackupChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir, _, _ := liveData(t)
 	var buf bytes.Buffer
@@ -143,6 +145,7 @@ func TestDamagedBackupChangesNothing(t *testing.T) {
 }
 
 func TestPrune(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for i := range 5 {
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("praxis-2026010%d-000000.tar.gz", i+1)), nil, 0o644)
@@ -161,9 +164,10 @@ func TestPrune(t *testing.T) {
 // proposal, every open proposal its branch, every merged proposal's merge is
 // on main, and nothing acknowledged during the backup is lost.
 func TestRestoreOfABackupTakenMidWriteEndsConsistent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
 		if err != nil {
@@ -275,9 +279,10 @@ func TestRestoreOfABackupTakenMidWriteEndsConsistent(t *testing.T) {
 // deleted and a prune tries to run. It must not, for the backup's database
 // still names the commit; the restored repository has it whole.
 func TestABackupHoldsPrunesOffFromTheDatabasesCopy(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	u, _, err := accounts.AddUser(ctx, account.NewUser{Email: "alice@example.org", Name: "alice", Roles: []praxis.Role{praxis.RoleFacilitator}, Password: "a long enough passphrase"})
 	if err != nil {
 		t.Fatal(err)

@@ -42,6 +42,7 @@ func readEverything(ctx context.Context, store *gitstore.Store, branches []strin
 }
 
 func TestPruneNeverBreaksReadersWritersOrBackups(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir, _, store := liveData(t)
 	repo := filepath.Join(dir, backup.RepositoryDir)

@@ -4,19 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/catalog"
-	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 var author = praxis.Signature{Name: "Tester", Email: "t@example.org"}
@@ -29,23 +27,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, author, "Seed"); err != nil {
-		t.Fatal(err)
-	}
-	main, _ := store.Branch(ctx, "main")
-	return &fixture{store: store, cat: catalog.New(store, database), main: main}
+	env := testenv.New(t, testenv.Options{Author: author, Message: "Seed"})
+	return &fixture{store: env.Store, cat: env.Catalog, main: env.Main(t)}
 }
 
 func (f *fixture) commit(t *testing.T, changes ...praxis.FileChange) string {
@@ -61,6 +44,7 @@ func (f *fixture) commit(t *testing.T, changes ...praxis.FileChange) string {
 }
 
 func TestListingOfShippedCurriculum(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	l, err := f.cat.Listing(context.Background(), "")
 	if err != nil {
@@ -98,6 +82,7 @@ func TestListingOfShippedCurriculum(t *testing.T) {
 }
 
 func TestBrokenModuleDoesNotHideTheOthers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.commit(t,
 		praxis.FileChange{Path: "modules/broken/module.md", Content: []byte("---\ntitle: [unclosed\n---\n")},
@@ -127,6 +112,7 @@ func TestBrokenModuleDoesNotHideTheOthers(t *testing.T) {
 }
 
 func TestModuleAtRevisionsAndRenderCache(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	first := f.main
@@ -178,6 +164,7 @@ func TestModuleAtRevisionsAndRenderCache(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	for _, tc := range []struct{ slug, rev string }{
@@ -200,6 +187,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestHandout(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	view, _ := f.cat.Module(ctx, "organising-1-one-to-ones", "")
@@ -213,6 +201,7 @@ func TestHandout(t *testing.T) {
 }
 
 func TestListingIsCachedByCommit(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	a, _ := f.cat.Listing(ctx, "")
@@ -270,6 +259,7 @@ func slugsOf(l *catalog.Listing) []string {
 // copied keeps its tree id, and the catalog must still read it as the module
 // at its new path, at once and with a fresh cache (a restart).
 func TestRenamedAndCopiedModulesAreReadUnderTheirOwnNames(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.cat.Listing(ctx, ""); err != nil { // warm the caches with the old names
@@ -318,6 +308,7 @@ func TestRenamedAndCopiedModulesAreReadUnderTheirOwnNames(t *testing.T) {
 // equals module.Lint on the same tree, including the rules that span modules
 // (a copy of a module in a series is not listed in it and repeats its order).
 func TestLintIsPraxisLint(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.cat.Listing(ctx, ""); err != nil {

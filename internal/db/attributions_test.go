@@ -11,6 +11,7 @@ import (
 )
 
 func TestAttributionsKeepTheFirstRecord(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "praxis.db"))
 	if err != nil {

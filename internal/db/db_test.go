@@ -23,6 +23,7 @@ func openDB(t *testing.T) (*db.DB, string) {
 }
 
 func TestOpenAppliesPragmasAndMigratesOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, path := openDB(t)
 	if v, err := d.Version(ctx); err != nil || v != db.SchemaVersion() {
@@ -45,6 +46,7 @@ func TestOpenAppliesPragmasAndMigratesOnce(t *testing.T) {
 }
 
 func TestOpenRefusesANewerSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, path := openDB(t)
 	db.Exec(t, d, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', '2030-01-01')")
@@ -68,6 +70,7 @@ func record(id string, parents []string, when time.Time, modules ...string) prax
 }
 
 func TestHistoryIndex(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, _ := openDB(t)
 	a := strings.Repeat("a", 40)
@@ -126,6 +129,7 @@ func TestHistoryIndex(t *testing.T) {
 }
 
 func TestAmbiguousPrefix(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, _ := openDB(t)
 	t0 := time.Now()

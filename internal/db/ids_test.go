@@ -15,6 +15,7 @@ import (
 // new row did not get the deleted one's id: a link, or a revoke form, made for
 // the deleted row must never reach a different one.
 func TestDeletedIdsAreNeverReused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, _ := openDB(t)
 	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

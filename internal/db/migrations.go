@@ -320,6 +320,137 @@ var migrations = []migration{
 		`CREATE TABLE module_rename_scan (up_to_seq INTEGER NOT NULL)`,
 		`INSERT INTO module_rename_scan (up_to_seq) SELECT MAX(seq) FROM commits HAVING COUNT(*) > 0`,
 	}},
+	{11, "workshops ahead", []string{
+		// A local group's request for a workshop. Contact details are seen
+		// only by coordinators and the facilitators assigned to it.
+		`CREATE TABLE workshop_requests (
+			id              INTEGER PRIMARY KEY AUTOINCREMENT,
+			group_name      TEXT NOT NULL,
+			group_type      TEXT NOT NULL,
+			contact_name    TEXT NOT NULL,
+			contact_email   TEXT NOT NULL,
+			town            TEXT NOT NULL DEFAULT '',
+			region          TEXT NOT NULL DEFAULT '',
+			online          INTEGER NOT NULL DEFAULT 0,
+			series          TEXT NOT NULL DEFAULT '',
+			preferred_dates TEXT NOT NULL DEFAULT '',
+			participants    INTEGER NOT NULL DEFAULT 0,
+			language        TEXT NOT NULL DEFAULT '',
+			access_needs    TEXT NOT NULL DEFAULT '',
+			notes           TEXT NOT NULL DEFAULT '',
+			status          TEXT NOT NULL,
+			decline_reason  TEXT NOT NULL DEFAULT '',
+			decline_message TEXT NOT NULL DEFAULT '',
+			assigned_to     INTEGER REFERENCES users (id),
+			status_token    TEXT NOT NULL UNIQUE,
+			created_at      DATETIME NOT NULL,
+			updated_at      DATETIME NOT NULL,
+			scheduled_at    DATETIME
+		)`,
+		`CREATE INDEX workshop_requests_status ON workshop_requests (status, id DESC)`,
+		`CREATE INDEX workshop_requests_region ON workshop_requests (region, status)`,
+		`CREATE TABLE workshop_request_modules (
+			request_id INTEGER NOT NULL REFERENCES workshop_requests (id) ON DELETE CASCADE,
+			module     TEXT NOT NULL,
+			position   INTEGER NOT NULL,
+			PRIMARY KEY (request_id, module)
+		) WITHOUT ROWID`,
+		`CREATE INDEX workshop_request_modules_module ON workshop_request_modules (module, request_id)`,
+		`CREATE TABLE workshop_request_notes (
+			id         INTEGER PRIMARY KEY AUTOINCREMENT,
+			request_id INTEGER NOT NULL REFERENCES workshop_requests (id) ON DELETE CASCADE,
+			author_id  INTEGER REFERENCES users (id),
+			body       TEXT NOT NULL,
+			created_at DATETIME NOT NULL
+		)`,
+		`CREATE INDEX workshop_request_notes_request ON workshop_request_notes (request_id, id)`,
+		// Facilitators' offers to run a requested workshop, or to join it to
+		// learn (role mentee); a coordinator confirms them.
+		`CREATE TABLE workshop_offers (
+			request_id   INTEGER NOT NULL REFERENCES workshop_requests (id) ON DELETE CASCADE,
+			user_id      INTEGER NOT NULL REFERENCES users (id),
+			role         TEXT NOT NULL,
+			note         TEXT NOT NULL DEFAULT '',
+			created_at   DATETIME NOT NULL,
+			confirmed_by INTEGER REFERENCES users (id),
+			confirmed_at DATETIME,
+			PRIMARY KEY (request_id, user_id)
+		) WITHOUT ROWID`,
+		`CREATE INDEX workshop_offers_user ON workshop_offers (user_id)`,
+		// Workshops scheduled ahead: instants in UTC with the IANA zone they
+		// run in; local_date is the day they start there (the date conflicts
+		// are decided on).
+		`CREATE TABLE workshops (
+			id          INTEGER PRIMARY KEY AUTOINCREMENT,
+			module      TEXT NOT NULL,
+			fork_id     INTEGER REFERENCES forks (id),
+			version     TEXT NOT NULL,
+			starts_at   DATETIME NOT NULL,
+			ends_at     DATETIME NOT NULL,
+			timezone    TEXT NOT NULL,
+			local_date  TEXT NOT NULL,
+			format      TEXT NOT NULL,
+			venue       TEXT NOT NULL DEFAULT '',
+			town        TEXT NOT NULL DEFAULT '',
+			region      TEXT NOT NULL DEFAULT '',
+			online_url  TEXT NOT NULL DEFAULT '',
+			capacity    INTEGER NOT NULL,
+			language    TEXT NOT NULL DEFAULT '',
+			access_info TEXT NOT NULL DEFAULT '',
+			visibility  TEXT NOT NULL,
+			status      TEXT NOT NULL,
+			key         TEXT NOT NULL UNIQUE,
+			request_id  INTEGER REFERENCES workshop_requests (id),
+			delivery_id INTEGER REFERENCES deliveries (id) ON DELETE SET NULL,
+			created_by  INTEGER NOT NULL REFERENCES users (id),
+			created_at  DATETIME NOT NULL,
+			updated_at  DATETIME NOT NULL,
+			purged_at   DATETIME
+		)`,
+		`CREATE INDEX workshops_starts ON workshops (starts_at)`,
+		`CREATE INDEX workshops_request ON workshops (request_id)`,
+		`CREATE INDEX workshops_ends_unpurged ON workshops (ends_at) WHERE purged_at IS NULL`,
+		`CREATE TABLE workshop_facilitators (
+			workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+			user_id     INTEGER NOT NULL REFERENCES users (id),
+			role        TEXT NOT NULL,
+			position    INTEGER NOT NULL,
+			local_date  TEXT NOT NULL,
+			reminded_at DATETIME,
+			PRIMARY KEY (workshop_id, user_id)
+		) WITHOUT ROWID`,
+		`CREATE INDEX workshop_facilitators_user ON workshop_facilitators (user_id, local_date)`,
+		// Places at workshops. Names, emails and access needs are blanked
+		// some days after the workshop (purged); the rows, and so the
+		// counts, stay.
+		`CREATE TABLE workshop_registrations (
+			id               INTEGER PRIMARY KEY AUTOINCREMENT,
+			workshop_id      INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+			name             TEXT NOT NULL,
+			email            TEXT NOT NULL,
+			email_key        TEXT NOT NULL,
+			access_needs     TEXT NOT NULL DEFAULT '',
+			first_time       INTEGER NOT NULL DEFAULT 0,
+			status           TEXT NOT NULL,
+			attendance       TEXT NOT NULL DEFAULT '',
+			walk_in          INTEGER NOT NULL DEFAULT 0,
+			token            TEXT NOT NULL UNIQUE,
+			created_at       DATETIME NOT NULL,
+			cancelled_at     DATETIME,
+			promoted_at      DATETIME,
+			reminded_at      DATETIME,
+			feedback_sent_at DATETIME
+		)`,
+		`CREATE INDEX workshop_registrations_workshop ON workshop_registrations (workshop_id, status, id)`,
+		`CREATE UNIQUE INDEX workshop_registrations_email ON workshop_registrations (workshop_id, email_key)
+			WHERE email_key <> '' AND status <> 'cancelled'`,
+		// A facilitator's private calendar feed.
+		`CREATE TABLE calendar_tokens (
+			user_id    INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+			token      TEXT NOT NULL UNIQUE,
+			created_at DATETIME NOT NULL
+		)`,
+	}},
 }
 
 // autoincrement names, by migration (by name, which survives renumbering),

@@ -19,6 +19,7 @@ import (
 // values, every index and foreign key is as it was, foreign keys still
 // cascade, and new ids follow the highest ever used.
 func TestRebuildKeepsRowsIdsIndexesAndForeignKeys(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	version := db.MigrationVersion(t, "ids never reused; delivery revisions")
 	path := filepath.Join(t.TempDir(), "praxis.db")

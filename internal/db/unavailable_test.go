@@ -22,6 +22,7 @@ func delivery(token string, worked string) *praxis.Delivery {
 // connection for longer than the busy timeout: writes fail as EUNAVAILABLE
 // with a plain sentence, write nothing, and work again once the lock goes.
 func TestALockedDatabaseIsUnavailable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "praxis.db")
 	d, err := db.OpenWith(ctx, path, db.Options{BusyTimeout: 200 * time.Millisecond})
@@ -73,6 +74,7 @@ func TestALockedDatabaseIsUnavailable(t *testing.T) {
 // SQLITE_FULL, as on a full disk): a write fails as EUNAVAILABLE saying the
 // disk is full, and writes nothing.
 func TestAFullDatabaseIsUnavailable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, _ := openDB(t)
 	if _, err := d.CreateUser(ctx, &praxis.User{Email: "a@example.org", Name: "A", Status: praxis.StatusActive, Roles: []praxis.Role{praxis.RoleFacilitator}, CreatedAt: time.Now()}, ""); err != nil {

@@ -54,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 	f.review = review.New(review.Config{DB: database, Store: store, Catalog: f.catalog})
 	f.svc = delivery.New(delivery.Config{DB: database, Catalog: f.catalog, History: index, Releases: f.releases,
 		Forks: f.review, Now: func() time.Time { return today }})
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}})
 		if err != nil {
@@ -91,6 +91,7 @@ func (f *fixture) create(user *praxis.User, in delivery.Input) *praxis.Delivery 
 }
 
 func TestCreatePinsTheVersionCurrentOnTheDay(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, c := range []struct {
 		date, want string
@@ -123,6 +124,7 @@ func TestCreatePinsTheVersionCurrentOnTheDay(t *testing.T) {
 }
 
 func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	long := strings.Repeat("x", delivery.MaxReflection+1)
 	for _, c := range []struct {
@@ -168,6 +170,7 @@ func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
 }
 
 func TestEditingIsForTheFacilitatorAndCoordinators(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	in := valid()
@@ -207,6 +210,7 @@ func TestEditingIsForTheFacilitatorAndCoordinators(t *testing.T) {
 }
 
 func TestDeliveringAnAdaptedCopy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	fork, head, err := f.review.CreateFork(ctx, f.alice, stigma)
@@ -225,6 +229,7 @@ func TestDeliveringAnAdaptedCopy(t *testing.T) {
 }
 
 func TestFeedbackOncePerBrowserCappedAndRateLimited(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	in := valid()
@@ -279,6 +284,7 @@ func TestFeedbackOncePerBrowserCappedAndRateLimited(t *testing.T) {
 }
 
 func TestReflectionsAreSharedWithTheNetwork(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	f.create(f.alice, valid())
@@ -298,6 +304,7 @@ func TestReflectionsAreSharedWithTheNetwork(t *testing.T) {
 // over the records, after creates, edits, deletes and feedback, and against a
 // fresh load from the database.
 func TestStatsAgreeWithTheRecords(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.Report(ctx, f.alice, delivery.Filter{}, nil); praxis.ErrorCode(err) != praxis.EFORBIDDEN {
@@ -455,6 +462,7 @@ func deref(groups []delivery.Group) []string {
 }
 
 func TestVersionsInUseCountOlderReleases(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	commit := func(when time.Time) {
@@ -497,6 +505,7 @@ func TestVersionsInUseCountOlderReleases(t *testing.T) {
 // TestConcurrentWritesKeepStatsInStep runs writers against readers of the
 // dashboard (under -race in CI) and checks the final picture.
 func TestConcurrentWritesKeepStatsInStep(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.Report(ctx, f.coordinator, delivery.Filter{}, nil); err != nil { // load first
@@ -544,6 +553,7 @@ func TestConcurrentWritesKeepStatsInStep(t *testing.T) {
 // them: every edit keeps its change, and the statistics in memory agree with
 // a fresh load from the database, grouping by grouping.
 func TestConcurrentEditsAndDeletesKeepStatsInStep(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.svc.Report(ctx, f.coordinator, delivery.Filter{}, nil); err != nil { // load first

@@ -63,6 +63,7 @@ func (f *fixture) counted(svc *delivery.Service, module string) (int, []string) 
 // listed, counted and reflected on under its new name once its folder moves;
 // a new module that takes the old name has only its own; so after a restart.
 func TestDeliveriesFollowAMovedModule(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	const renamed = "stigma-and-shame"

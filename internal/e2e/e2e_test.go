@@ -1,5 +1,5 @@
 // Package e2e drives a real headless Chromium against a real praxis: the
-// binary is built once, each test starts `praxis serve` on a free port with its
+// binary is built once (testenv.BuildPraxis), each test starts `praxis serve` on a free port with its
 // own data directory, and the journeys of the four kinds of user run through
 // the browser, with accessibility, keyboard and security checks on the way.
 //
@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // password is the password of every account the tests create.
@@ -50,6 +51,7 @@ func TestMain(m *testing.M) {
 // Without a browser it builds nothing: every test then skips or fails in
 // needBrowser.
 func runTests(m *testing.M) int {
+	defer testenv.InMemoryTempDir()()
 	suite.chromium = findChromium()
 	if suite.chromium == "" {
 		return m.Run()
@@ -66,11 +68,8 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(bin)
-	suite.praxis = filepath.Join(bin, "praxis")
-	build := exec.Command("go", "build", "-o", suite.praxis, "./cmd/praxis")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/praxis: %v\n%s", err, out)
+	if suite.praxis, err = testenv.BuildPraxis(bin); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
 

@@ -37,6 +37,7 @@ func (b *browser) signIn(email string) {
 // keyboard, finds a workshop, takes its PDF and bundle away, and logs a
 // delivery from a phone.
 func TestFacilitatorJourney(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	coordinator := srv.addUser("cora@example.org", "Cora Coordinator", "coordinator")
 	srv.start()
@@ -218,6 +219,7 @@ const meetings = "organising-6-meetings"
 // live preview, is stopped by a broken front matter, fixes it, proposes the
 // change and answers a maintainer's comment.
 func TestContributorJourney(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	contributor := srv.addUser("cai@example.org", "Cai Contributor", "facilitator")
 	maintainer := srv.addUser("mo@example.org", "Mo Maintainer", "maintainer")
@@ -318,6 +320,7 @@ const stigma = "exploring-class-2-stigma"
 // source diffs, approves and merges it, cuts a release, and finds the change
 // in the module's history.
 func TestMaintainerJourney(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	contributor := srv.addUser("cai@example.org", "Cai Contributor", "facilitator")
 	maintainer := srv.addUser("mo@example.org", "Mo Maintainer", "maintainer")
@@ -416,6 +419,7 @@ type statsGroup struct {
 // 2,000 deliveries, filters it by region and dates, and finds the same
 // figures in its charts, its tables, the JSON API and the CSV export.
 func TestCoordinatorJourney(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	srv.cli("", "demo", "--data", srv.dir, "--facilitators", "50", "--deliveries", "2000")
 	coordinator := srv.addUser("cora@example.org", "Cora Coordinator", "coordinator")

@@ -43,6 +43,7 @@ func (b *browser) atWidths(name string) {
 // someone else changed the delivery comes back saying so, with the typing
 // kept, and saves on the second try.
 func TestCoFacilitatorsAndStaleFormsInTheBrowser(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	fac := srv.addUser("fatima@example.org", "Fatima Facilitator", "facilitator")
 	srv.addUser("sam.one@hidden.example", "Sam Jones", "facilitator")
@@ -119,6 +120,7 @@ func (s *server) gitShow(commit, path string) []byte {
 // byte-order mark and its leading blank lines. A PNG is never put in a text
 // box: the editor offers to download, replace or remove it.
 func TestFilesRoundTripThroughTheBrowser(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}

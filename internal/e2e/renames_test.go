@@ -11,6 +11,7 @@ import (
 // and keeps what was typed; a maintainer merges it; the old address leads to
 // the new one.
 func TestRenamingAModuleInTheBrowser(t *testing.T) {
+	t.Parallel()
 	const old, renamed = "exploring-class-2-stigma", "stigma-and-shame"
 	srv := newServer(t)
 	facilitator := srv.addUser("fatima@example.org", "Fatima Facilitator", "facilitator")

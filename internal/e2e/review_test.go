@@ -15,6 +15,7 @@ import (
 // Then an admin asks for two approvals, and a wrong number is shown beside
 // its field.
 func TestReviewerSeesTheProposalChanged(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	contributor := srv.addUser("cai@example.org", "Cai Contributor", "facilitator")
 	maintainer := srv.addUser("mo@example.org", "Mo Maintainer", "maintainer")

@@ -37,6 +37,7 @@ A [x](javascript:alert(3)) link.
 // bypassed, so that the sanitiser alone is on trial: a dialog, an iframe, an
 // event handler or a javascript: link would each be a failure.
 func TestMarkdownCannotRunScript(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	contributor := srv.addUser("cai@example.org", "Cai Contributor", "facilitator")
 	srv.start()
@@ -174,6 +175,7 @@ func (b *browser) clickText(text string) {
 // session cookie from a client that says it comes from another site or says
 // nothing. Each is refused with 403 and changes nothing.
 func TestFormsRefuseCrossSiteRequests(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	person := srv.addUser("sam@example.org", "Sam Organiser", "facilitator")
 	srv.start()

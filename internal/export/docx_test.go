@@ -12,6 +12,7 @@ import (
 const docxTestRelNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 func TestDOCX(t *testing.T) {
+	t.Parallel()
 	for _, c := range wpTextCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -58,6 +59,7 @@ func TestDOCX(t *testing.T) {
 }
 
 func TestDOCXStigma(t *testing.T) {
+	t.Parallel()
 	document := docxDocumentTree(t, wpStigmaDocument(t)).document
 	docxRequireHeading(t, document, "Welcome and check-in (15 min)", "Heading2", false)
 	docxRequireHeading(t, document, "How stigma works", "Heading1", true)
@@ -79,6 +81,7 @@ func TestDOCXStigma(t *testing.T) {
 }
 
 func TestDOCXSynthetic(t *testing.T) {
+	t.Parallel()
 	trees := docxDocumentTree(t, wpSyntheticDocument(t))
 	document := trees.document
 	docxRequireHeading(t, document, "Steps in order", "Heading3", false)

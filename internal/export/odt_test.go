@@ -10,6 +10,7 @@ import (
 )
 
 func TestODT(t *testing.T) {
+	t.Parallel()
 	for _, c := range wpTextCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -47,6 +48,7 @@ func TestODT(t *testing.T) {
 }
 
 func TestODTStigma(t *testing.T) {
+	t.Parallel()
 	content := odtContentTree(t, wpStigmaDocument(t))
 	odtRequireHeading(t, content, "Welcome and check-in (15 min)", "Heading_20_2", "2")
 	odtRequireHeading(t, content, "How stigma works", "Heading_1_PageBreak", "1")
@@ -68,6 +70,7 @@ func TestODTStigma(t *testing.T) {
 }
 
 func TestODTSynthetic(t *testing.T) {
+	t.Parallel()
 	content := odtContentTree(t, wpSyntheticDocument(t))
 	odtRequireHeading(t, content, "Steps in order", "Heading_20_3", "3")
 	odtRequireHeading(t, content, "Deepest heading", "Heading_20_4", "4")

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"math"
@@ -78,7 +79,9 @@ func newPDFFonts(pdf *fpdf.Fpdf) (*pdfFonts, error) {
 // use selects a face and size (in points) for drawing.
 func (fs *pdfFonts) use(f pdfFace, size float64) {
 	if !fs.added[f] {
-		fs.pdf.AddUTF8FontFromBytes(pdfFaceFiles[f].family, pdfFaceFiles[f].style, pdfFaceFiles[f].ttf)
+		// fpdf writes into the bytes it is given as it subsets the font;
+		// the files are shared by every document, so it gets its own copy.
+		fs.pdf.AddUTF8FontFromBytes(pdfFaceFiles[f].family, pdfFaceFiles[f].style, bytes.Clone(pdfFaceFiles[f].ttf))
 		fs.added[f] = true
 	}
 	fs.pdf.SetFont(pdfFaceFiles[f].family, pdfFaceFiles[f].style, size)

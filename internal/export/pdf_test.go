@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"compress/zlib"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"math"
@@ -164,6 +165,7 @@ func pdfPages(t *testing.T, path string) (pages int, width, height float64) {
 }
 
 func TestPDFText(t *testing.T) {
+	t.Parallel()
 	stigma := readModule(t, stigmaSlug)
 	synthetic := syntheticDocument()
 	tests := []struct {
@@ -264,6 +266,7 @@ func pdfWords(t *testing.T, path string) (words []bboxWord, width, height float6
 }
 
 func TestPDFTextStaysInsideMargins(t *testing.T) {
+	t.Parallel()
 	const pt = 72 / 25.4
 	for _, tt := range []struct {
 		name string
@@ -289,6 +292,7 @@ func TestPDFTextStaysInsideMargins(t *testing.T) {
 }
 
 func TestPDFActivitiesStartHighOnAPage(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	for i := range 30 {
 		fmt.Fprintf(&b, "## Activity marker%d\n\n", i)
@@ -329,6 +333,7 @@ func pdfStreams(raw []byte) string {
 }
 
 func TestPDFCallouts(t *testing.T) {
+	t.Parallel()
 	const sayFill, noteFill = "0.933 0.957 0.973 rg", "1.000 0.969 0.878 rg"
 	tests := []struct {
 		name, body string
@@ -356,6 +361,7 @@ func TestPDFCallouts(t *testing.T) {
 }
 
 func TestPDFLinks(t *testing.T) {
+	t.Parallel()
 	_, raw := writePDF(t, syntheticDocument(), A4)
 	for _, want := range []string{
 		"/URI (https://union.example.org/join?from=praxis)",
@@ -373,6 +379,7 @@ func TestPDFLinks(t *testing.T) {
 }
 
 func TestPDFLinkResolver(t *testing.T) {
+	t.Parallel()
 	plan := newPDFLinks("https://praxis.example.org/modules/slug", "")
 	handouts := newPDFLinks("https://praxis.example.org/modules/slug", "handouts/")
 	tests := []struct {
@@ -403,6 +410,7 @@ func TestPDFLinkResolver(t *testing.T) {
 }
 
 func TestPDFMetadata(t *testing.T) {
+	t.Parallel()
 	doc := syntheticDocument()
 	path, _ := writePDF(t, doc, A4)
 	info := map[string]string{}
@@ -419,6 +427,7 @@ func TestPDFMetadata(t *testing.T) {
 }
 
 func TestPDFEmptyDocument(t *testing.T) {
+	t.Parallel()
 	doc := &Document{Module: praxis.Module{Title: "Only a title", Licence: "CC0-1.0"}, Version: testVersion("only"), Start: -1}
 	path, _ := writePDF(t, doc, A4)
 	pages, _, _ := pdfPages(t, path)
@@ -438,7 +447,30 @@ func TestPDFEmptyDocument(t *testing.T) {
 	}
 }
 
+// TestPDFLeavesTheFontFilesAlone: fpdf subsets a font by slicing the bytes it
+// is given and writing into the slices. The embedded font files are shared
+// by every document in the process (and with golang.org/x/image), so a PDF
+// that changed them made the next PDF of the same document differ, and two
+// PDFs made at once raced.
+func TestPDFLeavesTheFontFilesAlone(t *testing.T) {
+	before := make([][sha256.Size]byte, len(pdfFaceFiles))
+	for i, face := range pdfFaceFiles {
+		before[i] = sha256.Sum256(face.ttf)
+	}
+	doc := syntheticDocument()
+	doc.Module.Body += "\n\n```\ncode in the mono face\n```\n\nবাংলা\n"
+	if err := PDF(io.Discard, doc, A4); err != nil {
+		t.Fatal(err)
+	}
+	for i, face := range pdfFaceFiles {
+		if sha256.Sum256(face.ttf) != before[i] {
+			t.Errorf("making a PDF changed the font file of %s %q", face.family, face.style)
+		}
+	}
+}
+
 func TestPDFIsDeterministic(t *testing.T) {
+	t.Parallel()
 	doc := syntheticDocument()
 	var first, second bytes.Buffer
 	if err := PDF(&first, doc, A4); err != nil {
@@ -453,6 +485,7 @@ func TestPDFIsDeterministic(t *testing.T) {
 }
 
 func TestPDFUnknownPageSize(t *testing.T) {
+	t.Parallel()
 	if err := PDF(io.Discard, syntheticDocument(), PageSize(7)); err == nil {
 		t.Fatal("PDF with page size 7 succeeded, want an error")
 	}
@@ -464,6 +497,7 @@ type failingWriter struct{}
 func (failingWriter) Write([]byte) (int, error) { return 0, fmt.Errorf("disk full") }
 
 func TestPDFWriteError(t *testing.T) {
+	t.Parallel()
 	err := PDF(failingWriter{}, syntheticDocument(), A4)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("PDF to a failing writer = %v, want the write error", err)
@@ -471,6 +505,7 @@ func TestPDFWriteError(t *testing.T) {
 }
 
 func TestPDFHostileSizes(t *testing.T) {
+	t.Parallel()
 	paragraph := strings.Repeat("Organise the workplace, one conversation at a time. ", 20) + "\n\n"
 	tests := []struct {
 		name string
@@ -507,6 +542,7 @@ func TestPDFHostileSizes(t *testing.T) {
 }
 
 func TestPDFDuration(t *testing.T) {
+	t.Parallel()
 	for minutes, want := range map[int]string{0: "", 45: "45 minutes", 60: "1 hour", 61: "1 hour 1 minute", 150: "2 hours 30 minutes"} {
 		if got := pdfDuration(minutes); got != want {
 			t.Errorf("pdfDuration(%d) = %q, want %q", minutes, got, want)
@@ -515,6 +551,7 @@ func TestPDFDuration(t *testing.T) {
 }
 
 func TestPDFFitColumns(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name           string
 		natural, least []float64

@@ -365,6 +365,7 @@ func wpTextCases(t *testing.T) []wpTextCase {
 }
 
 func TestWordprocLinkTarget(t *testing.T) {
+	t.Parallel()
 	plan := newWPWalker("https://praxis.example.org/modules/m", "", nil)
 	handout := newWPWalker("https://praxis.example.org/modules/m", "handouts/cards.md", nil)
 	offline := newWPWalker("", "", nil)
@@ -400,6 +401,7 @@ func TestWordprocLinkTarget(t *testing.T) {
 }
 
 func TestWordprocCleanText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{
@@ -422,6 +424,7 @@ func TestWordprocCleanText(t *testing.T) {
 // LibreOffice, in one run because LibreOffice starts slowly, and checks
 // that what a facilitator reads survives.
 func TestWordprocLibreOffice(t *testing.T) {
+	t.Parallel()
 	soffice, err := exec.LookPath("soffice")
 	if err != nil {
 		t.Skip("LibreOffice (soffice) is not installed")

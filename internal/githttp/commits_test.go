@@ -23,12 +23,13 @@ import (
 // the push brought that no other ref had, the ones its pusher is
 // responsible for; commits already on another branch are not among them.
 func TestPushReportsTheCommitsItBrought(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed; .ci/run installs it")
 	}
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	users, tokens := map[string]*praxis.User{}, map[string]string{}
 	for _, name := range []string{"alice", "bob"} {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: name + "@example.org", Name: name, Roles: []praxis.Role{praxis.RoleFacilitator}})

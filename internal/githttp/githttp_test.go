@@ -54,7 +54,7 @@ func newFixture(t *testing.T, maxPush int64) *fixture {
 		review: review.New(review.Config{DB: database, Store: store, Catalog: cat}),
 		users:  map[string]*praxis.User{}, tokens: map[string]string{}}
 	f.publicRead.Store(true)
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	for _, name := range []string{"alice", "bob", "carol", "maya"} {
 		role := praxis.RoleFacilitator
 		if name == "maya" {
@@ -152,6 +152,7 @@ func (f *fixture) fsck() {
 }
 
 func TestCloneFetchShallowAndV2(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	dir := f.clone()
 	if _, err := os.Stat(filepath.Join(dir, "modules", stigma, "module.md")); err != nil {
@@ -189,6 +190,7 @@ func TestCloneFetchShallowAndV2(t *testing.T) {
 }
 
 func TestPushOpensAndUpdatesAProposal(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice := f.users["alice"]
@@ -226,6 +228,7 @@ func TestPushOpensAndUpdatesAProposal(t *testing.T) {
 }
 
 func TestPushesPraxisRefuses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 1<<20)
 	alice, bob := f.users["alice"], f.users["bob"]
 	dir := f.clone()
@@ -275,6 +278,7 @@ func TestPushesPraxisRefuses(t *testing.T) {
 }
 
 func TestBrokenModuleBecomesAProposalThatCannotMerge(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice := f.users["alice"]
@@ -303,6 +307,7 @@ func TestBrokenModuleBecomesAProposalThatCannotMerge(t *testing.T) {
 }
 
 func TestPushesConcurrentWithMerges(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice, maya := f.users["alice"], f.users["maya"]
@@ -355,6 +360,7 @@ func TestPushesConcurrentWithMerges(t *testing.T) {
 }
 
 func TestWithoutGit(t *testing.T) {
+	t.Parallel()
 	server, err := githttp.New(githttp.Config{Repository: t.TempDir() + "/curriculum.git", Git: "/nonexistent/git"})
 	if err != nil {
 		t.Fatal(err)
@@ -367,6 +373,7 @@ func TestWithoutGit(t *testing.T) {
 }
 
 func TestPushingAgainAfterAMergeOpensANewProposal(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice, maya := f.users["alice"], f.users["maya"]
@@ -406,6 +413,7 @@ func TestPushingAgainAfterAMergeOpensANewProposal(t *testing.T) {
 // lost: pushing again, though git finds everything up to date, opens its
 // proposal.
 func TestPushWhoseHandlingWasLostIsProposedAtTheNextPush(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	alice := f.users["alice"]

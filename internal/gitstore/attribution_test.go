@@ -32,6 +32,7 @@ func (a *attributingIndex) RecordAttributions(_ context.Context, list []praxis.A
 // records who cut it; and when the record cannot be written, the branch does
 // not move.
 func TestCommitsRecordWhoIsResponsible(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	idx := &attributingIndex{memoryIndex: newMemoryIndex(), attributions: map[string]praxis.Attribution{}}
 	s, _, seed := seeded(t, idx)

@@ -146,6 +146,7 @@ func git(t *testing.T, dir string, args ...string) string {
 }
 
 func TestSeedOnceAndSnapshotIsAnFS(t *testing.T) {
+	t.Parallel()
 	s, dir, main := seeded(t, nil)
 	ctx := context.Background()
 	snap, err := s.Snapshot(ctx, "main")
@@ -183,6 +184,7 @@ func TestSeedOnceAndSnapshotIsAnFS(t *testing.T) {
 }
 
 func TestReopenDoesNotCreate(t *testing.T) {
+	t.Parallel()
 	_, dir, main := seeded(t, nil)
 	s, created, err := gitstore.Open(dir, gitstore.Options{})
 	if err != nil || created {
@@ -195,6 +197,7 @@ func TestReopenDoesNotCreate(t *testing.T) {
 }
 
 func TestOpenRefusesAFolderThatIsNotARepository(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644)
 	_, _, err := gitstore.Open(dir, gitstore.Options{})
@@ -204,6 +207,7 @@ func TestOpenRefusesAFolderThatIsNotARepository(t *testing.T) {
 }
 
 func TestWriteCommitAndReadAtRevisions(t *testing.T) {
+	t.Parallel()
 	s, dir, first := seeded(t, nil)
 	ctx := context.Background()
 	second, err := s.WriteCommit(ctx, gitstore.CommitRequest{
@@ -249,6 +253,7 @@ func TestWriteCommitAndReadAtRevisions(t *testing.T) {
 }
 
 func TestResolveUnknown(t *testing.T) {
+	t.Parallel()
 	s, _, main := seeded(t, nil)
 	ctx := context.Background()
 	tree := strings.Repeat("0", 40)
@@ -266,6 +271,7 @@ func TestResolveUnknown(t *testing.T) {
 }
 
 func TestCompareAndSwapConflict(t *testing.T) {
+	t.Parallel()
 	s, _, first := seeded(t, nil)
 	ctx := context.Background()
 	edit := func(content string) (string, error) {
@@ -293,6 +299,7 @@ func TestCompareAndSwapConflict(t *testing.T) {
 }
 
 func TestWriteCommitRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	s, _, first := seeded(t, nil)
 	ctx := context.Background()
 	tests := []struct {
@@ -336,6 +343,7 @@ func TestWriteCommitRejectsBadInput(t *testing.T) {
 }
 
 func TestSignatureIsSanitised(t *testing.T) {
+	t.Parallel()
 	s, dir, first := seeded(t, nil)
 	id, err := s.WriteCommit(context.Background(), gitstore.CommitRequest{
 		Branch: "main", Expected: first, Message: "m\r\n\r\nbody",
@@ -355,6 +363,7 @@ func TestSignatureIsSanitised(t *testing.T) {
 // Twenty writers race to commit to main, retrying on conflict. Every commit that
 // was acknowledged must be on main afterwards, and readers never fail meanwhile.
 func TestConcurrentWritersAndReaders(t *testing.T) {
+	t.Parallel()
 	idx := newMemoryIndex()
 	s, dir, _ := seeded(t, idx)
 	ctx := context.Background()
@@ -447,6 +456,7 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 }
 
 func TestHistoryIndexRecordsTouchedModules(t *testing.T) {
+	t.Parallel()
 	idx := newMemoryIndex()
 	s, _, first := seeded(t, idx)
 	ctx := context.Background()
@@ -509,6 +519,7 @@ func TestHistoryIndexRecordsTouchedModules(t *testing.T) {
 }
 
 func TestCatchUpAfterOutsideCommits(t *testing.T) {
+	t.Parallel()
 	s, dir, first := seeded(t, nil)
 	ctx := context.Background()
 	if _, err := exec.LookPath("git"); err != nil {
@@ -544,6 +555,7 @@ func TestCatchUpAfterOutsideCommits(t *testing.T) {
 }
 
 func TestStaleLockIsRemovedAtOpenAndLiveLockWaits(t *testing.T) {
+	t.Parallel()
 	s, dir, first := seeded(t, nil)
 	lock := filepath.Join(dir, "refs", "heads", "main.lock")
 	if err := os.WriteFile(lock, nil, 0o644); err != nil {
@@ -578,6 +590,7 @@ func TestStaleLockIsRemovedAtOpenAndLiveLockWaits(t *testing.T) {
 }
 
 func TestBranches(t *testing.T) {
+	t.Parallel()
 	s, _, first := seeded(t, nil)
 	ctx := context.Background()
 	if err := s.CreateBranch(ctx, "forks/7/stigma", first); err != nil {
@@ -601,6 +614,7 @@ func TestBranches(t *testing.T) {
 }
 
 func TestValidRefName(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]bool{
 		"refs/heads/main": true, "refs/heads/forks/12/stigma": true, "refs/tags/v2026.11": true,
 		"refs/heads/../config": false, "refs/heads/a..b": false, "refs/heads/x.lock": false,

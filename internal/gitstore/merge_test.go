@@ -30,6 +30,7 @@ func file(path, content string) praxis.FileChange {
 }
 
 func TestCompareMatchesGit(t *testing.T) {
+	t.Parallel()
 	s, dir, first := seeded(t, nil)
 	ctx := context.Background()
 	if err := s.CreateBranch(ctx, "forks/1/stigma", first); err != nil {
@@ -78,6 +79,7 @@ func TestCompareMatchesGit(t *testing.T) {
 }
 
 func TestMergeCases(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	base := "# Plan\n\nIntro line.\n\nMiddle line.\n\nClosing line.\n"
 	binary := string([]byte{0x89, 'P', 'N', 'G', 0, 1, 2, 3})
@@ -191,6 +193,7 @@ func TestMergeCases(t *testing.T) {
 }
 
 func TestChangedFiles(t *testing.T) {
+	t.Parallel()
 	s, _, first := seeded(t, nil)
 	second := commitOn(t, s, "main",
 		file("modules/stigma/module.md", "changed"),
@@ -225,6 +228,7 @@ func TestChangedFiles(t *testing.T) {
 // follows the folder that the other side moved, and the merged tree is the one
 // git's own merge (merge-ort, which follows renames) makes.
 func TestMergeFollowsMovedModules(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}

@@ -51,6 +51,7 @@ func randomBytes(n int) []byte {
 }
 
 func TestPruneFreesTheObjectsOfADeletedBranchAfterTheGracePeriod(t *testing.T) {
+	t.Parallel()
 	s, dir, main := seeded(t, nil)
 	ctx := context.Background()
 	upload := randomBytes(1 << 20) // does not compress: a megabyte on disk
@@ -108,6 +109,7 @@ func TestPruneFreesTheObjectsOfADeletedBranchAfterTheGracePeriod(t *testing.T) {
 }
 
 func TestPruneKeepsRootsAndWhatRecentObjectsNeed(t *testing.T) {
+	t.Parallel()
 	s, dir, main := seeded(t, nil)
 	ctx := context.Background()
 	write := func(branch, name string) string {
@@ -163,6 +165,7 @@ func TestPruneKeepsRootsAndWhatRecentObjectsNeed(t *testing.T) {
 }
 
 func TestStorageUnderCountsWhatBranchesAddWithTheirHistory(t *testing.T) {
+	t.Parallel()
 	s, _, main := seeded(t, newMemoryIndex())
 	ctx := context.Background()
 	if _, err := s.CatchUp(ctx); err != nil {
@@ -216,6 +219,7 @@ func TestStorageUnderCountsWhatBranchesAddWithTheirHistory(t *testing.T) {
 }
 
 func TestPruneRemovesWhatCrashedPushesLeft(t *testing.T) {
+	t.Parallel()
 	s, dir, _ := seeded(t, nil)
 	ctx := context.Background()
 	stale := filepath.Join(dir, "objects", "incoming-AbC123")
@@ -255,6 +259,7 @@ func TestPruneRemovesWhatCrashedPushesLeft(t *testing.T) {
 // prune keeps every commit the reflog names, as git prune does; and with main
 // damaged (every object would look unreachable) it deletes nothing.
 func TestPruneKeepsWhatMainsReflogNames(t *testing.T) {
+	t.Parallel()
 	s, dir, seed := seeded(t, nil)
 	ctx := context.Background()
 	second := writeMain(t, s, seed, "two\n")

@@ -27,6 +27,7 @@ func writeMain(t *testing.T, s *gitstore.Store, expected, content string) string
 // binary land in one reflog, in git's own format (git reads it); other
 // branches keep none.
 func TestMainKeepsAReflog(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed; .ci/run installs it")
 	}
@@ -69,6 +70,7 @@ func TestMainKeepsAReflog(t *testing.T) {
 // TestRepairMain damages main in each way a crash or a full disk can and
 // puts it back at the newest commit of its reflog that the repository has.
 func TestRepairMain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name, problem string
@@ -136,6 +138,7 @@ func TestRepairMain(t *testing.T) {
 // fallback (the history index's newest commit) is used; with none, the
 // repair refuses rather than guess.
 func TestRepairMainFallsBackToTheIndex(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, dir, seed := seeded(t, nil)
 	s.Close()
@@ -158,6 +161,7 @@ func TestRepairMainFallsBackToTheIndex(t *testing.T) {
 // TestStalePackedRefsLockIsRemovedAtOpen: a packed-refs.lock left by a crash
 // would make every deletion of a packed ref wait and fail.
 func TestStalePackedRefsLockIsRemovedAtOpen(t *testing.T) {
+	t.Parallel()
 	s, dir, seed := seeded(t, nil)
 	ctx := context.Background()
 	if err := s.CreateBranch(ctx, "forks/1/stigma", seed); err != nil {

@@ -93,6 +93,7 @@ func renameList(renames []praxis.ModuleRename) []string {
 // with one that appeared exactly when git's rename detection pairs their
 // plans, and the history index records it.
 func TestModuleRenamesAgreeWithGit(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}

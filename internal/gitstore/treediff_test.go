@@ -13,6 +13,7 @@ import (
 
 // Our order must be go-git's (and so git's): folders sort as if named "x/".
 func TestSortEntriesMatchesGit(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 1))
 	alphabet := []string{"a", "b", "-", ".", "a-b", "a.b", "a0", "z", "ab"}
 	for range 300 {
@@ -59,6 +60,7 @@ func encodeTree(t *testing.T, entries []object.TreeEntry) []byte {
 }
 
 func TestChangedDirs(t *testing.T) {
+	t.Parallel()
 	h := func(s string) plumbing.Hash { return plumbing.ComputeHash(plumbing.BlobObject, []byte(s)) }
 	dir := func(name, content string) object.TreeEntry {
 		return object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h(content)}

@@ -14,6 +14,7 @@ import (
 // really gives (a write to /dev/full fails with ENOSPC), wrapped as go-git
 // and praxis wrap them, and others that must pass through.
 func TestStorageErrorsAreUnavailable(t *testing.T) {
+	t.Parallel()
 	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
 	if err != nil {
 		t.Skip("no /dev/full here:", err)

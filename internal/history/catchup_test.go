@@ -16,6 +16,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // lockedBuffer is a log destination safe for concurrent writers.
@@ -42,14 +43,11 @@ func (b *lockedBuffer) String() string {
 // again" (503), never "not found"; and once the lock goes, the background
 // indexer brings the index up to main with no further writes.
 func TestCatchUpIsRetriedUntilItSucceeds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "praxis.db")
-	database, err := db.OpenWith(ctx, dbPath, db.Options{BusyTimeout: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
+	database := testenv.NewDB(t, dir, db.Options{BusyTimeout: 100 * time.Millisecond})
 	logs := &lockedBuffer{}
 	index := history.New(database)
 	store, _, err := gitstore.Open(filepath.Join(dir, "c.git"), gitstore.Options{Indexer: index,
@@ -128,6 +126,7 @@ func TestCatchUpIsRetriedUntilItSucceeds(t *testing.T) {
 // TestKeepIndexedFollowsMainMovedElsewhere moves main behind the store's back
 // (as git receive-pack would) and expects the background indexer to notice.
 func TestKeepIndexedFollowsMainMovedElsewhere(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRepo(t, 1)
 	r.index.Follow(r.store)

@@ -14,6 +14,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 type repo struct {
@@ -28,13 +29,8 @@ type repo struct {
 
 func newRepo(t *testing.T, seed uint64) *repo {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
+	database := testenv.NewDB(t, dir, db.Options{})
 	index := history.New(database)
 	store, _, err := gitstore.Open(filepath.Join(dir, "c.git"), gitstore.Options{Indexer: index})
 	if err != nil {
@@ -128,87 +124,92 @@ func gitLog(t *testing.T, dir, slug string) []string {
 // on main, in the same order, through branches, merges, deletions and
 // re-additions, and commits in the same second.
 func TestModuleHistoryMatchesGitLog(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
 	ctx := context.Background()
 	slugs := []string{"alpha", "beta", "gamma", "delta"}
+	// Each seed is a repository of its own: they run side by side.
 	for seed := range uint64(6) {
-		r := newRepo(t, seed)
-		var seedChanges []praxis.FileChange
-		for _, s := range slugs[:3] {
-			seedChanges = append(seedChanges, praxis.FileChange{Path: "modules/" + s + "/module.md", Content: []byte("a\nb\nc\nd\ne\nf")})
-		}
-		seedChanges = append(seedChanges, praxis.FileChange{Path: "README.md", Content: []byte("x")})
-		r.commit("main", seedChanges...)
-		branches := 0
-		for step := range 80 {
-			switch k := r.r.IntN(10); {
-			case k < 3:
-				r.commit("main", r.edit("main", slugs[r.r.IntN(3)]))
-			case k < 6:
-				b := fmt.Sprintf("proposals/1/b%d", r.r.IntN(branches+1))
-				if _, ok := r.files[b]; !ok {
-					branches++
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			t.Parallel()
+			r := newRepo(t, seed)
+			var seedChanges []praxis.FileChange
+			for _, s := range slugs[:3] {
+				seedChanges = append(seedChanges, praxis.FileChange{Path: "modules/" + s + "/module.md", Content: []byte("a\nb\nc\nd\ne\nf")})
+			}
+			seedChanges = append(seedChanges, praxis.FileChange{Path: "README.md", Content: []byte("x")})
+			r.commit("main", seedChanges...)
+			branches := 0
+			for step := range 80 {
+				switch k := r.r.IntN(10); {
+				case k < 3:
+					r.commit("main", r.edit("main", slugs[r.r.IntN(3)]))
+				case k < 6:
+					b := fmt.Sprintf("proposals/1/b%d", r.r.IntN(branches+1))
+					if _, ok := r.files[b]; !ok {
+						branches++
+					}
+					r.commit(b, r.edit(b, slugs[r.r.IntN(3)]))
+				case k < 8:
+					if branches > 0 {
+						r.merge(fmt.Sprintf("proposals/1/b%d", r.r.IntN(branches)))
+					}
+				case k == 8:
+					r.commit("main", praxis.FileChange{Path: "README.md", Content: []byte(fmt.Sprint(step))})
+				default:
+					// Delete or (re)create delta.
+					p := "modules/delta/module.md"
+					if _, ok := r.files["main"][p]; ok {
+						r.commit("main", praxis.FileChange{Path: p, Delete: true})
+					} else {
+						r.commit("main", praxis.FileChange{Path: p, Content: []byte(fmt.Sprint("delta ", step))})
+					}
 				}
-				r.commit(b, r.edit(b, slugs[r.r.IntN(3)]))
-			case k < 8:
-				if branches > 0 {
-					r.merge(fmt.Sprintf("proposals/1/b%d", r.r.IntN(branches)))
+			}
+			main, _ := r.store.Branch(ctx, "main")
+			merges, _ := exec.Command("git", "-C", filepath.Join(r.dir, "c.git"), "rev-list", "--merges", "--count", "main").Output()
+			if strings.TrimSpace(string(merges)) == "0" {
+				t.Fatalf("seed %d made no merges: the test would not exercise simplification", seed)
+			}
+			for _, slug := range slugs {
+				want := gitLog(t, filepath.Join(r.dir, "c.git"), slug)
+				entries, more, err := r.index.ModuleHistory(ctx, slug, main, 10_000, "")
+				if err != nil || more {
+					t.Fatalf("ModuleHistory: %v more=%v", err, more)
 				}
-			case k == 8:
-				r.commit("main", praxis.FileChange{Path: "README.md", Content: []byte(fmt.Sprint(step))})
-			default:
-				// Delete or (re)create delta.
-				p := "modules/delta/module.md"
-				if _, ok := r.files["main"][p]; ok {
-					r.commit("main", praxis.FileChange{Path: p, Delete: true})
-				} else {
-					r.commit("main", praxis.FileChange{Path: p, Content: []byte(fmt.Sprint("delta ", step))})
+				got := make([]string, len(entries))
+				for i, e := range entries {
+					got[i] = e.ID
+				}
+				if len(want) == 0 {
+					t.Fatalf("seed %d, %s: git lists no commits", seed, slug)
+				}
+				if strings.Join(got, " ") != strings.Join(want, " ") {
+					t.Fatalf("seed %d, %s: praxis lists %d commits, git log %d\npraxis: %v\ngit:    %v", seed, slug, len(got), len(want), short(got), short(want))
+				}
+				// Paging gives the same commits.
+				var paged []string
+				before := ""
+				for {
+					page, more, err := r.index.ModuleHistory(ctx, slug, main, 3, before)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, e := range page {
+						paged = append(paged, e.ID)
+					}
+					if !more {
+						break
+					}
+					before = page[len(page)-1].ID
+				}
+				if strings.Join(paged, " ") != strings.Join(want, " ") {
+					t.Fatalf("seed %d, %s: paging gives %v, want %v", seed, slug, short(paged), short(want))
 				}
 			}
-		}
-		main, _ := r.store.Branch(ctx, "main")
-		merges, _ := exec.Command("git", "-C", filepath.Join(r.dir, "c.git"), "rev-list", "--merges", "--count", "main").Output()
-		if strings.TrimSpace(string(merges)) == "0" {
-			t.Fatalf("seed %d made no merges: the test would not exercise simplification", seed)
-		}
-		for _, slug := range slugs {
-			want := gitLog(t, filepath.Join(r.dir, "c.git"), slug)
-			entries, more, err := r.index.ModuleHistory(ctx, slug, main, 10_000, "")
-			if err != nil || more {
-				t.Fatalf("ModuleHistory: %v more=%v", err, more)
-			}
-			got := make([]string, len(entries))
-			for i, e := range entries {
-				got[i] = e.ID
-			}
-			if len(want) == 0 {
-				t.Fatalf("seed %d, %s: git lists no commits", seed, slug)
-			}
-			if strings.Join(got, " ") != strings.Join(want, " ") {
-				t.Fatalf("seed %d, %s: praxis lists %d commits, git log %d\npraxis: %v\ngit:    %v", seed, slug, len(got), len(want), short(got), short(want))
-			}
-			// Paging gives the same commits.
-			var paged []string
-			before := ""
-			for {
-				page, more, err := r.index.ModuleHistory(ctx, slug, main, 3, before)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, e := range page {
-					paged = append(paged, e.ID)
-				}
-				if !more {
-					break
-				}
-				before = page[len(page)-1].ID
-			}
-			if strings.Join(paged, " ") != strings.Join(want, " ") {
-				t.Fatalf("seed %d, %s: paging gives %v, want %v", seed, slug, short(paged), short(want))
-			}
-		}
+		})
 	}
 }
 
@@ -221,6 +222,7 @@ func short(ids []string) []string {
 }
 
 func TestHistoryOfOutsideCommitsAfterCatchUp(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}

@@ -332,11 +332,8 @@ func (v *Releases) CreateRelease(ctx context.Context, user *praxis.User, name, n
 	if err != nil {
 		return nil, err
 	}
-	email := user.Email
-	if email == "" {
-		email = fmt.Sprintf("user-%d@praxis.invalid", user.ID)
-	}
-	if err := v.store.CreateTag(ctx, name, main, praxis.Signature{Name: user.Name, Email: email, When: v.now()}, notes, user.ID); err != nil {
+	tagger := praxis.Signature{Name: user.Name, Email: praxis.CommitEmail(user.ID), When: v.now()}
+	if err := v.store.CreateTag(ctx, name, main, tagger, notes, user.ID); err != nil {
 		return nil, err
 	}
 	releases, err := v.List(ctx)

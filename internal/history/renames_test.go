@@ -44,6 +44,7 @@ func renameHistory(t *testing.T, r *repo) (afterFirstEdit, beforeReuse string) {
 // TestHistoryFollowsRenames: a module's history continues through the
 // folders it was moved from, as `git log --follow` shows its plan's.
 func TestHistoryFollowsRenames(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
@@ -78,6 +79,7 @@ func TestHistoryFollowsRenames(t *testing.T) {
 // an old name belong to a module, and that a name taken by a new module stops
 // pointing anywhere.
 func TestRenamesOnMain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRepo(t, 8)
 	afterFirstEdit, beforeReuse := renameHistory(t, r)
@@ -124,6 +126,7 @@ func TestRenamesOnMain(t *testing.T) {
 // TestRenamesOfAnOlderIndexAreFoundOnce: a database indexed by a praxis that
 // did not record renames is scanned for them once, and histories follow.
 func TestRenamesOfAnOlderIndexAreFoundOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	r := newRepo(t, 9)
 	renameHistory(t, r)

@@ -28,32 +28,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// root finds the module's root folder.
-func root(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-}
+	"github.com/praxis-coop/praxis/internal/testenv"
+)
 
 // praxisServer builds praxis, fills a data directory with demo data and
 // accounts, and serves it. It returns the base URL and API tokens.
 func praxisServer(t *testing.T) (string, map[string]string) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "praxis")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/praxis")
-	build.Dir = root(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	bin, err := testenv.BuildPraxis(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	data := filepath.Join(t.TempDir(), "data")
 	runCmd := func(stdin string, args ...string) string {

@@ -9,14 +9,18 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
 	"net/smtp"
+	"net/textproto"
 	"strings"
 	"time"
 
@@ -53,9 +57,22 @@ type Config struct {
 	Timeout time.Duration // whole send, default 30s
 }
 
-// Message is one plain-text email.
+// Message is one plain-text email, with files attached when Attachments
+// holds any.
 type Message struct {
 	To, Subject, Body string
+	Attachments       []Attachment
+}
+
+// Attachment is a file sent with a message, such as a calendar entry
+// (text/calendar) for a workshop.
+type Attachment struct {
+	// Name is the file's name as the recipient sees it.
+	Name string
+	// ContentType is its MIME type, parameters included
+	// ("text/calendar; charset=utf-8; method=PUBLISH").
+	ContentType string
+	Data        []byte
 }
 
 // Sender sends mail. A nil *Sender (from New with an empty Addr) reports
@@ -156,7 +173,12 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		return praxis.Errorf(praxis.EINVALID, "An email subject cannot contain a line break.")
 	}
-	msg, err := s.compose(to, m.Subject, m.Body)
+	for _, a := range m.Attachments {
+		if strings.ContainsAny(a.Name+a.ContentType, "\r\n\"") {
+			return praxis.Errorf(praxis.EINVALID, "An attachment's name or type cannot contain a line break or a quotation mark.")
+		}
+	}
+	msg, err := s.compose(to, m.Subject, m.Body, m.Attachments)
 	if err != nil {
 		return fmt.Errorf("mail: compose message to %s: %w", to.Address, err)
 	}
@@ -187,8 +209,9 @@ func parseRecipient(to string) (*netmail.Address, error) {
 }
 
 // compose returns the RFC 5322 message, with CRLF line endings and the body
-// in quoted-printable UTF-8.
-func (s *Sender) compose(to *netmail.Address, subject, body string) ([]byte, error) {
+// in quoted-printable UTF-8; with attachments, a multipart/mixed message of
+// the body and each file in base64.
+func (s *Sender) compose(to *netmail.Address, subject, body string, attachments []Attachment) ([]byte, error) {
 	id := make([]byte, 16)
 	if _, err := rand.Read(id); err != nil {
 		return nil, err
@@ -213,23 +236,76 @@ func (s *Sender) compose(to *netmail.Address, subject, body string) ([]byte, err
 	header("Date", time.Now().UTC().Format(time.RFC1123Z))
 	header("Message-ID", "<"+hex.EncodeToString(id)+"@"+s.domain+">")
 	header("MIME-Version", "1.0")
-	header("Content-Type", "text/plain; charset=utf-8")
-	header("Content-Transfer-Encoding", "quoted-printable")
+	if len(attachments) == 0 {
+		header("Content-Type", "text/plain; charset=utf-8")
+		header("Content-Transfer-Encoding", "quoted-printable")
+		b.WriteString("\r\n")
+		if err := writeQuotedPrintable(&b, body); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	parts := multipart.NewWriter(&b)
+	// Header lines are folded to stay within 78 characters.
+	header("Content-Type", "multipart/mixed;\r\n boundary=\""+parts.Boundary()+`"`)
 	b.WriteString("\r\n")
-
-	// The quoted-printable writer turns every "\n" or "\r\n" into CRLF and
-	// keeps lines within 76 characters.
-	qp := quotedprintable.NewWriter(&b)
-	if _, err := qp.Write([]byte(body)); err != nil {
+	text, err := parts.CreatePart(textproto.MIMEHeader{
+		"Content-Type":              {"text/plain; charset=utf-8"},
+		"Content-Transfer-Encoding": {"quoted-printable"},
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := qp.Close(); err != nil {
+	var textBody bytes.Buffer
+	if err := writeQuotedPrintable(&textBody, body); err != nil {
 		return nil, err
+	}
+	if _, err := text.Write(textBody.Bytes()); err != nil {
+		return nil, err
+	}
+	for _, a := range attachments {
+		name := mime.QEncoding.Encode("utf-8", a.Name)
+		part, err := parts.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {a.ContentType + ";\r\n name=\"" + name + `"`},
+			"Content-Transfer-Encoding": {"base64"},
+			"Content-Disposition":       {`attachment; filename="` + name + `"`},
+		})
+		if err != nil {
+			return nil, err
+		}
+		encoded := base64.StdEncoding.EncodeToString(a.Data)
+		for len(encoded) > 76 {
+			if _, err := io.WriteString(part, encoded[:76]+"\r\n"); err != nil {
+				return nil, err
+			}
+			encoded = encoded[76:]
+		}
+		if _, err := io.WriteString(part, encoded+"\r\n"); err != nil {
+			return nil, err
+		}
+	}
+	if err := parts.Close(); err != nil {
+		return nil, err
+	}
+	b.WriteString("\r\n")
+	return b.Bytes(), nil
+}
+
+// writeQuotedPrintable writes body in quoted-printable, ending with CRLF. The
+// writer turns every "\n" or "\r\n" into CRLF and keeps lines within 76
+// characters.
+func writeQuotedPrintable(b *bytes.Buffer, body string) error {
+	qp := quotedprintable.NewWriter(b)
+	if _, err := qp.Write([]byte(body)); err != nil {
+		return err
+	}
+	if err := qp.Close(); err != nil {
+		return err
 	}
 	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
 		b.WriteString("\r\n")
 	}
-	return b.Bytes(), nil
+	return nil
 }
 
 // deliver runs one SMTP conversation that hands msg to the server for rcpt.

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/big"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
@@ -632,5 +633,55 @@ func TestNew(t *testing.T) {
 				t.Errorf("timeout = %v, want %v", sender.timeout, DefaultTimeout)
 			}
 		})
+	}
+}
+
+func TestSendWithAttachment(t *testing.T) {
+	srv := newFakeServer(t, fakeOptions{})
+	sender := newTestSender(t, srv, Config{TLS: TLSNone})
+	calendar := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + strings.Repeat("X-LONG:"+strings.Repeat("é", 60)+"\r\n", 3) + "END:VCALENDAR\r\n"
+	err := sender.Send(context.Background(), Message{
+		To: "ffion@example.net", Subject: "Your place", Body: "See you there.\n",
+		Attachments: []Attachment{{Name: "workshop.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: []byte(calendar)}},
+	})
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	sess := srv.next(t)
+	for i, line := range strings.Split(sess.data, "\r\n") {
+		if len(line) > 78 {
+			t.Errorf("line %d is %d characters long: %q", i+1, len(line), line)
+		}
+	}
+	msg := readMessage(t, sess)
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/mixed" {
+		t.Fatalf("Content-Type = %q (%v), want multipart/mixed", msg.Header.Get("Content-Type"), err)
+	}
+	parts := multipart.NewReader(msg.Body, params["boundary"])
+	text, err := parts.NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := io.ReadAll(text); string(body) != "See you there.\r\n" { // the reader decodes quoted-printable
+		t.Errorf("text part = %q", body)
+	}
+	file, err := parts.NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file.FileName() != "workshop.ics" || !strings.HasPrefix(file.Header.Get("Content-Type"), "text/calendar; charset=utf-8; method=PUBLISH") {
+		t.Errorf("attachment %q of type %q", file.FileName(), file.Header.Get("Content-Type"))
+	}
+	data, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, file))
+	if err != nil || string(data) != calendar {
+		t.Errorf("attachment = %q (%v), want the calendar back byte for byte", data, err)
+	}
+	if _, err := parts.NextPart(); err != io.EOF {
+		t.Errorf("a third part: %v", err)
+	}
+	if err := sender.Send(context.Background(), Message{To: "ffion@example.net", Subject: "x",
+		Attachments: []Attachment{{Name: "a\r\nBcc: evil@example.com", ContentType: "text/plain"}}}); praxis.ErrorCode(err) != praxis.EINVALID {
+		t.Errorf("an attachment name with a line break: %v, want EINVALID", err)
 	}
 }

@@ -2,6 +2,7 @@ package praxis
 
 import (
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -162,6 +163,13 @@ const (
 
 // SignupModes lists the policies.
 var SignupModes = []SignupMode{SignupOpen, SignupApproval, SignupInvitation}
+
+// CommitEmail is the address praxis writes as the git author and tagger
+// email of what a person saves through it. The curriculum can be cloned by
+// anyone, so a member's real address never goes into its history.
+func CommitEmail(userID int64) string {
+	return "user-" + strconv.FormatInt(userID, 10) + "@users.noreply.praxis.invalid"
+}
 
 // UserFilter narrows a list of users. Zero fields do not filter.
 type UserFilter struct {

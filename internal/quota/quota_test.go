@@ -31,7 +31,7 @@ func TestTheWriteRateRefillsOverAnHour(t *testing.T) {
 	env := testenv.New(t, testenv.Options{})
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	q := quota.New(quota.Config{DB: env.DB, Store: env.Store, Now: func() time.Time { return now }})
-	admin, _, err := account.New(account.Config{DB: env.DB}).AddUser(ctx, account.NewUser{Email: "a@example.org", Name: "A", Roles: []praxis.Role{praxis.RoleAdmin}})
+	admin, _, err := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB}).AddUser(ctx, account.NewUser{Email: "a@example.org", Name: "A", Roles: []praxis.Role{praxis.RoleAdmin}})
 	if err != nil {
 		t.Fatal(err)
 	}

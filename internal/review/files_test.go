@@ -19,6 +19,7 @@ var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x0
 // reads each back byte for byte: binary files, text in another encoding,
 // CRLF and mixed line breaks, a byte-order mark.
 func TestSavedFilesRoundTripEveryByte(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fork, head, err := f.svc.CreateFork(ctx, f.alice, stigma)
@@ -60,6 +61,7 @@ func TestSavedFilesRoundTripEveryByte(t *testing.T) {
 // sends it (every line break CRLF, no byte-order mark): the file keeps its
 // own line breaks and mark, and a file that is not text is refused unchanged.
 func TestTypedSavesKeepTheFileOwnLineBreaks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fork, head, err := f.svc.CreateFork(ctx, f.alice, stigma)
@@ -112,6 +114,7 @@ func TestTypedSavesKeepTheFileOwnLineBreaks(t *testing.T) {
 }
 
 func TestTextEditable(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		content string

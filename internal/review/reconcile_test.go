@@ -16,6 +16,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
+	"github.com/praxis-coop/praxis/internal/testenv"
 )
 
 // branch returns a branch's commit, failing the test when there is none.
@@ -79,7 +80,7 @@ func (f *fixture) pushBranch(branch, parent, message, old, new string) string {
 
 func (f *fixture) addUser(email string, role praxis.Role) *praxis.User {
 	f.t.Helper()
-	u, _, err := account.New(account.Config{DB: f.db}).AddUser(context.Background(), account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
+	u, _, err := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: f.db}).AddUser(context.Background(), account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -90,6 +91,7 @@ func (f *fixture) addUser(email string, role praxis.Role) *praxis.User {
 // merged, with the merge commit that brought it in, and merging it again is
 // refused rather than making a second, empty merge commit.
 func TestMergeFoundOnMainIsRecordedNeverMadeTwice(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (merged before the crash)")
@@ -136,6 +138,7 @@ func countKind(events []praxis.Activity, kind string) int {
 // Reading a proposal, or listing proposals, records a merge found on main,
 // including one that came in inside another proposal's merge.
 func TestReadingRecordsMergesFoundOnMain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	first := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (Alice)")
@@ -190,6 +193,7 @@ func TestReadingRecordsMergesFoundOnMain(t *testing.T) {
 // A branch reset to a version of main holds nothing of its own: it is not
 // taken for merged.
 func TestBranchAtAVersionOfMainIsNotMerged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (x)")
@@ -213,6 +217,7 @@ func TestBranchAtAVersionOfMainIsNotMerged(t *testing.T) {
 // reopened), a creation that never finished is removed or finished, a stale
 // head is caught up, and a fork branch gets its record.
 func TestReconcileAtStart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	main := f.branch("main")
@@ -336,6 +341,7 @@ func TestReconcileAtStart(t *testing.T) {
 // ref is locked by another writer), no proposal is left behind, and trying
 // again opens exactly one.
 func TestFailedCreationLeavesNoProposal(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (first)")
@@ -373,6 +379,7 @@ func TestFailedCreationLeavesNoProposal(t *testing.T) {
 // it is refused and nothing is recorded; a newer version needs a new
 // approval before it can be merged.
 func TestReviewIsOfTheVersionSeen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (seen)")
@@ -425,6 +432,7 @@ func TestReviewIsOfTheVersionSeen(t *testing.T) {
 // Approvals count only from people other than the author, and a merge needs
 // as many as the instance requires; a request for changes holds it back.
 func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	admin := f.addUser("ada@example.org", praxis.RoleAdmin)
@@ -493,6 +501,7 @@ func TestApprovalsFromOthersAsManyAsRequired(t *testing.T) {
 // Reads racing a merge never record it twice or contradict it: one merge
 // commit, one merge event, the merge's own record.
 func TestReadsRacingAMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (raced)")

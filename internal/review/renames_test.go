@@ -18,10 +18,11 @@ import (
 // changes land in the moved folder when they are brought up to date and
 // merged.
 func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	svc := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}})
 		if err != nil {
@@ -155,10 +156,11 @@ func TestForksAndProposalsFollowAMovedModule(t *testing.T) {
 // changed the same lines as the fork, keeping "yours" keeps the fork's text,
 // in the moved folder.
 func TestResolvingAnUpdateAcrossAMove(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
 	svc := review.New(review.Config{DB: env.DB, Store: env.Store, Catalog: env.Catalog, History: env.History})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	carol, _, err := accounts.AddUser(ctx, account.NewUser{Email: "carol@example.org", Name: "Carol", Roles: []praxis.Role{praxis.RoleFacilitator}})
 	if err != nil {
 		t.Fatal(err)

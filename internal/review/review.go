@@ -8,7 +8,6 @@ package review
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -121,11 +120,7 @@ func (s *Service) pushLock(userID int64) *sync.Mutex {
 
 // signature is who a commit is by.
 func (s *Service) signature(u *praxis.User) praxis.Signature {
-	email := u.Email
-	if email == "" {
-		email = fmt.Sprintf("user-%d@praxis.invalid", u.ID)
-	}
-	return praxis.Signature{Name: u.Name, Email: email, When: s.now()}
+	return praxis.Signature{Name: u.Name, Email: praxis.CommitEmail(u.ID), When: s.now()}
 }
 
 // dryMerge merges theirs into ours without writing, cached by the pair.

@@ -12,9 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/praxis-coop/praxis/curriculum"
 	"github.com/praxis-coop/praxis/internal/account"
-	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/demo"
 	"github.com/praxis-coop/praxis/internal/gitstore"
@@ -39,27 +37,12 @@ type fixture struct {
 func newFixture(t *testing.T, extra ...praxis.FileChange) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	database, err := db.Open(ctx, filepath.Join(dir, "praxis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
-	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: database})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Seed(ctx, curriculum.FS, praxis.Signature{Name: "praxis"}, "Seed"); err != nil {
-		t.Fatal(err)
-	}
+	env := testenv.New(t, testenv.Options{Message: "Seed"})
+	database, store := env.DB, env.Store
 	if len(extra) > 0 {
-		main, _ := store.Branch(ctx, "main")
-		if _, err := store.WriteCommit(ctx, gitstore.CommitRequest{Branch: "main", Expected: main, Changes: extra, Message: "more modules", Author: praxis.Signature{Name: "praxis"}}); err != nil {
-			t.Fatal(err)
-		}
+		env.Commit(t, "more modules", extra...)
 	}
-	accounts := account.New(account.Config{DB: database})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database})
 	add := func(email string, role praxis.Role) *praxis.User {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: email, Name: strings.Split(email, "@")[0], Roles: []praxis.Role{role}, Password: "a long enough passphrase"})
 		if err != nil {
@@ -67,8 +50,8 @@ func newFixture(t *testing.T, extra ...praxis.FileChange) *fixture {
 		}
 		return u
 	}
-	f := &fixture{t: t, store: store, db: database, dir: dir}
-	f.svc = review.New(review.Config{DB: database, Store: store, Catalog: catalog.New(store, database)})
+	f := &fixture{t: t, store: store, db: database, dir: env.Dir}
+	f.svc = review.New(review.Config{DB: database, Store: store, Catalog: env.Catalog})
 	f.alice = add("alice@example.org", praxis.RoleFacilitator)
 	f.bob = add("bob@example.org", praxis.RoleFacilitator)
 	f.maintainer = add("maya@example.org", praxis.RoleMaintainer)
@@ -128,6 +111,7 @@ func gitFsck(t *testing.T, dir string) {
 }
 
 func TestForkEditUpdateAndPropose(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fork, head, err := f.svc.CreateFork(ctx, f.alice, stigma)
@@ -202,6 +186,7 @@ func TestForkEditUpdateAndPropose(t *testing.T) {
 // Two people edit from the same base: one wins, the other gets ECONFLICT and
 // the winner's text is intact.
 func TestConcurrentEditsOfOneFork(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fork, head, err := f.svc.CreateFork(ctx, f.alice, stigma)
@@ -244,6 +229,7 @@ func TestConcurrentEditsOfOneFork(t *testing.T) {
 }
 
 func TestTwoProposalsSameLineConflict(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	first := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (Alice)")
@@ -295,6 +281,7 @@ func TestTwoProposalsSameLineConflict(t *testing.T) {
 }
 
 func TestTwoProposalsDifferentPartsBothMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	first := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (changed near the top)")
@@ -318,6 +305,7 @@ func TestTwoProposalsDifferentPartsBothMerge(t *testing.T) {
 }
 
 func TestThirtyProposalsMergedConcurrently(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t, demo.Modules(30, 9, demo.ModuleOptions{BodyBytes: 800})...)
 	var props []*praxis.Proposal
@@ -368,6 +356,7 @@ func TestThirtyProposalsMergedConcurrently(t *testing.T) {
 // A merge racing an edit of the proposal merges exactly the approved head, or
 // is refused; the later edit never reaches main unreviewed.
 func TestMergeRacingAnEdit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for round := range 6 {
 		f := newFixture(t)
@@ -407,6 +396,7 @@ func TestMergeRacingAnEdit(t *testing.T) {
 }
 
 func TestBinaryHandoutsAndDeletionsMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	png := []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'}
@@ -478,6 +468,7 @@ func TestBinaryHandoutsAndDeletionsMerge(t *testing.T) {
 }
 
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	fork, head, _ := f.svc.CreateFork(ctx, f.alice, stigma)
@@ -558,6 +549,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 }
 
 func TestCommentsReviewsAndActivity(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	p := f.propose(f.alice, stigma, "## About this workshop", "## About this workshop (new)")
@@ -598,6 +590,7 @@ func TestCommentsReviewsAndActivity(t *testing.T) {
 // merge is refused on it. Each case was "clean" when only the proposal's own
 // modules were linted at its head.
 func TestProposalLintIsPraxisLintOfTheMergedTree(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("a change on main breaks a link the proposal adds", func(t *testing.T) {
 		f := newFixture(t, praxis.FileChange{Path: "modules/" + stigma + "/handouts/extra.md", Content: []byte("# Extra\n")})
@@ -634,6 +627,7 @@ func TestProposalLintIsPraxisLintOfTheMergedTree(t *testing.T) {
 // lint problem (cloned from elsewhere, or checked by a newer rule) still takes
 // proposals that bring no new one; the problem is shown apart.
 func TestProblemsMainHasAlreadyDoNotBlockAMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t, praxis.FileChange{Path: "modules/organising-6-meetings/handouts/notes.md", Content: []byte("# Notes\n\n<<<<<<< mine\na\n>>>>>>> theirs\n")})
 	p := f.propose(f.alice, stigma, "## ", "A new paragraph.\n\n## ")
@@ -687,5 +681,29 @@ func (f *fixture) checkLint(p *praxis.Proposal, messages ...string) {
 	}
 	if after, _ := f.store.Branch(ctx, "main"); after != before {
 		f.t.Error("a refused merge moved main")
+	}
+}
+
+// TestCommitsNeverCarryMembersEmails: anyone may clone the curriculum, so what
+// a person saves through praxis is authored with a no-reply address, never
+// their account's email.
+func TestCommitsNeverCarryMembersEmails(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	fork, head, err := f.svc.CreateFork(ctx, f.alice, stigma)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := f.plan(head, stigma)
+	next, err := f.svc.EditFork(ctx, f.alice, fork.ID, head, []review.Edit{{Path: "module.md", Content: []byte(plan + "\nA line.\n")}}, "A line")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.store.FindCommit(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Author.Name != f.alice.Name || c.Author.Email != praxis.CommitEmail(f.alice.ID) || strings.Contains(c.Author.Email, f.alice.Email) {
+		t.Errorf("author = %q <%s>, want %q <%s>", c.Author.Name, c.Author.Email, f.alice.Name, praxis.CommitEmail(f.alice.ID))
 	}
 }

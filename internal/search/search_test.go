@@ -48,6 +48,7 @@ func slugs(res *search.Results) []string {
 }
 
 func TestSearchFindsRanksAndFilters(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// Stemming: "organise" finds modules that only say organising/organiser.
 	res := f.search("organise", search.Filter{})
@@ -91,6 +92,7 @@ func TestSearchFindsRanksAndFilters(t *testing.T) {
 }
 
 func TestHostileQueriesNeverFail(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, q := range []string{`"`, `"unbalanced`, `(((`, `a OR b NOT`, `'; DROP TABLE search_modules; --`, `*`, `-`,
 		`NEAR/2`, `title:stigma`, "\x00\xff", strings.Repeat("x ", 5000), `the of and`, `🙂`} {
@@ -107,6 +109,7 @@ func TestHostileQueriesNeverFail(t *testing.T) {
 }
 
 func TestIndexFollowsMain(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if n, err := f.index.Update(ctx); err != nil || n != 13 {
@@ -142,6 +145,7 @@ func TestIndexFollowsMain(t *testing.T) {
 }
 
 func TestConcurrentSearchesDuringUpdates(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	var wg sync.WaitGroup
 	for range 4 {
@@ -162,6 +166,7 @@ func TestConcurrentSearchesDuringUpdates(t *testing.T) {
 // its tree id. Searches must find the module under its new name at once (they
 // used to fail until a restart) and after one; a copy is found under both.
 func TestRenamesAndCopiesAreFoundAtOnceAndAfterARestart(t *testing.T) {
+	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
 	ctx := context.Background()
 	index := search.New(env.DB, env.Catalog)

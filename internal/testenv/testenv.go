@@ -6,6 +6,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -47,17 +48,15 @@ type Options struct {
 	BusyTimeout time.Duration
 }
 
-// New makes an Env in a temporary folder (or opts.Dir) and seeds it.
+// New makes an Env in a temporary folder (or opts.Dir) and seeds it. Under
+// Main, a seed of the starter curriculum is copied from a template seeded
+// once per process: the same files and rows, without writing and indexing
+// every object again.
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
-	ctx := context.Background()
 	dir := opts.Dir
 	if dir == "" {
 		dir = t.TempDir()
-	}
-	env := open(t, dir, db.Options{BusyTimeout: opts.BusyTimeout})
-	if opts.Seed == nil {
-		opts.Seed = curriculum.FS
 	}
 	if opts.Author.Name == "" {
 		opts.Author.Name = "praxis"
@@ -65,7 +64,22 @@ func New(t testing.TB, opts Options) *Env {
 	if opts.Message == "" {
 		opts.Message = "Seed the curriculum"
 	}
-	if _, err := env.Store.Seed(ctx, opts.Seed, opts.Author, opts.Message); err != nil {
+	dbOpts := db.Options{BusyTimeout: opts.BusyTimeout}
+	if opts.Seed == nil {
+		template, err := seededTemplate(opts.Author, opts.Message)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if template != "" {
+			if err := CopyDir(template, dir); err != nil {
+				t.Fatal(err)
+			}
+			return open(t, dir, dbOpts)
+		}
+		opts.Seed = curriculum.FS
+	}
+	env := open(t, dir, dbOpts)
+	if _, err := env.Store.Seed(context.Background(), opts.Seed, opts.Author, opts.Message); err != nil {
 		t.Fatal(err)
 	}
 	return env
@@ -80,27 +94,44 @@ func Open(t testing.TB, dir string) *Env {
 
 func open(t testing.TB, dir string, dbOpts db.Options) *Env {
 	t.Helper()
+	env, err := openServices(dir, dbOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.close() })
+	return env
+}
+
+// openServices opens the services over dir as praxis does at start.
+func openServices(dir string, dbOpts db.Options) (*Env, error) {
 	ctx := context.Background()
 	database, err := db.OpenWith(ctx, filepath.Join(dir, "praxis.db"), dbOpts)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { database.Close() })
 	index := history.New(database)
 	store, _, err := gitstore.Open(filepath.Join(dir, "curriculum.git"), gitstore.Options{Indexer: index})
 	if err != nil {
-		t.Fatal(err)
+		database.Close()
+		return nil, err
 	}
-	t.Cleanup(func() { store.Close() })
+	env := &Env{Dir: dir, DB: database, History: index, Store: store, Catalog: catalog.New(store, index),
+		Releases: history.NewReleases(index, store, database)}
 	index.Follow(store)
 	if _, err := store.CatchUp(ctx); err != nil {
-		t.Fatal(err)
+		env.close()
+		return nil, err
 	}
 	if _, err := index.ScanRenames(ctx, store.CommitRenames); err != nil {
-		t.Fatal(err)
+		env.close()
+		return nil, err
 	}
-	return &Env{Dir: dir, DB: database, History: index, Store: store, Catalog: catalog.New(store, index),
-		Releases: history.NewReleases(index, store, database)}
+	return env, nil
+}
+
+// close closes the store, then the database.
+func (e *Env) close() error {
+	return errors.Join(e.Store.Close(), e.DB.Close())
 }
 
 // Reopen closes the services and opens new ones over the same data

@@ -50,7 +50,7 @@ func newAccountAppWith(t *testing.T, opts testenv.Options, configure func(*web.C
 	ctx := context.Background()
 	env := testenv.New(t, opts)
 	database, cat := env.DB, env.Catalog
-	svc := account.New(account.Config{DB: database, Modules: func(ctx context.Context, slug string) bool {
+	svc := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: database, Modules: func(ctx context.Context, slug string) bool {
 		l, err := cat.Listing(ctx, "")
 		if err != nil {
 			return false
@@ -153,6 +153,7 @@ func (b *browser) logIn(email string) {
 // TestPermissionTable walks every registered route for anonymous visitors and
 // every role, expecting exactly the set the permission policy allows.
 func TestPermissionTable(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	target := a.users["target"]
 	allowedRoles := map[access.Action][]praxis.Role{}
@@ -213,6 +214,7 @@ func TestPermissionTable(t *testing.T) {
 }
 
 func TestSignupApprovalAndLogin(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	b := a.browser()
 	form := b.do(http.MethodGet, "/signup", nil)
@@ -275,6 +277,7 @@ func mustURL(s string) *url.URL {
 }
 
 func TestLoginErrorsAndRateLimit(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	b := a.browser()
 	wrong := b.submit("/login", "/login", url.Values{"email": {"facilitator@example.org"}, "password": {"wrong wrong wrong"}})
@@ -299,6 +302,7 @@ func TestLoginErrorsAndRateLimit(t *testing.T) {
 }
 
 func TestCSRFIsEnforced(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	b := a.browser()
 	b.logIn("facilitator@example.org")
@@ -331,6 +335,7 @@ func TestCSRFIsEnforced(t *testing.T) {
 }
 
 func TestProfileEditingAndVisibility(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	b := a.browser()
 	b.logIn("facilitator@example.org")
@@ -364,6 +369,7 @@ func TestProfileEditingAndVisibility(t *testing.T) {
 }
 
 func TestTokensPageAndAPI(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	b := a.browser()
 	b.logIn("coordinator@example.org")
@@ -450,6 +456,7 @@ func TestTokensPageAndAPI(t *testing.T) {
 }
 
 func TestResetLinkInvitationAndAudit(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	coord := a.browser()
 	coord.logIn("coordinator@example.org")
@@ -501,6 +508,7 @@ func TestResetLinkInvitationAndAudit(t *testing.T) {
 }
 
 func TestExportAndDeleteThroughTheBrowser(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	b := a.browser()
 	b.logIn("target@example.org")
@@ -531,6 +539,7 @@ func TestExportAndDeleteThroughTheBrowser(t *testing.T) {
 }
 
 func TestSessionsPage(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	laptop, phone := a.browser(), a.browser()
 	laptop.logIn("maintainer@example.org")
@@ -550,6 +559,7 @@ func TestSessionsPage(t *testing.T) {
 }
 
 func TestLoginRedirectsBackSafely(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	b := a.browser()
 	res := b.do(http.MethodGet, "/account/tokens", nil)
@@ -568,6 +578,7 @@ func TestLoginRedirectsBackSafely(t *testing.T) {
 }
 
 func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	for _, tc := range []struct {
 		proto      string

@@ -2,9 +2,11 @@ package web
 
 import (
 	"errors"
+	"github.com/praxis-coop/praxis/internal/workshop"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/catalog"
@@ -52,6 +54,9 @@ type adminUserPage struct {
 	ResetLink string
 	Emailed   bool
 	Form      form
+	// Mentoring is what the person co-facilitated to learn: it counts
+	// toward a training.
+	Mentoring []workshop.MentoredModule
 }
 
 func (s *Server) renderAdminUser(c echo.Context, status int, page adminUserPage) error {
@@ -74,6 +79,11 @@ func (s *Server) renderAdminUser(c echo.Context, status int, page adminUserPage)
 		return err
 	}
 	page.Modules = page.Listing.Modules
+	if s.workshops != nil {
+		if page.Mentoring, err = s.workshops.Mentoring(ctx, id); err != nil {
+			return err
+		}
+	}
 	if page.Form.Errors == nil {
 		page.Form.Errors = map[string]string{}
 	}
@@ -248,6 +258,14 @@ func (s *Server) adminSettings(c echo.Context) error {
 		f.Values.Set(quota.StorageField, strconv.FormatInt(l.StorageMB, 10))
 		f.Values.Set(quota.WriteField, strconv.FormatInt(l.WriteMBPerHour, 10))
 	}
+	if s.workshops != nil {
+		ws, err := s.workshops.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		f.Values.Set(workshop.SettingRetentionDays, strconv.Itoa(ws.RetentionDays))
+		f.Values.Set(workshop.SettingWarnDays, strconv.Itoa(ws.WarnDays))
+	}
 	return s.renderSettings(c, http.StatusOK, f)
 }
 
@@ -281,6 +299,21 @@ func (s *Server) adminSaveSettings(c echo.Context) error {
 			bad = append(bad, err)
 		}
 	}
+	var workshopSettings *workshop.Settings
+	if s.workshops != nil && f.Values.Has(workshop.SettingRetentionDays) {
+		retention, rerr := strconv.Atoi(strings.TrimSpace(f.Value(workshop.SettingRetentionDays)))
+		warn, werr := strconv.Atoi(strings.TrimSpace(f.Value(workshop.SettingWarnDays)))
+		if rerr != nil {
+			retention = -1
+		}
+		if werr != nil {
+			warn = -1
+		}
+		workshopSettings = &workshop.Settings{RetentionDays: retention, WarnDays: warn}
+		if err := workshop.CheckSettings(*workshopSettings); err != nil {
+			bad = append(bad, err)
+		}
+	}
 	err := errors.Join(bad...)
 	if err == nil {
 		err = s.accounts.SetSignupMode(ctx, currentUser(c), praxis.SignupMode(f.Value("signup_mode")))
@@ -293,6 +326,9 @@ func (s *Server) adminSaveSettings(c echo.Context) error {
 	}
 	if err == nil && setLimits {
 		err = s.quota.SetLimits(ctx, currentUser(c), limits)
+	}
+	if err == nil && workshopSettings != nil {
+		err = s.workshops.SetSettings(ctx, currentUser(c), *workshopSettings)
 	}
 	if err != nil {
 		status, err := f.fail(err)

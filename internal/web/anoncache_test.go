@@ -10,6 +10,7 @@ import (
 // pages: a signed-in visitor never gets the anonymous page, and a write (a
 // proposal opened) shows at once.
 func TestAnonymousModulePagesFollowWrites(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	anon := a.browser()
 	first := anon.do(http.MethodGet, "/modules/"+stigmaSlug, nil)
@@ -37,6 +38,7 @@ func TestAnonymousModulePagesFollowWrites(t *testing.T) {
 // TestSourceDiffRowsHoldNoStrayWhitespace: the source diff's cells keep
 // white space, so the template must not add any (each row one line high).
 func TestSourceDiffRowsHoldNoStrayWhitespace(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	plan := planSource(t, a, stigmaSlug)
 	status, p := a.apiCall(http.MethodPost, "/api/v1/proposals", a.tokens["facilitator"], map[string]any{

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
@@ -55,6 +57,29 @@ func listApp(t *testing.T) *accountApp {
 			"base": mod["version"], "changes": []map[string]string{{"path": "module.md", "content": plan + fmt.Sprintf("\nLine %d.\n", i)}}})
 		if status != 201 {
 			t.Fatalf("proposal = %d %v", status, p)
+		}
+	}
+	// Workshops: two facilitators trained, three requests, three workshops
+	// ahead, three registrations for the first (id 1).
+	for _, who := range []string{"facilitator", "target"} {
+		if err := a.svc.AwardTraining(context.Background(), a.users["admin"], a.users[who].ID, stigma, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		if status, r := a.apiCall("POST", "/api/v1/requests", "", map[string]any{"group_name": fmt.Sprintf("Group %d", i), "group_type": "tenants' union",
+			"contact_name": "Rosa", "contact_email": fmt.Sprintf("rosa%d@example.net", i), "online": true, "modules": []string{stigma}, "participants": 12}); status != 201 {
+			t.Fatalf("request = %d %v", status, r)
+		}
+		day := time.Now().AddDate(0, 0, 30+i).Format(time.DateOnly)
+		if status, w := a.apiCall("POST", "/api/v1/workshops", a.tokens["coordinator"], map[string]any{"module": stigma, "starts_at": day + "T18:00",
+			"ends_at": day + "T20:30", "venue": "Unite House", "town": "London", "region": "London", "capacity": 2, "visibility": "public",
+			"facilitators": []int64{a.users["target"].ID}}); status != 201 {
+			t.Fatalf("workshop = %d %v", status, w)
+		}
+		if status, r := a.apiCall("POST", "/api/v1/workshops/1/registrations", "", map[string]any{"name": fmt.Sprintf("Person %d", i),
+			"email": fmt.Sprintf("person%d@example.net", i)}); status != 201 {
+			t.Fatalf("registration = %d %v", status, r)
 		}
 	}
 	for _, slug := range []string{stigma, "organising-1-one-to-ones", "organising-2-power-mapping"} {
@@ -120,6 +145,10 @@ func TestEveryAPIListPagesTheSameWay(t *testing.T) {
 		{"/api/v1/deliveries/1/feedback", fac, "feedback", 1000, 3},
 		{"/api/v1/modules/" + stigma + "/reflections", fac, "reflections", 200, 3},
 		{"/api/v1/stats/downloads", coord, "downloads", 1000, 3},
+		{"/api/v1/requests?status=new", coord, "requests", 500, 3},
+		{"/api/v1/workshops?region=London", fac, "workshops", 1000, 3},
+		{"/api/v1/workshops/1/registrations", coord, "registrations", 1000, 3},
+		{"/api/v1/suggestions?module=" + stigma, coord, "suggestions", 1000, 2},
 	}
 	for _, l := range lists {
 		t.Run(l.path, func(t *testing.T) {
@@ -198,6 +227,8 @@ func TestAPIListsKeepOffsetAndTotal(t *testing.T) {
 		{"/api/v1/proposals?status=open", fac, "proposals"},
 		{"/api/v1/deliveries?format=in-person", fac, "deliveries"},
 		{"/api/v1/search?q=class", fac, "results"},
+		{"/api/v1/requests?status=new", coord, "requests"},
+		{"/api/v1/workshops?region=London", fac, "workshops"},
 	} {
 		_, all, _, _, body := a.getList(l.path+"&limit=100", l.token, l.items)
 		total := body["total"].(float64)
@@ -243,6 +274,13 @@ func TestAPIFilterValuesAreCheckedNotIgnored(t *testing.T) {
 		{"/api/v1/stats/deliveries.csv?group_by=month&format=underwater", coord, "format"},
 		{"/api/v1/stats/downloads?from=soon", coord, "from"},
 		{"/api/v1/modules/" + stigma + "/history?before=main&cursor=x", fac, "cursor"},
+		{"/api/v1/requests?status=lost", coord, "status"},
+		{"/api/v1/requests?module=Not%20A%20Slug", coord, "module"},
+		{"/api/v1/workshops?format=underwater", fac, "format"},
+		{"/api/v1/workshops?from=soon", fac, "from"},
+		{"/api/v1/suggestions?online=maybe", coord, "online"},
+		{"/api/v1/suggestions?date=2026-13-01", coord, "date"},
+		{"/api/v1/suggestions?request_id=first", coord, "request_id"},
 	} {
 		res := a.rawCall("GET", tc.path, nil, "Authorization", "Bearer "+tc.token)
 		var e struct{ Error, Field string }

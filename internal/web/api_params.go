@@ -107,6 +107,19 @@ func (q *apiQuery) number(name string, def, lo, hi int) int {
 	return n
 }
 
+// boolean returns a parameter that must be true or false; false when
+// absent.
+func (q *apiQuery) boolean(name string) bool {
+	switch v := q.text(name); v {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	}
+	q.fail(badParam(name, "must be true or false"))
+	return false
+}
+
 // id returns a positive whole number naming a record, or 0 when absent.
 func (q *apiQuery) id(name string) int64 {
 	v := q.text(name)
@@ -178,6 +191,13 @@ var (
 	proposalList  = listSize{Default: 50, Max: 200}
 	deliveryList  = listSize{Default: 100, Max: 1000}
 	reflectList   = listSize{Default: 50, Max: 200}
+	// The workshops' lists: requests and workshops page in the database;
+	// suggestions and registrations are bounded by the facilitators and
+	// the workshop's places.
+	requestList      = listSize{Default: 50, Max: 500}
+	workshopList     = listSize{Default: 50, Max: 1000}
+	suggestionList   = listSize{Default: 0, Max: 1000}
+	registrationList = listSize{Default: 0, Max: 1000}
 )
 
 // maxOffset bounds how far into a list a page may start, so that no offset

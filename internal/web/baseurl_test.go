@@ -40,6 +40,7 @@ func requestAs(t *testing.T, client *http.Client, host, target string, headers .
 }
 
 func TestLinksComeFromTheBaseURLNeverFromTheHostHeader(t *testing.T) {
+	t.Parallel()
 	a := newAccountAppWith(t, testenv.Options{}, func(cfg *web.Config, _ *testenv.Env) { cfg.BaseURL = publicURL + "/" })
 	hosts := []string{"evil.example", "other.example:8080", "x" + strings.Repeat("y", 50) + ".example"}
 

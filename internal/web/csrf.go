@@ -27,8 +27,12 @@ import (
 //     forgotten password, feedback) use a random pre-session cookie instead.
 //  3. Requests with an API token (Authorization: Bearer) are not checked: a
 //     browser never adds that header by itself. Nor are anonymous requests
-//     to the JSON API: they carry no credential a forgery could borrow, and
-//     a script has no form to take a token from.
+//     to JSON API routes that need an account: they carry no credential a
+//     forgery could borrow, and the permission check refuses them (401).
+//     The API's public writes (publicJSON routes: a workshop request, a
+//     registration and its cancelling) skip step 2 only when they come
+//     without a session as JSON or as a DELETE, which no browser sends
+//     across sites without a CORS preflight; step 1 still applies to them.
 //
 // Step 1 runs right after authenticate, before the route's permission check
 // (authorize, in routes.go), so that another site's form is refused as such
@@ -122,7 +126,7 @@ func (s *Server) expectedCSRFToken(c echo.Context) string {
 // tokens and anonymous API requests are left to the permission check.
 func (s *Server) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Get(bearerKey) == true || !s.routed(c) || anonymousAPI(c) {
+		if c.Get(bearerKey) == true || !s.routed(c) || s.anonymousAPI(c) {
 			return next(c)
 		}
 		if err := s.crossOrigin.Check(c.Request()); err != nil {
@@ -144,7 +148,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Get(bearerKey) == true || !s.routed(c) {
 			return next(c)
 		}
-		if anonymousAPI(c) {
+		if s.anonymousAPI(c) || s.jsonWithoutSession(c) {
 			return next(c)
 		}
 		switch r.Header.Get(echo.HeaderSecFetchSite) {
@@ -188,8 +192,27 @@ func (s *Server) cookieName(c echo.Context, name string) string {
 	return name
 }
 
-// anonymousAPI reports whether c is a JSON API request without a session
-// (nor a token): step 3 leaves it unchecked.
-func anonymousAPI(c echo.Context) bool {
-	return currentSession(c) == nil && strings.HasPrefix(c.Path(), "/api/")
+// anonymousAPI reports whether c is a request without a session (nor a
+// token) to a JSON API route that needs an account: steps 1 and 2 leave it
+// to the permission check, which answers 401. The API's public writes
+// (publicJSON routes) are not such requests: they are checked as pages are,
+// except as jsonWithoutSession says.
+func (s *Server) anonymousAPI(c echo.Context) bool {
+	if currentSession(c) != nil || !strings.HasPrefix(c.Path(), "/api/") {
+		return false
+	}
+	r, ok := s.routeByKey[c.Request().Method+" "+c.Path()]
+	return ok && r.Action != public && !(r.Loopback && fromLoopback(c.Request()))
+}
+
+// jsonWithoutSession reports whether c is a write to a publicJSON route,
+// without a session, that is JSON or a DELETE: step 2 leaves it unchecked.
+// Browsers cannot send either across sites without a CORS preflight, which
+// praxis never answers, and without a session it acts for nobody. (A DELETE
+// needs no body, so it need not say it is JSON.) Step 1 still refuses one
+// that fetch metadata marks as from another site.
+func (s *Server) jsonWithoutSession(c echo.Context) bool {
+	req := c.Request()
+	return s.publicJSONRoutes[req.Method+" "+c.Path()] && currentSession(c) == nil &&
+		(req.Method == http.MethodDelete || strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON))
 }

@@ -3,6 +3,7 @@ package web
 import "testing"
 
 func TestDefuseCell(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, in, want string }{
 		{"empty", "", ""},
 		{"text", "Cardiff", "Cardiff"},

@@ -61,6 +61,7 @@ func checkDefused(t *testing.T, route, body string) int {
 // them. A CSV route the test does not know fails it, so a new one cannot be
 // added without being checked.
 func TestEveryCSVDefusesFormulas(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	ctx := context.Background()
 	coord := a.tokens["coordinator"]

@@ -25,6 +25,7 @@ func deliveryJSON(overrides map[string]any) map[string]any {
 }
 
 func TestDeliveryAPI(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac, coord := a.tokens["facilitator"], a.tokens["coordinator"]
 	status, created := a.apiCall(http.MethodPost, "/api/v1/deliveries", fac, deliveryJSON(nil))
@@ -133,6 +134,7 @@ func (a *accountApp) bearerGet(path, token string) response {
 }
 
 func TestLoggingADeliveryAndFeedbackInTheBrowser(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac := a.browser()
 	fac.logIn("facilitator@example.org")

@@ -21,6 +21,7 @@ import (
 // 200 and both changes are kept, every time. The dashboard's statistics, kept
 // in memory, agree with what a fresh process reads from the database.
 func TestConcurrentDeliveryPatchesKeepEveryChange(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac, coord := a.tokens["facilitator"], a.tokens["coordinator"]
 	status, created := a.apiCall(http.MethodPost, "/api/v1/deliveries", fac, deliveryJSON(nil))
@@ -84,6 +85,7 @@ func TestConcurrentDeliveryPatchesKeepEveryChange(t *testing.T) {
 // revision it was made from is refused with 409 once the delivery has moved
 // on, and changes nothing.
 func TestDeliveryPatchWithAnOldRevisionIsRefused(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac := a.tokens["facilitator"]
 	_, created := a.apiCall(http.MethodPost, "/api/v1/deliveries", fac, deliveryJSON(nil))
@@ -145,6 +147,7 @@ func formValues(t *testing.T, body string) url.Values {
 // person changed, with the other's change taken into the fields the second
 // person left alone and their own typing kept. Saving again keeps both.
 func TestStaleDeliveryFormSaysWhatChangedAndKeepsTheTyping(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	_, created := a.apiCall(http.MethodPost, "/api/v1/deliveries", a.tokens["facilitator"], deliveryJSON(nil))
 	where := fmt.Sprintf("/deliveries/%d", int(created["id"].(float64)))
@@ -196,6 +199,7 @@ func TestStaleDeliveryFormSaysWhatChangedAndKeepsTheTyping(t *testing.T) {
 // TestDeliveryFormShowsEveryProblemAtOnce: a form with several mistakes is
 // shown again with each beside its field, and everything typed kept.
 func TestDeliveryFormShowsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac := a.browser()
 	fac.logIn("facilitator@example.org")
@@ -221,6 +225,7 @@ func TestDeliveryFormShowsEveryProblemAtOnce(t *testing.T) {
 // deliveries shows another member's email address, and an id that is not a
 // member's is refused in the same words whether or not it exists.
 func TestCoFacilitatorsByNameWithoutEmails(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	ctx := context.Background()
 	add := func(email, name string, status praxis.UserStatus) *praxis.User {

@@ -55,6 +55,7 @@ func zipFile(t *testing.T, body, name string) string {
 }
 
 func TestPlanDownloads(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	short := praxis.ShortID(a.first)
 	for _, c := range []struct{ ext, contentType, disposition, magic string }{
@@ -105,6 +106,7 @@ func TestPlanDownloads(t *testing.T) {
 }
 
 func TestBundles(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	// A handout that is not UTF-8: the bundle still builds and says so.
 	a.commit(praxis.FileChange{Path: "modules/" + stigmaSlug + "/handouts/broken.md", Content: []byte("# Broken\n\n\xff\xfe not text\n")})
@@ -158,6 +160,7 @@ func TestBundles(t *testing.T) {
 }
 
 func TestPrintView(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	res := a.get("/modules/" + stigmaSlug + "/print?start=18:30&paper=letter")
 	if res.status != http.StatusOK {
@@ -174,6 +177,7 @@ func TestPrintView(t *testing.T) {
 }
 
 func TestDownloadsAreCounted(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	get := func(path string, headers ...string) response {
 		return a.browser().do(http.MethodGet, path, nil, headers...)
@@ -203,6 +207,7 @@ func TestDownloadsAreCounted(t *testing.T) {
 }
 
 func TestForkDownloadAndHugePlan(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	tok := a.tokens["facilitator"]
 	status, fork := a.apiCall(http.MethodPost, "/api/v1/modules/"+stigmaSlug+"/forks", tok, nil)
@@ -230,6 +235,7 @@ func TestForkDownloadAndHugePlan(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestHugePlanIsRefusedNotFatal(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	plan := string(mustRead(t, a, stigmaSlug))
 	huge := plan + strings.Repeat("A very long plan line that goes on and on.\n\n", 30_000) // about 1.3 MB
@@ -246,6 +252,7 @@ func TestHugePlanIsRefusedNotFatal(t *testing.T) {
 // TestExportLinksKeepTheFilter: links built from a query string must reach
 // the server as that query, not as one escaped value.
 func TestExportLinksKeepTheFilter(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	coord := a.browser()
 	coord.logIn("coordinator@example.org")

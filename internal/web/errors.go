@@ -134,6 +134,23 @@ type apiError struct {
 	Conflicts []praxis.MergeConflict `json:"conflicts,omitzero"`
 	// Head is the version now, when the request named an older one.
 	Head string `json:"head,omitempty"`
+	// Clashes are the days the facilitators of a workshop being scheduled
+	// are already facilitating (409).
+	Clashes []apiClash `json:"clashes,omitzero"`
+}
+
+// apiClash is a day a facilitator is already facilitating: a scheduled
+// workshop or a logged delivery.
+type apiClash struct {
+	// Facilitator is the person's account id.
+	Facilitator int64  `json:"facilitator"`
+	Name        string `json:"name"`
+	// Date is the day, YYYY-MM-DD, where the other workshop runs.
+	Date       string `json:"date"`
+	Module     string `json:"module"`
+	Title      string `json:"title,omitempty"`
+	WorkshopID int64  `json:"workshop_id,omitempty"`
+	DeliveryID int64  `json:"delivery_id,omitempty"`
 }
 
 // apiErrorOf describes err for a JSON client; msg is its safe message.
@@ -167,6 +184,14 @@ func apiErrorOf(err error, msg string, internal bool, requestID string) apiError
 	var stale interface{ StaleHead() string }
 	if errors.As(err, &stale) {
 		body.Head = stale.StaleHead()
+	}
+	var clash *praxis.ClashError
+	if errors.As(err, &clash) {
+		body.Clashes = make([]apiClash, len(clash.Clashes))
+		for i, b := range clash.Clashes {
+			body.Clashes[i] = apiClash{Facilitator: b.UserID, Name: b.Name, Date: b.Date, Module: b.Module, Title: b.Title,
+				WorkshopID: b.WorkshopID, DeliveryID: b.DeliveryID}
+		}
 	}
 	return body
 }

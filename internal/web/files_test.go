@@ -67,6 +67,7 @@ func textBox(t *testing.T, body, id string) (string, bool) {
 // refused and changes nothing. A CRLF Markdown file opens as text and keeps
 // every CRLF when saved.
 func TestBinaryHandoutsAreNeverOpenedAsText(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	ctx := context.Background()
 	tok := a.tokens["facilitator"]

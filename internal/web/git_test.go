@@ -53,7 +53,7 @@ func newGitApp(t *testing.T, shape func(*githttp.Config, *gitApp)) *gitApp {
 	}
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
-	accounts := account.New(account.Config{DB: env.DB})
+	accounts := account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})
 	a := &gitApp{t: t, env: env, cfg: testConfig(env, accounts), accounts: accounts, users: map[string]*praxis.User{}, tokens: map[string]string{}}
 	for _, name := range []string{"alice", "bob"} {
 		u, _, err := accounts.AddUser(ctx, account.NewUser{Email: name + "@example.org", Name: name, Roles: []praxis.Role{praxis.RoleFacilitator}})
@@ -149,20 +149,23 @@ func zeros(t *testing.T, name string, size int64) {
 }
 
 func TestPushOfADecompressionBombIsRefusedByTheHook(t *testing.T) {
+	t.Parallel()
 	a := newGitApp(t, nil)
 	alice := a.users["alice"]
 	dir := a.clone()
 	handouts := filepath.Join(dir, "modules", stigma, "handouts")
 
 	// A gigabyte of zeros: git compresses it to about a megabyte, well under
-	// the 50 MB a push may be. (git takes 20 s to hash and compress it on
-	// both sides; -short makes do with 64 MB, which the hook treats alike.)
+	// the 50 MB a push may be. It is committed as `git add` leaves a file
+	// that large, in a pack, but written without reading and compressing a
+	// gigabyte (git add took 16 s); the receiving side still unpacks all of
+	// it. -short makes do with 64 MB, which the hook treats alike.
 	size, want := int64(1<<30), "1024.0 MB"
 	if testing.Short() {
 		size, want = 64<<20, "64.0 MB"
 	}
-	zeros(t, filepath.Join(handouts, "zeros.pdf"), size)
-	a.mustGit(dir, "add", ".")
+	blob := testenv.WriteZerosPack(t, filepath.Join(dir, ".git", "objects"), size)
+	a.mustGit(dir, "update-index", "--add", "--cacheinfo", "100644,"+blob+",modules/"+stigma+"/handouts/zeros.pdf")
 	a.mustGit(dir, "commit", "--quiet", "-m", "A large handout")
 	branch := fmt.Sprintf("refs/heads/proposals/%d/bomb", alice.ID)
 	out, err := a.git(dir, "push", a.authURL("alice"), "HEAD:"+branch)
@@ -250,19 +253,29 @@ func TestLargeHandoutsAreStreamedNotHeld(t *testing.T) {
 	// Allowed, and larger than what is read whole.
 	const size = 6 << 20
 	head := testenv.CommitZeros(t, a.env.Store.Path(), a.env.Main(t), "forks/1/"+stigma, "modules/"+stigma+"/handouts/poster.pdf", size)
-	// Bytes allocated to answer a request, its body read and dropped.
+	// Bytes allocated to answer a request, its body read and dropped. The
+	// count is the process's, so whatever else runs meanwhile (the indexer,
+	// the race detector's bookkeeping) only adds to it: the least of three
+	// tries is the request's own cost.
 	costOf := func(path string) (uint64, int64) {
-		before := allocated()
-		res, err := http.Get(a.server.URL + path)
-		if err != nil {
-			t.Fatal(err)
+		var least uint64
+		var n int64
+		for try := 0; try < 3; try++ {
+			before := allocated()
+			res, err := http.Get(a.server.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("GET %s = %d", path, res.StatusCode)
+			}
+			if grew := allocated() - before; try == 0 || grew < least {
+				least = grew
+			}
 		}
-		n, _ := io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			t.Errorf("GET %s = %d", path, res.StatusCode)
-		}
-		return allocated() - before, n
+		return least, n
 	}
 	if grew, n := costOf("/modules/" + stigma + "/handouts/poster.pdf?rev=" + head); n != size || grew > size/4 {
 		t.Errorf("a %d KB handout: sent %d bytes, allocated %d KB; want it all, streamed", size>>10, n, grew>>10)
@@ -359,6 +372,7 @@ func gitMetric(t *testing.T, serverURL, series string) float64 {
 }
 
 func TestSlowGitRequestsAreCutOff(t *testing.T) {
+	t.Parallel()
 	a := newGitApp(t, func(c *githttp.Config, _ *gitApp) {
 		c.Grace, c.MinRate = time.Second, 64<<10
 	})
@@ -383,6 +397,7 @@ func TestSlowGitRequestsAreCutOff(t *testing.T) {
 }
 
 func TestGitRequestsAreCappedPerClientAndInAll(t *testing.T) {
+	t.Parallel()
 	a := newGitApp(t, func(c *githttp.Config, _ *gitApp) {
 		c.MaxRequests, c.MaxPerClient = 2, 1
 		c.ClientAddress = func(r *http.Request) string { return r.Header.Get("X-Client") }
@@ -430,6 +445,7 @@ func TestGitRequestsAreCappedPerClientAndInAll(t *testing.T) {
 func bodyOf(_ int, body []byte) []byte { return body }
 
 func TestPushesCountAgainstTheQuotaAndDeletingMakesRoom(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var q *quota.Service
 	a := newGitApp(t, func(c *githttp.Config, a *gitApp) {
@@ -475,6 +491,7 @@ func TestPushesCountAgainstTheQuotaAndDeletingMakesRoom(t *testing.T) {
 }
 
 func TestAClosedProposalWhoseFilesWerePrunedStillShows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a := newGitApp(t, nil)
 	alice := a.users["alice"]

@@ -56,6 +56,7 @@ func outsidePush(t *testing.T, repo, slug, line string) string {
 // logging a delivery at the new head (the default version of today) and the
 // module's history must work at once, not answer 404 until a restart.
 func TestOutsidePushIsServedWithoutARestart(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	repo := a.repo
 	head := outsidePush(t, repo, stigma, "A line pushed from outside.")
@@ -90,6 +91,7 @@ func TestOutsidePushIsServedWithoutARestart(t *testing.T) {
 // histories and log deliveries at today's version: no reader may be told that
 // a version on main does not exist while the index catches up with a merge.
 func TestConcurrentMergesNeverHideMain(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac, maint := a.tokens["facilitator"], a.tokens["maintainer"]
 	var list struct {

@@ -61,6 +61,7 @@ func metricValue(t *testing.T, exposition, series string) float64 {
 }
 
 func TestMetricsCountRoutesNotPaths(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	if rec := serveLocal(a.handler, http.MethodGet, "/modules/"+stigma); rec.Code != http.StatusOK {
 		t.Fatalf("GET /modules/%s = %d", stigma, rec.Code)
@@ -92,6 +93,7 @@ func TestMetricsCountRoutesNotPaths(t *testing.T) {
 }
 
 func TestMetricsNeedAnAdminFromElsewhere(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	// httptest.NewRequest comes from 192.0.2.1, an address on no loopback.
 	for _, tc := range []struct {
@@ -135,6 +137,7 @@ func TestMetricsNeedAnAdminFromElsewhere(t *testing.T) {
 }
 
 func TestMetricsCountCacheHits(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	const hits, misses = `praxis_cache_hits_total{cache="catalog_html"}`, `praxis_cache_misses_total{cache="catalog_html"}`
 	before := a.scrapeMetrics()
@@ -158,6 +161,7 @@ func TestMetricsCountCacheHits(t *testing.T) {
 }
 
 func TestMetricsCountMergeOutcomes(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac, target, maint := a.tokens["facilitator"], a.tokens["target"], a.tokens["maintainer"]
 	plan := planSource(t, a, stigma)
@@ -198,6 +202,7 @@ func TestMetricsCountMergeOutcomes(t *testing.T) {
 }
 
 func TestMetricsCountGitRequests(t *testing.T) {
+	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
 	store := env.Store
 	git, err := githttp.New(githttp.Config{Repository: store.Path(),
@@ -206,7 +211,7 @@ func TestMetricsCountGitRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(env, account.New(account.Config{DB: env.DB}))
+	cfg := testConfig(env, account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB}))
 	cfg.Git = git
 	handler, err := web.New(cfg)
 	if err != nil {
@@ -241,6 +246,7 @@ func TestMetricsCountGitRequests(t *testing.T) {
 }
 
 func TestUploadsAllowFilesUpToTheirLimit(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac := a.tokens["facilitator"]
 	status, fork := a.apiCall("POST", "/api/v1/modules/"+stigma+"/forks", fac, nil)
@@ -266,6 +272,7 @@ func TestUploadsAllowFilesUpToTheirLimit(t *testing.T) {
 }
 
 func TestHealthzAnswers503WhenTheDatabaseDoesNot(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	if status, body := a.apiCall("GET", "/healthz", "", nil); status != http.StatusOK || body["status"] != "ok" {
 		t.Fatalf("healthz = %d %v, want 200 ok", status, body)

@@ -21,6 +21,7 @@ import (
 // TestWithDeadline runs the deadline middleware behind the real error handler
 // with handlers that wait on their context, as diffs and merges do.
 func TestWithDeadline(t *testing.T) {
+	t.Parallel()
 	s := &Server{echo: echo.New(), log: slog.New(slog.DiscardHandler)}
 	s.echo.HTTPErrorHandler = s.handleError
 	const limit = 50 * time.Millisecond
@@ -67,6 +68,7 @@ func TestWithDeadline(t *testing.T) {
 // TestWithDeadlineLeavesOtherCancellationsAlone: a client that goes away is
 // not a deadline, and is not reported as one.
 func TestWithDeadlineLeavesOtherCancellationsAlone(t *testing.T) {
+	t.Parallel()
 	var got error
 	h := withDeadline(time.Minute, func(c echo.Context) error {
 		<-c.Request().Context().Done()
@@ -86,6 +88,7 @@ func TestWithDeadlineLeavesOtherCancellationsAlone(t *testing.T) {
 // from a server whose WriteTimeout is shorter than it: the route's longer
 // deadline lets it arrive whole, as a million-row export must.
 func TestWithLongResponseOutlastsWriteTimeout(t *testing.T) {
+	t.Parallel()
 	e := echo.New()
 	e.Use(middleware.Gzip())
 	slow := func(c echo.Context) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 // The OpenAPI 3.1 description of the JSON API, served at
@@ -54,7 +55,7 @@ type oneOf []any
 type apiParam struct {
 	Name        string
 	Description string
-	// Kind is string, integer, date or boolean.
+	// Kind is string (when empty), integer, date or boolean.
 	Kind     string
 	Enum     []string
 	Required bool
@@ -177,6 +178,42 @@ var apiEndpoints = map[string]apiEndpoint{
 	"GET /api/v1/stats/deliveries.csv":    {Summary: "One statistics table as CSV", Query: statsParams, Media: "text/csv"},
 	"GET /api/v1/stats/downloads": {Summary: "Downloads per module and format", List: &catalogueList, Offset: true, Response: apiDownloadList{},
 		Query: []apiParam{deliveryFilterParams[0], deliveryFilterParams[1], deliveryFilterParams[2]}},
+
+	"POST /api/v1/requests": {Summary: "Ask for a workshop, as a local group (no account needed)", Body: requestBody{},
+		Status: http.StatusCreated, Response: apiRequestCreated{}, Errors: []int{http.StatusTooManyRequests}},
+	"GET /api/v1/requests": {Summary: "The coordinators' queue of workshop requests, newest first", List: &requestList, Offset: true,
+		Response: apiRequestList{}, Query: []apiParam{{Name: "status", Enum: praxis.RequestStatuses}, {Name: "region"},
+			{Name: "module", Description: "Requests asking for this module."}}},
+	"GET /api/v1/requests/:id": {Summary: "A workshop request, its notes and offers (the contact only for coordinators and those assigned)",
+		Response: apiRequestView{}},
+	"GET /api/v1/suggestions": {Summary: "Facilitators ranked for a workshop, best first, with why", List: &suggestionList, Offset: true,
+		Response: apiSuggestionList{}, Query: []apiParam{{Name: "module", Description: "The module to run."}, {Name: "region"},
+			{Name: "online", Kind: "boolean", Description: "true for an online workshop (any region)."}, {Name: "language"},
+			{Name: "date", Kind: "date", Description: "The day it would run, YYYY-MM-DD: those already facilitating then are not available."},
+			{Name: "request_id", Kind: "integer", Description: "A request: those who offered for it come first."}}},
+	"POST /api/v1/workshops": {Summary: "Schedule a workshop", Body: workshopBody{}, Status: http.StatusCreated, Response: apiScheduled{},
+		Errors: []int{http.StatusConflict}},
+	"GET /api/v1/workshops": {Summary: "The public workshops ahead, soonest first", List: &workshopList, Offset: true, Response: apiWorkshopList{},
+		Query: []apiParam{{Name: "from", Description: "Workshops starting from this day (YYYY-MM-DD) or instant (RFC 3339); now when absent."},
+			{Name: "region"}, {Name: "module"}, {Name: "format", Enum: praxis.Formats}, {Name: "language", Description: "A language code such as en or cy."}}},
+	"GET /api/v1/workshops/:id": {Summary: "A workshop", Response: apiWorkshop{},
+		Query: []apiParam{{Name: "key", Description: "An unlisted workshop's key, from its link."}}},
+	"POST /api/v1/workshops/:id/cancel": {Summary: "Cancel a workshop: those registered are told why", Body: cancelBody{}, Response: apiWorkshop{},
+		Errors: []int{http.StatusConflict}},
+	"POST /api/v1/workshops/:id/registrations": {Summary: "Register for a workshop (no account needed); the waiting list when it is full",
+		Body: registrationBody{}, Status: http.StatusCreated, Response: apiRegistered{},
+		Query:  []apiParam{{Name: "key", Description: "An unlisted workshop's key (or in the body)."}},
+		Errors: []int{http.StatusConflict, http.StatusTooManyRequests}},
+	"GET /api/v1/workshops/:id/registrations": {Summary: "Those registered for a workshop (its facilitators and coordinators)",
+		List: &registrationList, Offset: true, Response: apiRegistrationList{}},
+	"POST /api/v1/workshops/:id/attendance": {Summary: "Mark whether someone registered came (check-in)", Body: attendanceBody{},
+		Response: attendanceBody{}, Errors: []int{http.StatusConflict}},
+	"POST /api/v1/workshops/:id/delivery": {Summary: "Record the delivery of a workshop that has run, from its check-in",
+		Body: workshopDeliveryBody{}, Optional: true, Status: http.StatusCreated, Response: apiDelivery{}, Errors: []int{http.StatusConflict}},
+	"DELETE /api/v1/registrations/:token": {Summary: "Cancel a registration with the token of its private link (no account needed)",
+		Body: struct{}{}, Optional: true, Response: apiRegistrationCancelled{}},
+	"GET /api/v1/stats/workshops": {Summary: "The coordinators' picture of workshops: requests by status and region, time to schedule, attendance",
+		Response: workshop.Dashboard{}},
 }
 
 // apiCSVNote says what the CSV endpoints answer.
@@ -219,7 +256,8 @@ func (s *Server) openAPI() ([]byte, error) {
 		var params []map[string]any
 		for _, name := range pathParams {
 			desc := map[string]string{"slug": "A module's or series' name.", "id": "A record's id.",
-				"path": "A file's path inside the module (module.md, handouts/...), or in the repository (modules/<slug>/...)."}[name]
+				"token": "The last part of a registration's private link (its cancel_url).",
+				"path":  "A file's path inside the module (module.md, handouts/...), or in the repository (modules/<slug>/...)."}[name]
 			params = append(params, map[string]any{"name": name, "in": "path", "required": true, "description": desc, "schema": jsonSchema{Type: "string"}})
 		}
 		query := slices.Clone(e.Query)
@@ -311,6 +349,8 @@ func queryParam(p apiParam, list *listSize) map[string]any {
 		}
 	case "date":
 		schema.Format = "date"
+	case "boolean":
+		schema = jsonSchema{Type: "boolean"}
 	}
 	out := map[string]any{"name": p.Name, "in": "query", "schema": schema}
 	if p.Repeated {

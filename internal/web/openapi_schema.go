@@ -46,7 +46,7 @@ var (
 
 // of returns the schema of values of t.
 func (m *schemaMaker) of(t reflect.Type) *jsonSchema {
-	if t.Implements(marshalerType) && t != timeType {
+	if t.Implements(marshalerType) && t != timeType && t != reflect.PointerTo(timeType) {
 		panic(fmt.Sprintf("web: openapi: %s marshals itself; describe it by hand", t))
 	}
 	switch t.Kind() {

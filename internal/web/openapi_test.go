@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -69,7 +71,7 @@ func pointerEscape(s string) string {
 // 5xx, which the default response covers).
 func (o *openAPIChecker) check(method, pattern string, res response) {
 	o.t.Helper()
-	path := strings.NewReplacer(":slug", "{slug}", ":id", "{id}", "*", "{path}").Replace(pattern)
+	path := strings.NewReplacer(":slug", "{slug}", ":id", "{id}", ":token", "{token}", "*", "{path}").Replace(pattern)
 	op, ok := o.doc["paths"].(map[string]any)[path].(map[string]any)[strings.ToLower(method)].(map[string]any)
 	if !ok {
 		o.t.Errorf("%s %s is not in the document", method, path)
@@ -227,6 +229,46 @@ func TestOpenAPIDescribesRealAnswers(t *testing.T) {
 	do("POST", "/api/v1/releases", "/api/v1/releases", maint, map[string]string{"name": "v2026.09", "notes": "Adapted."})
 	do("POST", "/api/v1/releases", "/api/v1/releases", maint, map[string]string{"name": "v2026.09", "notes": "Again."})
 	do("POST", "/api/v1/releases", "/api/v1/releases", fac, map[string]string{"name": "v2026.10", "notes": "Mine."})
+
+	// Workshops: a request, scheduling, registering, check-in.
+	asked := do("POST", "/api/v1/requests", "/api/v1/requests", "", map[string]any{"group_name": "Leeds Tenants", "group_type": "tenants' union",
+		"contact_name": "Rosa", "contact_email": "rosa@example.net", "online": true, "modules": []string{stigma}, "participants": 12})
+	do("POST", "/api/v1/requests", "/api/v1/requests", "", map[string]any{"group_name": "Leeds Tenants", "colour": "red"})
+	do("POST", "/api/v1/requests", "/api/v1/requests", "", map[string]any{"group_name": "Leeds Tenants", "online": true, "modules": []string{"made-up"}})
+	get("/api/v1/requests", "/api/v1/requests?limit=1", coord)
+	get("/api/v1/requests", "/api/v1/requests?status=lost", coord)
+	get("/api/v1/requests", "/api/v1/requests", fac)
+	get("/api/v1/requests/:id", fmt.Sprintf("/api/v1/requests/%v", asked["id"]), coord)
+	get("/api/v1/requests/:id", "/api/v1/requests/999", coord)
+	get("/api/v1/suggestions", fmt.Sprintf("/api/v1/suggestions?module=%s&request_id=%v&limit=1", stigma, asked["id"]), coord)
+	get("/api/v1/suggestions", "/api/v1/suggestions?online=maybe", coord)
+	day := time.Now().AddDate(0, 0, 7).Format(time.DateOnly)
+	scheduled := map[string]any{"module": stigma, "starts_at": day + "T18:00", "ends_at": day + "T20:30", "timezone": "Europe/London",
+		"venue": "Unite House", "town": "London", "region": "London", "capacity": 1, "visibility": "public",
+		"facilitators": []int64{a.users["facilitator"].ID}, "request_id": asked["id"]}
+	ws := do("POST", "/api/v1/workshops", "/api/v1/workshops", coord, scheduled)
+	scheduled["starts_at"], scheduled["ends_at"], scheduled["request_id"] = day+"T10:00", day+"T12:00", nil
+	do("POST", "/api/v1/workshops", "/api/v1/workshops", coord, scheduled)
+	scheduled["capacity"] = 0
+	do("POST", "/api/v1/workshops", "/api/v1/workshops", coord, scheduled)
+	wsPath := fmt.Sprintf("/api/v1/workshops/%v", ws["id"])
+	get("/api/v1/workshops", "/api/v1/workshops?limit=1", "")
+	get("/api/v1/workshops", "/api/v1/workshops?from=soon", "")
+	get("/api/v1/workshops/:id", wsPath, "")
+	get("/api/v1/workshops/:id", "/api/v1/workshops/999", "")
+	ann := do("POST", "/api/v1/workshops/:id/registrations", wsPath+"/registrations", "", map[string]any{"name": "Ann", "email": "ann@example.net"})
+	do("POST", "/api/v1/workshops/:id/registrations", wsPath+"/registrations", "", map[string]any{"name": "Bob", "email": "bob@example.net"})
+	do("POST", "/api/v1/workshops/:id/registrations", wsPath+"/registrations", "", map[string]any{"name": "Ann", "email": "ann@example.net"})
+	do("POST", "/api/v1/workshops/:id/registrations", wsPath+"/registrations", "", map[string]any{"name": "Cat", "email": "not an email"})
+	get("/api/v1/workshops/:id/registrations", wsPath+"/registrations?limit=1", fac)
+	get("/api/v1/workshops/:id/registrations", wsPath+"/registrations", maint)
+	do("POST", "/api/v1/workshops/:id/attendance", wsPath+"/attendance", fac, map[string]any{"registration_id": ann["id"], "status": "attended"})
+	do("POST", "/api/v1/workshops/:id/delivery", wsPath+"/delivery", fac, nil)
+	do("DELETE", "/api/v1/registrations/:token", "/api/v1/registrations/"+path.Base(ann["cancel_url"].(string)), "", nil)
+	do("DELETE", "/api/v1/registrations/:token", "/api/v1/registrations/no-such-token", "", nil)
+	get("/api/v1/stats/workshops", "/api/v1/stats/workshops", coord)
+	do("POST", "/api/v1/workshops/:id/cancel", wsPath+"/cancel", coord, map[string]any{"reason": "Snow."})
+	do("POST", "/api/v1/workshops/:id/cancel", wsPath+"/cancel", coord, map[string]any{"reason": "Snow."})
 
 	for _, r := range a.handler.Routes() {
 		if strings.HasPrefix(r.Path, "/api/") && !touched[r.Method+" "+r.Path] {

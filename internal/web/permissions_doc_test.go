@@ -10,6 +10,7 @@ import (
 // it needs. Regenerate it with
 // PRAXIS_WRITE_PERMISSIONS=1 go test ./internal/web -run TestPermissionsDocRoutes.
 func TestPermissionsDocRoutes(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	var b strings.Builder
 	b.WriteString("| method | route | action |\n| --- | --- | --- |\n")

@@ -33,6 +33,7 @@ func (a *accountApp) upload(fork int, base, name string, size int) (int, map[str
 }
 
 func TestStorageAndWriteQuotas(t *testing.T) {
+	t.Parallel()
 	a := newAccountAppWith(t, testenv.Options{}, withQuota)
 	admin := a.browser()
 	admin.logIn("admin@example.org")

@@ -28,6 +28,7 @@ func (a *testApp) moveModule(from, to string, rename bool) string {
 // its history goes back through the old name; versions from before the move
 // are found under the old name; and a name taken by a new module is its own.
 func TestRenamedModuleAddressesRedirect(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	const old, renamed = "train-the-trainer", "facilitator-training"
 	a.moveModule(old, renamed, true)
@@ -102,6 +103,7 @@ func TestRenamedModuleAddressesRedirect(t *testing.T) {
 // every mistake at once; a maintainer merges both; the catalogue, the series
 // and the old address follow.
 func TestRenameAndCopyProposalsInTheBrowser(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	const renamed, copied = "stigma-and-shame", "stigma-for-tenants"
 	b := a.browser()

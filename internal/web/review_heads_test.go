@@ -35,6 +35,7 @@ func openProposal(t *testing.T, a *accountApp, token, old, new string) (int, str
 // in between, the review is refused, nothing is recorded, and the page says
 // so and shows what changed, keeping what they wrote.
 func TestReviewOfAVersionNobodySaw(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac := a.tokens["facilitator"]
 	id, head := openProposal(t, a, fac, "## About this workshop", "## About this workshop (as reviewed)")
@@ -110,6 +111,7 @@ func TestReviewOfAVersionNobodySaw(t *testing.T) {
 // Nobody approves their own proposal, and a merge needs as many approvals as
 // an admin has set, shown on the page as "1 of 2 approvals".
 func TestSelfApprovalAndRequiredApprovals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a := newAccountApp(t)
 	second, _, err := a.svc.AddUser(ctx, account.NewUser{Email: "sam@example.org", Name: "Sam Second", Roles: []praxis.Role{praxis.RoleMaintainer}, Password: pw})
@@ -180,6 +182,7 @@ func TestSelfApprovalAndRequiredApprovals(t *testing.T) {
 
 // A merge refused for conflicts says on the page which files conflict.
 func TestMergeConflictPageNamesTheFiles(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	first, firstHead := openProposal(t, a, a.tokens["facilitator"], "## About this workshop", "## About this workshop (first)")
 	second, secondHead := openProposal(t, a, a.tokens["target"], "## About this workshop", "## About this workshop (second)")

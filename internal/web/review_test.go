@@ -45,6 +45,7 @@ func keys(t *testing.T, what string, m map[string]any, want ...string) {
 }
 
 func TestForkAndProposalAPI(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac, maint := a.tokens["facilitator"], a.tokens["maintainer"]
 
@@ -138,6 +139,7 @@ func TestForkAndProposalAPI(t *testing.T) {
 }
 
 func TestProposalFromChangesAndConflictAPI(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac, target, maint := a.tokens["facilitator"], a.tokens["target"], a.tokens["maintainer"]
 	plan := planSource(t, a, stigma)
@@ -209,6 +211,7 @@ func htmlUnescape(s string) string {
 }
 
 func TestForkAndProposalPages(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	b := a.browser()
 	b.logIn("facilitator@example.org")

@@ -26,6 +26,12 @@ const (
 	// longResponse gives a streamed or large response longResponseTimeout to
 	// reach the client.
 	longResponse
+	// publicJSON lets a JSON request (or a DELETE) without a session (a
+	// script, another site's form handler) write to a public API route
+	// without a CSRF token: a browser cannot send either across sites
+	// without asking first (CORS), and without a session there is nobody to
+	// act for (see jsonWithoutSession).
+	publicJSON
 )
 
 // route registers a handler behind the permission it needs.
@@ -41,6 +47,8 @@ func (s *Server) route(method, path string, action access.Action, h echo.Handler
 			h = withDeadline(expensiveTimeout, h)
 		case longResponse:
 			h = withLongResponse(h)
+		case publicJSON:
+			s.publicJSONRoutes[method+" "+path] = true
 		}
 	}
 	if method == http.MethodGet && (strings.HasPrefix(path, "/modules/:slug") || strings.HasPrefix(path, "/api/v1/modules/:slug")) {
@@ -152,6 +160,40 @@ func (s *Server) routes() {
 	s.route(get, "/f/:token", public, s.feedbackForm)
 	s.route(post, "/f/:token", public, s.giveFeedback)
 	s.route(get, "/stats", access.ViewStats, s.showStats)
+	s.route(get, "/stats/workshops", access.ViewStats, s.showWorkshopStats)
+
+	// Workshops ahead: requests, scheduling, registration, check-in.
+	s.route(get, "/workshops", public, s.listWorkshops)
+	s.route(get, "/workshops.ics", public, s.publicCalendar)
+	s.route(get, "/workshops/request", public, s.requestForm)
+	s.route(post, "/workshops/request", public, s.createRequest)
+	s.route(get, "/requests/status/:token", public, s.requestStatus)
+	s.route(get, "/workshops/new", access.ManageWorkshops, s.newWorkshop)
+	s.route(post, "/workshops/new", access.ManageWorkshops, s.refreshWorkshopForm)
+	s.route(post, "/workshops", access.ManageWorkshops, s.createWorkshop)
+	s.route(get, "/workshops/mine", access.Volunteer, s.myWorkshops)
+	s.route(post, "/workshops/calendar/reset", access.Volunteer, s.resetCalendar)
+	s.route(get, "/workshops/:id", public, s.showWorkshop)
+	s.route(post, "/workshops/:id/register", public, s.registerForWorkshop)
+	s.route(get, "/workshops/:id/edit", access.ManageWorkshops, s.editWorkshop)
+	s.route(post, "/workshops/:id/edit", access.ManageWorkshops, s.refreshWorkshopForm)
+	s.route(post, "/workshops/:id", access.ManageWorkshops, s.updateWorkshop)
+	s.route(post, "/workshops/:id/cancel", access.ManageWorkshops, s.cancelWorkshop)
+	s.route(get, "/workshops/:id/checkin", access.Volunteer, s.checkInPage)
+	s.route(post, "/workshops/:id/checkin", access.Volunteer, s.checkIn)
+	s.route(post, "/workshops/:id/walkin", access.Volunteer, s.walkIn)
+	s.route(get, "/workshops/:id/delivery", access.Volunteer, s.workshopDeliveryForm)
+	s.route(post, "/workshops/:id/delivery", access.Volunteer, s.recordWorkshopDelivery)
+	s.route(get, "/r/:token", public, s.registrationPage)
+	s.route(post, "/r/:token/cancel", public, s.cancelRegistration)
+	s.route(get, "/calendar/:token", public, s.facilitatorCalendar)
+	s.route(get, "/requests", access.ManageWorkshops, s.requestQueue)
+	s.route(get, "/requests/:id", access.Volunteer, s.showRequest)
+	s.route(post, "/requests/:id", access.ManageWorkshops, s.updateRequest)
+	s.route(post, "/requests/:id/offers", access.Volunteer, s.offer)
+	s.route(post, "/requests/:id/offers/withdraw", access.Volunteer, s.withdrawOffer)
+	s.route(post, "/requests/:id/offers/confirm", access.ManageWorkshops, s.confirmOffer)
+	s.route(get, "/opportunities", access.Volunteer, s.opportunities)
 
 	// Joining and signing in.
 	s.route(get, "/signup", public, s.signupForm)
@@ -247,5 +289,19 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/stats/deliveries", access.ViewStats, s.apiStats)
 	s.route(get, "/api/v1/stats/deliveries.csv", access.ViewStats, s.apiStatsCSV, longResponse)
 	s.route(get, "/api/v1/stats/downloads", access.ViewStats, s.apiDownloads)
+	s.route(post, "/api/v1/requests", public, s.apiCreateRequest, publicJSON)
+	s.route(get, "/api/v1/requests", access.ManageWorkshops, s.apiListRequests)
+	s.route(get, "/api/v1/requests/:id", access.Volunteer, s.apiShowRequest)
+	s.route(get, "/api/v1/suggestions", access.ManageWorkshops, s.apiSuggestions)
+	s.route(post, "/api/v1/workshops", access.ManageWorkshops, s.apiCreateWorkshop)
+	s.route(get, "/api/v1/workshops", public, s.apiListWorkshops)
+	s.route(get, "/api/v1/workshops/:id", public, s.apiShowWorkshop)
+	s.route(post, "/api/v1/workshops/:id/cancel", access.ManageWorkshops, s.apiCancelWorkshop)
+	s.route(post, "/api/v1/workshops/:id/registrations", public, s.apiRegister, publicJSON)
+	s.route(get, "/api/v1/workshops/:id/registrations", access.Volunteer, s.apiRegistrations)
+	s.route(post, "/api/v1/workshops/:id/attendance", access.Volunteer, s.apiAttendance)
+	s.route(post, "/api/v1/workshops/:id/delivery", access.Volunteer, s.apiRecordDelivery)
+	s.route(http.MethodDelete, "/api/v1/registrations/:token", public, s.apiCancelRegistration, publicJSON)
+	s.route(get, "/api/v1/stats/workshops", access.ViewStats, s.apiWorkshopStats)
 	e.Any("/api/v1/*", s.apiNotFound)
 }

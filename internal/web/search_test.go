@@ -8,6 +8,7 @@ import (
 )
 
 func TestSearchPageAndAPI(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	res := a.get("/search?q=organise&format=online&max_duration=200")
 	if res.status != http.StatusOK {

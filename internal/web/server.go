@@ -26,6 +26,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 // Config holds what the web layer needs.
@@ -45,6 +46,9 @@ type Config struct {
 	Exports *export.Service
 	// Search finds workshops.
 	Search *search.Index
+	// Workshops is the work before workshops: requests, scheduling,
+	// registrations, check-in.
+	Workshops *workshop.Service
 	// Quota bounds what each person keeps in copies and proposals: shown on
 	// the account page, set on the settings page. nil for none.
 	Quota *quota.Service
@@ -100,6 +104,7 @@ type Server struct {
 	exports       *export.Service
 	search        *search.Index
 	quota         *quota.Service
+	workshops     *workshop.Service
 	git           http.Handler
 	pages         *pages
 	assets        *assets
@@ -118,6 +123,8 @@ type Server struct {
 	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
 	// may carry a file, and so a larger body.
 	uploadRoutes map[string]bool
+	// publicJSONRoutes are the public API writes marked publicJSON.
+	publicJSONRoutes map[string]bool
 	// What /healthz checks besides the database and main.
 	repository   interface{ CheckWritable() error }
 	dataDir      string
@@ -152,31 +159,33 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		echo:          echo.New(),
-		log:           cfg.Logger,
-		catalog:       cfg.Catalog,
-		database:      cfg.Database,
-		accounts:      cfg.Accounts,
-		review:        cfg.Review,
-		history:       cfg.History,
-		releases:      cfg.Releases,
-		deliveries:    cfg.Deliveries,
-		anonPages:     lru.New[string, cachedPage](2048),
-		exports:       cfg.Exports,
-		search:        cfg.Search,
-		quota:         cfg.Quota,
-		git:           cfg.Git,
-		pages:         pages,
-		assets:        assets,
-		secureCookies: cfg.SecureCookies,
-		crossOrigin:   http.NewCrossOriginProtection(),
-		baseURL:       strings.TrimRight(cmp.Or(cfg.BaseURL, "http://localhost"), "/"),
-		metrics:       cfg.Metrics,
-		uploadRoutes:  map[string]bool{},
-		routeByKey:    map[string]Route{},
-		repository:    cfg.Repository,
-		dataDir:       cfg.DataDir,
-		minFreeSpace:  cfg.MinFreeSpace,
+		echo:             echo.New(),
+		log:              cfg.Logger,
+		catalog:          cfg.Catalog,
+		database:         cfg.Database,
+		accounts:         cfg.Accounts,
+		review:           cfg.Review,
+		history:          cfg.History,
+		releases:         cfg.Releases,
+		deliveries:       cfg.Deliveries,
+		anonPages:        lru.New[string, cachedPage](2048),
+		exports:          cfg.Exports,
+		search:           cfg.Search,
+		quota:            cfg.Quota,
+		workshops:        cfg.Workshops,
+		git:              cfg.Git,
+		pages:            pages,
+		assets:           assets,
+		secureCookies:    cfg.SecureCookies,
+		crossOrigin:      http.NewCrossOriginProtection(),
+		baseURL:          strings.TrimRight(cmp.Or(cfg.BaseURL, "http://localhost"), "/"),
+		metrics:          cfg.Metrics,
+		uploadRoutes:     map[string]bool{},
+		publicJSONRoutes: map[string]bool{},
+		routeByKey:       map[string]Route{},
+		repository:       cfg.Repository,
+		dataDir:          cfg.DataDir,
+		minFreeSpace:     cfg.MinFreeSpace,
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()

@@ -19,6 +19,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/module"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/quota"
+	"github.com/praxis-coop/praxis/internal/workshop"
 	"github.com/praxis-coop/praxis/ui"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -64,7 +65,9 @@ func parsePages(assets *assets) (*pages, error) {
 		"account-sessions", "account-data", "person", "facilitators", "admin-users", "admin-user",
 		"admin-invitations", "admin-audit", "admin-settings", "fork", "editor", "stale", "resolve", "propose",
 		"proposals", "proposal", "history", "compare", "changes", "releases", "release-new",
-		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search", "move"} {
+		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search", "move",
+		"workshops", "workshop", "workshop-form", "registration", "checkin", "workshop-delivery", "request-form",
+		"request-status", "requests", "request", "opportunities", "my-workshops", "workshop-stats"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}
@@ -167,6 +170,33 @@ func templateFuncs(assets *assets) template.FuncMap {
 		"visibilities": func() []praxis.Visibility { return praxis.Visibilities },
 		"roles":        func() []praxis.Role { return praxis.AllRoles },
 		"dateTime":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+		"when":         workshop.When,
+		"where":        workshop.Where,
+		"localDay": func(w *praxis.Workshop) string {
+			return w.StartsAt.In(w.Location()).Format("Mon 2 Jan 2006")
+		},
+		"localTime":    func(w *praxis.Workshop, t time.Time) string { return t.In(w.Location()).Format("15:04 MST") },
+		"workshopPath": workshop.WorkshopPath,
+		"statusLabel": func(s string) string {
+			return map[string]string{"new": "New", "matching": "Finding facilitators", "scheduled": "Scheduled", "declined": "Declined",
+				"delivered": "Delivered", "cancelled": "Cancelled", "registered": "Registered", "waitlisted": "On the waiting list",
+				"attended": "Came", "no_show": "Did not come", "": "Not marked", "lead": "leads", "co": "co-facilitates",
+				"mentee": "co-facilitates to learn", "public": "Public (listed)", "unlisted": "Unlisted (anyone with the link)",
+				"private": "Private (not open to sign up)"}[s]
+		},
+		"has": func(values []string, v string) bool { return slices.Contains(values, v) },
+		"pct": func(p *float64) string {
+			if p == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%.0f%%", *p*100)
+		},
+		"days": func(p *float64) string {
+			if p == nil {
+				return "–"
+			}
+			return fmt.Sprintf("%.1f days", *p)
+		},
 		"moduleTitle": func(l *catalog.Listing, slug string) string {
 			if m, ok := l.Module(slug); ok {
 				return m.Title

@@ -34,6 +34,7 @@ func failingChecks(body map[string]any) string {
 // names the database as failing, and once the lock goes nothing was written
 // by the refused requests, in the database or in the statistics.
 func TestALockedDatabaseAnswers503AndWritesNothing(t *testing.T) {
+	t.Parallel()
 	a := newAccountAppWith(t, testenv.Options{BusyTimeout: 300 * time.Millisecond}, nil)
 	ctx := context.Background()
 	fac, coord := a.tokens["facilitator"], a.tokens["coordinator"]
@@ -146,6 +147,7 @@ func fill(t *testing.T, dir string) string {
 // nothing was saved", /healthz names the failing checks, and once there is
 // room again the refused writes are nowhere and new ones work.
 func TestAFullDiskAnswers503AndWritesNothing(t *testing.T) {
+	t.Parallel()
 	dir := mountTinyDisk(t, 32<<20)
 	a := newAccountAppWith(t, testenv.Options{Dir: dir}, func(c *web.Config, _ *testenv.Env) { c.DataDir, c.MinFreeSpace = dir, 1<<20 })
 	fac := a.tokens["facilitator"]

@@ -15,6 +15,7 @@ import (
 // refusal and the account, its sessions' owner and the audit log are as they
 // were.
 func TestUserPatchValidatesEverythingBeforeWriting(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	ctx := context.Background()
 	admin, target := a.users["admin"], a.users["target"]

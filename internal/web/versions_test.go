@@ -11,6 +11,7 @@ import (
 )
 
 func TestHistoryCompareAndReleases(t *testing.T) {
+	t.Parallel()
 	a := newAccountApp(t)
 	fac, maint := a.tokens["facilitator"], a.tokens["maintainer"]
 	_, mod := a.apiCall("GET", "/api/v1/modules/"+stigma, "", nil)

@@ -21,6 +21,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/search"
 	"github.com/praxis-coop/praxis/internal/testenv"
 	"github.com/praxis-coop/praxis/internal/web"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 const stigma = "exploring-class-2-stigma"
@@ -36,7 +37,7 @@ func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	env := testenv.New(t, testenv.Options{Author: praxis.Signature{Name: "praxis", Email: "praxis@localhost"}})
 	store := env.Store
-	handler, err := web.New(testConfig(env, account.New(account.Config{DB: env.DB})))
+	handler, err := web.New(testConfig(env, account.New(account.Config{Hashing: testenv.PasswordHashing(), DB: env.DB})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +109,7 @@ func mustContain(t *testing.T, res response, wants ...string) {
 }
 
 func TestHomePage(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	res := a.get("/")
 	if res.status != http.StatusOK {
@@ -120,6 +122,7 @@ func TestHomePage(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	res := a.get("/modules/" + stigma)
 	for name, want := range map[string]string{
@@ -141,6 +144,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestCatalogueAndFilters(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	all := a.get("/modules")
 	if all.status != http.StatusOK || strings.Count(all.body, `class="card"`) != 13 {
@@ -178,6 +182,7 @@ func TestCatalogueAndFilters(t *testing.T) {
 }
 
 func TestCataloguePagination(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.commit(demo.Modules(100, 7, demo.ModuleOptions{BodyBytes: 500})...)
 	first := a.get("/modules?format=in-person")
@@ -206,6 +211,7 @@ func TestCataloguePagination(t *testing.T) {
 }
 
 func TestModulePage(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	res := a.get("/modules/" + stigma)
 	if res.status != http.StatusOK {
@@ -232,6 +238,7 @@ func TestModulePage(t *testing.T) {
 }
 
 func TestModuleAtOldRevision(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	plan := string(mustRead(t, a, stigma)) + "\nA brand new closing line.\n"
 	a.commit(praxis.FileChange{Path: "modules/" + stigma + "/module.md", Content: []byte(plan)})
@@ -261,6 +268,7 @@ func mustRead(t *testing.T, a *testApp, slug string) []byte {
 }
 
 func TestNotFoundAndPathTricks(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	plan := string(mustRead(t, a, stigma))
 	for _, path := range []string{
@@ -294,6 +302,7 @@ func TestNotFoundAndPathTricks(t *testing.T) {
 }
 
 func TestBrokenModule(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.commit(praxis.FileChange{Path: "modules/broken-one/module.md", Content: []byte("---\ntitle: Broken\nsummary: [oops\n---\nbody\n")})
 	list := a.get("/modules")
@@ -317,6 +326,7 @@ func TestBrokenModule(t *testing.T) {
 }
 
 func TestHostileMarkdownIsInert(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	plan := "---\ntitle: Hostile\nsummary: x\nduration: 5\ngroup_size: {min: 1, max: 2}\nfacilitators: 1\nformats: [online]\nobjectives: [x]\nlanguage: en\nlicence: CC0-1.0\nagenda:\n  - {title: \"<img src=x onerror=alert(1)>\", minutes: 5}\n---\n" +
 		"<script>alert(1)</script>\n\n## <img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n\n<iframe src=\"https://example.org\"></iframe>\n"
@@ -333,6 +343,7 @@ func TestHostileMarkdownIsInert(t *testing.T) {
 }
 
 func TestHandouts(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	var m struct{ Handouts []string }
 	a.getJSON("/api/v1/modules/"+stigma, &m)
@@ -355,6 +366,7 @@ func TestHandouts(t *testing.T) {
 }
 
 func TestSeriesPages(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	index := a.get("/series")
 	mustContain(t, index, "Exploring Class", "Organising Fundamentals")
@@ -386,6 +398,7 @@ func TestSeriesPages(t *testing.T) {
 }
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	var list struct {
 		Version string
@@ -433,6 +446,7 @@ func TestAPI(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	home := a.get("/")
 	css := regexp.MustCompile(`href="(/static/[0-9a-f]{12}/css/praxis.css)"`).FindStringSubmatch(home.body)
@@ -456,6 +470,7 @@ func TestStaticAssets(t *testing.T) {
 }
 
 func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	req, _ := http.NewRequest(http.MethodPost, a.server.URL+"/modules", strings.NewReader("x"))
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
@@ -474,8 +489,11 @@ func TestMethodNotAllowed(t *testing.T) {
 func testConfig(env *testenv.Env, accounts *account.Service) web.Config {
 	database, store, index, cat, versions := env.DB, env.Store, env.History, env.Catalog, env.Releases
 	rev := review.New(review.Config{DB: database, Store: store, Catalog: cat, History: index})
+	deliveries := delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Releases: versions, Forks: rev})
 	return web.Config{Catalog: cat, Database: database, Accounts: accounts, Review: rev, History: index, Releases: versions,
-		Deliveries: delivery.New(delivery.Config{DB: database, Catalog: cat, History: index, Releases: versions, Forks: rev}),
-		Exports:    export.New(export.Config{Catalog: cat, Releases: versions, DB: database}),
-		Search:     search.New(database, cat), Repository: store}
+		Deliveries: deliveries,
+		Workshops: workshop.New(workshop.Config{DB: database, Catalog: cat, History: index, Releases: versions, Deliveries: deliveries,
+			Forks: rev}),
+		Exports: export.New(export.Config{Catalog: cat, Releases: versions, DB: database}),
+		Search:  search.New(database, cat), Repository: store}
 }

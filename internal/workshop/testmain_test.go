@@ -1,0 +1,9 @@
+package workshop_test
+
+import (
+	"testing"
+
+	"github.com/praxis-coop/praxis/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
