@@ -20,16 +20,20 @@ import (
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
+	"github.com/praxis-coop/praxis/internal/events"
 	"github.com/praxis-coop/praxis/internal/export"
 	"github.com/praxis-coop/praxis/internal/githttp"
 	"github.com/praxis-coop/praxis/internal/gitstore"
 	"github.com/praxis-coop/praxis/internal/history"
+	"github.com/praxis-coop/praxis/internal/jobs"
 	"github.com/praxis-coop/praxis/internal/mail"
+	"github.com/praxis-coop/praxis/internal/notify"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
 	"github.com/praxis-coop/praxis/internal/web"
+	"github.com/praxis-coop/praxis/internal/webhook"
 	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
@@ -59,6 +63,15 @@ type app struct {
 	search    *search.Index
 	git       *githttp.Server
 	quota     *quota.Service
+	// jobs is the durable job queue (email, digests, checks of proposals
+	// against main); serve works it, other commands only insert.
+	jobs *jobs.Queue
+	// events hands every event to its subscriptions, in the event's
+	// transaction.
+	events *events.Bus
+	notify *notify.Service
+	// hooks posts events to the admins' webhooks.
+	hooks *webhook.Service
 }
 
 // The git server asks the quota before pushes.
@@ -79,6 +92,12 @@ type options struct {
 	// shared says a running praxis may be writing the repository (praxis
 	// sync runs beside serve): lock files found at open are live.
 	shared bool
+	// jobTimeout bounds each attempt of a background job (0 for the
+	// default); a job a crash left running is tried again after twice it.
+	jobTimeout time.Duration
+	// webhooksAllowPrivate lets webhooks reach loopback and private
+	// addresses.
+	webhooksAllowPrivate bool
 }
 
 // openApp opens (creating on first start) the database and the curriculum
@@ -90,6 +109,11 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	}
 	database, err := db.Open(ctx, filepath.Join(dataDir, databaseFile))
 	if err != nil {
+		return nil, err
+	}
+	// The job queue's tables, in the same database (River's migrations).
+	if err := jobs.Migrate(ctx, database.Pool()); err != nil {
+		database.Close()
 		return nil, err
 	}
 	index := history.New(database)
@@ -159,6 +183,21 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 			return ok
 		},
 	})
+	// Events fan out through the job queue from here on: every event is
+	// recorded with the jobs it calls for, in one transaction.
+	a.jobs = jobs.New(jobs.Config{Pool: database.Pool(), Logger: log, Timeout: opts.jobTimeout})
+	a.events = events.NewBus(a.jobs)
+	a.notify = notify.New(notify.Config{DB: database, Catalog: a.catalog, Mail: opts.mail, BaseURL: opts.baseURL, Logger: log,
+		ReleaseModules: a.releaseModules, Conflicts: a.review.CheckConflicts})
+	a.notify.Register(a.jobs, a.events)
+	a.hooks = webhook.New(webhook.Config{DB: database, BaseURL: opts.baseURL, AllowPrivate: opts.webhooksAllowPrivate, Logger: log})
+	a.hooks.Register(a.jobs, a.events)
+	if err := a.jobs.Ready(); err != nil {
+		store.Close()
+		database.Close()
+		return nil, err
+	}
+	database.OnEvent(a.events.Publish)
 	if created {
 		seed, err := fs.Sub(curriculum.FS, ".")
 		if err == nil {
@@ -231,6 +270,24 @@ func (a *app) pushed(ctx context.Context, u *praxis.User, updates []githttp.Upda
 	if _, err := a.search.Update(ctx); err != nil {
 		a.log.Error("git push: search index", "err", err)
 	}
+}
+
+// releaseModules lists the modules a release changed since the one before.
+func (a *app) releaseModules(ctx context.Context, name string) ([]string, error) {
+	releases, err := a.releases.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range releases {
+		if r.Name == name {
+			modules := make([]string, len(r.Modules))
+			for i, m := range r.Modules {
+				modules[i] = m.Slug
+			}
+			return modules, nil
+		}
+	}
+	return nil, nil
 }
 
 // cloneCurriculum makes the data directory's repository a bare clone of

@@ -45,13 +45,13 @@ type child struct {
 	logs *syncBuffer
 }
 
-func startChild(t *testing.T, dataDir string) *child {
+func startChild(t *testing.T, dataDir string, flags ...string) *child {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--log-level", "warn")
+	cmd := exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--log-level", "warn"}, flags...)...)
 	cmd.Env = append(os.Environ(), "PRAXIS_TEST_RUN_AS_PRAXIS=1")
 	// praxis and the git processes it starts are one process group, killed
 	// together as a service manager kills a service's processes. Wait gives
@@ -510,7 +510,15 @@ func (d *drill) burst(killAfter time.Duration, lock bool) {
 	if lock {
 		// Merges and pushes are under way when the lock is taken.
 		time.Sleep(time.Second)
-		d.holdWriteLock(ctx, db.DefaultBusyTimeout+time.Second)
+		// Held past the busy timeout, and on until some write has been
+		// answered 503: on a busy machine the writers may not have asked
+		// in the lock's first second (those that ask later get it after
+		// the lock goes, within their busy timeout).
+		d.holdWriteLock(ctx, db.DefaultBusyTimeout+time.Second, 3*db.DefaultBusyTimeout, func() bool {
+			d.ack.mu.Lock()
+			defer d.ack.mu.Unlock()
+			return d.ack.unavailable > 0
+		})
 	}
 	time.Sleep(killAfter)
 	d.killed.Store(true)
@@ -523,14 +531,15 @@ func (d *drill) burst(killAfter time.Duration, lock bool) {
 		t.Fatalf("the burst acknowledged nothing before the kill (%d deliveries, %d edits)", len(d.ack.deliveries), len(d.ack.forkHeads))
 	}
 	if lock && d.ack.unavailable == 0 {
-		t.Errorf("no write answered 503 while the database was locked for %s", db.DefaultBusyTimeout+time.Second)
+		t.Errorf("no write answered 503 while the database was locked for up to %s", 3*db.DefaultBusyTimeout)
 	}
 }
 
 // holdWriteLock takes the database's write lock from this process (another
-// than praxis) and holds it for hold, as a backup tool or a person with the
-// sqlite3 shell might.
-func (d *drill) holdWriteLock(ctx context.Context, hold time.Duration) {
+// than praxis) and holds it, as a backup tool or a person with the sqlite3
+// shell might: for at least least, then until done says so or most has
+// passed.
+func (d *drill) holdWriteLock(ctx context.Context, least, most time.Duration, done func() bool) {
 	d.t.Helper()
 	pool, err := sql.Open("sqlite3", "file:"+filepath.Join(d.dataDir, databaseFile)+"?_busy_timeout=30000")
 	if err != nil {
@@ -545,8 +554,12 @@ func (d *drill) holdWriteLock(ctx context.Context, hold time.Duration) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		d.t.Fatalf("take the write lock: %v", err)
 	}
-	d.lockedFrom.Store(time.Now().UnixNano())
-	time.Sleep(hold)
+	from := time.Now()
+	d.lockedFrom.Store(from.UnixNano())
+	time.Sleep(least)
+	for time.Since(from) < most && !done() {
+		time.Sleep(100 * time.Millisecond)
+	}
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		d.t.Fatalf("release the write lock: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/praxis-coop/praxis/internal/githttp"
 	"github.com/praxis-coop/praxis/internal/gitstore"
+	"github.com/praxis-coop/praxis/internal/jobs"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/metrics"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -72,7 +73,7 @@ flight are allowed to finish.`)
 	logLevel := fs.String("log-level", envOr(env, "PRAXIS_LOG_LEVEL", "info"), "log `LEVEL`: debug, info, warn or error (env PRAXIS_LOG_LEVEL)")
 	baseURL := fs.String("base-url", envOr(env, "PRAXIS_BASE_URL", ""), "public `URL` of praxis, such as https://praxis.example.org, used in every link that leaves praxis (emails, feedback links and QR codes, PDF footers, the clone address); without it, the address praxis listens on (localhost for 0.0.0.0); an https URL also marks cookies Secure (env PRAXIS_BASE_URL)")
 	behindProxy := fs.Bool("behind-proxy", envOr(env, "PRAXIS_BEHIND_PROXY", "") == "true", "trust X-Forwarded-For from a reverse proxy for client addresses (env PRAXIS_BEHIND_PROXY=true)")
-	smtpAddr := fs.String("smtp-addr", envOr(env, "PRAXIS_SMTP_ADDR", ""), "`HOST:PORT` of an SMTP server for reset links and invitations; empty sends no mail (env PRAXIS_SMTP_ADDR)")
+	smtpAddr := fs.String("smtp-addr", envOr(env, "PRAXIS_SMTP_ADDR", ""), "`HOST:PORT` of an SMTP server for reset links, invitations and notifications; empty sends no mail (env PRAXIS_SMTP_ADDR)")
 	smtpFrom := fs.String("smtp-from", envOr(env, "PRAXIS_SMTP_FROM", ""), "sender `ADDRESS` of mail, such as \"praxis <praxis@example.org>\" (env PRAXIS_SMTP_FROM)")
 	smtpUser := fs.String("smtp-user", envOr(env, "PRAXIS_SMTP_USER", ""), "SMTP `USERNAME`; the password comes from env PRAXIS_SMTP_PASSWORD (env PRAXIS_SMTP_USER)")
 	backupEvery := fs.Duration("backup-every", envDuration(env, "PRAXIS_BACKUP_EVERY"), "write a backup to DIR/backups this often, such as 24h; 0 for none (env PRAXIS_BACKUP_EVERY)")
@@ -83,6 +84,8 @@ flight are allowed to finish.`)
 	gitMaxRequests := fs.Int("git-max-requests", envInt(env, "PRAXIS_GIT_MAX_REQUESTS", githttp.DefaultMaxRequests), "most git requests (clones, fetches, pushes) served at once; more are refused with 503 (env PRAXIS_GIT_MAX_REQUESTS)")
 	gitMaxPerClient := fs.Int("git-max-per-client", envInt(env, "PRAXIS_GIT_MAX_PER_CLIENT", githttp.DefaultMaxPerClient), "most git requests served at once to one client address (env PRAXIS_GIT_MAX_PER_CLIENT)")
 	smtpTLS := fs.String("smtp-tls", envOr(env, "PRAXIS_SMTP_TLS", ""), "SMTP `MODE`: starttls (default), tls (port 465) or none (local relays only) (env PRAXIS_SMTP_TLS)")
+	jobTimeout := fs.Duration("job-timeout", envDurationOr(env, "PRAXIS_JOB_TIMEOUT", jobs.DefaultTimeout), "longest a background job (an email, a digest) may run; a job a crash left running is tried again after twice this (env PRAXIS_JOB_TIMEOUT)")
+	webhooksAllowPrivate := fs.Bool("webhooks-allow-private", envOr(env, "PRAXIS_WEBHOOKS_ALLOW_PRIVATE", "") == "true", "let webhooks reach loopback, private, link-local and other internal addresses, refused by default so that an admin's webhook cannot probe the network praxis runs in (env PRAXIS_WEBHOOKS_ALLOW_PRIVATE=true)")
 	minFree := fs.String("min-free-space", envOr(env, "PRAXIS_MIN_FREE_SPACE", defaultMinFreeSpace), "/healthz fails when the data directory's disk has less than `SIZE` free, such as 500MB or 2GB; 0 turns the check off (env PRAXIS_MIN_FREE_SPACE)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -96,6 +99,9 @@ flight are allowed to finish.`)
 	}
 	if *pruneGrace < gitstore.MinPruneGrace || *pruneEvery < 0 {
 		return praxis.Errorf(praxis.EINVALID, "--prune-grace must be at least %s, and --prune-every 0 or more", gitstore.MinPruneGrace)
+	}
+	if *jobTimeout < time.Second {
+		return praxis.Errorf(praxis.EINVALID, "--job-timeout must be at least 1s")
 	}
 	if *gitMaxRequests < 1 || *gitMaxPerClient < 1 {
 		return praxis.Errorf(praxis.EINVALID, "--git-max-requests and --git-max-per-client must be at least 1")
@@ -129,7 +135,9 @@ flight are allowed to finish.`)
 		publicURL = listenURL(listener.Addr())
 	}
 
-	a, err := openApp(ctx, *dataDir, log, options{baseURL: *baseURL, mail: sender, curriculumFrom: *curriculumFrom,
+	// Links in emails use the public address, like every link that leaves
+	// praxis.
+	a, err := openApp(ctx, *dataDir, log, options{baseURL: publicURL, mail: sender, curriculumFrom: *curriculumFrom, jobTimeout: *jobTimeout, webhooksAllowPrivate: *webhooksAllowPrivate,
 		git: githttp.Config{MaxRequests: *gitMaxRequests, MaxPerClient: *gitMaxPerClient, ClientAddress: web.ClientAddress(*behindProxy)}})
 	if err != nil {
 		return err
@@ -142,7 +150,7 @@ flight are allowed to finish.`)
 	handler, err := web.New(web.Config{Logger: log, Catalog: a.catalog, Database: a.db, Accounts: a.accounts, Review: a.review,
 		History: a.history, Releases: a.releases, Deliveries: a.delivery, Workshops: a.workshops, Exports: a.exports, Search: a.search, Git: a.git, Quota: a.quota,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"), BehindProxy: *behindProxy, Metrics: registry, BaseURL: publicURL,
-		Repository: a.store, DataDir: *dataDir, MinFreeSpace: minFreeBytes})
+		Repository: a.store, DataDir: *dataDir, MinFreeSpace: minFreeBytes, Notify: a.notify, Jobs: a.jobs, Webhooks: a.hooks})
 	if err != nil {
 		return err
 	}
@@ -197,6 +205,11 @@ flight are allowed to finish.`)
 	if *pruneEvery > 0 {
 		go schedulePrunes(ctx, a, *pruneEvery, *pruneGrace, log)
 	}
+	// Work the job queue: what was queued before a stop or a crash first.
+	// Its context outlives the signal; Stop below lets running jobs finish.
+	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 	url := "http://" + listener.Addr().String()
@@ -216,6 +229,9 @@ flight are allowed to finish.`)
 	defer cancel()
 	if err := server.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := a.jobs.Stop(shutdownCtx); err != nil {
+		log.Error("stopping the job queue", "err", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -28,6 +28,8 @@ const (
 	EditSettings  Action = "settings.edit"     // change instance settings such as the sign-up policy
 	ManageAdmins  Action = "users.manage_high" // suspend or reset coordinators and admins; reset anyone with a role the issuer lacks
 	ViewMetrics   Action = "metrics.view"      // the operators' metrics page (also open on the loopback interface)
+	ManageJobs    Action = "jobs.manage"       // see the background job queue and retry failed jobs
+	ManageHooks   Action = "webhooks.manage"   // add, test and delete webhooks and read their delivery logs
 
 	ForkModule      Action = "modules.fork"       // adapt a module: one's own copy to edit
 	ProposeChange   Action = "proposals.create"   // open proposals and edit one's own
@@ -75,6 +77,8 @@ var policy = []Rule{
 	{ViewAudit, "Read the audit log", admins},
 	{EditSettings, "Change instance settings (the sign-up policy, who may clone, the approvals a merge needs)", admins},
 	{ViewMetrics, "Read the operators' metrics at /metrics (anyone may from the machine praxis runs on)", admins},
+	{ManageJobs, "See the background jobs (emails, digests) waiting, running and failed, with their errors; retry failed ones", admins},
+	{ManageHooks, "Add, test and delete webhooks (addresses praxis posts events to) and read their delivery logs", admins},
 	{ForkModule, "Adapt a module: make their own copy, edit it, update it from the curriculum", everyone},
 	{ProposeChange, "Suggest an edit or propose their adapted copy; edit, close and reopen their own proposals", everyone},
 	{CommentProposal, "Comment on proposals and on lines of their diffs", everyone},

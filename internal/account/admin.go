@@ -145,13 +145,19 @@ func (s *Service) UpdateUser(ctx context.Context, actor *praxis.User, userID int
 		change.Audit = append(change.Audit, praxis.AuditEntry{ActorID: actor.ID, TargetID: target.ID, Action: "user.roles",
 			Detail: fmt.Sprintf("%s → %s", joinRoles(target.Roles), joinRoles(roles)), At: s.now()})
 	}
-	approved := false
 	if ch.Status != nil && *ch.Status != target.Status {
 		status := *ch.Status
 		change.Status = &status
 		action := map[praxis.UserStatus]string{praxis.StatusActive: "user.reinstate", praxis.StatusSuspended: "user.suspend"}[status]
-		if target.Status == praxis.StatusPending && status == praxis.StatusActive {
-			action, approved = "user.approve", true
+		// Letting a pending account in, or turning it away, is news for
+		// its owner (a notification, emailed when mail is configured).
+		switch {
+		case target.Status == praxis.StatusPending && status == praxis.StatusActive:
+			action = "user.approve"
+			change.Activity = praxis.Activity{At: s.now(), ActorID: actor.ID, SubjectID: target.ID, Kind: praxis.ActivityAccountApproved, Title: target.Name}
+		case target.Status == praxis.StatusPending && status == praxis.StatusSuspended:
+			action = "user.decline"
+			change.Activity = praxis.Activity{At: s.now(), ActorID: actor.ID, SubjectID: target.ID, Kind: praxis.ActivityAccountDeclined, Title: target.Name}
 		}
 		change.Audit = append(change.Audit, praxis.AuditEntry{ActorID: actor.ID, TargetID: target.ID, Action: action,
 			Detail: fmt.Sprintf("%s → %s", target.Status, status), At: s.now()})
@@ -161,11 +167,6 @@ func (s *Service) UpdateUser(ctx context.Context, actor *praxis.User, userID int
 	}
 	if err := s.db.ChangeAccount(ctx, target.ID, change); err != nil {
 		return nil, err
-	}
-	if approved && s.mail.Enabled() {
-		if err := s.mail.Send(ctx, approvedMessage(target, s.link("/login"))); err != nil {
-			s.log.Error("could not email an approval", "user", target.ID, "err", err)
-		}
 	}
 	return s.db.FindUser(ctx, target.ID)
 }

@@ -47,19 +47,6 @@ The link works once.
 	}
 }
 
-func approvedMessage(u *praxis.User, loginLink string) mail.Message {
-	return mail.Message{
-		To:      u.Email,
-		Subject: "Your praxis account is ready",
-		Body: fmt.Sprintf(`Hello %s,
-
-A coordinator has approved your account. You can sign in now:
-
-%s
-`, u.Name, loginLink),
-	}
-}
-
 func existingAccountMessage(email, login, forgot string) mail.Message {
 	return mail.Message{
 		To:      email,

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -26,6 +27,8 @@ type DB struct {
 	pool        *sql.DB
 	path        string
 	busyTimeout time.Duration
+	// eventHook is told of every event in its transaction (OnEvent).
+	eventHook atomic.Pointer[EventHook]
 }
 
 // DefaultBusyTimeout is how long a write waits for another to finish before
@@ -155,4 +158,31 @@ func translate(err error, what string) error {
 	default:
 		return fmt.Errorf("db: %s: %w", what, err)
 	}
+}
+
+// WithTx runs fn inside one database transaction and gives it the
+// transaction under GORM, for packages that write beside the database's own
+// tables in the same transaction (the job queue). fn's error rolls it back.
+func (db *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		sqlTx, err := sqlTxOf(tx)
+		if err != nil {
+			return err
+		}
+		return fn(sqlTx)
+	})
+}
+
+// sqlTxOf returns the *sql.Tx under a GORM transaction (prepared statements
+// wrap it).
+func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
+	pool := tx.Statement.ConnPool
+	if prepared, ok := pool.(*gorm.PreparedStmtTX); ok {
+		pool = prepared.Tx
+	}
+	sqlTx, ok := pool.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("db: not inside a transaction (%T)", tx.Statement.ConnPool)
+	}
+	return sqlTx, nil
 }

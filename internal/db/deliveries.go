@@ -407,9 +407,22 @@ func (db *DB) AddFeedback(ctx context.Context, fb *praxis.Feedback, browser []by
 			return err
 		}
 		fb.ID = row.ID
-		return tx.Model(&deliveryRow{}).Where("id = ?", fb.DeliveryID).Updates(map[string]any{
+		if err := tx.Model(&deliveryRow{}).Where("id = ?", fb.DeliveryID).Updates(map[string]any{
 			"feedback_count": gorm.Expr("feedback_count + 1"), "feedback_sum": gorm.Expr("feedback_sum + ?", fb.Rating),
-		}).Error
+		}).Error; err != nil {
+			return err
+		}
+		var delivered struct {
+			FacilitatorID int64
+			Module        string
+			Date          string
+		}
+		if err := tx.Model(&deliveryRow{}).Select("facilitator_id, module, date").Where("id = ?", fb.DeliveryID).Take(&delivered).Error; err != nil {
+			return err
+		}
+		// Participants answer without an account: the event has no actor.
+		return db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityFeedback, SubjectID: delivered.FacilitatorID,
+			ObjectID: fb.DeliveryID, Module: delivered.Module, Detail: delivered.Date})
 	})
 }
 

@@ -31,7 +31,7 @@ func MigrationRows(t *testing.T, d *DB) int {
 }
 
 // Exec runs a statement.
-func Exec(t *testing.T, d *DB, sql string) {
+func Exec(t testing.TB, d *DB, sql string) {
 	t.Helper()
 	if err := d.gorm.Exec(sql).Error; err != nil {
 		t.Fatal(err)
@@ -45,7 +45,7 @@ func OpenAt(ctx context.Context, path string, version int) (*DB, error) {
 }
 
 // Rows runs a query and returns each row's values joined by " | ".
-func Rows(t *testing.T, d *DB, query string) []string {
+func Rows(t testing.TB, d *DB, query string) []string {
 	t.Helper()
 	rows, err := d.gorm.Raw(query).Rows()
 	if err != nil {

@@ -451,6 +451,106 @@ var migrations = []migration{
 			created_at DATETIME NOT NULL
 		)`,
 	}},
+	// Notifications (issue 20): events gain whom and what they concern;
+	// each person's inbox, their email choices and what they watch; what was
+	// emailed, for good (the idempotency record: a job run twice sends
+	// once); whether each open proposal conflicts with main. River's tables
+	// (the job queue) are River's own migrations, run at start
+	// (jobs.Migrate).
+	{12, "notifications", []string{
+		`ALTER TABLE events ADD COLUMN subject_id INTEGER REFERENCES users (id)`,
+		`ALTER TABLE events ADD COLUMN object_id INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE events ADD COLUMN ref TEXT NOT NULL DEFAULT ''`,
+		`CREATE TABLE notifications (
+			id         INTEGER PRIMARY KEY AUTOINCREMENT,
+			user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			kind       TEXT NOT NULL,
+			topic      TEXT NOT NULL,
+			event_id   INTEGER NOT NULL REFERENCES events (id),
+			event_kind TEXT NOT NULL,
+			actor_id   INTEGER REFERENCES users (id),
+			subject    TEXT NOT NULL,
+			url        TEXT NOT NULL,
+			count      INTEGER NOT NULL DEFAULT 1,
+			created_at DATETIME NOT NULL,
+			updated_at DATETIME NOT NULL,
+			read_at    DATETIME,
+			digest     INTEGER NOT NULL DEFAULT 0
+		)`,
+		// One unread notification per person, kind and topic: repeats
+		// collapse into it.
+		`CREATE UNIQUE INDEX notifications_unread ON notifications (user_id, kind, topic) WHERE read_at IS NULL`,
+		`CREATE INDEX notifications_user ON notifications (user_id, updated_at DESC, id DESC)`,
+		`CREATE INDEX notifications_unread_count ON notifications (user_id) WHERE read_at IS NULL`,
+		`CREATE INDEX notifications_digest ON notifications (user_id) WHERE digest = 1`,
+		// Each event reaches each person once, whatever a fan-out run twice
+		// would do.
+		`CREATE TABLE notification_receipts (
+			event_id        INTEGER NOT NULL REFERENCES events (id),
+			user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			kind            TEXT NOT NULL,
+			notification_id INTEGER NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+			PRIMARY KEY (event_id, user_id)
+		) WITHOUT ROWID`,
+		`CREATE INDEX notification_receipts_notification ON notification_receipts (notification_id)`,
+		`CREATE TABLE notification_settings (
+			user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			kind    TEXT NOT NULL,
+			email   TEXT NOT NULL,
+			PRIMARY KEY (user_id, kind)
+		) WITHOUT ROWID`,
+		`CREATE TABLE watches (
+			user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+			target     TEXT NOT NULL,
+			level      TEXT NOT NULL,
+			created_at DATETIME NOT NULL,
+			PRIMARY KEY (user_id, target)
+		) WITHOUT ROWID`,
+		`CREATE INDEX watches_target ON watches (target, level)`,
+		`CREATE TABLE mail_sent (
+			key        TEXT PRIMARY KEY,
+			user_id    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+			message_id TEXT NOT NULL,
+			sent_at    DATETIME NOT NULL
+		) WITHOUT ROWID`,
+		`CREATE TABLE proposal_conflicts (
+			proposal_id INTEGER PRIMARY KEY REFERENCES proposals (id) ON DELETE CASCADE,
+			head        TEXT NOT NULL,
+			main        TEXT NOT NULL,
+			conflicting INTEGER NOT NULL,
+			checked_at  DATETIME NOT NULL
+		)`,
+	}},
+	// Webhooks (admins'), the log of each attempt to deliver to them, and
+	// each person's private notifications feed token (its SHA-256; the
+	// token itself is shown, never stored).
+	{13, "webhooks and feed tokens", []string{
+		`CREATE TABLE webhooks (
+			id         INTEGER PRIMARY KEY AUTOINCREMENT,
+			url        TEXT NOT NULL,
+			events     TEXT NOT NULL,
+			secret     TEXT NOT NULL,
+			created_by INTEGER REFERENCES users (id) ON DELETE SET NULL,
+			created_at DATETIME NOT NULL
+		)`,
+		`CREATE TABLE webhook_deliveries (
+			id          INTEGER PRIMARY KEY AUTOINCREMENT,
+			webhook_id  INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+			delivery    TEXT NOT NULL,
+			event_kind  TEXT NOT NULL,
+			attempt     INTEGER NOT NULL,
+			status_code INTEGER NOT NULL,
+			error       TEXT NOT NULL,
+			duration_ms INTEGER NOT NULL,
+			at          DATETIME NOT NULL
+		)`,
+		`CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id DESC)`,
+		`CREATE TABLE feed_tokens (
+			user_id    INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+			hash       TEXT NOT NULL UNIQUE,
+			created_at DATETIME NOT NULL
+		)`,
+	}},
 }
 
 // autoincrement names, by migration (by name, which survives renumbering),

@@ -88,7 +88,7 @@ func (db *DB) CreateProposal(ctx context.Context, p *praxis.Proposal) (int64, er
 		if err := setModules(tx, row.ID, p.Modules); err != nil {
 			return err
 		}
-		return addActivity(tx, praxis.Activity{At: now, ActorID: p.AuthorID, Kind: praxis.ActivityProposalOpened, ProposalID: row.ID, Module: firstOf(p.Modules), Title: p.Title})
+		return db.addActivity(tx, praxis.Activity{At: now, ActorID: p.AuthorID, Kind: praxis.ActivityProposalOpened, ProposalID: row.ID, Module: firstOf(p.Modules), Title: p.Title})
 	})
 	if err != nil && praxis.ErrorCode(err) == praxis.EINTERNAL {
 		return 0, fmt.Errorf("db: create proposal: %w", err)
@@ -234,7 +234,7 @@ func (db *DB) UpdateProposal(ctx context.Context, id int64, u praxis.ProposalUpd
 				return fmt.Errorf("db: update proposal: %w", err)
 			}
 		}
-		return addActivity(tx, u.Activity)
+		return db.addActivity(tx, u.Activity)
 	})
 }
 
@@ -260,7 +260,7 @@ func (db *DB) SetProposalStatus(ctx context.Context, id int64, from, to string, 
 		if res.RowsAffected == 0 {
 			return praxis.Errorf(praxis.ECONFLICT, "the proposal is no longer %s", from)
 		}
-		return addActivity(tx, event)
+		return db.addActivity(tx, event)
 	})
 }
 
@@ -300,7 +300,7 @@ func (db *DB) MarkProposalMerged(ctx context.Context, id int64, m MergeRecord) e
 		if err := recordProposalCommits(tx, id, m.Commits); err != nil {
 			return err
 		}
-		return addActivity(tx, m.Activity)
+		return db.addActivity(tx, m.Activity)
 	})
 }
 
@@ -394,7 +394,8 @@ func (db *DB) AddComment(ctx context.Context, c *praxis.Comment, event praxis.Ac
 		if err := tx.Model(&proposalRow{}).Where("id = ?", c.ProposalID).Update("updated_at", time.Now().UTC()).Error; err != nil {
 			return err
 		}
-		return addActivity(tx, event)
+		event.ObjectID = row.ID
+		return db.addActivity(tx, event)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("db: add comment: %w", err)
@@ -447,7 +448,8 @@ func (db *DB) AddReview(ctx context.Context, r *praxis.Review, event praxis.Acti
 		if err := tx.Model(&proposalRow{}).Where("id = ?", r.ProposalID).Update("updated_at", time.Now().UTC()).Error; err != nil {
 			return err
 		}
-		return addActivity(tx, event)
+		event.ObjectID = row.ID
+		return db.addActivity(tx, event)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("db: add review: %w", err)

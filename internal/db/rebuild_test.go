@@ -49,10 +49,13 @@ func TestRebuildKeepsRowsIdsIndexesAndForeignKeys(t *testing.T) {
 			db.Exec(t, old, fmt.Sprintf(`INSERT INTO delivery_cofacilitators (delivery_id, user_id) VALUES (%d, %d)`, id, u))
 		}
 		deliveries = append(deliveries, id)
+		// Feedback and trainings as praxis wrote them then: today's
+		// AddFeedback and AwardTraining record events in columns later
+		// migrations add.
 		for j := range 2 {
-			if err := old.AddFeedback(ctx, &praxis.Feedback{DeliveryID: id, Rating: 1 + j, Valued: "v", CreatedAt: when}, []byte(fmt.Sprintf("b%d-%d", i, j)), 100); err != nil {
-				t.Fatal(err)
-			}
+			db.Exec(t, old, fmt.Sprintf(`INSERT INTO feedback (delivery_id, rating, valued, improve, browser, created_at)
+				VALUES (%d, %d, 'v', '', 'b%d-%d', '2025-05-01 10:00:00')`, id, 1+j, i, j))
+			db.Exec(t, old, fmt.Sprintf(`UPDATE deliveries SET feedback_count = feedback_count + 1, feedback_sum = feedback_sum + %d WHERE id = %d`, 1+j, id))
 		}
 	}
 	for i := range 3 {
@@ -62,9 +65,7 @@ func TestRebuildKeepsRowsIdsIndexesAndForeignKeys(t *testing.T) {
 		if _, err := old.CreateSession(ctx, praxis.Session{UserID: users[i], CreatedAt: when, ExpiresAt: when.Add(time.Hour), LastSeenAt: when, UserAgent: "ua", IP: "ip"}, []byte(fmt.Sprintf("session-%d", i))); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := old.AwardTraining(ctx, praxis.Training{UserID: users[i], Module: "m", AwardedBy: users[0], AwardedAt: when, Note: "n"}, praxis.AuditEntry{}); err != nil {
-			t.Fatal(err)
-		}
+		db.Exec(t, old, fmt.Sprintf(`INSERT INTO trainings (user_id, module, awarded_by, awarded_at, note) VALUES (%d, 'm', %d, '2025-05-01 10:00:00', 'n')`, users[i], users[0]))
 	}
 	// Gaps: a deleted delivery in the middle, and the newest token.
 	db.Exec(t, old, fmt.Sprintf("DELETE FROM deliveries WHERE id = %d", deliveries[1]))

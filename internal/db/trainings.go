@@ -31,7 +31,11 @@ func (db *DB) AwardTraining(ctx context.Context, t praxis.Training, audit praxis
 			}
 			return err
 		}
-		return addAudit(tx, audit)
+		if err := addAudit(tx, audit); err != nil {
+			return err
+		}
+		return db.addActivity(tx, praxis.Activity{At: row.AwardedAt, ActorID: t.AwardedBy, SubjectID: t.UserID, Kind: praxis.ActivityTrainingAwarded,
+			Module: t.Module, ObjectID: row.ID})
 	})
 	if err != nil && praxis.ErrorCode(err) == praxis.EINTERNAL {
 		return 0, fmt.Errorf("db: award training: %w", err)

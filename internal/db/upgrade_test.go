@@ -61,6 +61,31 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			var oldRequestID int64
+			if from >= db.MigrationVersion(t, "workshops ahead") {
+				// As praxis wrote it then: today's CreateRequest records an
+				// event with columns later migrations add.
+				db.Exec(t, old, `INSERT INTO workshop_requests (group_name, group_type, contact_name, contact_email, region,
+					language, status, status_token, created_at, updated_at) VALUES ('Old branch', 'union', 'Bo', 'bo@example.org',
+					'Leeds', 'en', 'new', 'old-status-token', '2025-05-01 10:00:00', '2025-05-01 10:00:00')`)
+				db.Exec(t, old, `INSERT INTO workshop_request_modules (request_id, module, position)
+					SELECT id, 'exploring-class-2-stigma', 0 FROM workshop_requests WHERE status_token = 'old-status-token'`)
+				oldRequestID = 1
+			}
+			var oldUnread int64
+			if from >= db.MigrationVersion(t, "notifications") {
+				if err := old.AddActivity(ctx, praxis.Activity{Kind: praxis.ActivityAccountApproved, ActorID: userID, SubjectID: userID}); err != nil {
+					t.Fatal(err)
+				}
+				list, err := old.ListActivity(ctx, praxis.ActivityFilter{Kinds: []string{praxis.ActivityAccountApproved}})
+				if err != nil || len(list) != 1 {
+					t.Fatalf("events before the upgrade = %+v %v", list, err)
+				}
+				if err := old.Notify(ctx, list[0], []db.NotificationDraft{{UserID: userID, Kind: praxis.NotifyAccount, Topic: "old", Subject: "s", URL: "/"}}, nil); err != nil {
+					t.Fatal(err)
+				}
+				oldUnread = 1
+			}
 			old.Close()
 
 			d, err := db.Open(ctx, path)
@@ -106,10 +131,10 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 					t.Errorf("attributions after the upgrade: %v %v", got, err)
 				}
 			}
-			// Commits indexed before renames were recorded (before migration
-			// 10) are scanned once; later ones were looked at when indexed.
+			// Commits indexed before renames were recorded are scanned once;
+			// later ones were looked at when indexed.
 			scan, err := d.RenameScan(ctx)
-			if from < 10 {
+			if from < db.MigrationVersion(t, "module renames") {
 				if err != nil || len(scan) != 1 || scan[0].ID != commit {
 					t.Fatalf("rename scan after the upgrade = %+v %v, want the old commit", scan, err)
 				}
@@ -125,8 +150,13 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 			} else if err != nil || len(scan) != 0 {
 				t.Errorf("rename scan after the upgrade = %+v %v, want none", scan, err)
 			}
-			// The workshops' tables (migration 11): a request, a workshop for
-			// it and a registration.
+			if oldRequestID != 0 {
+				if r, err := d.FindRequest(ctx, oldRequestID); err != nil || r.GroupName != "Old branch" || len(r.Modules) != 1 {
+					t.Errorf("request from before the upgrade = %+v %v", r, err)
+				}
+			}
+			// The workshops' tables ("workshops ahead"): a request, a
+			// workshop for it and a registration.
 			if userID != 0 {
 				requestID, err := d.CreateRequest(ctx, &praxis.WorkshopRequest{GroupName: "Branch 12", GroupType: "union",
 					ContactName: "Ana", ContactEmail: "ana@example.org", Region: "London", Modules: []string{"exploring-class-2-stigma"},
@@ -153,10 +183,80 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 				if regs, err := d.Registrations(ctx, w.ID); err != nil || len(regs) != 1 || regs[0].Status != praxis.RegistrationRegistered {
 					t.Errorf("registrations after the upgrade = %+v %v", regs, err)
 				}
+				// Notifications and webhooks (issue 20): an old event
+				// reaches someone, their choices and watches are kept, an
+				// email is recorded, a webhook logs an attempt.
+				checkNotifications(t, d, userID, oldUnread)
+				checkWebhooks(t, d, userID)
 			}
 			if ok, err := d.IntegrityCheck(ctx); err != nil || !ok {
 				t.Errorf("integrity after the upgrade: %v %v", ok, err)
 			}
 		})
+	}
+}
+
+// checkNotifications uses every notification table of an upgraded database,
+// where userID had oldUnread notifications unread before the upgrade.
+func checkNotifications(t *testing.T, d *db.DB, userID, oldUnread int64) {
+	t.Helper()
+	ctx := context.Background()
+	if err := d.AddActivity(ctx, praxis.Activity{Kind: praxis.ActivityTrainingAwarded, ActorID: userID, SubjectID: userID, Module: "m"}); err != nil {
+		t.Fatalf("event after the upgrade: %v", err)
+	}
+	events, err := d.ListActivity(ctx, praxis.ActivityFilter{Kinds: []string{}})
+	if err != nil || len(events) == 0 || events[0].SubjectID != userID {
+		t.Fatalf("events after the upgrade = %+v %v", events, err)
+	}
+	err = d.Notify(ctx, events[0], []db.NotificationDraft{{UserID: userID, Kind: praxis.NotifyAccount, Topic: "t", Subject: "s", URL: "/", Digest: true}}, nil)
+	if err != nil {
+		t.Fatalf("notify after the upgrade: %v", err)
+	}
+	if n, err := d.UnreadCount(ctx, userID); err != nil || n != 1+oldUnread {
+		t.Errorf("unread after the upgrade = %d %v, want %d", n, err, 1+oldUnread)
+	}
+	if err := d.SetNotificationSettings(ctx, userID, map[string]string{praxis.NotifyAccount: praxis.EmailOff}); err != nil {
+		t.Error(err)
+	}
+	if err := d.SetWatch(ctx, userID, praxis.WatchCurriculum, praxis.WatchReleases); err != nil {
+		t.Error(err)
+	}
+	if err := d.RecordMailSent(ctx, db.SentMail{Key: "k", UserID: userID, MessageID: "<k@example.org>"}, nil); err != nil {
+		t.Error(err)
+	}
+	if err := d.SetProposalConflict(ctx, 0, db.ProposalConflict{}, praxis.Activity{}); err == nil {
+		t.Error("a conflict of no proposal was recorded")
+	}
+}
+
+// checkWebhooks uses the webhook and feed token tables of an upgraded
+// database.
+func checkWebhooks(t *testing.T, d *db.DB, userID int64) {
+	t.Helper()
+	ctx := context.Background()
+	w := praxis.Webhook{URL: "https://example.org/hook", Events: []string{praxis.ActivityReleaseCut, praxis.ActivityComment}, Secret: "s", CreatedBy: userID}
+	if err := d.CreateWebhook(ctx, &w); err != nil {
+		t.Fatalf("webhook after the upgrade: %v", err)
+	}
+	if err := d.RecordWebhookAttempt(ctx, praxis.WebhookAttempt{WebhookID: w.ID, Delivery: "e1-w1", EventKind: praxis.ActivityReleaseCut, Attempt: 1, StatusCode: 204, At: time.Now()}, nil); err != nil {
+		t.Errorf("webhook attempt after the upgrade: %v", err)
+	}
+	if got, err := d.FindWebhook(ctx, w.ID); err != nil || len(got.Events) != 2 || got.CreatedBy != userID {
+		t.Errorf("webhook after the upgrade = %+v %v", got, err)
+	}
+	if log, err := d.WebhookAttempts(ctx, w.ID, 10); err != nil || len(log) != 1 || log[0].StatusCode != 204 {
+		t.Errorf("webhook log after the upgrade = %+v %v", log, err)
+	}
+	if err := d.SetFeedToken(ctx, userID, "hash"); err != nil {
+		t.Error(err)
+	}
+	if id, err := d.FeedTokenUser(ctx, "hash"); err != nil || id != userID {
+		t.Errorf("feed token after the upgrade = %d %v", id, err)
+	}
+	if err := d.DeleteWebhook(ctx, w.ID); err != nil {
+		t.Error(err)
+	}
+	if log, err := d.WebhookAttempts(ctx, w.ID, 10); err != nil || len(log) != 0 {
+		t.Errorf("a deleted webhook's log = %+v %v, want none", log, err)
 	}
 }

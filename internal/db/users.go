@@ -105,7 +105,17 @@ func (db *DB) CreateUser(ctx context.Context, u *praxis.User, passwordHash strin
 	row.PasswordHash = passwordHash
 	now := time.Now().UTC()
 	row.CreatedAt, row.UpdatedAt = now, now
-	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		if u.Status != praxis.StatusPending {
+			return nil
+		}
+		// Someone waits for a coordinator's approval.
+		return db.addActivity(tx, praxis.Activity{At: now, ActorID: row.ID, SubjectID: row.ID, Kind: praxis.ActivitySignup, Title: row.Name})
+	})
+	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, praxis.Errorf(praxis.ECONFLICT, "there is already an account with the email %s", row.Email)
 		}
@@ -218,6 +228,9 @@ type AccountChange struct {
 	Roles  *[]praxis.Role
 	Status *praxis.UserStatus
 	Audit  []praxis.AuditEntry
+	// Activity, when it has a kind, is recorded with the change (an account
+	// approved or declined).
+	Activity praxis.Activity
 }
 
 // ChangeAccount applies a change to an account in one transaction with its
@@ -249,7 +262,7 @@ func (db *DB) ChangeAccount(ctx context.Context, id int64, ch AccountChange) err
 				return err
 			}
 		}
-		return nil
+		return db.addActivity(tx, ch.Activity)
 	})
 }
 
@@ -350,7 +363,8 @@ func (db *DB) CountUsers(ctx context.Context) (int64, error) {
 }
 
 // DeleteUser anonymises an account at its owner's request: every personal field
-// is cleared, sessions, tokens, resets and trainings are deleted, and a
+// is cleared, sessions, tokens, resets, trainings, notifications, email
+// choices, watches and the notifications feed token are deleted, and a
 // tombstone row remains so that records which refer to the person (deliveries,
 // the audit log) stay whole but anonymous.
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
@@ -369,6 +383,19 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 		}
 		for _, table := range []any{&sessionRow{}, &tokenRow{}, &resetRow{}, &trainingRow{}} {
 			if err := tx.Where("user_id = ?", id).Delete(table).Error; err != nil {
+				return fmt.Errorf("db: delete user: %w", err)
+			}
+		}
+		// Their inbox, email choices and watches go too (receipts with
+		// their notifications).
+		for _, stmt := range []string{
+			`DELETE FROM notification_receipts WHERE user_id = ?`,
+			`DELETE FROM notifications WHERE user_id = ?`,
+			`DELETE FROM notification_settings WHERE user_id = ?`,
+			`DELETE FROM watches WHERE user_id = ?`,
+			`DELETE FROM feed_tokens WHERE user_id = ?`,
+		} {
+			if err := tx.Exec(stmt, id).Error; err != nil {
 				return fmt.Errorf("db: delete user: %w", err)
 			}
 		}

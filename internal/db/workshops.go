@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -213,7 +214,8 @@ func (db *DB) CreateRequest(ctx context.Context, r *praxis.WorkshopRequest) (int
 				return err
 			}
 		}
-		return nil
+		return db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRequested, ObjectID: row.ID,
+			Title: r.GroupName, Module: firstOf(r.Modules)})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("db: create request: %w", err)
@@ -355,6 +357,16 @@ func (db *DB) UpdateRequest(ctx context.Context, id int64, ch RequestChange, not
 		}
 		if res.RowsAffected == 0 {
 			return praxis.Errorf(praxis.ENOTFOUND, "request not found")
+		}
+		if ch.AssignedTo != nil && *ch.AssignedTo != 0 {
+			var group string
+			if err := tx.Model(&workshopRequestRow{}).Where("id = ?", id).Select("group_name").Scan(&group).Error; err != nil {
+				return err
+			}
+			if err := db.addActivity(tx, praxis.Activity{At: now, ActorID: note.AuthorID, Kind: praxis.ActivityRequestAssigned,
+				SubjectID: *ch.AssignedTo, ObjectID: id, Title: group}); err != nil {
+				return err
+			}
 		}
 		return addRequestNote(tx, id, note)
 	})
@@ -600,12 +612,27 @@ func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.
 				return praxis.Errorf(praxis.ENOTFOUND, "workshop not found")
 			}
 		}
+		var before []int64
+		if err := tx.Model(&workshopFacilitatorRow{}).Where("workshop_id = ?", w.ID).Pluck("user_id", &before).Error; err != nil {
+			return err
+		}
 		if err := tx.Where("workshop_id = ?", w.ID).Delete(&workshopFacilitatorRow{}).Error; err != nil {
 			return err
+		}
+		actor := note.AuthorID
+		if actor == 0 {
+			actor = w.CreatedBy
 		}
 		for i, f := range w.Facilitators {
 			if err := tx.Create(&workshopFacilitatorRow{WorkshopID: w.ID, UserID: f.UserID, Role: f.Role, Position: i, LocalDate: row.LocalDate}).Error; err != nil {
 				return err
+			}
+			// Each person newly on a scheduled workshop hears of it.
+			if w.Status == praxis.WorkshopScheduled && !slices.Contains(before, f.UserID) {
+				if err := db.addActivity(tx, praxis.Activity{At: row.UpdatedAt, ActorID: actor, Kind: praxis.ActivityWorkshopAssigned,
+					SubjectID: f.UserID, ObjectID: w.ID, Module: row.Module, Detail: row.LocalDate, Title: f.Role}); err != nil {
+					return err
+				}
 			}
 		}
 		if w.Status == praxis.WorkshopScheduled {
@@ -794,7 +821,7 @@ func (db *DB) Register(ctx context.Context, r *praxis.Registration) error {
 	}
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var w workshopRow
-		if err := tx.Select("id, capacity, status").First(&w, r.WorkshopID).Error; err != nil {
+		if err := tx.Select("id, capacity, status, module").First(&w, r.WorkshopID).Error; err != nil {
 			return translate(err, "workshop")
 		}
 		var registered int64
@@ -812,7 +839,8 @@ func (db *DB) Register(ctx context.Context, r *praxis.Registration) error {
 			}
 			return err
 		}
-		return nil
+		return db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRegistration, ObjectID: w.ID,
+			Module: w.Module, Detail: row.Status})
 	})
 	if err != nil {
 		if praxis.ErrorCode(err) != praxis.EINTERNAL {
@@ -991,14 +1019,24 @@ func (db *DB) DueFacilitatorReminders(ctx context.Context, from, to time.Time) (
 }
 
 // MarkFacilitatorReminded records that a facilitator was reminded of a
-// workshop; false when they had been already.
-func (db *DB) MarkFacilitatorReminded(ctx context.Context, workshopID, userID int64) (bool, error) {
-	res := db.gorm.WithContext(ctx).Model(&workshopFacilitatorRow{}).Where("workshop_id = ? AND user_id = ? AND reminded_at IS NULL", workshopID, userID).
-		Update("reminded_at", time.Now().UTC())
-	if res.Error != nil {
-		return false, fmt.Errorf("db: facilitator reminded: %w", res.Error)
+// workshop, and records e (the reminder's event, delivery.upcoming) with it
+// in one transaction; false, recording nothing, when they had been
+// reminded already.
+func (db *DB) MarkFacilitatorReminded(ctx context.Context, workshopID, userID int64, e praxis.Activity) (bool, error) {
+	first := false
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&workshopFacilitatorRow{}).Where("workshop_id = ? AND user_id = ? AND reminded_at IS NULL", workshopID, userID).
+			Update("reminded_at", time.Now().UTC())
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		first = true
+		return db.addActivity(tx, e)
+	})
+	if err != nil {
+		return false, fmt.Errorf("db: facilitator reminded: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return first, nil
 }
 
 // --- Privacy ---

@@ -141,6 +141,8 @@ type server struct {
 	dir  string
 	URL  string
 	logs *lockedBuffer
+	// flags are more flags for serve.
+	flags []string
 }
 
 // newServer makes a data directory for a praxis that start then serves. Run
@@ -197,7 +199,7 @@ func (s *server) token(email string) string {
 // server gets SIGTERM when the test ends; its log is printed if the test failed.
 func (s *server) start() {
 	s.t.Helper()
-	cmd := exec.Command(suite.praxis, "serve", "--addr", "127.0.0.1:0", "--data", s.dir)
+	cmd := exec.Command(suite.praxis, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", s.dir}, s.flags...)...)
 	cmd.Stderr = s.logs
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

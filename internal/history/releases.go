@@ -336,6 +336,12 @@ func (v *Releases) CreateRelease(ctx context.Context, user *praxis.User, name, n
 	if err := v.store.CreateTag(ctx, name, main, tagger, notes, user.ID); err != nil {
 		return nil, err
 	}
+	// The tag is the release; its event follows it in a transaction of its
+	// own (the database cannot be held open across the tag's writes, which
+	// record its author there). A failure here leaves the release without
+	// its notifications, never a notification without its release.
+	_ = v.db.AddActivity(ctx, praxis.Activity{At: v.now(), ActorID: user.ID, Kind: praxis.ActivityReleaseCut, Ref: name, Title: name,
+		Detail: firstLine(notes), Module: ""})
 	releases, err := v.List(ctx)
 	if err != nil {
 		return nil, err
@@ -346,4 +352,10 @@ func (v *Releases) CreateRelease(ctx context.Context, user *praxis.User, name, n
 		}
 	}
 	return nil, praxis.Errorf(praxis.EINTERNAL, "the release %s was created but cannot be read", name)
+}
+
+// firstLine is the first line of s.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }

@@ -18,7 +18,6 @@ import (
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
-	"net/textproto"
 	"regexp"
 	"strings"
 	"sync"
@@ -35,6 +34,7 @@ type fakeOptions struct {
 	implicitTLS bool   // speak TLS from the first byte
 	silent      bool   // accept connections but never say a word
 	rejectRcpt  string // answer 550 to RCPT TO for this address
+	busyRcpt    string // answer 451 (try again later) to RCPT TO for this address
 }
 
 // session is what a fakeServer received on one connection.
@@ -162,6 +162,10 @@ func (f *fakeServer) handle(conn net.Conn) *session {
 			rcpt := angleAddress(arg)
 			if rcpt == f.opts.rejectRcpt {
 				reply("550 5.1.1 No such user")
+				continue
+			}
+			if rcpt == f.opts.busyRcpt {
+				reply("451 4.3.0 Try again later")
 				continue
 			}
 			s.rcptTo = append(s.rcptTo, rcpt)
@@ -317,12 +321,17 @@ func TestSend(t *testing.T) {
 		"To":                        `"Ffion Jones" <ffion@example.net>`,
 		"Subject":                   "Reset your password",
 		"Mime-Version":              "1.0",
-		"Content-Type":              "text/plain; charset=utf-8",
 		"Content-Transfer-Encoding": "quoted-printable",
 	} {
 		if got := msg.Header.Get(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
+	}
+	if media, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type")); err != nil || media != "text/plain" || !strings.EqualFold(params["charset"], "utf-8") {
+		t.Errorf("Content-Type = %q, want text/plain in UTF-8", msg.Header.Get("Content-Type"))
+	}
+	if msg.Header.Get("List-Unsubscribe") != "" || msg.Header.Get("Auto-Submitted") != "" {
+		t.Errorf("a direct message has notification headers: %v", msg.Header)
 	}
 	date, err := msg.Header.Date()
 	if err != nil {
@@ -366,8 +375,14 @@ func TestSendEncodesNonASCIISubject(t *testing.T) {
 			if err := sender.Send(context.Background(), Message{To: "a@example.net", Subject: tt.subject, Body: "hi"}); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			raw := readMessage(t, srv.next(t)).Header.Get("Subject")
-			if !strings.HasPrefix(raw, "=?utf-8?q?") {
+			sess := srv.next(t)
+			for i, line := range strings.Split(sess.data, "\r\n") {
+				if len(line) > 78 {
+					t.Errorf("line %d is %d characters long: %q", i+1, len(line), line)
+				}
+			}
+			raw := readMessage(t, sess).Header.Get("Subject")
+			if !strings.HasPrefix(strings.ToLower(raw), "=?utf-8?q?") {
 				t.Errorf("raw Subject = %q, want an RFC 2047 Q-encoded word", raw)
 			}
 			for _, c := range []byte(raw) {
@@ -524,12 +539,11 @@ func TestSendWrapsServerRejection(t *testing.T) {
 	if err == nil {
 		t.Fatal("Send to a rejected recipient succeeded, want an error")
 	}
-	if want := "mail: send to nobody@example.net: rcpt to: "; !strings.HasPrefix(err.Error(), want) {
-		t.Errorf("Send error = %q, want it to start %q", err, want)
+	if want := "mail: send to nobody@example.net: "; !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "550") {
+		t.Errorf("Send error = %q, want it to start %q and give the server's 550 reply", err, want)
 	}
-	var smtpErr *textproto.Error
-	if !errors.As(err, &smtpErr) || smtpErr.Code != 550 {
-		t.Errorf("Send error = %v, want it to wrap the server's 550 reply", err)
+	if !Permanent(err) {
+		t.Errorf("Permanent(%v) = false, want true for a 550", err)
 	}
 	if code := praxis.ErrorCode(err); code != praxis.EINTERNAL {
 		t.Errorf("ErrorCode = %q, want %q", code, praxis.EINTERNAL)
@@ -633,6 +647,77 @@ func TestNew(t *testing.T) {
 				t.Errorf("timeout = %v, want %v", sender.timeout, DefaultTimeout)
 			}
 		})
+	}
+}
+
+func TestSendNotificationWithHTMLAndUnsubscribe(t *testing.T) {
+	srv := newFakeServer(t, fakeOptions{})
+	sender := newTestSender(t, srv, Config{TLS: TLSNone})
+	m := Message{
+		To:          "ffion@example.net",
+		Subject:     "Ana commented on “Stigma”",
+		Body:        "Ana commented.\nhttps://praxis.example.org/proposals/1\n",
+		HTML:        `<p>Ana commented. <a href="https://praxis.example.org/proposals/1">Open it</a></p>`,
+		MessageID:   "praxis.e12.u34",
+		Unsubscribe: "https://praxis.example.org/unsubscribe/abc.def",
+		Bulk:        true,
+	}
+	for range 2 {
+		if err := sender.Send(context.Background(), m); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+	}
+	for range 2 {
+		msg := readMessage(t, srv.next(t))
+		for name, want := range map[string]string{
+			"Message-Id":            "<praxis.e12.u34@example.org>",
+			"List-Unsubscribe":      "<https://praxis.example.org/unsubscribe/abc.def>",
+			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+			"Auto-Submitted":        "auto-generated",
+		} {
+			if got := msg.Header.Get(name); got != want {
+				t.Errorf("%s = %q, want %q", name, got, want)
+			}
+		}
+		media, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+		if err != nil || media != "multipart/alternative" {
+			t.Fatalf("Content-Type = %q, want multipart/alternative", msg.Header.Get("Content-Type"))
+		}
+		parts := multipart.NewReader(msg.Body, params["boundary"])
+		var types []string
+		for {
+			part, err := parts.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			partType, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+			types = append(types, partType)
+			body, _ := io.ReadAll(quotedprintable.NewReader(part))
+			if !strings.Contains(string(body), "https://praxis.example.org/proposals/1") {
+				t.Errorf("%s part lacks the link: %q", partType, body)
+			}
+		}
+		if diff := cmp.Diff([]string{"text/plain", "text/html"}, types); diff != "" {
+			t.Errorf("parts (-want +got):\n%s", diff)
+		}
+	}
+}
+
+func TestSendTellsPermanentFromTemporaryRefusals(t *testing.T) {
+	srv := newFakeServer(t, fakeOptions{busyRcpt: "busy@example.net"})
+	sender := newTestSender(t, srv, Config{TLS: TLSNone})
+	err := sender.Send(context.Background(), Message{To: "busy@example.net", Subject: "Hi", Body: "hi"})
+	if err == nil {
+		t.Fatal("Send to a busy recipient succeeded, want an error")
+	}
+	if Permanent(err) {
+		t.Errorf("Permanent(%v) = true for a 451, want false: it may work later", err)
+	}
+	if Permanent(errors.New("connection refused")) {
+		t.Error("Permanent(connection refused) = true, want false")
 	}
 }
 

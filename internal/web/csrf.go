@@ -33,6 +33,10 @@ import (
 //     registration and its cancelling) skip step 2 only when they come
 //     without a session as JSON or as a DELETE, which no browser sends
 //     across sites without a CORS preflight; step 1 still applies to them.
+//  4. Routes reached by a signed link (signedLink: the one-click unsubscribe
+//     a mail program POSTs, RFC 8058) skip steps 1 and 2: the request
+//     carries no cookie or form, its token in the path is its credential,
+//     and it can do nothing but what that token names.
 //
 // Step 1 runs right after authenticate, before the route's permission check
 // (authorize, in routes.go), so that another site's form is refused as such
@@ -126,7 +130,7 @@ func (s *Server) expectedCSRFToken(c echo.Context) string {
 // tokens and anonymous API requests are left to the permission check.
 func (s *Server) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Get(bearerKey) == true || !s.routed(c) || s.anonymousAPI(c) {
+		if c.Get(bearerKey) == true || !s.routed(c) || s.anonymousAPI(c) || s.signedLink(c) {
 			return next(c)
 		}
 		if err := s.crossOrigin.Check(c.Request()); err != nil {
@@ -148,7 +152,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Get(bearerKey) == true || !s.routed(c) {
 			return next(c)
 		}
-		if s.anonymousAPI(c) || s.jsonWithoutSession(c) {
+		if s.anonymousAPI(c) || s.jsonWithoutSession(c) || s.signedLink(c) {
 			return next(c)
 		}
 		switch r.Header.Get(echo.HeaderSecFetchSite) {
@@ -215,4 +219,11 @@ func (s *Server) jsonWithoutSession(c echo.Context) bool {
 	req := c.Request()
 	return s.publicJSONRoutes[req.Method+" "+c.Path()] && currentSession(c) == nil &&
 		(req.Method == http.MethodDelete || strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON))
+}
+
+// signedLink reports whether c is a request to a route marked signedLink,
+// whose signed token in the path is its credential: steps 1 and 2 leave it
+// alone (step 4).
+func (s *Server) signedLink(c echo.Context) bool {
+	return s.signedRoutes[c.Request().Method+" "+c.Path()]
 }

@@ -173,7 +173,9 @@ func (s *Server) showModule(c echo.Context) error {
 	if !v.Parsed {
 		title = v.Module.Slug
 	}
-	html, err := s.renderBytes(c, "module", view{Title: title, Section: "modules", Data: page})
+	html, err := s.renderBytes(c, "module", view{Title: title, Section: "modules", Data: page,
+		Watch: s.watchFor(c, "module:"+v.Module.Slug, "this module"),
+		Feeds: []feedLink{{Title: "History of " + title, URL: "/modules/" + v.Module.Slug + "/history.atom"}}})
 	if err != nil {
 		return err
 	}

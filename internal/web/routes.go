@@ -26,6 +26,12 @@ const (
 	// longResponse gives a streamed or large response longResponseTimeout to
 	// reach the client.
 	longResponse
+	// signedLink marks a route whose request carries its own credential, a
+	// signed token in the path, and no cookie or form: the one-click
+	// unsubscribe a mail program POSTs (RFC 8058). It is exempt from the
+	// cross-site checks, which it could never pass, and can do nothing but
+	// what its token names.
+	signedLink
 	// publicJSON lets a JSON request (or a DELETE) without a session (a
 	// script, another site's form handler) write to a public API route
 	// without a CSRF token: a browser cannot send either across sites
@@ -49,6 +55,8 @@ func (s *Server) route(method, path string, action access.Action, h echo.Handler
 			h = withLongResponse(h)
 		case publicJSON:
 			s.publicJSONRoutes[method+" "+path] = true
+		case signedLink:
+			s.signedRoutes[method+" "+path] = true
 		}
 	}
 	if method == http.MethodGet && (strings.HasPrefix(path, "/modules/:slug") || strings.HasPrefix(path, "/api/v1/modules/:slug")) {
@@ -108,7 +116,10 @@ func (s *Server) routes() {
 	s.route(get, "/curriculum.zip", public, s.downloadCurriculum, longResponse)
 	s.route(get, "/modules/:slug/history", public, s.showHistory)
 	s.route(get, "/modules/:slug/compare/*", public, s.showCompare, expensive)
+	s.route(get, "/modules/:slug/history.atom", public, s.moduleHistoryFeed)
 	s.route(get, "/changes", public, s.showChanges)
+	s.route(get, "/changes.atom", public, s.changesFeed)
+	s.route(get, "/releases.atom", public, s.releasesFeed)
 	s.route(get, "/releases", public, s.showReleases)
 	s.route(get, "/releases/new", access.CutRelease, s.newReleaseForm)
 	s.route(post, "/releases", access.CutRelease, s.createRelease)
@@ -222,6 +233,18 @@ func (s *Server) routes() {
 	s.route(get, "/account/export.json", access.UseAccount, s.exportData, longResponse)
 	s.route(post, "/account/delete", access.UseAccount, s.deleteAccount)
 
+	// Notifications, email and watching (issue 20).
+	s.route(get, "/notifications", access.UseAccount, s.withNotify(s.showNotifications))
+	s.route(post, "/notifications/read", access.UseAccount, s.withNotify(s.markNotificationsRead))
+	s.route(get, "/notifications/:id", access.UseAccount, s.withNotify(s.openNotification))
+	s.route(get, "/account/notifications", access.UseAccount, s.withNotify(s.notificationSettings))
+	s.route(post, "/account/notifications", access.UseAccount, s.withNotify(s.saveNotificationSettings))
+	s.route(post, "/account/notifications/feed", access.UseAccount, s.withNotify(s.newFeedToken))
+	s.route(get, "/notifications/feed/:token", public, s.withNotify(s.notificationsFeed))
+	s.route(post, "/watch", access.UseAccount, s.withNotify(s.setWatch))
+	s.route(get, "/unsubscribe/:token", public, s.withNotify(s.unsubscribeForm))
+	s.route(post, "/unsubscribe/:token", public, s.withNotify(s.unsubscribe), signedLink)
+
 	// The network.
 	s.route(get, "/people/:id", public, s.showPerson)
 	s.route(get, "/facilitators", access.ViewDirectory, s.directory)
@@ -239,6 +262,14 @@ func (s *Server) routes() {
 	s.route(get, "/admin/audit", access.ViewAudit, s.adminAudit)
 	s.route(get, "/admin/settings", access.EditSettings, s.adminSettings)
 	s.route(post, "/admin/settings", access.EditSettings, s.adminSaveSettings)
+	s.route(get, "/admin/jobs", access.ManageJobs, s.withJobs(s.adminJobs))
+	s.route(post, "/admin/jobs/:id/retry", access.ManageJobs, s.withJobs(s.adminRetryJob))
+	s.route(get, "/admin/webhooks", access.ManageHooks, s.withHooks(s.adminWebhooks))
+	s.route(post, "/admin/webhooks", access.ManageHooks, s.withHooks(s.adminCreateWebhook))
+	s.route(get, "/admin/webhooks/:id", access.ManageHooks, s.withHooks(s.adminWebhook))
+	s.route(post, "/admin/webhooks/:id/test", access.ManageHooks, s.withHooks(s.adminTestWebhook))
+	s.route(get, "/admin/webhooks/:id/delete", access.ManageHooks, s.withHooks(s.adminDeleteWebhookForm))
+	s.route(post, "/admin/webhooks/:id/delete", access.ManageHooks, s.withHooks(s.adminDeleteWebhook))
 
 	// Assets.
 	e.GET("/static/:hash/*", s.serveAsset)
@@ -258,6 +289,15 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/series", public, s.apiListSeries)
 	s.route(get, "/api/v1/series/:slug", public, s.apiShowSeries)
 	s.route(get, "/api/v1/me", access.UseAccount, s.apiMe)
+	s.route(get, "/api/v1/notifications", access.UseAccount, s.withNotify(s.apiNotifications))
+	s.route(post, "/api/v1/notifications/read", access.UseAccount, s.withNotify(s.apiMarkNotificationsRead))
+	s.route(get, "/api/v1/me/notification-settings", access.UseAccount, s.withNotify(s.apiNotificationSettings))
+	s.route(http.MethodPut, "/api/v1/me/notification-settings", access.UseAccount, s.withNotify(s.apiSaveNotificationSettings))
+	s.route(get, "/api/v1/webhooks", access.ManageHooks, s.withHooks(s.apiListWebhooks))
+	s.route(post, "/api/v1/webhooks", access.ManageHooks, s.withHooks(s.apiCreateWebhook))
+	s.route(get, "/api/v1/webhooks/:id", access.ManageHooks, s.withHooks(s.apiShowWebhook))
+	s.route(http.MethodDelete, "/api/v1/webhooks/:id", access.ManageHooks, s.withHooks(s.apiDeleteWebhook))
+	s.route(post, "/api/v1/webhooks/:id/test", access.ManageHooks, s.withHooks(s.apiTestWebhook))
 	s.route(get, "/api/v1/users", access.ManageUsers, s.apiListUsers)
 	s.route(get, "/api/v1/users/:id", access.ManageUsers, s.apiShowUser)
 	s.route(http.MethodPatch, "/api/v1/users/:id", access.ManageUsers, s.apiUpdateUser)

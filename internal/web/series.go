@@ -28,5 +28,6 @@ func (s *Server) showSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "series", view{Title: series.Title, Section: "series", Data: seriesPage{Series: series}})
+	return s.render(c, http.StatusOK, "series", view{Title: series.Title, Section: "series", Data: seriesPage{Series: series},
+		Watch: s.watchFor(c, "series:"+series.Slug, "this series")})
 }

@@ -21,11 +21,14 @@ import (
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/export"
 	"github.com/praxis-coop/praxis/internal/history"
+	"github.com/praxis-coop/praxis/internal/jobs"
 	"github.com/praxis-coop/praxis/internal/lru"
 	"github.com/praxis-coop/praxis/internal/metrics"
+	"github.com/praxis-coop/praxis/internal/notify"
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/review"
 	"github.com/praxis-coop/praxis/internal/search"
+	"github.com/praxis-coop/praxis/internal/webhook"
 	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
@@ -76,6 +79,13 @@ type Config struct {
 	// against MinFreeSpace (bytes; 0 checks nothing).
 	DataDir      string
 	MinFreeSpace int64
+	// Notify is the inbox, email settings and watches; Jobs the job queue
+	// admins look after. nil for none: the pages answer 404.
+	Notify *notify.Service
+	Jobs   *jobs.Queue
+	// Webhooks are the admins' webhooks; nil for none: their pages answer
+	// 404.
+	Webhooks *webhook.Service
 }
 
 // Database is what the web layer needs of the database itself, beside the
@@ -125,10 +135,16 @@ type Server struct {
 	uploadRoutes map[string]bool
 	// publicJSONRoutes are the public API writes marked publicJSON.
 	publicJSONRoutes map[string]bool
+	// signedRoutes are the routes ("POST /unsubscribe/:token") a signed
+	// link authorises: no cross-site checks.
+	signedRoutes map[string]bool
 	// What /healthz checks besides the database and main.
 	repository   interface{ CheckWritable() error }
 	dataDir      string
 	minFreeSpace int64
+	notify       *notify.Service
+	jobs         *jobs.Queue
+	hooks        *webhook.Service
 }
 
 // Route is one registered route and the permission it needs ("" for public).
@@ -186,6 +202,10 @@ func New(cfg Config) (*Server, error) {
 		repository:       cfg.Repository,
 		dataDir:          cfg.DataDir,
 		minFreeSpace:     cfg.MinFreeSpace,
+		signedRoutes:     map[string]bool{},
+		notify:           cfg.Notify,
+		jobs:             cfg.Jobs,
+		hooks:            cfg.Webhooks,
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()

@@ -38,6 +38,12 @@ type view struct {
 	User  *praxis.User // who is signed in, or nil
 	CSRF  formToken    // the token forms repeat
 	Flash string       // a message left by the previous request
+	// Unread is how many unread notifications the person has (the bell).
+	Unread int64
+	// Watch, when set by a page, draws its watch form.
+	Watch *watchState
+	// Feeds are the Atom feeds the page announces in its head.
+	Feeds []feedLink
 }
 
 // pages holds one parsed template set per page: the layout, the partials and
@@ -67,7 +73,9 @@ func parsePages(assets *assets) (*pages, error) {
 		"proposals", "proposal", "history", "compare", "changes", "releases", "release-new",
 		"deliveries", "delivery-form", "delivery", "feedback", "stats", "print", "search", "move",
 		"workshops", "workshop", "workshop-form", "registration", "checkin", "workshop-delivery", "request-form",
-		"request-status", "requests", "request", "opportunities", "my-workshops", "workshop-stats"} {
+		"request-status", "requests", "request", "opportunities", "my-workshops", "workshop-stats",
+		"notifications", "account-notifications", "unsubscribe", "admin-jobs", "admin-webhooks", "admin-webhook",
+		"admin-webhook-delete"} {
 		if p.byName[required] == nil {
 			return nil, fmt.Errorf("web: template pages/%s.html is missing", required)
 		}
@@ -94,6 +102,11 @@ func (s *Server) renderBytes(c echo.Context, page string, v view) ([]byte, error
 	v.User = currentUser(c)
 	v.CSRF = s.formToken(c)
 	v.Flash = s.takeFlash(c)
+	if v.User != nil && s.notify != nil {
+		// A failure to count leaves the bell without a number, never the
+		// page unshown.
+		v.Unread, _ = s.notify.Unread(c.Request().Context(), v.User)
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return nil, fmt.Errorf("web: render %s: %w", page, err)
@@ -167,6 +180,8 @@ func templateFuncs(assets *assets) template.FuncMap {
 			return slices.Contains(u.Roles, r)
 		},
 		"can":          func(u *praxis.User, action string) bool { return access.Can(u, access.Action(action)) },
+		"jobLabel":     jobLabel,
+		"hasRole":      func(u *praxis.User, role string) bool { return u.HasRole(praxis.Role(role)) },
 		"visibilities": func() []praxis.Visibility { return praxis.Visibilities },
 		"roles":        func() []praxis.Role { return praxis.AllRoles },
 		"dateTime":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },

@@ -85,7 +85,8 @@ func (s *Server) showHistory(c echo.Context) error {
 	if more {
 		page.NextURL = "/modules/" + slug + "/history?before=" + entries[len(entries)-1].ID
 	}
-	return s.render(c, http.StatusOK, "history", view{Title: "History of " + page.Title, Section: "modules", Data: page})
+	return s.render(c, http.StatusOK, "history", view{Title: "History of " + page.Title, Section: "modules", Data: page,
+		Feeds: []feedLink{{Title: "History of " + page.Title, URL: "/modules/" + slug + "/history.atom"}}})
 }
 
 type comparePage struct {
@@ -147,7 +148,9 @@ func (s *Server) showChanges(c echo.Context) error {
 	}
 	pages.more(len(changes) > pages.Size)
 	data := changesPage{Changes: changes[:min(len(changes), pages.Size)], Pager: pages}
-	return s.render(c, http.StatusOK, "changes", view{Title: "Changes to the curriculum", Section: "modules", Data: data})
+	return s.render(c, http.StatusOK, "changes", view{Title: "Changes to the curriculum", Section: "modules", Data: data,
+		Watch: s.watchFor(c, praxis.WatchCurriculum, "the whole curriculum"),
+		Feeds: []feedLink{{Title: "Changes to the curriculum", URL: "/changes.atom"}}})
 }
 
 type releasesPage struct {
@@ -161,7 +164,8 @@ func (s *Server) showReleases(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "releases", view{Title: "Releases", Section: "releases",
-		Data: releasesPage{Releases: releases, CanCut: access.Can(currentUser(c), access.CutRelease)}})
+		Data:  releasesPage{Releases: releases, CanCut: access.Can(currentUser(c), access.CutRelease)},
+		Feeds: []feedLink{{Title: "Releases of the curriculum", URL: "/releases.atom"}}})
 }
 
 type newReleasePage struct {

@@ -120,7 +120,9 @@ func (s *Service) remindParticipants(ctx context.Context) (int, error) {
 
 // remindFacilitators emails the facilitators of workshops starting within
 // FacilitatorReminder: the plan to download at the version planned, and
-// what changed in the module since they last delivered it.
+// what changed in the module since they last delivered it. Each reminder
+// is also an event (delivery.upcoming, recorded with the reminder), which
+// the notifications put in the facilitator's inbox without a second email.
 func (s *Service) remindFacilitators(ctx context.Context) (int, error) {
 	now := s.now()
 	due, err := s.db.DueFacilitatorReminders(ctx, now, now.Add(FacilitatorReminder))
@@ -141,7 +143,12 @@ func (s *Service) remindFacilitators(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, err
 		}
-		first, err := s.db.MarkFacilitatorReminded(ctx, due.WorkshopID, due.UserID)
+		// The reminder's event (delivery.upcoming) puts it in their inbox
+		// too; this email is the one email of it (notifications tell of it
+		// in the app only).
+		first, err := s.db.MarkFacilitatorReminded(ctx, due.WorkshopID, due.UserID, praxis.Activity{
+			Kind: praxis.ActivityDeliveryUpcoming, SubjectID: due.UserID, ObjectID: w.ID, Module: w.Module,
+			Title: w.Title, Detail: w.LocalDate()})
 		if err != nil {
 			return sent, err
 		}
