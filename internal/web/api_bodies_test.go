@@ -13,7 +13,7 @@ import (
 // nothing is written. Close, reopen, update, fork and delete took anything
 // before (issue 18).
 func TestEveryAPIBodyRefusesUnknownFields(t *testing.T) {
-	a := newAccountApp(t)
+	a := newAPIApp(t)
 	admin := a.tokens["admin"]
 	plan := planSource(t, a, stigma)
 	_, mod := a.apiCall("GET", "/api/v1/modules/"+stigma, "", nil)

@@ -20,7 +20,7 @@ import (
 // modules.
 func listApp(t *testing.T) *accountApp {
 	t.Helper()
-	a := newAccountApp(t)
+	a := newAPIApp(t)
 	fac, maint := a.tokens["facilitator"], a.tokens["maintainer"]
 	if status, r := a.apiCall("POST", "/api/v1/releases", maint, map[string]string{"name": "v2026.01", "notes": "The start."}); status != 201 {
 		t.Fatalf("release = %d %v", status, r)
@@ -87,6 +87,13 @@ func listApp(t *testing.T) *accountApp {
 			t.Fatalf("download = %d", res.status)
 		}
 	}
+	// Three webhooks, for an event nothing here sends.
+	for i := 0; i < 3; i++ {
+		if status, h := a.apiCall("POST", "/api/v1/webhooks", a.tokens["admin"], map[string]any{"url": fmt.Sprintf("https://hooks.example.net/%d", i),
+			"events": []string{"release.cut"}}); status != 201 {
+			t.Fatalf("webhook = %d %v", status, h)
+		}
+	}
 	return a
 }
 
@@ -149,6 +156,7 @@ func TestEveryAPIListPagesTheSameWay(t *testing.T) {
 		{"/api/v1/workshops?region=London", fac, "workshops", 1000, 3},
 		{"/api/v1/workshops/1/registrations", coord, "registrations", 1000, 3},
 		{"/api/v1/suggestions?module=" + stigma, coord, "suggestions", 1000, 2},
+		{"/api/v1/webhooks", a.tokens["admin"], "webhooks", 1000, 3},
 	}
 	for _, l := range lists {
 		t.Run(l.path, func(t *testing.T) {

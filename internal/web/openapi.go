@@ -13,6 +13,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/webhook"
 	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
@@ -212,6 +213,24 @@ var apiEndpoints = map[string]apiEndpoint{
 		Body: workshopDeliveryBody{}, Optional: true, Status: http.StatusCreated, Response: apiDelivery{}, Errors: []int{http.StatusConflict}},
 	"DELETE /api/v1/registrations/:token": {Summary: "Cancel a registration with the token of its private link (no account needed)",
 		Body: struct{}{}, Optional: true, Response: apiRegistrationCancelled{}},
+	"GET /api/v1/notifications": {Summary: "One's notifications, newest first, with how many are unread", List: &notificationList, Offset: true,
+		Query:    []apiParam{{Name: "unread", Kind: "boolean", Description: "true: only the unread ones."}},
+		Response: apiNotificationList{}, Errors: []int{http.StatusNotFound}},
+	"POST /api/v1/notifications/read": {Summary: `Mark notifications read: those named ("ids"), or all ("all": true)`, Body: markReadBody{},
+		Response: apiMarkedRead{}},
+	"GET /api/v1/me/notification-settings": {Summary: "One's email choice per kind of notification, and what one watches",
+		Response: apiNotificationSettings{}, Errors: []int{http.StatusNotFound}},
+	"PUT /api/v1/me/notification-settings": {Summary: "Change the email choices and watches given (others keep theirs); every choice is checked first",
+		Body: notificationSettingsBody{}, Response: apiNotificationSettings{}},
+	"GET /api/v1/webhooks": {Summary: "The webhooks (admins); payloads in docs/WEBHOOKS.md", List: &webhookList, Offset: true,
+		Response: apiWebhookList{}, Errors: []int{http.StatusNotFound}},
+	"POST /api/v1/webhooks": {Summary: "Add a webhook (admins): the answer holds its secret, the only time it is given",
+		Body: webhook.Input{}, Status: http.StatusCreated, Response: apiWebhook{}, Errors: []int{http.StatusNotFound}},
+	"GET /api/v1/webhooks/:id": {Summary: "A webhook and its newest 50 delivery attempts, newest first", Response: apiWebhookDetail{}},
+	"DELETE /api/v1/webhooks/:id": {Summary: "Delete a webhook: nothing more is sent to it", Body: struct{}{}, Optional: true,
+		Status: http.StatusNoContent},
+	"POST /api/v1/webhooks/:id/test": {Summary: "Queue a test delivery (event \"ping\") to a webhook", Body: struct{}{}, Optional: true,
+		Status: http.StatusAccepted, Response: apiWebhookTest{}},
 	"GET /api/v1/stats/workshops": {Summary: "The coordinators' picture of workshops: requests by status and region, time to schedule, attendance",
 		Response: workshop.Dashboard{}},
 }

@@ -270,6 +270,31 @@ func TestOpenAPIDescribesRealAnswers(t *testing.T) {
 	do("POST", "/api/v1/workshops/:id/cancel", wsPath+"/cancel", coord, map[string]any{"reason": "Snow."})
 	do("POST", "/api/v1/workshops/:id/cancel", wsPath+"/cancel", coord, map[string]any{"reason": "Snow."})
 
+	// Notifications and webhooks (issue 20).
+	get("/api/v1/notifications", "/api/v1/notifications?limit=1", fac)
+	get("/api/v1/notifications", "/api/v1/notifications?unread=true", maint)
+	get("/api/v1/notifications", "/api/v1/notifications?unread=maybe", fac)
+	get("/api/v1/notifications", "/api/v1/notifications", "")
+	do("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", fac, map[string]any{"all": true})
+	do("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", fac, map[string]any{})
+	do("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", fac, map[string]any{"ids": "all"})
+	get("/api/v1/me/notification-settings", "/api/v1/me/notification-settings", fac)
+	do("PUT", "/api/v1/me/notification-settings", "/api/v1/me/notification-settings", fac, map[string]any{
+		"email": map[string]string{"reply": "digest"}, "watches": []map[string]string{{"target": "module:" + stigma, "level": "everything"}}})
+	do("PUT", "/api/v1/me/notification-settings", "/api/v1/me/notification-settings", fac, map[string]any{"email": map[string]string{"reply": "never"}})
+	hook := do("POST", "/api/v1/webhooks", "/api/v1/webhooks", admin, map[string]any{"url": "https://hooks.example.net/praxis", "events": []string{"release.cut"}})
+	do("POST", "/api/v1/webhooks", "/api/v1/webhooks", admin, map[string]any{"url": "ftp://x", "events": []string{}})
+	do("POST", "/api/v1/webhooks", "/api/v1/webhooks", fac, map[string]any{"url": "https://hooks.example.net/praxis", "events": []string{"release.cut"}})
+	get("/api/v1/webhooks", "/api/v1/webhooks?limit=1", admin)
+	get("/api/v1/webhooks", "/api/v1/webhooks", fac)
+	hookPath := fmt.Sprintf("/api/v1/webhooks/%v", hook["id"])
+	do("POST", "/api/v1/webhooks/:id/test", hookPath+"/test", admin, nil)
+	get("/api/v1/webhooks/:id", hookPath, admin)
+	get("/api/v1/webhooks/:id", "/api/v1/webhooks/999", admin)
+	do("DELETE", "/api/v1/webhooks/:id", hookPath, admin, nil)
+	do("DELETE", "/api/v1/webhooks/:id", hookPath, admin, nil)
+	do("POST", "/api/v1/webhooks/:id/test", hookPath+"/test", admin, nil)
+
 	for _, r := range a.handler.Routes() {
 		if strings.HasPrefix(r.Path, "/api/") && !touched[r.Method+" "+r.Path] {
 			t.Errorf("%s %s was not checked against the document", r.Method, r.Path)
