@@ -515,12 +515,13 @@ func (s *Service) Each(ctx context.Context, user *praxis.User, f praxis.Delivery
 }
 
 // Reflections returns recent deliveries of a module with a reflection, for
-// other facilitators to learn from (members of the network).
-func (s *Service) Reflections(ctx context.Context, user *praxis.User, module string, limit int) ([]*praxis.Delivery, error) {
+// other facilitators to learn from (members of the network): at most limit
+// of them, after the first offset.
+func (s *Service) Reflections(ctx context.Context, user *praxis.User, module string, limit, offset int) ([]*praxis.Delivery, error) {
 	if err := access.Authorize(user, access.ReadReflections); err != nil {
 		return nil, err
 	}
-	f := praxis.DeliveryFilter{Module: module, WithReflection: true, Limit: limit}
+	f := praxis.DeliveryFilter{Module: module, WithReflection: true, Limit: limit, Offset: offset}
 	if err := s.withAliases(ctx, &f); err != nil {
 		return nil, err
 	}

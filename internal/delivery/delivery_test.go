@@ -291,11 +291,11 @@ func TestReflectionsAreSharedWithTheNetwork(t *testing.T) {
 	quiet := valid()
 	quiet.Worked, quiet.Change = "", ""
 	f.create(f.bob, quiet)
-	list, err := f.svc.Reflections(ctx, f.carol, stigma, 10)
+	list, err := f.svc.Reflections(ctx, f.carol, stigma, 10, 0)
 	if err != nil || len(list) != 1 || list[0].Facilitator != "alice" {
 		t.Fatalf("reflections: %d %v", len(list), err)
 	}
-	if _, err := f.svc.Reflections(ctx, nil, stigma, 10); err == nil {
+	if _, err := f.svc.Reflections(ctx, nil, stigma, 10, 0); err == nil {
 		t.Error("anonymous visitors read reflections")
 	}
 }

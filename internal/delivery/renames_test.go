@@ -96,7 +96,7 @@ func TestDeliveriesFollowAMovedModule(t *testing.T) {
 		if current, err := svc.CurrentModule(ctx, before); err != nil || current != renamed {
 			t.Errorf("CurrentModule = %q %v, want %s", current, err, renamed)
 		}
-		if list, err := svc.Reflections(ctx, f.bob, renamed, 5); err != nil || len(list) != 1 {
+		if list, err := svc.Reflections(ctx, f.bob, renamed, 5, 0); err != nil || len(list) != 1 {
 			t.Errorf("reflections on %s = %d %v, want 1", renamed, len(list), err)
 		}
 	}

@@ -315,23 +315,3 @@ func (e *ClashError) Unwrap() error {
 	msg := fmt.Sprintf("%s is already facilitating %s on %s", b.Name, what, day.Format("Monday 2 January 2006"))
 	return &Error{Code: ECONFLICT, Message: msg, Fields: []FieldError{{Field: "facilitators", Message: msg}}}
 }
-
-// ErrorDetails gives the API the clashes: who, which day, what (the field
-// at fault, facilitators, comes from Unwrap's praxis.Error).
-func (e *ClashError) ErrorDetails() map[string]any {
-	clashes := make([]map[string]any, len(e.Clashes))
-	for i, b := range e.Clashes {
-		c := map[string]any{"facilitator": b.UserID, "name": b.Name, "date": b.Date, "module": b.Module}
-		if b.WorkshopID != 0 {
-			c["workshop_id"] = b.WorkshopID
-		}
-		if b.DeliveryID != 0 {
-			c["delivery_id"] = b.DeliveryID
-		}
-		if b.Title != "" {
-			c["title"] = b.Title
-		}
-		clashes[i] = c
-	}
-	return map[string]any{"clashes": clashes}
-}

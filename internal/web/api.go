@@ -22,30 +22,65 @@ type apiModuleSummary struct {
 	Problems int      `json:"problems"`
 }
 
+// apiBroken is a module whose plan cannot be read, with why.
 type apiBroken struct {
 	Slug     string           `json:"slug"`
 	Problems []praxis.Problem `json:"problems"`
 }
+
+// apiModuleList is GET /api/v1/modules.
+type apiModuleList struct {
+	// Version is the commit the listing was read at.
+	Version string             `json:"version"`
+	Modules []apiModuleSummary `json:"modules"`
+	Broken  []apiBroken        `json:"broken"`
+	// Total counts the modules that match the filter, on every page.
+	Total int     `json:"total"`
+	Next  *string `json:"next"`
+}
+
+// catalogueFilter reads the catalogue's filter from an API request: an
+// unknown format or series, or a length that is not a number, is a 400.
+func catalogueFilter(q *apiQuery, listing *catalog.Listing) catalog.Filter {
+	f := catalog.Filter{Series: q.slug("series"), Tag: q.text("tag"), Format: q.format(),
+		MinDuration: q.number("min_duration", 0, 0, maxMinutes), MaxDuration: q.number("max_duration", 0, 0, maxMinutes)}
+	if f.Series != "" {
+		if _, ok := listing.FindSeries(f.Series); !ok {
+			q.fail(badParam("series", "names no series: there is no series %q", f.Series))
+		}
+	}
+	return f
+}
+
+// maxMinutes bounds the lengths a filter may ask for.
+const maxMinutes = 100000
 
 func (s *Server) apiListModules(c echo.Context) error {
 	listing, err := s.catalog.Listing(c.Request().Context(), c.QueryParam("rev"))
 	if err != nil {
 		return err
 	}
-	entries := listing.Filter(filterFrom(c))
+	q := queryOf(c)
+	filter, page := catalogueFilter(q, listing), q.page(catalogueList)
+	if err := q.Err(); err != nil {
+		return err
+	}
+	matches := listing.Filter(filter)
+	entries, more := slice(page, matches)
 	modules := make([]apiModuleSummary, len(entries))
 	for i, m := range entries {
 		modules[i] = apiModuleSummary{
 			Slug: m.Slug, Title: m.Title, Summary: m.Summary, Series: m.Series, Order: m.Order,
-			Duration: m.Duration, Formats: list(m.Formats), Tags: list(m.Tags), Audience: list(m.Audience),
+			Duration: m.Duration, Formats: nonNil(m.Formats), Tags: nonNil(m.Tags), Audience: nonNil(m.Audience),
 			Problems: len(m.Problems),
 		}
 	}
 	broken := make([]apiBroken, len(listing.Broken))
 	for i, b := range listing.Broken {
-		broken[i] = apiBroken{Slug: b.Slug, Problems: b.Problems}
+		broken[i] = apiBroken{Slug: b.Slug, Problems: nonNil(b.Problems)}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"version": listing.Commit, "modules": modules, "broken": broken})
+	return c.JSON(http.StatusOK, apiModuleList{Version: listing.Commit, Modules: modules, Broken: broken,
+		Total: len(matches), Next: s.nextPage(c, page, more)})
 }
 
 // apiModule is GET /api/v1/modules/{slug}: every front matter field, and more.
@@ -71,30 +106,26 @@ func (s *Server) apiShowModule(c echo.Context) error {
 		}
 	}
 	m := v.Module
-	m.Audience, m.Formats, m.Objectives = list(m.Audience), list(m.Formats), list(m.Objectives)
-	m.Materials, m.Tags, m.Authors = list(m.Materials), list(m.Tags), list(m.Authors)
-	if m.Agenda == nil {
-		m.Agenda = []praxis.AgendaItem{}
-	}
+	m.Audience, m.Formats, m.Objectives = nonNil(m.Audience), nonNil(m.Formats), nonNil(m.Objectives)
+	m.Materials, m.Tags, m.Authors = nonNil(m.Materials), nonNil(m.Tags), nonNil(m.Authors)
+	m.Agenda = nonNil(m.Agenda)
 	handouts := make([]string, len(v.Handouts))
 	for i, h := range v.Handouts {
 		handouts[i] = h.Name
 	}
-	problems := v.Problems
-	if problems == nil {
-		problems = []praxis.Problem{}
-	}
 	return c.JSON(http.StatusOK, apiModule{
 		Module: m, Version: v.Commit.ID, Current: v.Current,
-		Markdown: m.Body, HTML: v.HTML, Handouts: handouts, Problems: problems,
+		Markdown: m.Body, HTML: v.HTML, Handouts: handouts, Problems: nonNil(v.Problems),
 	})
 }
 
+// apiSeries is a series of modules.
 type apiSeries struct {
-	Slug     string           `json:"slug"`
-	Title    string           `json:"title"`
-	Summary  string           `json:"summary"`
-	Modules  []string         `json:"modules"`
+	Slug    string   `json:"slug"`
+	Title   string   `json:"title"`
+	Summary string   `json:"summary"`
+	Modules []string `json:"modules"`
+	// Duration is the series' length in minutes, its modules' together.
 	Duration int              `json:"duration"`
 	Problems []praxis.Problem `json:"problems"`
 }
@@ -104,11 +135,15 @@ func toAPISeries(s catalog.SeriesEntry) apiSeries {
 	for i, m := range s.Modules {
 		slugs[i] = m.Slug
 	}
-	problems := s.Problems
-	if problems == nil {
-		problems = []praxis.Problem{}
-	}
-	return apiSeries{Slug: s.Slug, Title: s.Title, Summary: s.Summary, Modules: slugs, Duration: s.Minutes, Problems: problems}
+	return apiSeries{Slug: s.Slug, Title: s.Title, Summary: s.Summary, Modules: slugs, Duration: s.Minutes, Problems: nonNil(s.Problems)}
+}
+
+// apiSeriesList is GET /api/v1/series.
+type apiSeriesList struct {
+	Version string      `json:"version"`
+	Series  []apiSeries `json:"series"`
+	Total   int         `json:"total"`
+	Next    *string     `json:"next"`
 }
 
 func (s *Server) apiListSeries(c echo.Context) error {
@@ -116,11 +151,23 @@ func (s *Server) apiListSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiSeries, len(listing.Series))
-	for i, se := range listing.Series {
+	q := queryOf(c)
+	page := q.page(catalogueList)
+	if err := q.Err(); err != nil {
+		return err
+	}
+	series, more := slice(page, listing.Series)
+	out := make([]apiSeries, len(series))
+	for i, se := range series {
 		out[i] = toAPISeries(se)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"version": listing.Commit, "series": out})
+	return c.JSON(http.StatusOK, apiSeriesList{Version: listing.Commit, Series: out, Total: len(listing.Series), Next: s.nextPage(c, page, more)})
+}
+
+// apiOneSeries is GET /api/v1/series/{slug}.
+type apiOneSeries struct {
+	Version string    `json:"version"`
+	Series  apiSeries `json:"series"`
 }
 
 func (s *Server) apiShowSeries(c echo.Context) error {
@@ -128,18 +175,18 @@ func (s *Server) apiShowSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := toAPISeries(*series)
-	return c.JSON(http.StatusOK, map[string]any{"version": listing.Commit, "series": out})
+	return c.JSON(http.StatusOK, apiOneSeries{Version: listing.Commit, Series: toAPISeries(*series)})
 }
 
 func (s *Server) apiNotFound(c echo.Context) error {
 	return praxis.Errorf(praxis.ENOTFOUND, "there is no API endpoint %s %s", c.Request().Method, c.Request().URL.Path)
 }
 
-// list turns a nil slice into an empty one, so JSON shows [] rather than null.
-func list(s []string) []string {
-	if s == nil {
-		return []string{}
+// nonNil turns a nil slice into an empty one, so JSON shows [] rather than
+// null.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
 	}
-	return s
+	return list
 }

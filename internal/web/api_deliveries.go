@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -30,12 +29,31 @@ type deliveryBody struct {
 	CoFacilitators []int64 `json:"co_facilitators"`
 	Worked         string  `json:"reflection_worked"`
 	Change         string  `json:"reflection_change"`
+	// Reflection is reflection_worked by the name the contract first gave
+	// it.
+	Reflection *string `json:"reflection"`
 }
 
-func (b deliveryBody) input() delivery.Input {
+func (b deliveryBody) input() (delivery.Input, error) {
+	worked, err := reflectionAlias(&b.Worked, b.Reflection)
+	if err != nil {
+		return delivery.Input{}, err
+	}
 	return delivery.Input{Module: b.Module, ForkID: b.ForkID, Version: b.Version, Date: b.Date, Duration: b.Duration,
 		Format: b.Format, Town: b.Town, Region: b.Region, Country: b.Country, Host: b.Host, HostType: b.HostType,
-		Participants: b.Participants, FirstTime: b.FirstTime, CoFacilitators: b.CoFacilitators, Worked: b.Worked, Change: b.Change}
+		Participants: b.Participants, FirstTime: b.FirstTime, CoFacilitators: b.CoFacilitators, Worked: *worked, Change: b.Change}, nil
+}
+
+// reflectionAlias takes "reflection" for "reflection_worked": both may be
+// given only when they agree.
+func reflectionAlias(worked *string, alias *string) (*string, error) {
+	switch {
+	case alias == nil:
+		return worked, nil
+	case worked != nil && *worked != "" && *worked != *alias:
+		return nil, praxis.Invalid("reflection", "reflection is another name for reflection_worked; give one of them")
+	}
+	return alias, nil
 }
 
 // apiDelivery is a delivery as the API gives it: the record, its feedback
@@ -47,7 +65,9 @@ type apiDelivery struct {
 }
 
 func (s *Server) toAPIDelivery(d *praxis.Delivery) apiDelivery {
-	out := apiDelivery{Delivery: d}
+	copied := *d
+	copied.CoFacilitators, copied.CoFacilitatorNames = nonNil(d.CoFacilitators), nonNil(d.CoFacilitatorNames)
+	out := apiDelivery{Delivery: &copied}
 	if d.FeedbackToken != "" {
 		out.FeedbackURL = s.absoluteURL("/f/" + d.FeedbackToken)
 	}
@@ -63,7 +83,11 @@ func (s *Server) apiCreateDelivery(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	d, err := s.deliveries.Create(c.Request().Context(), currentUser(c), body.input())
+	in, err := body.input()
+	if err != nil {
+		return err
+	}
+	d, err := s.deliveries.Create(c.Request().Context(), currentUser(c), in)
 	if err != nil {
 		return err
 	}
@@ -101,7 +125,10 @@ type deliveryPatch struct {
 	CoFacilitators *[]int64 `json:"co_facilitators"`
 	Worked         *string  `json:"reflection_worked"`
 	Change         *string  `json:"reflection_change"`
-	Revision       *int64   `json:"revision"`
+	// Reflection is reflection_worked by the name the contract first gave
+	// it.
+	Reflection *string `json:"reflection"`
+	Revision   *int64  `json:"revision"`
 }
 
 // apply sets the fields the patch gives.
@@ -149,6 +176,9 @@ func (s *Server) apiUpdateDelivery(c echo.Context) error {
 	if err := decodeJSON(c, &patch); err != nil {
 		return err
 	}
+	if patch.Worked, err = reflectionAlias(patch.Worked, patch.Reflection); err != nil {
+		return err
+	}
 	var revision int64
 	if patch.Revision != nil {
 		if *patch.Revision < 1 {
@@ -168,10 +198,21 @@ func (s *Server) apiDeleteDelivery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := decodeNoFields(c); err != nil {
+		return err
+	}
 	if err := s.deliveries.Delete(c.Request().Context(), currentUser(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// apiFeedbackList is GET /api/v1/deliveries/{id}/feedback: participants'
+// answers, newest first.
+type apiFeedbackList struct {
+	Feedback []praxis.Feedback `json:"feedback"`
+	Total    int               `json:"total"`
+	Next     *string           `json:"next"`
 }
 
 func (s *Server) apiDeliveryFeedback(c echo.Context) error {
@@ -179,35 +220,57 @@ func (s *Server) apiDeliveryFeedback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.deliveries.Feedback(c.Request().Context(), currentUser(c), id)
+	q := queryOf(c)
+	page := q.page(catalogueList)
+	if err := q.Err(); err != nil {
+		return err
+	}
+	all, err := s.deliveries.Feedback(c.Request().Context(), currentUser(c), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"feedback": list})
+	list, more := slice(page, all)
+	return c.JSON(http.StatusOK, apiFeedbackList{Feedback: nonNil(list), Total: len(all), Next: s.nextPage(c, page, more)})
 }
 
-// apiFilter reads the list filter and scope of an API request: coordinators
-// get everyone's deliveries unless scope=mine, others always their own.
-func apiFilter(c echo.Context) (praxis.DeliveryFilter, bool, error) {
-	f, err := deliveryFilterOf(c)
-	if err != nil {
+// apiDeliveryFilter reads the filter and scope of a deliveries request:
+// coordinators get everyone's deliveries unless scope=mine, others always
+// their own. A value that cannot be read is a 400 naming it, before an
+// export starts.
+func (s *Server) apiDeliveryFilter(c echo.Context, q *apiQuery) (praxis.DeliveryFilter, bool, error) {
+	f := praxis.DeliveryFilter{From: q.date("from"), To: q.date("to"), Module: q.slug("module"), Region: q.text("region"),
+		Format: q.format(), Series: s.seriesParam(c, q)}
+	scope := q.oneOf("scope", "mine", "all")
+	if err := q.Err(); err != nil {
 		return f, false, err
 	}
-	all := c.QueryParam("scope") != "mine" && access.Can(currentUser(c), access.AllDeliveries)
-	return f, all, nil
+	if err := delivery.CheckRange(&f.From, &f.To); err != nil {
+		return f, false, asParamError(err)
+	}
+	return f, scope != "mine" && access.Can(currentUser(c), access.AllDeliveries), nil
+}
+
+// apiDeliveryList is GET /api/v1/deliveries.
+type apiDeliveryList struct {
+	Deliveries []apiDelivery `json:"deliveries"`
+	Total      int64         `json:"total"`
+	// Limit and Offset are the page's, as asked for or by default.
+	Limit  int     `json:"limit"`
+	Offset int     `json:"offset"`
+	Next   *string `json:"next"`
 }
 
 func (s *Server) apiListDeliveries(c echo.Context) error {
-	f, all, err := apiFilter(c)
+	q := queryOf(c)
+	f, all, err := s.apiDeliveryFilter(c, q)
 	if err != nil {
 		return err
 	}
-	f.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
-	f.Offset, _ = strconv.Atoi(c.QueryParam("offset"))
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
+	page := q.page(deliveryList)
+	if err := q.Err(); err != nil {
+		return err
 	}
-	f.Offset = max(f.Offset, 0)
+	f.Limit, f.Offset = page.Limit, page.Offset
 	list, total, err := s.deliveries.List(c.Request().Context(), currentUser(c), f, all)
 	if err != nil {
 		return err
@@ -216,14 +279,15 @@ func (s *Server) apiListDeliveries(c echo.Context) error {
 	for i, d := range list {
 		out[i] = s.toAPIDelivery(d)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"deliveries": out, "total": total, "limit": f.Limit, "offset": f.Offset})
+	return c.JSON(http.StatusOK, apiDeliveryList{Deliveries: out, Total: total, Limit: f.Limit, Offset: f.Offset,
+		Next: s.nextPage(c, page, int64(page.Offset+len(list)) < total)})
 }
 
 // apiExportDeliveries streams every matching delivery as CSV or as a JSON
 // array, without holding them in memory.
 func (s *Server) apiExportDeliveries(c echo.Context) error {
 	ctx := c.Request().Context()
-	f, all, err := apiFilter(c)
+	f, all, err := s.apiDeliveryFilter(c, queryOf(c))
 	if err != nil {
 		return err
 	}
@@ -249,23 +313,38 @@ func (s *Server) apiExportDeliveries(c echo.Context) error {
 	})
 }
 
+// apiReflection is a facilitator's reflection on a delivery of a module.
+type apiReflection struct {
+	DeliveryID  int64  `json:"delivery_id"`
+	Date        string `json:"date"`
+	Facilitator string `json:"facilitator"`
+	Version     string `json:"version"`
+	Worked      string `json:"reflection_worked"`
+	Change      string `json:"reflection_change"`
+}
+
+// apiReflectionList is GET /api/v1/modules/{slug}/reflections, newest first.
+type apiReflectionList struct {
+	Reflections []apiReflection `json:"reflections"`
+	Next        *string         `json:"next"`
+}
+
 // apiReflections lists recent reflections on a module, for network members.
 func (s *Server) apiReflections(c echo.Context) error {
-	list, err := s.deliveries.Reflections(c.Request().Context(), currentUser(c), c.Param("slug"), 50)
+	q := queryOf(c)
+	page := q.page(reflectList)
+	if err := q.Err(); err != nil {
+		return err
+	}
+	list, err := s.deliveries.Reflections(c.Request().Context(), currentUser(c), c.Param("slug"), page.Limit+1, page.Offset)
 	if err != nil {
 		return err
 	}
-	type reflection struct {
-		DeliveryID  int64  `json:"delivery_id"`
-		Date        string `json:"date"`
-		Facilitator string `json:"facilitator"`
-		Version     string `json:"version"`
-		Worked      string `json:"reflection_worked"`
-		Change      string `json:"reflection_change"`
-	}
-	out := make([]reflection, len(list))
+	more := len(list) > page.Limit
+	list = list[:min(len(list), page.Limit)]
+	out := make([]apiReflection, len(list))
 	for i, d := range list {
-		out[i] = reflection{d.ID, d.Date, d.Facilitator, d.Version, d.Worked, d.Change}
+		out[i] = apiReflection{d.ID, d.Date, d.Facilitator, d.Version, d.Worked, d.Change}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"reflections": out})
+	return c.JSON(http.StatusOK, apiReflectionList{Reflections: out, Next: s.nextPage(c, page, more)})
 }

@@ -1,11 +1,7 @@
 package web
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/praxis-coop/praxis/internal/account"
@@ -38,12 +34,28 @@ func (s *Server) apiMe(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIUser(currentUser(c)))
 }
 
+// apiUserList is GET /api/v1/users.
+type apiUserList struct {
+	Users []apiUser `json:"users"`
+	Total int64     `json:"total"`
+	Next  *string   `json:"next"`
+}
+
 func (s *Server) apiListUsers(c echo.Context) error {
+	q := queryOf(c)
 	filter := praxis.UserFilter{
-		Query: c.QueryParam("q"), Status: praxis.UserStatus(c.QueryParam("status")), Role: praxis.Role(c.QueryParam("role")),
-		Region: c.QueryParam("region"), Language: c.QueryParam("language"), Module: c.QueryParam("module"),
-		Limit: atoiOr(c.QueryParam("limit"), 50), Offset: atoiOr(c.QueryParam("offset"), 0),
+		Query:    q.text("q"),
+		Status:   praxis.UserStatus(q.oneOf("status", string(praxis.StatusPending), string(praxis.StatusActive), string(praxis.StatusSuspended))),
+		Role:     praxis.Role(q.oneOf("role", roleNames()...)),
+		Region:   q.text("region"),
+		Language: q.text("language"),
+		Module:   q.slug("module"),
 	}
+	page := q.page(userList)
+	if err := q.Err(); err != nil {
+		return err
+	}
+	filter.Limit, filter.Offset = page.Limit, page.Offset
 	users, total, err := s.accounts.Users(c.Request().Context(), currentUser(c), filter)
 	if err != nil {
 		return err
@@ -52,7 +64,16 @@ func (s *Server) apiListUsers(c echo.Context) error {
 	for i, u := range users {
 		out[i] = toAPIUser(u)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"users": out, "total": total})
+	return c.JSON(http.StatusOK, apiUserList{Users: out, Total: total, Next: s.nextPage(c, page, int64(page.Offset+len(users)) < total)})
+}
+
+// roleNames lists the roles' names.
+func roleNames() []string {
+	out := make([]string, len(praxis.AllRoles))
+	for i, r := range praxis.AllRoles {
+		out[i] = string(r)
+	}
+	return out
 }
 
 func (s *Server) apiShowUser(c echo.Context) error {
@@ -91,43 +112,4 @@ func (s *Server) apiUpdateUser(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, toAPIUser(u))
-}
-
-// decodeJSON reads a JSON request body of at most 1 MB strictly: one object,
-// known fields only.
-func decodeJSON(c echo.Context, into any) error {
-	return decodeJSONLimit(c, into, 1<<20)
-}
-
-// decodeJSONLimit is decodeJSON for a body of at most limit bytes; a larger
-// body is ETOOLARGE.
-func decodeJSONLimit(c echo.Context, into any, limit int64) error {
-	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
-		return praxis.Errorf(praxis.EMALFORMED, "send the body as application/json")
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, limit))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(into); err != nil {
-		var syntax *json.SyntaxError
-		var typeErr *json.UnmarshalTypeError
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge), errors.Is(err, echo.ErrStatusRequestEntityTooLarge):
-			return praxis.Errorf(praxis.ETOOLARGE, "the request body is larger than the %d KB this accepts", limit>>10)
-		case errors.Is(err, io.EOF):
-			return praxis.Errorf(praxis.EMALFORMED, "the request body is empty; send a JSON object")
-		case errors.As(err, &syntax):
-			return praxis.Errorf(praxis.EMALFORMED, "the request body is not valid JSON (at byte %d)", syntax.Offset)
-		case errors.As(err, &typeErr):
-			return praxis.Errorf(praxis.EMALFORMED, "the field %q has the wrong type", typeErr.Field)
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return praxis.Errorf(praxis.EMALFORMED, "%s", strings.TrimPrefix(err.Error(), "json: "))
-		default:
-			return praxis.Errorf(praxis.EMALFORMED, "the request body cannot be read as JSON")
-		}
-	}
-	if dec.More() {
-		return praxis.Errorf(praxis.EMALFORMED, "send one JSON object")
-	}
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -33,6 +32,14 @@ type requestBody struct {
 	Website string `json:"website"`
 }
 
+// apiRequestCreated is POST /api/v1/requests: the request's id and status,
+// and the requester's private status page.
+type apiRequestCreated struct {
+	ID        int64  `json:"id"`
+	Status    string `json:"status"`
+	StatusURL string `json:"status_url,omitempty"`
+}
+
 func (s *Server) apiCreateRequest(c echo.Context) error {
 	var body requestBody
 	if err := decodeJSON(c, &body); err != nil {
@@ -47,23 +54,59 @@ func (s *Server) apiCreateRequest(c echo.Context) error {
 		Modules: modules, PreferredDates: body.PreferredDates, Participants: body.Participants, Language: body.Language,
 		AccessNeeds: body.AccessNeeds, Notes: body.Notes, Honeypot: body.Website, Address: clientIP(c)})
 	if errors.Is(err, workshop.ErrSpam) {
-		return c.JSON(http.StatusCreated, map[string]any{"id": 0, "status": praxis.RequestNew})
+		return c.JSON(http.StatusCreated, apiRequestCreated{Status: praxis.RequestNew})
 	}
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/requests/%d", r.ID))
-	return c.JSON(http.StatusCreated, map[string]any{"id": r.ID, "status": r.Status, "status_url": s.absoluteURL(workshop.StatusPath(r))})
+	return c.JSON(http.StatusCreated, apiRequestCreated{ID: r.ID, Status: r.Status, StatusURL: s.absoluteURL(workshop.StatusPath(r))})
+}
+
+// apiRequestList is GET /api/v1/requests, newest first.
+type apiRequestList struct {
+	Requests []*praxis.WorkshopRequest `json:"requests"`
+	// Total counts the requests that match, on every page.
+	Total int64 `json:"total"`
+	// Limit and Offset are the page's, as before cursors.
+	Limit  int     `json:"limit"`
+	Offset int     `json:"offset"`
+	Next   *string `json:"next"`
 }
 
 func (s *Server) apiListRequests(c echo.Context) error {
-	limit, offset := atoiOr(c.QueryParam("limit"), 50), atoiOr(c.QueryParam("offset"), 0)
-	list, total, err := s.workshops.Requests(c.Request().Context(), currentUser(c), praxis.RequestFilter{Status: c.QueryParam("status"),
-		Region: c.QueryParam("region"), Module: c.QueryParam("module"), Limit: limit, Offset: offset})
-	if err != nil {
+	q := queryOf(c)
+	f := praxis.RequestFilter{Status: q.oneOf("status", praxis.RequestStatuses...), Region: q.text("region"), Module: q.slug("module")}
+	page := q.page(requestList)
+	if err := q.Err(); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"requests": list, "total": total, "limit": min(max(limit, 1), 500), "offset": offset})
+	f.Limit, f.Offset = page.Limit, page.Offset
+	list, total, err := s.workshops.Requests(c.Request().Context(), currentUser(c), f)
+	if err != nil {
+		return asParamError(err)
+	}
+	for _, r := range list {
+		tidyRequest(r)
+	}
+	return c.JSON(http.StatusOK, apiRequestList{Requests: nonNil(list), Total: total, Limit: page.Limit, Offset: page.Offset,
+		Next: s.nextPage(c, page, int64(page.Offset+len(list)) < total)})
+}
+
+// tidyRequest gives a request's lists as [] rather than null.
+func tidyRequest(r *praxis.WorkshopRequest) {
+	r.Modules, r.Workshops = nonNil(r.Modules), nonNil(r.Workshops)
+}
+
+// apiRequestView is GET /api/v1/requests/{id}: a request as the person
+// asking may see it.
+type apiRequestView struct {
+	Request *praxis.WorkshopRequest `json:"request"`
+	Notes   []praxis.RequestNote    `json:"notes"`
+	Offers  []praxis.Offer          `json:"offers"`
+	// ContactVisible says whether the requester's contact details are
+	// shown (to coordinators and the facilitators assigned).
+	ContactVisible bool `json:"contact_visible"`
 }
 
 func (s *Server) apiShowRequest(c echo.Context) error {
@@ -75,18 +118,35 @@ func (s *Server) apiShowRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"request": view.Request, "notes": view.Notes, "offers": view.Offers, "contact_visible": view.Contact})
+	tidyRequest(view.Request)
+	return c.JSON(http.StatusOK, apiRequestView{Request: view.Request, Notes: nonNil(view.Notes), Offers: nonNil(view.Offers), ContactVisible: view.Contact})
+}
+
+// apiSuggestionList is GET /api/v1/suggestions: facilitators ranked for a
+// workshop, best first.
+type apiSuggestionList struct {
+	Suggestions []workshop.Suggestion `json:"suggestions"`
+	Total       int                   `json:"total"`
+	Next        *string               `json:"next"`
 }
 
 func (s *Server) apiSuggestions(c echo.Context) error {
-	q := workshop.MatchQuery{Module: c.QueryParam("module"), Region: c.QueryParam("region"), Online: c.QueryParam("online") == "true",
-		Language: c.QueryParam("language"), Date: c.QueryParam("date")}
-	q.Request, _ = strconv.ParseInt(c.QueryParam("request_id"), 10, 64)
-	list, err := s.workshops.Suggest(c.Request().Context(), currentUser(c), q)
-	if err != nil {
+	q := queryOf(c)
+	m := workshop.MatchQuery{Module: q.slug("module"), Region: q.text("region"), Online: q.boolean("online"),
+		Language: q.text("language"), Date: q.date("date"), Request: q.id("request_id")}
+	page := q.page(suggestionList)
+	if err := q.Err(); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"suggestions": list})
+	list, err := s.workshops.Suggest(c.Request().Context(), currentUser(c), m)
+	if err != nil {
+		return asParamError(err)
+	}
+	for i := range list {
+		list[i].Reasons = nonNil(list[i].Reasons)
+	}
+	part, more := slice(page, list)
+	return c.JSON(http.StatusOK, apiSuggestionList{Suggestions: nonNil(part), Total: len(list), Next: s.nextPage(c, page, more)})
 }
 
 // workshopBody is a workshop as the API takes it.
@@ -150,9 +210,18 @@ func (s *Server) toAPIWorkshop(w *praxis.Workshop) apiWorkshop {
 	if w.Visibility == praxis.VisibilityUnlisted {
 		calendar += "?key=" + w.Key
 	}
+	w.Facilitators = nonNil(w.Facilitators)
 	return apiWorkshop{Workshop: w, URL: s.absoluteURL(path), Calendar: s.absoluteURL(calendar),
 		LocalStart: w.StartsAt.In(loc).Format("2006-01-02T15:04:05-07:00"), LocalEnd: w.EndsAt.In(loc).Format("2006-01-02T15:04:05-07:00"),
 		Full: w.Registered >= w.Capacity}
+}
+
+// apiScheduled is POST /api/v1/workshops: the workshop scheduled, and what
+// its scheduler should know (a facilitator busy near that day, ...).
+type apiScheduled struct {
+	ID       int64              `json:"id"`
+	Workshop apiWorkshop        `json:"workshop"`
+	Warnings []workshop.Warning `json:"warnings"`
 }
 
 func (s *Server) apiCreateWorkshop(c echo.Context) error {
@@ -164,34 +233,45 @@ func (s *Server) apiCreateWorkshop(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if warnings == nil {
-		warnings = []workshop.Warning{}
-	}
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/workshops/%d", w.ID))
-	return c.JSON(http.StatusCreated, map[string]any{"workshop": s.toAPIWorkshop(w), "warnings": warnings, "id": w.ID})
+	return c.JSON(http.StatusCreated, apiScheduled{ID: w.ID, Workshop: s.toAPIWorkshop(w), Warnings: nonNil(warnings)})
+}
+
+// apiWorkshopList is GET /api/v1/workshops: the public workshops ahead,
+// soonest first.
+type apiWorkshopList struct {
+	Workshops []apiWorkshop `json:"workshops"`
+	// Total counts the workshops that match, on every page.
+	Total int64   `json:"total"`
+	Next  *string `json:"next"`
 }
 
 func (s *Server) apiListWorkshops(c echo.Context) error {
-	f := workshop.ListFilter{Region: c.QueryParam("region"), Module: c.QueryParam("module"), Format: c.QueryParam("format"),
-		Language: c.QueryParam("language"), Limit: atoiOr(c.QueryParam("limit"), 50), Offset: atoiOr(c.QueryParam("offset"), 0)}
-	if from := c.QueryParam("from"); from != "" {
-		t, err := time.Parse("2006-01-02", from)
+	q := queryOf(c)
+	f := workshop.ListFilter{Region: q.text("region"), Module: q.slug("module"), Format: q.format(), Language: q.text("language")}
+	if from := q.text("from"); from != "" {
+		t, err := time.Parse(time.DateOnly, from)
 		if err != nil {
 			if t, err = time.Parse(time.RFC3339, from); err != nil {
-				return praxis.Invalid("from", "give from as YYYY-MM-DD or an RFC 3339 time")
+				q.fail(badParam("from", "must be a date as YYYY-MM-DD or an RFC 3339 time"))
 			}
 		}
 		f.From = t
 	}
+	page := q.page(workshopList)
+	if err := q.Err(); err != nil {
+		return err
+	}
+	f.Limit, f.Offset = page.Limit, page.Offset
 	list, total, err := s.workshops.Upcoming(c.Request().Context(), f)
 	if err != nil {
-		return err
+		return asParamError(err)
 	}
 	out := make([]apiWorkshop, len(list))
 	for i, w := range list {
 		out[i] = s.toAPIWorkshop(w)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"workshops": out, "total": total})
+	return c.JSON(http.StatusOK, apiWorkshopList{Workshops: out, Total: total, Next: s.nextPage(c, page, int64(page.Offset+len(list)) < total)})
 }
 
 func (s *Server) apiShowWorkshop(c echo.Context) error {
@@ -199,7 +279,12 @@ func (s *Server) apiShowWorkshop(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	w, _, err := s.workshops.Find(c.Request().Context(), currentUser(c), id, c.QueryParam("key"))
+	q := queryOf(c)
+	key := q.text("key")
+	if err := q.Err(); err != nil {
+		return err
+	}
+	w, _, err := s.workshops.Find(c.Request().Context(), currentUser(c), id, key)
 	if err != nil {
 		return err
 	}
@@ -211,9 +296,7 @@ func (s *Server) apiCancelWorkshop(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Reason string `json:"reason"`
-	}
+	var body cancelBody
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
@@ -224,46 +307,114 @@ func (s *Server) apiCancelWorkshop(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.toAPIWorkshop(w))
 }
 
+// cancelBody is POST /api/v1/workshops/{id}/cancel.
+type cancelBody struct {
+	// Reason is sent to those registered.
+	Reason string `json:"reason"`
+}
+
+// registrationBody is a registration as the API takes it.
+type registrationBody struct {
+	Name        string `json:"name"`
+	Email       string `json:"email"`
+	AccessNeeds string `json:"access_needs"`
+	FirstTime   bool   `json:"first_time"`
+	// Key is an unlisted workshop's (or in the query).
+	Key string `json:"key"`
+	// Website is the honeypot: people never fill it.
+	Website string `json:"website"`
+}
+
+// apiRegistered is POST /api/v1/workshops/{id}/registrations.
+type apiRegistered struct {
+	ID     int64  `json:"id"`
+	Status string `json:"status"`
+	// CancelURL is the person's private page to see and cancel the place;
+	// its last part is the token DELETE /api/v1/registrations/{token}
+	// takes.
+	CancelURL string `json:"cancel_url,omitempty"`
+	Message   string `json:"message,omitempty"`
+}
+
+// apiRegistrationCancelled is DELETE /api/v1/registrations/{token}.
+type apiRegistrationCancelled struct {
+	ID     int64  `json:"id"`
+	Status string `json:"status"`
+	// MovedUp says someone on the waiting list took the place.
+	MovedUp bool `json:"moved_up"`
+}
+
+// apiRegistrationList is GET /api/v1/workshops/{id}/registrations, in the
+// order they came.
+type apiRegistrationList struct {
+	Registrations []*praxis.Registration `json:"registrations"`
+	Total         int                    `json:"total"`
+	Next          *string                `json:"next"`
+}
+
+// attendanceBody is POST /api/v1/workshops/{id}/attendance.
+type attendanceBody struct {
+	RegistrationID int64 `json:"registration_id"`
+	// Status is attended, no_show, or "" to unmark.
+	Status string `json:"status"`
+}
+
+// workshopDeliveryBody is POST /api/v1/workshops/{id}/delivery: optional
+// changes to the draft the workshop makes (counts, place, host,
+// reflection).
+type workshopDeliveryBody struct {
+	Participants *int    `json:"participants"`
+	FirstTime    *int    `json:"first_time"`
+	Town         *string `json:"town"`
+	Region       *string `json:"region"`
+	Country      *string `json:"country"`
+	Host         *string `json:"host"`
+	HostType     *string `json:"host_type"`
+	Worked       string  `json:"reflection_worked"`
+	Change       string  `json:"reflection_change"`
+}
+
 func (s *Server) apiRegister(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Name        string `json:"name"`
-		Email       string `json:"email"`
-		AccessNeeds string `json:"access_needs"`
-		FirstTime   bool   `json:"first_time"`
-		Key         string `json:"key"`
-		Website     string `json:"website"`
+	q := queryOf(c)
+	key := q.text("key")
+	if err := q.Err(); err != nil {
+		return err
 	}
+	var body registrationBody
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
 	if body.Key == "" {
-		body.Key = c.QueryParam("key")
+		body.Key = key
 	}
 	r, err := s.workshops.Register(c.Request().Context(), currentUser(c), id, workshop.RegistrationInput{Name: body.Name, Email: body.Email,
 		AccessNeeds: body.AccessNeeds, FirstTime: body.FirstTime, Key: body.Key, Honeypot: body.Website, Address: clientIP(c)})
 	if errors.Is(err, workshop.ErrSpam) {
-		return c.JSON(http.StatusCreated, map[string]any{"id": 0, "status": praxis.RegistrationRegistered})
+		return c.JSON(http.StatusCreated, apiRegistered{Status: praxis.RegistrationRegistered})
 	}
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"id": r.ID, "status": r.Status, "cancel_url": s.absoluteURL(workshop.CancelPath(r))}
+	out := apiRegistered{ID: r.ID, Status: r.Status, CancelURL: s.absoluteURL(workshop.CancelPath(r))}
 	if r.Status == praxis.RegistrationWaitlisted {
-		out["message"] = "The workshop is full: you are on its waiting list, and move up automatically if someone cancels."
+		out.Message = "The workshop is full: you are on its waiting list, and move up automatically if someone cancels."
 	}
 	return c.JSON(http.StatusCreated, out)
 }
 
 func (s *Server) apiCancelRegistration(c echo.Context) error {
+	if err := decodeNoFields(c); err != nil {
+		return err
+	}
 	cancelled, promoted, err := s.workshops.CancelRegistration(c.Request().Context(), c.Param("token"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"id": cancelled.ID, "status": cancelled.Status, "moved_up": promoted != nil})
+	return c.JSON(http.StatusOK, apiRegistrationCancelled{ID: cancelled.ID, Status: cancelled.Status, MovedUp: promoted != nil})
 }
 
 func (s *Server) apiRegistrations(c echo.Context) error {
@@ -271,11 +422,17 @@ func (s *Server) apiRegistrations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	q := queryOf(c)
+	page := q.page(registrationList)
+	if err := q.Err(); err != nil {
+		return err
+	}
 	_, regs, err := s.workshops.Registrations(c.Request().Context(), currentUser(c), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"registrations": regs})
+	part, more := slice(page, regs)
+	return c.JSON(http.StatusOK, apiRegistrationList{Registrations: nonNil(part), Total: len(regs), Next: s.nextPage(c, page, more)})
 }
 
 func (s *Server) apiAttendance(c echo.Context) error {
@@ -283,17 +440,14 @@ func (s *Server) apiAttendance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		RegistrationID int64  `json:"registration_id"`
-		Status         string `json:"status"`
-	}
+	var body attendanceBody
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
 	if err := s.workshops.Attendance(c.Request().Context(), currentUser(c), id, body.RegistrationID, body.Status); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"registration_id": body.RegistrationID, "status": body.Status})
+	return c.JSON(http.StatusOK, body)
 }
 
 func (s *Server) apiRecordDelivery(c echo.Context) error {
@@ -301,22 +455,9 @@ func (s *Server) apiRecordDelivery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Optional changes to the draft: counts, place, host, reflection.
-	var body struct {
-		Participants *int    `json:"participants"`
-		FirstTime    *int    `json:"first_time"`
-		Town         *string `json:"town"`
-		Region       *string `json:"region"`
-		Country      *string `json:"country"`
-		Host         *string `json:"host"`
-		HostType     *string `json:"host_type"`
-		Worked       string  `json:"reflection_worked"`
-		Change       string  `json:"reflection_change"`
-	}
-	if c.Request().ContentLength != 0 {
-		if err := decodeJSON(c, &body); err != nil {
-			return err
-		}
+	var body workshopDeliveryBody
+	if err := decodeOptionalJSON(c, &body, bodyLimitBytes); err != nil {
+		return err
 	}
 	d, err := s.workshops.Record(c.Request().Context(), currentUser(c), id, func(in *delivery.Input) {
 		setIf(&in.Participants, body.Participants)
@@ -346,5 +487,6 @@ func (s *Server) apiWorkshopStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d.ByStatus, d.ByRegion, d.NoFacilitator = nonNil(d.ByStatus), nonNil(d.ByRegion), nonNil(d.NoFacilitator)
 	return c.JSON(http.StatusOK, d)
 }

@@ -76,14 +76,23 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// require wraps a handler so that it runs only for someone the permission
-// policy allows to take the action.
-func require(action access.Action, h echo.HandlerFunc) echo.HandlerFunc {
+// authorize lets a request reach its route only when the permission policy
+// allows the requester the route's action: without credentials it is 401
+// (the sign-in page for a browser), without the permission 403. It runs
+// right after authenticate and the cross-origin check (which leaves
+// anonymous API requests to it), before any other, and routes marked
+// Loopback let through anyone on the loopback interface (a Prometheus on the
+// same machine). Requests no route matched pass on to their 404 or 405.
+func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := access.Authorize(currentUser(c), action); err != nil {
+		r, ok := s.routeByKey[c.Request().Method+" "+c.Path()]
+		if !ok || r.Action == public || (r.Loopback && fromLoopback(c.Request())) {
+			return next(c)
+		}
+		if err := access.Authorize(currentUser(c), r.Action); err != nil {
 			return err
 		}
-		return h(c)
+		return next(c)
 	}
 }
 

@@ -26,11 +26,26 @@ import (
 //     (cookie tossing) proves nothing; anonymous forms (sign-in, sign-up,
 //     forgotten password, feedback) use a random pre-session cookie instead.
 //  3. Requests with an API token (Authorization: Bearer) are not checked: a
-//     browser never adds that header by itself.
+//     browser never adds that header by itself. Nor are anonymous requests
+//     to JSON API routes that need an account: they carry no credential a
+//     forgery could borrow, and the permission check refuses them (401).
+//     The API's public writes (publicJSON routes: a workshop request, a
+//     registration and its cancelling) skip step 2 only when they come
+//     without a session as JSON or as a DELETE, which no browser sends
+//     across sites without a CORS preflight; step 1 still applies to them.
+//  4. Routes reached by a signed link (signedLink: the one-click unsubscribe
+//     a mail program POSTs, RFC 8058) skip steps 1 and 2: the request
+//     carries no cookie or form, its token in the path is its credential,
+//     and it can do nothing but what that token names.
 //
-// Step 1 runs for every request (refuseCrossOrigin); steps 2 and 3 run after
-// the route's permission check (checkCSRF), so an unauthenticated write to a
-// route that needs an account answers 401, not "form expired".
+// Step 1 runs right after authenticate, before the route's permission check
+// (authorize, in routes.go), so that another site's form is refused as such
+// on pages too: a browser sends no SameSite=Lax cookie with it, and the
+// person's own form posted from elsewhere arrives anonymous. It skips the
+// anonymous API requests of step 3, so an unauthenticated write to an API
+// route that needs an account answers 401, not "from another site". Step 2
+// runs after the permission check and the body limits, so such a write to a
+// page is sent to sign in, not told "form expired".
 // docs/SECURITY.md explains the choices.
 
 // csrfTokenLabel is what the token's HMAC signs; changing it invalidates every
@@ -110,11 +125,12 @@ func (s *Server) expectedCSRFToken(c echo.Context) string {
 }
 
 // refuseCrossOrigin is step 1 (see the comment at the top of this file), for
-// every request: a write that the browser marks as coming from another site
-// is refused before anything else, whether or not its cookies were sent.
+// every request a route serves: a write that the browser marks as coming from
+// another site is refused, whether or not its cookies were sent. Bearer
+// tokens and anonymous API requests are left to the permission check.
 func (s *Server) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Get(bearerKey) == true || s.signedRoutes[c.Request().Method+" "+c.Path()] {
+		if c.Get(bearerKey) == true || !s.routed(c) || s.anonymousAPI(c) || s.signedLink(c) {
 			return next(c)
 		}
 		if err := s.crossOrigin.Check(c.Request()); err != nil {
@@ -124,8 +140,8 @@ func (s *Server) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// checkCSRF is step 2, for each route after its permission check: a write
-// that fetch metadata does not vouch for must carry the form's token.
+// checkCSRF is step 2, after the route's permission check: a write that
+// fetch metadata does not vouch for must carry the form's token.
 func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -133,7 +149,10 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if c.Get(bearerKey) == true {
+		if c.Get(bearerKey) == true || !s.routed(c) {
+			return next(c)
+		}
+		if s.anonymousAPI(c) || s.jsonWithoutSession(c) || s.signedLink(c) {
 			return next(c)
 		}
 		switch r.Header.Get(echo.HeaderSecFetchSite) {
@@ -150,6 +169,13 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// routed reports whether a registered route serves the request; others end
+// in a 404 or 405 and change nothing.
+func (s *Server) routed(c echo.Context) bool {
+	_, ok := s.routeByKey[c.Request().Method+" "+c.Path()]
+	return ok
 }
 
 // secure reports whether cookies for this request are marked Secure and
@@ -170,19 +196,34 @@ func (s *Server) cookieName(c echo.Context, name string) string {
 	return name
 }
 
-// checkCSRFUnlessJSON is checkCSRF, except for a request without a session
-// (routes marked publicJSON) that is JSON or a DELETE: browsers cannot send
-// either across sites without a CORS preflight, which praxis never answers,
-// and without a session it acts for nobody. (A DELETE needs no body, so it
-// need not say it is JSON.)
-func (s *Server) checkCSRFUnlessJSON(next echo.HandlerFunc) echo.HandlerFunc {
-	checked := s.checkCSRF(next)
-	return func(c echo.Context) error {
-		req := c.Request()
-		if currentSession(c) == nil && (req.Method == http.MethodDelete ||
-			strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON)) {
-			return next(c)
-		}
-		return checked(c)
+// anonymousAPI reports whether c is a request without a session (nor a
+// token) to a JSON API route that needs an account: steps 1 and 2 leave it
+// to the permission check, which answers 401. The API's public writes
+// (publicJSON routes) are not such requests: they are checked as pages are,
+// except as jsonWithoutSession says.
+func (s *Server) anonymousAPI(c echo.Context) bool {
+	if currentSession(c) != nil || !strings.HasPrefix(c.Path(), "/api/") {
+		return false
 	}
+	r, ok := s.routeByKey[c.Request().Method+" "+c.Path()]
+	return ok && r.Action != public && !(r.Loopback && fromLoopback(c.Request()))
+}
+
+// jsonWithoutSession reports whether c is a write to a publicJSON route,
+// without a session, that is JSON or a DELETE: step 2 leaves it unchecked.
+// Browsers cannot send either across sites without a CORS preflight, which
+// praxis never answers, and without a session it acts for nobody. (A DELETE
+// needs no body, so it need not say it is JSON.) Step 1 still refuses one
+// that fetch metadata marks as from another site.
+func (s *Server) jsonWithoutSession(c echo.Context) bool {
+	req := c.Request()
+	return s.publicJSONRoutes[req.Method+" "+c.Path()] && currentSession(c) == nil &&
+		(req.Method == http.MethodDelete || strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON))
+}
+
+// signedLink reports whether c is a request to a route marked signedLink,
+// whose signed token in the path is its credential: steps 1 and 2 leave it
+// alone (step 4).
+func (s *Server) signedLink(c echo.Context) bool {
+	return s.signedRoutes[c.Request().Method+" "+c.Path()]
 }

@@ -204,13 +204,3 @@ func alreadyCompressed(routePath string) bool {
 	}
 	return false
 }
-
-// apiDownloads answers GET /api/v1/stats/downloads?from=&to=&module=:
-// downloads per module and format.
-func (s *Server) apiDownloads(c echo.Context) error {
-	counts, err := s.deliveries.DownloadCounts(c.Request().Context(), currentUser(c), c.QueryParam("from"), c.QueryParam("to"), c.QueryParam("module"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"downloads": counts})
-}

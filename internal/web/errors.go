@@ -99,41 +99,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	if wantsJSON(c) {
-		body := map[string]any{"error": msg}
-		if internal {
-			body["error"] = "internal error"
-			body["request_id"] = requestID
-		}
-		if fieldErrs := praxis.FieldErrors(err); len(fieldErrs) > 0 {
-			// "field" names the first at fault, "fields" every one.
-			body["field"] = fieldErrs[0].Field
-			fields := map[string]string{}
-			for _, fe := range fieldErrs {
-				if _, ok := fields[fe.Field]; !ok {
-					fields[fe.Field] = fe.Message
-				}
-			}
-			body["fields"] = fields
-		}
-		var withDetails interface{ ErrorDetails() map[string]any }
-		if errors.As(err, &withDetails) {
-			for k, v := range withDetails.ErrorDetails() {
-				body[k] = v
-			}
-		}
-		var withProblems interface{ ProblemList() []praxis.Problem }
-		if errors.As(err, &withProblems) {
-			body["problems"] = withProblems.ProblemList()
-		}
-		var withConflicts interface{ ConflictList() []praxis.MergeConflict }
-		if errors.As(err, &withConflicts) {
-			body["conflicts"] = withConflicts.ConflictList()
-		}
-		var stale interface{ StaleHead() string }
-		if errors.As(err, &stale) {
-			body["head"] = stale.StaleHead()
-		}
-		_ = c.JSON(status, body)
+		_ = c.JSON(status, apiErrorOf(err, msg, internal, requestID))
 		return
 	}
 	heading := headings[status]
@@ -148,6 +114,86 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("rendering the error page failed", "err", rerr)
 		_ = c.String(status, fmt.Sprintf("%s: %s", heading, msg))
 	}
+}
+
+// apiError is the body of every failed API request (and of JSON answers
+// from other routes). Only Error is always there.
+type apiError struct {
+	// Error says what went wrong, in words for people.
+	Error string `json:"error"`
+	// RequestID is given with internal errors, which are logged with it.
+	RequestID string `json:"request_id,omitempty"`
+	// Field names the query parameter or body field at fault.
+	Field string `json:"field,omitempty"`
+	// Fields names every field at fault in a body that breaks a rule, with
+	// what is wrong with each; Field is the first of them.
+	Fields map[string]string `json:"fields,omitempty"`
+	// Problems are the lint problems that refused a module.
+	Problems []praxis.Problem `json:"problems,omitzero"`
+	// Conflicts are the files that stop a merge or an update.
+	Conflicts []praxis.MergeConflict `json:"conflicts,omitzero"`
+	// Head is the version now, when the request named an older one.
+	Head string `json:"head,omitempty"`
+	// Clashes are the days the facilitators of a workshop being scheduled
+	// are already facilitating (409).
+	Clashes []apiClash `json:"clashes,omitzero"`
+}
+
+// apiClash is a day a facilitator is already facilitating: a scheduled
+// workshop or a logged delivery.
+type apiClash struct {
+	// Facilitator is the person's account id.
+	Facilitator int64  `json:"facilitator"`
+	Name        string `json:"name"`
+	// Date is the day, YYYY-MM-DD, where the other workshop runs.
+	Date       string `json:"date"`
+	Module     string `json:"module"`
+	Title      string `json:"title,omitempty"`
+	WorkshopID int64  `json:"workshop_id,omitempty"`
+	DeliveryID int64  `json:"delivery_id,omitempty"`
+}
+
+// apiErrorOf describes err for a JSON client; msg is its safe message.
+func apiErrorOf(err error, msg string, internal bool, requestID string) apiError {
+	body := apiError{Error: msg}
+	if internal {
+		body.Error, body.RequestID = "internal error", requestID
+	}
+	var param *paramError
+	if errors.As(err, &param) {
+		body.Field = param.name
+	}
+	if fieldErrs := praxis.FieldErrors(err); len(fieldErrs) > 0 {
+		// "field" names the first at fault, "fields" every one.
+		body.Field = fieldErrs[0].Field
+		body.Fields = map[string]string{}
+		for _, fe := range fieldErrs {
+			if _, ok := body.Fields[fe.Field]; !ok {
+				body.Fields[fe.Field] = fe.Message
+			}
+		}
+	}
+	var withProblems interface{ ProblemList() []praxis.Problem }
+	if errors.As(err, &withProblems) {
+		body.Problems = nonNil(withProblems.ProblemList())
+	}
+	var withConflicts interface{ ConflictList() []praxis.MergeConflict }
+	if errors.As(err, &withConflicts) {
+		body.Conflicts = nonNil(withConflicts.ConflictList())
+	}
+	var stale interface{ StaleHead() string }
+	if errors.As(err, &stale) {
+		body.Head = stale.StaleHead()
+	}
+	var clash *praxis.ClashError
+	if errors.As(err, &clash) {
+		body.Clashes = make([]apiClash, len(clash.Clashes))
+		for i, b := range clash.Clashes {
+			body.Clashes[i] = apiClash{Facilitator: b.UserID, Name: b.Name, Date: b.Date, Module: b.Module, Title: b.Title,
+				WorkshopID: b.WorkshopID, DeliveryID: b.DeliveryID}
+		}
+	}
+	return body
 }
 
 type errorPage struct {

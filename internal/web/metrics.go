@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/githttp"
 	"github.com/praxis-coop/praxis/internal/metrics"
 )
@@ -68,19 +67,6 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) showMetrics(c echo.Context) error {
 	s.metrics.Handler().ServeHTTP(c.Response(), c.Request())
 	return nil
-}
-
-// requireUnlessLoopback lets a request from the loopback interface through
-// (a Prometheus on the same machine), and anyone else only when the policy
-// allows the action.
-func requireUnlessLoopback(action access.Action, h echo.HandlerFunc) echo.HandlerFunc {
-	guarded := require(action, h)
-	return func(c echo.Context) error {
-		if fromLoopback(c.Request()) {
-			return h(c)
-		}
-		return guarded(c)
-	}
 }
 
 // fromLoopback reports whether a request came straight from this machine. A

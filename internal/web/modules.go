@@ -161,7 +161,7 @@ func (s *Server) showModule(c echo.Context) error {
 			page.MyFork = fork
 		}
 		if access.Can(u, access.ReadReflections) && v.Parsed {
-			if page.Reflections, err = s.deliveries.Reflections(ctx, u, v.Module.Slug, 5); err != nil {
+			if page.Reflections, err = s.deliveries.Reflections(ctx, u, v.Module.Slug, 5, 0); err != nil {
 				return err
 			}
 		}

@@ -314,10 +314,31 @@ type apiNotification struct {
 	Read      bool      `json:"read"`
 }
 
+// apiNotificationList is the answer to GET /api/v1/notifications: the
+// keys issue 20 fixed (unread, notifications), the total that matches, and
+// the next page's cursor (issue 18).
+type apiNotificationList struct {
+	// Unread counts the person's unread notifications, whatever the filter.
+	Unread int64 `json:"unread"`
+	// Total counts the notifications that match, on every page.
+	Total         int64             `json:"total"`
+	Notifications []apiNotification `json:"notifications"`
+	Next          *string           `json:"next"`
+}
+
+// notificationList is how the inbox pages in the API.
+var notificationList = listSize{Default: 50, Max: 200}
+
 func (s *Server) apiNotifications(c echo.Context) error {
+	q := queryOf(c)
+	// ?unread=1 was taken before the convention; it still is.
+	unreadOnly := strings.TrimSpace(q.values.Get("unread")) == "1" || q.boolean("unread")
+	page := q.page(notificationList)
+	if err := q.Err(); err != nil {
+		return err
+	}
 	ctx, user := c.Request().Context(), currentUser(c)
-	unreadOnly := c.QueryParam("unread") == "true" || c.QueryParam("unread") == "1"
-	list, total, err := s.notify.Inbox(ctx, user, unreadOnly, atoiOr(c.QueryParam("limit"), 50), atoiOr(c.QueryParam("offset"), 0))
+	list, total, err := s.notify.Inbox(ctx, user, unreadOnly, page.Limit, page.Offset)
 	if err != nil {
 		return err
 	}
@@ -330,14 +351,25 @@ func (s *Server) apiNotifications(c echo.Context) error {
 		out[i] = apiNotification{ID: n.ID, Kind: n.Kind, Event: n.Event, Subject: n.Subject, URL: s.baseURL + n.URL,
 			Count: n.Count, CreatedAt: n.CreatedAt, Read: n.Read}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"unread": unread, "total": total, "notifications": out})
+	return c.JSON(http.StatusOK, apiNotificationList{Unread: unread, Total: total, Notifications: out,
+		Next: s.nextPage(c, page, int64(page.Offset+len(list)) < total)})
+}
+
+// markReadBody is the body of POST /api/v1/notifications/read: ids, or all.
+type markReadBody struct {
+	IDs []int64 `json:"ids,omitempty"`
+	All bool    `json:"all,omitempty"`
+}
+
+// apiMarkedRead is the answer to POST /api/v1/notifications/read.
+type apiMarkedRead struct {
+	// Marked counts the notifications that were unread and now are read.
+	Marked int64 `json:"marked"`
+	Unread int64 `json:"unread"`
 }
 
 func (s *Server) apiMarkNotificationsRead(c echo.Context) error {
-	var body struct {
-		IDs []int64 `json:"ids"`
-		All bool    `json:"all"`
-	}
+	var body markReadBody
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
@@ -350,7 +382,7 @@ func (s *Server) apiMarkNotificationsRead(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"marked": n, "unread": unread})
+	return c.JSON(http.StatusOK, apiMarkedRead{Marked: n, Unread: unread})
 }
 
 // apiNotificationSettings is the body of GET and PUT
@@ -400,14 +432,20 @@ func (s *Server) apiNotificationSettings(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// notificationSettingsBody is the body of PUT
+// /api/v1/me/notification-settings.
+type notificationSettingsBody struct {
+	// Email is the choice per kind to change: "immediately", "digest" or
+	// "off".
+	Email   map[string]string `json:"email,omitempty"`
+	Watches []apiWatch        `json:"watches,omitempty"`
+}
+
 // apiSaveNotificationSettings changes the email choices given (kinds left
 // out keep theirs) and the watches given (level "" or "none" stops one).
 // Every email choice is checked before any is stored.
 func (s *Server) apiSaveNotificationSettings(c echo.Context) error {
-	var body struct {
-		Email   map[string]string `json:"email"`
-		Watches []apiWatch        `json:"watches"`
-	}
+	var body notificationSettingsBody
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -33,10 +32,11 @@ const (
 	// cross-site checks, which it could never pass, and can do nothing but
 	// what its token names.
 	signedLink
-	// publicJSON lets a JSON request without a session (a script, another
-	// site's form handler) write without a CSRF token: a browser cannot send
-	// a JSON body across sites without asking first (CORS), and without a
-	// session there is nobody to act for.
+	// publicJSON lets a JSON request (or a DELETE) without a session (a
+	// script, another site's form handler) write to a public API route
+	// without a CSRF token: a browser cannot send either across sites
+	// without asking first (CORS), and without a session there is nobody to
+	// act for (see jsonWithoutSession).
 	publicJSON
 )
 
@@ -53,6 +53,8 @@ func (s *Server) route(method, path string, action access.Action, h echo.Handler
 			h = withDeadline(expensiveTimeout, h)
 		case longResponse:
 			h = withLongResponse(h)
+		case publicJSON:
+			s.publicJSONRoutes[method+" "+path] = true
 		case signedLink:
 			s.signedRoutes[method+" "+path] = true
 		}
@@ -60,24 +62,9 @@ func (s *Server) route(method, path string, action access.Action, h echo.Handler
 	if method == http.MethodGet && (strings.HasPrefix(path, "/modules/:slug") || strings.HasPrefix(path, "/api/v1/modules/:slug")) {
 		h = s.followRenames(h, strings.HasSuffix(path, "/history") || strings.Contains(path, "/compare"))
 	}
-	// The CSRF token check runs inside the permission check: a write without
-	// credentials to a route that needs them is refused as unauthenticated.
-	switch {
-	case s.signedRoutes[method+" "+path]: // its token is its credential (signedLink)
-	case slices.Contains(opts, publicJSON):
-		h = s.checkCSRFUnlessJSON(h)
-	default:
-		h = s.checkCSRF(h)
-	}
-	switch {
-	case action == public:
-	case r.Loopback:
-		h = requireUnlessLoopback(action, h)
-	default:
-		h = require(action, h)
-	}
 	s.echo.Add(method, path, h)
-	s.routeTable = append(s.routeTable, Route{Method: method, Path: path, Action: action, Loopback: r.Loopback})
+	s.routeTable = append(s.routeTable, r)
+	s.routeByKey[method+" "+path] = r
 }
 
 // routes lists every route, grouped by area, after the middleware every request
@@ -90,7 +77,17 @@ func (s *Server) routes() {
 	e.Use(s.requestLogger())
 	e.Use(middleware.Recover())
 	e.Use(securityHeaders)
+	// Who asks, and whether they may, come before anything else is judged:
+	// a write without credentials to a route that needs an account answers
+	// 401 (or the sign-in page), never "form expired" or "too large"; only
+	// another site's form to a page is refused first, as from another site
+	// (the cross-origin check leaves anonymous API requests to authorize).
+	e.Use(s.authenticate)
+	e.Use(s.refuseCrossOrigin)
+	e.Use(s.authorize)
 	e.Use(s.bodyLimits()...)
+	// The CSRF check may read a form's body, so it comes after the limits.
+	e.Use(s.checkCSRF)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level:     5,
 		MinLength: 1024,
@@ -101,8 +98,6 @@ func (s *Server) routes() {
 			return alreadyCompressed(c.Path())
 		},
 	}))
-	e.Use(s.authenticate)
-	e.Use(s.refuseCrossOrigin)
 
 	const get, post = http.MethodGet, http.MethodPost
 
@@ -283,6 +278,7 @@ func (s *Server) routes() {
 	// Health and the JSON API.
 	s.route(get, "/healthz", public, s.healthz)
 	s.route(get, "/metrics", access.ViewMetrics, s.showMetrics, loopbackToo)
+	s.route(get, "/api/v1/openapi.json", public, s.apiOpenAPI)
 	s.route(get, "/api/v1/modules", public, s.apiListModules)
 	s.route(get, "/api/v1/modules/:slug", public, s.apiShowModule)
 	s.route(get, "/api/v1/modules/:slug/history", public, s.apiHistory)

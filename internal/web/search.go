@@ -111,21 +111,3 @@ func (s *Server) showSearch(c echo.Context) error {
 	}
 	return s.render(c, status, "search", view{Title: title, Section: "search", Data: page})
 }
-
-// apiSearch answers GET /api/v1/search?q=&series=&tag=&format=&min_duration=
-// &max_duration=&group_size=&audience=&language=&limit=&offset=.
-func (s *Server) apiSearch(c echo.Context) error {
-	filter, err := searchFilterOf(c)
-	if err != nil {
-		return err
-	}
-	limit := atoiOr(c.QueryParam("limit"), 20)
-	if limit <= 0 || limit > 100 {
-		limit = 20
-	}
-	res, err := s.search.Search(c.Request().Context(), c.QueryParam("q"), filter, limit, max(0, atoiOr(c.QueryParam("offset"), 0)))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"results": res.Results, "total": res.Total, "query": res.Query.String()})
-}

@@ -124,10 +124,17 @@ type Server struct {
 	crossOrigin *http.CrossOriginProtection
 	baseURL     string
 	routeTable  []Route
-	metrics     *metrics.Registry
+	// routeByKey finds a registered route by "METHOD /pattern", for the
+	// middleware that checks its permission.
+	routeByKey map[string]Route
+	// openAPIDoc is the API's OpenAPI document, made at start.
+	openAPIDoc []byte
+	metrics    *metrics.Registry
 	// uploadRoutes are the routes ("POST /forks/:id/files") whose requests
 	// may carry a file, and so a larger body.
 	uploadRoutes map[string]bool
+	// publicJSONRoutes are the public API writes marked publicJSON.
+	publicJSONRoutes map[string]bool
 	// signedRoutes are the routes ("POST /unsubscribe/:token") a signed
 	// link authorises: no cross-site checks.
 	signedRoutes map[string]bool
@@ -168,35 +175,37 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		echo:          echo.New(),
-		log:           cfg.Logger,
-		catalog:       cfg.Catalog,
-		database:      cfg.Database,
-		accounts:      cfg.Accounts,
-		review:        cfg.Review,
-		history:       cfg.History,
-		releases:      cfg.Releases,
-		deliveries:    cfg.Deliveries,
-		anonPages:     lru.New[string, cachedPage](2048),
-		exports:       cfg.Exports,
-		search:        cfg.Search,
-		quota:         cfg.Quota,
-		workshops:     cfg.Workshops,
-		git:           cfg.Git,
-		pages:         pages,
-		assets:        assets,
-		secureCookies: cfg.SecureCookies,
-		crossOrigin:   http.NewCrossOriginProtection(),
-		baseURL:       strings.TrimRight(cmp.Or(cfg.BaseURL, "http://localhost"), "/"),
-		metrics:       cfg.Metrics,
-		uploadRoutes:  map[string]bool{},
-		signedRoutes:  map[string]bool{},
-		repository:    cfg.Repository,
-		dataDir:       cfg.DataDir,
-		minFreeSpace:  cfg.MinFreeSpace,
-		notify:        cfg.Notify,
-		jobs:          cfg.Jobs,
-		hooks:         cfg.Webhooks,
+		echo:             echo.New(),
+		log:              cfg.Logger,
+		catalog:          cfg.Catalog,
+		database:         cfg.Database,
+		accounts:         cfg.Accounts,
+		review:           cfg.Review,
+		history:          cfg.History,
+		releases:         cfg.Releases,
+		deliveries:       cfg.Deliveries,
+		anonPages:        lru.New[string, cachedPage](2048),
+		exports:          cfg.Exports,
+		search:           cfg.Search,
+		quota:            cfg.Quota,
+		workshops:        cfg.Workshops,
+		git:              cfg.Git,
+		pages:            pages,
+		assets:           assets,
+		secureCookies:    cfg.SecureCookies,
+		crossOrigin:      http.NewCrossOriginProtection(),
+		baseURL:          strings.TrimRight(cmp.Or(cfg.BaseURL, "http://localhost"), "/"),
+		metrics:          cfg.Metrics,
+		uploadRoutes:     map[string]bool{},
+		publicJSONRoutes: map[string]bool{},
+		routeByKey:       map[string]Route{},
+		repository:       cfg.Repository,
+		dataDir:          cfg.DataDir,
+		minFreeSpace:     cfg.MinFreeSpace,
+		signedRoutes:     map[string]bool{},
+		notify:           cfg.Notify,
+		jobs:             cfg.Jobs,
+		hooks:            cfg.Webhooks,
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()
@@ -212,6 +221,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.echo.HTTPErrorHandler = s.handleError
 	s.routes()
+	if s.openAPIDoc, err = s.openAPI(); err != nil {
+		return nil, fmt.Errorf("web: openapi: %w", err)
+	}
 	return s, nil
 }
 

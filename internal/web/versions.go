@@ -89,31 +89,6 @@ func (s *Server) showHistory(c echo.Context) error {
 		Feeds: []feedLink{{Title: "History of " + page.Title, URL: "/modules/" + slug + "/history.atom"}}})
 }
 
-func (s *Server) apiHistory(c echo.Context) error {
-	limit := atoiOr(c.QueryParam("limit"), 50)
-	if limit < 1 || limit > 500 {
-		return praxis.Errorf(praxis.EINVALID, "limit is between 1 and 500")
-	}
-	entries, more, _, err := s.moduleHistory(c, c.Param("slug"), limit, c.QueryParam("before"))
-	if err != nil {
-		return err
-	}
-	commits := make([]map[string]any, len(entries))
-	for i, e := range entries {
-		commits[i] = map[string]any{"commit": e.ID, "author": e.Author.Name, "date": e.Committer.When, "authored": e.Author.When,
-			"message": e.Message, "proposal": nilIfZero(e.Proposal), "release": e.Release, "parents": e.Parents,
-			"account": e.Account, "author_differs": e.Account != nil && e.Account.DiffersFrom(e.Author)}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"commits": commits, "more": more})
-}
-
-func nilIfZero(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 type comparePage struct {
 	*review.Comparison
 	From, To     string
@@ -158,25 +133,6 @@ func (s *Server) showCompare(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "compare", view{Title: "Changes to " + c.Param("slug"), Section: "modules", Data: page})
-}
-
-func (s *Server) apiCompare(c echo.Context) error {
-	from, to := c.QueryParam("from"), c.QueryParam("to")
-	if from == "" || to == "" {
-		return praxis.Errorf(praxis.EINVALID, "give from and to: two versions (commits, releases or branches)")
-	}
-	page, err := s.compare(c, c.Param("slug"), from, to)
-	if err != nil {
-		return err
-	}
-	var unified strings.Builder
-	files := make([]map[string]any, len(page.Files))
-	for i, f := range page.Files {
-		files[i] = map[string]any{"path": f.Path, "status": f.Status, "binary": f.Binary, "unified": f.Unified, "size": f.Size, "too_large": f.TooLarge}
-		unified.WriteString(f.Unified)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"from": page.FromCommit, "to": page.ToCommit, "unified": unified.String(),
-		"agenda": page.Agenda, "files": files})
 }
 
 type changesPage struct {
@@ -245,38 +201,4 @@ func (s *Server) createRelease(c echo.Context) error {
 	}
 	return s.render(c, status, "release-new", view{Title: "Cut a release", Section: "releases",
 		Data: newReleasePage{Draft: draft, Name: name, Notes: notes, Error: msg}})
-}
-
-func (s *Server) apiReleases(c echo.Context) error {
-	releases, err := s.releases.List(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	if releases == nil {
-		releases = []history.Release{}
-	}
-	for i := range releases {
-		if releases[i].Modules == nil {
-			releases[i].Modules = []history.ModuleChanges{}
-		}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"releases": releases})
-}
-
-func (s *Server) apiCreateRelease(c echo.Context) error {
-	var body struct {
-		Name  string `json:"name"`
-		Notes string `json:"notes"`
-	}
-	if err := decodeJSON(c, &body); err != nil {
-		return err
-	}
-	r, err := s.releases.CreateRelease(c.Request().Context(), currentUser(c), body.Name, body.Notes)
-	if err != nil {
-		return err
-	}
-	if r.Modules == nil {
-		r.Modules = []history.ModuleChanges{}
-	}
-	return c.JSON(http.StatusCreated, r)
 }

@@ -74,7 +74,8 @@ func TestHistoryCompareAndReleases(t *testing.T) {
 	if status, page := a.apiCall("GET", "/api/v1/modules/"+stigma+"/history?limit=1", "", nil); status != 200 || page["more"] != true {
 		t.Errorf("first page of one = %d %v", status, page)
 	}
-	if status, _ := a.apiCall("GET", "/api/v1/modules/"+stigma+"/history?limit=0", "", nil); status != 422 {
+	// A query parameter that cannot be read is 400 naming it (issue 18; 422 before).
+	if status, _ := a.apiCall("GET", "/api/v1/modules/"+stigma+"/history?limit=0", "", nil); status != 400 {
 		t.Errorf("limit=0 = %d", status)
 	}
 	if status, _ := a.apiCall("GET", "/api/v1/modules/"+stigma+"/history?before=nonsense", "", nil); status != 404 {

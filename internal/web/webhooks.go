@@ -159,16 +159,34 @@ func toAPIWebhook(h praxis.Webhook) apiWebhook {
 	return apiWebhook{ID: h.ID, URL: h.URL, Events: h.Events, CreatedAt: h.CreatedAt}
 }
 
+// apiWebhookList is the answer to GET /api/v1/webhooks.
+type apiWebhookList struct {
+	Webhooks []apiWebhook `json:"webhooks"`
+	// Total counts the webhooks, on every page.
+	Total int64   `json:"total"`
+	Next  *string `json:"next"`
+}
+
+// webhookList is how the webhooks page in the API: the whole list unless a
+// limit is asked for (admins keep a handful).
+var webhookList = listSize{Default: 0, Max: 1000}
+
 func (s *Server) apiListWebhooks(c echo.Context) error {
+	q := queryOf(c)
+	page := q.page(webhookList)
+	if err := q.Err(); err != nil {
+		return err
+	}
 	hooks, err := s.hooks.List(c.Request().Context(), currentUser(c))
 	if err != nil {
 		return err
 	}
-	out := make([]apiWebhook, len(hooks))
-	for i, h := range hooks {
+	shown, more := slice(page, hooks)
+	out := make([]apiWebhook, len(shown))
+	for i, h := range shown {
 		out[i] = toAPIWebhook(h)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"webhooks": out})
+	return c.JSON(http.StatusOK, apiWebhookList{Webhooks: out, Total: int64(len(hooks)), Next: s.nextPage(c, page, more)})
 }
 
 func (s *Server) apiCreateWebhook(c echo.Context) error {
@@ -207,10 +225,19 @@ func (s *Server) apiDeleteWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := decodeNoFields(c); err != nil {
+		return err
+	}
 	if err := s.hooks.Delete(c.Request().Context(), currentUser(c), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// apiWebhookTest is the answer to POST /api/v1/webhooks/{id}/test.
+type apiWebhookTest struct {
+	// Queued is true: the test delivery waits in the job queue.
+	Queued bool `json:"queued"`
 }
 
 func (s *Server) apiTestWebhook(c echo.Context) error {
@@ -218,8 +245,11 @@ func (s *Server) apiTestWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := decodeNoFields(c); err != nil {
+		return err
+	}
 	if err := s.hooks.SendTest(c.Request().Context(), currentUser(c), id); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, map[string]any{"queued": true})
+	return c.JSON(http.StatusAccepted, apiWebhookTest{Queued: true})
 }

@@ -471,3 +471,68 @@ func TestListingFiltersByLanguageByName(t *testing.T) {
 		t.Error("the Welsh listing shows the London workshop in English")
 	}
 }
+
+// TestPublicWorkshopWritesKeepTheirCSRFRules: the workshop's public writes
+// stay public through the API's middleware order (issue 18), and keep the
+// cross-site protection they had (issue 21). Anonymous JSON to the API, and a
+// plain DELETE, need no CSRF token: no browser sends either across sites
+// without a CORS preflight. Anything else anonymous (a body without a
+// Content-Type, as a no-cors fetch of a Blob sends, or a form) must carry the
+// token, and whatever a browser marks as from another site is refused;
+// the public pages' forms (a request, a registration, cancelling one) are
+// checked as every form is.
+func TestPublicWorkshopWritesKeepTheirCSRFRules(t *testing.T) {
+	t.Parallel()
+	wa := newWorkshopApp(t)
+	request := func(i int) []byte {
+		data, _ := json.Marshal(map[string]any{"group_name": fmt.Sprintf("Group %d", i), "group_type": "tenants' union", "contact_name": "Rosa",
+			"contact_email": fmt.Sprintf("rosa%d@example.net", i), "online": true, "modules": []string{stigma}, "participants": 12})
+		return data
+	}
+	for i, tc := range []struct {
+		name    string
+		headers []string
+		want    int
+	}{
+		{"JSON", []string{"Content-Type", "application/json"}, http.StatusCreated},
+		{"JSON marked cross-site", []string{"Content-Type", "application/json", "Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"JSON from another origin", []string{"Content-Type", "application/json", "Origin", "http://evil.example"}, http.StatusForbidden},
+		{"no Content-Type", nil, http.StatusForbidden},
+		{"no Content-Type, marked cross-site", []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"text/plain", []string{"Content-Type", "text/plain"}, http.StatusForbidden},
+	} {
+		if res := wa.rawCall(http.MethodPost, "/api/v1/requests", request(i), tc.headers...); res.status != tc.want {
+			t.Errorf("anonymous POST /api/v1/requests, %s = %d %s, want %d", tc.name, res.status, res.body, tc.want)
+		}
+	}
+	if res := wa.rawCall(http.MethodDelete, "/api/v1/registrations/no-such-token", nil); res.status != http.StatusNotFound {
+		t.Errorf("a plain DELETE /api/v1/registrations/{token} = %d %s, want 404 (past the CSRF check)", res.status, res.body)
+	}
+	if res := wa.rawCall(http.MethodDelete, "/api/v1/registrations/no-such-token", nil, "Sec-Fetch-Site", "cross-site"); res.status != http.StatusForbidden {
+		t.Errorf("a DELETE /api/v1/registrations/{token} marked cross-site = %d, want 403", res.status)
+	}
+	if res := wa.rawCall(http.MethodPost, "/api/v1/workshops/1/registrations", []byte(`name=Ann&email=ann%40example.net`),
+		"Content-Type", "application/x-www-form-urlencoded"); res.status != http.StatusForbidden {
+		t.Errorf("an anonymous form to POST /api/v1/workshops/{id}/registrations = %d, want 403", res.status)
+	}
+	// The public pages' forms, without their token or from another site.
+	forms := map[string]url.Values{
+		"/workshops/request":    {"group_name": {"Our branch"}, "group_type": {"union branch"}, "contact_name": {"Rosa"}, "contact_email": {"rosa@example.net"}, "online": {"yes"}, "modules": {stigma}, "participants": {"10"}},
+		"/workshops/1/register": {"name": {"Ann"}, "email": {"ann@example.net"}},
+		"/r/some-token/cancel":  {},
+	}
+	for path, form := range forms {
+		for _, site := range []string{"", "cross-site", "same-site"} {
+			b := wa.browser()
+			b.fetchSite = site
+			if res := b.do(http.MethodPost, path, form); res.status != http.StatusForbidden {
+				t.Errorf("anonymous POST %s without the form's token, Sec-Fetch-Site %q = %d, want 403", path, site, res.status)
+			}
+		}
+	}
+	var queue struct{ Total int }
+	wa.api("coordinator", http.MethodGet, "/api/v1/requests", nil, &queue)
+	if queue.Total != 1 {
+		t.Errorf("%d requests stored, want the one sent as JSON", queue.Total)
+	}
+}
