@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -865,6 +866,16 @@ func (db *DB) RegistrationByToken(ctx context.Context, token string) (*praxis.Re
 	return row.registration(), nil
 }
 
+// FindRegistration returns a registration by id, its details deleted or
+// not. ENOTFOUND when there is none.
+func (db *DB) FindRegistration(ctx context.Context, id int64) (*praxis.Registration, error) {
+	var row registrationRow
+	if err := db.gorm.WithContext(ctx).Where("id = ?", id).First(&row).Error; err != nil {
+		return nil, translate(err, "registration")
+	}
+	return row.registration(), nil
+}
+
 // CancelRegistration cancels a registration and, when it held a place,
 // gives the place to the first on the waiting list, in one transaction. It
 // returns the registration as cancelled and whoever moved up (nil for
@@ -988,14 +999,36 @@ func (db *DB) DueParticipantReminders(ctx context.Context, from, to time.Time) (
 	return out, nil
 }
 
-// MarkParticipantReminded records that a registration was reminded; false
-// when it had been already (another sender got there first).
-func (db *DB) MarkParticipantReminded(ctx context.Context, id int64) (bool, error) {
-	res := db.gorm.WithContext(ctx).Model(&registrationRow{}).Where("id = ? AND reminded_at IS NULL", id).Update("reminded_at", time.Now().UTC())
-	if res.Error != nil {
-		return false, fmt.Errorf("db: reminded: %w", res.Error)
+// MarkParticipantReminded records that a registration was reminded and
+// calls then (to queue the reminder's email) in the same transaction; false,
+// recording nothing, when it had been already (another round got there
+// first). then may be nil.
+func (db *DB) MarkParticipantReminded(ctx context.Context, id int64, then func(tx *sql.Tx) error) (bool, error) {
+	first := false
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&registrationRow{}).Where("id = ? AND reminded_at IS NULL", id).Update("reminded_at", time.Now().UTC())
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		first = true
+		return withSQLTx(tx, then)
+	})
+	if err != nil {
+		return false, fmt.Errorf("db: reminded: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return first, nil
+}
+
+// withSQLTx calls then, when not nil, with the *sql.Tx under tx.
+func withSQLTx(tx *gorm.DB, then func(tx *sql.Tx) error) error {
+	if then == nil {
+		return nil
+	}
+	sqlTx, err := sqlTxOf(tx)
+	if err != nil {
+		return err
+	}
+	return then(sqlTx)
 }
 
 // FacilitatorReminder is a facilitator to remind of a workshop.
@@ -1020,9 +1053,10 @@ func (db *DB) DueFacilitatorReminders(ctx context.Context, from, to time.Time) (
 
 // MarkFacilitatorReminded records that a facilitator was reminded of a
 // workshop, and records e (the reminder's event, delivery.upcoming) with it
-// in one transaction; false, recording nothing, when they had been
-// reminded already.
-func (db *DB) MarkFacilitatorReminded(ctx context.Context, workshopID, userID int64, e praxis.Activity) (bool, error) {
+// and calls then (to queue the reminder's email; may be nil) in one
+// transaction; false, recording nothing, when they had been reminded
+// already.
+func (db *DB) MarkFacilitatorReminded(ctx context.Context, workshopID, userID int64, e praxis.Activity, then func(tx *sql.Tx) error) (bool, error) {
 	first := false
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&workshopFacilitatorRow{}).Where("workshop_id = ? AND user_id = ? AND reminded_at IS NULL", workshopID, userID).
@@ -1031,7 +1065,10 @@ func (db *DB) MarkFacilitatorReminded(ctx context.Context, workshopID, userID in
 			return res.Error
 		}
 		first = true
-		return db.addActivity(tx, e)
+		if err := db.addActivity(tx, e); err != nil {
+			return err
+		}
+		return withSQLTx(tx, then)
 	})
 	if err != nil {
 		return false, fmt.Errorf("db: facilitator reminded: %w", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/delivery"
+	"github.com/praxis-coop/praxis/internal/jobs"
 	pmail "github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
@@ -58,6 +59,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
+	if err := jobs.Migrate(ctx, env.DB.Pool()); err != nil {
+		t.Fatal(err)
+	}
 	sink := newSMTPSink(t)
 	sender, err := pmail.New(pmail.Config{Addr: sink.ln.Addr().String(), From: "praxis <praxis@example.org>", TLS: "none"})
 	if err != nil {
@@ -70,6 +74,7 @@ func newFixture(t *testing.T) *fixture {
 	svc := workshop.New(workshop.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Releases: env.Releases,
 		Deliveries: deliveries, Forks: rev, Mail: sender, BaseURL: "https://praxis.example.org", Now: clk.Now})
 	f := &fixture{t: t, env: env, accounts: accounts, svc: svc, clock: clk, sink: sink, people: map[string]*praxis.User{}}
+	f.startQueue(svc, false)
 	f.person("coordinator", "Cora Coordinator", "London", praxis.RoleCoordinator)
 	f.person("admin", "Ada Admin", "", praxis.RoleAdmin)
 	for _, name := range []string{"fay", "gil", "hal", "ivy"} {
@@ -82,6 +87,38 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// startQueue gives svc a job queue over the fixture's database, working
+// its jobs until the test ends (and scheduling Tick when tick is set). It
+// returns the queue and a function that stops it.
+func (f *fixture) startQueue(svc *workshop.Service, tick bool) (*jobs.Queue, func()) {
+	f.t.Helper()
+	q := jobs.New(jobs.Config{Pool: f.env.DB.Pool(), PollInterval: 20 * time.Millisecond, Timeout: 10 * time.Second})
+	svc.RegisterJobs(q)
+	if tick {
+		svc.ScheduleTick(q)
+	}
+	if err := q.Ready(); err != nil {
+		f.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := q.Start(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			stopCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+			defer done()
+			if err := q.Stop(stopCtx); err != nil {
+				f.t.Error(err)
+			}
+			cancel()
+		})
+	}
+	f.t.Cleanup(stop)
+	return q, stop
 }
 
 func (f *fixture) person(key, name, region string, role praxis.Role) *praxis.User {

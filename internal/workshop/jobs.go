@@ -1,0 +1,215 @@
+package workshop
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/jobs"
+	"github.com/praxis-coop/praxis/internal/mail"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// TickEvery is how often the scheduled work (Tick) runs through the job
+// queue.
+const TickEvery = 5 * time.Minute
+
+// queueMail is the queue of jobs that send email, shared with the
+// notifications: one SMTP window at a time per worker.
+const queueMail = "mail"
+
+// Job arguments: ids only; each job loads what it needs and writes the
+// email when it sends it. Their kinds and fields are stored in the queue:
+// never rename them.
+type (
+	// tickArgs: one round of Tick, for the slot of TickEvery starting at
+	// Slot (so a round is run once, however many processes schedule it).
+	tickArgs struct {
+		Slot string `json:"slot"`
+	}
+	// participantReminderArgs: remind one participant of their workshop.
+	participantReminderArgs struct {
+		RegistrationID int64 `json:"registration_id"`
+	}
+	// facilitatorReminderArgs: remind one facilitator of a workshop.
+	facilitatorReminderArgs struct {
+		WorkshopID int64 `json:"workshop_id"`
+		UserID     int64 `json:"user_id"`
+	}
+)
+
+func (tickArgs) Kind() string                { return "workshop.tick" }
+func (participantReminderArgs) Kind() string { return "workshop.participant_reminder" }
+func (facilitatorReminderArgs) Kind() string { return "workshop.facilitator_reminder" }
+
+// JobLabels say in plain words what each kind of the service's jobs does,
+// for the admins' jobs page.
+var JobLabels = map[string]string{
+	tickArgs{}.Kind():                "Send workshop reminders due and delete old participants' details",
+	participantReminderArgs{}.Kind(): "Email a participant the day before a workshop",
+	facilitatorReminderArgs{}.Kind(): "Email a facilitator a week before a workshop",
+}
+
+// RegisterJobs adds the service's jobs to queue, before the queue is
+// Ready. From then on the reminders are queued in the transaction that
+// records them and sent by the queue's workers; without RegisterJobs
+// (tests of other packages) they are sent at once.
+func (s *Service) RegisterJobs(queue *jobs.Queue) {
+	s.queue = queue
+	jobs.Handle(queue, s.tickJob, jobs.HandlerOptions{})
+	jobs.Handle(queue, s.participantReminderJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.facilitatorReminderJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+}
+
+// ScheduleTick makes queue run Tick every TickEvery, and at start, before
+// the queue is Ready (after RegisterJobs). Several processes sharing the
+// database run each round once: the queue's leader inserts it, and it is
+// unique per slot of TickEvery.
+func (s *Service) ScheduleTick(queue *jobs.Queue) {
+	queue.Schedule(jobs.Periodic{
+		Next: func(t time.Time) time.Time { return t.Truncate(TickEvery).Add(TickEvery) },
+		Make: func(t time.Time) (jobs.Args, jobs.Options) {
+			return tickArgs{Slot: t.UTC().Truncate(TickEvery).Format(time.RFC3339)}, jobs.Options{Unique: true}
+		},
+		OnStart: true,
+	})
+}
+
+// tickJob runs one round of Tick.
+func (s *Service) tickJob(ctx context.Context, _ *jobs.Job[tickArgs]) error {
+	res, err := s.Tick(ctx)
+	if err != nil {
+		return err
+	}
+	if res != (TickResult{}) {
+		s.log.Info("workshop reminders and retention", "participants_reminded", res.ParticipantReminders,
+			"facilitators_reminded", res.FacilitatorReminders, "workshops_purged", res.Purged)
+	}
+	return nil
+}
+
+// queued returns the function that queues a job inside the transaction
+// recording its cause, unique per its arguments; nil without a queue.
+func (s *Service) queued(ctx context.Context, args jobs.Args, queue string) func(tx *sql.Tx) error {
+	if s.queue == nil {
+		return nil
+	}
+	return func(tx *sql.Tx) error {
+		_, err := s.queue.InsertTx(ctx, tx, args, jobs.Options{Queue: queue, Unique: true})
+		return err
+	}
+}
+
+// ReminderKey is the idempotency key of a participant's reminder: recorded
+// when the mail server accepts it, so it is never sent again. Its
+// Message-ID is made from it.
+func ReminderKey(registrationID int64) string {
+	return fmt.Sprintf("workshop-reminder-registration-%d", registrationID)
+}
+
+// FacilitatorReminderKey is the idempotency key of a facilitator's
+// reminder of a workshop.
+func FacilitatorReminderKey(workshopID, userID int64) string {
+	return fmt.Sprintf("workshop-%d-reminder-user-%d", workshopID, userID)
+}
+
+// participantReminderJob emails a participant the day before: nothing
+// when the registration was cancelled, moved or purged meanwhile, or the
+// workshop cancelled.
+func (s *Service) participantReminderJob(ctx context.Context, job *jobs.Job[participantReminderArgs]) error {
+	key := ReminderKey(job.Args.RegistrationID)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	r, err := s.db.FindRegistration(ctx, job.Args.RegistrationID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Email == "" || r.Status != praxis.RegistrationRegistered {
+		return nil
+	}
+	w, err := s.withTitle(ctx, r.WorkshopID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if w.Status != praxis.WorkshopScheduled {
+		return nil
+	}
+	return sendOnce(ctx, s, job, key, 0, participantReminderMessage(w, r, s.URL(CancelPath(r))))
+}
+
+// facilitatorReminderJob emails a facilitator a week before: nothing when
+// they no longer facilitate it, or it was cancelled, meanwhile. The brief
+// (what changed since they last delivered the module) is worked out now.
+func (s *Service) facilitatorReminderJob(ctx context.Context, job *jobs.Job[facilitatorReminderArgs]) error {
+	key := FacilitatorReminderKey(job.Args.WorkshopID, job.Args.UserID)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	w, err := s.withTitle(ctx, job.Args.WorkshopID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	facilitates := false
+	for _, f := range w.Facilitators {
+		facilitates = facilitates || f.UserID == job.Args.UserID
+	}
+	if w.Status != praxis.WorkshopScheduled || !facilitates {
+		return nil
+	}
+	person, err := s.db.FindUser(ctx, job.Args.UserID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if person.Email == "" || person.Status != praxis.StatusActive {
+		return nil
+	}
+	brief, err := s.FacilitatorBrief(ctx, w, person.ID)
+	if err != nil {
+		return err
+	}
+	return sendOnce(ctx, s, job, key, person.ID, facilitatorReminderMessage(w, person, brief))
+}
+
+// sendOnce hands msg to the mail server with a Message-ID made from key,
+// then records key as sent and completes the job in one transaction.
+// Between the two praxis could stop: the job is then tried again and the
+// message sent again with the same Message-ID (the one SMTP window). A
+// permanent refusal gives the job up; without mail configured it completes
+// without sending.
+func sendOnce[T jobs.Args](ctx context.Context, s *Service, job *jobs.Job[T], key string, userID int64, msg mail.Message) error {
+	if s.mail == nil || msg.To == "" {
+		return nil
+	}
+	msg.MessageID = "praxis." + key
+	if err := s.mail.Send(ctx, msg); err != nil {
+		switch {
+		case praxis.ErrorCode(err) == praxis.ENOTIMPLEMENTED:
+			return nil
+		case praxis.ErrorCode(err) == praxis.EINVALID || mail.Permanent(err):
+			return jobs.Cancel(err)
+		}
+		return err
+	}
+	err := s.db.RecordMailSent(ctx, db.SentMail{Key: key, UserID: userID, MessageID: msg.MessageID}, func(tx *sql.Tx) error {
+		return jobs.CompleteTx(ctx, tx, job)
+	})
+	if praxis.ErrorCode(err) == praxis.ECONFLICT {
+		return nil // recorded by an earlier attempt
+	}
+	return err
+}
