@@ -36,6 +36,10 @@ type fixture struct {
 	clock    *clock
 	sink     *smtpSink
 	people   map[string]*praxis.User
+	// queue works svc's jobs until stopQueue.
+	queue     *jobs.Queue
+	stopQueue func()
+	mail      *pmail.Sender
 }
 
 type clock struct {
@@ -74,7 +78,8 @@ func newFixture(t *testing.T) *fixture {
 	svc := workshop.New(workshop.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Releases: env.Releases,
 		Deliveries: deliveries, Forks: rev, Mail: sender, BaseURL: "https://praxis.example.org", Now: clk.Now})
 	f := &fixture{t: t, env: env, accounts: accounts, svc: svc, clock: clk, sink: sink, people: map[string]*praxis.User{}}
-	f.startQueue(svc, false)
+	f.mail = sender
+	f.queue, f.stopQueue = f.startQueue(svc, false)
 	f.person("coordinator", "Cora Coordinator", "London", praxis.RoleCoordinator)
 	f.person("admin", "Ada Admin", "", praxis.RoleAdmin)
 	for _, name := range []string{"fay", "gil", "hal", "ivy"} {
@@ -740,6 +745,72 @@ func TestRemindersGoOutOnceWithWhatChanged(t *testing.T) {
 	}
 }
 
+// TestRemindersRecordedBeforeAStopAreSentAfterRestart stops the queue (as
+// praxis stopping would) before it sends the reminders a round recorded:
+// the next process's queue, running the rounds on its schedule, sends each
+// exactly once, with the Message-ID fixed by its job.
+func TestRemindersRecordedBeforeAStopAreSentAfterRestart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	soon := f.input(0)
+	soon.StartsAt, soon.EndsAt, soon.Date, soon.Start, soon.End = f.clock.Now().Add(20*time.Hour).Format(time.RFC3339), f.clock.Now().Add(22*time.Hour).Format(time.RFC3339), "", "", ""
+	w := f.schedule(soon)
+	r, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: "Ann", Email: "ann@example.net", Address: "203.0.113.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.sink.all())
+	f.stopQueue()
+	if res, err := f.svc.Tick(ctx); err != nil || res.ParticipantReminders != 1 || res.FacilitatorReminders != 1 {
+		t.Fatalf("tick: %+v %v, want one participant and one facilitator reminded", res, err)
+	}
+	if got := len(f.sink.all()); got != before {
+		t.Fatalf("%d messages sent with the queue stopped", got-before)
+	}
+	// The next process: a new service and queue over the same database,
+	// with the rounds scheduled (the first at start).
+	next := workshop.New(workshop.Config{DB: f.env.DB, Catalog: f.env.Catalog, History: f.env.History, Releases: f.env.Releases,
+		Mail: f.mail, BaseURL: "https://praxis.example.org", Now: f.clock.Now})
+	q, _ := f.startQueue(next, true)
+	msgs := f.sink.wait(t, before+2)[before:]
+	// Every job done (the round at start, which found nothing new, and the
+	// two reminders) before counting what was sent.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		done, err := q.List(ctx, jobs.StateDone, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, j := range done {
+			kinds[j.Kind]++
+		}
+		if kinds["workshop.tick"] >= 1 && kinds["workshop.participant_reminder"] == 1 && kinds["workshop.facilitator_reminder"] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs done: %v", kinds)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if res, err := next.Tick(ctx); err != nil || res != (workshop.TickResult{}) {
+		t.Errorf("a round after the restart: %+v %v, want nothing to do", res, err)
+	}
+	msgs = f.sink.all()[before:]
+	got := map[string][]string{}
+	for _, m := range msgs {
+		got[m.to] = append(got[m.to], m.subject+" "+m.messageID)
+	}
+	want := map[string][]string{
+		"ann@example.net": {fmt.Sprintf("Tomorrow: %s <praxis.%s@example.org>", w.Title, workshop.ReminderKey(r.ID))},
+		"fay@example.org": {fmt.Sprintf("In a week: %s <praxis.%s@example.org>", w.Title, workshop.FacilitatorReminderKey(w.ID, f.people["fay"].ID))},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sent %q, want %q", got, want)
+	}
+}
+
 func TestRetentionDeletesPersonalDataAndKeepsCounts(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -800,6 +871,7 @@ func TestRetentionDeletesPersonalDataAndKeepsCounts(t *testing.T) {
 
 type message struct {
 	to, subject, body, raw string
+	messageID              string
 	// calendar is the attached calendar entry, decoded.
 	calendar string
 }
@@ -881,6 +953,7 @@ func (s *smtpSink) keep(raw string) {
 		}
 		dec := new(mime.WordDecoder)
 		m.subject, _ = dec.DecodeHeader(msg.Header.Get("Subject"))
+		m.messageID = msg.Header.Get("Message-Id")
 		m.body, m.calendar = decodedText(msg)
 	}
 	s.mu.Lock()
