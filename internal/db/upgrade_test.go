@@ -174,7 +174,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 					t.Fatalf("workshop after the upgrade: %v", err)
 				}
 				if err := d.Register(ctx, &praxis.Registration{WorkshopID: w.ID, Name: "Pat", Email: "pat@example.org",
-					Token: "reg-token", CreatedAt: when}); err != nil {
+					Token: "reg-token", CreatedAt: when}, nil); err != nil {
 					t.Fatalf("registration after the upgrade: %v", err)
 				}
 				if r, err := d.FindRequest(ctx, requestID); err != nil || r.Status != praxis.RequestScheduled || len(r.Modules) != 1 {

@@ -812,8 +812,10 @@ func (db *DB) WorkshopLanguages(ctx context.Context, from time.Time, visibilitie
 // Register gives a person a place at a workshop, or a place on its waiting
 // list when it is full, in one transaction: however many register at once,
 // no more than the capacity are registered. ENOTFOUND for no such workshop;
-// ECONFLICT (field "email") when the email already has a place.
-func (db *DB) Register(ctx context.Context, r *praxis.Registration) error {
+// ECONFLICT (field "email") when the email already has a place. then, when
+// not nil, is called in the same transaction with the registration's id (to
+// queue its confirmation).
+func (db *DB) Register(ctx context.Context, r *praxis.Registration, then func(tx *sql.Tx, id int64) error) error {
 	row := registrationRow{WorkshopID: r.WorkshopID, Name: r.Name, Email: r.Email, EmailKey: EmailKey(r.Email),
 		AccessNeeds: r.AccessNeeds, FirstTime: r.FirstTime, Attendance: r.Attendance, WalkIn: r.WalkIn, Token: r.Token,
 		CreatedAt: r.CreatedAt.UTC()}
@@ -840,8 +842,14 @@ func (db *DB) Register(ctx context.Context, r *praxis.Registration) error {
 			}
 			return err
 		}
-		return db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRegistration, ObjectID: w.ID,
-			Module: w.Module, Detail: row.Status})
+		if err := db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRegistration, ObjectID: w.ID,
+			Module: w.Module, Detail: row.Status}); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		return withSQLTx(tx, func(sqlTx *sql.Tx) error { return then(sqlTx, row.ID) })
 	})
 	if err != nil {
 		if praxis.ErrorCode(err) != praxis.EINTERNAL {
@@ -879,9 +887,10 @@ func (db *DB) FindRegistration(ctx context.Context, id int64) (*praxis.Registrat
 // CancelRegistration cancels a registration and, when it held a place,
 // gives the place to the first on the waiting list, in one transaction. It
 // returns the registration as cancelled and whoever moved up (nil for
-// nobody; nobody moves up once the workshop has started at now). Cancelling
-// twice changes nothing.
-func (db *DB) CancelRegistration(ctx context.Context, id int64, now time.Time) (*praxis.Registration, *praxis.Registration, error) {
+// nobody; nobody moves up once the workshop has started at now). then, when
+// not nil, is called in the same transaction with the id of each who moved
+// up (to queue their email). Cancelling twice changes nothing.
+func (db *DB) CancelRegistration(ctx context.Context, id int64, now time.Time, then func(tx *sql.Tx, movedUp int64) error) (*praxis.Registration, *praxis.Registration, error) {
 	var cancelled registrationRow
 	var promoted []*praxis.Registration
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -908,8 +917,17 @@ func (db *DB) CancelRegistration(ctx context.Context, id int64, now time.Time) (
 			return nil
 		}
 		var err error
-		promoted, err = promote(tx, w.ID, w.Capacity)
-		return err
+		if promoted, err = promote(tx, w.ID, w.Capacity); err != nil || then == nil {
+			return err
+		}
+		return withSQLTx(tx, func(sqlTx *sql.Tx) error {
+			for _, up := range promoted {
+				if err := then(sqlTx, up.ID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		if praxis.ErrorCode(err) != praxis.EINTERNAL {

@@ -792,7 +792,7 @@ func TestWorkshopEventsReachTheInboxAndOneReminderIsEmailed(t *testing.T) {
 	}
 	for i, email := range []string{"sam@example.net", "kim@example.net"} {
 		if err := w.db.Register(ctx, &praxis.Registration{WorkshopID: ws.ID, Name: "Participant Name", Email: email,
-			Token: fmt.Sprintf("reg-%d", i), CreatedAt: time.Now()}); err != nil {
+			Token: fmt.Sprintf("reg-%d", i), CreatedAt: time.Now()}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

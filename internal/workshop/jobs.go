@@ -33,6 +33,13 @@ type (
 	participantReminderArgs struct {
 		RegistrationID int64 `json:"registration_id"`
 	}
+	// placeArgs: tell a person of their place at a workshop (or on its
+	// waiting list) when they register, or that they moved up from the
+	// waiting list.
+	placeArgs struct {
+		RegistrationID int64 `json:"registration_id"`
+		MovedUp        bool  `json:"moved_up,omitempty"`
+	}
 	// facilitatorReminderArgs: remind one facilitator of a workshop.
 	facilitatorReminderArgs struct {
 		WorkshopID int64 `json:"workshop_id"`
@@ -43,6 +50,7 @@ type (
 func (tickArgs) Kind() string                { return "workshop.tick" }
 func (participantReminderArgs) Kind() string { return "workshop.participant_reminder" }
 func (facilitatorReminderArgs) Kind() string { return "workshop.facilitator_reminder" }
+func (placeArgs) Kind() string               { return "workshop.place" }
 
 // JobLabels say in plain words what each kind of the service's jobs does,
 // for the admins' jobs page.
@@ -50,6 +58,7 @@ var JobLabels = map[string]string{
 	tickArgs{}.Kind():                "Send workshop reminders due and delete old participants' details",
 	participantReminderArgs{}.Kind(): "Email a participant the day before a workshop",
 	facilitatorReminderArgs{}.Kind(): "Email a facilitator a week before a workshop",
+	placeArgs{}.Kind():               "Email a participant their place (or that they moved up)",
 }
 
 // RegisterJobs adds the service's jobs to queue, before the queue is
@@ -61,6 +70,7 @@ func (s *Service) RegisterJobs(queue *jobs.Queue) {
 	jobs.Handle(queue, s.tickJob, jobs.HandlerOptions{})
 	jobs.Handle(queue, s.participantReminderJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
 	jobs.Handle(queue, s.facilitatorReminderJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.placeJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
 }
 
 // ScheduleTick makes queue run Tick every TickEvery, and at start, before
@@ -100,6 +110,52 @@ func (s *Service) queued(ctx context.Context, args jobs.Args, queue string) func
 		_, err := s.queue.InsertTx(ctx, tx, args, jobs.Options{Queue: queue, Unique: true})
 		return err
 	}
+}
+
+// PlaceKey is the idempotency key of the email telling a person of their
+// place when they registered (movedUp false) or that they moved up from the
+// waiting list.
+func PlaceKey(registrationID int64, movedUp bool) string {
+	if movedUp {
+		return fmt.Sprintf("workshop-moved-up-registration-%d", registrationID)
+	}
+	return fmt.Sprintf("workshop-place-registration-%d", registrationID)
+}
+
+// placeJob emails a person their place, as it is when the email is sent
+// (with the calendar entry when they have one): nothing when the
+// registration was cancelled or purged, or the workshop cancelled,
+// meanwhile.
+func (s *Service) placeJob(ctx context.Context, job *jobs.Job[placeArgs]) error {
+	key := PlaceKey(job.Args.RegistrationID, job.Args.MovedUp)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	r, err := s.db.FindRegistration(ctx, job.Args.RegistrationID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Email == "" || r.Status == praxis.RegistrationCancelled || (job.Args.MovedUp && r.Status != praxis.RegistrationRegistered) {
+		return nil
+	}
+	w, err := s.withTitle(ctx, r.WorkshopID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if w.Status != praxis.WorkshopScheduled {
+		return nil
+	}
+	var attachment []byte
+	if r.Status == praxis.RegistrationRegistered {
+		attachment = s.calendarAttachment(w, true, false)
+	}
+	return sendOnce(ctx, s, job, key, 0, placeMessage(w, r, job.Args.MovedUp, s.URL(CancelPath(r)), s.URL(WorkshopPath(w)), attachment))
 }
 
 // ReminderKey is the idempotency key of a participant's reminder: recorded

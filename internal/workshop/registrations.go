@@ -2,6 +2,7 @@ package workshop
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -72,8 +73,15 @@ func (s *Service) Register(ctx context.Context, user *praxis.User, id int64, in 
 	if err := s.allow("register-ip:"+in.Address, registrationsBurst, registrationsEvery); err != nil {
 		return nil, err
 	}
-	if err := s.db.Register(ctx, r); err != nil {
+	var queue func(tx *sql.Tx, id int64) error
+	if s.queue != nil {
+		queue = func(tx *sql.Tx, id int64) error { return s.queued(ctx, placeArgs{RegistrationID: id}, queueMail)(tx) }
+	}
+	if err := s.db.Register(ctx, r, queue); err != nil {
 		return nil, err
+	}
+	if s.queue != nil {
+		return r, nil
 	}
 	full, err := s.withTitle(ctx, id)
 	if err != nil {
@@ -141,11 +149,17 @@ func (s *Service) CancelRegistration(ctx context.Context, token string) (*praxis
 	if err != nil {
 		return nil, nil, err
 	}
-	cancelled, promoted, err := s.db.CancelRegistration(ctx, r.ID, s.now())
+	var queue func(tx *sql.Tx, id int64) error
+	if s.queue != nil {
+		queue = func(tx *sql.Tx, id int64) error {
+			return s.queued(ctx, placeArgs{RegistrationID: id, MovedUp: true}, queueMail)(tx)
+		}
+	}
+	cancelled, promoted, err := s.db.CancelRegistration(ctx, r.ID, s.now(), queue)
 	if err != nil {
 		return nil, nil, err
 	}
-	if promoted != nil {
+	if promoted != nil && s.queue == nil {
 		if w, err := s.withTitle(ctx, r.WorkshopID); err == nil {
 			s.sendPlace(ctx, w, promoted, true)
 		}
@@ -235,7 +249,7 @@ func (s *Service) WalkIn(ctx context.Context, user *praxis.User, id int64, in Re
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
-	if err := s.db.Register(ctx, r); err != nil {
+	if err := s.db.Register(ctx, r, nil); err != nil {
 		return nil, err
 	}
 	return r, nil
