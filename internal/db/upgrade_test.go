@@ -170,7 +170,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 					Region: "London", Capacity: 10, Language: "en", Visibility: praxis.VisibilityListed, Status: praxis.WorkshopScheduled,
 					Key: "key", RequestID: requestID, CreatedBy: userID, CreatedAt: when, UpdatedAt: when,
 					Facilitators: []praxis.WorkshopFacilitator{{UserID: userID, Role: praxis.FacilitatorLead}}}
-				if _, err := d.SaveWorkshop(ctx, w, praxis.RequestNote{}); err != nil {
+				if _, err := d.SaveWorkshop(ctx, w, praxis.RequestNote{}, nil); err != nil {
 					t.Fatalf("workshop after the upgrade: %v", err)
 				}
 				if err := d.Register(ctx, &praxis.Registration{WorkshopID: w.ID, Name: "Pat", Email: "pat@example.org",

@@ -558,8 +558,10 @@ func bookings(tx *gorm.DB, userIDs []int64, from, to string, except int64) ([]pr
 // facilitators, in one transaction that first refuses (praxis.ClashError) when any
 // facilitator already facilitates that day. A new workshop for a request
 // marks the request scheduled. A changed workshop whose capacity grew moves
-// people up from the waiting list; they are returned.
-func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.RequestNote) ([]*praxis.Registration, error) {
+// people up from the waiting list; they are returned, and then, when not
+// nil, is called in the same transaction with the id of each (to queue
+// their email).
+func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.RequestNote, then func(tx *sql.Tx, movedUp int64) error) ([]*praxis.Registration, error) {
 	row := rowFromWorkshop(w)
 	var promoted []*praxis.Registration
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -637,7 +639,17 @@ func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.
 			}
 		}
 		if w.Status == praxis.WorkshopScheduled {
-			promoted, err = promote(tx, w.ID, w.Capacity)
+			if promoted, err = promote(tx, w.ID, w.Capacity); err != nil || then == nil {
+				return err
+			}
+			return withSQLTx(tx, func(sqlTx *sql.Tx) error {
+				for _, up := range promoted {
+					if err := then(sqlTx, up.ID); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		}
 		return err
 	})

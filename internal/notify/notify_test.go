@@ -787,7 +787,7 @@ func TestWorkshopEventsReachTheInboxAndOneReminderIsEmailed(t *testing.T) {
 		Format: "in-person", Venue: "Hall", Region: "London", Capacity: 10, Language: "en", Visibility: praxis.VisibilityListed,
 		Status: praxis.WorkshopScheduled, Key: "k", RequestID: requestID, CreatedBy: cora.ID, CreatedAt: time.Now(), UpdatedAt: time.Now(),
 		Facilitators: []praxis.WorkshopFacilitator{{UserID: fay.ID, Role: praxis.FacilitatorLead}}}
-	if _, err := w.db.SaveWorkshop(ctx, ws, praxis.RequestNote{AuthorID: cora.ID}); err != nil {
+	if _, err := w.db.SaveWorkshop(ctx, ws, praxis.RequestNote{AuthorID: cora.ID}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i, email := range []string{"sam@example.net", "kim@example.net"} {

@@ -101,6 +101,18 @@ func (s *Service) sendPlace(ctx context.Context, w *praxis.Workshop, r *praxis.R
 	s.send(ctx, placeMessage(w, r, movedUp, s.URL(CancelPath(r)), s.URL(WorkshopPath(w)), attachment))
 }
 
+// movedUp returns the function that queues the email of a person moved up
+// from the waiting list, inside the transaction that moves them; nil
+// without a queue.
+func (s *Service) movedUp(ctx context.Context) func(tx *sql.Tx, id int64) error {
+	if s.queue == nil {
+		return nil
+	}
+	return func(tx *sql.Tx, id int64) error {
+		return s.queued(ctx, placeArgs{RegistrationID: id, MovedUp: true}, queueMail)(tx)
+	}
+}
+
 // RegistrationView is a registration with its workshop, as its holder
 // sees it through their private link.
 type RegistrationView struct {
@@ -149,13 +161,7 @@ func (s *Service) CancelRegistration(ctx context.Context, token string) (*praxis
 	if err != nil {
 		return nil, nil, err
 	}
-	var queue func(tx *sql.Tx, id int64) error
-	if s.queue != nil {
-		queue = func(tx *sql.Tx, id int64) error {
-			return s.queued(ctx, placeArgs{RegistrationID: id, MovedUp: true}, queueMail)(tx)
-		}
-	}
-	cancelled, promoted, err := s.db.CancelRegistration(ctx, r.ID, s.now(), queue)
+	cancelled, promoted, err := s.db.CancelRegistration(ctx, r.ID, s.now(), s.movedUp(ctx))
 	if err != nil {
 		return nil, nil, err
 	}

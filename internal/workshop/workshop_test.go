@@ -461,6 +461,36 @@ func TestRegistrationsWaitingListAndCancellation(t *testing.T) {
 	}
 }
 
+// TestACapacityThatGrewMovesPeopleUpAndTellsThemOnce: the moved-up email
+// is queued with the change that moves them and sent once, with the
+// Message-ID its job fixes.
+func TestACapacityThatGrewMovesPeopleUpAndTellsThemOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	in := f.input(5)
+	in.Capacity = 1
+	w := f.schedule(in)
+	var regs []*praxis.Registration
+	for _, name := range []string{"Ann", "Bob"} {
+		r, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: name, Email: strings.ToLower(name) + "@example.net", Address: "203.0.113.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, r)
+	}
+	f.sink.wait(t, 2)
+	in.Capacity = 2
+	if _, _, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	moved := f.sink.wait(t, 3)[2]
+	want := fmt.Sprintf("<praxis.%s@example.org>", workshop.PlaceKey(regs[1].ID, true))
+	if moved.to != "bob@example.net" || !strings.Contains(moved.subject, "A place came free") || moved.messageID != want {
+		t.Errorf("Bob was told %q (to %s, %s), want that a place came free, as %s", moved.subject, moved.to, moved.messageID, want)
+	}
+}
+
 func TestTwiceTheCapacityRegisteringAtOnceNeverOverfills(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
