@@ -160,7 +160,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 			if userID != 0 {
 				requestID, err := d.CreateRequest(ctx, &praxis.WorkshopRequest{GroupName: "Branch 12", GroupType: "union",
 					ContactName: "Ana", ContactEmail: "ana@example.org", Region: "London", Modules: []string{"exploring-class-2-stigma"},
-					Participants: 12, Language: "en", Status: praxis.RequestNew, StatusToken: "status-token", CreatedAt: when})
+					Participants: 12, Language: "en", Status: praxis.RequestNew, StatusToken: "status-token", CreatedAt: when}, nil)
 				if err != nil {
 					t.Fatalf("request after the upgrade: %v", err)
 				}

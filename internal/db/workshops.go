@@ -200,8 +200,10 @@ func (r registrationRow) registration() *praxis.Registration {
 
 // --- Requests ---
 
-// CreateRequest stores a workshop request with the modules asked for.
-func (db *DB) CreateRequest(ctx context.Context, r *praxis.WorkshopRequest) (int64, error) {
+// CreateRequest stores a workshop request with the modules asked for, and
+// calls then, when not nil, with its id in the same transaction (to queue
+// the email that acknowledges it).
+func (db *DB) CreateRequest(ctx context.Context, r *praxis.WorkshopRequest, then func(tx *sql.Tx, id int64) error) (int64, error) {
 	row := workshopRequestRow{GroupName: r.GroupName, GroupType: r.GroupType, ContactName: r.ContactName,
 		ContactEmail: r.ContactEmail, Town: r.Town, Region: r.Region, Online: r.Online, Series: r.Series,
 		PreferredDates: r.PreferredDates, Participants: r.Participants, Language: r.Language, AccessNeeds: r.AccessNeeds,
@@ -215,8 +217,14 @@ func (db *DB) CreateRequest(ctx context.Context, r *praxis.WorkshopRequest) (int
 				return err
 			}
 		}
-		return db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRequested, ObjectID: row.ID,
-			Title: r.GroupName, Module: firstOf(r.Modules)})
+		if err := db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRequested, ObjectID: row.ID,
+			Title: r.GroupName, Module: firstOf(r.Modules)}); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		return withSQLTx(tx, func(sqlTx *sql.Tx) error { return then(sqlTx, row.ID) })
 	})
 	if err != nil {
 		return 0, fmt.Errorf("db: create request: %w", err)
@@ -331,9 +339,10 @@ type RequestChange struct {
 	AssignedTo     *int64 // 0 for nobody
 }
 
-// UpdateRequest changes a request and records note with it, in one
+// UpdateRequest changes a request and records note with it, and calls then
+// when not nil (to queue an email the change calls for), in one
 // transaction. ENOTFOUND when there is no such request.
-func (db *DB) UpdateRequest(ctx context.Context, id int64, ch RequestChange, note praxis.RequestNote) error {
+func (db *DB) UpdateRequest(ctx context.Context, id int64, ch RequestChange, note praxis.RequestNote, then func(tx *sql.Tx) error) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
 		set := map[string]any{"updated_at": now}
@@ -369,7 +378,10 @@ func (db *DB) UpdateRequest(ctx context.Context, id int64, ch RequestChange, not
 				return err
 			}
 		}
-		return addRequestNote(tx, id, note)
+		if err := addRequestNote(tx, id, note); err != nil {
+			return err
+		}
+		return withSQLTx(tx, then)
 	})
 }
 

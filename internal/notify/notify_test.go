@@ -778,7 +778,7 @@ func TestWorkshopEventsReachTheInboxAndOneReminderIsEmailed(t *testing.T) {
 
 	requestID, err := w.db.CreateRequest(ctx, &praxis.WorkshopRequest{GroupName: "Riverside tenants", GroupType: "other", ContactName: "Pat",
 		ContactEmail: "pat@example.net", Region: "London", Modules: []string{stigma}, Participants: 10, Language: "en",
-		Status: praxis.RequestNew, StatusToken: "status", CreatedAt: time.Now()})
+		Status: praxis.RequestNew, StatusToken: "status", CreatedAt: time.Now()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,14 @@ type (
 		RegistrationID int64 `json:"registration_id"`
 		MovedUp        bool  `json:"moved_up,omitempty"`
 	}
+	// requestReceivedArgs: acknowledge a request to its contact.
+	requestReceivedArgs struct {
+		RequestID int64 `json:"request_id"`
+	}
+	// requestDeclinedArgs: tell a request's contact it was declined.
+	requestDeclinedArgs struct {
+		RequestID int64 `json:"request_id"`
+	}
 	// facilitatorReminderArgs: remind one facilitator of a workshop.
 	facilitatorReminderArgs struct {
 		WorkshopID int64 `json:"workshop_id"`
@@ -50,6 +58,8 @@ type (
 func (tickArgs) Kind() string                { return "workshop.tick" }
 func (participantReminderArgs) Kind() string { return "workshop.participant_reminder" }
 func (facilitatorReminderArgs) Kind() string { return "workshop.facilitator_reminder" }
+func (requestReceivedArgs) Kind() string     { return "workshop.request_received" }
+func (requestDeclinedArgs) Kind() string     { return "workshop.request_declined" }
 func (placeArgs) Kind() string               { return "workshop.place" }
 
 // JobLabels say in plain words what each kind of the service's jobs does,
@@ -58,6 +68,8 @@ var JobLabels = map[string]string{
 	tickArgs{}.Kind():                "Send workshop reminders due and delete old participants' details",
 	participantReminderArgs{}.Kind(): "Email a participant the day before a workshop",
 	facilitatorReminderArgs{}.Kind(): "Email a facilitator a week before a workshop",
+	requestReceivedArgs{}.Kind():     "Email a group that their workshop request arrived",
+	requestDeclinedArgs{}.Kind():     "Email a group that their workshop request was declined",
 	placeArgs{}.Kind():               "Email a participant their place (or that they moved up)",
 }
 
@@ -71,6 +83,8 @@ func (s *Service) RegisterJobs(queue *jobs.Queue) {
 	jobs.Handle(queue, s.participantReminderJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
 	jobs.Handle(queue, s.facilitatorReminderJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
 	jobs.Handle(queue, s.placeJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.requestReceivedJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.requestDeclinedJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
 }
 
 // ScheduleTick makes queue run Tick every TickEvery, and at start, before
@@ -110,6 +124,52 @@ func (s *Service) queued(ctx context.Context, args jobs.Args, queue string) func
 		_, err := s.queue.InsertTx(ctx, tx, args, jobs.Options{Queue: queue, Unique: true})
 		return err
 	}
+}
+
+// RequestKey is the idempotency key of the email acknowledging a request
+// (declined false) or telling its contact it was declined: once per
+// request.
+func RequestKey(requestID int64, declined bool) string {
+	if declined {
+		return fmt.Sprintf("workshop-request-%d-declined", requestID)
+	}
+	return fmt.Sprintf("workshop-request-%d-received", requestID)
+}
+
+// requestReceivedJob acknowledges a request to its contact.
+func (s *Service) requestReceivedJob(ctx context.Context, job *jobs.Job[requestReceivedArgs]) error {
+	key := RequestKey(job.Args.RequestID, false)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	r, err := s.db.FindRequest(ctx, job.Args.RequestID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return sendOnce(ctx, s, job, key, 0, requestReceivedMessage(r, s.titles(ctx, r.Modules), s.URL(StatusPath(r))))
+}
+
+// requestDeclinedJob tells a request's contact it was declined, with the
+// coordinator's message: nothing when it was reopened meanwhile.
+func (s *Service) requestDeclinedJob(ctx context.Context, job *jobs.Job[requestDeclinedArgs]) error {
+	key := RequestKey(job.Args.RequestID, true)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	r, err := s.db.FindRequest(ctx, job.Args.RequestID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Status != praxis.RequestDeclined {
+		return nil
+	}
+	return sendOnce(ctx, s, job, key, 0, requestDeclinedMessage(r, s.URL(StatusPath(r))))
 }
 
 // PlaceKey is the idempotency key of the email telling a person of their

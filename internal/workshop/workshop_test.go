@@ -461,6 +461,34 @@ func TestRegistrationsWaitingListAndCancellation(t *testing.T) {
 	}
 }
 
+// TestRequestEmailsGoThroughTheQueue: the acknowledgement of a request
+// and the news that it was declined are each queued with the change and
+// sent once, with the Message-ID their job fixes.
+func TestRequestEmailsGoThroughTheQueue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	r, err := f.svc.CreateRequest(ctx, workshop.RequestInput{GroupName: "Leeds Tenants' Union", GroupType: "tenants' union", ContactName: "Rosa",
+		ContactEmail: "rosa@example.net", Town: "Leeds", Region: "London", Modules: []string{stigma}, Participants: 12, Address: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.sink.wait(t, 1)[0]
+	if want := fmt.Sprintf("<praxis.%s@example.org>", workshop.RequestKey(r.ID, false)); got.to != "rosa@example.net" ||
+		!strings.Contains(got.subject, "We have your request") || got.messageID != want || !strings.Contains(got.body, workshop.StatusPath(r)) {
+		t.Errorf("acknowledgement %q to %s, %s, want %s:\n%s", got.subject, got.to, got.messageID, want, got.body)
+	}
+	if _, err := f.svc.UpdateRequest(ctx, f.people["coordinator"], r.ID, workshop.RequestUpdate{Status: praxis.RequestDeclined,
+		DeclineReason: praxis.DeclineNotAFit, DeclineMessage: "We only run these in person."}); err != nil {
+		t.Fatal(err)
+	}
+	got = f.sink.wait(t, 2)[1]
+	if want := fmt.Sprintf("<praxis.%s@example.org>", workshop.RequestKey(r.ID, true)); got.to != "rosa@example.net" ||
+		!strings.Contains(got.body, "We only run these in person.") || got.messageID != want {
+		t.Errorf("declined %q to %s, %s, want %s:\n%s", got.subject, got.to, got.messageID, want, got.body)
+	}
+}
+
 // TestACapacityThatGrewMovesPeopleUpAndTellsThemOnce: the moved-up email
 // is queued with the change that moves them and sent once, with the
 // Message-ID its job fixes.
