@@ -192,6 +192,10 @@ func openApp(ctx context.Context, dataDir string, log *slog.Logger, opts options
 	a.notify.Register(a.jobs, a.events)
 	a.hooks = webhook.New(webhook.Config{DB: database, BaseURL: opts.baseURL, AllowPrivate: opts.webhooksAllowPrivate, Logger: log})
 	a.hooks.Register(a.jobs, a.events)
+	// Workshop emails, and the reminders due and the deletion of
+	// participants' details after the retention period every few minutes.
+	a.workshops.RegisterJobs(a.jobs)
+	a.workshops.ScheduleTick(a.jobs)
 	if err := a.jobs.Ready(); err != nil {
 		store.Close()
 		database.Close()

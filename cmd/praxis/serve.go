@@ -30,10 +30,6 @@ const shutdownGrace = 20 * time.Second
 // file), so that changes made behind praxis's back reach the history index.
 const indexPoll = time.Second
 
-// workshopTick is how often workshop reminders and the retention of
-// participants' details are seen to.
-const workshopTick = 5 * time.Minute
-
 // defaultMinFreeSpace is the free space below which /healthz fails: room for
 // a day of busy writing and a backup, and time for an operator to act.
 const defaultMinFreeSpace = "512MB"
@@ -192,10 +188,6 @@ flight are allowed to finish.`)
 	// Keep the history index on main wherever main's changes come from,
 	// retrying failed catch-ups until they succeed.
 	go a.store.KeepIndexed(ctx, indexPoll)
-	// Workshop reminders (participants the day before, facilitators a week
-	// before) and the deletion of participants' details after the
-	// retention period.
-	go a.workshops.Run(ctx, workshopTick)
 	if *backupEvery > 0 {
 		if *backupEvery < time.Minute || *backupKeep < 1 {
 			return praxis.Errorf(praxis.EINVALID, "--backup-every must be at least 1m and --backup-keep at least 1")

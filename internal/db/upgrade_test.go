@@ -160,7 +160,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 			if userID != 0 {
 				requestID, err := d.CreateRequest(ctx, &praxis.WorkshopRequest{GroupName: "Branch 12", GroupType: "union",
 					ContactName: "Ana", ContactEmail: "ana@example.org", Region: "London", Modules: []string{"exploring-class-2-stigma"},
-					Participants: 12, Language: "en", Status: praxis.RequestNew, StatusToken: "status-token", CreatedAt: when})
+					Participants: 12, Language: "en", Status: praxis.RequestNew, StatusToken: "status-token", CreatedAt: when}, nil)
 				if err != nil {
 					t.Fatalf("request after the upgrade: %v", err)
 				}
@@ -170,11 +170,11 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 					Region: "London", Capacity: 10, Language: "en", Visibility: praxis.VisibilityListed, Status: praxis.WorkshopScheduled,
 					Key: "key", RequestID: requestID, CreatedBy: userID, CreatedAt: when, UpdatedAt: when,
 					Facilitators: []praxis.WorkshopFacilitator{{UserID: userID, Role: praxis.FacilitatorLead}}}
-				if _, err := d.SaveWorkshop(ctx, w, praxis.RequestNote{}); err != nil {
+				if _, err := d.SaveWorkshop(ctx, w, praxis.RequestNote{}, nil); err != nil {
 					t.Fatalf("workshop after the upgrade: %v", err)
 				}
 				if err := d.Register(ctx, &praxis.Registration{WorkshopID: w.ID, Name: "Pat", Email: "pat@example.org",
-					Token: "reg-token", CreatedAt: when}); err != nil {
+					Token: "reg-token", CreatedAt: when}, nil); err != nil {
 					t.Fatalf("registration after the upgrade: %v", err)
 				}
 				if r, err := d.FindRequest(ctx, requestID); err != nil || r.Status != praxis.RequestScheduled || len(r.Modules) != 1 {

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -198,8 +199,10 @@ func (r registrationRow) registration() *praxis.Registration {
 
 // --- Requests ---
 
-// CreateRequest stores a workshop request with the modules asked for.
-func (db *DB) CreateRequest(ctx context.Context, r *praxis.WorkshopRequest) (int64, error) {
+// CreateRequest stores a workshop request with the modules asked for, and
+// calls then, when not nil, with its id in the same transaction (to queue
+// the email that acknowledges it).
+func (db *DB) CreateRequest(ctx context.Context, r *praxis.WorkshopRequest, then func(tx *sql.Tx, id int64) error) (int64, error) {
 	row := workshopRequestRow{GroupName: r.GroupName, GroupType: r.GroupType, ContactName: r.ContactName,
 		ContactEmail: r.ContactEmail, Town: r.Town, Region: r.Region, Online: r.Online, Series: r.Series,
 		PreferredDates: r.PreferredDates, Participants: r.Participants, Language: r.Language, AccessNeeds: r.AccessNeeds,
@@ -213,8 +216,14 @@ func (db *DB) CreateRequest(ctx context.Context, r *praxis.WorkshopRequest) (int
 				return err
 			}
 		}
-		return db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRequested, ObjectID: row.ID,
-			Title: r.GroupName, Module: firstOf(r.Modules)})
+		if err := db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRequested, ObjectID: row.ID,
+			Title: r.GroupName, Module: firstOf(r.Modules)}); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		return withSQLTx(tx, func(sqlTx *sql.Tx) error { return then(sqlTx, row.ID) })
 	})
 	if err != nil {
 		return 0, fmt.Errorf("db: create request: %w", err)
@@ -329,9 +338,10 @@ type RequestChange struct {
 	AssignedTo     *int64 // 0 for nobody
 }
 
-// UpdateRequest changes a request and records note with it, in one
+// UpdateRequest changes a request and records note with it, and calls then
+// when not nil (to queue an email the change calls for), in one
 // transaction. ENOTFOUND when there is no such request.
-func (db *DB) UpdateRequest(ctx context.Context, id int64, ch RequestChange, note praxis.RequestNote) error {
+func (db *DB) UpdateRequest(ctx context.Context, id int64, ch RequestChange, note praxis.RequestNote, then func(tx *sql.Tx) error) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := time.Now().UTC()
 		set := map[string]any{"updated_at": now}
@@ -367,7 +377,10 @@ func (db *DB) UpdateRequest(ctx context.Context, id int64, ch RequestChange, not
 				return err
 			}
 		}
-		return addRequestNote(tx, id, note)
+		if err := addRequestNote(tx, id, note); err != nil {
+			return err
+		}
+		return withSQLTx(tx, then)
 	})
 }
 
@@ -556,8 +569,10 @@ func bookings(tx *gorm.DB, userIDs []int64, from, to string, except int64) ([]pr
 // facilitators, in one transaction that first refuses (praxis.ClashError) when any
 // facilitator already facilitates that day. A new workshop for a request
 // marks the request scheduled. A changed workshop whose capacity grew moves
-// people up from the waiting list; they are returned.
-func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.RequestNote) ([]*praxis.Registration, error) {
+// people up from the waiting list; they are returned, and then, when not
+// nil, is called in the same transaction with the id of each (to queue
+// their email).
+func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.RequestNote, then func(tx *sql.Tx, movedUp int64) error) ([]*praxis.Registration, error) {
 	row := rowFromWorkshop(w)
 	var promoted []*praxis.Registration
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -661,7 +676,17 @@ func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.
 			}
 		}
 		if w.Status == praxis.WorkshopScheduled {
-			promoted, err = promote(tx, w.ID, w.Capacity)
+			if promoted, err = promote(tx, w.ID, w.Capacity); err != nil || then == nil {
+				return err
+			}
+			return withSQLTx(tx, func(sqlTx *sql.Tx) error {
+				for _, up := range promoted {
+					if err := then(sqlTx, up.ID); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		}
 		return err
 	})
@@ -836,8 +861,10 @@ func (db *DB) WorkshopLanguages(ctx context.Context, from time.Time, visibilitie
 // Register gives a person a place at a workshop, or a place on its waiting
 // list when it is full, in one transaction: however many register at once,
 // no more than the capacity are registered. ENOTFOUND for no such workshop;
-// ECONFLICT (field "email") when the email already has a place.
-func (db *DB) Register(ctx context.Context, r *praxis.Registration) error {
+// ECONFLICT (field "email") when the email already has a place. then, when
+// not nil, is called in the same transaction with the registration's id (to
+// queue its confirmation).
+func (db *DB) Register(ctx context.Context, r *praxis.Registration, then func(tx *sql.Tx, id int64) error) error {
 	row := registrationRow{WorkshopID: r.WorkshopID, Name: r.Name, Email: r.Email, EmailKey: EmailKey(r.Email),
 		AccessNeeds: r.AccessNeeds, FirstTime: r.FirstTime, Attendance: r.Attendance, WalkIn: r.WalkIn, Token: r.Token,
 		CreatedAt: r.CreatedAt.UTC()}
@@ -872,8 +899,14 @@ func (db *DB) Register(ctx context.Context, r *praxis.Registration) error {
 			}
 			return err
 		}
-		return db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRegistration, ObjectID: w.ID,
-			Module: w.Module, Detail: row.Status})
+		if err := db.addActivity(tx, praxis.Activity{At: row.CreatedAt, Kind: praxis.ActivityWorkshopRegistration, ObjectID: w.ID,
+			Module: w.Module, Detail: row.Status}); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		return withSQLTx(tx, func(sqlTx *sql.Tx) error { return then(sqlTx, row.ID) })
 	})
 	if err != nil {
 		if praxis.ErrorCode(err) != praxis.EINTERNAL {
@@ -898,12 +931,23 @@ func (db *DB) RegistrationByToken(ctx context.Context, token string) (*praxis.Re
 	return row.registration(), nil
 }
 
+// FindRegistration returns a registration by id, its details deleted or
+// not. ENOTFOUND when there is none.
+func (db *DB) FindRegistration(ctx context.Context, id int64) (*praxis.Registration, error) {
+	var row registrationRow
+	if err := db.gorm.WithContext(ctx).Where("id = ?", id).First(&row).Error; err != nil {
+		return nil, translate(err, "registration")
+	}
+	return row.registration(), nil
+}
+
 // CancelRegistration cancels a registration and, when it held a place,
 // gives the place to the first on the waiting list, in one transaction. It
 // returns the registration as cancelled and whoever moved up (nil for
-// nobody; nobody moves up once the workshop has started at now). Cancelling
-// twice changes nothing.
-func (db *DB) CancelRegistration(ctx context.Context, id int64, now time.Time) (*praxis.Registration, *praxis.Registration, error) {
+// nobody; nobody moves up once the workshop has started at now). then, when
+// not nil, is called in the same transaction with the id of each who moved
+// up (to queue their email). Cancelling twice changes nothing.
+func (db *DB) CancelRegistration(ctx context.Context, id int64, now time.Time, then func(tx *sql.Tx, movedUp int64) error) (*praxis.Registration, *praxis.Registration, error) {
 	var cancelled registrationRow
 	var promoted []*praxis.Registration
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -930,8 +974,17 @@ func (db *DB) CancelRegistration(ctx context.Context, id int64, now time.Time) (
 			return nil
 		}
 		var err error
-		promoted, err = promote(tx, w.ID, w.Capacity)
-		return err
+		if promoted, err = promote(tx, w.ID, w.Capacity); err != nil || then == nil {
+			return err
+		}
+		return withSQLTx(tx, func(sqlTx *sql.Tx) error {
+			for _, up := range promoted {
+				if err := then(sqlTx, up.ID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		if praxis.ErrorCode(err) != praxis.EINTERNAL {
@@ -1021,14 +1074,36 @@ func (db *DB) DueParticipantReminders(ctx context.Context, from, to time.Time) (
 	return out, nil
 }
 
-// MarkParticipantReminded records that a registration was reminded; false
-// when it had been already (another sender got there first).
-func (db *DB) MarkParticipantReminded(ctx context.Context, id int64) (bool, error) {
-	res := db.gorm.WithContext(ctx).Model(&registrationRow{}).Where("id = ? AND reminded_at IS NULL", id).Update("reminded_at", time.Now().UTC())
-	if res.Error != nil {
-		return false, fmt.Errorf("db: reminded: %w", res.Error)
+// MarkParticipantReminded records that a registration was reminded and
+// calls then (to queue the reminder's email) in the same transaction; false,
+// recording nothing, when it had been already (another round got there
+// first). then may be nil.
+func (db *DB) MarkParticipantReminded(ctx context.Context, id int64, then func(tx *sql.Tx) error) (bool, error) {
+	first := false
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&registrationRow{}).Where("id = ? AND reminded_at IS NULL", id).Update("reminded_at", time.Now().UTC())
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		first = true
+		return withSQLTx(tx, then)
+	})
+	if err != nil {
+		return false, fmt.Errorf("db: reminded: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return first, nil
+}
+
+// withSQLTx calls then, when not nil, with the *sql.Tx under tx.
+func withSQLTx(tx *gorm.DB, then func(tx *sql.Tx) error) error {
+	if then == nil {
+		return nil
+	}
+	sqlTx, err := sqlTxOf(tx)
+	if err != nil {
+		return err
+	}
+	return then(sqlTx)
 }
 
 // FacilitatorReminder is a facilitator to remind of a workshop.
@@ -1053,9 +1128,10 @@ func (db *DB) DueFacilitatorReminders(ctx context.Context, from, to time.Time) (
 
 // MarkFacilitatorReminded records that a facilitator was reminded of a
 // workshop, and records e (the reminder's event, delivery.upcoming) with it
-// in one transaction; false, recording nothing, when they had been
-// reminded already.
-func (db *DB) MarkFacilitatorReminded(ctx context.Context, workshopID, userID int64, e praxis.Activity) (bool, error) {
+// and calls then (to queue the reminder's email; may be nil) in one
+// transaction; false, recording nothing, when they had been reminded
+// already.
+func (db *DB) MarkFacilitatorReminded(ctx context.Context, workshopID, userID int64, e praxis.Activity, then func(tx *sql.Tx) error) (bool, error) {
 	first := false
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&workshopFacilitatorRow{}).Where("workshop_id = ? AND user_id = ? AND reminded_at IS NULL", workshopID, userID).
@@ -1064,7 +1140,10 @@ func (db *DB) MarkFacilitatorReminded(ctx context.Context, workshopID, userID in
 			return res.Error
 		}
 		first = true
-		return db.addActivity(tx, e)
+		if err := db.addActivity(tx, e); err != nil {
+			return err
+		}
+		return withSQLTx(tx, then)
 	})
 	if err != nil {
 		return false, fmt.Errorf("db: facilitator reminded: %w", err)

@@ -778,7 +778,7 @@ func TestWorkshopEventsReachTheInboxAndOneReminderIsEmailed(t *testing.T) {
 
 	requestID, err := w.db.CreateRequest(ctx, &praxis.WorkshopRequest{GroupName: "Riverside tenants", GroupType: "other", ContactName: "Pat",
 		ContactEmail: "pat@example.net", Region: "London", Modules: []string{stigma}, Participants: 10, Language: "en",
-		Status: praxis.RequestNew, StatusToken: "status", CreatedAt: time.Now()})
+		Status: praxis.RequestNew, StatusToken: "status", CreatedAt: time.Now()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -787,12 +787,12 @@ func TestWorkshopEventsReachTheInboxAndOneReminderIsEmailed(t *testing.T) {
 		Format: "in-person", Venue: "Hall", Region: "London", Capacity: 10, Language: "en", Visibility: praxis.VisibilityListed,
 		Status: praxis.WorkshopScheduled, Key: "k", RequestID: requestID, CreatedBy: cora.ID, CreatedAt: time.Now(), UpdatedAt: time.Now(),
 		Facilitators: []praxis.WorkshopFacilitator{{UserID: fay.ID, Role: praxis.FacilitatorLead}}}
-	if _, err := w.db.SaveWorkshop(ctx, ws, praxis.RequestNote{AuthorID: cora.ID}); err != nil {
+	if _, err := w.db.SaveWorkshop(ctx, ws, praxis.RequestNote{AuthorID: cora.ID}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i, email := range []string{"sam@example.net", "kim@example.net"} {
 		if err := w.db.Register(ctx, &praxis.Registration{WorkshopID: ws.ID, Name: "Participant Name", Email: email,
-			Token: fmt.Sprintf("reg-%d", i), CreatedAt: time.Now()}); err != nil {
+			Token: fmt.Sprintf("reg-%d", i), CreatedAt: time.Now()}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/jobs"
 	"github.com/praxis-coop/praxis/internal/notify"
 	"github.com/praxis-coop/praxis/internal/praxis"
+	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
 // withNotify answers 404 when the server has no notification service.
@@ -258,6 +259,9 @@ var jobLabels = map[string]string{
 // jobLabel is a job kind in plain words, or the kind itself.
 func jobLabel(kind string) string {
 	if label, ok := jobLabels[kind]; ok {
+		return label
+	}
+	if label, ok := workshop.JobLabels[kind]; ok {
 		return label
 	}
 	return kind

@@ -2,6 +2,7 @@ package workshop
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -72,8 +73,15 @@ func (s *Service) Register(ctx context.Context, user *praxis.User, id int64, in 
 	if err := s.allow("register-ip:"+in.Address, registrationsBurst, registrationsEvery); err != nil {
 		return nil, err
 	}
-	if err := s.db.Register(ctx, r); err != nil {
+	var queue func(tx *sql.Tx, id int64) error
+	if s.queue != nil {
+		queue = func(tx *sql.Tx, id int64) error { return s.queued(ctx, placeArgs{RegistrationID: id}, queueMail)(tx) }
+	}
+	if err := s.db.Register(ctx, r, queue); err != nil {
 		return nil, err
+	}
+	if s.queue != nil {
+		return r, nil
 	}
 	full, err := s.withTitle(ctx, id)
 	if err != nil {
@@ -91,6 +99,18 @@ func (s *Service) sendPlace(ctx context.Context, w *praxis.Workshop, r *praxis.R
 		attachment = s.calendarAttachment(w, true, false)
 	}
 	s.send(ctx, placeMessage(w, r, movedUp, s.URL(CancelPath(r)), s.URL(WorkshopPath(w)), attachment))
+}
+
+// movedUp returns the function that queues the email of a person moved up
+// from the waiting list, inside the transaction that moves them; nil
+// without a queue.
+func (s *Service) movedUp(ctx context.Context) func(tx *sql.Tx, id int64) error {
+	if s.queue == nil {
+		return nil
+	}
+	return func(tx *sql.Tx, id int64) error {
+		return s.queued(ctx, placeArgs{RegistrationID: id, MovedUp: true}, queueMail)(tx)
+	}
 }
 
 // RegistrationView is a registration with its workshop, as its holder
@@ -141,11 +161,11 @@ func (s *Service) CancelRegistration(ctx context.Context, token string) (*praxis
 	if err != nil {
 		return nil, nil, err
 	}
-	cancelled, promoted, err := s.db.CancelRegistration(ctx, r.ID, s.now())
+	cancelled, promoted, err := s.db.CancelRegistration(ctx, r.ID, s.now(), s.movedUp(ctx))
 	if err != nil {
 		return nil, nil, err
 	}
-	if promoted != nil {
+	if promoted != nil && s.queue == nil {
 		if w, err := s.withTitle(ctx, r.WorkshopID); err == nil {
 			s.sendPlace(ctx, w, promoted, true)
 		}
@@ -235,7 +255,7 @@ func (s *Service) WalkIn(ctx context.Context, user *praxis.User, id int64, in Re
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
-	if err := s.db.Register(ctx, r); err != nil {
+	if err := s.db.Register(ctx, r, nil); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -28,8 +28,9 @@ type TickResult struct {
 // workshops starting within a day and facilitators of those starting within
 // a week (each once), and deletes the names and emails of participants of
 // workshops that ended more than the retention setting's days ago (counts
-// kept). Run it every few minutes; it is safe to run from several places at
-// once, and a round that fails part-way is finished by the next.
+// kept). The job queue runs it every TickEvery (RegisterJobs); it is safe to run
+// from several places at once, and a round that fails part-way is finished
+// by the next.
 func (s *Service) Tick(ctx context.Context) (TickResult, error) {
 	var res TickResult
 	var err error
@@ -43,28 +44,6 @@ func (s *Service) Tick(ctx context.Context) (TickResult, error) {
 		return res, err
 	}
 	return res, nil
-}
-
-// Run does the scheduled work every interval until ctx ends, logging what
-// it did and what failed.
-func (s *Service) Run(ctx context.Context, every time.Duration) {
-	ticker := time.NewTicker(every)
-	defer ticker.Stop()
-	for {
-		res, err := s.Tick(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			s.log.Warn("workshop reminders and retention", "err", err)
-		case res != TickResult{}:
-			s.log.Info("workshop reminders and retention", "participants_reminded", res.ParticipantReminders,
-				"facilitators_reminded", res.FacilitatorReminders, "workshops_purged", res.Purged)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-	}
 }
 
 // Purge deletes the names, emails and access needs of the people who
@@ -86,9 +65,10 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 }
 
 // remindParticipants emails the people with places at workshops starting
-// within ParticipantReminder. A reminder is recorded before it is sent, so
-// two rounds never send it twice; one that fails to send is recorded all
-// the same (the confirmation carried everything it says).
+// within ParticipantReminder. A reminder is recorded with its email's job
+// in one transaction, so two rounds never send it twice and a stop before
+// it is sent sends it after the restart (without a queue it is sent at
+// once, and lost if that fails).
 func (s *Service) remindParticipants(ctx context.Context) (int, error) {
 	now := s.now()
 	due, err := s.db.DueParticipantReminders(ctx, now, now.Add(ParticipantReminder))
@@ -98,6 +78,17 @@ func (s *Service) remindParticipants(ctx context.Context) (int, error) {
 	workshops := map[int64]*praxis.Workshop{}
 	sent := 0
 	for _, r := range due {
+		first, err := s.db.MarkParticipantReminded(ctx, r.ID, s.queued(ctx, participantReminderArgs{RegistrationID: r.ID}, queueMail))
+		if err != nil {
+			return sent, err
+		}
+		if !first {
+			continue
+		}
+		sent++
+		if s.queue != nil {
+			continue
+		}
 		w, ok := workshops[r.WorkshopID]
 		if !ok {
 			if w, err = s.withTitle(ctx, r.WorkshopID); err != nil {
@@ -105,15 +96,7 @@ func (s *Service) remindParticipants(ctx context.Context) (int, error) {
 			}
 			workshops[r.WorkshopID] = w
 		}
-		first, err := s.db.MarkParticipantReminded(ctx, r.ID)
-		if err != nil {
-			return sent, err
-		}
-		if !first {
-			continue
-		}
 		s.send(ctx, participantReminderMessage(w, r, s.URL(CancelPath(r))))
-		sent++
 	}
 	return sent, nil
 }
@@ -121,8 +104,9 @@ func (s *Service) remindParticipants(ctx context.Context) (int, error) {
 // remindFacilitators emails the facilitators of workshops starting within
 // FacilitatorReminder: the plan to download at the version planned, and
 // what changed in the module since they last delivered it. Each reminder
-// is also an event (delivery.upcoming, recorded with the reminder), which
-// the notifications put in the facilitator's inbox without a second email.
+// is also an event (delivery.upcoming, recorded with the reminder and its
+// email's job), which the notifications put in the facilitator's inbox
+// without a second email.
 func (s *Service) remindFacilitators(ctx context.Context) (int, error) {
 	now := s.now()
 	due, err := s.db.DueFacilitatorReminders(ctx, now, now.Add(FacilitatorReminder))
@@ -135,6 +119,23 @@ func (s *Service) remindFacilitators(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, err
 		}
+		// The reminder's event (delivery.upcoming) puts it in their inbox
+		// too; this email is the one email of it (notifications tell of it
+		// in the app only).
+		first, err := s.db.MarkFacilitatorReminded(ctx, due.WorkshopID, due.UserID, praxis.Activity{
+			Kind: praxis.ActivityDeliveryUpcoming, SubjectID: due.UserID, ObjectID: w.ID, Module: w.Module,
+			Title: w.Title, Detail: w.LocalDate()},
+			s.queued(ctx, facilitatorReminderArgs{WorkshopID: due.WorkshopID, UserID: due.UserID}, queueMail))
+		if err != nil {
+			return sent, err
+		}
+		if !first {
+			continue
+		}
+		sent++
+		if s.queue != nil {
+			continue
+		}
 		person, err := s.db.FindUser(ctx, due.UserID)
 		if err != nil {
 			return sent, err
@@ -143,20 +144,7 @@ func (s *Service) remindFacilitators(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, err
 		}
-		// The reminder's event (delivery.upcoming) puts it in their inbox
-		// too; this email is the one email of it (notifications tell of it
-		// in the app only).
-		first, err := s.db.MarkFacilitatorReminded(ctx, due.WorkshopID, due.UserID, praxis.Activity{
-			Kind: praxis.ActivityDeliveryUpcoming, SubjectID: due.UserID, ObjectID: w.ID, Module: w.Module,
-			Title: w.Title, Detail: w.LocalDate()})
-		if err != nil {
-			return sent, err
-		}
-		if !first {
-			continue
-		}
 		s.send(ctx, facilitatorReminderMessage(w, person, brief))
-		sent++
 	}
 	return sent, nil
 }

@@ -2,6 +2,7 @@ package workshop
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -158,10 +159,18 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*praxis.W
 		return nil, err
 	}
 	r.StatusToken = newToken()
-	if r.ID, err = s.db.CreateRequest(ctx, r); err != nil {
+	var queue func(tx *sql.Tx, id int64) error
+	if s.queue != nil {
+		queue = func(tx *sql.Tx, id int64) error {
+			return s.queued(ctx, requestReceivedArgs{RequestID: id}, queueMail)(tx)
+		}
+	}
+	if r.ID, err = s.db.CreateRequest(ctx, r, queue); err != nil {
 		return nil, err
 	}
-	s.send(ctx, requestReceivedMessage(r, s.titles(ctx, r.Modules), s.URL(StatusPath(r))))
+	if s.queue == nil {
+		s.send(ctx, requestReceivedMessage(r, s.titles(ctx, r.Modules), s.URL(StatusPath(r))))
+	}
 	return r, nil
 }
 
@@ -413,14 +422,19 @@ func (s *Service) UpdateRequest(ctx context.Context, user *praxis.User, id int64
 		return r, nil
 	}
 	note := praxis.RequestNote{AuthorID: user.ID, Body: strings.Join(lines, "\n\n"), CreatedAt: s.now().UTC()}
-	if err := s.db.UpdateRequest(ctx, id, ch, note); err != nil {
+	declined := ch.Status != nil && *ch.Status == praxis.RequestDeclined
+	var queue func(tx *sql.Tx) error
+	if declined {
+		queue = s.queued(ctx, requestDeclinedArgs{RequestID: id}, queueMail)
+	}
+	if err := s.db.UpdateRequest(ctx, id, ch, note, queue); err != nil {
 		return nil, err
 	}
 	updated, err := s.db.FindRequest(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if ch.Status != nil && *ch.Status == praxis.RequestDeclined {
+	if declined && s.queue == nil {
 		s.send(ctx, requestDeclinedMessage(updated, s.URL(StatusPath(updated))))
 	}
 	return updated, nil

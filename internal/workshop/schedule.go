@@ -367,7 +367,7 @@ func (s *Service) Schedule(ctx context.Context, user *praxis.User, in WorkshopIn
 	}
 	note := praxis.RequestNote{AuthorID: user.ID, CreatedAt: now,
 		Body: fmt.Sprintf("Scheduled %s for %s.", w.Title, w.StartsAt.In(w.Location()).Format("Monday 2 January 2006, 15:04 MST"))}
-	if _, err := s.db.SaveWorkshop(ctx, w, note); err != nil {
+	if _, err := s.db.SaveWorkshop(ctx, w, note, nil); err != nil {
 		return nil, nil, s.titled(ctx, err)
 	}
 	warnings, err := s.warnings(ctx, w)
@@ -413,7 +413,7 @@ func (s *Service) Change(ctx context.Context, user *praxis.User, id int64, in Wo
 	if err := s.checkWorkshop(ctx, user, in, &w, existing); err != nil {
 		return nil, nil, err
 	}
-	promoted, err := s.db.SaveWorkshop(ctx, &w, praxis.RequestNote{})
+	promoted, err := s.db.SaveWorkshop(ctx, &w, praxis.RequestNote{}, s.movedUp(ctx))
 	if err != nil {
 		return nil, nil, s.titled(ctx, err)
 	}
@@ -426,7 +426,9 @@ func (s *Service) Change(ctx context.Context, user *praxis.User, id int64, in Wo
 		return nil, nil, err
 	}
 	for _, r := range promoted {
-		s.sendPlace(ctx, saved, r, true)
+		if s.queue == nil {
+			s.sendPlace(ctx, saved, r, true)
+		}
 	}
 	return saved, warnings, nil
 }
@@ -450,7 +452,7 @@ func (s *Service) Cancel(ctx context.Context, user *praxis.User, id int64, reaso
 		return nil, err
 	}
 	w.Status, w.UpdatedAt = praxis.WorkshopCancelled, s.now().UTC()
-	if _, err := s.db.SaveWorkshop(ctx, w, praxis.RequestNote{}); err != nil {
+	if _, err := s.db.SaveWorkshop(ctx, w, praxis.RequestNote{}, nil); err != nil {
 		return nil, err
 	}
 	regs, err := s.db.Registrations(ctx, id)

@@ -25,6 +25,7 @@ import (
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/history"
+	"github.com/praxis-coop/praxis/internal/jobs"
 	"github.com/praxis-coop/praxis/internal/lru"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -99,10 +100,13 @@ type Service struct {
 	deliveries *delivery.Service
 	forks      delivery.ForkHeads
 	mail       Mailer
-	baseURL    string
-	log        *slog.Logger
-	now        func() time.Time
-	limits     *lru.Cache[string, *rate.Limiter]
+	// queue sends the emails, once RegisterJobs gave it; nil sends them at
+	// once.
+	queue   *jobs.Queue
+	baseURL string
+	log     *slog.Logger
+	now     func() time.Time
+	limits  *lru.Cache[string, *rate.Limiter]
 	// recordMu keeps two facilitators of one workshop from recording it at
 	// once in this process; the database refuses a second link in any case.
 	recordMu sync.Mutex

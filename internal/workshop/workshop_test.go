@@ -15,6 +15,7 @@ import (
 
 	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/delivery"
+	"github.com/praxis-coop/praxis/internal/jobs"
 	pmail "github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
 	"github.com/praxis-coop/praxis/internal/review"
@@ -35,6 +36,10 @@ type fixture struct {
 	clock    *clock
 	sink     *smtpSink
 	people   map[string]*praxis.User
+	// queue works svc's jobs until stopQueue.
+	queue     *jobs.Queue
+	stopQueue func()
+	mail      *pmail.Sender
 }
 
 type clock struct {
@@ -58,6 +63,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	env := testenv.New(t, testenv.Options{})
+	if err := jobs.Migrate(ctx, env.DB.Pool()); err != nil {
+		t.Fatal(err)
+	}
 	sink := newSMTPSink(t)
 	sender, err := pmail.New(pmail.Config{Addr: sink.ln.Addr().String(), From: "praxis <praxis@example.org>", TLS: "none"})
 	if err != nil {
@@ -70,6 +78,8 @@ func newFixture(t *testing.T) *fixture {
 	svc := workshop.New(workshop.Config{DB: env.DB, Catalog: env.Catalog, History: env.History, Releases: env.Releases,
 		Deliveries: deliveries, Forks: rev, Mail: sender, BaseURL: "https://praxis.example.org", Now: clk.Now})
 	f := &fixture{t: t, env: env, accounts: accounts, svc: svc, clock: clk, sink: sink, people: map[string]*praxis.User{}}
+	f.mail = sender
+	f.queue, f.stopQueue = f.startQueue(svc, false)
 	f.person("coordinator", "Cora Coordinator", "London", praxis.RoleCoordinator)
 	f.person("admin", "Ada Admin", "", praxis.RoleAdmin)
 	for _, name := range []string{"fay", "gil", "hal", "ivy"} {
@@ -82,6 +92,38 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// startQueue gives svc a job queue over the fixture's database, working
+// its jobs until the test ends (and scheduling Tick when tick is set). It
+// returns the queue and a function that stops it.
+func (f *fixture) startQueue(svc *workshop.Service, tick bool) (*jobs.Queue, func()) {
+	f.t.Helper()
+	q := jobs.New(jobs.Config{Pool: f.env.DB.Pool(), PollInterval: 20 * time.Millisecond, Timeout: 10 * time.Second})
+	svc.RegisterJobs(q)
+	if tick {
+		svc.ScheduleTick(q)
+	}
+	if err := q.Ready(); err != nil {
+		f.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := q.Start(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			stopCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+			defer done()
+			if err := q.Stop(stopCtx); err != nil {
+				f.t.Error(err)
+			}
+			cancel()
+		})
+	}
+	f.t.Cleanup(stop)
+	return q, stop
 }
 
 func (f *fixture) person(key, name, region string, role praxis.Role) *praxis.User {
@@ -377,7 +419,10 @@ func TestRegistrationsWaitingListAndCancellation(t *testing.T) {
 		}
 		regs = append(regs, r)
 	}
+	// The queue sends them in any order: each person's, in the order they
+	// registered.
 	msgs := f.sink.wait(t, 5)
+	msgs = []message{to(msgs, "ann@example.net"), to(msgs, "bob@example.net"), to(msgs, "cat@example.net"), to(msgs, "dev@example.net"), to(msgs, "eve@example.net")}
 	if !strings.Contains(msgs[0].calendar, "BEGIN:VCALENDAR") || !strings.Contains(msgs[0].body, "https://praxis.example.org"+workshop.CancelPath(regs[0])) {
 		t.Errorf("the confirmation lacks the calendar entry or the cancel link:\n%s", msgs[0].raw)
 	}
@@ -417,6 +462,64 @@ func TestRegistrationsWaitingListAndCancellation(t *testing.T) {
 	all := f.sink.wait(t, 10)
 	if !strings.Contains(all[9].subject, "Cancelled") || !strings.Contains(all[9].calendar, "STATUS:CANCELLED") {
 		t.Errorf("the cancellation email: %q", all[9].subject)
+	}
+}
+
+// TestRequestEmailsGoThroughTheQueue: the acknowledgement of a request
+// and the news that it was declined are each queued with the change and
+// sent once, with the Message-ID their job fixes.
+func TestRequestEmailsGoThroughTheQueue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	r, err := f.svc.CreateRequest(ctx, workshop.RequestInput{GroupName: "Leeds Tenants' Union", GroupType: "tenants' union", ContactName: "Rosa",
+		ContactEmail: "rosa@example.net", Town: "Leeds", Region: "London", Modules: []string{stigma}, Participants: 12, Address: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.sink.wait(t, 1)[0]
+	if want := fmt.Sprintf("<praxis.%s@example.org>", workshop.RequestKey(r.ID, false)); got.to != "rosa@example.net" ||
+		!strings.Contains(got.subject, "We have your request") || got.messageID != want || !strings.Contains(got.body, workshop.StatusPath(r)) {
+		t.Errorf("acknowledgement %q to %s, %s, want %s:\n%s", got.subject, got.to, got.messageID, want, got.body)
+	}
+	if _, err := f.svc.UpdateRequest(ctx, f.people["coordinator"], r.ID, workshop.RequestUpdate{Status: praxis.RequestDeclined,
+		DeclineReason: praxis.DeclineNotAFit, DeclineMessage: "We only run these in person."}); err != nil {
+		t.Fatal(err)
+	}
+	got = f.sink.wait(t, 2)[1]
+	if want := fmt.Sprintf("<praxis.%s@example.org>", workshop.RequestKey(r.ID, true)); got.to != "rosa@example.net" ||
+		!strings.Contains(got.body, "We only run these in person.") || got.messageID != want {
+		t.Errorf("declined %q to %s, %s, want %s:\n%s", got.subject, got.to, got.messageID, want, got.body)
+	}
+}
+
+// TestACapacityThatGrewMovesPeopleUpAndTellsThemOnce: the moved-up email
+// is queued with the change that moves them and sent once, with the
+// Message-ID its job fixes.
+func TestACapacityThatGrewMovesPeopleUpAndTellsThemOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	in := f.input(5)
+	in.Capacity = 1
+	w := f.schedule(in)
+	var regs []*praxis.Registration
+	for _, name := range []string{"Ann", "Bob"} {
+		r, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: name, Email: strings.ToLower(name) + "@example.net", Address: "203.0.113.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, r)
+	}
+	f.sink.wait(t, 2)
+	in.Capacity = 2
+	if _, _, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	moved := f.sink.wait(t, 3)[2]
+	want := fmt.Sprintf("<praxis.%s@example.org>", workshop.PlaceKey(regs[1].ID, true))
+	if moved.to != "bob@example.net" || !strings.Contains(moved.subject, "A place came free") || moved.messageID != want {
+		t.Errorf("Bob was told %q (to %s, %s), want that a place came free, as %s", moved.subject, moved.to, moved.messageID, want)
 	}
 }
 
@@ -679,7 +782,7 @@ func TestRemindersGoOutOnceWithWhatChanged(t *testing.T) {
 	later := f.input(20) // three weeks away: nobody is reminded yet
 	later.Facilitators = []praxis.WorkshopFacilitator{{UserID: f.people["gil"].ID}}
 	f.schedule(later)
-	before := len(f.sink.all())
+	before := len(f.sink.wait(t, 1)) // Ann's confirmation
 	res, err := f.svc.Tick(ctx)
 	if err != nil || res.ParticipantReminders != 1 || res.FacilitatorReminders != 1 {
 		t.Fatalf("tick: %+v %v, want one participant and one facilitator reminded", res, err)
@@ -704,6 +807,72 @@ func TestRemindersGoOutOnceWithWhatChanged(t *testing.T) {
 	plan := fmt.Sprintf("https://praxis.example.org/modules/%s/plan.pdf?rev=%s", stigma, planned)
 	if !strings.Contains(facilitator.body, compare) || !strings.Contains(facilitator.body, plan) {
 		t.Errorf("facilitator reminder lacks %s or %s:\n%s", compare, plan, facilitator.body)
+	}
+}
+
+// TestRemindersRecordedBeforeAStopAreSentAfterRestart stops the queue (as
+// praxis stopping would) before it sends the reminders a round recorded:
+// the next process's queue, running the rounds on its schedule, sends each
+// exactly once, with the Message-ID fixed by its job.
+func TestRemindersRecordedBeforeAStopAreSentAfterRestart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	soon := f.input(0)
+	soon.StartsAt, soon.EndsAt, soon.Date, soon.Start, soon.End = f.clock.Now().Add(20*time.Hour).Format(time.RFC3339), f.clock.Now().Add(22*time.Hour).Format(time.RFC3339), "", "", ""
+	w := f.schedule(soon)
+	r, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: "Ann", Email: "ann@example.net", Address: "203.0.113.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.sink.wait(t, 1)) // Ann's confirmation
+	f.stopQueue()
+	if res, err := f.svc.Tick(ctx); err != nil || res.ParticipantReminders != 1 || res.FacilitatorReminders != 1 {
+		t.Fatalf("tick: %+v %v, want one participant and one facilitator reminded", res, err)
+	}
+	if got := len(f.sink.all()); got != before {
+		t.Fatalf("%d messages sent with the queue stopped", got-before)
+	}
+	// The next process: a new service and queue over the same database,
+	// with the rounds scheduled (the first at start).
+	next := workshop.New(workshop.Config{DB: f.env.DB, Catalog: f.env.Catalog, History: f.env.History, Releases: f.env.Releases,
+		Mail: f.mail, BaseURL: "https://praxis.example.org", Now: f.clock.Now})
+	q, _ := f.startQueue(next, true)
+	msgs := f.sink.wait(t, before+2)[before:]
+	// Every job done (the round at start, which found nothing new, and the
+	// two reminders) before counting what was sent.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		done, err := q.List(ctx, jobs.StateDone, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, j := range done {
+			kinds[j.Kind]++
+		}
+		if kinds["workshop.tick"] >= 1 && kinds["workshop.participant_reminder"] == 1 && kinds["workshop.facilitator_reminder"] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs done: %v", kinds)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if res, err := next.Tick(ctx); err != nil || res != (workshop.TickResult{}) {
+		t.Errorf("a round after the restart: %+v %v, want nothing to do", res, err)
+	}
+	msgs = f.sink.all()[before:]
+	got := map[string][]string{}
+	for _, m := range msgs {
+		got[m.to] = append(got[m.to], m.subject+" "+m.messageID)
+	}
+	want := map[string][]string{
+		"ann@example.net": {fmt.Sprintf("Tomorrow: %s <praxis.%s@example.org>", w.Title, workshop.ReminderKey(r.ID))},
+		"fay@example.org": {fmt.Sprintf("In a week: %s <praxis.%s@example.org>", w.Title, workshop.FacilitatorReminderKey(w.ID, f.people["fay"].ID))},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sent %q, want %q", got, want)
 	}
 }
 
@@ -767,6 +936,7 @@ func TestRetentionDeletesPersonalDataAndKeepsCounts(t *testing.T) {
 
 type message struct {
 	to, subject, body, raw string
+	messageID              string
 	// calendar is the attached calendar entry, decoded.
 	calendar string
 }
@@ -848,11 +1018,22 @@ func (s *smtpSink) keep(raw string) {
 		}
 		dec := new(mime.WordDecoder)
 		m.subject, _ = dec.DecodeHeader(msg.Header.Get("Subject"))
+		m.messageID = msg.Header.Get("Message-Id")
 		m.body, m.calendar = decodedText(msg)
 	}
 	s.mu.Lock()
 	s.messages = append(s.messages, m)
 	s.mu.Unlock()
+}
+
+// to returns the message sent to addr, the first when there are several.
+func to(msgs []message, addr string) message {
+	for _, m := range msgs {
+		if m.to == addr {
+			return m
+		}
+	}
+	return message{}
 }
 
 func (s *smtpSink) all() []message {

@@ -1,0 +1,331 @@
+package workshop
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/praxis-coop/praxis/internal/db"
+	"github.com/praxis-coop/praxis/internal/jobs"
+	"github.com/praxis-coop/praxis/internal/mail"
+	"github.com/praxis-coop/praxis/internal/praxis"
+)
+
+// TickEvery is how often the scheduled work (Tick) runs through the job
+// queue.
+const TickEvery = 5 * time.Minute
+
+// queueMail is the queue of jobs that send email, shared with the
+// notifications: one SMTP window at a time per worker.
+const queueMail = "mail"
+
+// Job arguments: ids only; each job loads what it needs and writes the
+// email when it sends it. Their kinds and fields are stored in the queue:
+// never rename them.
+type (
+	// tickArgs: one round of Tick, for the slot of TickEvery starting at
+	// Slot (so a round is run once, however many processes schedule it).
+	tickArgs struct {
+		Slot string `json:"slot"`
+	}
+	// participantReminderArgs: remind one participant of their workshop.
+	participantReminderArgs struct {
+		RegistrationID int64 `json:"registration_id"`
+	}
+	// placeArgs: tell a person of their place at a workshop (or on its
+	// waiting list) when they register, or that they moved up from the
+	// waiting list.
+	placeArgs struct {
+		RegistrationID int64 `json:"registration_id"`
+		MovedUp        bool  `json:"moved_up,omitempty"`
+	}
+	// requestReceivedArgs: acknowledge a request to its contact.
+	requestReceivedArgs struct {
+		RequestID int64 `json:"request_id"`
+	}
+	// requestDeclinedArgs: tell a request's contact it was declined.
+	requestDeclinedArgs struct {
+		RequestID int64 `json:"request_id"`
+	}
+	// facilitatorReminderArgs: remind one facilitator of a workshop.
+	facilitatorReminderArgs struct {
+		WorkshopID int64 `json:"workshop_id"`
+		UserID     int64 `json:"user_id"`
+	}
+)
+
+func (tickArgs) Kind() string                { return "workshop.tick" }
+func (participantReminderArgs) Kind() string { return "workshop.participant_reminder" }
+func (facilitatorReminderArgs) Kind() string { return "workshop.facilitator_reminder" }
+func (requestReceivedArgs) Kind() string     { return "workshop.request_received" }
+func (requestDeclinedArgs) Kind() string     { return "workshop.request_declined" }
+func (placeArgs) Kind() string               { return "workshop.place" }
+
+// JobLabels say in plain words what each kind of the service's jobs does,
+// for the admins' jobs page.
+var JobLabels = map[string]string{
+	tickArgs{}.Kind():                "Send workshop reminders due and delete old participants' details",
+	participantReminderArgs{}.Kind(): "Email a participant the day before a workshop",
+	facilitatorReminderArgs{}.Kind(): "Email a facilitator a week before a workshop",
+	requestReceivedArgs{}.Kind():     "Email a group that their workshop request arrived",
+	requestDeclinedArgs{}.Kind():     "Email a group that their workshop request was declined",
+	placeArgs{}.Kind():               "Email a participant their place (or that they moved up)",
+}
+
+// RegisterJobs adds the service's jobs to queue, before the queue is
+// Ready. From then on the reminders are queued in the transaction that
+// records them and sent by the queue's workers; without RegisterJobs
+// (tests of other packages) they are sent at once.
+func (s *Service) RegisterJobs(queue *jobs.Queue) {
+	s.queue = queue
+	jobs.Handle(queue, s.tickJob, jobs.HandlerOptions{})
+	jobs.Handle(queue, s.participantReminderJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.facilitatorReminderJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.placeJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.requestReceivedJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.requestDeclinedJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+}
+
+// ScheduleTick makes queue run Tick every TickEvery, and at start, before
+// the queue is Ready (after RegisterJobs). Several processes sharing the
+// database run each round once: the queue's leader inserts it, and it is
+// unique per slot of TickEvery.
+func (s *Service) ScheduleTick(queue *jobs.Queue) {
+	queue.Schedule(jobs.Periodic{
+		Next: func(t time.Time) time.Time { return t.Truncate(TickEvery).Add(TickEvery) },
+		Make: func(t time.Time) (jobs.Args, jobs.Options) {
+			return tickArgs{Slot: t.UTC().Truncate(TickEvery).Format(time.RFC3339)}, jobs.Options{Unique: true}
+		},
+		OnStart: true,
+	})
+}
+
+// tickJob runs one round of Tick.
+func (s *Service) tickJob(ctx context.Context, _ *jobs.Job[tickArgs]) error {
+	res, err := s.Tick(ctx)
+	if err != nil {
+		return err
+	}
+	if res != (TickResult{}) {
+		s.log.Info("workshop reminders and retention", "participants_reminded", res.ParticipantReminders,
+			"facilitators_reminded", res.FacilitatorReminders, "workshops_purged", res.Purged)
+	}
+	return nil
+}
+
+// queued returns the function that queues a job inside the transaction
+// recording its cause, unique per its arguments; nil without a queue.
+func (s *Service) queued(ctx context.Context, args jobs.Args, queue string) func(tx *sql.Tx) error {
+	if s.queue == nil {
+		return nil
+	}
+	return func(tx *sql.Tx) error {
+		_, err := s.queue.InsertTx(ctx, tx, args, jobs.Options{Queue: queue, Unique: true})
+		return err
+	}
+}
+
+// RequestKey is the idempotency key of the email acknowledging a request
+// (declined false) or telling its contact it was declined: once per
+// request.
+func RequestKey(requestID int64, declined bool) string {
+	if declined {
+		return fmt.Sprintf("workshop-request-%d-declined", requestID)
+	}
+	return fmt.Sprintf("workshop-request-%d-received", requestID)
+}
+
+// requestReceivedJob acknowledges a request to its contact.
+func (s *Service) requestReceivedJob(ctx context.Context, job *jobs.Job[requestReceivedArgs]) error {
+	key := RequestKey(job.Args.RequestID, false)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	r, err := s.db.FindRequest(ctx, job.Args.RequestID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return sendOnce(ctx, s, job, key, 0, requestReceivedMessage(r, s.titles(ctx, r.Modules), s.URL(StatusPath(r))))
+}
+
+// requestDeclinedJob tells a request's contact it was declined, with the
+// coordinator's message: nothing when it was reopened meanwhile.
+func (s *Service) requestDeclinedJob(ctx context.Context, job *jobs.Job[requestDeclinedArgs]) error {
+	key := RequestKey(job.Args.RequestID, true)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	r, err := s.db.FindRequest(ctx, job.Args.RequestID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Status != praxis.RequestDeclined {
+		return nil
+	}
+	return sendOnce(ctx, s, job, key, 0, requestDeclinedMessage(r, s.URL(StatusPath(r))))
+}
+
+// PlaceKey is the idempotency key of the email telling a person of their
+// place when they registered (movedUp false) or that they moved up from the
+// waiting list.
+func PlaceKey(registrationID int64, movedUp bool) string {
+	if movedUp {
+		return fmt.Sprintf("workshop-moved-up-registration-%d", registrationID)
+	}
+	return fmt.Sprintf("workshop-place-registration-%d", registrationID)
+}
+
+// placeJob emails a person their place, as it is when the email is sent
+// (with the calendar entry when they have one): nothing when the
+// registration was cancelled or purged, or the workshop cancelled,
+// meanwhile.
+func (s *Service) placeJob(ctx context.Context, job *jobs.Job[placeArgs]) error {
+	key := PlaceKey(job.Args.RegistrationID, job.Args.MovedUp)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	r, err := s.db.FindRegistration(ctx, job.Args.RegistrationID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Email == "" || r.Status == praxis.RegistrationCancelled || (job.Args.MovedUp && r.Status != praxis.RegistrationRegistered) {
+		return nil
+	}
+	w, err := s.withTitle(ctx, r.WorkshopID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if w.Status != praxis.WorkshopScheduled {
+		return nil
+	}
+	var attachment []byte
+	if r.Status == praxis.RegistrationRegistered {
+		attachment = s.calendarAttachment(w, true, false)
+	}
+	return sendOnce(ctx, s, job, key, 0, placeMessage(w, r, job.Args.MovedUp, s.URL(CancelPath(r)), s.URL(WorkshopPath(w)), attachment))
+}
+
+// ReminderKey is the idempotency key of a participant's reminder: recorded
+// when the mail server accepts it, so it is never sent again. Its
+// Message-ID is made from it.
+func ReminderKey(registrationID int64) string {
+	return fmt.Sprintf("workshop-reminder-registration-%d", registrationID)
+}
+
+// FacilitatorReminderKey is the idempotency key of a facilitator's
+// reminder of a workshop.
+func FacilitatorReminderKey(workshopID, userID int64) string {
+	return fmt.Sprintf("workshop-%d-reminder-user-%d", workshopID, userID)
+}
+
+// participantReminderJob emails a participant the day before: nothing
+// when the registration was cancelled, moved or purged meanwhile, or the
+// workshop cancelled.
+func (s *Service) participantReminderJob(ctx context.Context, job *jobs.Job[participantReminderArgs]) error {
+	key := ReminderKey(job.Args.RegistrationID)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	r, err := s.db.FindRegistration(ctx, job.Args.RegistrationID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Email == "" || r.Status != praxis.RegistrationRegistered {
+		return nil
+	}
+	w, err := s.withTitle(ctx, r.WorkshopID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if w.Status != praxis.WorkshopScheduled {
+		return nil
+	}
+	return sendOnce(ctx, s, job, key, 0, participantReminderMessage(w, r, s.URL(CancelPath(r))))
+}
+
+// facilitatorReminderJob emails a facilitator a week before: nothing when
+// they no longer facilitate it, or it was cancelled, meanwhile. The brief
+// (what changed since they last delivered the module) is worked out now.
+func (s *Service) facilitatorReminderJob(ctx context.Context, job *jobs.Job[facilitatorReminderArgs]) error {
+	key := FacilitatorReminderKey(job.Args.WorkshopID, job.Args.UserID)
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return err
+	}
+	w, err := s.withTitle(ctx, job.Args.WorkshopID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	facilitates := false
+	for _, f := range w.Facilitators {
+		facilitates = facilitates || f.UserID == job.Args.UserID
+	}
+	if w.Status != praxis.WorkshopScheduled || !facilitates {
+		return nil
+	}
+	person, err := s.db.FindUser(ctx, job.Args.UserID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if person.Email == "" || person.Status != praxis.StatusActive {
+		return nil
+	}
+	brief, err := s.FacilitatorBrief(ctx, w, person.ID)
+	if err != nil {
+		return err
+	}
+	return sendOnce(ctx, s, job, key, person.ID, facilitatorReminderMessage(w, person, brief))
+}
+
+// sendOnce hands msg to the mail server with a Message-ID made from key,
+// then records key as sent and completes the job in one transaction.
+// Between the two praxis could stop: the job is then tried again and the
+// message sent again with the same Message-ID (the one SMTP window). A
+// permanent refusal gives the job up; without mail configured it completes
+// without sending.
+func sendOnce[T jobs.Args](ctx context.Context, s *Service, job *jobs.Job[T], key string, userID int64, msg mail.Message) error {
+	if s.mail == nil || msg.To == "" {
+		return nil
+	}
+	msg.MessageID = "praxis." + key
+	if err := s.mail.Send(ctx, msg); err != nil {
+		switch {
+		case praxis.ErrorCode(err) == praxis.ENOTIMPLEMENTED:
+			return nil
+		case praxis.ErrorCode(err) == praxis.EINVALID || mail.Permanent(err):
+			return jobs.Cancel(err)
+		}
+		return err
+	}
+	err := s.db.RecordMailSent(ctx, db.SentMail{Key: key, UserID: userID, MessageID: msg.MessageID}, func(tx *sql.Tx) error {
+		return jobs.CompleteTx(ctx, tx, job)
+	})
+	if praxis.ErrorCode(err) == praxis.ECONFLICT {
+		return nil // recorded by an earlier attempt
+	}
+	return err
+}
