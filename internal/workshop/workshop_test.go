@@ -1073,16 +1073,16 @@ func TestAChangeReadBeforeACancellationDoesNotUndoIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	stale.Venue = "Another hall"
-	if _, err := f.env.DB.SaveWorkshop(ctx, stale, praxis.RequestNote{}); praxis.ErrorCode(err) != praxis.ECONFLICT {
+	if _, err := f.env.DB.SaveWorkshop(ctx, stale, praxis.RequestNote{}, nil); praxis.ErrorCode(err) != praxis.ECONFLICT {
 		t.Errorf("saving a change read before the cancellation: %v, want ECONFLICT", err)
 	}
 	stale.Status = praxis.WorkshopCancelled
-	if _, err := f.env.DB.SaveWorkshop(ctx, stale, praxis.RequestNote{}); praxis.ErrorCode(err) != praxis.ECONFLICT {
+	if _, err := f.env.DB.SaveWorkshop(ctx, stale, praxis.RequestNote{}, nil); praxis.ErrorCode(err) != praxis.ECONFLICT {
 		t.Errorf("cancelling twice: %v, want ECONFLICT", err)
 	}
 	// A registration checked against the workshop as it was read.
 	if err := f.env.DB.Register(ctx, &praxis.Registration{WorkshopID: w.ID, Name: "Ann", Email: "ann@example.net", Token: "late",
-		CreatedAt: f.clock.Now()}); praxis.ErrorCode(err) != praxis.ECONFLICT {
+		CreatedAt: f.clock.Now()}, nil); praxis.ErrorCode(err) != praxis.ECONFLICT {
 		t.Errorf("registering for the cancelled workshop: %v, want ECONFLICT", err)
 	}
 	got, err := f.env.DB.FindWorkshop(ctx, w.ID)
