@@ -569,10 +569,12 @@ func bookings(tx *gorm.DB, userIDs []int64, from, to string, except int64) ([]pr
 // facilitators, in one transaction that first refuses (praxis.ClashError) when any
 // facilitator already facilitates that day. A new workshop for a request
 // marks the request scheduled. A changed workshop whose capacity grew moves
-// people up from the waiting list; they are returned, and then, when not
-// nil, is called in the same transaction with the id of each (to queue
-// their email).
-func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.RequestNote, then func(tx *sql.Tx, movedUp int64) error) ([]*praxis.Registration, error) {
+// people up from the waiting list; they are returned. An existing workshop
+// is changed (or cancelled) only while it is scheduled: ECONFLICT when it
+// was cancelled or delivered meanwhile. then, when not nil, is called last
+// in the same transaction with those moved up (to queue the emails the
+// change calls for).
+func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.RequestNote, then func(tx *sql.Tx, movedUp []*praxis.Registration) error) ([]*praxis.Registration, error) {
 	row := rowFromWorkshop(w)
 	var promoted []*praxis.Registration
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -676,19 +678,14 @@ func (db *DB) SaveWorkshop(ctx context.Context, w *praxis.Workshop, note praxis.
 			}
 		}
 		if w.Status == praxis.WorkshopScheduled {
-			if promoted, err = promote(tx, w.ID, w.Capacity); err != nil || then == nil {
+			if promoted, err = promote(tx, w.ID, w.Capacity); err != nil {
 				return err
 			}
-			return withSQLTx(tx, func(sqlTx *sql.Tx) error {
-				for _, up := range promoted {
-					if err := then(sqlTx, up.ID); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
 		}
-		return err
+		if then == nil {
+			return nil
+		}
+		return withSQLTx(tx, func(sqlTx *sql.Tx) error { return then(sqlTx, promoted) })
 	})
 	if err != nil {
 		var clash *praxis.ClashError

@@ -511,7 +511,7 @@ func (s *Server) updateWorkshop(c echo.Context) error {
 	if err != nil {
 		return s.failWorkshopForm(c, f, w, err)
 	}
-	s.flashWarnings(c, "Workshop saved.", warnings)
+	s.flashWarnings(c, "Workshop saved. When its time or place changes, everyone registered or waiting is emailed.", warnings)
 	return c.Redirect(http.StatusSeeOther, workshop.WorkshopPath(saved))
 }
 
@@ -524,7 +524,7 @@ func (s *Server) cancelWorkshop(c echo.Context) error {
 	if _, err := s.workshops.Cancel(c.Request().Context(), currentUser(c), id, f.Value("reason")); err != nil {
 		return err
 	}
-	s.setFlash(c, "Workshop cancelled. Everyone registered has been told.")
+	s.setFlash(c, "Workshop cancelled. Everyone registered or waiting is being emailed.")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/workshops/%d", id))
 }
 

@@ -53,6 +53,19 @@ type (
 		WorkshopID int64 `json:"workshop_id"`
 		UserID     int64 `json:"user_id"`
 	}
+	// changedArgs: tell everyone registered or waiting that a workshop's
+	// time or place changed; Changed is the change's time (Unix seconds),
+	// so each change is told once.
+	changedArgs struct {
+		WorkshopID int64 `json:"workshop_id"`
+		Changed    int64 `json:"changed"`
+	}
+	// cancelledArgs: tell everyone registered or waiting that a workshop
+	// was cancelled, with the coordinator's reason.
+	cancelledArgs struct {
+		WorkshopID int64  `json:"workshop_id"`
+		Reason     string `json:"reason"`
+	}
 )
 
 func (tickArgs) Kind() string                { return "workshop.tick" }
@@ -61,6 +74,8 @@ func (facilitatorReminderArgs) Kind() string { return "workshop.facilitator_remi
 func (requestReceivedArgs) Kind() string     { return "workshop.request_received" }
 func (requestDeclinedArgs) Kind() string     { return "workshop.request_declined" }
 func (placeArgs) Kind() string               { return "workshop.place" }
+func (changedArgs) Kind() string             { return "workshop.changed" }
+func (cancelledArgs) Kind() string           { return "workshop.cancelled" }
 
 // JobLabels say in plain words what each kind of the service's jobs does,
 // for the admins' jobs page.
@@ -71,6 +86,8 @@ var JobLabels = map[string]string{
 	requestReceivedArgs{}.Kind():     "Email a group that their workshop request arrived",
 	requestDeclinedArgs{}.Kind():     "Email a group that their workshop request was declined",
 	placeArgs{}.Kind():               "Email a participant their place (or that they moved up)",
+	changedArgs{}.Kind():             "Email a workshop's participants that its time or place changed",
+	cancelledArgs{}.Kind():           "Email a workshop's participants that it was cancelled",
 }
 
 // RegisterJobs adds the service's jobs to queue, before the queue is
@@ -85,6 +102,8 @@ func (s *Service) RegisterJobs(queue *jobs.Queue) {
 	jobs.Handle(queue, s.placeJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
 	jobs.Handle(queue, s.requestReceivedJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
 	jobs.Handle(queue, s.requestDeclinedJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.changedJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
+	jobs.Handle(queue, s.cancelledJob, jobs.HandlerOptions{Queue: queueMail, Workers: 2})
 }
 
 // ScheduleTick makes queue run Tick every TickEvery, and at start, before
@@ -259,7 +278,7 @@ func (s *Service) participantReminderJob(ctx context.Context, job *jobs.Job[part
 	if w.Status != praxis.WorkshopScheduled {
 		return nil
 	}
-	return sendOnce(ctx, s, job, key, 0, participantReminderMessage(w, r, s.URL(CancelPath(r))))
+	return sendOnce(ctx, s, job, key, 0, participantReminderMessage(w, r, s.URL(CancelPath(r)), s.now()))
 }
 
 // facilitatorReminderJob emails a facilitator a week before: nothing when
@@ -328,4 +347,89 @@ func sendOnce[T jobs.Args](ctx context.Context, s *Service, job *jobs.Job[T], ke
 		return nil // recorded by an earlier attempt
 	}
 	return err
+}
+
+// ChangedKey is the idempotency key of the email telling a registration
+// of a workshop's change at changed (Unix seconds).
+func ChangedKey(workshopID, changed, registrationID int64) string {
+	return fmt.Sprintf("workshop-%d-changed-%d-registration-%d", workshopID, changed, registrationID)
+}
+
+// CancelledKey is the idempotency key of the email telling a registration
+// its workshop was cancelled.
+func CancelledKey(workshopID, registrationID int64) string {
+	return fmt.Sprintf("workshop-%d-cancelled-registration-%d", workshopID, registrationID)
+}
+
+// changedJob tells everyone registered or waiting of the workshop as it is
+// now (a later change tells its own): nothing when it was cancelled
+// meanwhile. Each person's email is recorded as sent when the server takes
+// it, so a retry sends only the rest.
+func (s *Service) changedJob(ctx context.Context, job *jobs.Job[changedArgs]) error {
+	w, err := s.withTitle(ctx, job.Args.WorkshopID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil || w.Status != praxis.WorkshopScheduled {
+		return err
+	}
+	return s.tellEach(ctx, w.ID, func(r *praxis.Registration) (string, mail.Message) {
+		return ChangedKey(w.ID, job.Args.Changed, r.ID), s.changedMessage(w, r)
+	})
+}
+
+// cancelledJob tells everyone registered or waiting that the workshop was
+// cancelled, with the calendar entry that takes it out of their calendar.
+func (s *Service) cancelledJob(ctx context.Context, job *jobs.Job[cancelledArgs]) error {
+	w, err := s.withTitle(ctx, job.Args.WorkshopID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil
+	}
+	if err != nil || w.Status != praxis.WorkshopCancelled {
+		return err
+	}
+	return s.tellEach(ctx, w.ID, func(r *praxis.Registration) (string, mail.Message) {
+		return CancelledKey(w.ID, r.ID), s.cancelledMessage(w, r, job.Args.Reason)
+	})
+}
+
+// tellEach sends one email to each person registered or waiting for a
+// workshop, once: each is recorded as sent, under the key compose gives
+// it, when the mail server takes it. A failure stops the round, and the
+// job's retry sends the rest; a permanent refusal of one address skips it.
+func (s *Service) tellEach(ctx context.Context, workshopID int64, compose func(*praxis.Registration) (string, mail.Message)) error {
+	if s.mail == nil {
+		return nil
+	}
+	regs, err := s.db.Registrations(ctx, workshopID)
+	if err != nil {
+		return err
+	}
+	for _, r := range regs {
+		if r.Email == "" || r.Status == praxis.RegistrationCancelled {
+			continue
+		}
+		key, msg := compose(r)
+		if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		msg.MessageID = "praxis." + key
+		if err := s.mail.Send(ctx, msg); err != nil {
+			switch {
+			case praxis.ErrorCode(err) == praxis.ENOTIMPLEMENTED:
+				return nil
+			case praxis.ErrorCode(err) == praxis.EINVALID || mail.Permanent(err):
+				s.log.Warn("workshop email refused", "key", key, "err", err)
+				continue
+			}
+			return err
+		}
+		if err := s.db.RecordMailSent(ctx, db.SentMail{Key: key, MessageID: msg.MessageID}, nil); err != nil && praxis.ErrorCode(err) != praxis.ECONFLICT {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package workshop
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -114,7 +115,10 @@ The workshop's page: %s
 	return mail.Message{To: r.Email, Subject: subject, Body: body, Attachments: ics(calendar)}
 }
 
-func cancelledMessage(w *praxis.Workshop, r *praxis.Registration, reason string, calendar []byte) mail.Message {
+// cancelledMessage tells r that w was cancelled, with the calendar entry
+// that takes it out of their calendar (without the online link: it is no
+// longer needed).
+func (s *Service) cancelledMessage(w *praxis.Workshop, r *praxis.Registration, reason string) mail.Message {
 	body := fmt.Sprintf(`Hello %s,
 
 We are sorry: this workshop is cancelled.
@@ -125,14 +129,55 @@ We are sorry: this workshop is cancelled.
 	if reason != "" {
 		body += "\n" + reason + "\n"
 	}
-	body += "\nThe calendar entry attached takes it out of your calendar.\n"
+	var calendar []byte
+	if r.Status == praxis.RegistrationRegistered {
+		calendar = s.calendarAttachment(w, false, true)
+		body += "\nThe calendar entry attached takes it out of your calendar.\n"
+	}
 	return mail.Message{To: r.Email, Subject: "Cancelled: " + w.Title, Body: body, Attachments: ics(calendar)}
 }
 
-func participantReminderMessage(w *praxis.Workshop, r *praxis.Registration, cancelURL string) mail.Message {
+// changedMessage tells r of w's time or place as it is now, with the
+// calendar entry that updates theirs when they have a place.
+func (s *Service) changedMessage(w *praxis.Workshop, r *praxis.Registration) mail.Message {
+	registered := r.Status == praxis.RegistrationRegistered
 	body := fmt.Sprintf(`Hello %s,
 
-A reminder: the workshop is tomorrow.
+The time or place of this workshop has changed. It is now:
+
+  %s
+  %s
+  %s
+
+`, r.Name, w.Title, When(w), strings.ReplaceAll(Where(w, registered), "\n", "\n  "))
+	if w.AccessInfo != "" {
+		body += "Access: " + w.AccessInfo + "\n\n"
+	}
+	var calendar []byte
+	if registered {
+		calendar = s.calendarAttachment(w, true, false)
+		body += "The calendar entry attached updates the one in your calendar.\n\n"
+	} else {
+		body += "You are on the waiting list: if someone cancels, you move up automatically\nand we write to you.\n\n"
+	}
+	cancel := "If you can no longer come, cancel here so someone else can have the place:"
+	if !registered {
+		cancel = "If you no longer want a place, take your name off the waiting list here:"
+	}
+	body += fmt.Sprintf("%s\n%s\n\nThe workshop's page: %s\n", cancel, s.URL(CancelPath(r)), s.URL(WorkshopPath(w)))
+	return mail.Message{To: r.Email, Subject: "Changed: " + w.Title, Body: body, Attachments: ics(calendar)}
+}
+
+// participantReminderMessage reminds r of w, sent at now: "today" or
+// "tomorrow" as the workshop's own calendar counts days.
+func participantReminderMessage(w *praxis.Workshop, r *praxis.Registration, cancelURL string, now time.Time) mail.Message {
+	day := "tomorrow"
+	if loc := w.Location(); now.In(loc).Format("2006-01-02") == w.StartsAt.In(loc).Format("2006-01-02") {
+		day = "today"
+	}
+	body := fmt.Sprintf(`Hello %s,
+
+A reminder: the workshop is `+day+`.
 
   %s
   %s
@@ -143,7 +188,7 @@ A reminder: the workshop is tomorrow.
 		body += "Access: " + w.AccessInfo + "\n\n"
 	}
 	body += "If you cannot come after all, cancel so someone on the waiting list can have\nyour place: " + cancelURL + "\n"
-	return mail.Message{To: r.Email, Subject: "Tomorrow: " + w.Title, Body: body}
+	return mail.Message{To: r.Email, Subject: strings.ToUpper(day[:1]) + day[1:] + ": " + w.Title, Body: body}
 }
 
 func facilitatorReminderMessage(w *praxis.Workshop, person *praxis.User, b Brief) mail.Message {

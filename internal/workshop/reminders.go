@@ -64,6 +64,13 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 	}
 }
 
+// needsReminder says whether r is to be reminded of w: not when they
+// registered within ParticipantReminder of its start, when the email
+// confirming their place is the reminder.
+func needsReminder(w *praxis.Workshop, r *praxis.Registration) bool {
+	return !r.CreatedAt.After(w.StartsAt.Add(-ParticipantReminder))
+}
+
 // remindParticipants emails the people with places at workshops starting
 // within ParticipantReminder. A reminder is recorded with its email's job
 // in one transaction, so two rounds never send it twice and a stop before
@@ -78,6 +85,20 @@ func (s *Service) remindParticipants(ctx context.Context) (int, error) {
 	workshops := map[int64]*praxis.Workshop{}
 	sent := 0
 	for _, r := range due {
+		w, ok := workshops[r.WorkshopID]
+		if !ok {
+			if w, err = s.withTitle(ctx, r.WorkshopID); err != nil {
+				return sent, err
+			}
+			workshops[r.WorkshopID] = w
+		}
+		if !needsReminder(w, r) {
+			// Recorded without an email, so it is not considered again.
+			if _, err := s.db.MarkParticipantReminded(ctx, r.ID, nil); err != nil {
+				return sent, err
+			}
+			continue
+		}
 		first, err := s.db.MarkParticipantReminded(ctx, r.ID, s.queued(ctx, participantReminderArgs{RegistrationID: r.ID}, queueMail))
 		if err != nil {
 			return sent, err
@@ -86,17 +107,9 @@ func (s *Service) remindParticipants(ctx context.Context) (int, error) {
 			continue
 		}
 		sent++
-		if s.queue != nil {
-			continue
+		if s.queue == nil {
+			s.send(ctx, participantReminderMessage(w, r, s.URL(CancelPath(r)), now))
 		}
-		w, ok := workshops[r.WorkshopID]
-		if !ok {
-			if w, err = s.withTitle(ctx, r.WorkshopID); err != nil {
-				return sent, err
-			}
-			workshops[r.WorkshopID] = w
-		}
-		s.send(ctx, participantReminderMessage(w, r, s.URL(CancelPath(r))))
 	}
 	return sent, nil
 }

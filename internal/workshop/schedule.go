@@ -2,6 +2,7 @@ package workshop
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/access"
+	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
@@ -413,7 +415,22 @@ func (s *Service) Change(ctx context.Context, user *praxis.User, id int64, in Wo
 	if err := s.checkWorkshop(ctx, user, in, &w, existing); err != nil {
 		return nil, nil, err
 	}
-	promoted, err := s.db.SaveWorkshop(ctx, &w, praxis.RequestNote{}, s.movedUp(ctx))
+	moved := timeOrPlaceChanged(existing, &w)
+	var queue func(tx *sql.Tx, promoted []*praxis.Registration) error
+	if s.queue != nil {
+		queue = func(tx *sql.Tx, promoted []*praxis.Registration) error {
+			for _, r := range promoted {
+				if err := s.queued(ctx, placeArgs{RegistrationID: r.ID, MovedUp: true}, queueMail)(tx); err != nil {
+					return err
+				}
+			}
+			if !moved {
+				return nil
+			}
+			return s.queued(ctx, changedArgs{WorkshopID: w.ID, Changed: w.UpdatedAt.Unix()}, queueMail)(tx)
+		}
+	}
+	promoted, err := s.db.SaveWorkshop(ctx, &w, praxis.RequestNote{}, queue)
 	if err != nil {
 		return nil, nil, s.titled(ctx, err)
 	}
@@ -425,12 +442,22 @@ func (s *Service) Change(ctx context.Context, user *praxis.User, id int64, in Wo
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, r := range promoted {
-		if s.queue == nil {
+	if s.queue == nil {
+		for _, r := range promoted {
 			s.sendPlace(ctx, saved, r, true)
+		}
+		if moved {
+			s.tellEachNow(ctx, saved.ID, func(r *praxis.Registration) mail.Message { return s.changedMessage(saved, r) })
 		}
 	}
 	return saved, warnings, nil
+}
+
+// timeOrPlaceChanged says whether a change moves a workshop in time or
+// place: what its participants must be told of.
+func timeOrPlaceChanged(before, after *praxis.Workshop) bool {
+	return !before.StartsAt.Equal(after.StartsAt) || !before.EndsAt.Equal(after.EndsAt) || before.Timezone != after.Timezone ||
+		before.Format != after.Format || before.Venue != after.Venue || before.Town != after.Town || before.OnlineURL != after.OnlineURL
 }
 
 // Cancel cancels a scheduled workshop (coordinators) and emails everyone
@@ -452,19 +479,34 @@ func (s *Service) Cancel(ctx context.Context, user *praxis.User, id int64, reaso
 		return nil, err
 	}
 	w.Status, w.UpdatedAt = praxis.WorkshopCancelled, s.now().UTC()
-	if _, err := s.db.SaveWorkshop(ctx, w, praxis.RequestNote{}, nil); err != nil {
-		return nil, err
-	}
-	regs, err := s.db.Registrations(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range regs {
-		if r.Status != praxis.RegistrationCancelled {
-			s.send(ctx, cancelledMessage(w, r, reason, s.calendarAttachment(w, true, true)))
+	var queue func(tx *sql.Tx, _ []*praxis.Registration) error
+	if s.queue != nil {
+		queue = func(tx *sql.Tx, _ []*praxis.Registration) error {
+			return s.queued(ctx, cancelledArgs{WorkshopID: w.ID, Reason: reason}, queueMail)(tx)
 		}
 	}
+	if _, err := s.db.SaveWorkshop(ctx, w, praxis.RequestNote{}, queue); err != nil {
+		return nil, err
+	}
+	if s.queue == nil {
+		s.tellEachNow(ctx, w.ID, func(r *praxis.Registration) mail.Message { return s.cancelledMessage(w, r, reason) })
+	}
 	return w, nil
+}
+
+// tellEachNow sends, without a queue (other packages' tests), one email to
+// each person registered or waiting for a workshop; failures are logged.
+func (s *Service) tellEachNow(ctx context.Context, workshopID int64, compose func(*praxis.Registration) mail.Message) {
+	regs, err := s.db.Registrations(ctx, workshopID)
+	if err != nil {
+		s.log.Warn("workshop emails", "workshop", workshopID, "err", err)
+		return
+	}
+	for _, r := range regs {
+		if r.Email != "" && r.Status != praxis.RegistrationCancelled {
+			s.send(ctx, compose(r))
+		}
+	}
 }
 
 // withTitle reads a workshop and its module's title.

@@ -459,9 +459,20 @@ func TestRegistrationsWaitingListAndCancellation(t *testing.T) {
 	if praxis.ErrorCode(err) != praxis.ECONFLICT || !strings.Contains(praxis.ErrorMessage(err), "cancelled") {
 		t.Errorf("registering for a cancelled workshop: %v", err)
 	}
-	all := f.sink.wait(t, 10)
-	if !strings.Contains(all[9].subject, "Cancelled") || !strings.Contains(all[9].calendar, "STATUS:CANCELLED") {
-		t.Errorf("the cancellation email: %q", all[9].subject)
+	// Those with a place get the calendar entry that takes it out of
+	// their calendar; Eve, still waiting, gets the news without one; Bob,
+	// who cancelled, hears nothing more.
+	all := f.sink.wait(t, 10)[6:]
+	for _, who := range []string{"ann@example.net", "cat@example.net", "dev@example.net", "eve@example.net"} {
+		m := to(all, who)
+		withEntry := who != "eve@example.net"
+		if !strings.HasPrefix(m.subject, "Cancelled") || !strings.Contains(m.body, "The venue flooded.") ||
+			strings.Contains(m.calendar, "STATUS:CANCELLED") != withEntry {
+			t.Errorf("the cancellation email to %s: %q, calendar entry %v, want %v:\n%s", who, m.subject, m.calendar != "", withEntry, m.raw)
+		}
+	}
+	if extra := f.sink.all(); len(extra) != 10 {
+		t.Errorf("%d emails, want 10 (none to Bob, who had cancelled)", len(extra))
 	}
 }
 
@@ -774,15 +785,21 @@ func TestRemindersGoOutOnceWithWhatChanged(t *testing.T) {
 	}
 	planned := f.env.Commit(t, "Change the stigma module", praxis.FileChange{Path: "modules/" + stigma + "/handouts/new.md", Content: []byte("# New\n")})
 	soon := f.input(0)
-	soon.StartsAt, soon.EndsAt, soon.Date, soon.Start, soon.End = f.clock.Now().Add(20*time.Hour).Format(time.RFC3339), f.clock.Now().Add(22*time.Hour).Format(time.RFC3339), "", "", ""
+	soon.StartsAt, soon.EndsAt, soon.Date, soon.Start, soon.End = f.clock.Now().Add(44*time.Hour).Format(time.RFC3339), f.clock.Now().Add(46*time.Hour).Format(time.RFC3339), "", "", ""
 	w := f.schedule(soon)
 	if _, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: "Ann", Email: "ann@example.net", Address: "203.0.113.1"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(f.clock.Now().Add(24 * time.Hour)) // the day before
+	// Bea registers within a day of the start: her confirmation is her
+	// reminder.
+	if _, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: "Bea", Email: "bea@example.net", Address: "203.0.113.2"}); err != nil {
 		t.Fatal(err)
 	}
 	later := f.input(20) // three weeks away: nobody is reminded yet
 	later.Facilitators = []praxis.WorkshopFacilitator{{UserID: f.people["gil"].ID}}
 	f.schedule(later)
-	before := len(f.sink.wait(t, 1)) // Ann's confirmation
+	before := len(f.sink.wait(t, 2)) // Ann's and Bea's confirmations
 	res, err := f.svc.Tick(ctx)
 	if err != nil || res.ParticipantReminders != 1 || res.FacilitatorReminders != 1 {
 		t.Fatalf("tick: %+v %v, want one participant and one facilitator reminded", res, err)
@@ -800,7 +817,11 @@ func TestRemindersGoOutOnceWithWhatChanged(t *testing.T) {
 			facilitator = m
 		}
 	}
-	if !strings.HasPrefix(participant.subject, "Tomorrow:") || !strings.Contains(participant.body, "/r/") {
+	day := "Tomorrow:"
+	if f.clock.Now().In(london()).Format("2006-01-02") == w.StartsAt.In(london()).Format("2006-01-02") {
+		day = "Today:"
+	}
+	if !strings.HasPrefix(participant.subject, day) || !strings.Contains(participant.body, "/r/") {
 		t.Errorf("participant reminder %q:\n%s", participant.subject, participant.body)
 	}
 	compare := fmt.Sprintf("https://praxis.example.org/modules/%s/compare/%s...%s", stigma, old, planned)
@@ -819,13 +840,14 @@ func TestRemindersRecordedBeforeAStopAreSentAfterRestart(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	soon := f.input(0)
-	soon.StartsAt, soon.EndsAt, soon.Date, soon.Start, soon.End = f.clock.Now().Add(20*time.Hour).Format(time.RFC3339), f.clock.Now().Add(22*time.Hour).Format(time.RFC3339), "", "", ""
+	soon.StartsAt, soon.EndsAt, soon.Date, soon.Start, soon.End = f.clock.Now().Add(44*time.Hour).Format(time.RFC3339), f.clock.Now().Add(46*time.Hour).Format(time.RFC3339), "", "", ""
 	w := f.schedule(soon)
 	r, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: "Ann", Email: "ann@example.net", Address: "203.0.113.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := len(f.sink.wait(t, 1)) // Ann's confirmation
+	f.clock.Set(f.clock.Now().Add(24 * time.Hour)) // the day before
+	before := len(f.sink.wait(t, 1))               // Ann's confirmation
 	f.stopQueue()
 	if res, err := f.svc.Tick(ctx); err != nil || res.ParticipantReminders != 1 || res.FacilitatorReminders != 1 {
 		t.Fatalf("tick: %+v %v, want one participant and one facilitator reminded", res, err)
@@ -1117,5 +1139,51 @@ func TestChangingAWorkshopKeepsWhoWasReminded(t *testing.T) {
 	}
 	if res, err := f.svc.Tick(ctx); err != nil || res.FacilitatorReminders != 2 {
 		t.Errorf("tick after the day moved: %+v %v, want both reminded of the new day", res, err)
+	}
+}
+
+// TestAMovedWorkshopTellsEveryoneOnce: a new time or place reaches everyone
+// registered or waiting, once, with a calendar entry that updates the one
+// they have; a change of capacity alone tells only whom it moves up.
+func TestAMovedWorkshopTellsEveryoneOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	in := f.input(6)
+	in.Capacity = 1
+	w := f.schedule(in)
+	var regs []*praxis.Registration
+	for _, name := range []string{"ann", "bob"} {
+		r, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: name, Email: name + "@example.net", Address: "203.0.113.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, r)
+	}
+	f.sink.wait(t, 2)
+	f.clock.Set(f.clock.Now().Add(time.Hour))
+	in.Start, in.End, in.Venue = "10:00", "12:30", "Another hall"
+	if _, _, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	changed := f.sink.wait(t, 4)[2:]
+	ann, bob := to(changed, "ann@example.net"), to(changed, "bob@example.net")
+	if !strings.HasPrefix(ann.subject, "Changed:") || !strings.Contains(ann.body, "10:00") || !strings.Contains(ann.body, "Another hall") ||
+		!strings.Contains(ann.calendar, "SEQUENCE:") || !strings.Contains(ann.body, workshop.CancelPath(regs[0])) {
+		t.Errorf("Ann, with a place, was told %q:\n%s\n%s", ann.subject, ann.body, ann.calendar)
+	}
+	if !strings.HasPrefix(bob.subject, "Changed:") || bob.calendar != "" || !strings.Contains(bob.body, "waiting list") {
+		t.Errorf("Bob, waiting, was told %q:\n%s", bob.subject, bob.body)
+	}
+	in.Capacity = 2
+	if _, _, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if up := f.sink.wait(t, 5)[4]; up.to != "bob@example.net" || !strings.Contains(up.subject, "A place came free") {
+		t.Errorf("after the capacity grew: %q to %s, want Bob moved up", up.subject, up.to)
+	}
+	time.Sleep(200 * time.Millisecond) // anything more would have been sent by now
+	if got := len(f.sink.all()); got != 5 {
+		t.Errorf("%d emails, want 5: two places, two changes, one moved up", got)
 	}
 }
