@@ -955,19 +955,20 @@ func (db *DB) CancelRegistration(ctx context.Context, id int64, now time.Time, t
 			return nil
 		}
 		now := now.UTC()
+		var w workshopRow
+		if err := tx.Select("id, capacity, status, starts_at").First(&w, cancelled.WorkshopID).Error; err != nil {
+			return err
+		}
+		// Once it has started, who came is the check-in's to say.
+		if w.Status == praxis.WorkshopDelivered || (w.Status == praxis.WorkshopScheduled && !w.StartsAt.After(now)) {
+			return praxis.Errorf(praxis.ECONFLICT, "the workshop has started, so a place can no longer be cancelled")
+		}
 		if err := tx.Model(&registrationRow{}).Where("id = ?", id).Updates(map[string]any{"status": praxis.RegistrationCancelled, "cancelled_at": now}).Error; err != nil {
 			return err
 		}
 		wasRegistered := cancelled.Status == praxis.RegistrationRegistered
 		cancelled.Status, cancelled.CancelledAt = praxis.RegistrationCancelled, &now
-		if !wasRegistered {
-			return nil
-		}
-		var w workshopRow
-		if err := tx.Select("id, capacity, status, starts_at").First(&w, cancelled.WorkshopID).Error; err != nil {
-			return err
-		}
-		if w.Status != praxis.WorkshopScheduled || !w.StartsAt.After(now) {
+		if !wasRegistered || w.Status != praxis.WorkshopScheduled {
 			return nil
 		}
 		var err error
@@ -1009,18 +1010,40 @@ func (db *DB) Registrations(ctx context.Context, workshopID int64) ([]*praxis.Re
 	return out, nil
 }
 
-// SetAttendance marks whether someone registered for a workshop came.
-// ENOTFOUND when the registration is not the workshop's.
+// SetAttendance marks whether someone registered for a workshop came. One
+// waiting, or who had cancelled, can be marked as come (they had a place on
+// the day), not as not come. ENOTFOUND when the registration is not the
+// workshop's.
 func (db *DB) SetAttendance(ctx context.Context, workshopID, registrationID int64, attendance string) error {
-	res := db.gorm.WithContext(ctx).Model(&registrationRow{}).Where("id = ? AND workshop_id = ?", registrationID, workshopID).
-		Update("attendance", attendance)
-	if res.Error != nil {
-		return fmt.Errorf("db: attendance: %w", res.Error)
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row registrationRow
+		if err := tx.Select("id, status").Where("id = ? AND workshop_id = ?", registrationID, workshopID).First(&row).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return praxis.Errorf(praxis.ENOTFOUND, "there is no registration %d at this workshop", registrationID)
+			}
+			return err
+		}
+		set := map[string]any{"attendance": attendance}
+		if row.Status != praxis.RegistrationRegistered {
+			// Someone waiting, or who had cancelled, came after all: they
+			// had a place on the day.
+			if attendance != praxis.AttendanceAttended {
+				return praxis.Errorf(praxis.ECONFLICT, "only someone with a place can be marked as not come or unmarked")
+			}
+			set["status"] = praxis.RegistrationRegistered
+		}
+		if err := tx.Model(&registrationRow{}).Where("id = ?", row.ID).Updates(set).Error; err != nil {
+			if isUniqueViolation(err) {
+				return praxis.Errorf(praxis.ECONFLICT, "this person registered again after cancelling: mark their newer registration")
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil && praxis.ErrorCode(err) == praxis.EINTERNAL {
+		return fmt.Errorf("db: attendance: %w", err)
 	}
-	if res.RowsAffected == 0 {
-		return praxis.Errorf(praxis.ENOTFOUND, "there is no registration %d at this workshop", registrationID)
-	}
-	return nil
+	return err
 }
 
 // LinkDelivery records that a workshop was delivered as a delivery, and

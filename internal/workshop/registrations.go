@@ -121,6 +121,9 @@ type RegistrationView struct {
 	// Position is the place on the waiting list (1 for next), 0 when not
 	// waiting.
 	Position int
+	// Started is true once the workshop has started: a place can no longer
+	// be cancelled.
+	Started bool
 }
 
 // Registration returns the registration whose private link holds token. The
@@ -137,7 +140,7 @@ func (s *Service) Registration(ctx context.Context, token string) (*Registration
 	if r.Status != praxis.RegistrationRegistered || w.Status != praxis.WorkshopScheduled {
 		w.OnlineURL = ""
 	}
-	view := &RegistrationView{Registration: r, Workshop: w}
+	view := &RegistrationView{Registration: r, Workshop: w, Started: !w.StartsAt.After(s.now())}
 	if r.Status == praxis.RegistrationWaitlisted {
 		all, err := s.db.Registrations(ctx, w.ID)
 		if err != nil {

@@ -304,6 +304,9 @@ func (s *Service) warnings(ctx context.Context, w *praxis.Workshop) ([]Warning, 
 		return nil, err
 	}
 	var out []Warning
+	if w.Registered > w.Capacity {
+		out = append(out, Warning{Field: "capacity", Message: fmt.Sprintf("%d people already have places, more than the capacity of %d: they keep them, and nobody moves up from the waiting list until enough of them cancel.", w.Registered, w.Capacity)})
+	}
 	ids := make([]int64, len(w.Facilitators))
 	for i, f := range w.Facilitators {
 		ids[i] = f.UserID

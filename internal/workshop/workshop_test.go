@@ -524,8 +524,8 @@ func TestACapacityThatGrewMovesPeopleUpAndTellsThemOnce(t *testing.T) {
 	}
 	f.sink.wait(t, 2)
 	in.Capacity = 2
-	if _, _, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil {
-		t.Fatal(err)
+	if _, warnings, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil || len(warnings) != 0 {
+		t.Fatalf("capacity 2: %v %v", warnings, err)
 	}
 	moved := f.sink.wait(t, 3)[2]
 	want := fmt.Sprintf("<praxis.%s@example.org>", workshop.PlaceKey(regs[1].ID, true))
@@ -715,9 +715,27 @@ func TestCheckInBecomesThePinnedDeliveryAndAttendeesGetTheFeedbackLink(t *testin
 		}
 		regs = append(regs, reg)
 	}
+	// Dee, on the waiting list, comes anyway.
+	dee, err := f.svc.Register(ctx, nil, w.ID, workshop.RegistrationInput{Name: "Dee", Email: "dee@example.net", Address: "203.0.113.1"})
+	if err != nil || dee.Status != praxis.RegistrationWaitlisted {
+		t.Fatalf("Dee: %+v %v, want her waiting", dee, err)
+	}
 	f.env.Commit(t, "Change the stigma module", praxis.FileChange{Path: "modules/" + stigma + "/handouts/new.md", Content: []byte("# New\n")})
 	f.clock.Set(real)
 	fay := f.people["fay"]
+	if err := f.svc.Attendance(ctx, fay, w.ID, dee.ID, praxis.AttendanceNoShow); praxis.ErrorCode(err) != praxis.ECONFLICT {
+		t.Errorf("marking someone waiting as not come: %v, want ECONFLICT", err)
+	}
+	if err := f.svc.Attendance(ctx, fay, w.ID, dee.ID, praxis.AttendanceAttended); err != nil {
+		t.Fatalf("marking someone waiting as come: %v", err)
+	}
+	// Once it has started, a place is no longer cancelled by its link.
+	if _, _, err := f.svc.CancelRegistration(ctx, regs[2].Token); praxis.ErrorCode(err) != praxis.ECONFLICT {
+		t.Errorf("cancelling a place after the start: %v, want ECONFLICT", err)
+	}
+	if view, err := f.svc.Registration(ctx, regs[2].Token); err != nil || !view.Started || view.Registration.Status != praxis.RegistrationRegistered {
+		t.Errorf("Cat's registration after the start: %+v %v", view, err)
+	}
 	if err := f.svc.Attendance(ctx, fay, w.ID, regs[0].ID, praxis.AttendanceAttended); err != nil {
 		t.Fatal(err)
 	}
@@ -734,7 +752,7 @@ func TestCheckInBecomesThePinnedDeliveryAndAttendeesGetTheFeedbackLink(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	if draft.Input.Participants != 2 || draft.Input.FirstTime != 2 || draft.Unmarked != 1 || draft.Input.Version != planned ||
+	if draft.Input.Participants != 3 || draft.Input.FirstTime != 2 || draft.Unmarked != 1 || draft.Input.Version != planned ||
 		draft.Input.Host != "Leeds Tenants' Union" || draft.Input.HostType != "tenants' union" || draft.Input.Duration != 150 ||
 		len(draft.Input.CoFacilitators) != 1 || draft.Input.CoFacilitators[0] != f.people["ivy"].ID {
 		t.Errorf("draft %+v (unmarked %d)", draft.Input, draft.Unmarked)
@@ -743,7 +761,7 @@ func TestCheckInBecomesThePinnedDeliveryAndAttendeesGetTheFeedbackLink(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Version != planned || d.Date != w.LocalDate() || d.Participants != 2 || d.Worked != "The stories." {
+	if d.Version != planned || d.Date != w.LocalDate() || d.Participants != 3 || d.Worked != "The stories." {
 		t.Errorf("delivery %+v, want pinned to %s on %s", d, planned, w.LocalDate())
 	}
 	if _, err := f.svc.Record(ctx, fay, w.ID, nil); praxis.ErrorCode(err) != praxis.ECONFLICT {
@@ -753,7 +771,7 @@ func TestCheckInBecomesThePinnedDeliveryAndAttendeesGetTheFeedbackLink(t *testin
 	if got.Status != praxis.RequestDelivered {
 		t.Errorf("the request is %s, want delivered", got.Status)
 	}
-	// Ann and the walk-in attended and get the feedback link; Bob did not.
+	// Ann, Dee and the walk-in attended and get the feedback link; Bob did not.
 	var feedback []string
 	for _, m := range f.sink.all() {
 		if strings.HasPrefix(m.subject, "How was") {
@@ -763,7 +781,7 @@ func TestCheckInBecomesThePinnedDeliveryAndAttendeesGetTheFeedbackLink(t *testin
 			}
 		}
 	}
-	if strings.Join(feedback, ",") != "ann@example.net,walk@example.net" {
+	if strings.Join(feedback, ",") != "ann@example.net,dee@example.net,walk@example.net" {
 		t.Errorf("feedback sent to %v", feedback)
 	}
 	mentored, err := f.svc.Mentoring(ctx, f.people["ivy"].ID)
@@ -1176,11 +1194,21 @@ func TestAMovedWorkshopTellsEveryoneOnce(t *testing.T) {
 		t.Errorf("Bob, waiting, was told %q:\n%s", bob.subject, bob.body)
 	}
 	in.Capacity = 2
-	if _, _, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil {
-		t.Fatal(err)
+	if _, warnings, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil || len(warnings) != 0 {
+		t.Fatalf("capacity 2: %v %v", warnings, err)
 	}
 	if up := f.sink.wait(t, 5)[4]; up.to != "bob@example.net" || !strings.Contains(up.subject, "A place came free") {
 		t.Errorf("after the capacity grew: %q to %s, want Bob moved up", up.subject, up.to)
+	}
+	// Lowered below the places taken: they keep them, and the
+	// coordinator is told so.
+	in.Capacity = 1
+	if _, warnings, err := f.svc.Change(ctx, f.people["coordinator"], w.ID, in); err != nil || len(warnings) != 1 ||
+		warnings[0].Field != "capacity" || !strings.Contains(warnings[0].Message, "2 people already have places") {
+		t.Errorf("capacity 1 with 2 places taken: %+v %v, want a warning beside the capacity", warnings, err)
+	}
+	if got, _ := f.env.DB.FindWorkshop(ctx, w.ID); got.Registered != 2 {
+		t.Errorf("%d places after lowering the capacity, want both kept", got.Registered)
 	}
 	time.Sleep(200 * time.Millisecond) // anything more would have been sent by now
 	if got := len(f.sink.all()); got != 5 {
