@@ -247,10 +247,16 @@ func TestCheckInAndDelivery(t *testing.T) {
 	if start.In(london(t)).Format("2006-01-02") != start.Add(2*time.Hour).In(london(t)).Format("2006-01-02") {
 		start = start.Add(3 * time.Hour) // near midnight: a workshop that starts and ends on one day
 	}
-	id := srv.scheduleWorkshop(coordToken, start, 10, srv.userID(fayToken))
-	for _, name := range []string{"Ann", "Bob", "Cat"} {
+	id := srv.scheduleWorkshop(coordToken, start, 3, srv.userID(fayToken))
+	// Three places; Eve waits, and comes anyway.
+	links := map[string]string{}
+	for _, name := range []string{"Ann", "Bob", "Cat", "Eve"} {
+		var out struct {
+			CancelURL string `json:"cancel_url"`
+		}
 		srv.publicAPI(http.MethodPost, fmt.Sprintf("/api/v1/workshops/%d/registrations", id),
-			map[string]any{"name": name + " Participant", "email": strings.ToLower(name) + "@example.net", "first_time": name == "Ann"}, nil, http.StatusCreated)
+			map[string]any{"name": name + " Participant", "email": strings.ToLower(name) + "@example.net", "first_time": name == "Ann"}, &out, http.StatusCreated)
+		links[name] = strings.TrimPrefix(out.CancelURL, srv.URL)
 	}
 	var planned struct{ Version string }
 	srv.api(coordToken, http.MethodGet, fmt.Sprintf("/api/v1/workshops/%d", id), nil, &planned, http.StatusOK)
@@ -262,15 +268,20 @@ func TestCheckInAndDelivery(t *testing.T) {
 	b.visit("/workshops/mine")
 	b.submit(fmt.Sprintf("a[href='/workshops/%d/checkin']", id))
 	rows := b.count(".checkin-row")
-	if rows != 3 {
-		t.Fatalf("%d people on the check-in list, want 3", rows)
+	if rows != 4 {
+		t.Fatalf("%d people on the check-in list, want 4", rows)
 	}
 	b.submit(".checkin-row:nth-child(1) form:nth-of-type(1) button")
 	b.submit(".checkin-row:nth-child(2) form:nth-of-type(2) button")
+	b.contains(".checkin-row:nth-child(4)", "Eve Participant", "waiting list")
+	if n := b.count(".checkin-row:nth-child(4) form"); n != 1 {
+		t.Errorf("Eve, waiting, has %d check-in buttons, want one: Came", n)
+	}
+	b.submit(".checkin-row:nth-child(4) form button")
 	b.fill("#f-name", "Dee Walkin")
 	b.click("input[name=first_time]")
 	b.submit("form[action$='/walkin'] button[type=submit]")
-	b.contains(".totals", "Came\n2", "Did not come\n1", "Not marked\n1")
+	b.contains(".totals", "Came\n3", "Did not come\n1", "Not marked\n1", "Waiting list\n0")
 	b.atWidths("facilitator-checkin")
 	var height int
 	b.eval(`Math.round(document.querySelector(".checkin-actions button").getBoundingClientRect().height)`, &height)
@@ -278,8 +289,8 @@ func TestCheckInAndDelivery(t *testing.T) {
 		t.Errorf("the check-in buttons are %dpx tall, want at least 44 for a finger", height)
 	}
 	b.submit(fmt.Sprintf("a[href='/workshops/%d/delivery']", id))
-	if got := b.attr("#f-participants", "value"); got != "2" {
-		t.Errorf("participants pre-filled as %q, want 2 (Ann and the walk-in)", got)
+	if got := b.attr("#f-participants", "value"); got != "3" {
+		t.Errorf("participants pre-filled as %q, want 3 (Ann, Eve and the walk-in)", got)
 	}
 	if got := b.attr("#f-first_time", "value"); got != "2" {
 		t.Errorf("first-timers pre-filled as %q, want 2", got)
@@ -297,7 +308,15 @@ func TestCheckInAndDelivery(t *testing.T) {
 		Worked       string `json:"reflection_worked"`
 	}
 	srv.api(fayToken, http.MethodGet, "/api/v1"+b.path(), nil, &d, http.StatusOK)
-	if d.Version != planned.Version || d.Participants != 2 || d.Worked == "" {
-		t.Errorf("the delivery %+v, want version %s, 2 participants and the reflection", d, planned.Version)
+	if d.Version != planned.Version || d.Participants != 3 || d.Worked == "" {
+		t.Errorf("the delivery %+v, want version %s, 3 participants and the reflection", d, planned.Version)
 	}
+	// Cat's private link, after the start, no longer cancels her place.
+	cat := newBrowser(t, srv)
+	cat.visit(links["Cat"])
+	cat.contains("main", "You have a place", "The workshop has started, so this place can no longer be cancelled.")
+	if n := cat.count("form[action$='/cancel']"); n != 0 {
+		t.Errorf("Cat's page after the start has %d cancel forms, want none", n)
+	}
+	cat.atWidths("participant-after-start")
 }
