@@ -186,3 +186,15 @@ func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
 	}
 	return sqlTx, nil
 }
+
+// withSQLTx calls then, when not nil, with the *sql.Tx under tx.
+func withSQLTx(tx *gorm.DB, then func(tx *sql.Tx) error) error {
+	if then == nil {
+		return nil
+	}
+	sqlTx, err := sqlTxOf(tx)
+	if err != nil {
+		return err
+	}
+	return then(sqlTx)
+}

@@ -297,14 +297,7 @@ func (db *DB) RecordMailSent(ctx context.Context, m SentMail, then func(tx *sql.
 				return fmt.Errorf("db: record mail: %w", err)
 			}
 		}
-		if then == nil {
-			return nil
-		}
-		sqlTx, err := sqlTxOf(tx)
-		if err != nil {
-			return err
-		}
-		return then(sqlTx)
+		return withSQLTx(tx, then)
 	})
 }
 

@@ -146,14 +146,7 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, a praxis.WebhookAttempt,
 			a.WebhookID, a.WebhookID, WebhookLogSize).Error; err != nil {
 			return fmt.Errorf("db: webhook attempt: %w", err)
 		}
-		if then == nil {
-			return nil
-		}
-		sqlTx, err := sqlTxOf(tx)
-		if err != nil {
-			return err
-		}
-		return then(sqlTx)
+		return withSQLTx(tx, then)
 	})
 }
 

@@ -1114,18 +1114,6 @@ func (db *DB) MarkParticipantReminded(ctx context.Context, id int64, then func(t
 	return first, nil
 }
 
-// withSQLTx calls then, when not nil, with the *sql.Tx under tx.
-func withSQLTx(tx *gorm.DB, then func(tx *sql.Tx) error) error {
-	if then == nil {
-		return nil
-	}
-	sqlTx, err := sqlTxOf(tx)
-	if err != nil {
-		return err
-	}
-	return then(sqlTx)
-}
-
 // FacilitatorReminder is a facilitator to remind of a workshop.
 type FacilitatorReminder struct {
 	WorkshopID int64

@@ -2,15 +2,6 @@ package web
 
 import "testing"
 
-func TestLanguageName(t *testing.T) {
-	t.Parallel()
-	for tag, want := range map[string]string{"en": "English", "cy": "Welsh", "pl": "Polish", "bn": "Bangla", "pt-BR": "Brazilian Portuguese", "xx-notreal-!": "xx-notreal-!"} {
-		if got := languageName(tag); got != want {
-			t.Errorf("languageName(%q) = %q, want %q", tag, got, want)
-		}
-	}
-}
-
 func TestFormatMinutes(t *testing.T) {
 	t.Parallel()
 	for m, want := range map[int]string{45: "45 min", 60: "1 hour", 120: "2 hours", 150: "2 h 30 min"} {

@@ -21,8 +21,6 @@ import (
 	"github.com/praxis-coop/praxis/internal/quota"
 	"github.com/praxis-coop/praxis/internal/workshop"
 	"github.com/praxis-coop/praxis/ui"
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 )
 
 // view is what every page template receives.
@@ -145,7 +143,7 @@ func templateFuncs(assets *assets) template.FuncMap {
 			}
 			return strings.ToUpper(base[:1]) + base[1:]
 		},
-		"language":   languageName,
+		"language":   workshop.LanguageName,
 		"wordDiff":   func(segs []diff.Segment) template.HTML { return template.HTML(wordDiffHTML(segs)) },
 		"diffLines":  diffLines,
 		"lineKey":    func(p string, line int) string { return fmt.Sprintf("%s:%d", p, line) },
@@ -246,25 +244,6 @@ func formatBytes(n int64) string {
 	default:
 		return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
 	}
-}
-
-// languageNames covers languages that x/text's display tables leave unnamed.
-var languageNames = map[string]string{"bfi": "British Sign Language", "ase": "American Sign Language", "isg": "Irish Sign Language"}
-
-// languageName names a language tag in English ("cy" is "Welsh"), falling back
-// to the tag itself.
-func languageName(tag string) string {
-	if name, ok := languageNames[tag]; ok {
-		return name
-	}
-	t, err := language.Parse(tag)
-	if err != nil {
-		return tag
-	}
-	if name := display.English.Tags().Name(t); name != "" {
-		return name
-	}
-	return tag
 }
 
 func firstLine(s string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/db"
@@ -157,38 +158,25 @@ func RequestKey(requestID int64, declined bool) string {
 
 // requestReceivedJob acknowledges a request to its contact.
 func (s *Service) requestReceivedJob(ctx context.Context, job *jobs.Job[requestReceivedArgs]) error {
-	key := RequestKey(job.Args.RequestID, false)
-	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
-		return err
-	}
-	r, err := s.db.FindRequest(ctx, job.Args.RequestID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return sendOnce(ctx, s, job, key, 0, requestReceivedMessage(r, s.titles(ctx, r.Modules), s.URL(StatusPath(r))))
+	return sendJob(ctx, s, job, RequestKey(job.Args.RequestID, false), 0, func() (mail.Message, bool, error) {
+		r, err := s.db.FindRequest(ctx, job.Args.RequestID)
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		return requestReceivedMessage(r, s.titles(ctx, r.Modules), s.URL(StatusPath(r))), true, nil
+	})
 }
 
 // requestDeclinedJob tells a request's contact it was declined, with the
 // coordinator's message: nothing when it was reopened meanwhile.
 func (s *Service) requestDeclinedJob(ctx context.Context, job *jobs.Job[requestDeclinedArgs]) error {
-	key := RequestKey(job.Args.RequestID, true)
-	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
-		return err
-	}
-	r, err := s.db.FindRequest(ctx, job.Args.RequestID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if r.Status != praxis.RequestDeclined {
-		return nil
-	}
-	return sendOnce(ctx, s, job, key, 0, requestDeclinedMessage(r, s.URL(StatusPath(r))))
+	return sendJob(ctx, s, job, RequestKey(job.Args.RequestID, true), 0, func() (mail.Message, bool, error) {
+		r, err := s.db.FindRequest(ctx, job.Args.RequestID)
+		if err != nil || r.Status != praxis.RequestDeclined {
+			return mail.Message{}, false, err
+		}
+		return requestDeclinedMessage(r, s.URL(StatusPath(r))), true, nil
+	})
 }
 
 // PlaceKey is the idempotency key of the email telling a person of their
@@ -206,35 +194,32 @@ func PlaceKey(registrationID int64, movedUp bool) string {
 // registration was cancelled or purged, or the workshop cancelled,
 // meanwhile.
 func (s *Service) placeJob(ctx context.Context, job *jobs.Job[placeArgs]) error {
-	key := PlaceKey(job.Args.RegistrationID, job.Args.MovedUp)
-	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
-		return err
-	}
-	r, err := s.db.FindRegistration(ctx, job.Args.RegistrationID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if r.Email == "" || r.Status == praxis.RegistrationCancelled || (job.Args.MovedUp && r.Status != praxis.RegistrationRegistered) {
-		return nil
+	return sendJob(ctx, s, job, PlaceKey(job.Args.RegistrationID, job.Args.MovedUp), 0, func() (mail.Message, bool, error) {
+		w, r, err := s.registrationAndWorkshop(ctx, job.Args.RegistrationID)
+		if err != nil || w == nil || r.Status == praxis.RegistrationCancelled || (job.Args.MovedUp && r.Status != praxis.RegistrationRegistered) {
+			return mail.Message{}, false, err
+		}
+		var attachment []byte
+		if r.Status == praxis.RegistrationRegistered {
+			attachment = s.calendarAttachment(w, true, false)
+		}
+		return placeMessage(w, r, job.Args.MovedUp, s.URL(CancelPath(r)), s.URL(WorkshopPath(w)), attachment), true, nil
+	})
+}
+
+// registrationAndWorkshop reads a registration with an email and its
+// scheduled workshop: nil, nil when either is gone, the registration has
+// no email, or the workshop is no longer scheduled.
+func (s *Service) registrationAndWorkshop(ctx context.Context, registrationID int64) (*praxis.Workshop, *praxis.Registration, error) {
+	r, err := s.db.FindRegistration(ctx, registrationID)
+	if err != nil || r.Email == "" {
+		return nil, nil, err
 	}
 	w, err := s.withTitle(ctx, r.WorkshopID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
+	if err != nil || w.Status != praxis.WorkshopScheduled {
+		return nil, nil, err
 	}
-	if err != nil {
-		return err
-	}
-	if w.Status != praxis.WorkshopScheduled {
-		return nil
-	}
-	var attachment []byte
-	if r.Status == praxis.RegistrationRegistered {
-		attachment = s.calendarAttachment(w, true, false)
-	}
-	return sendOnce(ctx, s, job, key, 0, placeMessage(w, r, job.Args.MovedUp, s.URL(CancelPath(r)), s.URL(WorkshopPath(w)), attachment))
+	return w, r, nil
 }
 
 // ReminderKey is the idempotency key of a participant's reminder: recorded
@@ -254,70 +239,52 @@ func FacilitatorReminderKey(workshopID, userID int64) string {
 // when the registration was cancelled, moved or purged meanwhile, or the
 // workshop cancelled.
 func (s *Service) participantReminderJob(ctx context.Context, job *jobs.Job[participantReminderArgs]) error {
-	key := ReminderKey(job.Args.RegistrationID)
-	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
-		return err
-	}
-	r, err := s.db.FindRegistration(ctx, job.Args.RegistrationID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if r.Email == "" || r.Status != praxis.RegistrationRegistered {
-		return nil
-	}
-	w, err := s.withTitle(ctx, r.WorkshopID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if w.Status != praxis.WorkshopScheduled {
-		return nil
-	}
-	return sendOnce(ctx, s, job, key, 0, participantReminderMessage(w, r, s.URL(CancelPath(r)), s.now()))
+	return sendJob(ctx, s, job, ReminderKey(job.Args.RegistrationID), 0, func() (mail.Message, bool, error) {
+		w, r, err := s.registrationAndWorkshop(ctx, job.Args.RegistrationID)
+		if err != nil || w == nil || r.Status != praxis.RegistrationRegistered {
+			return mail.Message{}, false, err
+		}
+		return participantReminderMessage(w, r, s.URL(CancelPath(r)), s.now()), true, nil
+	})
 }
 
 // facilitatorReminderJob emails a facilitator a week before: nothing when
 // they no longer facilitate it, or it was cancelled, meanwhile. The brief
 // (what changed since they last delivered the module) is worked out now.
 func (s *Service) facilitatorReminderJob(ctx context.Context, job *jobs.Job[facilitatorReminderArgs]) error {
-	key := FacilitatorReminderKey(job.Args.WorkshopID, job.Args.UserID)
+	return sendJob(ctx, s, job, FacilitatorReminderKey(job.Args.WorkshopID, job.Args.UserID), job.Args.UserID, func() (mail.Message, bool, error) {
+		w, err := s.withTitle(ctx, job.Args.WorkshopID)
+		if err != nil || w.Status != praxis.WorkshopScheduled ||
+			!slices.ContainsFunc(w.Facilitators, func(f praxis.WorkshopFacilitator) bool { return f.UserID == job.Args.UserID }) {
+			return mail.Message{}, false, err
+		}
+		person, err := s.db.FindUser(ctx, job.Args.UserID)
+		if err != nil || person.Email == "" || person.Status != praxis.StatusActive {
+			return mail.Message{}, false, err
+		}
+		brief, err := s.FacilitatorBrief(ctx, w, person.ID)
+		if err != nil {
+			return mail.Message{}, false, err
+		}
+		return facilitatorReminderMessage(w, person, brief), true, nil
+	})
+}
+
+// sendJob sends the one email a job stands for, once: nothing when key was
+// sent already, or when compose finds nothing to send (false: what the
+// email was about is gone, ENOTFOUND, or no longer calls for it).
+func sendJob[T jobs.Args](ctx context.Context, s *Service, job *jobs.Job[T], key string, userID int64, compose func() (mail.Message, bool, error)) error {
 	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
 		return err
 	}
-	w, err := s.withTitle(ctx, job.Args.WorkshopID)
+	msg, ok, err := compose()
 	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
 		return nil
 	}
-	if err != nil {
+	if err != nil || !ok {
 		return err
 	}
-	facilitates := false
-	for _, f := range w.Facilitators {
-		facilitates = facilitates || f.UserID == job.Args.UserID
-	}
-	if w.Status != praxis.WorkshopScheduled || !facilitates {
-		return nil
-	}
-	person, err := s.db.FindUser(ctx, job.Args.UserID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if person.Email == "" || person.Status != praxis.StatusActive {
-		return nil
-	}
-	brief, err := s.FacilitatorBrief(ctx, w, person.ID)
-	if err != nil {
-		return err
-	}
-	return sendOnce(ctx, s, job, key, person.ID, facilitatorReminderMessage(w, person, brief))
+	return sendOnce(ctx, s, job, key, userID, msg)
 }
 
 // sendOnce hands msg to the mail server with a Message-ID made from key,

@@ -173,9 +173,9 @@ func (s *Service) Suggest(ctx context.Context, user *praxis.User, q MatchQuery) 
 		}
 		if q.Language != "" {
 			if speaks(u.Languages, q.Language) {
-				add(pointsLanguage, "Speaks %s.", languageName(q.Language))
+				add(pointsLanguage, "Speaks %s.", LanguageName(q.Language))
 			} else if !(len(u.Languages) == 0 && baseLanguage(q.Language) == "en") {
-				add(pointsNoLanguage, "Does not list %s among their languages.", languageName(q.Language))
+				add(pointsNoLanguage, "Does not list %s among their languages.", LanguageName(q.Language))
 			}
 		}
 		f := ofModule[u.ID]
@@ -244,13 +244,14 @@ func baseLanguage(tag string) string {
 	return b.String()
 }
 
-// languageName names a language in English.
-func languageName(tag string) string {
-	switch tag {
-	case "bfi":
-		return "British Sign Language"
-	case "isg":
-		return "Irish Sign Language"
+// languageNames covers languages that x/text's display tables leave unnamed.
+var languageNames = map[string]string{"bfi": "British Sign Language", "ase": "American Sign Language", "isg": "Irish Sign Language"}
+
+// LanguageName names a language tag in English ("cy" is "Welsh"), falling
+// back to the tag itself.
+func LanguageName(tag string) string {
+	if name, ok := languageNames[tag]; ok {
+		return name
 	}
 	t, err := language.Parse(tag)
 	if err != nil {
