@@ -55,7 +55,7 @@ type Service struct {
 	baseURL string
 	modules ModuleExists
 	now     func() time.Time
-	limits  *limits
+	limits  *Limits
 	hashing Hashing
 	// dummyHash is verified against when an email has no account.
 	dummyHash string
@@ -75,7 +75,7 @@ func New(cfg Config) *Service {
 	hashing := cfg.Hashing.orDefault()
 	return &Service{
 		db: cfg.DB, mail: cfg.Mail, log: cfg.Logger, baseURL: cfg.BaseURL,
-		modules: cfg.Modules, now: cfg.Now, limits: newLimits(),
+		modules: cfg.Modules, now: cfg.Now, limits: NewLimits(),
 		hashing: hashing, dummyHash: hashing.dummy(),
 	}
 }

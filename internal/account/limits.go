@@ -9,46 +9,50 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// limits holds token buckets per key ("ip:…", "account:…") for the actions that
-// guessing or spam would hammer: signing in, signing up, asking for reset links.
-type limits struct {
+// Limits holds token buckets per key ("ip:…", "account:…") for the actions
+// that guessing or spam would hammer: signing in, signing up, asking for
+// reset links, and (in the workshop service) public requests and
+// registrations.
+type Limits struct {
 	buckets *lru.Cache[string, *rate.Limiter]
 }
 
-// limit is a rate: burst attempts at once, refilling one every interval.
-type limit struct {
-	burst    int
-	interval time.Duration
+// Limit is a rate: Burst attempts at once, refilling one every Interval.
+type Limit struct {
+	Burst    int
+	Interval time.Duration
 }
 
 // Rates. Generous enough for a person who mistypes, tight enough to make
 // guessing a password or filling the database slow.
 var (
-	loginPerIP      = limit{burst: 20, interval: 6 * time.Second}  // 10 a minute after the burst
-	loginPerAccount = limit{burst: 10, interval: 90 * time.Second} // 40 an hour
-	signupPerIP     = limit{burst: 5, interval: 2 * time.Minute}
-	resetPerIP      = limit{burst: 5, interval: 2 * time.Minute}
-	resetPerAccount = limit{burst: 3, interval: 20 * time.Minute}
+	loginPerIP      = Limit{Burst: 20, Interval: 6 * time.Second}  // 10 a minute after the burst
+	loginPerAccount = Limit{Burst: 10, Interval: 90 * time.Second} // 40 an hour
+	signupPerIP     = Limit{Burst: 5, Interval: 2 * time.Minute}
+	resetPerIP      = Limit{Burst: 5, Interval: 2 * time.Minute}
+	resetPerAccount = Limit{Burst: 3, Interval: 20 * time.Minute}
 	// passwordChecks bounds how often a signed-in session may try its
 	// account's password (changing it, deleting the account): a stolen
 	// session must not become a way to guess the password.
-	passwordChecks   = limit{burst: 10, interval: 90 * time.Second}
+	passwordChecks   = Limit{Burst: 10, Interval: 90 * time.Second}
 	maxTrackedBucket = 100_000
 )
 
-func newLimits() *limits {
-	return &limits{buckets: lru.New[string, *rate.Limiter](maxTrackedBucket)}
+// NewLimits returns empty buckets; the least recently used are forgotten
+// beyond 100,000 keys.
+func NewLimits() *Limits {
+	return &Limits{buckets: lru.New[string, *rate.Limiter](maxTrackedBucket)}
 }
 
-// allow takes one token from each key's bucket, or none when any is empty, and
-// returns ETOOMANY saying how long to wait.
-func (l *limits) allow(now time.Time, keys map[string]limit) error {
+// Allow takes one token from each key's bucket, or none when any is empty, and
+// returns ETOOMANY (a *RateLimitError) saying how long to wait.
+func (l *Limits) Allow(now time.Time, keys map[string]Limit) error {
 	var wait time.Duration
 	var taken []*rate.Reservation
 	for key, lim := range keys {
 		b, ok := l.buckets.Get(key)
 		if !ok {
-			b = rate.NewLimiter(rate.Every(lim.interval), lim.burst)
+			b = rate.NewLimiter(rate.Every(lim.Interval), lim.Burst)
 			l.buckets.Add(key, b)
 		}
 		r := b.ReserveN(now, 1)

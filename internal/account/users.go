@@ -3,10 +3,8 @@ package account
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/praxis-coop/praxis/internal/access"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -31,39 +29,19 @@ func invalid(field, format string, args ...any) *praxis.Error {
 
 // cleanEmail checks an email address and returns it trimmed.
 func cleanEmail(email string) (string, error) {
-	email = strings.TrimSpace(email)
-	if email == "" {
+	if strings.TrimSpace(email) == "" {
 		return "", invalid("email", "enter your email address")
 	}
-	if len(email) > MaxEmailLength {
-		return "", invalid("email", "the email address is longer than %d characters", MaxEmailLength)
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
-		return "", invalid("email", "%q is not an email address like name@example.org", email)
-	}
-	return email, nil
+	return praxis.CleanEmail("email", email, MaxEmailLength)
 }
 
 // cleanText trims a field and checks its length and that it holds no control
 // characters other than line breaks (for multi-line fields).
 func cleanText(field, value string, max int, required, multiline bool) (string, error) {
-	value = strings.TrimSpace(strings.ReplaceAll(value, "\r\n", "\n"))
-	if required && value == "" {
+	if required && strings.TrimSpace(value) == "" {
 		return "", invalid(field, "this is required")
 	}
-	if utf8.RuneCountInString(value) > max {
-		return "", invalid(field, "this is longer than %d characters", max)
-	}
-	if !utf8.ValidString(value) {
-		return "", invalid(field, "this is not valid text")
-	}
-	for _, r := range value {
-		if (r < 0x20 && !(multiline && (r == '\n' || r == '\t'))) || r == 0x7f {
-			return "", invalid(field, "this holds a control character")
-		}
-	}
-	return value, nil
+	return praxis.CleanText(field, value, max, multiline)
 }
 
 func cleanRoles(roles []praxis.Role) ([]praxis.Role, error) {
@@ -111,7 +89,7 @@ type SignUp struct {
 // already has an account gets the same answer as a new one (a pending user
 // that is not stored), and its owner an email saying so.
 func (s *Service) SignUp(ctx context.Context, req SignUp) (*praxis.User, error) {
-	if err := s.limits.allow(s.now(), map[string]limit{"signup-ip:" + req.IP: signupPerIP}); err != nil {
+	if err := s.limits.Allow(s.now(), map[string]Limit{"signup-ip:" + req.IP: signupPerIP}); err != nil {
 		return nil, err
 	}
 	mode, err := s.SignupMode(ctx)
@@ -245,7 +223,7 @@ type LogIn struct {
 // limited per IP and per account (ETOOMANY).
 func (s *Service) LogIn(ctx context.Context, req LogIn) (*praxis.User, praxis.Session, string, error) {
 	now := s.now()
-	err := s.limits.allow(now, map[string]limit{
+	err := s.limits.Allow(now, map[string]Limit{
 		"login-ip:" + req.IP: loginPerIP,
 		"login-account:" + strings.ToLower(strings.TrimSpace(req.Email)): loginPerAccount,
 	})
@@ -392,7 +370,7 @@ func (s *Service) ChangePassword(ctx context.Context, user *praxis.User, current
 // rate limited per account like signing in, and answers ETOOMANY as a
 // *RateLimitError when the limit is reached.
 func (s *Service) checkPassword(ctx context.Context, user *praxis.User, password string) (ok bool, err error) {
-	if err := s.limits.allow(s.now(), map[string]limit{fmt.Sprintf("password-check:%d", user.ID): passwordChecks}); err != nil {
+	if err := s.limits.Allow(s.now(), map[string]Limit{fmt.Sprintf("password-check:%d", user.ID): passwordChecks}); err != nil {
 		return false, err
 	}
 	hash, err := s.db.PasswordHash(ctx, user.ID)
@@ -453,7 +431,7 @@ func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
 	if !s.mail.Enabled() {
 		return praxis.Errorf(praxis.ENOTIMPLEMENTED, "this network does not send email: ask a coordinator for a password reset link")
 	}
-	if err := s.limits.allow(s.now(), map[string]limit{"reset-ip:" + ip: resetPerIP, "reset-account:" + strings.ToLower(strings.TrimSpace(email)): resetPerAccount}); err != nil {
+	if err := s.limits.Allow(s.now(), map[string]Limit{"reset-ip:" + ip: resetPerIP, "reset-account:" + strings.ToLower(strings.TrimSpace(email)): resetPerAccount}); err != nil {
 		return err
 	}
 	user, _, err := s.db.FindCredentials(ctx, email)

@@ -9,16 +9,14 @@ import (
 	"time"
 
 	"github.com/praxis-coop/praxis/internal/access"
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/praxis"
 )
 
-// Registrations per network address: a room on one network can all sign
-// up, a script cannot fill a workshop.
-const (
-	registrationsBurst = 30
-	registrationsEvery = 20 * time.Second
-)
+// registrationsPerAddress: a room on one network can all sign up, a script
+// cannot fill a workshop.
+var registrationsPerAddress = account.Limit{Burst: 30, Interval: 20 * time.Second}
 
 // RegistrationInput is a registration as the workshop page or the API gives
 // it.
@@ -70,7 +68,7 @@ func (s *Service) Register(ctx context.Context, user *praxis.User, id int64, in 
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
-	if err := s.allow("register-ip:"+in.Address, registrationsBurst, registrationsEvery); err != nil {
+	if err := s.limits.Allow(s.now(), map[string]account.Limit{"register-ip:" + in.Address: registrationsPerAddress}); err != nil {
 		return nil, err
 	}
 	var queue func(tx *sql.Tx, id int64) error

@@ -5,13 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/praxis-coop/praxis/internal/access"
+	"github.com/praxis-coop/praxis/internal/account"
 	"github.com/praxis-coop/praxis/internal/catalog"
 	"github.com/praxis-coop/praxis/internal/db"
 	"github.com/praxis-coop/praxis/internal/praxis"
@@ -21,14 +20,8 @@ import (
 // Rates of public forms: a group may ask a few times, a script cannot fill
 // the queue.
 var (
-	requestsPerAddress = struct {
-		burst int
-		every time.Duration
-	}{5, 20 * time.Minute}
-	requestsPerEmail = struct {
-		burst int
-		every time.Duration
-	}{3, 8 * time.Hour}
+	requestsPerAddress = account.Limit{Burst: 5, Interval: 20 * time.Minute}
+	requestsPerEmail   = account.Limit{Burst: 3, Interval: 8 * time.Hour}
 )
 
 // ErrSpam is what a form filled in by a robot gets: the honeypot field,
@@ -60,39 +53,26 @@ type RequestInput struct {
 
 // text checks a free-text field and returns it trimmed.
 func text(errs *fieldErrors, field, v string, max int, multiline bool) string {
-	v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
-	if !utf8.ValidString(v) {
-		errs.add(invalid(field, "this is not valid text"))
-		return ""
-	}
-	if utf8.RuneCountInString(v) > max {
-		errs.add(invalid(field, "this is longer than %d characters", max))
-		return ""
-	}
-	for _, r := range v {
-		if (r < 0x20 && !(multiline && (r == '\n' || r == '\t'))) || r == 0x7f {
-			errs.add(invalid(field, "this holds a control character"))
-			return ""
-		}
+	v, err := praxis.CleanText(field, v, max, multiline)
+	if err != nil {
+		errs.add(err)
 	}
 	return v
 }
 
 // email checks an email address and returns it bare.
 func email(errs *fieldErrors, field, v string, required bool) string {
-	v = strings.TrimSpace(v)
-	if v == "" {
+	if strings.TrimSpace(v) == "" {
 		if required {
 			errs.add(invalid(field, "give an email address, so we can write to you"))
 		}
 		return ""
 	}
-	addr, err := mail.ParseAddress(v)
-	if err != nil || len(v) > MaxEmail || addr.Address != v || !strings.Contains(addr.Address[strings.LastIndexByte(addr.Address, '@'):], ".") {
-		errs.add(invalid(field, "%q is not an email address such as name@example.org", v))
-		return ""
+	v, err := praxis.CleanEmail(field, v, MaxEmail)
+	if err != nil {
+		errs.add(err)
 	}
-	return addr.Address
+	return v
 }
 
 // checkLanguage returns a language tag ("en" when empty).
@@ -152,10 +132,8 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*praxis.W
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
-	if err := s.allow("request-ip:"+in.Address, requestsPerAddress.burst, requestsPerAddress.every); err != nil {
-		return nil, err
-	}
-	if err := s.allow("request-email:"+db.EmailKey(r.ContactEmail), requestsPerEmail.burst, requestsPerEmail.every); err != nil {
+	if err := s.limits.Allow(s.now(), map[string]account.Limit{"request-ip:" + in.Address: requestsPerAddress,
+		"request-email:" + db.EmailKey(r.ContactEmail): requestsPerEmail}); err != nil {
 		return nil, err
 	}
 	r.StatusToken = newToken()

@@ -26,10 +26,8 @@ import (
 	"github.com/praxis-coop/praxis/internal/delivery"
 	"github.com/praxis-coop/praxis/internal/history"
 	"github.com/praxis-coop/praxis/internal/jobs"
-	"github.com/praxis-coop/praxis/internal/lru"
 	"github.com/praxis-coop/praxis/internal/mail"
 	"github.com/praxis-coop/praxis/internal/praxis"
-	"golang.org/x/time/rate"
 )
 
 // Instance settings, changed by admins on the settings page.
@@ -106,7 +104,7 @@ type Service struct {
 	baseURL string
 	log     *slog.Logger
 	now     func() time.Time
-	limits  *lru.Cache[string, *rate.Limiter]
+	limits  *account.Limits
 	// recordMu keeps two facilitators of one workshop from recording it at
 	// once in this process; the database refuses a second link in any case.
 	recordMu sync.Mutex
@@ -126,7 +124,7 @@ func New(cfg Config) *Service {
 	}
 	return &Service{db: cfg.DB, catalog: cfg.Catalog, history: cfg.History, releases: cfg.Releases, deliveries: cfg.Deliveries,
 		forks: cfg.Forks, mail: cfg.Mail, baseURL: base, log: cfg.Logger, now: cfg.Now,
-		limits: lru.New[string, *rate.Limiter](50_000)}
+		limits: account.NewLimits()}
 }
 
 // URL makes a link for outside praxis (emails, calendars) from the public
@@ -142,8 +140,8 @@ func invalid(field, format string, args ...any) *praxis.Error {
 // at once and the API names each (praxis.InvalidFields).
 type fieldErrors []praxis.FieldError
 
-// add adds the fields e names.
-func (errs *fieldErrors) add(e *praxis.Error) { *errs = append(*errs, e.Fields...) }
+// add adds the fields err names.
+func (errs *fieldErrors) add(err error) { *errs = append(*errs, praxis.FieldErrors(err)...) }
 
 // orNil returns EINVALID naming the fields, or nil when there are none.
 func (errs fieldErrors) orNil() error { return praxis.InvalidFields(errs) }
@@ -215,23 +213,6 @@ func (s *Service) SetSettings(ctx context.Context, actor *praxis.User, set Setti
 		if err := s.db.SetSetting(ctx, v.key, strconv.Itoa(v.next), audit); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// allow takes a token from the bucket named key (burst at once, then one
-// every every); ETOOMANY, saying how long to wait, when it is empty.
-func (s *Service) allow(key string, burst int, every time.Duration) error {
-	limiter, ok := s.limits.Get(key)
-	if !ok {
-		limiter = rate.NewLimiter(rate.Every(every), burst)
-		s.limits.Add(key, limiter)
-	}
-	now := s.now()
-	r := limiter.ReserveN(now, 1)
-	if delay := r.DelayFrom(now); delay > 0 {
-		r.CancelAt(now)
-		return &account.RateLimitError{RetryAfter: delay}
 	}
 	return nil
 }
