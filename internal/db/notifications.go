@@ -73,8 +73,12 @@ func (db *DB) Notify(ctx context.Context, e praxis.Activity, drafts []Notificati
 			err := tx.Raw(`INSERT INTO notifications (user_id, kind, topic, event_id, event_kind, actor_id, subject, url, count, created_at, updated_at, digest)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
 				ON CONFLICT (user_id, kind, topic) WHERE read_at IS NULL DO UPDATE SET
-					event_id = excluded.event_id, event_kind = excluded.event_kind, actor_id = excluded.actor_id,
-					subject = excluded.subject, url = excluded.url, count = notifications.count + 1,
+					event_id = CASE WHEN excluded.updated_at >= notifications.updated_at THEN excluded.event_id ELSE notifications.event_id END,
+					event_kind = CASE WHEN excluded.updated_at >= notifications.updated_at THEN excluded.event_kind ELSE notifications.event_kind END,
+					actor_id = CASE WHEN excluded.updated_at >= notifications.updated_at THEN excluded.actor_id ELSE notifications.actor_id END,
+					subject = CASE WHEN excluded.updated_at >= notifications.updated_at THEN excluded.subject ELSE notifications.subject END,
+					url = CASE WHEN excluded.updated_at >= notifications.updated_at THEN excluded.url ELSE notifications.url END,
+					count = notifications.count + 1,
 					updated_at = MAX(notifications.updated_at, excluded.updated_at), digest = MAX(notifications.digest, excluded.digest)
 				RETURNING id, count`,
 				d.UserID, d.Kind, d.Topic, e.ID, e.Kind, nonZero(e.ActorID), d.Subject, d.URL, at, at, d.Digest).Scan(&out).Error
@@ -209,6 +213,9 @@ func (db *DB) MarkRead(ctx context.Context, userID int64, ids []int64, all bool)
 type Receipt struct {
 	Kind         string
 	Notification praxis.Notification
+	// LatestEventID is the event the notification now tells of: a later
+	// event on the same topic may have collapsed into it since.
+	LatestEventID int64
 }
 
 // FindReceipt returns how an event reached a person. ENOTFOUND when it did
@@ -217,9 +224,11 @@ func (db *DB) FindReceipt(ctx context.Context, eventID, userID int64) (Receipt, 
 	var row struct {
 		Kind           string
 		NotificationID int64
+		LatestEventID  int64
 	}
-	err := db.gorm.WithContext(ctx).Raw(`SELECT kind, notification_id FROM notification_receipts WHERE event_id = ? AND user_id = ?`, eventID, userID).
-		Scan(&row).Error
+	err := db.gorm.WithContext(ctx).Raw(`SELECT r.kind, r.notification_id, COALESCE(n.event_id, 0) AS latest_event_id
+		FROM notification_receipts r LEFT JOIN notifications n ON n.id = r.notification_id
+		WHERE r.event_id = ? AND r.user_id = ?`, eventID, userID).Scan(&row).Error
 	if err != nil {
 		return Receipt{}, fmt.Errorf("db: receipt: %w", err)
 	}
@@ -230,7 +239,7 @@ func (db *DB) FindReceipt(ctx context.Context, eventID, userID int64) (Receipt, 
 	if err != nil {
 		return Receipt{}, err
 	}
-	return Receipt{Kind: row.Kind, Notification: n}, nil
+	return Receipt{Kind: row.Kind, Notification: n, LatestEventID: row.LatestEventID}, nil
 }
 
 // DigestUsers lists the people with notifications made before a time

@@ -226,7 +226,18 @@ func (s *Service) composeEvent(ctx context.Context, u *praxis.User, e praxis.Act
 		return mail.Message{}, err
 	}
 	sentence := sentence(n)
-	v := emailView{Name: u.Name, Sentence: sentence, Excerpt: s.excerpt(ctx, e), URL: s.link(n.URL),
+	// The notification tells of its latest event, which may be a later one
+	// on the same topic than the event this email was queued for: quote
+	// that one, so the words shown are the named person's.
+	quoted := e
+	if receipt.LatestEventID != 0 && receipt.LatestEventID != e.ID {
+		if latest, err := s.db.FindActivity(ctx, receipt.LatestEventID); err == nil {
+			quoted = latest
+		} else {
+			quoted = praxis.Activity{}
+		}
+	}
+	v := emailView{Name: u.Name, Sentence: sentence, Excerpt: s.excerpt(ctx, quoted), URL: s.link(n.URL),
 		Reason:   fmt.Sprintf("You get this email because of your setting for %q: %s", kind.Label, lowerFirst(kind.Description)),
 		Settings: s.link("/account/notifications"), Unsubscribe: unsubscribe, StopWhat: "emails about " + strings.ToLower(kind.Label)}
 	text, html, err := render(eventText, eventHTML, v)
@@ -290,7 +301,7 @@ func (s *Service) excerpt(ctx context.Context, e praxis.Activity) string {
 func sentence(n praxis.Notification) string {
 	text := n.Subject
 	if n.Count > 1 {
-		text += fmt.Sprintf(" (and %s more)", plural(n.Count-1, "time", "times"))
+		text += fmt.Sprintf(" (and %d more %s)", n.Count-1, map[bool]string{true: "time", false: "times"}[n.Count == 2])
 	}
 	if !strings.HasSuffix(text, ".") {
 		text += "."

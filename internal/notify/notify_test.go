@@ -846,3 +846,40 @@ func TestWorkshopEventsReachTheInboxAndOneReminderIsEmailed(t *testing.T) {
 		t.Errorf("fay's inbox = %+v, want the reminder with what changed", got)
 	}
 }
+
+// TestACollapsedEmailQuotesThePersonItNames: Maya's comment's email is
+// refused once; before its retry Mo comments, and the notification now
+// says "Mo … commented (and 1 more time)". The retried email quotes Mo's
+// words under Mo's name, never Maya's.
+func TestACollapsedEmailQuotesThePersonItNames(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	p := w.propose("author", "## ", "## Welcome\n\n## ")
+	w.settle()
+	w.sink.RefuseNext(1)
+	w.comment("maya", p, "MAYA-WORDS here")
+	w.comment("mo", p, "MO-WORDS here")
+	w.settle()
+	mails := w.mailTo("author")
+	if len(mails) == 0 {
+		t.Fatal("the author got no email of the comments")
+	}
+	var decoder mime.WordDecoder
+	for _, m := range mails {
+		text, _ := textPart(t, m)
+		subject, err := decoder.DecodeHeader(m.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(subject, "Mo Maintainer") && strings.Contains(text, "MAYA-WORDS") ||
+			strings.Contains(subject, "Maya Maintainer") && strings.Contains(text, "MO-WORDS") {
+			t.Errorf("%q quotes someone else's words:\n%s", subject, text)
+		}
+		if strings.Contains(subject, "(and ") && !strings.Contains(subject, "(and 1 more time)") {
+			t.Errorf("subject %q, want it to say (and 1 more time)", subject)
+		}
+		if strings.Contains(subject, "Maya Maintainer") && strings.Contains(subject, "(and ") {
+			t.Errorf("subject %q names Maya, whose comment came first, as the latest", subject)
+		}
+	}
+}
