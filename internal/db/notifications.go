@@ -498,9 +498,19 @@ func (db *DB) FindProposalConflict(ctx context.Context, proposalID int64) (c Pro
 
 // SetProposalConflict records a check of a proposal against main, with its
 // event (when it has a kind: the proposal began to conflict) in the same
-// transaction.
-func (db *DB) SetProposalConflict(ctx context.Context, proposalID int64, c ProposalConflict, event praxis.Activity) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// transaction, provided the last check recorded is still before (nil for
+// never checked): false, writing nothing, when another check recorded its
+// own meanwhile, so two checks at once never tell of one conflict twice.
+func (db *DB) SetProposalConflict(ctx context.Context, proposalID int64, before *ProposalConflict, c ProposalConflict, event praxis.Activity) (bool, error) {
+	written := false
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []ProposalConflict
+		if err := tx.Raw(`SELECT head, main, conflicting FROM proposal_conflicts WHERE proposal_id = ?`, proposalID).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("db: set proposal conflict: %w", err)
+		}
+		if (before == nil) != (len(rows) == 0) || before != nil && rows[0] != *before {
+			return nil
+		}
 		err := tx.Exec(`INSERT INTO proposal_conflicts (proposal_id, head, main, conflicting, checked_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (proposal_id) DO UPDATE SET head = excluded.head, main = excluded.main,
 				conflicting = excluded.conflicting, checked_at = excluded.checked_at`,
@@ -508,8 +518,10 @@ func (db *DB) SetProposalConflict(ctx context.Context, proposalID int64, c Propo
 		if err != nil {
 			return fmt.Errorf("db: set proposal conflict: %w", err)
 		}
+		written = true
 		return db.addActivity(tx, event)
 	})
+	return written, err
 }
 
 // ClearDigest takes notifications out of a person's next digest (their

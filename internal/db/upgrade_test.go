@@ -224,7 +224,7 @@ func checkNotifications(t *testing.T, d *db.DB, userID, oldUnread int64) {
 	if err := d.RecordMailSent(ctx, db.SentMail{Key: "k", UserID: userID, MessageID: "<k@example.org>"}, nil); err != nil {
 		t.Error(err)
 	}
-	if err := d.SetProposalConflict(ctx, 0, db.ProposalConflict{}, praxis.Activity{}); err == nil {
+	if _, err := d.SetProposalConflict(ctx, 0, nil, db.ProposalConflict{}, praxis.Activity{}); err == nil {
 		t.Error("a conflict of no proposal was recorded")
 	}
 }

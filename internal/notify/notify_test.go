@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -881,5 +882,38 @@ func TestACollapsedEmailQuotesThePersonItNames(t *testing.T) {
 		if strings.Contains(subject, "Maya Maintainer") && strings.Contains(subject, "(and ") {
 			t.Errorf("subject %q names Maya, whose comment came first, as the latest", subject)
 		}
+	}
+}
+
+// TestConcurrentConflictChecksTellOnce: three checks of the open proposals
+// at once (the jobs after two merges in a row) record one
+// proposal.conflicting event for the proposal that began to conflict.
+func TestConcurrentConflictChecksTellOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	first := w.propose("author", "## ", "## From Ana\n\n## ")
+	second := w.propose("fay", "## ", "## From Fay\n\n## ")
+	w.settle()
+	if _, err := w.review.Review(ctx, w.people["maya"], first.ID, praxis.VerdictApprove, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.review.Merge(ctx, w.people["maya"], first.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := w.review.CheckConflicts(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	w.settle()
+	if got := w.eventsOf(second.ID, praxis.ActivityProposalConflict); len(got) != 1 {
+		t.Errorf("%d proposal.conflicting events (%v), want 1", len(got), got)
 	}
 }

@@ -78,10 +78,17 @@ func (s *Service) checkConflicts(ctx context.Context) (int, []int64, error) {
 			if now.Conflicting && checked && !before.Conflicting && before.Head == head {
 				event = praxis.Activity{At: s.now(), Kind: praxis.ActivityProposalConflict, ProposalID: p.ID, Module: firstModule(p),
 					Title: p.Title, Ref: main, Detail: fmt.Sprintf("%d files", len(merge.Conflicts))}
-				began++
 			}
-			if err := s.db.SetProposalConflict(ctx, p.ID, now, event); err != nil {
+			var last *db.ProposalConflict
+			if checked {
+				last = &before
+			}
+			written, err := s.db.SetProposalConflict(ctx, p.ID, last, now, event)
+			if err != nil {
 				return began, nil, err
+			}
+			if written && event.Kind != "" {
+				began++
 			}
 		}
 		if len(open) < 200 {
