@@ -304,3 +304,14 @@ func assertProblem(t *testing.T, problems []praxis.Problem, path string, line in
 	}
 	t.Fatalf("problems = %v\nwant one at %s:%d containing %q", problems, path, line, msg)
 }
+
+// TestTitlesAreOneLine: a title written as a YAML block scalar reads as one
+// line (it becomes a page's heading, a file's name and an email's subject).
+func TestTitlesAreOneLine(t *testing.T) {
+	t.Parallel()
+	src := strings.Replace(validPlan, `title: "Where we come from"`, "title: |\n  Where we\n  come from", 1)
+	doc, problems := module.Parse("module.md", "where-we-come-from", []byte(src))
+	if doc == nil || doc.Module.Title != "Where we come from" || len(problems) != 0 {
+		t.Fatalf("%+v (problems %v), want the title on one line", doc, problems)
+	}
+}

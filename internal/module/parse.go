@@ -145,7 +145,7 @@ func decodeFrontMatter(doc *Document, mapping *yaml.Node, p *problems) {
 		fd := fieldDecoder{p: p, line: line, name: name, node: value}
 		switch name {
 		case "title":
-			m.Title = fd.str()
+			m.Title = fd.oneLine()
 		case "summary":
 			m.Summary = fd.str()
 		case "series":
@@ -203,6 +203,13 @@ func (fd fieldDecoder) str() string {
 		return ""
 	}
 	return strings.TrimSpace(fd.node.Value)
+}
+
+// oneLine is text for one line (a title): any line breaks a YAML block
+// scalar brought become spaces, as a title shows in a page, a file name or
+// an email's subject.
+func (fd fieldDecoder) oneLine() string {
+	return strings.Join(strings.Fields(fd.str()), " ")
 }
 
 func (fd fieldDecoder) integer() int {
@@ -286,7 +293,7 @@ func (fd fieldDecoder) agenda() ([]praxis.AgendaItem, []int) {
 				if value.Kind != yaml.ScalarNode {
 					fd.p.add(key.Line+1, "agenda: title must be text")
 				}
-				item.Title = strings.TrimSpace(value.Value)
+				item.Title = strings.Join(strings.Fields(value.Value), " ")
 			case "minutes":
 				n, ok := scalarInt(value)
 				if !ok {

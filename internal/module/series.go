@@ -50,7 +50,7 @@ func ParseSeries(path, slug string, src []byte) (*SeriesDocument, []praxis.Probl
 		seen[key.Value] = true
 		switch key.Value {
 		case "title":
-			doc.Series.Title = fd.str()
+			doc.Series.Title = fd.oneLine()
 		case "summary":
 			doc.Series.Summary = fd.str()
 		case "modules":
