@@ -218,8 +218,16 @@ func (s *Service) proposalAudience(ctx context.Context, e praxis.Activity, a *au
 		if err != nil {
 			return err
 		}
+		// Only those who still review: a former maintainer has no choice
+		// for this kind on their settings page to turn it off.
+		maintainers, err := s.db.ActiveUserIDsWithRoles(ctx, praxis.RoleMaintainer, praxis.RoleAdmin)
+		if err != nil {
+			return err
+		}
 		for _, id := range reviewers {
-			a.add(id, draft(praxis.NotifyProposalWaiting, "made a new version of "+title+" to review"))
+			if slices.Contains(maintainers, id) {
+				a.add(id, draft(praxis.NotifyProposalWaiting, "made a new version of "+title+" to review"))
+			}
 		}
 	case praxis.ActivityComment:
 		c, err := s.db.FindComment(ctx, e.ObjectID)

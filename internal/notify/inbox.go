@@ -180,6 +180,42 @@ func (s *Service) Watch(ctx context.Context, u *praxis.User, target, level strin
 	if err := access.Authorize(u, access.UseAccount); err != nil {
 		return err
 	}
+	if err := s.checkWatch(ctx, target, level); err != nil {
+		return err
+	}
+	return s.db.SetWatch(ctx, u.ID, target, level)
+}
+
+// WatchChange is one watch to set; Level "" stops it.
+type WatchChange struct {
+	Target, Level string
+}
+
+// SaveAll changes email choices (kinds left out keep theirs) and watches
+// together, checking every choice and every watch before it stores any, so
+// a mistake in one changes nothing.
+func (s *Service) SaveAll(ctx context.Context, u *praxis.User, email map[string]string, watches []WatchChange) error {
+	if err := access.Authorize(u, access.UseAccount); err != nil {
+		return err
+	}
+	for _, w := range watches {
+		if err := s.checkWatch(ctx, w.Target, w.Level); err != nil {
+			return err
+		}
+	}
+	if err := s.SaveSettings(ctx, u, email); err != nil {
+		return err
+	}
+	for _, w := range watches {
+		if err := s.db.SetWatch(ctx, u.ID, w.Target, w.Level); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkWatch checks a watch's target and level.
+func (s *Service) checkWatch(ctx context.Context, target, level string) error {
 	if level != "" && level != praxis.WatchEverything && level != praxis.WatchReleases {
 		return praxis.Invalid("level", `watch at "everything" or "releases" only, or stop watching`)
 	}
@@ -202,7 +238,7 @@ func (s *Service) Watch(ctx context.Context, u *praxis.User, target, level strin
 	default:
 		return praxis.Invalid("target", `watch "curriculum", "module:<slug>" or "series:<slug>"`)
 	}
-	return s.db.SetWatch(ctx, u.ID, target, level)
+	return nil
 }
 
 // describeTarget names a watch target and where it is.

@@ -917,3 +917,47 @@ func TestConcurrentConflictChecksTellOnce(t *testing.T) {
 		t.Errorf("%d proposal.conflicting events (%v), want 1", len(got), got)
 	}
 }
+
+// TestAFormerMaintainerIsNotAskedToReviewAgain: Maya reviewed a proposal,
+// then stopped being a maintainer; the author's new version asks no review
+// of her (the kind is not on her settings page to turn off).
+func TestAFormerMaintainerIsNotAskedToReviewAgain(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	p := w.propose("author", "## ", "## Welcome\n\n## ")
+	if _, err := w.review.Review(ctx, w.people["maya"], p.ID, praxis.VerdictRequestChanges, "Say why.", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.review.Review(ctx, w.people["mo"], p.ID, praxis.VerdictComment, "Agreed.", ""); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	if err := w.db.SetRoles(ctx, w.people["maya"].ID, []praxis.Role{praxis.RoleFacilitator}, praxis.AuditEntry{Action: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	head, err := w.env.Store.Branch(ctx, p.Branch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, _, err := w.review.ProposalFile(ctx, p.ID, stigma, "module.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.review.EditProposal(ctx, w.people["author"], p.ID, stigma, head,
+		[]review.Edit{{Path: "module.md", Content: append(plan, "\nWhy: it helps.\n"...)}}, "Say why"); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	asked := func(who string) bool {
+		for _, n := range w.inbox(who) {
+			if strings.Contains(n.Subject, "made a new version") {
+				return true
+			}
+		}
+		return false
+	}
+	if asked("maya") || !asked("mo") {
+		t.Errorf("asked to review the new version: maya %v, mo %v; want mo only", asked("maya"), asked("mo"))
+	}
+}

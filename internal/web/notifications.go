@@ -447,24 +447,21 @@ type notificationSettingsBody struct {
 
 // apiSaveNotificationSettings changes the email choices given (kinds left
 // out keep theirs) and the watches given (level "" or "none" stops one).
-// Every email choice is checked before any is stored.
+// Every choice and watch is checked before any is stored.
 func (s *Server) apiSaveNotificationSettings(c echo.Context) error {
 	var body notificationSettingsBody
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	ctx, user := c.Request().Context(), currentUser(c)
-	if err := s.notify.SaveSettings(ctx, user, body.Email); err != nil {
-		return err
+	watches := make([]notify.WatchChange, len(body.Watches))
+	for i, w := range body.Watches {
+		watches[i] = notify.WatchChange{Target: w.Target, Level: w.Level}
+		if w.Level == "none" {
+			watches[i].Level = ""
+		}
 	}
-	for _, w := range body.Watches {
-		level := w.Level
-		if level == "none" {
-			level = ""
-		}
-		if err := s.notify.Watch(ctx, user, w.Target, level); err != nil {
-			return err
-		}
+	if err := s.notify.SaveAll(c.Request().Context(), currentUser(c), body.Email, watches); err != nil {
+		return err
 	}
 	return s.apiNotificationSettings(c)
 }

@@ -327,6 +327,18 @@ func TestNotificationsAPI(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || bad["fields"] == nil || len(bad["fields"].(map[string]any)) != 2 {
 		t.Errorf("PUT bad = %d %v, want 422 naming both", status, bad)
 	}
+	// A bad second watch changes nothing: not the choices, not the first
+	// watch.
+	status, bad = n.apiCall(http.MethodPut, "/api/v1/me/notification-settings", fac, map[string]any{
+		"email": map[string]any{"reply": "off"}, "watches": []any{map[string]any{"target": "curriculum", "level": "releases"},
+			map[string]any{"target": "module:no-such-module", "level": "everything"}}})
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("PUT with a bad watch = %d %v, want 422", status, bad)
+	}
+	if _, after := n.apiCall(http.MethodGet, "/api/v1/me/notification-settings", fac, nil); after["email"].(map[string]any)["reply"] != "immediately" ||
+		len(after["watches"].([]any)) != 0 {
+		t.Errorf("after a refused PUT: %v, want nothing changed", after)
+	}
 	status, saved := n.apiCall(http.MethodPut, "/api/v1/me/notification-settings", fac, map[string]any{
 		"email": map[string]any{"reply": "digest"}, "watches": []any{map[string]any{"target": "module:" + stigma, "level": "everything"}}})
 	if status != http.StatusOK || saved["email"].(map[string]any)["reply"] != "digest" || len(saved["watches"].([]any)) != 1 {

@@ -78,6 +78,8 @@ func (s *Server) adminCreateWebhook(c echo.Context) error {
 		f.Values.Del("secret")
 		return s.renderWebhooks(c, status, f)
 	}
+	// The secret is shown this once: never kept by a cache or the history.
+	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusCreated, "admin-webhook", view{Title: "Webhook " + strconv.FormatInt(hook.ID, 10), Section: "admin",
 		Data: webhookPage{Webhook: hook, Secret: hook.Secret, Labels: kindLabels()}})
 }
@@ -200,6 +202,7 @@ func (s *Server) apiCreateWebhook(c echo.Context) error {
 	}
 	out := toAPIWebhook(hook)
 	out.Secret = hook.Secret
+	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/webhooks/"+strconv.FormatInt(hook.ID, 10))
 	return c.JSON(http.StatusCreated, out)
 }

@@ -203,6 +203,9 @@ func TestWebhookPages(t *testing.T) {
 	if res.status != http.StatusCreated || !strings.Contains(res.body, secret) || !strings.Contains(res.body, "not shown again") {
 		t.Fatalf("add = %d, want the page with the secret shown once", res.status)
 	}
+	if got := res.header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("the page with the secret: Cache-Control %q, want no-store", got)
+	}
 	id := regexp.MustCompile(`action="/admin/webhooks/(\d+)/test"`).FindStringSubmatch(res.body)[1]
 	page := "/admin/webhooks/" + id
 	detail := admin.do(http.MethodGet, page, nil)
