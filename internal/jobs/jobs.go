@@ -128,7 +128,8 @@ func CompleteTx[T Args](ctx context.Context, tx *sql.Tx, job *Job[T]) error {
 type Periodic struct {
 	// Next returns when the job should next be inserted after t.
 	Next func(t time.Time) time.Time
-	// Make returns the job to insert at time t.
+	// Make returns the job to insert at time t (a second after the time it
+	// was inserted at, which may be up to 100 ms before it was due).
 	Make func(t time.Time) (Args, Options)
 	// OnStart inserts one at start too (with the time of start), so a
 	// schedule missed while praxis was stopped is caught up.
@@ -136,6 +137,10 @@ type Periodic struct {
 }
 
 type schedule func(time.Time) time.Time
+
+// periodicSlack is added to the time a periodic job is made at: River
+// inserts one up to 100 ms before it is due.
+const periodicSlack = time.Second
 
 func (s schedule) Next(t time.Time) time.Time { return s(t) }
 
@@ -223,7 +228,11 @@ func (q *Queue) Ready() error {
 		for _, p := range q.periodic {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(schedule(p.Next),
 				func() (river.JobArgs, *river.InsertOpts) {
-					args, opts := p.Make(time.Now())
+					// River inserts a periodic job up to 100 ms before it
+					// is due (and the wall clock may be slewed): a second
+					// later is past the time it was due, so a job named by
+					// its day or slot is the one due, not the one before.
+					args, opts := p.Make(time.Now().Add(periodicSlack))
 					return args, opts.river()
 				}, &river.PeriodicJobOpts{RunOnStart: p.OnStart}))
 		}

@@ -15,12 +15,30 @@ import (
 // netip does not count as private.
 var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
+// IPv6 prefixes that carry an IPv4 address a gateway reaches: NAT64's
+// well-known prefix (RFC 6052; the IPv4 address is the last 32 bits) and
+// 6to4 (RFC 3056; bits 16 to 48).
+var (
+	nat64  = netip.MustParsePrefix("64:ff9b::/96")
+	sixTo4 = netip.MustParsePrefix("2002::/16")
+)
+
 // forbidden reports whether an address is one a webhook may not reach
 // unless an admin allows private addresses: loopback, private, link-local,
 // unspecified, multicast and carrier-grade NAT (and the same in IPv4-mapped
-// IPv6).
+// IPv6, and behind NAT64 or 6to4).
 func forbidden(addr netip.Addr) bool {
 	addr = addr.Unmap()
+	switch b := addr.As16(); {
+	case nat64.Contains(addr):
+		if forbidden(netip.AddrFrom4([4]byte(b[12:16]))) {
+			return true
+		}
+	case sixTo4.Contains(addr):
+		if forbidden(netip.AddrFrom4([4]byte(b[2:6]))) {
+			return true
+		}
+	}
 	return addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
 		addr.IsInterfaceLocalMulticast() || addr.IsMulticast() || addr.IsUnspecified() || (addr.Is4() && cgnat.Contains(addr))
 }
