@@ -419,7 +419,7 @@ func (s *Service) deliver(ctx context.Context, job *jobs.Job[deliverArgs]) error
 		event = &e
 	}
 	p := s.payload(args, event)
-	if event != nil && event.SubjectID != 0 {
+	if event != nil && event.SubjectID != 0 && event.SubjectID != event.ActorID {
 		if u, err := s.db.FindUser(ctx, event.SubjectID); err == nil {
 			p.Data.Subject = &Person{ID: u.ID, Name: u.Name}
 		}

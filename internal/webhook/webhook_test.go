@@ -337,4 +337,13 @@ func TestPayloadNamesTheSubject(t *testing.T) {
 		got[0].payload.Data.URL != "https://praxis.example.org/modules/m" {
 		t.Fatalf("deliveries = %+v", got)
 	}
+	// An event about its own actor (a sign-up is) leaves the subject out.
+	if err := w.env.DB.AddActivity(ctx, praxis.Activity{Kind: praxis.ActivityTrainingAwarded, ActorID: w.admin.ID, SubjectID: w.admin.ID, Module: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	got, _, _ = r.deliveries()
+	if len(got) != 2 || got[1].payload.Data.Subject != nil || got[1].payload.Data.Actor == nil {
+		t.Fatalf("an event whose subject is its actor: %+v, want the actor and no subject", got)
+	}
 }
