@@ -241,7 +241,8 @@ func (s *Server) exportData(c echo.Context) error {
 func (s *Server) deleteAccount(c echo.Context) error {
 	f := newForm(c)
 	var err error
-	if f.Value("confirm") != "delete" {
+	// Phones capitalise the first letter: "Delete" is as good as "delete".
+	if !strings.EqualFold(strings.TrimSpace(f.Value("confirm")), "delete") {
 		err = praxis.Invalid("confirm", "type delete to confirm")
 	} else {
 		err = s.accounts.DeleteAccount(c.Request().Context(), currentUser(c), f.Value("password"))
@@ -252,7 +253,8 @@ func (s *Server) deleteAccount(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.render(c, status, "account-data", view{Title: "Your data", Section: "account", Data: dataPage{Form: form{Errors: f.Errors, Error: f.Error}}})
+		f.Values.Del("password") // never shown back
+		return s.render(c, status, "account-data", view{Title: "Your data", Section: "account", Data: dataPage{Form: f}})
 	}
 	s.clearCookie(c, sessionCookie)
 	s.setFlash(c, "Your account is deleted. Thank you for everything you did with the network.")

@@ -524,8 +524,12 @@ func TestExportAndDeleteThroughTheBrowser(t *testing.T) {
 		t.Fatalf("export holds the wrong data or a secret: %s", export.body)
 	}
 	res := b.submit("/account/data", "/account/delete", url.Values{"password": {pw}, "confirm": {"nope"}})
-	mustContain(t, res, "type delete to confirm")
-	res = b.submit("/account/data", "/account/delete", url.Values{"password": {pw}, "confirm": {"delete"}})
+	mustContain(t, res, "type delete to confirm", `value="nope"`)
+	if strings.Contains(res.body, pw) {
+		t.Error("the refused form shows the password back")
+	}
+	// A phone's capital letter is fine.
+	res = b.submit("/account/data", "/account/delete", url.Values{"password": {pw}, "confirm": {"Delete "}})
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("delete = %d", res.status)
 	}
