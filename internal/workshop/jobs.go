@@ -333,14 +333,7 @@ func CancelledKey(workshopID, registrationID int64) string {
 // meanwhile. Each person's email is recorded as sent when the server takes
 // it, so a retry sends only the rest.
 func (s *Service) changedJob(ctx context.Context, job *jobs.Job[changedArgs]) error {
-	w, err := s.withTitle(ctx, job.Args.WorkshopID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil || w.Status != praxis.WorkshopScheduled {
-		return err
-	}
-	return s.tellEach(ctx, w.ID, func(r *praxis.Registration) (string, mail.Message) {
+	return s.tellEach(ctx, job.Args.WorkshopID, praxis.WorkshopScheduled, func(w *praxis.Workshop, r *praxis.Registration) (string, mail.Message) {
 		return ChangedKey(w.ID, job.Args.Changed, r.ID), s.changedMessage(w, r)
 	})
 }
@@ -348,25 +341,23 @@ func (s *Service) changedJob(ctx context.Context, job *jobs.Job[changedArgs]) er
 // cancelledJob tells everyone registered or waiting that the workshop was
 // cancelled, with the calendar entry that takes it out of their calendar.
 func (s *Service) cancelledJob(ctx context.Context, job *jobs.Job[cancelledArgs]) error {
-	w, err := s.withTitle(ctx, job.Args.WorkshopID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil || w.Status != praxis.WorkshopCancelled {
-		return err
-	}
-	return s.tellEach(ctx, w.ID, func(r *praxis.Registration) (string, mail.Message) {
+	return s.tellEach(ctx, job.Args.WorkshopID, praxis.WorkshopCancelled, func(w *praxis.Workshop, r *praxis.Registration) (string, mail.Message) {
 		return CancelledKey(w.ID, r.ID), s.cancelledMessage(w, r, job.Args.Reason)
 	})
 }
 
 // tellEach sends one email to each person registered or waiting for a
-// workshop, once: each is recorded as sent, under the key compose gives
-// it, when the mail server takes it. A failure stops the round, and the
-// job's retry sends the rest; a permanent refusal of one address skips it.
-func (s *Service) tellEach(ctx context.Context, workshopID int64, compose func(*praxis.Registration) (string, mail.Message)) error {
-	if s.mail == nil {
+// workshop that is still in status (nothing when it is gone or has moved
+// on), once: each is recorded as sent, under the key compose gives it,
+// when the mail server takes it. A failure stops the round, and the job's
+// retry sends the rest; a permanent refusal of one address skips it.
+func (s *Service) tellEach(ctx context.Context, workshopID int64, status string, compose func(*praxis.Workshop, *praxis.Registration) (string, mail.Message)) error {
+	w, err := s.withTitle(ctx, workshopID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
 		return nil
+	}
+	if err != nil || w.Status != status || s.mail == nil {
+		return err
 	}
 	regs, err := s.db.Registrations(ctx, workshopID)
 	if err != nil {
@@ -376,7 +367,7 @@ func (s *Service) tellEach(ctx context.Context, workshopID int64, compose func(*
 		if r.Email == "" || r.Status == praxis.RegistrationCancelled {
 			continue
 		}
-		key, msg := compose(r)
+		key, msg := compose(w, r)
 		if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
 			if err != nil {
 				return err
