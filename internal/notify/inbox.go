@@ -262,8 +262,9 @@ func (s *Service) describeTarget(ctx context.Context, target string) (title, url
 // unsubscribeDigest stands for every kind emailed in the daily digest.
 const unsubscribeDigest = "digest"
 
-// secretKey is the instance setting holding the key of unsubscribe links.
-const secretKey = "notify.unsubscribe_key"
+// secretKey is the name of the instance setting holding the key of
+// unsubscribe links (the key itself is random, made at first need).
+const secretKey = "notify.unsubscribe_key" // #nosec G101 -- a setting's name, not a credential
 
 func (s *Service) secret(ctx context.Context) ([]byte, error) {
 	fresh := make([]byte, 32)
