@@ -102,6 +102,27 @@ func cleanLanguages(tags []string) ([]string, error) {
 // profile; coordinators see fields kept for coordinators; the network sees
 // network and public fields; anyone sees public fields. Email addresses are
 // shown only to the person and to coordinators.
+// Audiences a person can see their own profile as: another member of the
+// network, or anyone on the internet.
+const (
+	AudienceNetwork = "network"
+	AudiencePublic  = "public"
+)
+
+// SeenBy is u's profile as audience sees it (AudienceNetwork or
+// AudiencePublic): what "See your profile as others do" shows them. Any
+// other audience is u's own view.
+func SeenBy(u *praxis.User, audience string) *praxis.User {
+	switch audience {
+	case AudienceNetwork:
+		member := &praxis.User{Roles: []praxis.Role{praxis.RoleFacilitator}, Status: praxis.StatusActive}
+		return Visible(member, u)
+	case AudiencePublic:
+		return Visible(nil, u)
+	}
+	return u
+}
+
 func Visible(viewer, subject *praxis.User) *praxis.User {
 	out := *subject
 	self := viewer != nil && viewer.ID == subject.ID

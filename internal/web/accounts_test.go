@@ -361,6 +361,24 @@ func TestProfileEditingAndVisibility(t *testing.T) {
 	}
 	dir := member.do(http.MethodGet, "/facilitators?region=Wales", nil)
 	mustContain(t, dir, "Fay Facilitator", "1 person")
+	// Fay sees her profile as others do: the town she shares with
+	// coordinators only is in neither view; the bio only members see is in
+	// the network's view, not the public one.
+	own := b.do(http.MethodGet, "/people/"+id, nil)
+	mustContain(t, own, "Cardiff, Wales", "as other members do")
+	network := b.do(http.MethodGet, "/people/"+id+"?as=network", nil)
+	mustContain(t, network, "as other members of the network see it", "Runs workshops in Cardiff", "Wales")
+	if strings.Contains(network.body, "Cardiff, Wales") {
+		t.Error("her profile as members see it shows the coordinators-only town")
+	}
+	public := b.do(http.MethodGet, "/people/"+id+"?as=public", nil)
+	mustContain(t, public, "as anyone on the internet sees it", "Wales")
+	if strings.Contains(public.body, "Runs workshops in Cardiff") || strings.Contains(public.body, "Cardiff, Wales") {
+		t.Error("her profile as the public sees it shows the bio or the town")
+	}
+	if other := member.do(http.MethodGet, "/people/"+id+"?as=public", nil); strings.Contains(other.body, "anyone on the internet sees it") {
+		t.Error("someone else's profile offers the 'seen as' views")
+	}
 	bad := b.submit("/account", "/account", url.Values{"name": {""}, "bio": {strings.Repeat("x", 3000)}})
 	if bad.status != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid profile = %d", bad.status)

@@ -10,8 +10,11 @@ import (
 )
 
 type personPage struct {
-	Person   *praxis.User
-	Self     bool
+	Person *praxis.User
+	Self   bool
+	// As is whom one's own profile is shown as seen by ("network",
+	// "public"), or "" for one's own view.
+	As       string
 	Listing  *catalog.Listing
 	Activity []praxis.Activity
 }
@@ -35,6 +38,9 @@ func (s *Server) showPerson(c echo.Context) error {
 		return err
 	}
 	page := personPage{Person: person, Self: viewer != nil && viewer.ID == person.ID, Listing: listing, Activity: activity}
+	if as := c.QueryParam("as"); page.Self && (as == account.AudienceNetwork || as == account.AudiencePublic) {
+		page.Person, page.As = account.SeenBy(person, as), as
+	}
 	return s.render(c, http.StatusOK, "person", view{Title: person.Name, Section: "facilitators", Data: page})
 }
 
