@@ -224,8 +224,13 @@ func TestABombOnABranchIsNeverInflatedToAnswerAPage(t *testing.T) {
 			t.Errorf("GET %s = %d", path, status)
 		}
 	}
-	if grew := allocated() - before; grew > 64<<20 {
-		t.Errorf("answering pages about a %d MB bomb allocated %d MB; want it refused from its header (under 64 MB)", size>>20, grew>>20)
+	// Inflating the bomb for any one page would allocate its 256 MB at
+	// least (8.6 GB in all before the fix). The pages themselves, a zip
+	// of the curriculum among them, and what else the process allocates
+	// meanwhile (the indexer; under -race, the detector's bookkeeping) come
+	// to about 40–65 MB: half the bomb is the line.
+	if grew := allocated() - before; grew > size/2 {
+		t.Errorf("answering pages about a %d MB bomb allocated %d MB; want it refused from its header (under %d MB)", size>>20, grew>>20, size>>21)
 	}
 	// A module's bundle (a PDF made each time, about 100 MB of allocations)
 	// costs no more with the bomb in it than without.
