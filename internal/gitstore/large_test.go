@@ -53,8 +53,10 @@ func TestABombIsRefusedFromItsHeaderWithoutInflating(t *testing.T) {
 	if _, err := s.Merge(ctx, main, bomb, gitstore.MergeOptions{}); err != nil {
 		t.Errorf("Merge: %v", err)
 	}
-	if grew := allocated() - before; grew > 32<<20 {
-		t.Errorf("reading a %d MB bomb allocated %d MB; want it refused from its header (under 32 MB)", size>>20, grew>>20)
+	// Inflating it would allocate all 256 MB; a quarter leaves room for
+	// what else the process allocates meanwhile.
+	if grew := allocated() - before; grew > size/4 {
+		t.Errorf("reading a %d MB bomb allocated %d MB; want it refused from its header (under %d MB)", size>>20, grew>>20, size>>22)
 	}
 }
 

@@ -241,7 +241,7 @@ func TestABombOnABranchIsNeverInflatedToAnswerAPage(t *testing.T) {
 		}
 		return allocated() - before
 	}
-	if plain, bombed := bundle(a.env.Main(t)), bundle(head); bombed > plain+32<<20 {
+	if plain, bombed := bundle(a.env.Main(t)), bundle(head); bombed > plain+size/4 {
 		t.Errorf("the bundle with a %d MB bomb allocated %d MB, without it %d MB", size>>20, bombed>>20, plain>>20)
 	}
 	view, err := a.cfg.Review.Proposal(ctx, p.ID)

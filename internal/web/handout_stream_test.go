@@ -18,7 +18,9 @@ import (
 // (issue 17) meet in one handler; each alone fails this test.
 func TestLargeActiveHandoutsStreamAsAttachments(t *testing.T) {
 	a := newGitApp(t, nil)
-	const size = 6 << 20
+	// Large enough that what else the process allocates meanwhile (a few
+	// MB under CI's load) is small beside it.
+	const size = 32 << 20
 	dir := "modules/" + stigma + "/handouts/"
 	head := testenv.CommitZeros(t, a.env.Store.Path(), a.env.Main(t), "forks/1/"+stigma, dir+"Plakat für alle.html", size)
 	head = testenv.CommitZeros(t, a.env.Store.Path(), head, "forks/1/"+stigma, dir+"poster.pdf", size)
