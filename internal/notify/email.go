@@ -34,17 +34,24 @@ func DigestKey(day string, userID int64) string { return fmt.Sprintf("digest-%s-
 // recorded) can be recognised as the same message.
 func messageID(key string) string { return "praxis." + key }
 
+// unsent returns the person an email under key is for, or nil when it was
+// sent already or they are gone (nothing to send).
+func (s *Service) unsent(ctx context.Context, key string, userID int64) (*praxis.User, error) {
+	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
+		return nil, err
+	}
+	u, err := s.db.FindUser(ctx, userID)
+	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
+		return nil, nil
+	}
+	return u, err
+}
+
 // email sends one person the email of one event, once.
 func (s *Service) email(ctx context.Context, job *jobs.Job[emailArgs]) error {
 	key := EmailKey(job.Args.EventID, job.Args.UserID)
-	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
-		return err
-	}
-	u, err := s.db.FindUser(ctx, job.Args.UserID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
+	u, err := s.unsent(ctx, key, job.Args.UserID)
+	if err != nil || u == nil {
 		return err
 	}
 	receipt, err := s.db.FindReceipt(ctx, job.Args.EventID, u.ID)
@@ -145,14 +152,8 @@ func (s *Service) startDigests(ctx context.Context, job *jobs.Job[digestsArgs]) 
 // digest sends one person their digest of a day, once.
 func (s *Service) digest(ctx context.Context, job *jobs.Job[digestArgs]) error {
 	key := DigestKey(job.Args.Day, job.Args.UserID)
-	if sent, err := s.db.MailSent(ctx, key); err != nil || sent {
-		return err
-	}
-	u, err := s.db.FindUser(ctx, job.Args.UserID)
-	if praxis.ErrorCode(err) == praxis.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
+	u, err := s.unsent(ctx, key, job.Args.UserID)
+	if err != nil || u == nil {
 		return err
 	}
 	cutoff, err := s.digestTime(job.Args.Day)

@@ -14,24 +14,25 @@ import (
 	"github.com/praxis-coop/praxis/internal/workshop"
 )
 
-// withNotify answers 404 when the server has no notification service.
-func (s *Server) withNotify(h echo.HandlerFunc) echo.HandlerFunc {
+// withService answers 404, saying so in missing, when the service a
+// handler needs is not set up on this server (up reports whether it is).
+func withService(up func() bool, missing string, h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if s.notify == nil {
-			return praxis.Errorf(praxis.ENOTFOUND, "notifications are not set up on this server")
+		if !up() {
+			return praxis.Errorf(praxis.ENOTFOUND, "%s", missing)
 		}
 		return h(c)
 	}
 }
 
+// withNotify answers 404 when the server has no notification service.
+func (s *Server) withNotify(h echo.HandlerFunc) echo.HandlerFunc {
+	return withService(func() bool { return s.notify != nil }, "notifications are not set up on this server", h)
+}
+
 // withJobs answers 404 when the server has no job queue.
 func (s *Server) withJobs(h echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if s.jobs == nil {
-			return praxis.Errorf(praxis.ENOTFOUND, "there is no job queue on this server")
-		}
-		return h(c)
-	}
+	return withService(func() bool { return s.jobs != nil }, "there is no job queue on this server", h)
 }
 
 // inboxPageSize is how many notifications the inbox shows a page.

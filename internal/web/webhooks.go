@@ -12,12 +12,7 @@ import (
 
 // withHooks answers 404 when the server has no webhook service.
 func (s *Server) withHooks(h echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if s.hooks == nil {
-			return praxis.Errorf(praxis.ENOTFOUND, "webhooks are not set up on this server")
-		}
-		return h(c)
-	}
+	return withService(func() bool { return s.hooks != nil }, "webhooks are not set up on this server", h)
 }
 
 // webhookLogSize is how many attempts the detail page and the API show.
